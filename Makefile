@@ -1,0 +1,93 @@
+# lwm2m-rig: two commands do everything on a fresh machine.
+#   make demo   boots the rig and tells the story end to end
+#   make test   sets up, builds all firmware and runs every test (C, pytest, Robot)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BUILD := build
+APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi clang tshark
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: help setup toolchain firmware test test-c test-py test-robot test-long fuzz bench demo footprint lint clean
+
+help:
+	@echo "make demo       run the rig end to end (node boots, registers, is managed and updated)"
+	@echo "make test       set up and run every test (C unit tests, fuzz smoke, pytest, Robot)"
+	@echo "make setup      only the set-up: .venv, Python packages, cross toolchain"
+	@echo "make bench      benchmarks -> $(BUILD)/bench/results.json and results.md"
+	@echo "make footprint  footprint reports for every firmware image -> $(BUILD)/footprint/"
+	@echo "make test-long  the long sweeps (every power-cut point)"
+	@echo "make fuzz       longer fuzz runs of the firmware parsers"
+
+setup: $(STAMP) toolchain
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+# The Debian cross toolchain (and clang for fuzzing, tshark as a pcap oracle).
+toolchain:
+	@missing=""; \
+	command -v arm-none-eabi-gcc >/dev/null || missing="$$missing gcc-arm-none-eabi"; \
+	test -e /usr/lib/arm-none-eabi/newlib/thumb/v7-m/nofp/libc_nano.a || test -e /usr/lib/arm-none-eabi/lib/thumb/v7-m/nofp/libc.a || missing="$$missing libnewlib-arm-none-eabi"; \
+	command -v clang >/dev/null || missing="$$missing clang"; \
+	command -v tshark >/dev/null || missing="$$missing tshark"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else \
+	    echo "missing:$$missing"; \
+	    echo "run: sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+firmware: setup
+	$(MAKE) -C firmware-c -j$(JOBS) all native
+
+test-c: firmware
+	$(MAKE) -C firmware-c test
+
+test-py: firmware
+	$(PY) -m pytest -q -p no:cacheprovider --junitxml=$(BUILD)/test/junit.xml
+
+test-robot: firmware
+	@mkdir -p $(BUILD)/robot
+	@if ls robot/*.robot >/dev/null 2>&1; then \
+	  $(VENV)/bin/robot --outputdir $(BUILD)/robot --exclude renode robot/; \
+	else echo "no Robot suites yet"; fi
+
+test: setup
+	@start=$$(date +%s); \
+	$(MAKE) test-c && $(MAKE) test-py && $(MAKE) test-robot; rc=$$?; \
+	mkdir -p $(BUILD)/bench; echo "$$(( $$(date +%s) - start ))" > $(BUILD)/bench/test_suite_wall_s.txt; \
+	exit $$rc
+
+test-long: firmware
+	$(PY) -m pytest -q -p no:cacheprovider -m slow --run-slow
+
+fuzz: firmware
+	$(MAKE) -C firmware-c fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-300}
+
+bench: firmware
+	$(PY) -m rig.bench --output $(BUILD)/bench/results.json
+
+footprint: firmware
+	$(PY) -m rig footprint-all --output-dir $(BUILD)/footprint
+
+demo: firmware
+	$(PY) -m rig demo --artifacts $(BUILD)/demo
+
+lint: setup
+	$(VENV)/bin/ruff check rig tests
+	$(VENV)/bin/mypy rig
+
+clean:
+	rm -rf $(BUILD) firmware-c/build

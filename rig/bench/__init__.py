@@ -1,0 +1,1 @@
+"""Benchmarks: each module in this package exposes `run(ctx: BenchContext) -> dict[str, float]`."""

@@ -1,0 +1,46 @@
+"""The `rig` command. Each area registers its own subcommands; this module only dispatches."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from rig import __version__
+from rig.errors import RigError
+
+# Modules that provide `register(subparsers)`; each subcommand sets `func(args) -> int`.
+SUBCOMMAND_MODULES = (
+    "rig.emu.cli",  # boot
+    "rig.lwm2m.cli",  # server
+    "rig.footprint.cli",  # footprint, footprint-all
+    "rig.fota_cli",  # fota
+    "rig.doctor",  # doctor
+    "rig.demo",  # demo
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rig", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"lwm2m-rig {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RigError as exc:
+        print(f"rig {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

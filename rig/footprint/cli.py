@@ -1,0 +1,16 @@
+"""`rig footprint` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import argparse
+
+from rig.errors import RigError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("footprint", help="(not available yet)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    raise RigError("'rig footprint' is not implemented yet")
