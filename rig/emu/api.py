@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 CPU_HZ = 32_000_000  # CC2538 core clock; the builtin emulator counts virtual time in these cycles
 
@@ -179,16 +179,16 @@ class Emulation(ABC):
         self.close()
 
 
-def create_emulation(backend: str = "builtin", **options: object) -> Emulation:
+def create_emulation(backend: str = "builtin", **options: Any) -> Emulation:
     """The one way to get an emulation: `backend` is "builtin" or "renode"."""
     from rig.errors import ConfigError
 
     if backend == "builtin":
         from rig.emu.builtin.emulation import BuiltinEmulation
 
-        return BuiltinEmulation(**options)  # type: ignore[arg-type]
+        return BuiltinEmulation(**options)
     if backend == "renode":
         from rig.emu.renode.emulation import RenodeEmulation
 
-        return RenodeEmulation(**options)  # type: ignore[arg-type]
+        return RenodeEmulation(**options)
     raise ConfigError(f"unknown emulator backend {backend!r} (choose 'builtin' or 'renode')")

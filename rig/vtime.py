@@ -1,0 +1,155 @@
+"""An asyncio event loop on the emulation's virtual clock.
+
+Host programs (the bridge, the aiocoap LwM2M server, test coroutines) run in this loop. Its `time()`
+is the emulation's virtual time, and where a normal loop would block in `select(timeout)`, this one
+polls its sockets without blocking and otherwise runs the emulation up to the next due timer. So a
+CoAP retransmission timer, a registration lifetime and a test's `asyncio.wait_for(..., 5)` all count
+virtual seconds, the whole system is deterministic, and it runs as fast as the CPU allows.
+
+Loopback UDP is delivered by the kernel inside `sendto`, so a datagram the bridge writes while the
+emulation runs is readable at once; the bridge (or anything else inside the emulation's callbacks)
+calls `loop.wake()` so the emulation stops at the next synchronisation point and the host gets to
+answer in the same virtual instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from rig.emu.api import Emulation
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
+
+T = TypeVar("T")
+
+# How often (virtual seconds) sockets are polled while the emulation runs: bounds the latency of data
+# that arrives from outside the emulation's callbacks (threads, other processes).
+SOCKET_POLL_INTERVAL = 0.001
+# The longest single emulation step when the loop has no timer at all.
+IDLE_STEP = 0.1
+
+
+@dataclass
+class _Watch:
+    predicate: Callable[[], bool]
+    future: asyncio.Future[bool]
+
+
+class _VirtualSelector(selectors.BaseSelector):
+    """Wraps a real selector; blocking selects run the emulation instead of sleeping."""
+
+    def __init__(self, inner: selectors.BaseSelector) -> None:
+        self._inner = inner
+        self.loop: VirtualTimeLoop | None = None
+
+    def register(self, fileobj: FileDescriptorLike, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._inner.register(fileobj, events, data)
+
+    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
+        return self._inner.unregister(fileobj)
+
+    def modify(self, fileobj: FileDescriptorLike, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._inner.modify(fileobj, events, data)
+
+    def get_map(self) -> Mapping[FileDescriptorLike, selectors.SelectorKey]:
+        return self._inner.get_map()
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = self._inner.select(0)
+        if ready or (timeout is not None and timeout <= 0) or self.loop is None:
+            return ready
+        return self.loop._advance(timeout, lambda: self._inner.select(0))
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    def __init__(self, emulation: Emulation) -> None:
+        selector = _VirtualSelector(selectors.DefaultSelector())
+        super().__init__(selector)
+        selector.loop = self
+        self._emulation = emulation
+        self._woken = False
+        self._watches: list[_Watch] = []
+
+    @property
+    def emulation(self) -> Emulation:
+        return self._emulation
+
+    def time(self) -> float:
+        return self._emulation.now
+
+    def wake(self) -> None:
+        """Stop the current emulation step at the next synchronisation point (host work is waiting)."""
+        self._woken = True
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until `predicate()` holds, checked at every emulation sync point; False on timeout."""
+        if predicate():
+            return True
+        watch = _Watch(predicate, self.create_future())
+        self._watches.append(watch)
+        try:
+            return await asyncio.wait_for(asyncio.shield(watch.future), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            if watch in self._watches:
+                self._watches.remove(watch)
+
+    def _advance(
+        self, timeout: float | None, poll: Callable[[], list[tuple[selectors.SelectorKey, int]]]
+    ) -> list[tuple[selectors.SelectorKey, int]]:
+        """Run the emulation for up to `timeout` virtual seconds, until host work appears."""
+        emulation = self._emulation
+        deadline = None if timeout is None else emulation.now + timeout
+        while True:
+            step = IDLE_STEP if deadline is None else deadline - emulation.now
+            if step <= 0:
+                return []
+            self._woken = False
+            last_poll = emulation.now
+
+            def host_has_work() -> bool:
+                nonlocal last_poll
+                if self._woken or any(w.predicate() for w in self._watches):
+                    return True
+                if emulation.now - last_poll >= SOCKET_POLL_INTERVAL:
+                    last_poll = emulation.now
+                    return bool(poll())
+                return False
+
+            emulation.run_until(host_has_work, step)
+            self._resolve_watches()
+            ready = poll()
+            if ready or self._woken or self._ready_callbacks():
+                return ready
+
+    def _resolve_watches(self) -> None:
+        for watch in list(self._watches):
+            if not watch.future.done() and watch.predicate():
+                watch.future.set_result(True)
+                self._watches.remove(watch)
+
+    def _ready_callbacks(self) -> bool:
+        return bool(self._ready)  # type: ignore[attr-defined]
+
+
+def run(emulation: Emulation, main: Awaitable[T]) -> T:
+    """Like `asyncio.run`, on the emulation's virtual clock."""
+    loop = VirtualTimeLoop(emulation)
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()

@@ -1,0 +1,132 @@
+"""The virtual-time loop: host timers count emulation time, host I/O interleaves with emulation."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+
+import pytest
+
+from rig.emu.api import Emulation, Medium, Node, NodeSpec
+from rig.vtime import VirtualTimeLoop, run
+
+
+class ClockOnlyEmulation(Emulation):
+    """An emulation with no nodes: time moves in 1 ms sync points; events can be scheduled."""
+
+    backend = "fake"
+
+    def __init__(self) -> None:
+        self._now_ms = 0
+        self.events: dict[int, Callable[[], None]] = {}  # at ms -> action
+        self.steps = 0
+
+    @property
+    def now(self) -> float:
+        return self._now_ms / 1000
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        return {}
+
+    @property
+    def medium(self) -> Medium:
+        raise NotImplementedError
+
+    def add_node(self, spec: NodeSpec) -> Node:
+        raise NotImplementedError
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        self.steps += 1
+        end = self._now_ms + max(1, round(timeout * 1000))
+        while self._now_ms < end:
+            self._now_ms += 1
+            action = self.events.pop(self._now_ms, None)
+            if action:
+                action()
+            if predicate():
+                return True
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_sleep_counts_virtual_seconds() -> None:
+    emulation = ClockOnlyEmulation()
+
+    async def main() -> float:
+        await asyncio.sleep(30)
+        return asyncio.get_running_loop().time()
+
+    started = time.perf_counter()
+    assert run(emulation, main()) == pytest.approx(30, abs=0.002)
+    assert time.perf_counter() - started < 5  # 30 virtual seconds are not waited for on the wall clock
+
+
+def test_wait_until_resolves_at_the_sync_point_where_the_predicate_holds() -> None:
+    emulation = ClockOnlyEmulation()
+    flag = {"set": False}
+    emulation.events[1234] = lambda: flag.update(set=True)
+
+    async def main() -> tuple[bool, float]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        ok = await loop.wait_until(lambda: flag["set"], timeout=10)
+        return ok, loop.time()
+
+    ok, at = run(emulation, main())
+    assert ok and at == pytest.approx(1.234)
+
+
+def test_wait_until_times_out_in_virtual_time() -> None:
+    emulation = ClockOnlyEmulation()
+
+    async def main() -> tuple[bool, float]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        return await loop.wait_until(lambda: False, timeout=2.5), loop.time()
+
+    ok, at = run(emulation, main())
+    assert not ok and at == pytest.approx(2.5, abs=0.002)
+
+
+def test_datagram_written_inside_the_emulation_is_answered_in_the_same_instant() -> None:
+    """A node-side callback writes UDP and wakes the loop; the host protocol sees it at once."""
+    emulation = ClockOnlyEmulation()
+    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    received: list[tuple[bytes, float]] = []
+
+    class Receiver(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            received.append((data, asyncio.get_running_loop().time()))
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        transport, _ = await loop.create_datagram_endpoint(Receiver, local_addr=("::1", 0))
+        port = transport.get_extra_info("sockname")[1]
+
+        def node_sends() -> None:
+            sender.sendto(b"hello", ("::1", port))
+            loop.wake()
+
+        emulation.events[int(emulation.now * 1000) + 500] = node_sends
+        await asyncio.sleep(5)
+        transport.close()
+
+    try:
+        run(emulation, main())
+    finally:
+        sender.close()
+    assert [d for d, _ in received] == [b"hello"]
+    assert received[0][1] == pytest.approx(0.5, abs=0.002)
+
+
+def test_idle_loop_advances_in_large_steps() -> None:
+    """With nothing to do but a far timer, the emulation is stepped in few large calls."""
+    emulation = ClockOnlyEmulation()
+    run(emulation, asyncio.sleep(100))
+    assert emulation.steps < 10
