@@ -1,16 +1,79 @@
-"""`rig boot` (placeholder until its issue lands)."""
+"""`rig boot FIRMWARE.elf`: boot one node, print its UART lines with virtual timestamps."""
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
+from pathlib import Path
 
-from rig.errors import RigError
+from rig.emu.api import NodeSpec, UartLine, create_emulation
+from rig.errors import ConfigError, EmulationError, ExpectTimeout
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("boot", help="(not available yet)")
-    parser.set_defaults(func=_run)
+    parser = subparsers.add_parser(
+        "boot", help="boot a firmware image on an emulated CC2538 and print its UART output",
+        description="Boot FIRMWARE on one emulated CC2538 and print its UART lines with virtual "
+                    "timestamps. Exits 0 when --until matches (or at --timeout without --until).")
+    parser.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
+    parser.add_argument("--until", metavar="REGEX", help="stop successfully once a UART line matches")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="VIRTUAL_SECONDS",
+                        help="virtual seconds to run (default 10)")
+    parser.add_argument("--emulator", default="builtin", choices=("builtin", "renode"))
+    parser.add_argument("--eui64", metavar="HEX", help="EUI-64 of the node, e.g. 00124b0000000001")
+    parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
+    parser.set_defaults(func=run)
 
 
-def _run(args: argparse.Namespace) -> int:
-    raise RigError("'rig boot' is not implemented yet")
+def parse_eui64(text: str) -> bytes:
+    digits = re.sub(r"[:\-\s]", "", text)
+    if not re.fullmatch(r"[0-9a-fA-F]{16}", digits):
+        raise ConfigError(f"--eui64 {text!r}: expected 16 hex digits (8 bytes)")
+    return bytes.fromhex(digits)
+
+
+def format_line(line: UartLine) -> str:
+    return f"[{line.time:12.6f}] {line.text}"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.timeout <= 0:
+        raise ConfigError("--timeout must be > 0 virtual seconds")
+    pattern = None
+    if args.until is not None:
+        try:
+            pattern = re.compile(args.until)
+        except re.error as exc:
+            raise ConfigError(f"--until {args.until!r}: bad regular expression: {exc}") from None
+    eui64 = parse_eui64(args.eui64) if args.eui64 else None
+    emulation = create_emulation(args.emulator)
+    try:
+        node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
+        if args.input:
+            node.uart.write(args.input.encode().decode("unicode_escape").encode("latin-1"))
+        printed = 0
+        matched = False
+
+        def progress() -> bool:
+            nonlocal printed, matched
+            lines = node.uart.lines
+            while printed < len(lines):
+                line = lines[printed]
+                printed += 1
+                print(format_line(line), flush=True)
+                if pattern is not None and pattern.search(line.text):
+                    matched = True
+            return matched or node.fault is not None
+
+        emulation.run_until(progress, args.timeout)
+        progress()
+        if node.fault is not None:
+            raise EmulationError(f"node stopped: {node.fault}")
+        if pattern is not None and not matched:
+            raise ExpectTimeout(f"no UART line matched {args.until!r} within {args.timeout:g} "
+                                "virtual seconds")
+        return 0
+    finally:
+        emulation.close()
+        sys.stdout.flush()

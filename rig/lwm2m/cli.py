@@ -1,16 +1,219 @@
-"""`rig server` (placeholder until its issue lands)."""
+"""`rig server`: run the LwM2M (and bootstrap) server with an interactive prompt, like Leshan's demo."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import inspect
+import logging
+import shlex
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from rig.errors import RigError
+from rig.errors import ConfigError, RigError
+from rig.lwm2m import codecs
+from rig.lwm2m.bootstrap import BootstrapConfig
+from rig.lwm2m.codecs.text import decode_text_value
+from rig.lwm2m.device import as_path, flatten
+from rig.lwm2m.model import ObjectRegistry, ResourceType
+from rig.lwm2m.server import Event, LwM2MServer
+
+HELP = """commands:
+  list                         registered endpoints
+  read EP PATH [FORMAT]        FORMAT: text, tlv, senml-json, senml-cbor, json, opaque
+  write EP PATH VALUE [FORMAT]  VALUE typed by the object model (opaque: 0xHEX)
+  exec EP PATH [ARGS]
+  observe EP PATH | cancel EP PATH
+  discover EP PATH
+  trace [FILE]                 print the CoAP trace, or save it (.json or text)
+  help | quit"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("server", help="(not available yet)")
+    parser = subparsers.add_parser("server", help="run the LwM2M server with an interactive prompt")
+    parser.add_argument("--host", default="::1", help="address to listen on (default ::1)")
+    parser.add_argument("--port", type=int, default=5683, help="UDP port (default 5683)")
+    parser.add_argument("--bootstrap-config", type=Path, help="JSON or TOML bootstrap configuration")
+    parser.add_argument("--models", type=Path, action="append", default=[], help="extra object XML directory")
+    parser.add_argument("--trace", type=Path, help="save the CoAP trace here on exit (.json or text)")
     parser.set_defaults(func=_run)
 
 
+def format_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bytes):
+        return "0x" + value.hex() if value else "0x"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def parse_value(text: str, path: tuple[int, ...], registry: ObjectRegistry) -> Any:
+    rtype = registry.type_of(path)
+    if rtype is ResourceType.OPAQUE or (rtype is None and text.startswith("0x")):
+        try:
+            return bytes.fromhex(text[2:] if text.startswith("0x") else text)
+        except ValueError:
+            raise codecs.CodecError(f"{text!r} is not hex (write opaque values as 0xHEX)") from None
+    if rtype is ResourceType.BOOLEAN and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return decode_text_value(text, rtype, path)
+
+
+class Console:
+    """Executes prompt commands against a running server; returns the text to print."""
+
+    def __init__(self, server: LwM2MServer, out: Callable[[str], None] = print) -> None:
+        self.server = server
+        self.out = out
+        self._watchers: dict[tuple[str, str], asyncio.Task] = {}
+
+    async def execute(self, line: str) -> str:
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            return f"error: {exc}"
+        if not words:
+            return ""
+        cmd, args = words[0].lower(), words[1:]
+        handler = getattr(self, f"cmd_{cmd}", None)
+        if handler is None:
+            return f"error: unknown command {cmd!r} (try 'help')"
+        try:
+            inspect.signature(handler).bind(*args)
+        except TypeError:
+            usage = next((u.strip() for u in HELP.splitlines() if u.strip().startswith(cmd)), cmd)
+            return f"error: wrong arguments; usage: {usage.split('  ')[0]}"
+        try:
+            return str(await handler(*args))
+        except (RigError, codecs.CodecError, TimeoutError) as exc:
+            return f"error: {exc or type(exc).__name__}"
+
+    async def cmd_help(self) -> str:
+        return HELP
+
+    async def cmd_list(self) -> str:
+        if not self.server.registrations:
+            return "no registered endpoints"
+        lines = []
+        for reg in self.server.registrations.values():
+            objects = " ".join(
+                f"/{oid}" + (f"/{','.join(map(str, iids))}" if iids else "")
+                for oid, iids in sorted(reg.objects.items())
+            )
+            mode = " queue" if reg.queue_mode else ""
+            lines.append(
+                f"{reg.endpoint} [{reg.address[0]}]:{reg.address[1]} lwm2m={reg.version} "
+                f"lt={reg.lifetime} b={reg.binding}{mode} {objects}"
+            )
+        return "\n".join(lines)
+
+    async def cmd_read(self, ep: str, path: str, fmt: str | None = None) -> str:
+        value = await self.server.device(ep).read(path, fmt=fmt)
+        return f"{ep}{path} = {format_value(value)}"
+
+    async def cmd_write(self, ep: str, path: str, value: str, fmt: str | None = None) -> str:
+        base = as_path(path)
+        typed = parse_value(value, base, self.server.registry)
+        flatten(base, typed)  # checks the path takes a single value
+        if fmt is None and len(base) >= 3:
+            fmt = "opaque" if isinstance(typed, bytes) else "text"
+        await self.server.device(ep).write(base, typed, fmt=fmt)
+        return f"{ep}{path} written"
+
+    async def cmd_exec(self, ep: str, path: str, *arguments: str) -> str:
+        await self.server.device(ep).execute(path, " ".join(arguments))
+        return f"{ep}{path} executed"
+
+    async def cmd_discover(self, ep: str, path: str) -> str:
+        links = await self.server.device(ep).discover(path)
+        return "\n".join(str(link) for link in links) or "(nothing)"
+
+    async def cmd_observe(self, ep: str, path: str) -> str:
+        stream = await self.server.device(ep).observe(path)
+        key = (ep, stream.key)
+
+        async def watch() -> None:
+            async for note in stream:
+                self.out(f"notify {ep}{note.path} = {format_value(note.value)}")
+            self._watchers.pop(key, None)
+
+        self._watchers[key] = asyncio.get_running_loop().create_task(watch())
+        return f"observing {ep}{stream.key}: {format_value(stream.first.value)}"
+
+    async def cmd_cancel(self, ep: str, path: str) -> str:
+        await self.server.device(ep).cancel_observe(path)
+        return f"cancelled {ep}{path}"
+
+    async def cmd_trace(self, file: str | None = None) -> str:
+        if file is None:
+            return self.server.trace.to_text().rstrip() or "(empty trace)"
+        self.server.trace.save(Path(file))
+        return f"trace saved to {file}"
+
+
+def print_event(event: Event) -> None:
+    if event.kind == "notification":
+        return  # the console prints notifications of the observations it started
+    reg = event.registration
+    extra = ""
+    if event.kind == "registered" and reg is not None:
+        extra = f" from [{reg.address[0]}]:{reg.address[1]} lt={reg.lifetime} lwm2m={reg.version}"
+    elif "detail" in event.data:
+        extra = f": {event.data['detail']}"
+    print(f"[{event.kind}] {event.endpoint}{extra}", flush=True)
+
+
+async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> None:
+    logging.getLogger("coap-server").setLevel(
+        logging.ERROR
+    )  # aiocoap's per-datagram warnings would flood the prompt
+    server = LwM2MServer(
+        args.host, args.port, bootstrap=args.bootstrap_config, model_dirs=args.models or None
+    )
+    await server.start()
+    server.on(None, print_event)
+    console = Console(server)
+    role = " + bootstrap" if server.bootstrap else ""
+    print(f"LwM2M server{role} on coap://[{args.host}]:{args.port} ('help' for commands)", flush=True)
+    try:
+        while True:
+            line = await lines.get()
+            if line is None or line.strip().lower() in ("quit", "exit"):
+                break
+            output = await console.execute(line)
+            if output:
+                print(output, flush=True)
+    finally:
+        if args.trace:
+            server.trace.save(args.trace)
+        await server.stop()
+
+
 def _run(args: argparse.Namespace) -> int:
-    raise RigError("'rig server' is not implemented yet")
+    if not 0 < args.port < 65536:
+        raise ConfigError(f"--port {args.port} is not a UDP port (1..65535)")
+    if args.bootstrap_config is not None and not args.bootstrap_config.is_file():
+        raise ConfigError(f"--bootstrap-config {args.bootstrap_config}: no such file")
+    for directory in args.models:
+        if not directory.is_dir():
+            raise ConfigError(f"--models {directory}: no such directory")
+    if args.bootstrap_config is not None:  # load now: errors are reported before the prompt starts
+        args.bootstrap_config = BootstrapConfig.load(args.bootstrap_config)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def reader() -> None:  # input() in a thread: works for terminals and pipes alike
+            for line in sys.stdin:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        threading.Thread(target=reader, daemon=True).start()
+        await serve(args, lines)
+
+    asyncio.run(main())
+    return 0

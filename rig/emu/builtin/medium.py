@@ -14,6 +14,9 @@ Contract with the emulator core (helper A) and the RF model (rig/emu/builtin/rfc
     medium.next_event_cycles() -> int | None  # the earliest due time of a queued frame: the core must
                                              # not skip (idle-jump) past it; None = nothing queued
     medium.detach(node_name)                # a node removed or powered off: frames to it are dropped
+    medium.add_sync_listener(cb, next_due)  # host-side radios (rig.net.medium_radio): cb(now_cycles)
+                                             # after every sync; next_due() -> cycles | None is
+                                             # folded into next_event_cycles()
 
 Delivery calls `rfcore.receive(frame, at_cycles)` on every attached RF core except the sender's whose
 `rfcore.channel` equals the sender's channel at transmit time, unless the frame is lost (global loss
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -96,6 +100,8 @@ class Medium(ApiMedium):
         self._loss = 0.0
         self._link_loss: dict[tuple[str, str], float] = {}
         self._capture: PcapWriter | None = None
+        self._listeners: list[tuple[Callable[[int], None], Callable[[], int | None] | None]] = []
+        self.now_cycles = 0  # the last sync point
         self.stats = MediumStats()
 
     # --- wiring -------------------------------------------------------------------------------------
@@ -105,6 +111,10 @@ class Medium(ApiMedium):
 
     def detach(self, node_name: str) -> None:
         self._radios.pop(node_name, None)
+
+    def add_sync_listener(self, callback: Callable[[int], None],
+                          next_due: Callable[[], int | None] | None = None) -> None:
+        self._listeners.append((callback, next_due))
 
     # --- api.Medium -----------------------------------------------------------------------------------
     def set_loss(self, probability: float) -> None:
@@ -146,14 +156,24 @@ class Medium(ApiMedium):
         heapq.heappush(self._queue, _Pending(due, self._seq, sender, channel, frame))
 
     def next_event_cycles(self) -> int | None:
-        return self._queue[0].due if self._queue else None
+        due = self._queue[0].due if self._queue else None
+        for _, next_due in self._listeners:
+            d = next_due() if next_due is not None else None
+            if d is not None and (due is None or d < due):
+                due = d
+        return due
 
     def sync(self, now_cycles: int) -> int:
         """Deliver every frame due by `now_cycles`; returns how many frames were delivered."""
+        self.now_cycles = max(self.now_cycles, now_cycles)
         count = 0
         while self._queue and self._queue[0].due <= now_cycles:
             item = heapq.heappop(self._queue)
             count += self._deliver(item)
+        for callback, _ in self._listeners:
+            callback(now_cycles)
+            while self._queue and self._queue[0].due <= now_cycles:  # what the listener sent
+                count += self._deliver(heapq.heappop(self._queue))
         return count
 
     def _deliver(self, item: _Pending) -> int:

@@ -1,0 +1,1855 @@
+/* LwM2M client engine: request dispatch (device management, bootstrap), data model walk,
+ * registration state machine and observations with attributes. */
+#include "lwm2m.h"
+
+#include <string.h>
+
+#define CTX(c) ((lwm2m_ctx_t *)(void *)(c))
+#define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
+#define SCRATCH 40
+#ifndef LWM2M_MAX_BODY
+#define LWM2M_MAX_BODY 512      /* largest unblocked write we take (Size1 of a 4.13) */
+#endif
+#ifndef LWM2M_STREAM_MAX_SZX
+#define LWM2M_STREAM_MAX_SZX 6  /* larger streamed blocks get 4.13 + Block1/Size1 */
+#endif
+#ifndef LWM2M_REG_RETRIES
+#define LWM2M_REG_RETRIES 3     /* failed registrations before falling back to bootstrap */
+#endif
+
+static const lwm2m_object_t *
+find_obj(lwm2m_ctx_t *ctx, uint16_t oid)
+{
+  for(uint8_t i = 0; i < ctx->nobjs; i++) {
+    if(ctx->objs[i]->id == oid) {
+      return ctx->objs[i];
+    }
+  }
+  return NULL;
+}
+
+static int
+find_slot(const lwm2m_object_t *o, uint16_t iid)
+{
+  for(uint8_t i = 0; i < o->max_inst; i++) {
+    if(o->iids[i] == iid) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+static const lwm2m_res_t *
+find_res(const lwm2m_object_t *o, uint16_t rid)
+{
+  for(uint8_t i = 0; i < o->nres; i++) {
+    if(o->res[i].id == rid) {
+      return &o->res[i];
+    }
+  }
+  return NULL;
+}
+
+static uint8_t
+call(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot, uint8_t op, uint16_t rid,
+     uint16_t riid, lwm2m_value_t *v, char *scratch)
+{
+  lwm2m_op_t x;
+  uint8_t rc;
+  memset(&x, 0, sizeof(x));
+  x.ctx = ctx;
+  x.op = op;
+  x.slot = slot;
+  x.iid = o->iids[slot];
+  x.rid = rid;
+  x.riid = riid;
+  if(v) {
+    x.v = *v;
+  }
+  x.scratch = scratch;
+  x.scratch_len = scratch ? SCRATCH : 0;
+  rc = o->handler(&x);
+  if(v) {
+    *v = x.v;
+  }
+  return rc;
+}
+
+static uint16_t
+res_count(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot, const lwm2m_res_t *r)
+{
+  lwm2m_value_t v = { 0 };
+  if(!(r->flags & LWM2M_MULTI)) {
+    return 1;
+  }
+  return call(ctx, o, slot, LWM2M_OP_COUNT, r->id, 0, &v, NULL) ? 0 : (uint16_t)v.i;
+}
+
+/* Resolves path to object/slot/resource; 0 or COAP_NOT_FOUND. */
+typedef struct target {
+  const lwm2m_object_t *obj;
+  const lwm2m_res_t *res;
+  int slot;
+} target_t;
+
+static uint8_t
+resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
+{
+  t->obj = NULL;
+  t->res = NULL;
+  t->slot = -1;
+  if(!p->len) {
+    return 0;
+  }
+  t->obj = find_obj(ctx, p->id[0]);
+  if(!t->obj) {
+    return COAP_NOT_FOUND;
+  }
+  if(p->len >= 2 && (t->slot = find_slot(t->obj, p->id[1])) < 0) {
+    return COAP_NOT_FOUND;
+  }
+  if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
+    return COAP_NOT_FOUND;
+  }
+  if(p->len == 4 && (!(t->res->flags & LWM2M_MULTI) ||
+                     p->id[3] >= res_count(ctx, t->obj, (uint8_t)t->slot, t->res))) {
+    return COAP_NOT_FOUND;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------- reading / encoding */
+
+typedef struct enc {
+  lwm2m_ctx_t *ctx;
+  coap_win_t *w;
+  const lwm2m_object_t *obj;
+  uint16_t fmt, iid;
+  uint8_t slot, first;
+} enc_t;
+
+static uint8_t
+emit_value(enc_t *e, const lwm2m_res_t *r, uint16_t riid)
+{
+  char scratch[SCRATCH];
+  lwm2m_value_t v = { 0 };
+  uint8_t type = LWM2M_TYPE(r->flags);
+  uint8_t rc = call(e->ctx, e->obj, e->slot, LWM2M_OP_READ, r->id, riid, &v, scratch);
+  if(rc) {
+    return rc;
+  }
+  switch(e->fmt) {
+  case LWM2M_CF_TLV:
+  case LWM2M_CF_TLV_OLD: {
+    coap_win_t cnt;
+    coap_win_init(&cnt, NULL, 0, 0);
+    lwm2m_tlv_value(&cnt, type, &v);
+    if(riid == LWM2M_NO_ID) {
+      lwm2m_tlv_header(e->w, LWM2M_TLV_RES, r->id, cnt.pos);
+    } else {
+      lwm2m_tlv_header(e->w, LWM2M_TLV_RES_INST, riid, cnt.pos);
+    }
+    lwm2m_tlv_value(e->w, type, &v);
+    break;
+  }
+#if LWM2M_WITH_SENML
+  case LWM2M_CF_SENML_JSON: {
+    lwm2m_path_t p = { { e->obj->id, e->iid, r->id, riid }, riid == LWM2M_NO_ID ? 3 : 4 };
+    lwm2m_senml_record(e->w, e->first, &p, type, &v);
+    break;
+  }
+#endif
+  case LWM2M_CF_OPAQUE:
+    if(type != LWM2M_T_OPAQUE) {
+      return COAP_NOT_ACCEPTABLE;
+    }
+    coap_win_put(e->w, v.p, v.len);
+    break;
+  default:
+    if(lwm2m_text_encode(e->w, type, &v) < 0) {
+      return COAP_NOT_ACCEPTABLE;
+    }
+  }
+  e->first = 0;
+  return 0;
+}
+
+static uint8_t
+emit_res(enc_t *e, const lwm2m_res_t *r)
+{
+  uint16_t n, i;
+  if(!(r->flags & LWM2M_R)) {
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  if(!(r->flags & LWM2M_MULTI)) {
+    return emit_value(e, r, LWM2M_NO_ID);
+  }
+  n = res_count(e->ctx, e->obj, e->slot, r);
+  if(e->fmt == LWM2M_CF_TLV || e->fmt == LWM2M_CF_TLV_OLD) {
+    coap_win_t cnt, *w = e->w;
+    uint8_t first = e->first;
+    coap_win_init(&cnt, NULL, 0, 0);
+    e->w = &cnt;
+    for(i = 0; i < n; i++) {
+      emit_value(e, r, i);
+    }
+    e->w = w;
+    e->first = first;
+    lwm2m_tlv_header(w, LWM2M_TLV_MULTI, r->id, cnt.pos);
+  }
+  for(i = 0; i < n; i++) {
+    uint8_t rc = emit_value(e, r, i);
+    if(rc && rc != COAP_NOT_FOUND) {
+      return rc;
+    }
+  }
+  return 0;
+}
+
+static uint8_t
+emit_inst(enc_t *e)
+{
+  for(uint8_t i = 0; i < e->obj->nres; i++) {
+    const lwm2m_res_t *r = &e->obj->res[i];
+    uint8_t rc;
+    if(!(r->flags & LWM2M_R)) {
+      continue;
+    }
+    rc = emit_res(e, r);
+    if(rc && rc != COAP_NOT_FOUND) { /* absent optional resources are skipped */
+      return rc;
+    }
+  }
+  return 0;
+}
+
+static uint8_t
+emit_inst_tlv(enc_t *e)
+{
+  if(e->fmt == LWM2M_CF_TLV || e->fmt == LWM2M_CF_TLV_OLD) {
+    coap_win_t cnt, *w = e->w;
+    coap_win_init(&cnt, NULL, 0, 0);
+    e->w = &cnt;
+    emit_inst(e);
+    e->w = w;
+    lwm2m_tlv_header(w, LWM2M_TLV_INST, e->iid, cnt.pos);
+  }
+  return emit_inst(e);
+}
+
+/* Renders the value(s) at p in fmt; 0 or a CoAP error. */
+static uint8_t
+render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
+{
+  target_t t;
+  enc_t e;
+  uint8_t rc = resolve(ctx, p, &t);
+  if(rc) {
+    return rc;
+  }
+  e.ctx = ctx;
+  e.w = w;
+  e.obj = t.obj;
+  e.fmt = fmt;
+  e.first = 1;
+  e.slot = (uint8_t)t.slot;
+  e.iid = p->len >= 2 ? p->id[1] : 0;
+  switch(p->len) {
+  case 1:
+    for(uint8_t s = 0; s < t.obj->max_inst; s++) {
+      if(t.obj->iids[s] != LWM2M_NO_ID) {
+        e.slot = s;
+        e.iid = t.obj->iids[s];
+        if((rc = emit_inst_tlv(&e))) {
+          break;
+        }
+      }
+    }
+    break;
+  case 2:
+    rc = emit_inst(&e);
+    break;
+  case 3:
+    rc = emit_res(&e, t.res);
+    break;
+  default:
+    rc = emit_value(&e, t.res, p->id[3]);
+  }
+#if LWM2M_WITH_SENML
+  if(fmt == LWM2M_CF_SENML_JSON && !rc) {
+    coap_win_str(w, e.first ? "[]" : "]");
+  }
+#endif
+  return rc;
+}
+
+/* Single numeric resource value (for gt/lt/st and change detection); -1 if not numeric. */
+static int
+read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
+{
+  target_t t;
+  lwm2m_value_t v = { 0 };
+  char scratch[SCRATCH];
+  uint8_t type;
+  if(p->len < 3 || resolve(ctx, p, &t) || !(t.res->flags & LWM2M_R) ||
+     (p->len == 3 && (t.res->flags & LWM2M_MULTI))) {
+    return -1;
+  }
+  type = LWM2M_TYPE(t.res->flags);
+  if(type != LWM2M_T_INT && type != LWM2M_T_FLOAT && type != LWM2M_T_BOOL && type != LWM2M_T_TIME) {
+    return -1;
+  }
+  if(call(ctx, t.obj, (uint8_t)t.slot, LWM2M_OP_READ, p->id[2],
+          p->len == 4 ? p->id[3] : LWM2M_NO_ID, &v, scratch)) {
+    return -1;
+  }
+  /* compare floats in thousandths, integers scaled the same way as attribute values */
+  *out = type == LWM2M_T_FLOAT ? v.i : v.i * 1000;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- writing / decoding */
+
+typedef struct wctx {
+  lwm2m_ctx_t *ctx;
+  const lwm2m_object_t *obj;
+  uint8_t slot, dry, bs, replace;
+} wctx_t;
+
+static uint8_t
+write_value(wctx_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
+{
+  if(!x->bs && !(r->flags & LWM2M_W)) {
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  if(x->dry) {
+    return 0;
+  }
+  return call(x->ctx, x->obj, x->slot, LWM2M_OP_WRITE, r->id, riid, v, NULL);
+}
+
+static uint8_t
+clear_multi(wctx_t *x, const lwm2m_res_t *r)
+{
+  if(x->dry || !x->replace) {
+    return 0;
+  }
+  return call(x->ctx, x->obj, x->slot, LWM2M_OP_CLEAR, r->id, 0, NULL, NULL);
+}
+
+/* A RES or MULTI entry within an instance */
+static uint8_t
+tlv_res(wctx_t *x, const lwm2m_tlv_t *t)
+{
+  const lwm2m_res_t *r = find_res(x->obj, t->id);
+  lwm2m_value_t v;
+  uint8_t rc;
+  if(!r) {
+    return x->bs ? 0 : COAP_NOT_FOUND; /* bootstrap: unknown optional resources are skipped */
+  }
+  if(t->type == LWM2M_TLV_RES) {
+    if(r->flags & LWM2M_MULTI) {
+      return COAP_BAD_REQUEST;
+    }
+    if(lwm2m_tlv_decode(LWM2M_TYPE(r->flags), t->val, t->len, &v) < 0) {
+      return COAP_BAD_REQUEST;
+    }
+    return write_value(x, r, LWM2M_NO_ID, &v);
+  }
+  if(t->type != LWM2M_TLV_MULTI || !(r->flags & LWM2M_MULTI)) {
+    return COAP_BAD_REQUEST;
+  }
+  if((rc = clear_multi(x, r))) {
+    return rc;
+  }
+  {
+    const uint8_t *p = t->val, *end = t->val + t->len;
+    lwm2m_tlv_t ri;
+    int k;
+    while((k = lwm2m_tlv_next(&p, end, &ri)) > 0) {
+      if(ri.type != LWM2M_TLV_RES_INST ||
+         lwm2m_tlv_decode(LWM2M_TYPE(r->flags), ri.val, ri.len, &v) < 0) {
+        return COAP_BAD_REQUEST;
+      }
+      if((rc = write_value(x, r, ri.id, &v))) {
+        return rc;
+      }
+    }
+    return k < 0 ? COAP_BAD_REQUEST : 0;
+  }
+}
+
+static uint8_t
+tlv_inst(wctx_t *x, const uint8_t *p, const uint8_t *end)
+{
+  lwm2m_tlv_t t;
+  int k;
+  uint8_t rc;
+  while((k = lwm2m_tlv_next(&p, end, &t)) > 0) {
+    if((rc = tlv_res(x, &t))) {
+      return rc;
+    }
+  }
+  return k < 0 ? COAP_BAD_REQUEST : 0;
+}
+
+static uint8_t create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot);
+
+/* Write of payload (fmt) at path p; bs: bootstrap semantics (creates instances, ignores W). */
+static uint8_t
+write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, uint16_t n)
+{
+  const uint8_t *end = pl + n;
+  target_t t;
+  lwm2m_value_t v;
+  lwm2m_tlv_t tl;
+  uint8_t rc;
+  int k;
+
+  x->obj = find_obj(x->ctx, p->id[0]);
+  if(!x->obj) {
+    return COAP_NOT_FOUND;
+  }
+  if(p->len >= 2) {
+    int s = find_slot(x->obj, p->id[1]);
+    if(s < 0) {
+      if(!x->bs) {
+        return COAP_NOT_FOUND;
+      }
+      if(!x->dry && (rc = create_inst(x->ctx, x->obj, p->id[1], &s))) {
+        return rc;
+      }
+    }
+    x->slot = (uint8_t)(s < 0 ? 0 : s);
+    if(s < 0) { /* dry run of a bootstrap write creating the instance: check the payload only */
+      x->dry = 2;
+    }
+  }
+  if(p->len >= 3 && !find_res(x->obj, p->id[2])) {
+    return COAP_NOT_FOUND;
+  }
+  if(p->len == 4) {
+    t.obj = x->obj;
+    if(resolve(x->ctx, p, &t)) {
+      return COAP_NOT_FOUND;
+    }
+  }
+  switch(fmt) {
+  case LWM2M_CF_TEXT:
+  case LWM2M_CF_OPAQUE: {
+    const lwm2m_res_t *r;
+    if(p->len < 3) {
+      return COAP_UNSUPPORTED_CF;
+    }
+    r = find_res(x->obj, p->id[2]);
+    if(p->len == 3 && (r->flags & LWM2M_MULTI)) {
+      return COAP_UNSUPPORTED_CF;
+    }
+    if((fmt == LWM2M_CF_OPAQUE) != (LWM2M_TYPE(r->flags) == LWM2M_T_OPAQUE)) {
+      return COAP_UNSUPPORTED_CF;
+    }
+    if(lwm2m_text_decode(LWM2M_TYPE(r->flags), pl, n, &v) < 0) {
+      return COAP_BAD_REQUEST;
+    }
+    return write_value(x, r, p->len == 4 ? p->id[3] : LWM2M_NO_ID, &v);
+  }
+  case LWM2M_CF_TLV:
+  case LWM2M_CF_TLV_OLD:
+    if(lwm2m_tlv_check(pl, n) < 0) {
+      return COAP_BAD_REQUEST;
+    }
+    if(p->len == 1) { /* instances */
+      while((k = lwm2m_tlv_next(&pl, end, &tl)) > 0) {
+        int s;
+        if(tl.type != LWM2M_TLV_INST) {
+          return COAP_BAD_REQUEST;
+        }
+        s = find_slot(x->obj, tl.id);
+        if(s < 0 && !x->bs) {
+          return COAP_NOT_FOUND;
+        }
+        if(s < 0 && !x->dry && (rc = create_inst(x->ctx, x->obj, tl.id, &s))) {
+          return rc;
+        }
+        x->slot = (uint8_t)(s < 0 ? 0 : s);
+        if((rc = tlv_inst(x, tl.val, tl.val + tl.len))) {
+          return rc;
+        }
+      }
+      return 0;
+    }
+    if(p->len == 2) {
+      /* an instance TLV wrapping the resources is accepted too */
+      const uint8_t *q = pl;
+      if(lwm2m_tlv_next(&q, end, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
+        if(tl.id != p->id[1] || q != end) {
+          return COAP_BAD_REQUEST;
+        }
+        return tlv_inst(x, tl.val, tl.val + tl.len);
+      }
+      return tlv_inst(x, pl, end);
+    }
+    k = lwm2m_tlv_next(&pl, end, &tl);
+    if(k <= 0 || pl != end) {
+      return COAP_BAD_REQUEST;
+    }
+    if(p->len == 3) {
+      if(tl.id != p->id[2]) {
+        return COAP_BAD_REQUEST;
+      }
+      return tlv_res(x, &tl);
+    }
+    if(tl.type != LWM2M_TLV_RES_INST || tl.id != p->id[3]) {
+      return COAP_BAD_REQUEST;
+    }
+    {
+      const lwm2m_res_t *r = find_res(x->obj, p->id[2]);
+      if(lwm2m_tlv_decode(LWM2M_TYPE(r->flags), tl.val, tl.len, &v) < 0) {
+        return COAP_BAD_REQUEST;
+      }
+      return write_value(x, r, p->id[3], &v);
+    }
+#if LWM2M_WITH_SENML
+  case LWM2M_CF_SENML_JSON: {
+    lwm2m_senml_reader_t rd;
+    lwm2m_senml_rec_t rec;
+    lwm2m_senml_reader_init(&rd, pl, n);
+    while((k = lwm2m_senml_next(&rd, &rec)) > 0) {
+      const lwm2m_res_t *r;
+      int s;
+      uint8_t i;
+      if(rec.path.len < 3) {
+        return COAP_BAD_REQUEST;
+      }
+      for(i = 0; i < p->len; i++) {
+        if(rec.path.id[i] != p->id[i]) {
+          return COAP_BAD_REQUEST;
+        }
+      }
+      r = find_res(x->obj, rec.path.id[2]);
+      s = find_slot(x->obj, rec.path.id[1]);
+      if(!r || (s < 0 && !x->bs)) {
+        return COAP_NOT_FOUND;
+      }
+      if(s < 0 && !x->dry && (rc = create_inst(x->ctx, x->obj, rec.path.id[1], &s))) {
+        return rc;
+      }
+      x->slot = (uint8_t)(s < 0 ? 0 : s);
+      if(((r->flags & LWM2M_MULTI) != 0) != (rec.path.len == 4) ||
+         lwm2m_senml_decode(&rec, LWM2M_TYPE(r->flags), &v) < 0) {
+        return COAP_BAD_REQUEST;
+      }
+      if((rc = write_value(x, r, rec.path.len == 4 ? rec.path.id[3] : LWM2M_NO_ID, &v))) {
+        return rc;
+      }
+    }
+    return k < 0 ? COAP_BAD_REQUEST : 0;
+  }
+#endif
+  }
+  return COAP_UNSUPPORTED_CF;
+}
+
+/* Validate everything first, then apply: a failed write changes nothing. */
+static uint8_t
+write_checked(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, const coap_msg_t *req,
+              uint8_t bs, uint8_t replace)
+{
+  wctx_t x = { ctx, NULL, 0, 1, bs, replace };
+  uint8_t rc = write_path(&x, p, fmt, req->payload, req->payload_len);
+  if(rc) {
+    return rc;
+  }
+  x.dry = 0;
+  return write_path(&x, p, fmt, req->payload, req->payload_len);
+}
+
+static uint8_t
+create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot)
+{
+  int s = find_slot(o, LWM2M_NO_ID);
+  uint8_t rc;
+  if(s < 0 || iid == LWM2M_NO_ID) {
+    return COAP_BAD_REQUEST;
+  }
+  o->iids[s] = iid;
+  if((rc = call(ctx, o, (uint8_t)s, LWM2M_OP_CREATE, 0, 0, NULL, NULL))) {
+    o->iids[s] = LWM2M_NO_ID;
+    return rc;
+  }
+  *slot = s;
+  lwm2m_request_update(ctx, LWM2M_UPD_OBJS);
+  return 0;
+}
+
+static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
+
+static void
+delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
+{
+  lwm2m_path_t p = { { o->id, o->iids[slot] }, 2 };
+  call(ctx, o, slot, LWM2M_OP_DELETE, 0, 0, NULL, NULL);
+  o->iids[slot] = LWM2M_NO_ID;
+  obs_cancel_path(ctx, &p);
+  lwm2m_request_update(ctx, LWM2M_UPD_OBJS);
+}
+
+/* ---------------------------------------------------------------- attributes, observe */
+
+static int
+path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b) /* a is a prefix of b (or equal) */
+{
+  if(a->len > b->len) {
+    return 0;
+  }
+  for(uint8_t i = 0; i < a->len; i++) {
+    if(a->id[i] != b->id[i]) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int
+path_eq(const lwm2m_path_t *a, const lwm2m_path_t *b)
+{
+  return a->len == b->len && path_prefix(a, b);
+}
+
+static lwm2m_attr_t *
+attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
+{
+  for(uint8_t i = 0; i < LWM2M_MAX_ATTRS; i++) {
+    if(ctx->attrs[i].set && path_eq(&ctx->attrs[i].path, p)) {
+      return &ctx->attrs[i];
+    }
+  }
+  return NULL;
+}
+
+/* Effective attributes of a path: resource level, then instance, object, server defaults */
+static void
+attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *out)
+{
+  lwm2m_path_t q = *p;
+  memset(out, 0, sizeof(*out));
+  for(;;) {
+    lwm2m_attr_t *a = attr_find(ctx, &q);
+    if(a) {
+      if((a->set & LWM2M_A_PMIN) && !(out->set & LWM2M_A_PMIN)) {
+        out->pmin = a->pmin;
+      }
+      if((a->set & LWM2M_A_PMAX) && !(out->set & LWM2M_A_PMAX)) {
+        out->pmax = a->pmax;
+      }
+      if(q.len == p->len && q.len >= 3) {
+        out->gt = a->gt;
+        out->lt = a->lt;
+        out->st = a->st;
+        out->set |= a->set & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST);
+      }
+      out->set |= a->set & (LWM2M_A_PMIN | LWM2M_A_PMAX);
+    }
+    if(q.len <= 1) {
+      break;
+    }
+    q.len--;
+  }
+  if(!(out->set & LWM2M_A_PMIN)) {
+    out->pmin = lwm2m_srv[ctx->srv].pmin;
+  }
+  if(!(out->set & LWM2M_A_PMAX)) {
+    out->pmax = lwm2m_srv[ctx->srv].pmax;
+  }
+}
+
+static void
+obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
+{
+  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+    if(path_prefix(p, &ctx->obs[i].path)) {
+      ctx->obs[i].co.active = 0;
+    }
+  }
+}
+
+void
+lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
+{
+  lwm2m_path_t p = { { oid, iid, rid }, (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3) };
+  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+    lwm2m_obs_t *o = &ctx->obs[i];
+    /* overlapping paths: either contains the other */
+    if(o->co.active && (path_prefix(&p, &o->path) || path_prefix(&o->path, &p))) {
+      o->changed = 1;
+    }
+  }
+}
+
+typedef struct nctx {
+  lwm2m_ctx_t *ctx;
+  lwm2m_obs_t *o;
+} nctx_t;
+
+static void
+notify_render(void *arg, coap_win_t *w)
+{
+  nctx_t *n = arg;
+  render(n->ctx, &n->o->path, n->o->cf, w);
+}
+
+static void
+notify_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  nctx_t n = { CTX(c), t->arg };
+  coap_build_opt_uint(b, COAP_OPT_OBSERVE, n.o->co.seq);
+  coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, n.o->cf);
+  coap_build_body(t, b, notify_render, &n);
+}
+
+static void
+on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
+{
+  lwm2m_ctx_t *ctx = CTX(c);
+  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+    coap_observer_t *o = &ctx->obs[i].co;
+    if(o->active && o->last_mid == mid && coap_ep_equal(&o->ep, from)) {
+      o->active = 0; /* Cancel Observation by Reset */
+    }
+  }
+}
+
+/* Checks observations; returns ms until the next check is needed. */
+static uint32_t
+obs_step(lwm2m_ctx_t *ctx, uint32_t now)
+{
+  uint32_t next = 0xFFFFFFFFu;
+  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+    lwm2m_obs_t *o = &ctx->obs[i];
+    lwm2m_attr_t a;
+    uint32_t el, pmin, pmax, w;
+    int32_t cur = 0;
+    int numeric;
+    if(!o->co.active) {
+      continue;
+    }
+    attr_effective(ctx, &o->path, &a);
+    el = now - o->last_ms;
+    pmin = a.pmin * 1000u;
+    pmax = a.pmax >= a.pmin ? a.pmax * 1000u : 0; /* pmax < pmin is ignored */
+    numeric = read_numeric(ctx, &o->path, &cur) == 0;
+    if(numeric) {
+      int cond;
+      if(a.set & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST)) {
+        int32_t last = o->last_val;
+        cond = ((a.set & LWM2M_A_GT) && ((last <= a.gt) != (cur <= a.gt))) ||
+               ((a.set & LWM2M_A_LT) && ((last < a.lt) != (cur < a.lt))) ||
+               ((a.set & LWM2M_A_ST) && (cur - last >= a.st || last - cur >= a.st));
+      } else {
+        cond = cur != o->last_val;
+      }
+      if(cond) {
+        o->changed = 1;
+      }
+    }
+    if((o->changed && el >= pmin) || (pmax && el >= pmax)) {
+      nctx_t dummy;
+      (void)dummy;
+      if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, notify_build, NULL, o) < 0 &&
+         !o->co.active) {
+        continue;
+      }
+      o->last_ms = now;
+      o->changed = 0;
+      if(numeric) {
+        o->last_val = cur;
+      }
+      el = 0;
+    }
+    w = numeric ? LWM2M_POLL_MS : 0xFFFFFFFFu;
+    if(o->changed && pmin - el < w) {
+      w = pmin - el;
+    }
+    if(pmax && pmax - el < w) {
+      w = pmax - el;
+    }
+    if(w < next) {
+      next = w;
+    }
+  }
+  return next;
+}
+
+static void
+obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
+          const lwm2m_path_t *p, uint16_t fmt, coap_resp_t *r)
+{
+  lwm2m_obs_t *o = NULL;
+  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+    lwm2m_obs_t *c = &ctx->obs[i];
+    if(coap_observe_match_token(&c->co, from, req) || (c->co.active && path_eq(&c->path, p))) {
+      o = c; /* re-registration of the same observation */
+      break;
+    }
+    if(!c->co.active && !o) {
+      o = c;
+    }
+  }
+  if(!o) {
+    return; /* no room: served as a plain read (RFC 7641 4.1) */
+  }
+  coap_observe_start(&o->co, from, req, r);
+  o->path = *p;
+  o->cf = fmt;
+  o->last_ms = ctx->now;
+  o->changed = 0;
+  o->last_val = 0;
+  read_numeric(ctx, p, &o->last_val);
+}
+
+/* ---------------------------------------------------------------- Discover, attributes */
+
+static void
+link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
+{
+  static const char names[] = "pmin\0pmax\0gt\0\0\0lt\0\0\0st";
+  lwm2m_attr_t *a = attr_find(ctx, p);
+  if(!a) {
+    return;
+  }
+  for(uint8_t b = 0; b < 5; b++) {
+    if(a->set & (1 << b)) {
+      coap_win_byte(w, ';');
+      coap_win_str(w, names + 5 * b);
+      coap_win_byte(w, '=');
+      if(b < 2) {
+        lwm2m_text_int(w, (int32_t)(b ? a->pmax : a->pmin));
+      } else {
+        lwm2m_text_milli(w, b == 2 ? a->gt : b == 3 ? a->lt : a->st);
+      }
+    }
+  }
+}
+
+static void
+link_obj_ver(coap_win_t *w, const lwm2m_object_t *o)
+{
+  if(o->ver && o->ver != 0x10) {
+    coap_win_str(w, ";ver=");
+    lwm2m_text_int(w, o->ver >> 4);
+    coap_win_byte(w, '.');
+    lwm2m_text_int(w, o->ver & 15);
+  }
+}
+
+static void
+discover_inst(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_object_t *o, uint8_t slot,
+              uint8_t *first, const lwm2m_path_t *only)
+{
+  lwm2m_path_t p = { { o->id, o->iids[slot] }, 2 };
+  if(!only) {
+    lwm2m_link_path(w, *first, p.id, 2);
+    link_attrs(ctx, w, &p);
+    *first = 0;
+  }
+  p.len = 3;
+  for(uint8_t i = 0; i < o->nres; i++) {
+    const lwm2m_res_t *r = &o->res[i];
+    char scratch[SCRATCH];
+    lwm2m_value_t v = { 0 };
+    p.id[2] = r->id;
+    if(only && only->id[2] != r->id) {
+      continue;
+    }
+    /* readable resources that are not instantiated are not listed */
+    if((r->flags & LWM2M_R) && !(r->flags & LWM2M_MULTI) &&
+       call(ctx, o, slot, LWM2M_OP_READ, r->id, LWM2M_NO_ID, &v, scratch) == COAP_NOT_FOUND) {
+      continue;
+    }
+    lwm2m_link_path(w, *first, p.id, 3);
+    *first = 0;
+    if(r->flags & LWM2M_MULTI) {
+      coap_win_str(w, ";dim=");
+      lwm2m_text_int(w, res_count(ctx, o, slot, r));
+    }
+    link_attrs(ctx, w, &p);
+  }
+}
+
+static uint8_t
+discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, coap_win_t *w)
+{
+  uint8_t first = 1;
+  if(p->len == 4) {
+    return COAP_BAD_REQUEST;
+  }
+  if(p->len == 1) {
+    lwm2m_link_path(w, 1, p->id, 1);
+    link_obj_ver(w, t->obj);
+    link_attrs(ctx, w, p);
+    first = 0;
+    for(uint8_t s = 0; s < t->obj->max_inst; s++) {
+      if(t->obj->iids[s] != LWM2M_NO_ID) {
+        discover_inst(ctx, w, t->obj, s, &first, NULL);
+      }
+    }
+  } else {
+    discover_inst(ctx, w, t->obj, (uint8_t)t->slot, &first, p->len == 3 ? p : NULL);
+  }
+  return 0;
+}
+
+/* Bootstrap-Discover: lwm2m version, then every object (not 0 alone) and instance, with the
+ * ssid / uri of Security and Server instances. */
+static void
+bs_discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, coap_win_t *w)
+{
+  coap_win_str(w, "</>;lwm2m=1.1");
+  for(uint8_t i = 0; i < ctx->nobjs; i++) {
+    const lwm2m_object_t *o = ctx->objs[i];
+    uint8_t any = 0;
+    if(p->len && o->id != p->id[0]) {
+      continue;
+    }
+    for(uint8_t s = 0; s < o->max_inst; s++) {
+      uint16_t ids[2] = { o->id, o->iids[s] };
+      if(ids[1] == LWM2M_NO_ID) {
+        continue;
+      }
+      if(!any && o->ver && o->ver != 0x10) {
+        lwm2m_link_path(w, 0, ids, 1);
+        link_obj_ver(w, o);
+      }
+      any = 1;
+      lwm2m_link_path(w, 0, ids, 2);
+      if(o->id == 0 || o->id == 1) {
+        coap_win_str(w, ";ssid=");
+        lwm2m_text_int(w, o->id ? lwm2m_srv[s].ssid : lwm2m_sec[s].ssid);
+      }
+      if(o->id == 0) {
+        coap_win_str(w, ";uri=\"");
+        coap_win_str(w, lwm2m_sec[s].uri);
+        coap_win_byte(w, '"');
+      }
+    }
+    if(!any) {
+      uint16_t id = o->id;
+      lwm2m_link_path(w, 0, &id, 1);
+      link_obj_ver(w, o);
+    }
+  }
+}
+
+static int
+query_val(const uint8_t *v, uint16_t l, const char *key, const char **val, uint16_t *vl)
+{
+  uint16_t kl = (uint16_t)strlen(key);
+  if(l < kl || memcmp(v, key, kl) || (l > kl && v[kl] != '=')) {
+    return 0;
+  }
+  *val = l > kl ? (const char *)v + kl + 1 : NULL;
+  *vl = l > kl ? (uint16_t)(l - kl - 1) : 0;
+  return 1;
+}
+
+static uint8_t
+write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const coap_msg_t *req)
+{
+  static const char *const keys[5] = { "pmin", "pmax", "gt", "lt", "st" };
+  lwm2m_attr_t a, *slot = attr_find(ctx, p);
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  int32_t x;
+  if(slot) {
+    a = *slot;
+  } else {
+    memset(&a, 0, sizeof(a));
+    a.path = *p;
+  }
+  coap_opt_iter_init(&it, req);
+  while(coap_opt_find(&it, COAP_OPT_URI_QUERY, &v, &l)) {
+    const char *val;
+    uint16_t vl;
+    uint8_t k;
+    for(k = 0; k < 5; k++) {
+      if(query_val(v, l, keys[k], &val, &vl)) {
+        break;
+      }
+    }
+    if(k == 5) {
+      if(query_val(v, l, "epmin", &val, &vl) || query_val(v, l, "epmax", &val, &vl)) {
+        continue; /* evaluation periods: accepted, not used */
+      }
+      return COAP_BAD_REQUEST;
+    }
+    if(k >= 2) { /* gt, lt, st: numeric single resources only */
+      int32_t dummy;
+      if(read_numeric(ctx, p, &dummy) < 0) {
+        return COAP_BAD_REQUEST;
+      }
+    }
+    if(!val) {
+      a.set &= (uint8_t)~(1u << k);
+      continue;
+    }
+    if(k < 2 ? (lwm2m_parse_int(val, vl, &x) < 0 || x < 0) : lwm2m_parse_milli(val, vl, &x) < 0) {
+      return COAP_BAD_REQUEST;
+    }
+    a.set |= (uint8_t)(1u << k);
+    switch(k) {
+    case 0: a.pmin = (uint32_t)x; break;
+    case 1: a.pmax = (uint32_t)x; break;
+    case 2: a.gt = x; break;
+    case 3: a.lt = x; break;
+    default: a.st = x; break;
+    }
+  }
+  (void)t;
+  if(((a.set & 3) == 3 && a.pmax < a.pmin) ||
+     ((a.set & (LWM2M_A_GT | LWM2M_A_LT)) == (LWM2M_A_GT | LWM2M_A_LT) && a.lt >= a.gt) ||
+     ((a.set & 28) == 28 && (int64_t)a.lt + 2 * (int64_t)a.st >= a.gt) ||
+     ((a.set & LWM2M_A_ST) && a.st < 0)) {
+    return COAP_BAD_REQUEST;
+  }
+  if(!slot) {
+    for(uint8_t i = 0; i < LWM2M_MAX_ATTRS && !slot; i++) {
+      if(!ctx->attrs[i].set) {
+        slot = &ctx->attrs[i];
+      }
+    }
+    if(!slot) {
+      return a.set ? COAP_INTERNAL_ERROR : COAP_CHANGED;
+    }
+  }
+  *slot = a;
+  return COAP_CHANGED;
+}
+
+/* ---------------------------------------------------------------- request dispatch */
+
+static uint8_t
+pick_fmt(const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t, uint16_t *fmt)
+{
+  uint16_t f = req->accept;
+  int single = p->len == 4 || (p->len == 3 && !(t->res->flags & LWM2M_MULTI));
+  uint8_t type = t->res ? LWM2M_TYPE(t->res->flags) : 0;
+  if(f == COAP_NO_CF) {
+    f = !single ? LWM2M_CF_TLV : type == LWM2M_T_OPAQUE ? LWM2M_CF_OPAQUE : LWM2M_CF_TEXT;
+  }
+  *fmt = f;
+  switch(f) {
+  case LWM2M_CF_TEXT:
+    return single && type != LWM2M_T_OPAQUE ? 0 : COAP_NOT_ACCEPTABLE;
+  case LWM2M_CF_OPAQUE:
+    return single && type == LWM2M_T_OPAQUE ? 0 : COAP_NOT_ACCEPTABLE;
+  case LWM2M_CF_TLV:
+  case LWM2M_CF_TLV_OLD:
+#if LWM2M_WITH_SENML
+  case LWM2M_CF_SENML_JSON:
+#endif
+    return 0;
+  }
+  return COAP_NOT_ACCEPTABLE;
+}
+
+static uint8_t
+do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lwm2m_path_t *p,
+        const target_t *t, coap_resp_t *r)
+{
+  uint16_t fmt;
+  uint8_t rc;
+  if(p->len >= 3 && !(t->res->flags & LWM2M_R)) {
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  if((rc = pick_fmt(req, p, t, &fmt)) || (rc = render(ctx, p, fmt, &r->win))) {
+    return rc;
+  }
+  r->cf = fmt;
+  if(req->observe == 0) {
+    obs_start(ctx, from, req, p, fmt, r);
+  } else if(req->observe == 1) {
+    for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+      if(coap_observe_match_token(&ctx->obs[i].co, from, req)) {
+        ctx->obs[i].co.active = 0; /* Cancel Observation by GET with Observe=1 */
+      }
+    }
+  }
+  return COAP_CONTENT;
+}
+
+static uint8_t
+do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_t *r)
+{
+  uint32_t b1 = req->block1;
+  lwm2m_op_t x;
+  uint8_t rc;
+  if(req->content_format != LWM2M_CF_OPAQUE && req->content_format != COAP_NO_CF) {
+    return COAP_UNSUPPORTED_CF;
+  }
+  if(b1 != COAP_NONE && COAP_BLOCK_SZX(b1) > LWM2M_STREAM_MAX_SZX) {
+    r->block1 = COAP_BLOCK(0, 0, LWM2M_STREAM_MAX_SZX);
+    r->size1 = COAP_BLOCK_SIZE(LWM2M_STREAM_MAX_SZX);
+    return COAP_TOO_LARGE;
+  }
+  memset(&x, 0, sizeof(x));
+  x.ctx = ctx;
+  x.op = LWM2M_OP_BLOCK;
+  x.slot = (uint8_t)t->slot;
+  x.iid = t->obj->iids[t->slot];
+  x.rid = t->res->id;
+  x.riid = LWM2M_NO_ID;
+  x.v.p = req->payload;
+  x.v.len = req->payload_len;
+  if(b1 != COAP_NONE) {
+    x.offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
+    x.more = (uint8_t)COAP_BLOCK_MORE(b1);
+  }
+  if((rc = t->obj->handler(&x))) {
+    return rc;
+  }
+  if(b1 == COAP_NONE) {
+    return COAP_CHANGED;
+  }
+  r->block1 = b1;
+  return x.more ? COAP_CONTINUE : COAP_CHANGED;
+}
+
+static uint8_t
+do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t,
+         coap_resp_t *r, uint8_t bs, uint8_t replace)
+{
+  uint8_t rc;
+  if(t->res && (t->res->flags & LWM2M_STREAM) && p->len == 3) {
+    return do_stream(ctx, req, t, r);
+  }
+  if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
+    r->size1 = LWM2M_MAX_BODY; /* no reassembly buffer: the whole body must come at once */
+    return COAP_TOO_LARGE;
+  }
+  if(req->content_format == COAP_NO_CF) {
+    return COAP_BAD_REQUEST;
+  }
+  rc = write_checked(ctx, p, req->content_format, req, bs, replace);
+  if(rc) {
+    return rc;
+  }
+  if(p->len >= 1 && !bs) {
+    lwm2m_changed(ctx, p->id[0], p->len > 1 ? p->id[1] : LWM2M_NO_ID,
+                  p->len > 2 ? p->id[2] : LWM2M_NO_ID);
+  }
+  return COAP_CHANGED;
+}
+
+static char loc_buf[12];
+
+static uint8_t
+do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t,
+          coap_resp_t *r)
+{
+  lwm2m_path_t ip = { { p->id[0], 0 }, 2 };
+  const uint8_t *pl = req->payload, *end = pl + req->payload_len;
+  lwm2m_tlv_t tl;
+  wctx_t x = { ctx, t->obj, 0, 1, 1, 0 };
+  uint8_t rc;
+  int s;
+  coap_win_t w;
+  if(!(t->obj->flags & LWM2M_OBJ_CREATE)) {
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  if(req->content_format != LWM2M_CF_TLV && req->content_format != LWM2M_CF_TLV_OLD) {
+    return COAP_UNSUPPORTED_CF;
+  }
+  if(lwm2m_tlv_check(pl, req->payload_len) < 0) {
+    return COAP_BAD_REQUEST;
+  }
+  if(req->payload_len && lwm2m_tlv_next(&pl, end, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
+    ip.id[1] = tl.id; /* instance given by the server */
+    end = tl.val + tl.len;
+    pl = tl.val;
+    if(find_slot(t->obj, tl.id) >= 0) {
+      return COAP_BAD_REQUEST;
+    }
+  } else {
+    pl = req->payload;
+    while(find_slot(t->obj, ip.id[1]) >= 0) {
+      ip.id[1]++;
+    }
+  }
+  if((rc = tlv_inst(&x, pl, end))) {
+    return rc;
+  }
+  if((rc = create_inst(ctx, t->obj, ip.id[1], &s))) {
+    return rc;
+  }
+  x.dry = 0;
+  x.slot = (uint8_t)s;
+  if((rc = tlv_inst(&x, pl, end))) {
+    delete_inst(ctx, t->obj, (uint8_t)s);
+    return rc;
+  }
+  coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf) - 1, 0);
+  lwm2m_text_int(&w, ip.id[0]);
+  coap_win_byte(&w, '/');
+  lwm2m_text_int(&w, ip.id[1]);
+  loc_buf[coap_win_len(&w)] = 0;
+  r->location = loc_buf;
+  return COAP_CREATED;
+}
+
+static uint8_t
+dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
+           const lwm2m_path_t *p, coap_resp_t *r)
+{
+  target_t t;
+  uint8_t rc;
+  if(!p->len) {
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  if(p->id[0] == 0) {
+    return COAP_UNAUTHORIZED; /* Security object: bootstrap server only */
+  }
+  if((rc = resolve(ctx, p, &t))) {
+    return rc;
+  }
+  switch(req->code) {
+  case COAP_GET:
+    if(req->accept == LWM2M_CF_LINK) {
+      r->cf = LWM2M_CF_LINK;
+      return (rc = discover(ctx, p, &t, &r->win)) ? rc : COAP_CONTENT;
+    }
+    return do_read(ctx, from, req, p, &t, r);
+  case COAP_PUT:
+    if(!req->payload_len && req->content_format == COAP_NO_CF) {
+      return write_attrs(ctx, p, &t, req);
+    }
+    return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(ctx, req, p, &t, r, 0, 1);
+  case COAP_POST:
+    if(p->len == 1) {
+      return do_create(ctx, req, p, &t, r);
+    }
+    if(p->len == 2) {
+      return do_write(ctx, req, p, &t, r, 0, 0);
+    }
+    if(p->len == 3 && (t.res->flags & LWM2M_E)) {
+      lwm2m_value_t v = { req->payload, req->payload_len, 0 };
+      return (rc = call(ctx, t.obj, (uint8_t)t.slot, LWM2M_OP_EXECUTE, p->id[2], LWM2M_NO_ID, &v,
+                        NULL))
+               ? rc
+               : COAP_CHANGED;
+    }
+    if(p->len == 3 && (t.res->flags & LWM2M_STREAM)) {
+      return do_write(ctx, req, p, &t, r, 0, 0);
+    }
+    return COAP_METHOD_NOT_ALLOWED;
+  case COAP_DELETE:
+    if(p->len != 2 || !(t.obj->flags & LWM2M_OBJ_CREATE)) {
+      return COAP_METHOD_NOT_ALLOWED;
+    }
+    delete_inst(ctx, t.obj, (uint8_t)t.slot);
+    return COAP_DELETED;
+  }
+  return COAP_METHOD_NOT_ALLOWED;
+}
+
+static uint8_t
+bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_resp_t *r)
+{
+  target_t t;
+  switch(req->code) {
+  case COAP_PUT:
+    if(!p->len) {
+      return COAP_BAD_REQUEST;
+    }
+    if(!find_obj(ctx, p->id[0])) {
+      return COAP_NOT_FOUND;
+    }
+    t.obj = NULL;
+    t.res = NULL;
+    return do_write(ctx, req, p, &t, r, 1, 0);
+  case COAP_DELETE:
+    if(p->len > 2) {
+      return COAP_BAD_REQUEST;
+    }
+    for(uint8_t i = 0; i < ctx->nobjs; i++) {
+      const lwm2m_object_t *o = ctx->objs[i];
+      if((p->len && o->id != p->id[0]) ||
+         (o->id != 0 && o->id != 1 && !(o->flags & LWM2M_OBJ_CREATE))) {
+        continue;
+      }
+      for(uint8_t s = 0; s < o->max_inst; s++) {
+        if(o->iids[s] == LWM2M_NO_ID || (p->len == 2 && o->iids[s] != p->id[1])) {
+          continue;
+        }
+        if(o->id == 0 && lwm2m_sec[s].bootstrap) {
+          if(p->len == 2) {
+            return COAP_BAD_REQUEST; /* the bootstrap account stays */
+          }
+          continue;
+        }
+        delete_inst(ctx, o, s);
+      }
+    }
+    return COAP_DELETED;
+  case COAP_GET:
+    if(req->accept == LWM2M_CF_LINK && p->len <= 1) {
+      bs_discover(ctx, p, &r->win);
+      r->cf = LWM2M_CF_LINK;
+      return COAP_CONTENT;
+    }
+    if(p->len && p->id[0] == 1) { /* Bootstrap-Read (1.1): Server object only */
+      uint8_t rc = resolve(ctx, p, &t);
+      return rc ? rc : do_read(ctx, NULL, req, p, &t, r);
+    }
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  return COAP_METHOD_NOT_ALLOWED;
+}
+
+static void
+on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_resp_t *r)
+{
+  lwm2m_ctx_t *ctx = CTX(c);
+  lwm2m_path_t p;
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  uint8_t bs_uri = 0, bs = ctx->state == LWM2M_ST_BS_REQ || ctx->state == LWM2M_ST_BS_WAIT;
+
+  if(!coap_ep_equal(from, &ctx->server)) {
+    r->code = COAP_UNAUTHORIZED; /* only the server we registered with (or bootstrap server) */
+    return;
+  }
+  p.len = 0;
+  coap_opt_iter_init(&it, req);
+  while(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l)) {
+    int32_t x;
+    if(!p.len && !bs_uri && l == 2 && v[0] == 'b' && v[1] == 's') {
+      bs_uri = 1;
+      continue;
+    }
+    if(bs_uri || p.len == 4 || lwm2m_parse_int((const char *)v, l, &x) < 0 || x < 0 ||
+       x >= LWM2M_NO_ID || (l > 1 && v[0] == '0')) {
+      r->code = COAP_NOT_FOUND;
+      return;
+    }
+    p.id[p.len++] = (uint16_t)x;
+  }
+  if(bs_uri) {
+    if(!bs || req->code != COAP_POST) {
+      r->code = COAP_NOT_FOUND;
+      return;
+    }
+    ctx->state = LWM2M_ST_BS_DONE; /* Bootstrap-Finish; configuration checked in lwm2m_step */
+    ctx->timer = ctx->now;
+    r->code = COAP_CHANGED;
+    return;
+  }
+  if(bs) {
+    if(ctx->state == LWM2M_ST_BS_WAIT) {
+      ctx->timer = ctx->now + LWM2M_BS_TIMEOUT_MS; /* server is active: restart the wait */
+    }
+    r->code = bs_request(ctx, req, &p, r);
+  } else {
+    r->code = dm_request(ctx, from, req, &p, r);
+  }
+}
+
+/* ---------------------------------------------------------------- registration */
+
+static void
+event(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail)
+{
+  if(ctx->event) {
+    ctx->event(ctx, ev, detail);
+  }
+}
+
+static void
+q_int(coap_build_t *b, const char *key, int32_t v)
+{
+  char q[20];
+  coap_win_t w;
+  coap_win_init(&w, (uint8_t *)q, sizeof(q), 0);
+  coap_win_str(&w, key);
+  lwm2m_text_int(&w, v);
+  coap_build_opt(b, COAP_OPT_URI_QUERY, q, coap_win_len(&w));
+}
+
+static void
+q_str(coap_build_t *b, const char *key, const char *v)
+{
+  char q[48];
+  uint16_t kl = (uint16_t)strlen(key), vl = (uint16_t)strlen(v);
+  if(kl + vl > sizeof(q)) {
+    b->err = 1;
+    return;
+  }
+  memcpy(q, key, kl);
+  memcpy(q + kl, v, vl);
+  coap_build_opt(b, COAP_OPT_URI_QUERY, q, (uint16_t)(kl + vl));
+}
+
+/* Registration payload: objects (not Security) with instances, versions where not 1.0 */
+static void
+reg_links(void *arg, coap_win_t *w)
+{
+  lwm2m_ctx_t *ctx = arg;
+  uint8_t first = 1;
+  for(uint8_t i = 0; i < ctx->nobjs; i++) {
+    const lwm2m_object_t *o = ctx->objs[i];
+    uint8_t any = 0;
+    uint16_t ids[2] = { o->id, 0 };
+    if(!o->id) {
+      continue;
+    }
+    for(uint8_t s = 0; s < o->max_inst; s++) {
+      any |= o->iids[s] != LWM2M_NO_ID;
+    }
+    if(!any || (o->ver && o->ver != 0x10)) {
+      lwm2m_link_path(w, first, ids, 1);
+      link_obj_ver(w, o);
+      first = 0;
+    }
+    for(uint8_t s = 0; s < o->max_inst; s++) {
+      if((ids[1] = o->iids[s]) != LWM2M_NO_ID) {
+        lwm2m_link_path(w, first, ids, 2);
+        first = 0;
+      }
+    }
+  }
+}
+
+static void
+reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  lwm2m_ctx_t *ctx = CTX(c);
+  uint8_t links = 0;
+  switch(ctx->state) {
+  case LWM2M_ST_BS_REQ:
+    coap_build_opt_str(b, COAP_OPT_URI_PATH, "bs");
+    q_str(b, "ep=", ctx->ep);
+    break;
+  case LWM2M_ST_REG:
+    coap_build_opt_str(b, COAP_OPT_URI_PATH, "rd");
+    coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
+    q_str(b, "ep=", ctx->ep);
+    q_int(b, "lt=", (int32_t)ctx->reg_lifetime);
+    coap_build_opt_str(b, COAP_OPT_URI_QUERY, "lwm2m=1.1");
+    q_str(b, "b=", lwm2m_srv[ctx->srv].binding[0] ? lwm2m_srv[ctx->srv].binding : "U");
+    if(ctx->queue) {
+      coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
+    }
+    links = 1;
+    break;
+  default: /* update (POST) or deregistration (DELETE) at the location */
+    coap_build_path(b, COAP_OPT_URI_PATH, ctx->loc);
+    if(ctx->state == LWM2M_ST_UPDATE) {
+      links = (uint8_t)(ctx->upd & LWM2M_UPD_OBJS);
+      if(links) {
+        coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
+      }
+      if(ctx->upd & LWM2M_UPD_LT) {
+        q_int(b, "lt=", (int32_t)ctx->reg_lifetime);
+      }
+    }
+  }
+  coap_build_body(t, b, links ? reg_links : NULL, ctx);
+}
+
+static uint32_t
+backoff(lwm2m_ctx_t *ctx)
+{
+  uint8_t r = ctx->retries < 6 ? ctx->retries : 6;
+  ctx->retries++;
+  return 1000u << r; /* 1 s .. 64 s */
+}
+
+static int
+pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap)
+{
+  for(uint8_t s = 0; s < LWM2M_MAX_SEC; s++) {
+    if(lwm2m_sec_iids[s] == LWM2M_NO_ID || !lwm2m_sec[s].uri[0] ||
+       lwm2m_sec[s].bootstrap != bootstrap || lwm2m_parse_uri(lwm2m_sec[s].uri, &ctx->server)) {
+      continue;
+    }
+    if(bootstrap) {
+      ctx->sec = s;
+      return 0;
+    }
+    for(uint8_t v = 0; v < LWM2M_MAX_SRV; v++) {
+      if(lwm2m_srv_iids[v] != LWM2M_NO_ID && lwm2m_srv[v].ssid == lwm2m_sec[s].ssid) {
+        ctx->sec = s;
+        ctx->srv = v;
+        return 0;
+      }
+    }
+  }
+  return -1;
+}
+
+static void
+goto_state(lwm2m_ctx_t *ctx, uint8_t st, uint32_t delay)
+{
+  ctx->state = st;
+  ctx->timer = ctx->now + delay;
+}
+
+static void
+reg_failed(lwm2m_ctx_t *ctx, const char *why)
+{
+  event(ctx, LWM2M_EV_REG_FAILED, why);
+  if(ctx->retries >= LWM2M_REG_RETRIES && !pick_server(ctx, 1)) {
+    ctx->retries = 0;
+    goto_state(ctx, LWM2M_ST_BS_REQ, 0);
+    return;
+  }
+  pick_server(ctx, 0);
+  goto_state(ctx, LWM2M_ST_REG, backoff(ctx));
+}
+
+static uint32_t
+update_interval(uint32_t lt)
+{
+  uint32_t margin = lt / 2 < 93 ? lt / 2 : 93; /* leave MAX_TRANSMIT_WAIT before expiry */
+  return (lt - margin) * 1000u;
+}
+
+static int
+reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
+{
+  lwm2m_ctx_t *ctx = CTX(c);
+  uint8_t ok = m && m->type != COAP_RST && (m->code >> 5) == 2;
+  (void)t;
+  ctx->reg_t = NULL;
+  switch(ctx->state) {
+  case LWM2M_ST_BS_REQ:
+    if(ok) {
+      ctx->retries = 0;
+      goto_state(ctx, LWM2M_ST_BS_WAIT, LWM2M_BS_TIMEOUT_MS);
+      event(ctx, LWM2M_EV_BOOTSTRAP_REQ, NULL);
+    } else {
+      event(ctx, LWM2M_EV_BOOTSTRAP_FAILED, m ? "bootstrap request rejected" : "no answer");
+      goto_state(ctx, LWM2M_ST_BS_REQ, backoff(ctx));
+    }
+    break;
+  case LWM2M_ST_REG: {
+    coap_opt_iter_t it;
+    const uint8_t *v;
+    uint16_t l, n = 0;
+    if(!ok || m->code != COAP_CREATED) {
+      reg_failed(ctx, m ? "registration rejected" : "no answer to registration");
+      break;
+    }
+    coap_opt_iter_init(&it, m);
+    while(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l)) {
+      if(n + l + 2 > LWM2M_LOC_MAX) {
+        n = 0;
+        break;
+      }
+      if(n) {
+        ctx->loc[n++] = '/';
+      }
+      memcpy(ctx->loc + n, v, l);
+      n = (uint16_t)(n + l);
+    }
+    ctx->loc[n] = 0;
+    if(!n) {
+      reg_failed(ctx, "bad or missing Location-Path");
+      break;
+    }
+    ctx->retries = 0;
+    ctx->upd = 0;
+    /* a new registration starts with no observations */
+    memset(ctx->obs, 0, sizeof(ctx->obs));
+    goto_state(ctx, LWM2M_ST_REGISTERED, update_interval(ctx->reg_lifetime));
+    event(ctx, LWM2M_EV_REGISTERED, ctx->loc);
+    break;
+  }
+  case LWM2M_ST_UPDATE:
+    if(ok) {
+      goto_state(ctx, LWM2M_ST_REGISTERED, update_interval(ctx->reg_lifetime));
+      event(ctx, LWM2M_EV_UPDATED, ctx->loc);
+    } else {
+      /* 4.04 (unknown registration), other errors and timeouts: register again */
+      ctx->upd = 0;
+      event(ctx, LWM2M_EV_REG_FAILED, m && m->code == COAP_NOT_FOUND ? "update: 4.04, re-registering"
+                                                                     : "update failed, re-registering");
+      goto_state(ctx, LWM2M_ST_REG, 0);
+    }
+    break;
+  case LWM2M_ST_DEREG:
+    goto_state(ctx, LWM2M_ST_DEREGISTERED, 0);
+    event(ctx, LWM2M_EV_DEREGISTERED, ctx->loc);
+    break;
+  }
+  return 0;
+}
+
+static void
+reg_send(lwm2m_ctx_t *ctx, uint8_t code)
+{
+  ctx->reg_t = coap_request(&ctx->coap, &ctx->server, COAP_CON, code, NULL, 0, reg_build,
+                            reg_resp, ctx);
+  if(!ctx->reg_t && ctx->state != LWM2M_ST_DEREGISTERED) {
+    ctx->timer = ctx->now + 1000; /* no transaction slot (or could not build): retry */
+  }
+}
+
+void
+lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why)
+{
+  ctx->upd |= why;
+}
+
+static void
+plat_deferred(lwm2m_ctx_t *ctx)
+{
+  if(ctx->pending_ev) {
+    uint8_t ev = ctx->pending_ev;
+    ctx->pending_ev = 0;
+    event(ctx, ev, NULL);
+  }
+}
+
+uint32_t
+lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
+{
+  uint32_t next, w;
+  ctx->now = now;
+  next = coap_step(&ctx->coap, now);
+  plat_deferred(ctx);
+  switch(ctx->state) {
+  case LWM2M_ST_BS_REQ:
+    if(!ctx->reg_t && DUE(ctx->timer, now)) {
+      pick_server(ctx, 1);
+      reg_send(ctx, COAP_POST);
+    }
+    break;
+  case LWM2M_ST_BS_WAIT:
+    if(DUE(ctx->timer, now)) {
+      event(ctx, LWM2M_EV_BOOTSTRAP_FAILED, "no Bootstrap-Finish");
+      goto_state(ctx, LWM2M_ST_BS_REQ, backoff(ctx));
+    }
+    break;
+  case LWM2M_ST_BS_DONE:
+    if(pick_server(ctx, 0)) {
+      event(ctx, LWM2M_EV_BOOTSTRAP_FAILED, "no usable server account after bootstrap");
+      pick_server(ctx, 1);
+      goto_state(ctx, LWM2M_ST_BS_REQ, backoff(ctx));
+      break;
+    }
+    event(ctx, LWM2M_EV_BOOTSTRAPPED, lwm2m_sec[ctx->sec].uri);
+    ctx->retries = 0;
+    goto_state(ctx, LWM2M_ST_REG, 0);
+    /* fall through */
+  case LWM2M_ST_REG:
+    if(!ctx->reg_t && DUE(ctx->timer, now)) {
+      ctx->reg_lifetime = lwm2m_srv[ctx->srv].lifetime;
+      if(ctx->reg_lifetime > 4000000) {
+        ctx->reg_lifetime = 4000000; /* keeps lifetime in ms within 32 bits */
+      }
+      reg_send(ctx, COAP_POST);
+    }
+    break;
+  case LWM2M_ST_REGISTERED:
+    if(lwm2m_srv[ctx->srv].lifetime != ctx->reg_lifetime) {
+      ctx->upd |= LWM2M_UPD_LT;
+      ctx->reg_lifetime = lwm2m_srv[ctx->srv].lifetime;
+      if(ctx->reg_lifetime > 4000000) {
+        ctx->reg_lifetime = 4000000;
+      }
+    }
+    if(ctx->upd || DUE(ctx->timer, now)) {
+      ctx->state = LWM2M_ST_UPDATE;
+      reg_send(ctx, COAP_POST);
+      ctx->upd = 0;
+      if(!ctx->reg_t) {
+        ctx->state = LWM2M_ST_REGISTERED;
+      }
+    }
+    break;
+  }
+  if(ctx->state == LWM2M_ST_REGISTERED || ctx->state == LWM2M_ST_UPDATE) {
+    w = obs_step(ctx, now);
+    if(w < next) {
+      next = w;
+    }
+  }
+  if(!ctx->reg_t && ctx->state != LWM2M_ST_IDLE && ctx->state != LWM2M_ST_DEREGISTERED &&
+     ctx->state != LWM2M_ST_FAILED && ctx->state != LWM2M_ST_BS_DONE) {
+    w = DUE(ctx->timer, now) ? 0 : ctx->timer - now;
+    if(ctx->state == LWM2M_ST_REGISTERED && ctx->upd) {
+      w = 0;
+    }
+    if(w < next) {
+      next = w;
+    }
+  }
+  if(ctx->state == LWM2M_ST_BS_DONE || ctx->pending_ev) {
+    next = 0;
+  }
+  return next;
+}
+
+void
+lwm2m_input(lwm2m_ctx_t *ctx, uint32_t now, const uint8_t *buf, uint16_t len,
+            const coap_ep_t *from)
+{
+  ctx->now = now;
+  coap_input(&ctx->coap, now, buf, len, from);
+}
+
+void
+lwm2m_init(lwm2m_ctx_t *ctx, const char *ep, const lwm2m_object_t *const *objs, uint8_t nobjs,
+           coap_send_fn send, coap_rand_fn rnd, void *user, uint32_t now)
+{
+  memset(ctx, 0, sizeof(*ctx));
+  coap_init(&ctx->coap, send, rnd, on_request, user, now);
+  ctx->coap.on_rst = on_rst;
+  ctx->ep = ep;
+  ctx->objs = objs;
+  ctx->nobjs = nobjs;
+  ctx->now = now;
+}
+
+void
+lwm2m_set_queue_mode(lwm2m_ctx_t *ctx, uint8_t on)
+{
+  ctx->queue = on;
+}
+
+void
+lwm2m_start(lwm2m_ctx_t *ctx)
+{
+  ctx->retries = 0;
+  if(!pick_server(ctx, 0)) {
+    goto_state(ctx, LWM2M_ST_REG, 0);
+  } else if(!pick_server(ctx, 1)) {
+    goto_state(ctx, LWM2M_ST_BS_REQ, 0);
+  } else {
+    goto_state(ctx, LWM2M_ST_FAILED, 0);
+    event(ctx, LWM2M_EV_REG_FAILED, "no server configured");
+  }
+}
+
+void
+lwm2m_deregister(lwm2m_ctx_t *ctx)
+{
+  if(ctx->state == LWM2M_ST_REGISTERED || ctx->state == LWM2M_ST_UPDATE) {
+    coap_trans_cancel(&ctx->coap, ctx->reg_t);
+    ctx->state = LWM2M_ST_DEREG;
+    reg_send(ctx, COAP_DELETE);
+    if(ctx->reg_t) {
+      return;
+    }
+  }
+  coap_trans_cancel(&ctx->coap, ctx->reg_t);
+  ctx->reg_t = NULL;
+  ctx->state = LWM2M_ST_DEREGISTERED;
+  event(ctx, LWM2M_EV_DEREGISTERED, NULL);
+}
+
+const char *
+lwm2m_state_name(uint8_t st)
+{
+  static const char *const n[] = { "idle", "bootstrap-request", "bootstrapping", "bootstrap-done",
+                                   "registering", "registered", "updating", "deregistering",
+                                   "deregistered", "failed" };
+  return st <= LWM2M_ST_FAILED ? n[st] : "?";
+}
+
+/* ---------------------------------------------------------------- URI */
+
+static int
+hexdig(char c)
+{
+  return c >= '0' && c <= '9' ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1;
+}
+
+int
+lwm2m_parse_uri(const char *u, coap_ep_t *ep)
+{
+  const char *p;
+  uint32_t port = 5683;
+  memset(ep, 0, sizeof(*ep));
+  if(strncmp(u, "coap://", 7)) {
+    return -1; /* coaps, coap+tcp, ...: not supported */
+  }
+  p = u + 7;
+  if(*p == '[') { /* IPv6 literal, with :: compression */
+    uint16_t g[8];
+    int n = 0, gap = -1;
+    p++;
+    if(p[0] == ':' && p[1] == ':') {
+      gap = 0;
+      p += 2;
+    }
+    while(*p != ']') {
+      uint32_t v = 0;
+      int d = 0;
+      for(int h; (h = hexdig(*p)) >= 0 && d < 5; p++, d++) {
+        v = (v << 4) | (uint32_t)h;
+      }
+      if(!d || d > 4 || n == 8) {
+        return -1;
+      }
+      g[n++] = (uint16_t)v;
+      if(*p == ':') {
+        p++;
+        if(*p == ':') {
+          if(gap >= 0) {
+            return -1;
+          }
+          gap = n;
+          p++;
+        } else if(*p == ']') {
+          return -1;
+        }
+      } else if(*p != ']') {
+        return -1;
+      }
+    }
+    p++;
+    if((gap < 0 && n != 8) || (gap >= 0 && n > 7)) {
+      return -1;
+    }
+    for(int i = 0, o = 0; i < 8; i++) {
+      uint16_t x = 0;
+      if(gap >= 0 && i >= gap && i < gap + 8 - n) {
+        x = 0;
+      } else {
+        x = g[o++];
+      }
+      ep->addr[2 * i] = (uint8_t)(x >> 8);
+      ep->addr[2 * i + 1] = (uint8_t)x;
+    }
+  } else { /* dotted IPv4 as ::ffff:a.b.c.d */
+    for(int i = 0; i < 4; i++) {
+      uint32_t v = 0;
+      int d = 0;
+      for(; *p >= '0' && *p <= '9' && d < 4; p++, d++) {
+        v = v * 10 + (uint32_t)(*p - '0');
+      }
+      if(!d || v > 255 || (i < 3 && *p++ != '.')) {
+        return -1;
+      }
+      ep->addr[12 + i] = (uint8_t)v;
+    }
+    ep->addr[10] = ep->addr[11] = 0xFF;
+  }
+  if(*p == ':') {
+    int d = 0;
+    for(port = 0, p++; *p >= '0' && *p <= '9' && d < 6; p++, d++) {
+      port = port * 10 + (uint32_t)(*p - '0');
+    }
+    if(!d || port > 65535) {
+      return -1;
+    }
+  }
+  if(*p && *p != '/') {
+    return -1;
+  }
+  ep->port = (uint16_t)port;
+  return 0;
+}

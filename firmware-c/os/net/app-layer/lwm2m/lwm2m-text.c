@@ -1,0 +1,181 @@
+/* Plain-text (content format 0) values and decimal helpers. */
+#include "lwm2m.h"
+
+#include <string.h>
+
+void
+lwm2m_text_int(coap_win_t *w, int32_t v)
+{
+  char b[12];
+  uint8_t n = sizeof(b);
+  uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+  do {
+    b[--n] = (char)('0' + u % 10);
+    u /= 10;
+  } while(u);
+  if(v < 0) {
+    b[--n] = '-';
+  }
+  coap_win_put(w, b + n, (uint16_t)(sizeof(b) - n));
+}
+
+void
+lwm2m_text_milli(coap_win_t *w, int32_t v)
+{
+  uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+  uint32_t f = u % 1000;
+  if(v < 0) {
+    coap_win_byte(w, '-');
+  }
+  lwm2m_text_int(w, (int32_t)(u / 1000));
+  coap_win_byte(w, '.');
+  /* at least one fractional digit, trailing zeros dropped: 21.5, 21.0, 0.125 */
+  coap_win_byte(w, (uint8_t)('0' + f / 100));
+  if(f % 100) {
+    coap_win_byte(w, (uint8_t)('0' + f / 10 % 10));
+    if(f % 10) {
+      coap_win_byte(w, (uint8_t)('0' + f % 10));
+    }
+  }
+}
+
+int
+lwm2m_parse_int(const char *s, uint16_t len, int32_t *out)
+{
+  int32_t m;
+  if(lwm2m_parse_milli(s, len, &m) < 0 || m % 1000) {
+    return -1;
+  }
+  *out = m / 1000;
+  return 0;
+}
+
+/* [-+]digits[.digits][e[-+]digits] in thousandths; extra fraction digits are truncated.
+ * 32-bit arithmetic only (no 64-bit division helpers on Cortex-M3). */
+int
+lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
+{
+  const char *e = s + len;
+  int neg = 0, digits = 0, exp = 0, frac = 0, in_frac = 0;
+  uint32_t v = 0;
+  if(s < e && (*s == '-' || *s == '+')) {
+    neg = *s++ == '-';
+  }
+  for(; s < e; s++) {
+    if(*s == '.' && !in_frac) {
+      in_frac = 1;
+      continue;
+    }
+    if(*s < '0' || *s > '9') {
+      break;
+    }
+    digits++;
+    if(v > 429496728u) {
+      if(!in_frac) {
+        return -1;
+      }
+      continue; /* precision beyond 32 bits: dropped */
+    }
+    v = v * 10 + (uint32_t)(*s - '0');
+    frac += in_frac;
+  }
+  if(!digits) {
+    return -1;
+  }
+  if(s < e && (*s == 'e' || *s == 'E')) {
+    int eneg = 0, ed = 0;
+    s++;
+    if(s < e && (*s == '-' || *s == '+')) {
+      eneg = *s++ == '-';
+    }
+    for(; s < e && *s >= '0' && *s <= '9'; s++, ed++) {
+      if(exp < 100) {
+        exp = exp * 10 + (*s - '0');
+      }
+    }
+    if(!ed) {
+      return -1;
+    }
+    if(eneg) {
+      exp = -exp;
+    }
+  }
+  if(s != e) {
+    return -1;
+  }
+  for(exp += 3 - frac; exp > 0; exp--) { /* scale to thousandths */
+    if(v > 0x7FFFFFFFu / 10) {
+      return -1;
+    }
+    v *= 10;
+  }
+  for(; exp < 0 && v; exp++) {
+    v /= 10;
+  }
+  if(v > 0x7FFFFFFFu) {
+    return -1;
+  }
+  *out = neg ? -(int32_t)v : (int32_t)v;
+  return 0;
+}
+
+int
+lwm2m_text_encode(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
+{
+  switch(type) {
+  case LWM2M_T_STR:
+    coap_win_put(w, v->p, v->len);
+    break;
+  case LWM2M_T_FLOAT:
+    lwm2m_text_milli(w, v->i);
+    break;
+  case LWM2M_T_OBJLNK:
+    lwm2m_text_int(w, (int32_t)((uint32_t)v->i >> 16));
+    coap_win_byte(w, ':');
+    lwm2m_text_int(w, v->i & 0xFFFF);
+    break;
+  case LWM2M_T_INT:
+  case LWM2M_T_TIME:
+  case LWM2M_T_BOOL:
+    lwm2m_text_int(w, v->i);
+    break;
+  default:
+    return -1;
+  }
+  return 0;
+}
+
+int
+lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v)
+{
+  const char *s = (const char *)p;
+  v->p = p;
+  v->len = len;
+  switch(type) {
+  case LWM2M_T_STR:
+  case LWM2M_T_OPAQUE:
+    return 0;
+  case LWM2M_T_FLOAT:
+    return lwm2m_parse_milli(s, len, &v->i);
+  case LWM2M_T_BOOL:
+    if(len == 1 && (*s == '0' || *s == '1')) {
+      v->i = *s - '0';
+      return 0;
+    }
+    return -1;
+  case LWM2M_T_OBJLNK: {
+    const char *c = memchr(s, ':', len);
+    int32_t a, b;
+    if(!c || lwm2m_parse_int(s, (uint16_t)(c - s), &a) || a < 0 || a > 0xFFFF ||
+       lwm2m_parse_int(c + 1, (uint16_t)(s + len - c - 1), &b) || b < 0 || b > 0xFFFF) {
+      return -1;
+    }
+    v->i = (int32_t)(((uint32_t)a << 16) | (uint32_t)b);
+    return 0;
+  }
+  case LWM2M_T_INT:
+  case LWM2M_T_TIME:
+    return lwm2m_parse_int(s, len, &v->i);
+  }
+  return -1;
+}

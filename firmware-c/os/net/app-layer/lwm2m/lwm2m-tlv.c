@@ -1,0 +1,276 @@
+/* OMA LwM2M TLV (content format 11542): reader, writer and integer-only float conversion. */
+#include "lwm2m.h"
+
+#include <string.h>
+
+int
+lwm2m_tlv_next(const uint8_t **pp, const uint8_t *end, lwm2m_tlv_t *t)
+{
+  const uint8_t *p = *pp;
+  uint8_t h, lt;
+  uint32_t len;
+  if(p >= end) {
+    return 0;
+  }
+  h = *p++;
+  t->type = h >> 6;
+  if(h & 0x20) {
+    if(end - p < 2) {
+      return -1;
+    }
+    t->id = (uint16_t)((p[0] << 8) | p[1]);
+    p += 2;
+  } else {
+    if(p >= end) {
+      return -1;
+    }
+    t->id = *p++;
+  }
+  lt = (h >> 3) & 3;
+  if(lt == 0) {
+    len = h & 7;
+  } else {
+    if(end - p < lt) {
+      return -1;
+    }
+    len = 0;
+    while(lt--) {
+      len = (len << 8) | *p++;
+    }
+  }
+  if(len > (uint32_t)(end - p)) {
+    return -1;
+  }
+  t->val = p;
+  t->len = len;
+  *pp = p + len;
+  return 1;
+}
+
+/* Nesting rules: instance holds resources/multiples; multiple holds resource instances. */
+static int
+check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
+{
+  lwm2m_tlv_t t;
+  int r;
+  while((r = lwm2m_tlv_next(&p, end, &t)) > 0) {
+    if(parent == LWM2M_TLV_INST && (t.type == LWM2M_TLV_INST || t.type == LWM2M_TLV_RES_INST)) {
+      return -1;
+    }
+    if(parent == LWM2M_TLV_MULTI && t.type != LWM2M_TLV_RES_INST) {
+      return -1;
+    }
+    if(parent == 0xFF && t.type == LWM2M_TLV_RES_INST) {
+      /* top-level resource instances are fine (write to /o/i/r/ri) */
+    }
+    if((t.type == LWM2M_TLV_INST || t.type == LWM2M_TLV_MULTI) &&
+       check_level(t.val, t.val + t.len, t.type) < 0) {
+      return -1;
+    }
+  }
+  return r;
+}
+
+int
+lwm2m_tlv_check(const uint8_t *p, uint32_t len)
+{
+  return check_level(p, p + len, 0xFF);
+}
+
+void
+lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
+{
+  uint8_t h[6], n = 1;
+  h[0] = (uint8_t)(type << 6);
+  if(id > 255) {
+    h[0] |= 0x20;
+    h[n++] = (uint8_t)(id >> 8);
+  }
+  h[n++] = (uint8_t)id;
+  if(len < 8) {
+    h[0] |= (uint8_t)len;
+  } else {
+    uint8_t lb = len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+    h[0] |= (uint8_t)(lb << 3);
+    while(lb--) {
+      h[n++] = (uint8_t)(len >> (8 * lb));
+    }
+  }
+  coap_win_put(w, h, n);
+}
+
+/* Binary64 for m/1000 by long division: exact to the last bit, rounded to nearest. */
+void
+lwm2m_milli_to_double(int32_t m, uint8_t out[8])
+{
+  uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m, ip = a / 1000, r = a % 1000;
+  uint64_t mant = 0, bits;
+  int e, nb = 0;
+  memset(out, 0, 8);
+  if(!a) {
+    return;
+  }
+  /* integer-part bits first, then fraction bits, until 54 significant bits (53 + round) */
+  for(e = 31; e >= 0 && !(ip >> e); e--) {
+  }
+  if(e >= 0) {
+    for(int b = e; b >= 0; b--) {
+      mant = (mant << 1) | ((ip >> b) & 1);
+      nb++;
+    }
+  } else {
+    e = -1;
+    for(;;) { /* skip leading zero fraction bits */
+      r <<= 1;
+      if(r >= 1000) {
+        r -= 1000;
+        break;
+      }
+      e--;
+    }
+    mant = 1;
+    nb = 1;
+  }
+  while(nb < 54) {
+    r <<= 1;
+    mant <<= 1;
+    if(r >= 1000) {
+      r -= 1000;
+      mant |= 1;
+    }
+    nb++;
+  }
+  mant = (mant + 1) >> 1; /* round half up on the 54th bit */
+  if(mant >> 53) {
+    mant >>= 1;
+    e++;
+  }
+  bits = ((uint64_t)(e + 1023) << 52) | (mant & 0xFFFFFFFFFFFFFull);
+  if(m < 0) {
+    bits |= 1ull << 63;
+  }
+  for(int i = 0; i < 8; i++) {
+    out[i] = (uint8_t)(bits >> (56 - 8 * i));
+  }
+}
+
+int
+lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out)
+{
+  uint64_t bits = 0, mant;
+  int e, neg;
+  uint32_t i;
+  if(len != 4 && len != 8) {
+    return -1;
+  }
+  for(i = 0; i < len; i++) {
+    bits = (bits << 8) | p[i];
+  }
+  if(len == 4) { /* binary32 -> binary64 layout */
+    neg = (int)(bits >> 31);
+    e = (int)((bits >> 23) & 0xFF);
+    mant = bits & 0x7FFFFF;
+    if(e == 0xFF) {
+      return -1;
+    }
+    e = e ? e - 127 + 1023 : 0;
+    mant <<= 29;
+  } else {
+    neg = (int)(bits >> 63);
+    e = (int)((bits >> 52) & 0x7FF);
+    mant = bits & 0xFFFFFFFFFFFFFull;
+    if(e == 0x7FF) {
+      return -1; /* NaN / infinity */
+    }
+  }
+  if(!e) {
+    *out = 0; /* zero and subnormals */
+    return 0;
+  }
+  mant |= 1ull << 52;
+  /* value = mant * 2^(e-1075); thousandths = (mant * 125) * 2^(e-1072), mant * 125 < 2^60 */
+  e = 1072 - e;
+  if(e <= 0) {
+    return -1; /* mant * 125 >= 2^59: far beyond int32 */
+  }
+  mant *= 125;
+  mant = e >= 64 ? 0 : (mant + (1ull << (e - 1))) >> e;
+  if(mant > 0x7FFFFFFFull) {
+    return -1;
+  }
+  *out = neg ? -(int32_t)mant : (int32_t)mant;
+  return 0;
+}
+
+int
+lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
+{
+  v->p = p;
+  v->len = (uint16_t)len;
+  v->i = 0;
+  switch(type) {
+  case LWM2M_T_STR:
+  case LWM2M_T_OPAQUE:
+    return len > 0xFFFF ? -1 : 0;
+  case LWM2M_T_INT:
+  case LWM2M_T_TIME: {
+    int64_t x;
+    uint32_t i;
+    if(len != 1 && len != 2 && len != 4 && len != 8) {
+      return -1;
+    }
+    x = (int8_t)p[0]; /* sign-extend the first byte */
+    for(i = 1; i < len; i++) {
+      x = (int64_t)((uint64_t)x << 8) | p[i];
+    }
+    if(x < INT32_MIN || x > INT32_MAX) {
+      return -1;
+    }
+    v->i = (int32_t)x;
+    return 0;
+  }
+  case LWM2M_T_BOOL:
+    if(len != 1 || p[0] > 1) {
+      return -1;
+    }
+    v->i = p[0];
+    return 0;
+  case LWM2M_T_FLOAT:
+    return lwm2m_float_to_milli(p, len, &v->i);
+  case LWM2M_T_OBJLNK:
+    if(len != 4) {
+      return -1;
+    }
+    v->i = (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | (p[2] << 8) | p[3]);
+    return 0;
+  }
+  return -1;
+}
+
+void
+lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
+{
+  uint8_t b[8], n = 0;
+  switch(type) {
+  case LWM2M_T_STR:
+  case LWM2M_T_OPAQUE:
+    coap_win_put(w, v->p, v->len);
+    return;
+  case LWM2M_T_FLOAT:
+    lwm2m_milli_to_double(v->i, b);
+    n = 8;
+    break;
+  case LWM2M_T_OBJLNK:
+    n = 4;
+    break;
+  default: /* integers: shortest of 1, 2, 4 bytes */
+    n = (v->i >= -128 && v->i <= 127) ? 1 : (v->i >= -32768 && v->i <= 32767) ? 2 : 4;
+    break;
+  }
+  if(type != LWM2M_T_FLOAT) {
+    for(uint8_t i = 0; i < n; i++) {
+      b[i] = (uint8_t)((uint32_t)v->i >> (8 * (n - 1 - i)));
+    }
+  }
+  coap_win_put(w, b, n);
+}

@@ -1,0 +1,277 @@
+/* LwM2M client engine (OMA TS 1.1 core, 1.0-compatible registration), heap-free.
+ *
+ * Applications declare objects as static tables (lwm2m_object_t: resource table, instance-id
+ * slots and one handler function) and keep the whole engine state in one static lwm2m_ctx_t.
+ * The engine sits on the CoAP endpoint (coap-engine.h) and on a small platform interface:
+ *   - lwm2m_input(ctx, now_ms, buf, len, from): a received UDP datagram;
+ *   - lwm2m_step(ctx, now_ms): timers; returns ms until it wants to run again;
+ *   - send / rand callbacks given to lwm2m_init; endpoints are IPv6 address + port (host order).
+ * Objects 0 (Security) and 1 (Server) are built in (lwm2m-obj-security.c, lwm2m-obj-server.c)
+ * and their instance storage is read by the engine for bootstrap and registration. */
+#ifndef LWM2M_H_
+#define LWM2M_H_
+
+#include "net/app-layer/coap/coap-engine.h"
+
+#ifndef LWM2M_WITH_SENML
+#define LWM2M_WITH_SENML 1      /* SenML JSON (110) reader and writer */
+#endif
+#ifndef LWM2M_MAX_OBS
+#define LWM2M_MAX_OBS 3         /* concurrent observations */
+#endif
+#ifndef LWM2M_MAX_ATTRS
+#define LWM2M_MAX_ATTRS 3       /* paths carrying Write-Attributes */
+#endif
+#ifndef LWM2M_MAX_SEC
+#define LWM2M_MAX_SEC 2         /* Security instances (bootstrap + one server) */
+#endif
+#ifndef LWM2M_MAX_SRV
+#define LWM2M_MAX_SRV 1         /* Server instances */
+#endif
+#ifndef LWM2M_URI_MAX
+#define LWM2M_URI_MAX 48        /* server URI incl. NUL */
+#endif
+#ifndef LWM2M_LOC_MAX
+#define LWM2M_LOC_MAX 24        /* registration location "rd/xyz" incl. NUL */
+#endif
+#ifndef LWM2M_BS_TIMEOUT_MS
+#define LWM2M_BS_TIMEOUT_MS 60000 /* wait for Bootstrap-Finish */
+#endif
+#ifndef LWM2M_POLL_MS
+#define LWM2M_POLL_MS 1000      /* sampling of observed numeric resources */
+#endif
+#ifndef LWM2M_NOTIFY_CON
+#define LWM2M_NOTIFY_CON 0      /* 1: every notification confirmable */
+#endif
+
+/* Content formats */
+#define LWM2M_CF_TEXT 0
+#define LWM2M_CF_LINK 40
+#define LWM2M_CF_OPAQUE 42
+#define LWM2M_CF_SENML_JSON 110
+#define LWM2M_CF_TLV 11542
+#define LWM2M_CF_TLV_OLD 1542
+
+/* Resource value types (low 3 bits of lwm2m_res_t.flags) */
+enum {
+  LWM2M_T_NONE, LWM2M_T_STR, LWM2M_T_INT, LWM2M_T_FLOAT, LWM2M_T_BOOL, LWM2M_T_OPAQUE,
+  LWM2M_T_TIME, LWM2M_T_OBJLNK
+};
+#define LWM2M_R 0x08
+#define LWM2M_W 0x10
+#define LWM2M_E 0x20
+#define LWM2M_MULTI 0x40  /* multiple-instance resource (instances 0..count-1) */
+#define LWM2M_STREAM 0x80 /* Block1 writes reach the handler block by block (LWM2M_OP_BLOCK) */
+#define LWM2M_TYPE(f) ((f) & 7)
+
+typedef struct lwm2m_res {
+  uint16_t id;
+  uint8_t flags;
+} lwm2m_res_t;
+
+/* A value. INT/TIME/BOOL in i; FLOAT in i as thousandths (fixed point, no soft-float);
+ * OBJLNK as (object << 16 | instance); STR/OPAQUE as p/len. */
+typedef struct lwm2m_value {
+  const uint8_t *p;
+  uint16_t len;
+  int32_t i;
+} lwm2m_value_t;
+
+enum {
+  LWM2M_OP_READ, LWM2M_OP_WRITE, LWM2M_OP_EXECUTE, LWM2M_OP_CREATE, LWM2M_OP_DELETE,
+  LWM2M_OP_COUNT, /* multiple resource: return instance count in v.i */
+  LWM2M_OP_CLEAR, /* multiple resource: replaced, drop all instances before the writes */
+  LWM2M_OP_BLOCK  /* streamed write: v = this block, offset, more */
+};
+#define LWM2M_NO_ID 0xFFFF
+
+struct lwm2m_ctx;
+typedef struct lwm2m_op {
+  struct lwm2m_ctx *ctx;
+  lwm2m_value_t v;
+  char *scratch;   /* READ: room to render a computed string (scratch_len bytes) */
+  uint32_t offset; /* BLOCK */
+  uint16_t iid, rid, riid;
+  uint8_t op, slot, scratch_len, more;
+} lwm2m_op_t;
+/* Returns 0 on success or a CoAP error code (COAP_NOT_FOUND for an absent optional resource,
+ * COAP_BAD_REQUEST for a bad value, ...). */
+typedef uint8_t (*lwm2m_handler_fn)(lwm2m_op_t *op);
+
+#define LWM2M_OBJ_CREATE 1 /* a management server may create/delete instances */
+
+typedef struct lwm2m_object {
+  uint16_t id;
+  uint8_t ver;      /* object version as 0xMm; 0 = 1.0 (not advertised) */
+  uint8_t nres;
+  const lwm2m_res_t *res;
+  uint16_t *iids;   /* max_inst slots; LWM2M_NO_ID = free. The slot index is passed to handler */
+  uint8_t max_inst;
+  uint8_t flags;
+  lwm2m_handler_fn handler;
+} lwm2m_object_t;
+
+/* ---- built-in Security (0) and Server (1) storage ---- */
+typedef struct lwm2m_security {
+  char uri[LWM2M_URI_MAX];
+  uint16_t ssid;
+  uint8_t bootstrap, mode;
+  uint16_t hold_off;
+} lwm2m_security_t;
+
+typedef struct lwm2m_server {
+  uint32_t lifetime, pmin, pmax;
+  uint16_t ssid;
+  uint8_t storing;
+  char binding[4];
+} lwm2m_server_t;
+
+extern lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
+extern uint16_t lwm2m_sec_iids[LWM2M_MAX_SEC];
+extern lwm2m_server_t lwm2m_srv[LWM2M_MAX_SRV];
+extern uint16_t lwm2m_srv_iids[LWM2M_MAX_SRV];
+extern const lwm2m_object_t lwm2m_obj_security, lwm2m_obj_server, lwm2m_obj_device,
+  lwm2m_obj_connmon, lwm2m_obj_temperature, lwm2m_obj_light;
+
+/* ---- engine ---- */
+typedef struct lwm2m_path {
+  uint16_t id[4];
+  uint8_t len;
+} lwm2m_path_t;
+
+#define LWM2M_A_PMIN 1
+#define LWM2M_A_PMAX 2
+#define LWM2M_A_GT 4
+#define LWM2M_A_LT 8
+#define LWM2M_A_ST 16
+typedef struct lwm2m_attr {
+  lwm2m_path_t path; /* len 0: unused */
+  uint32_t pmin, pmax;
+  int32_t gt, lt, st; /* thousandths */
+  uint8_t set;
+} lwm2m_attr_t;
+
+typedef struct lwm2m_obs {
+  coap_observer_t co;
+  lwm2m_path_t path;
+  uint32_t last_ms;
+  int32_t last_val;
+  uint16_t cf;
+  uint8_t changed;
+} lwm2m_obs_t;
+
+enum {
+  LWM2M_ST_IDLE, LWM2M_ST_BS_REQ, LWM2M_ST_BS_WAIT, LWM2M_ST_BS_DONE, LWM2M_ST_REG,
+  LWM2M_ST_REGISTERED, LWM2M_ST_UPDATE, LWM2M_ST_DEREG, LWM2M_ST_DEREGISTERED, LWM2M_ST_FAILED
+};
+/* Events reported through lwm2m_ctx.event */
+enum {
+  LWM2M_EV_BOOTSTRAP_REQ, LWM2M_EV_BOOTSTRAPPED, LWM2M_EV_BOOTSTRAP_FAILED, LWM2M_EV_REGISTERED,
+  LWM2M_EV_REG_FAILED, LWM2M_EV_UPDATED, LWM2M_EV_DEREGISTERED, LWM2M_EV_REBOOT,
+  LWM2M_EV_FACTORY_RESET, LWM2M_EV_BAD_REQUEST
+};
+#define LWM2M_UPD_LT 1
+#define LWM2M_UPD_OBJS 2
+#define LWM2M_UPD_ADDR 4
+#define LWM2M_UPD_NOW 8
+
+typedef struct lwm2m_ctx lwm2m_ctx_t;
+typedef void (*lwm2m_event_fn)(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail);
+
+struct lwm2m_ctx {
+  coap_ctx_t coap;           /* first: the CoAP handler casts back */
+  const lwm2m_object_t *const *objs;
+  const char *ep;            /* endpoint client name */
+  lwm2m_event_fn event;
+  coap_ep_t server;          /* current (bootstrap or management) server */
+  uint32_t timer;            /* next registration-side deadline */
+  uint32_t now;
+  uint32_t reg_lifetime;     /* lifetime sent in the last registration/update */
+  lwm2m_attr_t attrs[LWM2M_MAX_ATTRS];
+  lwm2m_obs_t obs[LWM2M_MAX_OBS];
+  coap_trans_t *reg_t;       /* the registration-side exchange in flight */
+  char loc[LWM2M_LOC_MAX];
+  uint8_t nobjs, state, upd, retries, sec, srv, queue, pending_ev;
+};
+
+/* objs must include lwm2m_obj_security and lwm2m_obj_server. */
+void lwm2m_init(lwm2m_ctx_t *ctx, const char *ep, const lwm2m_object_t *const *objs,
+                uint8_t nobjs, coap_send_fn send, coap_rand_fn rnd, void *user, uint32_t now);
+/* Provision a server before lwm2m_start (or let bootstrap do it): Security instance `iid`
+ * with uri, bootstrap flag and short server id; for a management server also Server /1/0. */
+int lwm2m_add_server(const char *uri, uint8_t bootstrap, uint16_t ssid, uint32_t lifetime);
+void lwm2m_set_queue_mode(lwm2m_ctx_t *ctx, uint8_t on);
+void lwm2m_start(lwm2m_ctx_t *ctx);
+void lwm2m_input(lwm2m_ctx_t *ctx, uint32_t now, const uint8_t *buf, uint16_t len,
+                 const coap_ep_t *from);
+uint32_t lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now);
+void lwm2m_deregister(lwm2m_ctx_t *ctx);
+/* Registration Update soon: LWM2M_UPD_* reasons */
+void lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why);
+/* A resource value changed (LWM2M_NO_ID for wider paths): notify observers */
+void lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid);
+const char *lwm2m_state_name(uint8_t st);
+
+/* URI "coap://[v6]:port" or "coap://a.b.c.d:port" to an endpoint; 0 ok, -1 unsupported/bad. */
+int lwm2m_parse_uri(const char *uri, coap_ep_t *ep);
+
+/* ---- codecs (lwm2m-text.c, lwm2m-tlv.c, lwm2m-senml.c, lwm2m-link.c) ---- */
+void lwm2m_text_int(coap_win_t *w, int32_t v);
+void lwm2m_text_milli(coap_win_t *w, int32_t v);
+/* Parse a decimal integer / decimal fraction (thousandths) spanning exactly len chars. */
+int lwm2m_parse_int(const char *s, uint16_t len, int32_t *out);
+int lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out);
+/* Encodes v of `type` as plain text (opaque refused: -1). */
+int lwm2m_text_encode(coap_win_t *w, uint8_t type, const lwm2m_value_t *v);
+int lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v);
+
+enum { LWM2M_TLV_INST = 0, LWM2M_TLV_RES_INST = 1, LWM2M_TLV_MULTI = 2, LWM2M_TLV_RES = 3 };
+typedef struct lwm2m_tlv {
+  const uint8_t *val;
+  uint32_t len;
+  uint16_t id;
+  uint8_t type;
+} lwm2m_tlv_t;
+/* Next entry in [*p, end): 1 ok (advances *p), 0 at end, -1 malformed. */
+int lwm2m_tlv_next(const uint8_t **p, const uint8_t *end, lwm2m_tlv_t *t);
+/* Validates a whole TLV tree (nesting: instance > resource / multiple > resource instance). */
+int lwm2m_tlv_check(const uint8_t *p, uint32_t len);
+void lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len);
+void lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v);
+int lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v);
+/* IEEE 754 binary64 <-> thousandths, integer arithmetic only */
+void lwm2m_milli_to_double(int32_t m, uint8_t out[8]);
+int lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out);
+
+/* SenML JSON */
+typedef struct lwm2m_senml_rec {
+  lwm2m_path_t path;
+  const char *num;  /* "v" text, "vb" as "true"/"false" */
+  uint16_t num_len, str_len;
+  uint8_t kind;     /* 'v' number, 's' string, 'b' bool, 'd' data, 'o' objlnk, 0 none */
+  char str[LWM2M_URI_MAX + 16]; /* unescaped vs / decoded vd / vlo */
+} lwm2m_senml_rec_t;
+typedef struct lwm2m_senml_reader {
+  const char *p, *end;
+  char bn[24];
+  uint8_t bn_len, state;
+} lwm2m_senml_reader_t;
+void lwm2m_senml_reader_init(lwm2m_senml_reader_t *r, const uint8_t *p, uint16_t len);
+/* 1 record, 0 end, -1 malformed */
+int lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec);
+void lwm2m_senml_record(coap_win_t *w, uint8_t first, const lwm2m_path_t *p, uint8_t type,
+                        const lwm2m_value_t *v);
+int lwm2m_senml_decode(const lwm2m_senml_rec_t *rec, uint8_t type, lwm2m_value_t *v);
+
+/* CoRE link format */
+void lwm2m_link_path(coap_win_t *w, uint8_t first, const uint16_t *ids, uint8_t n);
+typedef struct lwm2m_link {
+  const char *uri, *params;
+  uint16_t uri_len, params_len;
+} lwm2m_link_t;
+/* Next link of a link-format document: 1 ok, 0 end, -1 malformed */
+int lwm2m_link_next(const char **p, const char *end, lwm2m_link_t *l);
+/* "/3/0/1" -> path; -1 if not an LwM2M path */
+int lwm2m_path_parse(const char *s, uint16_t len, lwm2m_path_t *p);
+
+#endif /* LWM2M_H_ */

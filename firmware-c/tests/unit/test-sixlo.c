@@ -1,0 +1,397 @@
+/* 6LoWPAN: IPHC vectors (tests/vectors/iphc.txt), compress/decompress round trips,
+ * fragmentation and reassembly incl. missing/duplicate/overlapping/oversized/timeout, garbage. */
+#include <stdlib.h>
+
+#include "cc.h"
+
+#include "mac/mac.h"
+#include "mock-radio.h"
+#include "sixlo/sixlo.h"
+#include "unit.h"
+
+#ifndef NET_VECTORS_DIR
+#define NET_VECTORS_DIR "tests/vectors"
+#endif
+
+static const uint8_t node_eui[8] = { 0x00, 0x12, 0x4b, 0, 0, 0, 0, 0x01 };
+static const uint8_t router_eui[8] = { 0x00, 0x12, 0x4b, 0, 0, 0, 0, 0x02 };
+static const uint8_t fd00[8] = { 0xfd, 0 };
+
+static int unhex(const char *s, uint8_t *out, int max)
+{
+  int n = 0;
+  while(s[0] && s[1] && n < max) {
+    unsigned v;
+    if(sscanf(s, "%2x", &v) != 1) {
+      return -1;
+    }
+    out[n++] = (uint8_t)v;
+    s += 2;
+  }
+  return n;
+}
+
+static void mac_from_hex(mac_addr_t *m, const char *s)
+{
+  memset(m, 0, sizeof(*m));
+  int n = unhex(s, m->a, 8);
+  m->mode = n == 8 ? MAC_AM_EXT : MAC_AM_SHORT;
+}
+
+UNIT_TEST(iphc_vectors)
+{
+  FILE *fp = fopen(NET_VECTORS_DIR "/iphc.txt", "r");
+  UNIT_CHECK(fp != NULL);
+  if(!fp) {
+    return;
+  }
+  char line[4096];
+  int count = 0;
+  while(fgets(line, sizeof(line), fp)) {
+    if(line[0] == '#' || line[0] == '\n') {
+      continue;
+    }
+    char kind[8], src[20], dst[20], ctx[20], comp_hex[1024], unc_hex[1024];
+    if(sscanf(line, "%7s %19s %19s %19s %1023s %1023s", kind, src, dst, ctx, comp_hex, unc_hex) != 6) {
+      UNIT_CHECK(0 && "bad vector line");
+      continue;
+    }
+    uint8_t comp[512], unc[512];
+    int clen = unhex(comp_hex, comp, sizeof(comp));
+    int ulen = unhex(unc_hex, unc, sizeof(unc));
+    mac_addr_t ms, md;
+    mac_from_hex(&ms, src);
+    mac_from_hex(&md, dst);
+    sixlo_ctx0.valid = 0;
+    if(strcmp(ctx, "-") != 0) {
+      sixlo_ctx0.valid = unhex(ctx, sixlo_ctx0.prefix, 8) == 8;
+    }
+    count++;
+    /* Decompress. */
+    uint16_t n = 0;
+    sixlo_reset();
+    uint8_t *d = sixlo_input(comp, (uint8_t)clen, &ms, &md, 0, &n);
+    if(!d || n != ulen || memcmp(d, unc, (size_t)ulen) != 0) {
+      printf("  vector %d decode mismatch: %s", count, line);
+      UNIT_CHECK(0);
+    }
+    /* Compress. */
+    if(strcmp(kind, "both") == 0) {
+      uint8_t out[128], used;
+      uint8_t hl = unc[6] == 17 ? 48 : 40;
+      int c = sixlo_compress(unc, hl, &ms, &md, &sixlo_ctx0, out, sizeof(out), &used);
+      int plen = ulen - used;
+      if(c < 0 || used != hl || c + plen != clen || memcmp(out, comp, (size_t)c) != 0 ||
+         memcmp(comp + c, unc + used, (size_t)plen) != 0) {
+        printf("  vector %d encode mismatch: %s", count, line);
+        UNIT_CHECK(0);
+      }
+    }
+  }
+  fclose(fp);
+  UNIT_CHECK(count >= 20);
+}
+
+/* A UDP datagram fd00::212:4b00:0:1 -> fd00::1 with plen payload bytes (pattern). */
+static uint16_t make_udp(uint8_t *pkt, uint16_t plen, uint16_t sport, uint16_t dport)
+{
+  memset(pkt, 0, 48);
+  pkt[0] = 0x60;
+  pkt[4] = (uint8_t)((plen + 8) >> 8);
+  pkt[5] = (uint8_t)(plen + 8);
+  pkt[6] = 17;
+  pkt[7] = 64;
+  memcpy(pkt + 8, fd00, 8);
+  memcpy(pkt + 16, node_eui, 8);
+  pkt[16] ^= 2;
+  memcpy(pkt + 24, fd00, 8);
+  pkt[39] = 1;
+  pkt[40] = (uint8_t)(sport >> 8);
+  pkt[41] = (uint8_t)sport;
+  pkt[42] = (uint8_t)(dport >> 8);
+  pkt[43] = (uint8_t)dport;
+  pkt[44] = pkt[4];
+  pkt[45] = pkt[5];
+  pkt[46] = 0x12;
+  pkt[47] = 0x34;
+  for(uint16_t i = 0; i < plen; i++) {
+    pkt[48 + i] = (uint8_t)(i * 7 + 3);
+  }
+  return (uint16_t)(48 + plen);
+}
+
+static mac_addr_t node_mac, router_mac;
+
+static void setup(void)
+{
+  node_mac.mode = router_mac.mode = MAC_AM_EXT;
+  memcpy(node_mac.a, node_eui, 8);
+  memcpy(router_mac.a, router_eui, 8);
+  mac_init(node_eui, MAC_DEFAULT_PAN_ID);
+  memcpy(sixlo_ctx0.prefix, fd00, 8);
+  sixlo_ctx0.valid = 1;
+  sixlo_reset();
+  memset(&sixlo_stats, 0, sizeof(sixlo_stats));
+  mock_radio_reset();
+}
+
+/* Feeds captured frame i to sixlo_input as the router would receive it. */
+static uint8_t *deliver(int i, uint32_t now, uint16_t *n)
+{
+  mac_frame_t f;
+  if(mac_frame_parse(mock_radio_frames[i], mock_radio_lens[i], &f) != 0) {
+    return NULL;
+  }
+  return sixlo_input(f.payload, f.payload_len, &f.src, &f.dst, now, n);
+}
+
+UNIT_TEST(fragment_round_trips)
+{
+  static const uint16_t sizes[] = { 0, 1, 50, 80, 81, 96, 97, 200, 500, 1000, 1232 };
+  static uint8_t pkt[1280];
+  for(size_t k = 0; k < CC_ARRAY_LEN(sizes); k++) {
+    setup();
+    uint16_t len = make_udp(pkt, sizes[k], 5683, 5683);
+    UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, sizes[k], &router_mac), 0);
+    UNIT_CHECK(mock_radio_count >= 1 && mock_radio_count <= MOCK_RADIO_MAX);
+    uint8_t *got = NULL;
+    uint16_t n = 0;
+    for(int i = 0; i < mock_radio_count; i++) {
+      UNIT_CHECK(mock_radio_lens[i] <= MAC_MAX_FRAME);
+      UNIT_CHECK(got == NULL); /* complete only after the last fragment */
+      got = deliver(i, 0, &n);
+    }
+    UNIT_CHECK(got != NULL);
+    UNIT_CHECK_EQ(n, len);
+    if(got) {
+      UNIT_CHECK_MEM(got, pkt, len);
+    }
+    if(mock_radio_count > 1) {
+      UNIT_CHECK_EQ(sixlo_stats.reass_ok, 1);
+      UNIT_CHECK_EQ(sixlo_stats.tx_frags, mock_radio_count);
+    }
+  }
+  /* 1280-byte datagram, 21-byte MAC headers (104 bytes of room): FRAG1 = 4 + 17 compressed
+   * header bytes + 80 payload bytes (128 uncompressed), FRAGNs 96 each: 1 + 1152 / 96 = 13. */
+  UNIT_CHECK_EQ(mock_radio_count, 13);
+}
+
+UNIT_TEST(fragment_out_of_order_and_duplicates)
+{
+  static uint8_t pkt[1280];
+  setup();
+  uint16_t len = make_udp(pkt, 400, 1000, 2000);
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 400, &router_mac), 0);
+  int nf = mock_radio_count;
+  UNIT_CHECK(nf >= 4);
+  uint16_t n = 0;
+  uint8_t *got = NULL;
+  /* Last to first, with the third-last delivered twice. */
+  for(int i = nf - 1; i >= 0; i--) {
+    UNIT_CHECK(got == NULL);
+    got = deliver(i, 5, &n);
+    if(i == nf - 3) {
+      UNIT_CHECK(deliver(i, 5, &n) == NULL);
+    }
+  }
+  UNIT_CHECK(got != NULL && n == len && memcmp(got, pkt, len) == 0);
+  UNIT_CHECK_EQ(sixlo_stats.frag_dup, 1);
+}
+
+UNIT_TEST(fragment_missing_then_timeout)
+{
+  static uint8_t pkt[1280];
+  setup();
+  make_udp(pkt, 300, 1, 2);
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 300, &router_mac), 0);
+  int nf = mock_radio_count;
+  uint16_t n;
+  for(int i = 0; i < nf; i++) {
+    if(i != 1) {
+      UNIT_CHECK(deliver(i, 100, &n) == NULL);
+    }
+  }
+  /* A different datagram from another sender is refused while busy. */
+  uint8_t frag1[] = { 0xC1, 0x00, 0x00, 0x07, 0x41 };
+  mac_addr_t other = router_mac;
+  other.a[7] = 9;
+  UNIT_CHECK(sixlo_input(frag1, sizeof(frag1), &other, &node_mac, 200, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_busy, 1);
+  /* After the timeout the buffer is free again: resend the whole datagram, it completes. */
+  mock_radio_reset();
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 300, &router_mac), 0);
+  uint8_t *got = NULL;
+  for(int i = 0; i < mock_radio_count; i++) {
+    got = deliver(i, 100 + SIXLO_REASS_TIMEOUT + 1, &n);
+  }
+  UNIT_CHECK(got != NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_timeout, 1);
+}
+
+UNIT_TEST(fragment_new_tag_same_sender_replaces)
+{
+  static uint8_t pkt[1280];
+  setup();
+  make_udp(pkt, 300, 1, 2);
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 300, &router_mac), 0);
+  uint16_t n;
+  UNIT_CHECK(deliver(0, 0, &n) == NULL); /* only FRAG1 of datagram 1 */
+  mock_radio_reset();
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 300, &router_mac), 0); /* next tag */
+  uint8_t *got = NULL;
+  for(int i = 0; i < mock_radio_count; i++) {
+    got = deliver(i, 1, &n);
+  }
+  UNIT_CHECK(got != NULL);
+}
+
+/* Crafted fragments: a 160-byte uncompressed-IPv6 datagram (dispatch 0x41 in FRAG1). */
+static uint8_t frag_buf[128];
+static uint8_t *craft(int first, uint16_t size, uint16_t tag, uint8_t off8, uint8_t dlen, uint8_t *len)
+{
+  uint8_t p = 0;
+  frag_buf[p++] = (uint8_t)((first ? 0xC0 : 0xE0) | (size >> 8));
+  frag_buf[p++] = (uint8_t)size;
+  frag_buf[p++] = (uint8_t)(tag >> 8);
+  frag_buf[p++] = (uint8_t)tag;
+  if(!first) {
+    frag_buf[p++] = off8;
+  } else {
+    frag_buf[p++] = 0x41;
+  }
+  for(uint8_t i = 0; i < dlen; i++) {
+    frag_buf[p++] = (uint8_t)(0x60 + i);
+  }
+  *len = p;
+  return frag_buf;
+}
+
+UNIT_TEST(fragment_bad_inputs)
+{
+  uint8_t len;
+  uint16_t n;
+  uint8_t *f;
+  setup();
+  /* Overlap: FRAGN at 64 (8 units) then FRAGN at 72 overlapping it. */
+  f = craft(0, 160, 1, 8, 16, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 160, 1, 9, 16, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 1);
+  /* Out of bounds: offset 152 + 16 > 160. */
+  f = craft(0, 160, 2, 19, 16, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 2);
+  /* Oversized datagram (2000 > 1280) and too small (< 40). */
+  f = craft(0, 2000, 3, 8, 16, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 20, 3, 1, 8, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 4);
+  /* Size mismatch between fragments of one datagram. */
+  f = craft(0, 160, 4, 8, 16, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 168, 4, 10, 16, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 5);
+  /* Non-final fragment whose length is not a multiple of 8. */
+  f = craft(0, 160, 5, 8, 12, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 6);
+  /* FRAGN with offset 0, and headers only. */
+  f = craft(0, 160, 6, 0, 16, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 160, 6, 1, 0, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 8);
+  /* A valid uncompressed datagram in fragments: FRAG1 (0x41 + 48 bytes) + FRAGN (112 bytes). */
+  sixlo_reset();
+  f = craft(1, 160, 7, 0, 48, &len);
+  frag_buf[5] = 0x60; /* version 6 */
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 160, 7, 6, 112, &len);
+  uint8_t *got = sixlo_input(f, len, &router_mac, &node_mac, 0, &n);
+  UNIT_CHECK(got != NULL && n == 160);
+}
+
+UNIT_TEST(iphc_truncations_and_garbage)
+{
+  static uint8_t pkt[1280];
+  uint8_t comp[128], used;
+  uint16_t n;
+  setup();
+  make_udp(pkt, 10, 0xF0B1, 5683);
+  int c = sixlo_compress(pkt, 48, &node_mac, &router_mac, &sixlo_ctx0, comp, sizeof(comp), &used);
+  UNIT_CHECK(c > 0);
+  /* Every strict truncation of the compressed header must fail cleanly. */
+  for(int l = 0; l < c; l++) {
+    UNIT_CHECK(sixlo_input(comp, (uint8_t)l, &node_mac, &router_mac, 0, &n) == NULL);
+  }
+  UNIT_CHECK(sixlo_input(comp, (uint8_t)c, &node_mac, &router_mac, 0, &n) != NULL);
+  /* The output buffer bound is honoured. */
+  UNIT_CHECK_EQ(sixlo_compress(pkt, 48, &node_mac, &router_mac, &sixlo_ctx0, comp, 3, &used), -1);
+  /* Unknown context, CID extension with a non-zero context, unsupported NHC, elided checksum. */
+  static const uint8_t cid1[] = { 0x7e, 0xf5, 0x10, 0, 0, 0, 0, 0, 0, 0, 1, 0xF3, 0x12, 0, 0 };
+  UNIT_CHECK(sixlo_input(cid1, sizeof(cid1), &node_mac, &router_mac, 0, &n) == NULL);
+  static const uint8_t ext_nhc[] = { 0x7e, 0x33, 0xE0, 0, 0, 0 };
+  UNIT_CHECK(sixlo_input(ext_nhc, sizeof(ext_nhc), &node_mac, &router_mac, 0, &n) == NULL);
+  static const uint8_t udp_c[] = { 0x7e, 0x33, 0xF7, 0x12 };
+  UNIT_CHECK(sixlo_input(udp_c, sizeof(udp_c), &node_mac, &router_mac, 0, &n) == NULL);
+  sixlo_ctx0.valid = 0;
+  UNIT_CHECK(sixlo_input(cid1, sizeof(cid1), &node_mac, &router_mac, 0, &n) == NULL);
+  /* Unknown dispatches (NALP, mesh, broadcast). */
+  static const uint8_t nalp[] = { 0x00, 1, 2 }, mesh[] = { 0x80, 1, 2 }, bc0[] = { 0x50, 1 };
+  UNIT_CHECK(sixlo_input(nalp, sizeof(nalp), &node_mac, &router_mac, 0, &n) == NULL);
+  UNIT_CHECK(sixlo_input(mesh, sizeof(mesh), &node_mac, &router_mac, 0, &n) == NULL);
+  UNIT_CHECK(sixlo_input(bc0, sizeof(bc0), &node_mac, &router_mac, 0, &n) == NULL);
+  UNIT_CHECK(sixlo_input(nalp, 0, &node_mac, &router_mac, 0, &n) == NULL);
+  UNIT_CHECK(sixlo_stats.rx_dispatch >= 4);
+  /* Deterministic random garbage: never crashes (ASan/UBSan watch), returned lengths in bounds. */
+  uint32_t x = 12345;
+  uint8_t g[125];
+  for(int k = 0; k < 200000; k++) {
+    for(int i = 0; i < 125; i++) {
+      x = x * 1103515245u + 12345u;
+      g[i] = (uint8_t)(x >> 16);
+    }
+    uint8_t gl = (uint8_t)(x % 126);
+    /* Bias towards meaningful dispatches. */
+    static const uint8_t d[] = { 0x78, 0x7e, 0x60, 0xC0, 0xE0, 0x41, 0x7b };
+    if(gl) {
+      g[0] = (uint8_t)((d[(x >> 8) % sizeof(d)]) | (g[0] & 0x07));
+    }
+    uint8_t *r = sixlo_input(g, gl, (k & 1) ? &node_mac : &router_mac, &router_mac, (uint32_t)k, &n);
+    if(r) {
+      UNIT_CHECK(n >= 40 && n <= SIXLO_MTU);
+    }
+  }
+}
+
+UNIT_TEST(output_errors)
+{
+  static uint8_t pkt[1300];
+  setup();
+  make_udp(pkt, 10, 1, 2);
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 1233, &router_mac), -1); /* > 1280 */
+  mock_radio_no_ack = -1;
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 500, &router_mac), -1); /* MAC gives up */
+  UNIT_CHECK_EQ(mock_radio_count, 1 + MAC_MAX_RETRIES); /* stops after the first fragment */
+  UNIT_CHECK_EQ(sixlo_stats.tx_err, 2);
+  /* Broadcast output: no ACK needed. */
+  mock_radio_reset();
+  mock_radio_no_ack = -1;
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 10, NULL), 0);
+}
+
+int main(void)
+{
+  UNIT_RUN(iphc_vectors);
+  UNIT_RUN(fragment_round_trips);
+  UNIT_RUN(fragment_out_of_order_and_duplicates);
+  UNIT_RUN(fragment_missing_then_timeout);
+  UNIT_RUN(fragment_new_tag_same_sender_replaces);
+  UNIT_RUN(fragment_bad_inputs);
+  UNIT_RUN(iphc_truncations_and_garbage);
+  UNIT_RUN(output_errors);
+  return UNIT_DONE();
+}

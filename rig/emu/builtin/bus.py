@@ -1,0 +1,142 @@
+"""Maps peripheral models into unicorn with raw MMIO callbacks, fills unmodelled peripheral space
+with plain register storage, and provides the bit-band aliases of SRAM and peripherals."""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+
+from unicorn import Uc, UcError
+from unicorn.unicorn_py3.unicorn import uclib
+
+from rig.emu.builtin import memmap as mm
+from rig.emu.builtin.peripheral import Peripheral, PeripheralContext
+from rig.emu.builtin.storage import RegisterStore
+
+MMIO_READ = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint,
+                             ctypes.c_void_p)
+MMIO_WRITE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint, ctypes.c_uint64,
+                              ctypes.c_void_p)
+PAGE = 0x400  # unicorn's mapping granularity
+ReadFn = Callable[[int, int], int]
+WriteFn = Callable[[int, int, int], None]
+
+
+class Bus:
+    """`on_error(exc)` receives exceptions raised by models (a model bug must not vanish inside a
+    ctypes callback); the access then reads 0 / is dropped and the core stops at the next block."""
+
+    def __init__(self, uc: Uc, on_error: Callable[[BaseException], None]) -> None:
+        self.uc = uc
+        self.on_error = on_error
+        self._keep: list[object] = []  # ctypes callbacks must outlive the mapping
+        self._pages: dict[int, tuple[ReadFn, WriteFn, int]] = {}  # page -> (read, write, base)
+        self.peripherals: list[Peripheral] = []
+
+    def _map(self, base: int, size: int, read: ReadFn, write: WriteFn) -> None:
+        on_error = self.on_error
+
+        def read_cb(_uc: int, offset: int, size_: int, _ud: int) -> int:
+            try:
+                return read(offset, size_) & 0xFFFFFFFF
+            except BaseException as exc:
+                on_error(exc)
+                return 0
+
+        def write_cb(_uc: int, offset: int, size_: int, value: int, _ud: int) -> None:
+            try:
+                write(offset, size_, value & ((1 << (8 * size_)) - 1))
+            except BaseException as exc:
+                on_error(exc)
+
+        rfp, wfp = MMIO_READ(read_cb), MMIO_WRITE(write_cb)
+        self._keep += [rfp, wfp]
+        status = uclib.uc_mmio_map(self.uc._uch, base, size, rfp, None, wfp, None)
+        if status != 0:
+            raise UcError(status)
+
+    def map_group(self, base: int, size: int, members: list[Peripheral]) -> None:
+        """Map one region served by one peripheral, or several sharing it (dispatch by offset)."""
+        read: ReadFn
+        write: WriteFn
+        if len(members) == 1 and members[0].base == base:
+            read, write = members[0].read, members[0].write
+        else:
+            spans = sorted(((p.base - base, p.base - base + p.size, p) for p in members),
+                           key=lambda s: s[0])
+
+            def dispatch_read(offset: int, size_: int) -> int:
+                for lo, hi, p in spans:
+                    if lo <= offset < hi:
+                        return p.read(offset - lo, size_)
+                return 0
+
+            def dispatch_write(offset: int, size_: int, value: int) -> None:
+                for lo, hi, p in spans:
+                    if lo <= offset < hi:
+                        p.write(offset - lo, size_, value)
+                        return
+
+            read, write = dispatch_read, dispatch_write
+
+        self._map(base, size, read, write)
+        for page in range(base // PAGE, (base + size) // PAGE):
+            self._pages[page] = (read, write, base)
+        self.peripherals += [p for p in members if p not in self.peripherals]
+
+    def map_all(self, peripherals: list[Peripheral], ctx: PeripheralContext) -> None:
+        """Map the models, grouping those that share a 1 KiB page, then fill the gaps of the
+        peripheral space and the private peripheral bus with register storage."""
+        groups: dict[int, list[Peripheral]] = {}
+        spans: dict[int, int] = {}
+        for p in peripherals:
+            start = p.base & ~(PAGE - 1)
+            end = (p.base + p.size + PAGE - 1) & ~(PAGE - 1)
+            groups.setdefault(start, []).append(p)
+            spans[start] = max(spans.get(start, 0), end - start)
+        for start in sorted(groups):
+            self.map_group(start, spans[start], groups[start])
+        for area, size in ((mm.PERIPH_BASE, mm.PERIPH_SIZE), (mm.PPB_BASE, mm.PPB_SIZE)):
+            cursor = area
+            taken = sorted((s, s + spans[s]) for s in spans if area <= s < area + size)
+            for lo, hi in [*taken, (area + size, area + size)]:
+                if lo > cursor:
+                    store = RegisterStore(ctx, f"unmodelled@0x{cursor:08x}", cursor, lo - cursor)
+                    self.map_group(cursor, lo - cursor, [store])
+                cursor = max(cursor, hi)
+
+    def map_bitband(self, ram: ctypes.Array[ctypes.c_char]) -> None:
+        ram_view = memoryview(ram).cast("B")
+
+        def sram_read(offset: int, size: int) -> int:
+            return (ram_view[offset >> 5] >> ((offset >> 2) & 7)) & 1
+
+        def sram_write(offset: int, size: int, value: int) -> None:
+            byte, bit = offset >> 5, (offset >> 2) & 7
+            if value & 1:
+                ram_view[byte] |= 1 << bit
+            else:
+                ram_view[byte] &= ~(1 << bit) & 0xFF
+
+        self._map(mm.SRAM_BITBAND_BASE, mm.RAM_SIZE * 32, sram_read, sram_write)
+
+        def periph_read(offset: int, size: int) -> int:
+            addr = mm.PERIPH_BASE + (offset >> 5)
+            entry = self._pages.get(addr // PAGE)
+            if entry is None:
+                return 0
+            word = entry[0]((addr & ~3) - entry[2], 4)
+            return (word >> ((addr & 3) * 8 + ((offset >> 2) & 7))) & 1
+
+        def periph_write(offset: int, size: int, value: int) -> None:
+            addr = mm.PERIPH_BASE + (offset >> 5)
+            entry = self._pages.get(addr // PAGE)
+            if entry is None:
+                return
+            shift = (addr & 3) * 8 + ((offset >> 2) & 7)
+            reg = (addr & ~3) - entry[2]
+            word = entry[0](reg, 4)
+            word = (word | (1 << shift)) if value & 1 else (word & ~(1 << shift))
+            entry[1](reg, 4, word & 0xFFFFFFFF)
+
+        self._map(mm.PERIPH_BITBAND_BASE, mm.PERIPH_SIZE * 32, periph_read, periph_write)

@@ -1,0 +1,144 @@
+"""Exact instruction counting with a budget: a tiny C block hook, or a pure-Python fallback.
+
+The C hook (native_hook.c) is compiled at first use with the system gcc and cached under
+~/.cache/lwm2m-rig (or $LWM2M_RIG_CACHE); it needs no unicorn headers because the unicorn functions
+it calls are passed in as pointers. Without gcc the same logic runs as a Python block hook (about
+10x slower, same results).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from unicorn import UC_HOOK_BLOCK, Uc
+from unicorn.arm_const import UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK
+from unicorn.unicorn_py3.unicorn import uclib
+
+NO_PENDING = 256
+_SOURCE = Path(__file__).with_name("native_hook.c")
+
+
+class Region(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_uint32), ("size", ctypes.c_uint32), ("mem", ctypes.c_void_p)]
+
+
+class CoreState(ctypes.Structure):
+    """Mirror of `struct rig_core` in native_hook.c (keep in sync)."""
+
+    _fields_ = [
+        ("count", ctypes.c_uint64),
+        ("limit", ctypes.c_uint64),
+        ("sync", ctypes.c_int32),
+        ("pending_prio", ctypes.c_int32),
+        ("stopped", ctypes.c_int32),
+        ("primask_reg", ctypes.c_int32),
+        ("basepri_reg", ctypes.c_int32),
+        ("n_regions", ctypes.c_uint32),
+        ("regions", Region * 4),
+        ("emu_stop", ctypes.c_void_p),
+        ("reg_read", ctypes.c_void_p),
+    ]
+
+
+_native: ctypes.CDLL | None = None
+_native_tried = False
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("LWM2M_RIG_CACHE") or Path.home() / ".cache" / "lwm2m-rig")
+
+
+def load_native() -> ctypes.CDLL | None:
+    """Build (once) and load the C hook; None when no C compiler is available."""
+    global _native, _native_tried
+    if _native_tried:
+        return _native
+    _native_tried = True
+    if os.environ.get("LWM2M_RIG_NO_NATIVE"):
+        return None
+    source = _SOURCE.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    target = _cache_dir() / f"rig_hook_{digest}.so"
+    if not target.exists():
+        cc = shutil.which(os.environ.get("CC", "gcc")) or shutil.which("cc")
+        if cc is None:
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            out = Path(tmp) / target.name
+            result = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(out), str(_SOURCE)],
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                return None
+            os.replace(out, target)  # atomic: parallel first uses do not see a half-written file
+    lib = ctypes.CDLL(str(target))
+    if lib.rig_core_size() != ctypes.sizeof(CoreState):
+        return None
+    _native = lib
+    return lib
+
+
+class InstructionCounter:
+    """Owns the CoreState shared with the hook; `install` registers the hook on an engine."""
+
+    def __init__(self, uc: Uc, regions: list[tuple[int, int, ctypes.Array[ctypes.c_char]]],
+                 force_python: bool = False) -> None:
+        self.state = CoreState()
+        st = self.state
+        st.limit = 0
+        st.pending_prio = NO_PENDING
+        st.primask_reg = UC_ARM_REG_PRIMASK
+        st.basepri_reg = UC_ARM_REG_BASEPRI
+        st.n_regions = len(regions)
+        self._buffers = regions
+        for i, (base, size, buf) in enumerate(regions):
+            st.regions[i].base = base
+            st.regions[i].size = size
+            st.regions[i].mem = ctypes.addressof(buf)
+        st.emu_stop = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+        st.reg_read = ctypes.cast(uclib.uc_reg_read, ctypes.c_void_p).value
+        lib = None if force_python else load_native()
+        self.native = lib is not None
+        self._handle = ctypes.c_size_t()
+        if lib is not None:
+            fn = ctypes.cast(lib.rig_block_hook, ctypes.c_void_p)
+            status = uclib.uc_hook_add(uc._uch, ctypes.byref(self._handle), UC_HOOK_BLOCK, fn,
+                                       ctypes.cast(ctypes.addressof(st), ctypes.c_void_p),
+                                       ctypes.c_uint64(1), ctypes.c_uint64(0))
+            if status != 0:
+                raise RuntimeError(f"uc_hook_add failed ({status})")
+        else:
+            uc.hook_add(UC_HOOK_BLOCK, self._python_hook)
+
+    def _python_hook(self, uc: Uc, address: int, size: int, _ud: object) -> None:
+        st = self.state
+        if st.count >= st.limit or st.sync or (st.pending_prio < NO_PENDING and not _masked(uc, st)):
+            st.stopped = 1
+            uc.emu_stop()
+            return
+        st.count += self._count(address, size)
+
+    def _count(self, address: int, size: int) -> int:
+        for base, rsize, buf in self._buffers:
+            off = address - base
+            if off >= 0 and off + size <= rsize:
+                n = pos = 0
+                while pos < size:
+                    hw = buf[off + pos][0] | (buf[off + pos + 1][0] << 8)
+                    pos += 4 if (hw >> 11) >= 0x1D else 2
+                    n += 1
+                return n
+        return max(size // 2, 1)
+
+
+def _masked(uc: Uc, st: CoreState) -> bool:
+    if uc.reg_read(UC_ARM_REG_PRIMASK) & 1:
+        return True
+    basepri = uc.reg_read(UC_ARM_REG_BASEPRI) & 0xFF
+    return basepri != 0 and st.pending_prio >= basepri

@@ -1,0 +1,104 @@
+"""Tiny ARM firmware images with known symbol sizes, for the footprint tests."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+CC = "arm-none-eabi-gcc"
+CFLAGS = ["-mcpu=cortex-m3", "-mthumb", "-Os", "-g", "-ffunction-sections", "-fdata-sections"]
+LDFLAGS = [
+    "-mcpu=cortex-m3",
+    "-mthumb",
+    "-nostartfiles",
+    "--specs=nano.specs",
+    "-Wl,--gc-sections",
+    "-Wl,--no-warn-rwx-segments",
+]
+
+LDSCRIPT = """\
+MEMORY {{ FLASH (rx) : ORIGIN = 0x00200000, LENGTH = 512K
+         RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 32K }}
+ENTRY(Reset_Handler)
+SECTIONS {{
+  .text : {{ KEEP(*(.vectors)) *(.text*) . = ALIGN({text_align}); *(.rodata*) . = ALIGN(4); }} > FLASH
+  .data : {{ _data = .; *(.data*) . = ALIGN(4); _edata = .; }} > RAM AT > FLASH
+  .bss (NOLOAD) : {{ *(.bss*) *(COMMON) . = ALIGN(4); }} > RAM
+  .stack (NOLOAD) : ALIGN(8) {{ _stack_bottom = .; . += {stack}; _stack_top = .; }} > RAM
+}}
+"""
+
+# Known sizes: a = 1000 B rodata, counter_a = 4 B data (comp_a); b = 200 B bss (comp_b).
+SOURCES = {
+    "comp_a/x.c": """\
+#include <string.h>
+const char a[{a_size}] = {{1}};
+int counter_a = 5;
+unsigned long long fa(unsigned long long x, char *dst, unsigned n) {{
+    memcpy(dst, a, n);                       /* libc_nano */
+    return x / (unsigned long long)(counter_a + a[n % {a_size}]);  /* libgcc __aeabi_uldivmod */
+}}
+""",
+    "comp_b/y.c": """\
+char b[200];
+extern unsigned long long fa(unsigned long long x, char *dst, unsigned n);
+extern char _stack_top[];
+void Reset_Handler(void) {{ b[1] = (char)fa(12345u, b, (unsigned)b[0]); for (;;) {{}} }}
+__attribute__((section(".vectors"), used)) void *const vectors[2] = {{ _stack_top, (void *)Reset_Handler }};
+""",
+}
+
+
+def build_elf(
+    root: Path,
+    name: str = "fw",
+    a_size: int = 1000,
+    stack: int = 512,
+    text_align: int = 4,
+    extra_sources: dict[str, str] | None = None,
+) -> tuple[Path, Path]:
+    """Build `root/build/cc2538/<name>.elf` (+ .map) from objects under obj/<name>/<source path>.o."""
+    root = root.resolve()
+    out = root / "build" / "cc2538"
+    objs: list[str] = []
+    sources = {**SOURCES, **(extra_sources or {})}
+    for rel, text in sources.items():
+        src = root / "src" / rel
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_text(text.format(a_size=a_size) if rel in SOURCES else text)
+        obj = out / "obj" / name / Path(rel).with_suffix(".o")
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        # Compile from src/ with a relative path, as the firmware Makefile does.
+        subprocess.run([CC, *CFLAGS, "-c", rel, "-o", str(obj)], cwd=root / "src", check=True)
+        objs.append(str(obj))
+    ld = root / f"{name}.ld"
+    ld.write_text(LDSCRIPT.format(stack=stack, text_align=text_align))
+    elf, mapfile = out / f"{name}.elf", out / f"{name}.map"
+    subprocess.run(
+        [CC, *LDFLAGS, "-T", str(ld), f"-Wl,-Map={mapfile}", "-o", str(elf), *objs, "-lc_nano", "-lgcc"],
+        check=True,
+    )
+    return elf, mapfile
+
+
+COMPONENTS_TOML = """\
+version = 1
+[[component]]
+name = "A"
+paths = ["comp_a/*"]
+paper = "TLV format"
+contiki_ng = "CoAP"
+[[component]]
+name = "B"
+paths = ["comp_b/*"]
+[[component]]
+name = "libc/libgcc"
+paths = ["libc_nano.a(*", "libgcc.a(*", "libc.a(*"]
+[[group]]
+name = "A+B"
+components = ["A", "B"]
+paper = "LwM2M alone"
+[reserved]
+stack = [".stack"]
+heap = [".heap"]
+"""

@@ -1,0 +1,150 @@
+"""Budgets (per image, per component/group/total) and the growth gate against a baseline.
+
+version = 1
+[lwm2m-client]                       # one table per ELF name
+max_growth = "5%"                    # optional; --max-growth overrides
+total = { flash = "40 KiB", ram = "10 KiB" }
+"CoAP" = { flash = "5 KiB", ram = "1 KiB" }   # a component or group name
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rig.errors import ConfigError
+from rig.footprint.components import _load_table
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|kB|KB|K|MiB|M)?\s*$")
+_UNITS = {None: 1, "B": 1, "KiB": 1024, "K": 1024, "kB": 1000, "KB": 1000, "MiB": 1 << 20, "M": 1 << 20}
+TOTAL = "total"
+
+
+@dataclass(frozen=True)
+class Limit:
+    target: str  # component, group, or "total"
+    flash: int | None
+    ram: int | None
+
+
+@dataclass(frozen=True)
+class ImageBudget:
+    image: str
+    limits: tuple[Limit, ...]
+    max_growth: float | None  # percent
+
+
+@dataclass(frozen=True)
+class Violation:
+    target: str
+    metric: str  # "flash" | "ram"
+    message: str
+
+
+def parse_size(value: Any, where: str) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: not a size: {value!r}")
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str):
+        m = _SIZE.match(value)
+        if m:
+            return int(float(m.group(1)) * _UNITS[m.group(2)])
+    raise ConfigError(f'{where}: not a size: {value!r} (use bytes or e.g. "5 KiB")')
+
+
+def parse_percent(value: Any, where: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    if isinstance(value, str):
+        m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*$", value)
+        if m:
+            return float(m.group(1))
+    raise ConfigError(f'{where}: not a percentage: {value!r} (e.g. "5%")')
+
+
+def load_budgets(path: Path) -> dict[str, ImageBudget]:
+    raw = _load_table(path, "budget")
+    version = raw.pop("version", 1)
+    if version != 1:
+        raise ConfigError(f"{path}: unsupported budget file version {version!r} (expected 1)")
+    out: dict[str, ImageBudget] = {}
+    for image, table in raw.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{image}] must be a table of budgets")
+        growth = None
+        limits: list[Limit] = []
+        for target, spec in table.items():
+            where = f"{path}: {image}.{target}"
+            if target == "max_growth":
+                growth = parse_percent(spec, where)
+                continue
+            if not isinstance(spec, dict) or not spec or set(spec) - {"flash", "ram"}:
+                raise ConfigError(f"{where} must be a table with flash and/or ram")
+            limits.append(
+                Limit(
+                    target,
+                    parse_size(spec["flash"], f"{where}.flash") if "flash" in spec else None,
+                    parse_size(spec["ram"], f"{where}.ram") if "ram" in spec else None,
+                )
+            )
+        out[image] = ImageBudget(image, tuple(limits), growth)
+    return out
+
+
+def _usage_of(report: dict[str, Any], target: str) -> dict[str, int] | None:
+    if target == TOTAL:
+        return report["totals"]
+    for entry in (*report["components"], *report["groups"]):
+        if entry["name"] == target:
+            return entry
+    return None
+
+
+def check_budget(report: dict[str, Any], budget: ImageBudget, known: set[str]) -> list[Violation]:
+    out: list[Violation] = []
+    for limit in budget.limits:
+        usage = _usage_of(report, limit.target)
+        if usage is None:
+            if limit.target not in known:
+                raise ConfigError(f"budget for {budget.image} names unknown component {limit.target!r}")
+            usage = {"flash": 0, "ram": 0}
+        for metric, cap in (("flash", limit.flash), ("ram", limit.ram)):
+            if cap is not None and usage[metric] > cap:
+                out.append(
+                    Violation(
+                        limit.target,
+                        metric,
+                        f"{budget.image}: {limit.target} {metric} {usage[metric]} B exceeds budget "
+                        f"{cap} B by {usage[metric] - cap} B",
+                    )
+                )
+    return out
+
+
+def check_growth(report: dict[str, Any], max_growth: float, floor: int = 0) -> list[Violation]:
+    """Every component (and the total) growing more than `max_growth` percent over the baseline."""
+    base = report.get("baseline")
+    if not base:
+        return []
+    out: list[Violation] = []
+    for row in base["rows"]:
+        for metric in ("flash", "ram"):
+            old, new = row[f"{metric}_base"], row[metric]
+            delta = new - old
+            if delta <= floor or delta <= 0:
+                continue
+            pct = (delta * 100.0 / old) if old else float("inf")
+            if pct > max_growth:
+                shown = "new" if not old else f"+{pct:.1f}%"
+                out.append(
+                    Violation(
+                        row["name"],
+                        metric,
+                        f"{report['image']}: {row['name']} {metric} grew {old} -> {new} B "
+                        f"(+{delta} B, {shown}) over the {max_growth:g}% allowed",
+                    )
+                )
+    return out

@@ -1,0 +1,200 @@
+"""Component definitions (TOML or JSON): which source files make up which component.
+
+    version = 1
+    [[component]]
+    name = "CoAP"
+    paths = ["os/net/app-layer/coap/*"]       # fnmatch globs on the source path (no extension)
+    paper = "CoAP alone"                      # optional: seed-paper row to show side by side
+    contiki_ng = "CoAP"                       # optional: Contiki-NG row
+    [[group]]                                 # optional: sums of components, for budgets and anchors
+    name = "LwM2M (all)"
+    components = ["LwM2M core", "registration"]
+    [reserved]                                # RAM set aside rather than used by code
+    stack = [".stack", "*stack*"]             # output/input section names or symbol globs
+    heap = [".heap"]
+
+A file's key is its path below the build's obj/<app>/ directory without extension (e.g.
+"os/net/sixlo/sixlo"), or "libgcc.a(_udivsi3.o)" for archive members; globs are also tried on the
+full path. The first component whose pattern matches wins.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from rig.errors import ConfigError
+
+OTHER = "other"
+STACK = "stack (reserved)"
+HEAP = "heap (reserved)"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    paths: tuple[str, ...]
+    paper: str | None = None
+    contiki_ng: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    components: tuple[str, ...]
+    paper: str | None = None
+    contiki_ng: str | None = None
+
+
+@dataclass
+class ComponentConfig:
+    components: list[Component]
+    groups: list[Group] = field(default_factory=list)
+    stack_patterns: tuple[str, ...] = (".stack",)
+    heap_patterns: tuple[str, ...] = (".heap",)
+    paper_total: str | None = None  # anchor row matching the whole image
+    contiki_ng_total: str | None = None
+
+    def classify(self, origin: str) -> tuple[str, str]:
+        """(component, file key) for an input object path / archive member / source file."""
+        if not origin:
+            return OTHER, "(linker fill)"
+        key = file_key(origin)
+        for comp in self.components:
+            for pattern in comp.paths:
+                if fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(origin, pattern):
+                    return comp.name, key
+        return OTHER, key
+
+    def reserved(self, *names: str) -> str | None:
+        """STACK / HEAP when a section or symbol name marks reserved RAM."""
+        for kind, patterns in ((STACK, self.stack_patterns), (HEAP, self.heap_patterns)):
+            for name in names:
+                if name and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                    return kind
+        return None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.components]
+
+
+_ARCHIVE = re.compile(r"^(?:.*/)?([^/()]+\.a)\(([^()]+)\)$")
+
+
+def file_key(origin: str) -> str:
+    m = _ARCHIVE.match(origin)
+    if m:
+        return f"{m.group(1)}({m.group(2)})"
+    path = PurePosixPath(origin.replace("\\", "/"))
+    parts = path.parts
+    # build/cc2538/obj/<app>/<source path>.o -> <source path>
+    if "obj" in parts:
+        i = len(parts) - 1 - parts[::-1].index("obj")
+        if len(parts) > i + 2:
+            parts = parts[i + 2 :]
+    stem = PurePosixPath(*parts)
+    return str(stem.with_suffix("")) if stem.suffix in (".o", ".c", ".S", ".s", ".obj") else str(stem)
+
+
+def load_components(path: Path) -> ComponentConfig:
+    raw = _load_table(path, "components")
+    try:
+        return _build(raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _load_table(path: Path, what: str) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read {what} file ({exc})") from None
+    try:
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: malformed {what} file ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: malformed {what} file (top level must be a table)")
+    return data
+
+
+def _strs(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    return tuple(value)
+
+
+def _opt_str(entry: dict[str, Any], key: str, where: str) -> str | None:
+    value = entry.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}.{key} must be a string")
+    return value
+
+
+def _build(raw: dict[str, Any]) -> ComponentConfig:
+    version = raw.get("version", 1)
+    if version != 1:
+        raise ConfigError(f"unsupported components file version {version!r} (expected 1)")
+    entries = raw.get("component")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("no [[component]] entries")
+    components: list[Component] = []
+    for i, entry in enumerate(entries):
+        where = f"component[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a table")
+        name = entry.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{where} has no name")
+        if name in (OTHER, STACK, HEAP) or name in (c.name for c in components):
+            raise ConfigError(f"{where}: component name {name!r} is reserved or duplicated")
+        if "paths" not in entry:
+            raise ConfigError(f"component {name!r} has no paths")
+        components.append(
+            Component(
+                name,
+                _strs(entry["paths"], f"component {name!r} paths"),
+                _opt_str(entry, "paper", where),
+                _opt_str(entry, "contiki_ng", where),
+            )
+        )
+    known = {c.name for c in components}
+    groups: list[Group] = []
+    for i, entry in enumerate(raw.get("group", [])):
+        where = f"group[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise ConfigError(f"{where} must be a table with a name")
+        members = _strs(entry.get("components", []), f"group {entry['name']!r} components")
+        unknown = [m for m in members if m not in known]
+        if unknown:
+            raise ConfigError(f"group {entry['name']!r} names unknown component {unknown[0]!r}")
+        groups.append(
+            Group(
+                entry["name"], members, _opt_str(entry, "paper", where), _opt_str(entry, "contiki_ng", where)
+            )
+        )
+    reserved = raw.get("reserved", {})
+    if not isinstance(reserved, dict):
+        raise ConfigError("[reserved] must be a table")
+    total = raw.get("total", {})
+    if not isinstance(total, dict):
+        raise ConfigError("[total] must be a table")
+    return ComponentConfig(
+        components,
+        groups,
+        _strs(reserved.get("stack", [".stack"]), "reserved.stack"),
+        _strs(reserved.get("heap", [".heap"]), "reserved.heap"),
+        _opt_str(total, "paper", "total"),
+        _opt_str(total, "contiki_ng", "total"),
+    )

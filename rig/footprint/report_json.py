@@ -1,0 +1,156 @@
+"""The report as data: a versioned JSON schema every other format (md, html, table) renders from.
+
+Schema "lwm2m-rig-footprint" version 1: image, elf, sha256, source, totals{flash, ram, text, rodata,
+data, bss, stack, heap}, sections[], components[{name, flash, ram, kinds, paper, contiki_ng,
+files[{path, flash, ram, symbols[{name, flash, ram}]}]}], groups[], anchors{}, stack, baseline, gate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rig.errors import ConfigError
+from rig.footprint.anchors import CONTIKI_NG, PAPER, anchor
+from rig.footprint.attribution import Footprint, Usage
+
+SCHEMA = "lwm2m-rig-footprint"
+VERSION = 1
+
+
+def _usage(u: Usage) -> dict[str, Any]:
+    return {"flash": u.flash, "ram": u.ram, "kinds": dict(u.kinds)}
+
+
+def _by_size(item: tuple[str, Usage]) -> tuple[int, str]:
+    return (-(item[1].flash + item[1].ram), item[0])
+
+
+def build_report(fp: Footprint) -> dict[str, Any]:
+    cfg = fp.config
+    comps_cfg = {c.name: c for c in cfg.components}
+    components = []
+    for cu in fp.ordered():
+        c = comps_cfg.get(cu.name)
+        files = []
+        for key, fu in sorted(((k, f.usage) for k, f in cu.files.items()), key=_by_size):
+            syms = cu.files[key].symbols
+            files.append(
+                {
+                    "path": key,
+                    "flash": fu.flash,
+                    "ram": fu.ram,
+                    "symbols": [
+                        {"name": n, "flash": s.flash, "ram": s.ram}
+                        for n, s in sorted(syms.items(), key=_by_size)
+                    ],
+                }
+            )
+        components.append(
+            {
+                "name": cu.name,
+                **_usage(cu.usage),
+                "paper": anchor(PAPER, c.paper) if c else None,
+                "contiki_ng": anchor(CONTIKI_NG, c.contiki_ng) if c else None,
+                "files": files,
+            }
+        )
+    groups = [
+        {
+            "name": g.name,
+            "components": list(g.components),
+            **_usage(fp.group_usage(g.components)),
+            "paper": anchor(PAPER, g.paper),
+            "contiki_ng": anchor(CONTIKI_NG, g.contiki_ng),
+        }
+        for g in cfg.groups
+    ]
+    totals = {"flash": fp.total.flash, "ram": fp.total.ram, **fp.total.kinds}
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "image": fp.elf.name,
+        "elf": str(fp.elf.path),
+        "sha256": fp.elf.sha256,
+        "source": fp.source,
+        "totals": totals,
+        "sections": [
+            {
+                "name": s.name,
+                "address": s.address,
+                "load_address": s.load_address,
+                "size": s.size,
+                "kind": s.kind,
+                "flash": s.flash_bytes,
+                "ram": s.ram_bytes,
+            }
+            for s in fp.elf.sections
+        ],
+        "components": components,
+        "groups": groups,
+        "anchors": {
+            "paper_total": anchor(PAPER, cfg.paper_total),
+            "contiki_ng_total": anchor(CONTIKI_NG, cfg.contiki_ng_total),
+        },
+        "stack": None,
+        "baseline": None,
+        "gate": {"ok": True, "violations": []},
+    }
+
+
+def _pct(delta: int, old: int) -> float | None:
+    return round(delta * 100.0 / old, 2) if old else None
+
+
+def add_baseline(report: dict[str, Any], base: dict[str, Any], label: str) -> None:
+    """Per-component and total deltas (bytes and percent) against a baseline report."""
+    old = {c["name"]: c for c in base["components"]}
+    rows = []
+    names = [c["name"] for c in report["components"]] + [
+        n for n in old if n not in {c["name"] for c in report["components"]}
+    ]
+    cur = {c["name"]: c for c in report["components"]}
+    for name in [*names, "total"]:
+        now = report["totals"] if name == "total" else cur.get(name, {"flash": 0, "ram": 0})
+        was = base["totals"] if name == "total" else old.get(name, {"flash": 0, "ram": 0})
+        row: dict[str, Any] = {"name": name}
+        for metric in ("flash", "ram"):
+            delta = now[metric] - was[metric]
+            row[metric] = now[metric]
+            row[f"{metric}_base"] = was[metric]
+            row[f"{metric}_delta"] = delta
+            row[f"{metric}_pct"] = _pct(delta, was[metric])
+        rows.append(row)
+    report["baseline"] = {
+        "label": label,
+        "image": base.get("image"),
+        "sha256": base.get("sha256"),
+        "rows": rows,
+    }
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: report file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not a JSON footprint report ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ConfigError(f"{path}: not a footprint report (schema is not {SCHEMA!r})")
+    if data.get("version") != VERSION:
+        raise ConfigError(
+            f"{path}: footprint report version {data.get('version')!r} unsupported (expected {VERSION})"
+        )
+    try:
+        for c in data["components"]:
+            int(c["flash"]), int(c["ram"]), str(c["name"])
+        int(data["totals"]["flash"]), int(data["totals"]["ram"])
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(f"{path}: footprint report is missing totals or components") from None
+    return data
+
+
+def dumps(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, sort_keys=False) + "\n"

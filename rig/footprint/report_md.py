@@ -1,0 +1,197 @@
+"""Markdown (pull-request comment, collapsible drill-down) and plain-text table renderings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_SYMBOLS = 12  # per file in the drill-down; keeps a PR comment well under size limits
+
+
+def _n(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _delta(row: dict[str, Any] | None, metric: str) -> str:
+    if row is None:
+        return ""
+    d, pct = row[f"{metric}_delta"], row[f"{metric}_pct"]
+    if d == 0:
+        return "0"
+    p = "new" if pct is None else f"{pct:+.1f}%"
+    return f"{d:+,} ({p})"
+
+
+def _anchor(a: dict[str, Any] | None) -> str:
+    return "" if not a else f"{a['flash']:,} / {a['ram']:,} ({a['row']})"
+
+
+def _budget(report: dict[str, Any], name: str, metric: str) -> str:
+    b = (report.get("budget") or {}).get(name)
+    if not b or b.get(metric) is None:
+        return ""
+    used = _value(report, name, metric)
+    mark = "❌" if used is not None and used > b[metric] else "✅"
+    return f"{b[metric]:,} {mark}"
+
+
+def _value(report: dict[str, Any], name: str, metric: str) -> int | None:
+    if name == "total":
+        return int(report["totals"][metric])
+    for e in (*report["components"], *report["groups"]):
+        if e["name"] == name:
+            return int(e[metric])
+    return 0
+
+
+def _rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    base = report.get("baseline")
+    return {r["name"]: r for r in base["rows"]} if base else {}
+
+
+def _shown(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Components worth a row: non-empty now, or changed against the baseline."""
+    rows = _rows(report)
+    return [
+        c
+        for c in report["components"]
+        if c["flash"]
+        or c["ram"]
+        or (c["name"] in rows and (rows[c["name"]]["flash_base"] or rows[c["name"]]["ram_base"]))
+    ]
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    t = report["totals"]
+    return (
+        f"flash {t['flash']:,} B (text {t['text']:,}, rodata {t['rodata']:,}, data {t['data']:,}) · "
+        f"RAM {t['ram']:,} B (data {t['data']:,}, bss {t['bss']:,}, stack {t['stack']:,}, "
+        f"heap {t['heap']:,})"
+    )
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    rows = _rows(report)
+    has_base = bool(rows)
+    has_budget = bool(report.get("budget"))
+    out = [
+        f"### Footprint: `{report['image']}`",
+        "",
+        summary_line(report) + f" — attributed from {report['source']}",
+    ]
+    gate = report.get("gate") or {}
+    if gate.get("violations"):
+        out += ["", "**❌ Footprint gate failed:**", *[f"- {v}" for v in gate["violations"]]]
+    elif has_budget or has_base:
+        out += ["", "✅ within budget" + (" and growth limit" if has_base else "")]
+    if has_base:
+        out += ["", f"Compared with baseline `{report['baseline']['label']}`."]
+    head = ["component", "flash B", "RAM B"]
+    if has_base:
+        head += ["Δ flash", "Δ RAM"]
+    if has_budget:
+        head += ["flash budget", "RAM budget"]
+    head += ["seed paper (flash / RAM)", "Contiki-NG (flash / RAM)"]
+    out += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def line(name: str, flash: int, ram: int, paper: Any, cng: Any, bold: bool = False) -> str:
+        cells = [f"**{name}**" if bold else name, _n(flash), _n(ram)]
+        if has_base:
+            cells += [_delta(rows.get(name), "flash"), _delta(rows.get(name), "ram")]
+        if has_budget:
+            cells += [_budget(report, name, "flash"), _budget(report, name, "ram")]
+        cells += [_anchor(paper), _anchor(cng)]
+        return "| " + " | ".join(cells) + " |"
+
+    for c in _shown(report):
+        out.append(line(c["name"], c["flash"], c["ram"], c["paper"], c["contiki_ng"]))
+    for name in (
+        n
+        for n in rows
+        if n != "total"
+        and n not in {c["name"] for c in report["components"]}
+        and (rows[n]["flash_base"] or rows[n]["ram_base"])
+    ):
+        out.append(line(name, 0, 0, None, None))  # a component the baseline had and we no longer do
+    t = report["totals"]
+    out.append(
+        line(
+            "total",
+            t["flash"],
+            t["ram"],
+            report["anchors"]["paper_total"],
+            report["anchors"]["contiki_ng_total"],
+            bold=True,
+        )
+    )
+    if report["groups"]:
+        out += [
+            "",
+            "| group | flash B | RAM B |"
+            + (" flash budget | RAM budget |" if has_budget else "")
+            + " seed paper | Contiki-NG |",
+            "|---|---|---|" + ("---|---|" if has_budget else "") + "---|---|",
+        ]
+        for g in report["groups"]:
+            cells = [f"{g['name']} ({', '.join(g['components'])})", _n(g["flash"]), _n(g["ram"])]
+            if has_budget:
+                cells += [_budget(report, g["name"], "flash"), _budget(report, g["name"], "ram")]
+            cells += [_anchor(g["paper"]), _anchor(g["contiki_ng"])]
+            out.append("| " + " | ".join(cells) + " |")
+    st = report.get("stack")
+    if st:
+        out += ["", stack_line(st)]
+    out += ["", "<details><summary>Drill-down: files and symbols per component</summary>", ""]
+    for c in _shown(report):
+        out += [
+            f"<details><summary>{c['name']}: {c['flash']:,} B flash, {c['ram']:,} B RAM</summary>",
+            "",
+            "| file / symbol | flash B | RAM B |",
+            "|---|---|---|",
+        ]
+        for f in c["files"]:
+            out.append(f"| `{f['path']}` | {f['flash']:,} | {f['ram']:,} |")
+            syms = f["symbols"]
+            for s in syms[:MAX_SYMBOLS]:
+                out.append(f"| &nbsp;&nbsp;`{s['name']}` | {s['flash']:,} | {s['ram']:,} |")
+            if len(syms) > MAX_SYMBOLS:
+                rest = syms[MAX_SYMBOLS:]
+                out.append(
+                    f"| &nbsp;&nbsp;… {len(rest)} more | {sum(s['flash'] for s in rest):,} | "
+                    f"{sum(s['ram'] for s in rest):,} |"
+                )
+        out += ["", "</details>", ""]
+    out += ["</details>", ""]
+    return "\n".join(out)
+
+
+def stack_line(st: dict[str, Any]) -> str:
+    used, reserved = st.get("max_used"), st.get("reserved")
+    pct = f" ({used * 100 / reserved:.0f}%)" if used is not None and reserved else ""
+    where = f", deepest in {st['test']}" if st.get("test") else ""
+    return (
+        f"Stack used (max, measured over the test suite): {_n(used)} B of {_n(reserved)} B "
+        f"reserved{pct}{where}"
+    )
+
+
+def render_table(report: dict[str, Any]) -> str:
+    rows = _rows(report)
+    w = max([len(c["name"]) for c in report["components"]] + [10])
+    head = f"{'component':<{w}}  {'flash':>8}  {'RAM':>7}"
+    if rows:
+        head += f"  {'Δflash':>16}  {'ΔRAM':>16}"
+    out = [f"{report['image']}: {summary_line(report)}", head, "-" * len(head)]
+    for c in [*_shown(report), {"name": "total", **report["totals"]}]:
+        if c["name"] == "total":
+            out.append("-" * len(head))
+        s = f"{c['name']:<{w}}  {c['flash']:>8,}  {c['ram']:>7,}"
+        if rows:
+            s += f"  {_delta(rows.get(c['name']), 'flash'):>16}  {_delta(rows.get(c['name']), 'ram'):>16}"
+        out.append(s)
+    for g in report["groups"]:
+        out.append(f"{'[' + g['name'] + ']':<{w}}  {g['flash']:>8,}  {g['ram']:>7,}")
+    if report.get("stack"):
+        out.append(stack_line(report["stack"]))
+    for v in (report.get("gate") or {}).get("violations", []):
+        out.append(f"FAIL: {v}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,396 @@
+"""LwM2M server (+ optional bootstrap server) on aiocoap: registration interface, events, devices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rig.errors import ConfigError
+from rig.lwm2m import codecs
+from rig.lwm2m.aiocoap_adapter import (
+    CoapEndpoint,
+    InboundRequest,
+    Reply,
+    WireMessage,
+    remote_address,
+    remote_key,
+)
+from rig.lwm2m.bootstrap import BootstrapConfig, run_bootstrap
+from rig.lwm2m.codecs import CodecError
+from rig.lwm2m.device import Device
+from rig.lwm2m.errors import DeviceTimeout
+from rig.lwm2m.model import ObjectRegistry, default_registry
+from rig.lwm2m.registration import (
+    DEFAULT_LIFETIME,
+    Registration,
+    RegistrationRejected,
+    parse_object_links,
+    parse_query,
+)
+from rig.lwm2m.trace import Trace
+
+EVENT_KINDS = (
+    "registered",
+    "updated",
+    "deregistered",
+    "expired",
+    "notification",
+    "send",
+    "bootstrap_requested",
+    "bootstrap_finished",
+    "bootstrap_failed",
+    "rejected",
+)
+
+
+@dataclass
+class Event:
+    kind: str
+    endpoint: str
+    time: float
+    registration: Registration | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """aiocoap sets SO_REUSEPORT, so a clash would go unnoticed: check with a plain socket first."""
+    family = socket.AF_INET6 if ":" in host or host == "" else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind((host or "::", port))
+        except OSError:
+            return False
+    return True
+
+
+class LwM2MServer:
+    """LwM2M server: `await server.start()`, then `dev = await server.wait_for_registration("ep")`."""
+
+    def __init__(
+        self,
+        host: str = "::1",
+        port: int = 5683,
+        *,
+        bootstrap: BootstrapConfig | Path | None = None,
+        registry: ObjectRegistry | None = None,
+        model_dirs: list[Path] | None = None,
+        expiry_grace: float = 5.0,
+        awake_time: float = 93.0,
+        request_timeout: float = 120.0,
+        default_format: int | str = "tlv",
+        trace: bool = True,
+        trace_limit: int = 100_000,
+        event_queue_size: int = 10_000,
+        max_body: int = 64 * 1024,
+        max_registrations: int = 100_000,
+    ) -> None:
+        self.host, self.port = host, port
+        if isinstance(bootstrap, Path):
+            bootstrap = BootstrapConfig.load(bootstrap)
+        self.bootstrap = bootstrap
+        if registry is None:
+            registry = ObjectRegistry(model_dirs) if model_dirs else default_registry()
+        self.registry = registry
+        self.expiry_grace = expiry_grace
+        self.awake_time = awake_time  # queue mode: how long after an update the device listens
+        self.request_timeout = request_timeout
+        self.default_format = default_format
+        self.max_registrations = max_registrations
+        self.registrations: dict[str, Registration] = {}
+        self._by_id: dict[str, str] = {}
+        self._by_addr: dict[tuple[str, int], str] = {}
+        self._seen_addr: dict[tuple[str, int], str] = {}  # kept after deregistration, for the trace
+        self._devices: dict[str, Device] = {}
+        self._expiry: dict[str, asyncio.TimerHandle] = {}
+        self._awake_until: dict[str, float] = {}
+        self._wakeups: dict[str, asyncio.Event] = {}
+        self._waiters: list[tuple[str, str | None, asyncio.Future]] = []
+        self._callbacks: list[tuple[str | None, Callable[[Event], Any]]] = []
+        self._next_id = 0
+        self._tasks: set[asyncio.Task] = set()
+        self.events: asyncio.Queue[Event] = asyncio.Queue(maxsize=event_queue_size)
+        self.trace = Trace(self._now, self._resolve, trace_limit, enabled=trace)
+        self.coap = CoapEndpoint(self._handle, self.trace.record if trace else None, max_body=max_body)
+        self.counters: dict[str, int] = {"rejected": 0, "registrations": 0, "updates": 0}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if not port_is_free(self.host, self.port):
+            raise ConfigError(f"UDP port {self.port} on {self.host} is already in use")
+        self._loop = asyncio.get_running_loop()
+        try:
+            await self.coap.start(self.host, self.port)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on [{self.host}]:{self.port}: {exc.strerror or exc}") from None
+
+    async def stop(self) -> None:
+        for handle in self._expiry.values():
+            handle.cancel()
+        self._expiry.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await self.coap.stop()
+
+    async def __aenter__(self) -> LwM2MServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _now(self) -> float:
+        return self._loop.time() if self._loop is not None else 0.0
+
+    def _resolve(self, msg: WireMessage) -> str | None:
+        ep = self._by_addr.get(msg.peer) or self._seen_addr.get(msg.peer)
+        if ep is None:  # a Register or Bootstrap-Request names its endpoint before it is known
+            for option in msg.options:
+                if option.startswith("URI_QUERY=ep="):
+                    return option[13:]
+        return ep
+
+    # -- events --------------------------------------------------------------------------------------
+
+    def on(self, kind: str | None, callback: Callable[[Event], Any]) -> None:
+        """Call `callback(event)` for events of `kind` (None: every event)."""
+        if kind is not None and kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r} (known: {', '.join(EVENT_KINDS)})")
+        self._callbacks.append((kind, callback))
+
+    def _emit(self, kind: str, endpoint: str, **data: Any) -> None:
+        event = Event(kind, endpoint, self._now(), self.registrations.get(endpoint), data)
+        if self.events.full():
+            self.events.get_nowait()  # keep the newest events when nobody drains the queue
+        self.events.put_nowait(event)
+        for wanted, callback in list(self._callbacks):
+            if wanted is None or wanted == kind:
+                try:
+                    callback(event)
+                except Exception as exc:  # a faulty callback must not stop the server
+                    print(f"lwm2m server: event callback failed: {exc}")
+        for entry in list(self._waiters):
+            wkind, wep, fut = entry
+            if wkind == kind and wep in (None, endpoint) and not fut.done():
+                fut.set_result(event)
+
+    async def wait_for_event(self, kind: str, endpoint: str | None = None, timeout: float = 60.0) -> Event:
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        entry = (kind, endpoint, fut)
+        self._waiters.append(entry)
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            raise DeviceTimeout(
+                f"no {kind} event for {endpoint or 'any endpoint'} in {timeout:g} s"
+            ) from None
+        finally:
+            self._waiters.remove(entry)
+
+    async def wait_for_registration(self, endpoint: str, timeout: float = 60.0) -> Device:
+        if endpoint not in self.registrations:
+            await self.wait_for_event("registered", endpoint, timeout)
+        return self.device(endpoint)
+
+    def device(self, endpoint: str) -> Device:
+        if endpoint not in self._devices:
+            self._devices[endpoint] = Device(self, endpoint)
+        return self._devices[endpoint]
+
+    # -- queue mode ----------------------------------------------------------------------------------
+
+    def is_awake(self, endpoint: str) -> bool:
+        reg = self.registrations.get(endpoint)
+        if reg is None or not reg.queue_mode:
+            return True
+        return self._now() < self._awake_until.get(endpoint, 0.0)
+
+    async def _wait_awake(self, endpoint: str) -> None:
+        """Queue mode: hold a request until the device shows it is awake (registers or updates)."""
+        while not self.is_awake(endpoint):
+            event = self._wakeups.setdefault(endpoint, asyncio.Event())
+            try:
+                await asyncio.wait_for(event.wait(), self.request_timeout)
+            except TimeoutError:
+                raise DeviceTimeout(f"queue-mode device {endpoint!r} did not wake up in time") from None
+
+    def _mark_awake(self, endpoint: str) -> None:
+        self._awake_until[endpoint] = self._now() + self.awake_time
+        event = self._wakeups.pop(endpoint, None)
+        if event is not None:
+            event.set()
+
+    # -- registration interface ----------------------------------------------------------------------
+
+    async def _handle(self, req: InboundRequest) -> Reply:
+        try:
+            if req.path == ("rd",) and req.method == "POST":
+                return self._register(req)
+            if len(req.path) == 2 and req.path[0] == "rd":
+                if req.method == "POST":
+                    return self._update(req)
+                if req.method == "DELETE":
+                    return self._deregister(req.path[1])
+                return Reply("4.05", b"registration resources take POST (update) or DELETE")
+            if req.path == ("bs",) and req.method == "POST":
+                return self._bootstrap_request(req)
+            if req.path == ("dp",) and req.method == "POST":
+                return self._send(req)
+            return Reply("4.04", f"no such resource /{'/'.join(req.path)}".encode())
+        except RegistrationRejected as exc:
+            self.counters["rejected"] += 1
+            self._emit("rejected", "", detail=str(exc), address=remote_address(req.remote))
+            return Reply("4.00", str(exc).encode())
+
+    def _register(self, req: InboundRequest) -> Reply:
+        params = parse_query(req.query, update=False)
+        links, root, objects, versions = parse_object_links(req.payload, req.content_format)
+        assert params.endpoint is not None
+        ep = params.endpoint
+        if ep not in self.registrations and len(self.registrations) >= self.max_registrations:
+            return Reply("5.03", b"registration table full")
+        old = self.registrations.get(ep)
+        if old is not None:
+            self._drop(ep, old)
+        self._next_id += 1
+        reg_id = f"{self._next_id:x}"
+        binding = params.binding or "U"
+        now = self._now()
+        reg = Registration(
+            endpoint=ep,
+            reg_id=reg_id,
+            lifetime=params.lifetime or DEFAULT_LIFETIME,
+            version=params.version or "1.0",
+            binding=binding,
+            queue_mode=params.queue_mode or "Q" in binding,
+            remote=req.remote,
+            address=remote_address(req.remote),
+            objects=objects,
+            object_versions=versions,
+            root_path=root,
+            links=links,
+            registered_at=now,
+            updated_at=now,
+            sms=params.sms,
+        )
+        self.registrations[ep] = reg
+        self._by_id[reg_id] = ep
+        self._by_addr[remote_key(req.remote)] = ep
+        if len(self._seen_addr) < self.max_registrations:
+            self._seen_addr[remote_key(req.remote)] = ep
+        self._arm_expiry(reg)
+        self._mark_awake(ep)
+        self.counters["registrations"] += 1
+        self._emit("registered", ep)
+        return Reply("2.01", location_path=("rd", reg_id))
+
+    def _update(self, req: InboundRequest) -> Reply:
+        ep = self._by_id.get(req.path[1])
+        if ep is None:
+            return Reply("4.04", f"no registration {req.path[1][:20]!r}".encode())
+        params = parse_query(req.query, update=True)
+        reg = self.registrations[ep]
+        if req.payload:
+            reg.links, reg.root_path, reg.objects, reg.object_versions = parse_object_links(
+                req.payload, req.content_format
+            )
+        if params.lifetime is not None:
+            reg.lifetime = params.lifetime
+        if params.binding is not None:
+            reg.binding = params.binding
+            reg.queue_mode = params.queue_mode or "Q" in params.binding
+        elif params.queue_mode:
+            reg.queue_mode = True
+        if params.sms is not None:
+            reg.sms = params.sms
+        key = remote_key(req.remote)
+        if key != remote_key(reg.remote):  # the device's address changed (NAT rebinding, reboot)
+            self._by_addr.pop(remote_key(reg.remote), None)
+            reg.remote, reg.address = req.remote, remote_address(req.remote)
+            self._by_addr[key] = ep
+        reg.updated_at = self._now()
+        self._arm_expiry(reg)
+        self._mark_awake(ep)
+        self.counters["updates"] += 1
+        self._emit("updated", ep)
+        return Reply("2.04")
+
+    def _deregister(self, reg_id: str) -> Reply:
+        ep = self._by_id.get(reg_id)
+        if ep is None:
+            return Reply("4.04", f"no registration {reg_id[:20]!r}".encode())
+        reg = self.registrations[ep]
+        self._emit("deregistered", ep)
+        self._drop(ep, reg)
+        return Reply("2.02")
+
+    def _drop(self, ep: str, reg: Registration) -> None:
+        handle = self._expiry.pop(ep, None)
+        if handle is not None:
+            handle.cancel()
+        self.registrations.pop(ep, None)
+        self._by_id.pop(reg.reg_id, None)
+        if self._by_addr.get(remote_key(reg.remote)) == ep:
+            del self._by_addr[remote_key(reg.remote)]
+        device = self._devices.get(ep)
+        if device is not None:
+            for key in list(device.observations):
+                stream = device.observations.pop(key)
+                if stream._handle is not None:
+                    stream._handle.forget()
+                stream.ended = True
+                stream._queue.put_nowait(None)
+
+    def _arm_expiry(self, reg: Registration) -> None:
+        old = self._expiry.pop(reg.endpoint, None)
+        if old is not None:
+            old.cancel()
+        assert self._loop is not None
+        self._expiry[reg.endpoint] = self._loop.call_later(
+            reg.lifetime + self.expiry_grace, self._expire, reg.endpoint, reg.reg_id
+        )
+
+    def _expire(self, ep: str, reg_id: str) -> None:
+        reg = self.registrations.get(ep)
+        if reg is None or reg.reg_id != reg_id:
+            return
+        self._emit("expired", ep)
+        self._drop(ep, reg)
+
+    def _send(self, req: InboundRequest) -> Reply:
+        ep = self._by_addr.get(remote_key(req.remote))
+        if ep is None:
+            return Reply("4.03", b"Send from an unregistered address")
+        try:
+            values = codecs.decode(req.content_format, req.payload, (), self.registry)
+        except CodecError as exc:
+            return Reply("4.00", str(exc).encode())
+        self._emit("send", ep, values=values)
+        return Reply("2.04")
+
+    def _bootstrap_request(self, req: InboundRequest) -> Reply:
+        if self.bootstrap is None:
+            return Reply("4.04", b"this server is not a bootstrap server")
+        params = parse_query(req.query, update=False)
+        assert params.endpoint is not None
+        cfg = self.bootstrap.for_endpoint(params.endpoint)
+        if cfg is None:
+            return Reply("4.00", f"no bootstrap configuration for {params.endpoint!r}".encode())
+        self._emit("bootstrap_requested", params.endpoint, address=remote_address(req.remote))
+        assert self._loop is not None
+        # The sequence starts after the 2.04 has gone out (call_soon runs after this handler returns).
+        task = self._loop.create_task(run_bootstrap(self, params.endpoint, req.remote, cfg))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return Reply("2.04")
+
+    def drop_all_waiters(self) -> None:
+        for _, _, fut in self._waiters:
+            with contextlib.suppress(asyncio.InvalidStateError):
+                fut.cancel()

@@ -1,0 +1,99 @@
+"""A CoAP trace of every exchange the server takes part in, exportable as JSON or text."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rig.lwm2m.aiocoap_adapter import WireMessage
+
+_TEXTUAL = {0, 40, 110, 11543, 50}
+
+
+def summarize_payload(payload: bytes, content_format: int | None) -> str:
+    if not payload:
+        return ""
+    if content_format in _TEXTUAL or content_format is None:
+        try:
+            text = payload.decode()
+            if text.isprintable():
+                return text if len(text) <= 60 else f"{text[:57]}... ({len(payload)} B)"
+        except UnicodeDecodeError:
+            pass
+    head = payload[:16].hex()
+    return f"{len(payload)} B {head}{'...' if len(payload) > 16 else ''}"
+
+
+@dataclass
+class TraceEntry:
+    time: float
+    direction: str  # "in" (device -> server) or "out"
+    endpoint: str  # registered endpoint name, or the peer address when unknown
+    peer: str
+    mtype: str
+    code: str
+    mid: int | None
+    token: str
+    options: list[str]
+    payload: str
+
+    def line(self) -> str:
+        arrow = "<-" if self.direction == "in" else "->"
+        opts = " ".join(self.options)
+        return (
+            f"{self.time:12.3f} {arrow} {self.endpoint:<20} {self.mtype:<3} {self.code} mid={self.mid} "
+            f"tok={self.token or '-'} {opts} {self.payload}"
+        ).rstrip()
+
+
+class Trace:
+    """Bounded list of trace entries; `clock` gives the (possibly virtual) time of the loop."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        resolve: Callable[[WireMessage], str | None],
+        limit: int = 100_000,
+        enabled: bool = True,
+    ) -> None:
+        self.entries: deque[TraceEntry] = deque(maxlen=limit)
+        self.enabled = enabled
+        self._clock = clock
+        self._resolve = resolve
+
+    def record(self, msg: WireMessage) -> None:
+        if not self.enabled:
+            return
+        peer = f"[{msg.peer[0]}]:{msg.peer[1]}"
+        self.entries.append(
+            TraceEntry(
+                time=self._clock(),
+                direction=msg.direction,
+                endpoint=self._resolve(msg) or peer,
+                peer=peer,
+                mtype=msg.mtype,
+                code=msg.code,
+                mid=msg.mid,
+                token=msg.token.hex(),
+                options=msg.options,
+                payload=summarize_payload(msg.payload, msg.content_format),
+            )
+        )
+
+    def for_endpoint(self, endpoint: str) -> list[TraceEntry]:
+        return [e for e in self.entries if e.endpoint == endpoint]
+
+    def to_json(self) -> str:
+        return json.dumps([asdict(e) for e in self.entries], indent=1)
+
+    def to_text(self) -> str:
+        return "\n".join(e.line() for e in self.entries) + ("\n" if self.entries else "")
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.to_json() if path.suffix == ".json" else self.to_text())
+
+    def clear(self) -> None:
+        self.entries.clear()

@@ -1,0 +1,139 @@
+"""Byte transports between the bridge and a slip-radio border node's UART.
+
+Three implementations of one small interface:
+- `NodeUartTransport`: in-process, an emulated node's `api.Uart` (subscribe/write) — builtin emulator;
+- `TcpTransport`: a TCP socket, e.g. Renode's `CreateServerSocketTerminal` on loopback;
+- `SerialTransport`: a real dongle through pyserial.
+Push-based transports call `on_bytes` themselves; pull-based ones expose `fileno()` for an event loop's
+`add_reader` and `poll()` to read whatever is available without blocking.
+"""
+
+from __future__ import annotations
+
+import socket
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+from rig.emu.api import Uart
+from rig.errors import ConfigError
+
+BytesSink = Callable[[bytes], None]
+
+
+class Transport(ABC):
+    def __init__(self) -> None:
+        self._sink: BytesSink | None = None
+
+    def start(self, on_bytes: BytesSink) -> None:
+        """Deliver every byte received from now on to `on_bytes`."""
+        self._sink = on_bytes
+
+    @abstractmethod
+    def write(self, data: bytes) -> None: ...
+
+    def fileno(self) -> int | None:
+        """A descriptor to watch for readability, or None for push-based transports."""
+        return None
+
+    def poll(self) -> int:
+        """Read what is available without blocking; returns the number of bytes read."""
+        return 0
+
+    def close(self) -> None:
+        self._sink = None
+
+    def _deliver(self, data: bytes) -> None:
+        if self._sink is not None and data:
+            self._sink(data)
+
+
+class NodeUartTransport(Transport):
+    """An emulated node's UART: bytes arrive during emulation steps (push)."""
+
+    def __init__(self, uart: Uart) -> None:
+        super().__init__()
+        self._uart = uart
+        self._subscribed = False
+
+    def start(self, on_bytes: BytesSink) -> None:
+        super().start(on_bytes)
+        if not self._subscribed:
+            self._subscribed = True
+            self._uart.subscribe(lambda data, _t: self._deliver(bytes(data)))
+
+    def write(self, data: bytes) -> None:
+        self._uart.write(data)
+
+
+class TcpTransport(Transport):
+    """A TCP connection to a UART exposed as a socket (Renode's server socket terminal)."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float = 10.0) -> None:
+        super().__init__()
+        try:
+            self._sock = socket.create_connection((host, port), timeout=connect_timeout)
+        except OSError as exc:
+            raise ConfigError(f"cannot connect to the border node's UART at {host}:{port}: {exc}") from exc
+        self._sock.setblocking(False)
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def write(self, data: bytes) -> None:
+        self._sock.setblocking(True)
+        try:
+            self._sock.sendall(data)
+        finally:
+            self._sock.setblocking(False)
+
+    def fileno(self) -> int | None:
+        return self._sock.fileno()
+
+    def poll(self) -> int:
+        total = 0
+        while True:
+            try:
+                data = self._sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return total
+            if not data:
+                return total
+            total += len(data)
+            self._deliver(data)
+
+    def close(self) -> None:
+        super().close()
+        self._sock.close()
+
+
+class SerialTransport(Transport):
+    """A real slip-radio dongle on a serial port (pyserial)."""
+
+    def __init__(self, port: str, baudrate: int = 115200) -> None:
+        super().__init__()
+        import serial  # pyserial; imported here so the rig works without a serial port
+
+        try:
+            self._serial = serial.Serial(port, baudrate, timeout=0)
+        except serial.SerialException as exc:
+            raise ConfigError(f"cannot open serial port {port}: {exc}") from exc
+
+    def write(self, data: bytes) -> None:
+        self._serial.write(data)
+        self._serial.flush()
+
+    def fileno(self) -> int | None:
+        try:
+            return int(self._serial.fileno())
+        except Exception:
+            return None
+
+    def poll(self) -> int:
+        waiting = self._serial.in_waiting
+        if not waiting:
+            return 0
+        data = self._serial.read(waiting)
+        self._deliver(data)
+        return len(data)
+
+    def close(self) -> None:
+        super().close()
+        self._serial.close()

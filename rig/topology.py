@@ -1,0 +1,190 @@
+"""A rig's topology: which nodes run which firmware, how the radio behaves, how the server is set up.
+
+Written as TOML (or built in Python) and validated here, so a typo gets one clear line naming the key,
+never a traceback later in the run:
+
+    [network]
+    prefix = "fd00::/64"
+    loss = 0.0          # frame loss probability on the medium
+    airtime = false     # model 250 kbit/s air time (builtin emulator only)
+    seed = 1
+
+    [server]
+    port = 0            # 0: a free loopback port
+    bootstrap = false   # register through the bootstrap server first
+
+    [border]
+    firmware = "slip-radio"
+
+    [[node]]
+    name = "node1"
+    firmware = "lwm2m-client"   # an app built under firmware-c/build/cc2538/, or a path to an ELF
+    eui64 = "00:12:4b:00:00:00:00:01"
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rig.errors import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+FIRMWARE_DIR = REPO / "firmware-c" / "build" / "cc2538"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+
+
+def firmware_path(name_or_path: str | Path) -> Path:
+    """An app name ("lwm2m-client") or a path to an ELF; the file must exist."""
+    text = str(name_or_path)
+    path = Path(text) if ("/" in text or text.endswith(".elf")) else FIRMWARE_DIR / f"{text}.elf"
+    if not path.is_file():
+        hint = " (build it with `make -C firmware-c`)" if path.parent == FIRMWARE_DIR else ""
+        raise ConfigError(f"firmware {text!r} not found at {path}{hint}")
+    return path
+
+
+def parse_eui64(text: str) -> bytes:
+    digits = text.replace(":", "").replace("-", "")
+    if not re.fullmatch(r"[0-9A-Fa-f]{16}", digits):
+        raise ConfigError(f"EUI-64 {text!r} is not 8 hex bytes (e.g. 00:12:4b:00:00:00:00:01)")
+    return bytes.fromhex(digits)
+
+
+def default_eui64(index: int) -> bytes:
+    """TI's OUI 00:12:4b, as real CC2538s carry, numbered from 1."""
+    return bytes([0x00, 0x12, 0x4B, 0x00, 0x00, 0x00, (index >> 8) & 0xFF, index & 0xFF])
+
+
+@dataclass
+class NodeConfig:
+    name: str
+    firmware: str = "lwm2m-client"
+    eui64: bytes | None = None
+    position: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+@dataclass
+class NetworkConfig:
+    prefix: str = "fd00::/64"
+    loss: float = 0.0
+    airtime: bool = False
+    seed: int = 1
+
+
+@dataclass
+class ServerConfig:
+    port: int = 0
+    bootstrap: bool = False
+    lifetime: int = 300
+
+
+@dataclass
+class Topology:
+    nodes: list[NodeConfig] = field(default_factory=lambda: [NodeConfig("node1")])
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    border_firmware: str = "slip-radio"
+
+    @classmethod
+    def load(cls, path: Path) -> Topology:
+        try:
+            data = tomllib.loads(path.read_text())
+        except OSError as exc:
+            raise ConfigError(f"cannot read topology {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"topology {path} is not valid TOML: {exc}") from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "topology") -> Topology:
+        _only(data, {"node", "network", "server", "border"}, source)
+        network = _network(data.get("network", {}), f"{source}: [network]")
+        server = _server(data.get("server", {}), f"{source}: [server]")
+        border = data.get("border", {})
+        _only(border, {"firmware"}, f"{source}: [border]")
+        nodes_data = data.get("node", [{"name": "node1"}])
+        if not isinstance(nodes_data, list) or not nodes_data:
+            raise ConfigError(f"{source}: [[node]] must list at least one node")
+        nodes = [_node(n, i + 1, f"{source}: node #{i + 1}") for i, n in enumerate(nodes_data)]
+        names = [n.name for n in nodes]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{source}: node names must be unique, got {names}")
+        euis = [n.eui64 for n in nodes if n.eui64]
+        if len(set(euis)) != len(euis):
+            raise ConfigError(f"{source}: two nodes share an EUI-64")
+        return cls(nodes, network, server, str(border.get("firmware", "slip-radio")))
+
+
+def _only(table: object, allowed: set[str], where: str) -> None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any) -> Any:
+    value = table.get(key, default)
+    if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else ()):
+        raise ConfigError(f"{where}: {key} must be a number, got {value!r}")
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}: {key} has the wrong type: {value!r}")
+    return value
+
+
+def _network(table: dict[str, Any], where: str) -> NetworkConfig:
+    _only(table, {"prefix", "loss", "airtime", "seed"}, where)
+    prefix = _typed(table, "prefix", str, where, "fd00::/64")
+    try:
+        net = ipaddress.IPv6Network(prefix)
+    except ValueError:
+        raise ConfigError(f"{where}: prefix {prefix!r} is not an IPv6 prefix") from None
+    if net.prefixlen != 64:
+        raise ConfigError(f"{where}: prefix must be a /64 (6LoWPAN context 0), got /{net.prefixlen}")
+    loss = float(_typed(table, "loss", (int, float), where, 0.0))
+    if not 0.0 <= loss <= 1.0:
+        raise ConfigError(f"{where}: loss must be between 0 and 1, got {loss}")
+    return NetworkConfig(
+        str(net), loss, _typed(table, "airtime", bool, where, False), _typed(table, "seed", int, where, 1)
+    )
+
+
+def _server(table: dict[str, Any], where: str) -> ServerConfig:
+    _only(table, {"port", "bootstrap", "lifetime"}, where)
+    port = _typed(table, "port", int, where, 0)
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{where}: port {port} out of range")
+    lifetime = _typed(table, "lifetime", int, where, 300)
+    if lifetime <= 0:
+        raise ConfigError(f"{where}: lifetime must be positive, got {lifetime}")
+    return ServerConfig(port, _typed(table, "bootstrap", bool, where, False), lifetime)
+
+
+def _node(table: dict[str, Any], index: int, where: str) -> NodeConfig:
+    _only(table, {"name", "firmware", "eui64", "position"}, where)
+    name = _typed(table, "name", str, where, f"node{index}")
+    if not _NAME.match(name):
+        raise ConfigError(f"{where}: name {name!r} must be a letter then letters, digits, - or _")
+    eui = table.get("eui64")
+    position = table.get("position", [0.0, 0.0, 0.0])
+    if (
+        not isinstance(position, list)
+        or len(position) != 3
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position)
+    ):
+        raise ConfigError(f"{where}: position must be three numbers [x, y, z]")
+    return NodeConfig(
+        name,
+        _typed(table, "firmware", str, where, "lwm2m-client"),
+        parse_eui64(eui) if isinstance(eui, str) else (None if eui is None else _bad_eui(where, eui)),
+        (float(position[0]), float(position[1]), float(position[2])),
+    )
+
+
+def _bad_eui(where: str, value: object) -> bytes:
+    raise ConfigError(f"{where}: eui64 must be a string like '00:12:4b:00:00:00:00:01', got {value!r}")

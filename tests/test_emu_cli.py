@@ -1,0 +1,122 @@
+"""`rig boot`: output format, exit codes and one-line errors for bad inputs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rig.cli import main
+from rig.emu.builtin.elf import load_firmware
+from rig.emu.builtin.testing import app_elf, image_elf
+from rig.errors import FirmwareError
+
+LINE = re.compile(r"^\[\s*\d+\.\d{6}\] ")
+
+
+@pytest.fixture(scope="module")
+def hello() -> Path:
+    return app_elf("hello")
+
+
+def test_boot_until_banner(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["boot", str(hello), "--until", r"hello \S+ eui64=", "--timeout", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out and all(LINE.match(line) for line in out)
+    assert "lwm2m-rig hello" in out[0]
+
+
+def test_boot_input_and_eui64(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["boot", str(hello), "--eui64", "00:12:4b:00:aa:bb:cc:dd", "--input", r"echo me\n",
+                 "--until", "^echo me$"]) == 0
+    out = capsys.readouterr().out
+    assert "eui64=00:12:4b:00:aa:bb:cc:dd" in out
+
+
+def test_boot_without_until_runs_to_timeout(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["boot", str(hello), "--timeout", "0.5"]) == 0
+    assert "lwm2m-rig hello" in capsys.readouterr().out
+
+
+def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("rig boot: error: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_timeout_without_match(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "no UART line matched" in _error(["boot", str(hello), "--until", "zzz", "--timeout", "1"],
+                                            capsys)
+
+
+def test_fault_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    line = _error(["boot", str(app_elf("fault-test")), "--timeout", "1"], capsys)
+    assert "unmapped read at 0x60000000" in line and "touch_unmapped()" in line
+
+
+def _patched(src: Path, tmp_path: Path, name: str, offset: int, value: bytes) -> Path:
+    data = bytearray(src.read_bytes())
+    data[offset:offset + len(value)] = value
+    out = tmp_path / name
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.mark.parametrize("case", ["missing", "directory", "not-elf", "empty", "elf64", "big-endian",
+                                  "x86", "truncated", "wrong-map", "no-cca"])
+def test_bad_firmware_one_line_error(case: str, hello: Path, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    expected = {
+        "missing": "no such file", "directory": "is a directory", "not-elf": "not an ELF file",
+        "empty": "not an ELF file", "elf64": "not a 32-bit ELF", "big-endian": "not a little-endian",
+        "x86": "not ARM", "truncated": "malformed ELF", "wrong-map": "not linked for the CC2538",
+        "no-cca": "no valid image",
+    }[case]
+    if case == "missing":
+        path = tmp_path / "nope.elf"
+    elif case == "directory":
+        path = tmp_path
+    elif case == "not-elf":
+        path = tmp_path / "text.elf"
+        path.write_text("hello\n")
+    elif case == "empty":
+        path = tmp_path / "empty.elf"
+        path.write_bytes(b"")
+    elif case == "elf64":
+        path = _patched(hello, tmp_path, "64.elf", 4, b"\x02")
+    elif case == "big-endian":
+        path = _patched(hello, tmp_path, "be.elf", 5, b"\x02")
+    elif case == "x86":
+        path = _patched(hello, tmp_path, "x86.elf", 18, b"\x03\x00")
+    elif case == "truncated":
+        path = tmp_path / "cut.elf"
+        path.write_bytes(hello.read_bytes()[:200])
+    else:
+        path = image_elf(case)
+    line = _error(["boot", str(path)], capsys)
+    assert expected in line
+    with pytest.raises(FirmwareError):
+        load_firmware(path)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--eui64", "xyz"], "expected 16 hex digits"),
+    (["--until", "("], "bad regular expression"),
+    (["--timeout", "0"], "must be > 0"),
+])
+def test_bad_arguments(args: list[str], expected: str, hello: Path,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert expected in _error(["boot", str(hello), *args], capsys)
+
+
+def test_copied_elf_boots(hello: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "copy.elf"
+    shutil.copy(hello, copy)
+    assert main(["boot", str(copy), "--until", "hello", "--timeout", "1"]) == 0

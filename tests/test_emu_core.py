@@ -1,0 +1,167 @@
+"""Cortex-M3 core services of the builtin emulator, on the tiny images in tests/firmware."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rig.emu.api import NodeSpec
+from rig.emu.builtin.emulation import BuiltinEmulation
+from rig.emu.builtin.testing import image_elf
+from rig.errors import EmulationError
+
+
+def _run(elf: Path, until: str, timeout: float = 2.0, data: bytes = b"", **kw: object) -> dict[str, str]:
+    with BuiltinEmulation(**kw) as emu:  # type: ignore[arg-type]
+        node = emu.add_node(NodeSpec("n0", elf))
+        if data:
+            node.uart.write(data)
+        node.expect(until, timeout)
+        out: dict[str, str] = {}
+        for line in node.uart.lines:
+            key, _, value = line.text.partition(": ")
+            out[key] = value
+        return out
+
+
+@pytest.fixture(scope="module")
+def exceptions() -> dict[str, str]:
+    return _run(image_elf("exceptions"), "exceptions done")
+
+
+def test_priority_registers_read_back_3_bits(exceptions: dict[str, str]) -> None:
+    assert exceptions["ipr"] == "20a00000000020c0"
+
+
+def test_higher_priority_irq_nests(exceptions: dict[str, str]) -> None:
+    assert exceptions["nesting"] == "ABba"
+
+
+def test_lower_priority_irq_tail_chains(exceptions: dict[str, str]) -> None:
+    assert exceptions["tailchain"] == "BbC"
+    # both handlers entered with EXC_RETURN to Thread/MSP: C was tail-chained, not nested
+    assert exceptions["tailchain_lr"] == "fffffff9 fffffff9"
+
+
+def test_primask_holds_and_priority_orders(exceptions: dict[str, str]) -> None:
+    assert exceptions["masked"] == ""
+    assert exceptions["priority"] == "BbDAaC"  # by priority, equal priority by IRQ number
+
+
+def test_basepri_masks_lower_priorities(exceptions: dict[str, str]) -> None:
+    assert exceptions["basepri"] == "Bb"
+    assert exceptions["basepri_released"] == "Aa"
+
+
+def test_pendsv_and_svc(exceptions: dict[str, str]) -> None:
+    assert exceptions["pendsv_svc"] == "PS"
+
+
+def test_registers_and_flags_survive_interrupts(exceptions: dict[str, str]) -> None:
+    assert exceptions["torture"] == "errors=00000000 ticks_ok=1"
+    assert exceptions["psp_torture"] == "errors=00000000"
+
+
+def test_process_stack_thread(exceptions: dict[str, str]) -> None:
+    assert exceptions["psp"] == "Aa"
+    assert exceptions["psp_state"] == "00000002 1"
+
+
+def test_python_hook_fallback_matches_native() -> None:
+    elf = image_elf("exceptions")
+    native = _run(elf, "exceptions done")
+    python = _run(elf, "exceptions done", python_hook=True)
+    assert native == python
+
+
+@pytest.fixture(scope="module")
+def periph() -> dict[str, str]:
+    return _run(image_elf("periph"), "after watchdog")
+
+
+def test_bitband_sram_and_peripherals(periph: dict[str, str]) -> None:
+    assert periph["bitband sram"] == "80000008 00000001 00000000"
+    assert periph["gpio masked"] == "00000005 00000007 00000006"
+
+
+def test_sleep_timer_compare_wakes_wfi(periph: dict[str, str]) -> None:
+    assert periph["sleep"] == "irqs=00000001 ticks=00000064"
+
+
+def test_sysresetreq_and_watchdog_reset_keep_ram() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("periph")))
+        node.expect("after watchdog", 1.0)
+        causes = [line.text for line in node.uart.lines if "boot cause" in line.text]
+        assert causes == ["periph boot cause=00000000", "periph boot cause=00000003",
+                          "periph boot cause=00000002"]
+        assert any(line.text == "after reset boots=00000001" for line in node.uart.lines)
+        assert node.watchdog.expirations == 1
+
+
+@pytest.mark.parametrize(("command", "kind", "function", "address"), [
+    ("r", "unmapped read", "read_unmapped", 0x30000000),
+    ("w", "write to read-only memory", "write_flash_directly", 0x00210000),
+    ("u", "undefined instruction", "undefined_insn", None),
+    ("b", "breakpoint (bkpt)", "bkpt_insn", None),
+    ("j", "unmapped fetch", None, 0x30000000),
+    ("s", "unmapped write", "stack_overflow", None),
+])
+def test_faults_stop_the_node_with_a_report(command: str, kind: str, function: str | None,
+                                            address: int | None) -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        node.expect("faults ready", 1.0)
+        node.uart.write(command.encode())
+        with pytest.raises(EmulationError, match="stopped"):
+            node.expect("no fault", 1.0)
+        fault = node.fault
+        assert fault is not None
+        assert fault.kind == kind
+        assert fault.function == function
+        if address is not None:
+            assert fault.address == address
+        assert fault.time > 0
+        assert re.search(r"pc=0x[0-9a-f]{8}", str(fault))
+
+
+def test_no_fault_path_and_sysresetreq() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        node.expect("faults ready", 1.0)
+        node.uart.write(b"R")
+        node.expect("faults ready", 1.0)  # booted again
+        node.uart.write(b"x")
+        node.expect("no fault", 1.0)
+        assert node.fault is None
+
+
+def test_many_nodes_lockstep_and_idle_skip() -> None:
+    elf = image_elf("periph")
+    with BuiltinEmulation(quantum_us=100) as emu:
+        nodes = [emu.add_node(NodeSpec(f"n{i}", elf)) for i in range(4)]
+        assert emu.run_until(lambda: all(any("after watchdog" in line.text for line in n.uart.lines)
+                                         for n in nodes), 1.0)
+        start, slices = emu.now, sum(n.slices for n in nodes)
+        emu.advance(100.0)  # every core asleep for good: one jump, no stepping through quanta
+        assert emu.now == pytest.approx(start + 100.0)
+        assert sum(n.slices for n in nodes) <= slices + len(nodes)  # each reaches its final wfi
+        times = [[line.time for line in n.uart.lines] for n in nodes]
+        assert all(t == times[0] for t in times)  # same firmware, same timeline
+        assert [n.eui64[-1] for n in nodes] == [1, 2, 3, 4]
+
+
+def test_read_write_memory_and_symbols() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("periph")))
+        vectors = node.symbol("vectors")
+        assert node.read_memory(vectors, 4) == (0x20008000).to_bytes(4, "little")
+        assert node.read_memory(0x0027FFD8, 4) == b"\0\0\0\0"  # CCA image valid
+        node.write_memory(0x20001000, b"abcd")
+        assert node.read_memory(0x20001000, 4) == b"abcd"
+        with pytest.raises(EmulationError, match="no symbol 'nope'"):
+            node.symbol("nope")
+        with pytest.raises(EmulationError):
+            node.read_memory(0x30000000, 4)

@@ -1,0 +1,233 @@
+"""Register-level behaviour of the builtin peripheral models (no CPU: a manual clock drives them)."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+
+from rig.emu.builtin import memmap as mm
+from rig.emu.builtin.clock.scheduler import Scheduler
+from rig.emu.builtin.flashctrl import FlashCtrl
+from rig.emu.builtin.gpio import GpioPort
+from rig.emu.builtin.nvic import PENDSV, SYSTICK, Nvic
+from rig.emu.builtin.peripheral import PeripheralContext
+from rig.emu.builtin.scs import SystemControlSpace
+from rig.emu.builtin.sleeptimer import SleepTimer
+from rig.emu.builtin.sysctrl import SysCtrl
+from rig.emu.builtin.uart import CHAR_CYCLES, Uart
+from rig.emu.builtin.watchdog import Watchdog
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0
+        self.irqs: list[tuple[int, bool]] = []
+        self.syncs = 0
+        self.scheduler = Scheduler(lambda: self.now, lambda at: None)
+        self.ctx = PeripheralContext(self.scheduler, self, self.sync, "test")
+
+    def set_irq(self, irq: int, level: bool) -> None:
+        self.irqs.append((irq, level))
+
+    def sync(self) -> None:
+        self.syncs += 1
+
+    def run_to(self, cycles: int) -> None:
+        while True:
+            due = self.scheduler.next_due()
+            if due is None or due > cycles:
+                break
+            self.now = max(self.now, due)
+            self.scheduler.run_due(self.now)
+        self.now = cycles
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def test_sleep_timer_latches_and_fires_compare(clock: Clock) -> None:
+    st = SleepTimer(clock.ctx)
+    clock.run_to(32_000_000)  # 1 s = 32768 ticks
+    assert st.read(0x00, 4) == 0x00  # 32768 = 0x8000: byte 0 latched
+    clock.run_to(64_000_000)  # the latch holds until ST0 is read again
+    assert st.read(0x04, 4) == 0x80
+    assert st.read(0x10, 4) == 1  # STLOAD
+    at = 65536 + 100
+    for off, byte in ((0x0C, at >> 24), (0x08, (at >> 16) & 0xFF), (0x04, (at >> 8) & 0xFF)):
+        st.write(off, 4, byte)
+    clock.run_to(64_000_000 + 50 * 977)
+    assert clock.irqs == []  # not committed before the ST0 write
+    st.write(0x00, 4, at & 0xFF)
+    clock.run_to(64_000_000 + 99 * 977)
+    assert clock.irqs == []
+    clock.run_to(64_000_000 + 101 * 977)
+    assert clock.irqs == [(145, True), (145, False)]
+
+
+def test_sleep_timer_compare_in_the_past_waits_for_wrap(clock: Clock) -> None:
+    st = SleepTimer(clock.ctx)
+    clock.run_to(1_000_000)
+    st.write(0x00, 4, 0)  # compare 0: already passed
+    clock.run_to(320_000_000)
+    assert clock.irqs == []
+
+
+def test_flash_controller_word_address_and_and_semantics(clock: Clock) -> None:
+    flash = ctypes.create_string_buffer(b"\xff" * mm.FLASH_SIZE, mm.FLASH_SIZE)
+    written: list[tuple[int, int]] = []
+    fc = FlashCtrl(clock.ctx, flash, lambda a, n: written.append((a, n)), lambda: None)
+    fc.write(0x0C, 4, 0x100)  # word 0x100 = byte offset 0x400
+    assert fc.read(0x0C, 4) == 0x100  # the real chip reads back what it got (Renode: >> 2)
+    fc.write(0x08, 4, 0x2)
+    fc.write(0x10, 4, 0x12345678)
+    assert fc.read(0x08, 4) & 0x2 == 0  # WRITE clears after the word
+    assert fc.read(0x0C, 4) == 0x101  # auto-increment
+    fc.write(0x08, 4, 0x2)
+    fc.write(0x10, 4, 0xFFFF0000)
+    assert flash.raw[0x400:0x408] == bytes.fromhex("78563412") + bytes.fromhex("0000ffff")
+    fc.write(0x0C, 4, 0x100)
+    fc.write(0x08, 4, 0x2)
+    fc.write(0x10, 4, 0x0000FFFF)  # AND with the old contents: bits only go 1 -> 0
+    assert flash.raw[0x400:0x404] == bytes.fromhex("78560000")
+    fc.write(0x0C, 4, 0x1FF)  # any word of the 2 KiB page (words 0..0x1ff) selects it
+    fc.write(0x08, 4, 0x1)  # ERASE
+    assert flash.raw[0:0x800] == b"\xff" * 0x800
+    assert fc.ops == 4 and fc.erases == 1
+    assert written[-1] == (mm.FLASH_BASE, 0x800)
+    fc.write(0x08, 4, 0x100 | 0x1)  # info page: refused
+    assert fc.refused == 1
+
+
+def test_flash_power_cut_skips_the_operation(clock: Clock) -> None:
+    flash = ctypes.create_string_buffer(b"\xff" * mm.FLASH_SIZE, mm.FLASH_SIZE)
+    cuts: list[int] = []
+    fc = FlashCtrl(clock.ctx, flash, lambda a, n: None, lambda: cuts.append(fc.ops))
+    fc.cut_power_at(2)
+    for word in range(3):
+        fc.write(0x0C, 4, word)
+        fc.write(0x08, 4, 0x2)
+        fc.write(0x10, 4, 0)
+    assert cuts == [1]
+    assert flash.raw[0:12] == b"\0\0\0\0" + b"\xff" * 8  # nothing after the cut
+
+
+def test_uart_gating_and_paced_rx(clock: Clock) -> None:
+    sent: list[int] = []
+    uart = Uart(clock.ctx, sent.append)
+    uart.write(0x00, 4, ord("x"))
+    assert sent == []  # UARTEN off at reset (CTL = 0x300)
+    uart.write(0x30, 4, 0x301)
+    uart.write(0x00, 4, ord("y"))
+    assert sent == [ord("y")]
+    assert uart.read(0x18, 4) & 0x90 == 0x90  # TXFE, RXFE
+    uart.write(0x38, 4, 0x10)  # RXIM
+    uart.host_write(bytes(range(40)))
+    clock.run_to(CHAR_CYCLES - 1)
+    assert uart.read(0x18, 4) & 0x10  # nothing yet: one character time per byte
+    clock.run_to(CHAR_CYCLES)
+    assert clock.irqs == [(5, True)]
+    clock.run_to(CHAR_CYCLES * 100)
+    assert uart.read(0x18, 4) & 0x40  # RXFF: 16 bytes held, the rest waits on the host side
+    assert len(uart.host_queue) == 24
+    got = [uart.read(0x00, 4) for _ in range(16)]
+    assert got == list(range(16))
+    assert clock.irqs[-1] == (5, False)  # FIFO empty: RX interrupt clears
+    clock.run_to(CHAR_CYCLES * 200)
+    assert [uart.read(0x00, 4) for _ in range(16)] == list(range(16, 32))
+
+
+def test_sysctrl_clock_status_settles(clock: Clock) -> None:
+    sc = SysCtrl(clock.ctx)
+    sc.write(0x00, 4, 0x01020000)  # OSC32K, OSC_PD, OSC = 0 (32 MHz crystal)
+    assert sc.read(0x04, 4) & 0x01010000 == 0x01010000  # not yet
+    clock.run_to(1000)
+    assert sc.read(0x04, 4) & 0x01010000 == 0x01000000
+    sc.write(0x98, 4, 1)
+    assert sc.read(0x98, 4) == 1 and sc.alt_map
+    sc.write(0x28, 4, 0x3)  # RCGCUART stored
+    assert sc.read(0x28, 4) == 0x3
+
+
+def test_watchdog_resets_unless_fed(clock: Clock) -> None:
+    expired: list[int] = []
+    wd = Watchdog(clock.ctx, lambda: expired.append(clock.now))
+    clock.run_to(100_000_000)
+    assert expired == []  # off until enabled
+    wd.write(0, 4, 0x8 | 3)  # EN, 64 ticks = ~62.5k cycles
+    for _ in range(10):
+        clock.run_to(clock.now + 50_000)
+        wd.write(0, 4, 0xA8 | 3)
+        wd.write(0, 4, 0x58 | 3)
+    assert expired == []
+    clock.run_to(clock.now + 70_000)
+    assert len(expired) == 1
+    wd.write(0, 4, 0)  # cannot be turned off
+    assert wd.read(0, 4) & 0x8
+
+
+def test_gpio_masked_data_and_edge_interrupt(clock: Clock) -> None:
+    changes: list[tuple[str, int, bool, int]] = []
+    port = GpioPort(clock.ctx, "C", lambda *c: changes.append(c))
+    port.write(0x400, 4, 0x0F)
+    port.write(0x3 << 2, 4, 0xFF)  # only pins 0 and 1
+    assert port.read(0x3FC, 4) == 0x03
+    assert [(c[1], c[2]) for c in changes] == [(0, True), (1, True)]
+    port.write(0x410, 4, 0x80)  # IE on PC7 (input), rising edge (IEV)
+    port.write(0x40C, 4, 0x80)
+    port.set_input(7, True)
+    assert port.read(0x418, 4) == 0x80
+    assert clock.irqs[-1] == (2, True)
+    port.write(0x41C, 4, 0x80)
+    assert clock.irqs[-1] == (2, False)
+
+
+def test_nvic_priority_grouping_and_levels() -> None:
+    changes: list[int] = []
+    nvic = Nvic(lambda: changes.append(1))
+    nvic.write(0x100, 0xFFFFFFFF)
+    nvic.write_prio_byte(16 + 1, 0x60)
+    nvic.write_prio_byte(16 + 2, 0x40)
+    nvic.set_irq(1, True)
+    nvic.set_irq(2, True)
+    assert nvic.preempting()[0] == 16 + 2
+    nvic.activate(16 + 2)
+    nvic.set_irq(2, False)
+    assert nvic.preempting() == (0, 256)  # 0x60 does not preempt 0x40
+    nvic.prigroup = 6  # one group bit: 0x40 and 0x60 are both group 0x00: no preemption either
+    nvic.deactivate(16 + 2)
+    assert nvic.preempting()[0] == 16 + 1
+    nvic.activate(16 + 1)
+    nvic.deactivate(16 + 1)
+    assert nvic.pending >> 17 & 1  # line 1 still high: pending again after the handler
+    nvic.write(0x280, 1 << 1)  # ICPR cannot clear a high level-sensitive line
+    assert nvic.pending >> 17 & 1
+
+
+def test_scb_and_systick(clock: Clock) -> None:
+    nvic = Nvic(lambda: None)
+    resets: list[str] = []
+    scs = SystemControlSpace(clock.ctx, nvic, lambda: 0, resets.append)
+    assert scs.read(0xD00, 4) == 0x412FC231
+    scs.write(0xD08, 4, 0x00200000)
+    assert scs.read(0xD08, 4) == 0x00200000
+    scs.write(0xD0C, 4, 0x4)  # no VECTKEY: ignored
+    assert resets == []
+    scs.write(0xD0C, 4, 0x05FA0304)
+    assert resets == ["sysresetreq"] and nvic.prigroup == 3
+    assert scs.read(0xD0C, 4) == 0xFA050300
+    scs.write(0xD04, 4, 1 << 28)
+    assert nvic.pending >> PENDSV & 1 and scs.read(0xD04, 4) & (1 << 28)
+    scs.write(0xD22, 1, 0xFF)  # SHPR3 byte: PendSV priority
+    assert nvic.prio[PENDSV] == 0xE0
+    scs.write(0x014, 4, 999)
+    scs.write(0x018, 4, 0)
+    scs.write(0x010, 4, 0x7)
+    clock.run_to(1000)
+    assert nvic.pending >> SYSTICK & 1
+    assert scs.read(0x010, 4) & 0x10000  # COUNTFLAG, cleared by the read
+    assert not scs.read(0x010, 4) & 0x10000
+    value = scs.read(0x018, 4)
+    assert 0 <= value <= 999

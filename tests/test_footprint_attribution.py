@@ -1,0 +1,158 @@
+"""Component attribution on small ELFs with known symbol sizes; totals equal the ELF's exactly."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rig.cli import main
+from rig.footprint._testelf import COMPONENTS_TOML, build_elf
+from rig.footprint.attribution import attribute
+from rig.footprint.components import load_components
+from rig.footprint.elfinfo import load_elf
+from rig.footprint.mapfile import parse_map
+from rig.footprint.report_json import build_report
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    root = tmp_path_factory.mktemp("fw")
+    elf, mapfile = build_elf(root)
+    comps = root / "components.toml"
+    comps.write_text(COMPONENTS_TOML)
+    return elf, mapfile, comps
+
+
+def objdump_totals(elf: Path) -> tuple[int, int]:
+    """Flash and RAM from binutils, independently of our parser: flash = stored non-RAM bytes and
+    load images, RAM = every writable allocated section."""
+    out = subprocess.run(
+        ["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True, check=True
+    ).stdout
+    flash = ram = 0
+    for m in re.finditer(
+        r"^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+\S+\n\s+(.*)$", out, re.M
+    ):
+        size, vma, lma, flags = int(m.group(2), 16), m.group(3), m.group(4), m.group(5)
+        if "ALLOC" not in flags:
+            continue
+        if "READONLY" not in flags or vma != lma:
+            ram += size
+        if "LOAD" in flags and ("READONLY" in flags or vma != lma):
+            flash += size
+    return flash, ram
+
+
+def report(image: tuple[Path, Path, Path], use_map: bool = True) -> dict:
+    elf, mapfile, comps = image
+    fp = attribute(load_elf(elf), load_components(comps), parse_map(mapfile) if use_map else None)
+    return build_report(fp)
+
+
+def comp(rep: dict, name: str) -> dict:
+    return next(c for c in rep["components"] if c["name"] == name)
+
+
+def symbol(rep: dict, name: str) -> dict:
+    for c in rep["components"]:
+        for f in c["files"]:
+            for s in f["symbols"]:
+                if s["name"] == name:
+                    return {"component": c["name"], "file": f["path"], **s}
+    raise AssertionError(f"symbol {name} not in report")
+
+
+@pytest.mark.parametrize("use_map", [True, False], ids=["map", "dwarf"])
+def test_known_symbols_land_in_their_component(image, use_map: bool) -> None:
+    rep = report(image, use_map)
+    assert rep["source"] == ("map" if use_map else "dwarf")
+    assert symbol(rep, "a") == {"component": "A", "file": "comp_a/x", "name": "a", "flash": 1000, "ram": 0}
+    assert symbol(rep, "b") == {"component": "B", "file": "comp_b/y", "name": "b", "flash": 0, "ram": 200}
+    # initialised data: its load image in flash and its copy in RAM
+    assert symbol(rep, "counter_a") == {
+        "component": "A",
+        "file": "comp_a/x",
+        "name": "counter_a",
+        "flash": 4,
+        "ram": 4,
+    }
+    assert comp(rep, "A")["kinds"]["rodata"] >= 1000
+    assert comp(rep, "B")["kinds"]["bss"] == 200
+
+
+def test_toolchain_libraries_attributed_from_the_map(image) -> None:
+    rep = report(image)
+    lib = comp(rep, "libc/libgcc")
+    paths = {f["path"] for f in lib["files"]}
+    assert any(p.startswith("libc_nano.a(") for p in paths), paths
+    assert any(p.startswith("libgcc.a(") for p in paths), paths
+    assert symbol(rep, "memcpy")["component"] == "libc/libgcc"
+    assert symbol(rep, "__aeabi_uldivmod")["component"] == "libc/libgcc"
+
+
+@pytest.mark.parametrize("use_map", [True, False], ids=["map", "dwarf"])
+def test_totals_equal_the_elf_exactly(image, use_map: bool) -> None:
+    rep = report(image, use_map)
+    flash, ram = objdump_totals(image[0])
+    assert (rep["totals"]["flash"], rep["totals"]["ram"]) == (flash, ram)
+    assert sum(c["flash"] for c in rep["components"]) == flash
+    assert sum(c["ram"] for c in rep["components"]) == ram
+    for c in rep["components"]:
+        assert sum(f["flash"] for f in c["files"]) == c["flash"]
+        for f in c["files"]:
+            assert sum(s["ram"] for s in f["symbols"]) == f["ram"]
+    t = rep["totals"]
+    assert t["flash"] == t["text"] + t["rodata"] + t["data"]
+    assert t["ram"] == t["data"] + t["bss"] + t["stack"] + t["heap"]
+
+
+def test_stack_shown_apart_with_its_reserved_size(image) -> None:
+    rep = report(image)
+    stack = comp(rep, "stack (reserved)")
+    assert stack["ram"] == 512
+    assert stack["files"][0]["path"] == ".stack"
+    assert stack["files"][0]["symbols"][0]["name"] == "_stack_bottom"
+    assert rep["totals"]["stack"] == 512
+
+
+def test_padding_goes_to_other_and_totals_still_match(tmp_path: Path) -> None:
+    elf, mapfile = build_elf(tmp_path, text_align=256)  # forces fill between code and constants
+    comps = tmp_path / "c.toml"
+    comps.write_text(COMPONENTS_TOML)
+    rep = build_report(attribute(load_elf(elf), load_components(comps), parse_map(mapfile)))
+    other = comp(rep, "other")
+    assert other["flash"] > 0
+    assert {f["path"] for f in other["files"]} >= {"(linker fill and padding)"}
+    assert rep["totals"]["flash"] == objdump_totals(elf)[0]
+
+
+def test_unmatched_files_fall_into_other(image, tmp_path: Path) -> None:
+    elf, mapfile, _ = image
+    comps = tmp_path / "c.toml"
+    comps.write_text(COMPONENTS_TOML.replace('paths = ["comp_b/*"]', 'paths = ["nowhere/*"]'))
+    rep = build_report(attribute(load_elf(elf), load_components(comps), parse_map(mapfile)))
+    assert symbol(rep, "b") == {"component": "other", "file": "comp_b/y", "name": "b", "flash": 0, "ram": 200}
+    assert comp(rep, "B")["flash"] == comp(rep, "B")["ram"] == 0
+
+
+def test_anchor_rows_side_by_side(image, capsys) -> None:
+    elf, _, comps = image
+    assert main(["footprint", str(elf), "--components", str(comps), "--format", "json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    a = comp(rep, "A")
+    assert a["paper"] == {"row": "TLV format", "flash": 2228, "ram": 30}
+    assert a["contiki_ng"] == {"row": "CoAP", "flash": 9623, "ram": 3548}
+    group = rep["groups"][0]
+    assert group["name"] == "A+B" and group["flash"] == a["flash"] + comp(rep, "B")["flash"]
+    assert group["paper"]["row"] == "LwM2M alone"
+    assert rep["schema"] == "lwm2m-rig-footprint" and rep["version"] == 1
+
+
+def test_default_map_is_found_next_to_the_elf(image, capsys) -> None:
+    elf, _, comps = image
+    assert main(["footprint", str(elf), "--components", str(comps), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["source"] == "map"

@@ -1,0 +1,204 @@
+"""Bad input: a clear one-line error naming what was wrong, exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rig.footprint._testelf import COMPONENTS_TOML, build_elf
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def fw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("fw")
+    elf, mapfile = build_elf(root)
+    _, other_map = build_elf(tmp_path_factory.mktemp("other"), a_size=1300)
+    comps = root / "components.toml"
+    comps.write_text(COMPONENTS_TOML)
+    stripped = root / "stripped.elf"
+    subprocess.run(["arm-none-eabi-strip", "-o", str(stripped), str(elf)], check=True)
+    host = root / "host.elf"
+    subprocess.run(
+        ["gcc", "-x", "c", "-", "-o", str(host)], input="int main(void){return 0;}", text=True, check=True
+    )
+    text = root / "notes.txt"
+    text.write_text("not firmware\n")
+    truncated = root / "truncated.elf"
+    truncated.write_bytes(elf.read_bytes()[:200])
+    return {
+        "elf": elf,
+        "map": mapfile,
+        "other_map": other_map,
+        "comps": comps,
+        "stripped": stripped,
+        "host": host,
+        "text": text,
+        "truncated": truncated,
+        "root": root,
+    }
+
+
+def rig(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rig", *argv], capture_output=True, text=True, cwd=REPO)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("rig footprint: error: ")
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_stripped_elf(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["stripped"]), "--components", str(fw["comps"])),
+        "stripped ELF",
+        "stripped.elf",
+    )
+
+
+def test_non_arm_elf(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["host"]), "--components", str(fw["comps"])), "not an ARM ELF", "EM_X86_64"
+    )
+
+
+def test_not_an_elf(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["text"]), "--components", str(fw["comps"])), "notes.txt: not an ELF file"
+    )
+
+
+def test_truncated_elf(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["truncated"]), "--components", str(fw["comps"])), "truncated.elf"
+    )
+
+
+def test_missing_elf(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["root"] / "nope.elf"), "--components", str(fw["comps"])),
+        "nope.elf: no such file",
+    )
+
+
+def test_missing_map(fw) -> None:
+    assert_one_line_error(
+        rig(
+            "footprint",
+            str(fw["elf"]),
+            "--components",
+            str(fw["comps"]),
+            "--map",
+            str(fw["root"] / "nope.map"),
+        ),
+        "nope.map: map file not found",
+    )
+
+
+def test_mismatched_map(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--map", str(fw["other_map"])),
+        "does not match",
+        ".text",
+    )
+
+
+def test_map_that_is_not_a_map(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--map", str(fw["text"])),
+        "not a GNU ld map file",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "needle"),
+    [
+        ("bad.toml", "[[component]\nname = 'x'", "malformed components file"),
+        ("empty.toml", "version = 1\n", "no [[component]] entries"),
+        ("nopaths.toml", "[[component]]\nname = 'x'\n", "component 'x' has no paths"),
+        ("badpaths.toml", "[[component]]\nname = 'x'\npaths = [1]\n", "must be a list of strings"),
+        (
+            "dup.json",
+            json.dumps({"component": [{"name": "x", "paths": []}, {"name": "x", "paths": []}]}),
+            "reserved or duplicated",
+        ),
+        (
+            "group.toml",
+            "[[component]]\nname='x'\npaths=[]\n[[group]]\nname='g'\ncomponents=['y']\n",
+            "unknown component 'y'",
+        ),
+        ("version.toml", "version = 7\n[[component]]\nname='x'\npaths=[]\n", "version 7"),
+    ],
+)
+def test_malformed_components_file(fw, tmp_path: Path, name: str, body: str, needle: str) -> None:
+    path = tmp_path / name
+    path.write_text(body)
+    assert_one_line_error(rig("footprint", str(fw["elf"]), "--components", str(path)), name, needle)
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ("[fw\nA = 1", "malformed budget file"),
+        ("[fw]\nA = { flash = 'lots' }\n", "not a size: 'lots'"),
+        ("[fw]\nA = { rom = 10 }\n", "must be a table with flash and/or ram"),
+        ("[fw]\nmax_growth = 'fast'\n", "not a percentage"),
+        ("[fw]\nNoSuchComponent = { flash = 10 }\n", "unknown component 'NoSuchComponent'"),
+        ("fw = 3\n", "[fw] must be a table"),
+    ],
+)
+def test_malformed_budget_file(fw, tmp_path: Path, body: str, needle: str) -> None:
+    path = tmp_path / "budget.toml"
+    path.write_text(body)
+    assert_one_line_error(
+        rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--budget", str(path)), needle
+    )
+
+
+def test_bad_baseline_report(fw, tmp_path: Path) -> None:
+    path = tmp_path / "base.json"
+    path.write_text(json.dumps({"schema": "something-else"}))
+    assert_one_line_error(
+        rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--baseline", str(path)),
+        "not a footprint report",
+    )
+    path.write_text("{not json")
+    assert_one_line_error(
+        rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--baseline", str(path)),
+        "not a JSON footprint report",
+    )
+
+
+def test_max_growth_without_baseline(fw) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--max-growth", "5%"),
+        "--max-growth needs --baseline",
+    )
+
+
+def test_no_map_and_no_dwarf(fw, tmp_path: Path) -> None:
+    nodebug = tmp_path / "nodebug.elf"
+    subprocess.run(["arm-none-eabi-strip", "--strip-debug", "-o", str(nodebug), str(fw["elf"])], check=True)
+    assert_one_line_error(
+        rig("footprint", str(nodebug), "--components", str(fw["comps"])), "no map file and no DWARF"
+    )
+
+
+def test_footprint_all_without_images(tmp_path: Path) -> None:
+    proc = rig("footprint-all", "--output-dir", str(tmp_path / "out"), "--build-dir", str(tmp_path))
+    assert proc.returncode == 2 and "no firmware images" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_strip_tool_available() -> None:
+    assert shutil.which("arm-none-eabi-strip"), "binutils for arm-none-eabi are part of the toolchain"

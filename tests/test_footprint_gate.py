@@ -1,0 +1,260 @@
+"""Baselines (saved report or git revision), growth threshold and budgets: deltas and the exit gate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rig.cli import main
+from rig.footprint._testelf import COMPONENTS_TOML, build_elf
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    old_root, new_root = tmp_path_factory.mktemp("old"), tmp_path_factory.mktemp("new")
+    old_elf, _ = build_elf(old_root, a_size=1000)
+    new_elf, _ = build_elf(new_root, a_size=1500)  # component A grows by exactly 500 B of rodata
+    comps = old_root / "components.toml"
+    comps.write_text(COMPONENTS_TOML)
+    saved = old_root / "baseline.json"
+    assert (
+        main(
+            [
+                "footprint",
+                str(old_elf),
+                "--components",
+                str(comps),
+                "--format",
+                "json",
+                "--output",
+                str(saved),
+            ]
+        )
+        == 0
+    )
+    return {"old": old_elf, "new": new_elf, "comps": comps, "saved": saved}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def rows(report: dict) -> dict[str, dict]:
+    return {r["name"]: r for r in report["baseline"]["rows"]}
+
+
+def test_deltas_against_a_saved_report(images, capsys) -> None:
+    rc, out, _ = run(
+        capsys,
+        "footprint",
+        str(images["new"]),
+        "--components",
+        str(images["comps"]),
+        "--baseline",
+        str(images["saved"]),
+        "--format",
+        "json",
+    )
+    assert rc == 0
+    r = rows(json.loads(out))
+    old_a = json.loads(images["saved"].read_text())["components"][0]
+    assert r["A"]["flash_delta"] == 500 and r["A"]["ram_delta"] == 0
+    assert r["A"]["flash_pct"] == round(500 * 100 / old_a["flash"], 2)
+    assert r["B"]["flash_delta"] == 0
+    assert r["total"]["flash_delta"] == 500
+
+
+def test_growth_over_threshold_fails_naming_the_component(images, capsys) -> None:
+    rc, out, err = run(
+        capsys,
+        "footprint",
+        str(images["new"]),
+        "--components",
+        str(images["comps"]),
+        "--baseline",
+        str(images["saved"]),
+        "--max-growth",
+        "5%",
+        "--format",
+        "md",
+    )
+    assert rc == 1
+    assert "A flash grew" in err and "over the 5% allowed" in err
+    assert "B " not in err.replace("B by", "").replace(" B ", " ")  # B did not grow
+    assert "Footprint gate failed" in out and "(+" in out
+
+
+def test_growth_within_threshold_passes(images, capsys) -> None:
+    rc, _, err = run(
+        capsys,
+        "footprint",
+        str(images["new"]),
+        "--components",
+        str(images["comps"]),
+        "--baseline",
+        str(images["saved"]),
+        "--max-growth",
+        "60",
+    )
+    assert rc == 0, err
+
+
+def test_growth_floor_ignores_small_changes(images, capsys) -> None:
+    rc, _, err = run(
+        capsys,
+        "footprint",
+        str(images["new"]),
+        "--components",
+        str(images["comps"]),
+        "--baseline",
+        str(images["saved"]),
+        "--max-growth",
+        "5%",
+        "--growth-floor",
+        "600",
+    )
+    assert rc == 0, err
+
+
+def write_budget(path: Path, body: str) -> Path:
+    path.write_text("version = 1\n[fw]\n" + body)
+    return path
+
+
+def test_budget_exceeded_fails_naming_the_component(images, tmp_path: Path, capsys) -> None:
+    budget = write_budget(
+        tmp_path / "b.toml",
+        'total = { flash = "64 KiB", ram = "4 KiB" }\nA = { flash = 1200 }\nB = { ram = 100 }\n',
+    )
+    rc, out, err = run(
+        capsys,
+        "footprint",
+        str(images["new"]),
+        "--components",
+        str(images["comps"]),
+        "--budget",
+        str(budget),
+        "--format",
+        "json",
+    )
+    assert rc == 1
+    gate = json.loads(out)["gate"]
+    assert not gate["ok"]
+    assert any(v.startswith("fw: A flash") and "exceeds budget 1200 B" in v for v in gate["violations"])
+    assert any(v.startswith("fw: B ram 200 B exceeds budget 100 B") for v in gate["violations"])
+    assert "total" not in err
+    assert "FAIL: fw: A flash" in err
+
+
+def test_budget_met_passes_and_groups_count(images, tmp_path: Path, capsys) -> None:
+    budget = write_budget(
+        tmp_path / "b.toml",
+        'total = { flash = "64 KiB", ram = "4 KiB" }\n"A+B" = { flash = "2 KiB", ram = 300 }\n',
+    )
+    rc, out, err = run(
+        capsys,
+        "footprint",
+        str(images["old"]),
+        "--components",
+        str(images["comps"]),
+        "--budget",
+        str(budget),
+        "--format",
+        "md",
+    )
+    assert rc == 0, err
+    assert "✅ within budget" in out
+    budget = write_budget(tmp_path / "b.toml", '"A+B" = { flash = 1000 }\n')
+    rc, _, err = run(
+        capsys, "footprint", str(images["old"]), "--components", str(images["comps"]), "--budget", str(budget)
+    )
+    assert rc == 1 and "fw: A+B flash" in err
+
+
+def test_budget_total_ram_includes_the_stack(images, tmp_path: Path, capsys) -> None:
+    # 4 B data + 200 B bss + 512 B stack = 716 B
+    budget = write_budget(tmp_path / "b.toml", "total = { ram = 715 }\n")
+    rc, _, err = run(
+        capsys, "footprint", str(images["old"]), "--components", str(images["comps"]), "--budget", str(budget)
+    )
+    assert rc == 1 and "fw: total ram 716 B exceeds budget 715 B by 1 B" in err
+    write_budget(budget, "total = { ram = 716 }\n")
+    assert (
+        run(
+            capsys,
+            "footprint",
+            str(images["old"]),
+            "--components",
+            str(images["comps"]),
+            "--budget",
+            str(budget),
+        )[0]
+        == 0
+    )
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def test_baseline_from_a_git_revision_built_in_a_worktree(tmp_path: Path, capsys) -> None:
+    """A throw-away repository whose firmware-c/Makefile builds fw.elf; HEAD has a[1000], the working
+    tree a[1500]: the baseline is rebuilt from HEAD in a temporary worktree, then removed."""
+    repo = tmp_path / "repo"
+    fw = repo / "firmware-c"
+    fw.mkdir(parents=True)
+    from rig.footprint import _testelf
+
+    (fw / "gen.py").write_text(
+        f"import sys, pathlib\nsys.path.insert(0, {str(Path(_testelf.__file__).resolve().parents[2])!r})\n"
+        "from rig.footprint._testelf import build_elf\n"
+        "size = int(pathlib.Path('size.txt').read_text())\nbuild_elf(pathlib.Path('.'), a_size=size)\n"
+    )
+    (fw / "Makefile").write_text(
+        "all: build/cc2538/fw.elf\nbuild/cc2538/fw.elf: size.txt gen.py\n\tpython3 gen.py\n"
+    )
+    (fw / ".gitignore").write_text("build/\nsrc/\n*.ld\n")
+    (fw / "size.txt").write_text("1000\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    (fw / "size.txt").write_text("1500\n")
+    subprocess.run(["make", "-C", str(fw), "-s"], check=True, capture_output=True)
+    comps = tmp_path / "c.toml"
+    comps.write_text(COMPONENTS_TOML)
+    rc, out, err = run(
+        capsys,
+        "footprint",
+        str(fw / "build/cc2538/fw.elf"),
+        "--components",
+        str(comps),
+        "--baseline",
+        "HEAD",
+        "--format",
+        "json",
+    )
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert rows(rep)["A"]["flash_delta"] == 500
+    assert rep["baseline"]["label"].startswith("HEAD (")
+    assert git(repo, "worktree", "list").count("\n") == 1  # the temporary worktree is gone
+    rc, _, err = run(
+        capsys,
+        "footprint",
+        str(fw / "build/cc2538/fw.elf"),
+        "--components",
+        str(comps),
+        "--baseline",
+        "no-such-rev",
+    )
+    assert rc == 2 and "neither a report file nor a git revision" in err

@@ -1,0 +1,98 @@
+"""`rig server`: argument errors are one line; the prompt's commands drive a (fake) device."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rig.cli import main
+from rig.lwm2m.cli import Console
+from rig.lwm2m.fakeclient import free_udp_port, run_scenario
+from rig.lwm2m.server import LwM2MServer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["server", "--port", "0"], "--port 0 is not a UDP port"),
+        (["server", "--port", "70000"], "is not a UDP port"),
+        (["server", "--bootstrap-config", "/nonexistent.toml"], "no such file"),
+        (["server", "--models", "/nonexistent-dir"], "no such directory"),
+    ],
+)
+def test_bad_arguments_give_one_line_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and err.startswith("rig server: error:")
+
+
+def test_bad_bootstrap_file_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "bs.toml"
+    bad.write_text("[endpoints.a]\nserver_uri = 5\n")
+    assert main(["server", "--bootstrap-config", str(bad), "--port", str(free_udp_port())]) == 2
+    err = capsys.readouterr().err
+    assert "coap://" in err and err.count("\n") == 1
+
+
+def test_console_commands_drive_a_device(tmp_path: Path) -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        printed: list[str] = []
+        console = Console(server, printed.append)
+        assert await console.execute("list") == "no registered endpoints"
+        client = await make_client("node")
+        await client.register()
+        listing = await console.execute("list")
+        assert listing.startswith("node [::1]:") and "/3303/0" in listing
+        assert await console.execute("read node /3/0/0") == "node/3/0/0 = 'lwm2m-rig'"
+        assert "6: {0: 1, 1: 5}" in await console.execute("read node /3/0 senml-json")
+        assert await console.execute("write node /3/0/13 99") == "node/3/0/13 written"
+        assert client.resources[(3, 0, 13)] == 99
+        assert (await console.execute("write node /3311/0/5850 true")).startswith("error: ")  # no instance
+        await console.execute("write node /5/0/0 0xdeadbeef")
+        assert client.resources[(5, 0, 0)] == b"\xde\xad\xbe\xef"
+        assert await console.execute("exec node /3/0/4") == "node/3/0/4 executed"
+        assert client.executed == [("/3/0/4", b"")]
+        assert "</3/0/6>;dim=2" in await console.execute("discover node /3/0")
+        assert await console.execute("observe node /3303/0/5700") == "observing node/3303/0/5700: 21.5"
+        client.resources[(3303, 0, 5700)] = 30.0
+        client.notify((3303, 0, 5700))
+        await asyncio.sleep(0.1)
+        assert printed == ["notify node/3303/0/5700 = 30.0"]
+        assert await console.execute("cancel node /3303/0/5700") == "cancelled node/3303/0/5700"
+        assert not client.observations
+        assert (await console.execute("read ghost /3/0/0")).startswith(
+            "error: endpoint 'ghost' is not registered"
+        )
+        assert (await console.execute("read node /3/0/0/0/0")).startswith("error: path")
+        assert (await console.execute("write node /3/0/13 notanumber")).startswith("error: plain text")
+        assert (await console.execute("read node")).startswith("error: wrong arguments; usage: read EP PATH")
+        assert (await console.execute("frobnicate")).startswith("error: unknown command")
+        assert "<- node" in await console.execute("trace")
+        assert (
+            await console.execute(f"trace {tmp_path / 't.json'}") == f"trace saved to {tmp_path / 't.json'}"
+        )
+
+    run_scenario(body)
+
+
+def test_rig_server_runs_and_quits_from_a_pipe() -> None:
+    port = free_udp_port()
+    proc = subprocess.run(
+        [sys.executable, "-m", "rig", "server", "--port", str(port)],
+        input="list\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"LwM2M server on coap://[::1]:{port}" in proc.stdout and "no registered endpoints" in proc.stdout
