@@ -66,6 +66,9 @@ class _VirtualSelector(selectors.BaseSelector):
         ready = self._inner.select(0)
         if ready or (timeout is not None and timeout <= 0) or self.loop is None:
             return ready
+        if self.loop.paused:
+            # Nobody is waiting on the rig: virtual time stands still until work arrives from a thread.
+            return self._inner.select(None)
         return self.loop._advance(timeout, lambda: self._inner.select(0))
 
 
@@ -77,6 +80,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         self._emulation = emulation
         self._woken = False
         self._watches: list[_Watch] = []
+        # When the loop runs in a background thread (Robot Framework), virtual time passes only while
+        # a caller waits on it (`foreground`), so the time between two keywords is zero, not random.
+        self.paused = False
 
     @property
     def emulation(self) -> Emulation:
@@ -88,6 +94,14 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def wake(self) -> None:
         """Stop the current emulation step at the next synchronisation point (host work is waiting)."""
         self._woken = True
+
+    async def foreground(self, awaitable: Awaitable[T]) -> T:
+        """Run `awaitable` with virtual time flowing, even when the loop is otherwise paused."""
+        self.paused = False
+        try:
+            return await awaitable
+        finally:
+            self.paused = True
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Wait until `predicate()` holds, checked at every emulation sync point; False on timeout."""
@@ -118,7 +132,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 
             def host_has_work() -> bool:
                 nonlocal last_poll
-                if self._woken or any(w.predicate() for w in self._watches):
+                if self._woken or self._resolve_watches():
                     return True
                 if emulation.now - last_poll >= SOCKET_POLL_INTERVAL:
                     last_poll = emulation.now
@@ -126,16 +140,21 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
                 return False
 
             emulation.run_until(host_has_work, step)
-            self._resolve_watches()
             ready = poll()
             if ready or self._woken or self._ready_callbacks():
                 return ready
 
-    def _resolve_watches(self) -> None:
+    def _resolve_watches(self) -> bool:
+        """Resolve every watch whose predicate holds now; each predicate is asked once per check."""
+        resolved = False
         for watch in list(self._watches):
-            if not watch.future.done() and watch.predicate():
+            if watch.future.done():
+                self._watches.remove(watch)
+            elif watch.predicate():
                 watch.future.set_result(True)
                 self._watches.remove(watch)
+                resolved = True
+        return resolved
 
     def _ready_callbacks(self) -> bool:
         return bool(self._ready)  # type: ignore[attr-defined]

@@ -231,3 +231,31 @@ def test_scb_and_systick(clock: Clock) -> None:
     assert not scs.read(0x010, 4) & 0x10000
     value = scs.read(0x018, 4)
     assert 0 <= value <= 999
+
+
+def test_random_register_traffic_never_breaks_a_model(clock: Clock) -> None:
+    """Firmware may poke any offset with any size and value: models must neither raise nor hang."""
+    import random
+
+    flash = ctypes.create_string_buffer(b"\xff" * mm.FLASH_SIZE, mm.FLASH_SIZE)
+    nvic = Nvic(lambda: None)
+    models = [
+        SleepTimer(clock.ctx), SysCtrl(clock.ctx), Uart(clock.ctx, lambda b: None),
+        GpioPort(clock.ctx, "A"), Watchdog(clock.ctx, lambda: None),
+        FlashCtrl(clock.ctx, flash, lambda a, n: None, lambda: None),
+        SystemControlSpace(clock.ctx, nvic, lambda: 0, lambda cause: None),
+    ]
+    rng = random.Random(1234)
+    for step in range(20000):
+        model = rng.choice(models)
+        size = rng.choice((1, 2, 4))
+        offset = rng.randrange(0, model.size) & ~(size - 1)
+        if rng.random() < 0.5:
+            value = model.read(offset, size)
+            assert 0 <= value < (1 << (8 * size)) or size == 4 and 0 <= value < (1 << 32)
+        else:
+            model.write(offset, size, rng.getrandbits(8 * size))
+        if step % 100 == 0:
+            clock.run_to(clock.now + rng.randrange(0, 100_000))
+        if rng.random() < 0.001:
+            model.reset()

@@ -207,3 +207,25 @@ def test_report_shows_stack_used_against_reserved(tmp_path: Path, capsys) -> Non
     stack.write_text("{}")
     assert main(["footprint", str(elf), "--components", str(comps), "--stack", str(stack)]) == 2
     assert "not a stack report" in capsys.readouterr().err
+
+
+FIRMWARE = REPO / "firmware-c"
+
+
+def test_high_water_of_real_firmware_on_the_builtin_emulator() -> None:
+    """hello.elf's startup paints the stack; after booting, some but not all of it has been used."""
+    from rig.emu.api import NodeSpec, create_emulation
+    from rig.footprint.stack import stack_painted
+
+    made = subprocess.run(
+        ["make", "-C", str(FIRMWARE), "-j2", "build/cc2538/hello.elf"], capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    with create_emulation("builtin") as emu:
+        node = emu.add_node(NodeSpec("n", FIRMWARE / "build/cc2538/hello.elf"))
+        assert not stack_painted(node)  # RAM before the first instruction: nothing to measure yet
+        emu.advance(0.5)
+        assert stack_painted(node)
+        used, reserved = stack_high_water(node), stack_reserved(node)
+        assert reserved == 2048
+        assert 32 <= used < reserved

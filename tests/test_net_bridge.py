@@ -8,6 +8,8 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rig.errors import ExpectTimeout
 from rig.net import ipv6 as ip
@@ -167,7 +169,8 @@ def test_ns_for_host_address_answered() -> None:
 def test_tx_status_timeout_and_queue_bound() -> None:
     emu = FakeClockEmulation()
     net = FakeSlipRadioNet(emu, BORDER)
-    bridge = Bridge(net, lambda: emu.now, BridgeConfig(tx_window=1, max_tx_queue=4), emulation=emu)
+    bridge = Bridge(net, lambda: emu.now, BridgeConfig(tx_window=1, max_tx_queue=4),
+                    emulation=emu)  # type: ignore[arg-type]
     bridge.wait_ready(2.0)
     net.write = lambda data: None  # type: ignore[method-assign]  # the border node goes silent
     assert bridge.send_udp(ip.addr("fd00::212:4b00:0:1"), 7, bytes(10), 1000)
@@ -309,3 +312,20 @@ def test_missing_tcp_endpoint_is_a_clear_error() -> None:
     s.close()
     with pytest.raises(ConfigError, match="border node's UART"):
         TcpTransport("127.0.0.1", port, connect_timeout=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=200), max_size=5))
+def test_bridge_survives_any_bytes_from_the_border_node(chunks: list[bytes]) -> None:
+    emu = FakeClockEmulation()
+    net = FakeSlipRadioNet(emu, BORDER)
+    bridge = Bridge(net, lambda: emu.now, emulation=emu)  # type: ignore[arg-type]
+    try:
+        bridge.start()
+        net._deliver(slip.encode(b"!M" + BORDER))
+        for chunk in chunks:
+            net._deliver(chunk)  # raw garbage
+            net.emit(b"R\x46\x64" + chunk)  # garbage as a received frame
+        assert bridge.ready
+    finally:
+        bridge.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import subprocess
@@ -147,7 +148,7 @@ multicast = st.one_of(
 
 
 @st.composite
-def packets(draw: st.DrawFn) -> tuple[bytes, mac.Address, mac.Address]:
+def packets(draw: st.DrawFn) -> tuple[bytes, lowpan.MacAddress, lowpan.MacAddress]:
     smac = draw(mac_addrs)
     dmac = draw(mac_addrs)
     src = draw(st.one_of(unicast_for(smac), st.just(bytes(16))))
@@ -170,7 +171,7 @@ def packets(draw: st.DrawFn) -> tuple[bytes, mac.Address, mac.Address]:
 
 @settings(max_examples=300)
 @given(packets())
-def test_iphc_round_trip(case: tuple[bytes, mac.Address, mac.Address]) -> None:
+def test_iphc_round_trip(case: tuple[bytes, lowpan.MacAddress, lowpan.MacAddress]) -> None:
     pkt, smac, dmac = case
     comp, n = lowpan.compress(pkt, smac, dmac, CTX)
     assert len(comp) <= n + 7  # never much worse than inline
@@ -179,7 +180,7 @@ def test_iphc_round_trip(case: tuple[bytes, mac.Address, mac.Address]) -> None:
 
 @settings(max_examples=200)
 @given(packets(), st.integers(60, 110), st.randoms(use_true_random=False), st.integers(0, 0xFFFF))
-def test_fragment_round_trip_any_order(case: tuple[bytes, mac.Address, mac.Address], room: int,
+def test_fragment_round_trip_any_order(case: tuple[bytes, lowpan.MacAddress, lowpan.MacAddress], room: int,
                                        rnd: random.Random, tag: int) -> None:
     pkt, smac, dmac = case
     frags = lowpan.fragment(pkt, smac, dmac, CTX, room, tag)
@@ -295,11 +296,11 @@ def _frame(payload: bytes, src: mac.Address = EUI_A, dst: mac.Address = EUI_B, s
 def test_iphc_link_local_against_scapy() -> None:
     from scapy.config import conf
 
-    conf.dot15d4_protocol = "sixlowpan"
+    conf.dot15d4_protocol = "sixlowpan"  # type: ignore[assignment]
     from scapy.layers.dot15d4 import Dot15d4FCS
     from scapy.layers.inet6 import UDP, IPv6
 
-    cases = [
+    cases: list[tuple[bytes, bytes, int, int, lowpan.MacAddress]] = [
         (ip.link_local(EUI_A), ip.link_local(EUI_B), 61616, 7, EUI_B),
         (ip.link_local(EUI_A), ip.addr("fe80::1234"), 5683, 0xF0B1, EUI_B),
         (ip.link_local(EUI_A), ip.addr("ff02::1"), 0xF0B3, 0xF0B4, 0xFFFF),
@@ -353,14 +354,17 @@ def test_pcap_decodes_in_tshark(tmp_path: Path) -> None:
 VECTORS = Path(__file__).resolve().parents[1] / "firmware-c" / "tests" / "vectors" / "iphc.txt"
 
 
-def _mac(text: str) -> mac.Address:
+def _mac(text: str) -> lowpan.MacAddress:
     return int(text, 16) if len(text) == 4 else bytes.fromhex(text)
 
 
-def _vectors() -> list[tuple[str, mac.Address, mac.Address, dict[int, lowpan.Context], bytes, bytes, str]]:
+Vector = tuple[str, lowpan.MacAddress, lowpan.MacAddress, dict[int, lowpan.Context], bytes, bytes, str]
+
+
+def _vectors() -> list[Vector]:
     if not VECTORS.exists():
         return []
-    out = []
+    out: list[Vector] = []
     for line in VECTORS.read_text().splitlines():
         body, _, comment = line.partition("#")
         fields = body.split()
@@ -375,10 +379,24 @@ def _vectors() -> list[tuple[str, mac.Address, mac.Address, dict[int, lowpan.Con
 
 @pytest.mark.skipif(not VECTORS.exists(), reason="shared vectors not generated yet")
 @pytest.mark.parametrize("vector", _vectors(), ids=lambda v: v[6][:50])
-def test_shared_iphc_vectors(vector: tuple[str, mac.Address, mac.Address, dict[int, lowpan.Context],
-                                           bytes, bytes, str]) -> None:
+def test_shared_iphc_vectors(vector: Vector) -> None:
     kind, smac, dmac, contexts, comp, pkt, _ = vector
     assert lowpan.decompress_packet(comp, smac, dmac, contexts) == pkt
     if kind == "both":
         head, n = lowpan.compress(pkt, smac, dmac, contexts)
         assert head + pkt[n:] == comp
+
+
+@given(st.binary(max_size=140), st.booleans())
+def test_mac_parse_only_raises_frame_error(data: bytes, has_fcs: bool) -> None:
+    with contextlib.suppress(mac.FrameError):
+        mac.parse(data, has_fcs=has_fcs, check=False)
+
+
+def test_fragment_needs_room_for_headers() -> None:
+    pkt = ip.udp_packet(ip.addr("2001:db8::1"), ip.addr("2001:db8::2"), 1, 2, bytes(300))
+    with pytest.raises(lowpan.LowpanError, match="too small"):
+        lowpan.fragment(pkt, EUI_A, EUI_B, CTX, 40, 1)
+    with pytest.raises(lowpan.LowpanError, match="2047"):
+        huge = ip.udp_packet(ip.addr("fe80::1"), ip.addr("fe80::2"), 1, 2, bytes(2100))
+        lowpan.fragment(huge, EUI_A, EUI_B, CTX, 104, 1)

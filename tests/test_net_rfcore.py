@@ -278,3 +278,72 @@ def test_capture_pcap(tmp_path: Path) -> None:
     assert len(records) == 2  # data + ACK
     assert records[0][0] == 1.0
     assert mac.check_fcs(records[0][1]) and mac.check_fcs(records[1][1])
+
+
+# --- the medium ----------------------------------------------------------------------------------------
+
+
+def test_channels_separate_radios() -> None:
+    medium, nodes = make_net(["a", "b", "c"])
+    nodes["a"].configure(short=1, channel=26)
+    nodes["b"].configure(short=2, channel=26)
+    nodes["c"].configure(short=3, channel=15)
+    nodes["a"].send(data_frame(0xFFFF, 1, b"bc", ar=False))
+    medium.sync(0)
+    assert nodes["b"].rf.stats.rx_frames == 1
+    assert nodes["c"].rf.stats.rx_frames == 0
+
+
+def _loss_pattern(seed: int) -> list[int]:
+    medium, nodes = make_net(["a", "b"], seed=seed)
+    nodes["a"].configure(short=1)
+    nodes["b"].configure(short=2, autoack=False)
+    medium.set_loss(0.3)
+    got = []
+    for i in range(200):
+        before = nodes["b"].rf.stats.rx_frames
+        nodes["a"].send(data_frame(2, 1, bytes((i,)), ar=False))
+        medium.sync(0)
+        got.append(nodes["b"].rf.stats.rx_frames - before)
+        if nodes["b"].rf.stats.rx_frames:
+            nodes["b"].read_frame()
+    return got
+
+
+def test_loss_is_seeded_and_deterministic() -> None:
+    first = _loss_pattern(3)
+    assert first == _loss_pattern(3)
+    assert first != _loss_pattern(4)
+    assert 40 < first.count(0) < 80  # ~30% of 200
+
+
+def test_link_loss_is_directed() -> None:
+    medium, nodes = make_net(["a", "b", "c"])
+    for i, n in enumerate(nodes.values(), start=1):
+        n.configure(short=i, autoack=False)
+    medium.set_link_loss("a", "b", 1.0)
+    nodes["a"].send(data_frame(0xFFFF, 1, b"x", ar=False))
+    nodes["b"].send(data_frame(0xFFFF, 2, b"y", ar=False))
+    medium.sync(0)
+    assert nodes["b"].rf.stats.rx_frames == 0  # a -> b cut
+    assert nodes["c"].rf.stats.rx_frames == 2
+    assert nodes["a"].rf.stats.rx_frames == 1  # b -> a still works
+    assert medium.stats.lost == 1
+
+
+def test_bad_loss_probability_is_a_config_error() -> None:
+    import pytest
+
+    from rig.errors import ConfigError
+
+    medium, _ = make_net(["a"])
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        medium.set_loss(1.5)
+
+
+def test_oversized_injection_is_dropped() -> None:
+    medium, nodes = make_net(["a"])
+    nodes["a"].configure()
+    medium.inject(bytes(128), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert medium.stats.oversized == 1 and nodes["a"].rf.stats.rx_frames == 0

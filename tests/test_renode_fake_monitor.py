@@ -187,6 +187,8 @@ class FakeRenode:
             return ""
         if head == "emulation":
             return self.emulation(args)
+        if head == "logLevel":
+            return ""
         if head == "sysbus":
             return self.sysbus(args)
         if head == "sysbus.uart0" and args[0] == "WriteChar":
@@ -519,8 +521,10 @@ def test_find_renode_explicit_then_env_then_path(tmp_path: Path, monkeypatch: py
 def test_missing_renode_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("RENODE", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     with pytest.raises(EmulationError) as info:
         create_emulation("renode", transport="socket")
+    assert list(tmp_path.glob("rig-renode-*")) == []  # nothing left behind
     message = str(info.value)
     assert message == NOT_FOUND
     assert "--renode" in message and "RENODE" in message and "PATH" in message
@@ -674,12 +678,13 @@ def test_startup_private_tmpdir_loopback_headless(fake) -> None:
         assert Path(str(rec["tmpdir"])).parent == fake.shared  # private dir under the user's TMPDIR
         assert rec["peer"] == "127.0.0.1"
         assert (fake.shared / "renode-precious").is_dir()  # Renode's clean-up hit only our dir
-        assert fake.commands()[:5] == [
+        assert fake.commands()[:6] == [
             "emulation SetSeed 0",
             'emulation SetGlobalQuantum "0.0001"',
             "emulation SetGlobalAdvanceImmediately true",
             'emulation CreateIEEE802_15_4Medium "wireless"',
             "wireless SetRangeWirelessFunction 100",
+            "logLevel 2",
         ]
         tmpdir = emu.tmpdir
     assert not tmpdir.exists()
@@ -922,3 +927,77 @@ def test_atexit_hook_stops_live_instances(fake) -> None:
     process._stop_all()  # what atexit runs
     assert not _alive(pid) and emu.process not in process._LIVE
     emu.close()
+
+
+# -- pyrenode3 (optional transport) ------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_pyrenode3(monkeypatch: pytest.MonkeyPatch):
+    """A stand-in `pyrenode3` package: Monitor().execute(cmd) -> (output, error)."""
+    import importlib.machinery
+    import types
+
+    state: dict[str, list[object]] = {"commands": [], "tmpdir": [], "cleared": [], "fail": []}
+
+    class Monitor:
+        def __init__(self) -> None:
+            if state["fail"]:
+                raise RuntimeError("PYRENODE_PKG is not set")
+            state["tmpdir"].append(os.environ.get("TMPDIR"))
+
+        def execute(self, command: str) -> tuple[str, str]:
+            state["commands"].append(command)
+            if command == "emulation GetTimeSourceInfo":
+                return "Elapsed Virtual Time: 00:00:00.000000000\n", ""
+            if command.startswith("bogus"):
+                return "", "No such command or device: bogus"
+            return "", ""
+
+    class Emulation:
+        def clear(self) -> None:
+            state["cleared"].append(True)
+
+    pkg = types.ModuleType("pyrenode3")
+    pkg.__spec__ = importlib.machinery.ModuleSpec("pyrenode3", None, is_package=True)
+    pkg.__path__ = []
+    wrappers = types.ModuleType("pyrenode3.wrappers")
+    wrappers.__spec__ = importlib.machinery.ModuleSpec("pyrenode3.wrappers", None)
+    wrappers.Monitor = Monitor  # type: ignore[attr-defined]
+    wrappers.Emulation = Emulation  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyrenode3", pkg)
+    monkeypatch.setitem(sys.modules, "pyrenode3.wrappers", wrappers)
+    return state
+
+
+def test_pyrenode3_is_used_when_importable(
+    fake_pyrenode3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    emu = RenodeEmulation(transport="auto")
+    assert emu.process is None  # in-process Renode, no launcher needed
+    assert fake_pyrenode3["tmpdir"] == [str(emu.tmpdir)]  # Renode's start-up clean-up hits our dir
+    assert fake_pyrenode3["commands"][:2] == ["emulation SetSeed 0", 'emulation SetGlobalQuantum "0.0001"']
+    with pytest.raises(EmulationError, match="No such command or device: bogus"):
+        emu.monitor.execute("bogus")
+    emu.close()
+    assert fake_pyrenode3["cleared"] == [True]
+    assert os.environ["TMPDIR"] == str(tmp_path)  # restored
+
+
+def test_pyrenode3_failure_falls_back_to_a_process(fake_pyrenode3, fake) -> None:
+    fake_pyrenode3["fail"].append(True)
+    with pytest.warns(UserWarning, match="pyrenode3 could not load Renode"), _emu(transport="auto") as emu:
+        assert emu.process is not None
+        assert os.environ["TMPDIR"] == str(fake.shared)
+    with pytest.raises(EmulationError, match="pyrenode3 could not load Renode: PYRENODE_PKG"):
+        _emu(transport="pyrenode3")
+    assert os.environ["TMPDIR"] == str(fake.shared)
+
+
+def test_pyrenode3_failure_restores_an_unset_tmpdir(fake_pyrenode3, monkeypatch) -> None:
+    fake_pyrenode3["fail"].append(True)
+    monkeypatch.delenv("TMPDIR", raising=False)
+    with pytest.raises(EmulationError, match="pyrenode3 could not load Renode"):
+        RenodeEmulation(transport="pyrenode3")
+    assert "TMPDIR" not in os.environ

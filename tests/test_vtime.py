@@ -130,3 +130,24 @@ def test_idle_loop_advances_in_large_steps() -> None:
     emulation = ClockOnlyEmulation()
     run(emulation, asyncio.sleep(100))
     assert emulation.steps < 10
+
+
+def test_a_predicate_that_consumes_state_is_asked_once_per_check() -> None:
+    """expect() predicates advance a cursor: once true they must resolve, not be re-asked."""
+    emulation = ClockOnlyEmulation()
+    events = {"pending": 0}
+    emulation.events[700] = lambda: events.update(pending=1)
+
+    def consume() -> bool:
+        if events["pending"]:
+            events["pending"] = 0
+            return True
+        return False
+
+    async def main() -> tuple[bool, float]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        return await loop.wait_until(consume, timeout=10), loop.time()
+
+    ok, at = run(emulation, main())
+    assert ok and at == pytest.approx(0.7, abs=0.002)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from rig.emu.api import Emulation, Node, NodeSpec
-from rig.footprint.stack import stack_bounds, stack_high_water
+from rig.footprint.stack import stack_bounds, stack_high_water, stack_painted
 
 SCHEMA = "lwm2m-rig-stack"
 
@@ -74,9 +74,11 @@ class StackRecorder:
         if firmware is None:
             return
         try:
+            if not stack_painted(node):
+                return  # not booted yet, or RAM already lost: nothing to measure
             used = stack_high_water(node)
             low, high = stack_bounds(node)
-        except Exception:  # a firmware without a painted stack, or a node already torn down
+        except Exception:  # a firmware without stack symbols, or a node already torn down
             return
         entry = self.results.setdefault(
             firmware, {"max_used": 0, "reserved": high - low, "test": None, "samples": 0}

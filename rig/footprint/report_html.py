@@ -5,7 +5,16 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from rig.footprint.report_md import _anchor, _budget, _delta, _rows, _shown, stack_line, summary_line
+from rig.footprint.report_md import (
+    _anchor,
+    _budget,
+    _delta,
+    _groups,
+    _rows,
+    _shown,
+    stack_line,
+    summary_line,
+)
 
 _PALETTE = (
     "#4e79a7",
@@ -121,12 +130,12 @@ def render_html(report: dict[str, Any]) -> str:
         ]
         h.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     h.append("</table>")
-    if report["groups"]:
+    if _groups(report):
         h.append(
             "<table><tr><th>group</th><th>flash B</th><th>RAM B</th><th>seed paper</th>"
             "<th>Contiki-NG</th></tr>"
         )
-        for g in report["groups"]:
+        for g in _groups(report):
             h.append(
                 f"<tr><td>{escape(g['name'])}</td><td class='n'>{g['flash']:,}</td>"
                 f"<td class='n'>{g['ram']:,}</td><td>{escape(_anchor(g['paper']))}</td>"

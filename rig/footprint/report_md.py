@@ -60,6 +60,11 @@ def _shown(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _groups(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Groups with any bytes (an image without LwM2M shows no LwM2M group)."""
+    return [g for g in report["groups"] if g["flash"] or g["ram"]]
+
+
 def summary_line(report: dict[str, Any]) -> str:
     t = report["totals"]
     return (
@@ -123,7 +128,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             bold=True,
         )
     )
-    if report["groups"]:
+    if _groups(report):
         out += [
             "",
             "| group | flash B | RAM B |"
@@ -131,7 +136,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             + " seed paper | Contiki-NG |",
             "|---|---|---|" + ("---|---|" if has_budget else "") + "---|---|",
         ]
-        for g in report["groups"]:
+        for g in _groups(report):
             cells = [f"{g['name']} ({', '.join(g['components'])})", _n(g["flash"]), _n(g["ram"])]
             if has_budget:
                 cells += [_budget(report, g["name"], "flash"), _budget(report, g["name"], "ram")]
@@ -176,7 +181,7 @@ def stack_line(st: dict[str, Any]) -> str:
 
 def render_table(report: dict[str, Any]) -> str:
     rows = _rows(report)
-    w = max([len(c["name"]) for c in report["components"]] + [10])
+    w = max([len(c["name"]) for c in report["components"]] + [len(g["name"]) + 2 for g in _groups(report)])
     head = f"{'component':<{w}}  {'flash':>8}  {'RAM':>7}"
     if rows:
         head += f"  {'Δflash':>16}  {'ΔRAM':>16}"
@@ -188,7 +193,7 @@ def render_table(report: dict[str, Any]) -> str:
         if rows:
             s += f"  {_delta(rows.get(c['name']), 'flash'):>16}  {_delta(rows.get(c['name']), 'ram'):>16}"
         out.append(s)
-    for g in report["groups"]:
+    for g in _groups(report):
         out.append(f"{'[' + g['name'] + ']':<{w}}  {g['flash']:>8,}  {g['ram']:>7,}")
     if report.get("stack"):
         out.append(stack_line(report["stack"]))

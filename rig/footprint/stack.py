@@ -36,6 +36,16 @@ def stack_reserved(node: Node) -> int:
     return high - low
 
 
+def stack_painted(node: Node, paint: int = PAINT_WORD) -> bool:
+    """Whether the startup has painted the stack (its lowest word still holds the paint).
+
+    Before the first boot, or right after RAM was lost, nothing is painted and the high-water mark
+    would read as the whole stack; a real overflow faults first (the stack sits at the bottom of SRAM).
+    """
+    low, _ = stack_bounds(node)
+    return node.read_memory(low, 4) == paint.to_bytes(4, "little")
+
+
 def stack_high_water(node: Node, paint: int = PAINT_WORD) -> int:
     """Deepest stack use so far, in bytes: from the top down to the lowest word no longer painted.
 

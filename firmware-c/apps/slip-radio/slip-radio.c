@@ -16,7 +16,7 @@
 #define SLIP_ESC_ESC 0xDD
 
 #define SLIP_MAX   140 /* largest accepted host frame (decoded) */
-#define SLIP_SLOTS 3   /* ring of decoded frames: 2 complete + 1 being received */
+#define SLIP_SLOTS 5   /* ring of decoded frames: 4 complete (the host window) + 1 being received */
 #define LOG_MAX    100
 #define VERSION    "slip-radio 1"
 
@@ -24,7 +24,7 @@ PROCESS(slip_radio_process, "slip-radio");
 AUTOSTART_PROCESSES(&slip_radio_process);
 
 static struct {
-  uint32_t rx_frames, rx_dropped, tx_frames, tx_noack, tx_retries, slip_in, slip_bad, slip_overrun;
+  uint32_t rx_frames, tx_frames, tx_noack, slip_in, slip_bad, slip_overrun;
 } cnt;
 
 /* ---- SLIP input: decoded in the UART interrupt into a ring of frame slots ---- */
@@ -128,12 +128,13 @@ static void rx_notify(void)
 
 static void forward_radio(void)
 {
-  static uint8_t frame[MAC_MAX_FRAME];
+  const uint8_t *frame;
   int8_t rssi;
   uint8_t lqi, n;
-  while((n = rf_core_read(frame, sizeof(frame), &rssi, &lqi)) != 0) {
+  while((frame = rf_core_peek(&n, &rssi, &lqi)) != NULL) {
     uint8_t head[3] = { 'R', (uint8_t)rssi, lqi };
     slip_send(head, 3, frame, n);
+    rf_core_release();
     cnt.rx_frames++;
   }
 }
@@ -162,7 +163,7 @@ static void report(uint8_t what)
     m[3] = (uint8_t)(pan >> 8);
     n = 4;
   } else if(what == 'N') {
-    const uint32_t v[8] = { cnt.rx_frames, cnt.rx_dropped + rf_core_stats.rx_overflow, cnt.tx_frames,
+    const uint32_t v[8] = { cnt.rx_frames, rf_core_stats.rx_overflow, cnt.tx_frames,
                             cnt.tx_noack, mac_stats.retries, cnt.slip_in, cnt.slip_bad,
                             cnt.slip_overrun };
     for(int i = 0; i < 8; i++) {

@@ -97,9 +97,6 @@ PROCESS_THREAD(net_process, ev, data)
 {
   static struct etimer rs_timer;
   static clock_time_t rs_interval;
-#if CONTIKI_TARGET_CC2538
-  static uint8_t frame[MAC_MAX_FRAME];
-#endif
   PROCESS_BEGIN();
   rs_interval = RS_FIRST_INTERVAL;
   ipv6_send_rs();
@@ -108,16 +105,17 @@ PROCESS_THREAD(net_process, ev, data)
     PROCESS_WAIT_EVENT();
 #if CONTIKI_TARGET_CC2538
     if(ev == PROCESS_EVENT_POLL) {
-      uint8_t n;
       /* Bounded per poll so other processes get a turn; re-poll if frames remain. */
       for(uint8_t i = 0; i < RF_CORE_CONF_RXQ; i++) {
-        n = rf_core_read(frame, sizeof(frame), NULL, NULL);
-        if(!n) {
+        uint8_t n;
+        const uint8_t *frame = rf_core_peek(&n, NULL, NULL);
+        if(!frame) {
           break;
         }
         netstack_input(frame, n);
+        rf_core_release();
       }
-      if(n) {
+      if(rf_core_peek(&(uint8_t){ 0 }, NULL, NULL)) {
         process_poll(&net_process);
       }
     }

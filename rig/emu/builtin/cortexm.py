@@ -133,7 +133,8 @@ class CortexM3:
         self.info = ctypes.create_string_buffer(mm.INFO_SIZE)
         self.rom = ctypes.create_string_buffer(mm.ROM_SIZE)
         self.ram_view = memoryview(self.ram).cast("B")
-        uc.mem_map_ptr(mm.ROM_BASE, mm.ROM_SIZE, UC_PROT_READ | UC_PROT_EXEC, ctypes.addressof(self.rom))
+        # boot ROM: readable zeros, not executable, so a ROM API call faults with a clear report
+        uc.mem_map_ptr(mm.ROM_BASE, mm.ROM_SIZE, UC_PROT_READ, ctypes.addressof(self.rom))
         uc.mem_map_ptr(mm.FLASH_BASE, mm.FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC,
                        ctypes.addressof(self.flash))
         uc.mem_map_ptr(mm.INFO_BASE, mm.INFO_SIZE, UC_PROT_READ, ctypes.addressof(self.info))
@@ -174,7 +175,7 @@ class CortexM3:
         self.cold_registers()
         sp, reset = struct.unpack_from("<II", self.flash, vector_table - mm.FLASH_BASE)
         self.vtor = vector_table
-        uc, regs = self.uc, self.regs
+        regs = self.regs
         regs.write(UC_ARM_REG_CONTROL, 0)
         regs.write(UC_ARM_REG_MSP, sp & ~3)
         regs.write(UC_ARM_REG_SP, sp & ~3)
@@ -183,7 +184,7 @@ class CortexM3:
         self.pc = reset & ~1
 
     def masked(self, prio: int) -> bool:
-        uc, regs = self.uc, self.regs
+        regs = self.regs
         if regs.read(UC_ARM_REG_PRIMASK) & 1:
             return True
         basepri = regs.read(UC_ARM_REG_BASEPRI) & 0xFF
@@ -210,7 +211,7 @@ class CortexM3:
 
     def enter_exception(self, exc: int, return_pc: int) -> str | None:
         """Stack a frame and jump to the handler of `exc`; returns a fault description or None."""
-        uc, regs = self.uc, self.regs
+        regs = self.regs
         handler = self.vector(exc)
         if handler is None or not handler & 1:
             return f"bad vector for exception {exc}: 0x{(handler or 0):08x} (VTOR 0x{self.vtor:08x})"
@@ -243,7 +244,7 @@ class CortexM3:
 
     def exception_return(self, exc_return: int) -> str | None:
         """Branch to EXC_RETURN in Handler mode: tail-chain or unstack."""
-        uc, regs = self.uc, self.regs
+        regs = self.regs
         kind = exc_return & 0xF
         if exc_return >> 4 != 0xFFFFFFF or kind not in (1, 9, 0xD):
             return f"invalid EXC_RETURN 0x{exc_return:08x}"
@@ -309,6 +310,8 @@ class CortexM3:
                 return Stop("fault", "undefined instruction", None, pc)
             if self._bad_access is not None:
                 kind, address = self._bad_access
+                if kind.startswith("execute") and address < mm.ROM_SIZE:
+                    kind = "call into the boot ROM (not modelled: use no ROM functions)"
                 return Stop("fault", kind, address, pc)
             return Stop("fault", _ERR_KIND.get(exc.errno, f"cpu error: {exc}"), None, pc)
         pc = regs.read(UC_ARM_REG_PC)

@@ -48,7 +48,9 @@ class BuiltinNode(api.Node):
         self.index = index
         self.spec = spec
         self.firmware = firmware
-        self.eui64 = spec.eui64 if spec.eui64 is not None else bytes([0, 0x12, 0x4B, 0, 0, 0, 0, index + 1])
+        number = index + 1
+        default = bytes([0, 0x12, 0x4B, 0, 0, 0, (number >> 8) & 0xFF, number & 0xFF])
+        self.eui64 = bytes(spec.eui64) if spec.eui64 is not None else default
         if len(self.eui64) != 8:
             raise EmulationError(f"node {self.name}: EUI-64 must be 8 bytes, got {len(self.eui64)}")
         self._emulation = emulation

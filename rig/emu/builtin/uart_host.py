@@ -19,7 +19,9 @@ class HostUart(Uart):
         self._chunk = bytearray()
         self._chunk_time = 0.0
         self._subscribers: list[Callable[[bytes, float], None]] = []
-        self.new_line = False  # set when a line completes; the node returns to the emulation loop
+        # set when a line or a SLIP frame completes: the node hands the bytes over and returns to the
+        # emulation loop, so predicates and host programs see them at once
+        self.new_line = False
 
     # --- api.Uart -----------------------------------------------------------------------------------
     @property
@@ -54,6 +56,7 @@ class HostUart(Uart):
                 self._lines.append(UartLine(self._chunk_time, self._current.decode("utf-8", "replace")))
                 self._current.clear()
             if byte == 0xC0 and self._subscribers:  # SLIP END: hand the frame over promptly
+                self.new_line = True
                 self._request_sync()
 
     def flush(self) -> None:

@@ -30,7 +30,7 @@ from rig.emu import api
 from rig.emu.api import FaultReport, NodeSpec, UartLine
 from rig.emu.renode import commands as cmd
 from rig.emu.renode.elfinfo import ElfInfo, read_elf
-from rig.emu.renode.monitor import MonitorClient, MonitorError, Pyrenode3Monitor
+from rig.emu.renode.monitor import MonitorClient, MonitorError, Pyrenode3Monitor, quick_ack
 from rig.emu.renode.process import RenodeProcess, find_renode, free_port, not_found_message
 from rig.errors import ConfigError, EmulationError, ExpectTimeout
 
@@ -126,6 +126,7 @@ class RenodeUart(api.Uart):
                 self._sock.close()
                 self._sock = None
                 break
+            quick_ack(self._sock)
             got = True
             self.feed(data, now)
         return got
@@ -328,6 +329,7 @@ class RenodeEmulation(api.Emulation):
         log_path: str | os.PathLike[str] | None = None,
         keep_tmpdir: bool = False,
         shutdown_timeout: float = 10.0,
+        log_level: int | None = 2,
         extra_args: tuple[str, ...] = (),
     ) -> None:
         if airtime:
@@ -357,6 +359,7 @@ class RenodeEmulation(api.Emulation):
         parent = parent if parent and os.path.isdir(parent) else None
         self.tmpdir = Path(tempfile.mkdtemp(prefix="rig-renode-", dir=parent))
         self._saved_tmpdir_env: str | None = None
+        self._tmpdir_env_changed = False
         self._monitor: _Monitor
         try:
             has_pyrenode3 = importlib.util.find_spec("pyrenode3") is not None
@@ -369,6 +372,8 @@ class RenodeEmulation(api.Emulation):
                 self._monitor = self._start_process(renode_path, start_timeout, log_path, extra_args)
             for line in cmd.emulation_setup(seed, quantum, realtime, radio_range):
                 self._monitor.execute(line)
+            if log_level is not None:  # 2 = warnings and errors: INFO/DEBUG logging slows Renode down
+                self._monitor.execute(f"logLevel {int(log_level)}")
         except BaseException:
             self._failed = True
             self.close()
@@ -410,6 +415,7 @@ class RenodeEmulation(api.Emulation):
     def _start_pyrenode3(self, required: bool) -> _Monitor:
         # An in-process Renode also cleans $TMPDIR/renode-* at start-up: point it at ours.
         self._saved_tmpdir_env = os.environ.get("TMPDIR")
+        self._tmpdir_env_changed = True
         os.environ["TMPDIR"] = str(self.tmpdir)
         try:
             return Pyrenode3Monitor()
@@ -421,6 +427,9 @@ class RenodeEmulation(api.Emulation):
             return self._start_process(None, self.command_timeout * 2, None, ())
 
     def _restore_tmpdir_env(self) -> None:
+        if not self._tmpdir_env_changed:
+            return
+        self._tmpdir_env_changed = False
         if self._saved_tmpdir_env is None:
             os.environ.pop("TMPDIR", None)
         else:
@@ -531,9 +540,9 @@ class RenodeEmulation(api.Emulation):
                 monitor.quit(timeout=self.shutdown_timeout)
         if self.process is not None:
             self.process.stop(timeout=self.shutdown_timeout)
-        if self._saved_tmpdir_env is not None or isinstance(monitor, Pyrenode3Monitor):
-            self._restore_tmpdir_env()
-        if not (self._keep_tmpdir or self._failed):
+        self._restore_tmpdir_env()
+        # After a failure with a Renode process, keep its log and scripts for a post-mortem.
+        if not (self._keep_tmpdir or (self._failed and self.process is not None)):
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def __enter__(self) -> RenodeEmulation:

@@ -240,7 +240,7 @@ class MonitorClient:
             return b""
         except OSError:
             return None
-        _quick_ack(self._sock)
+        quick_ack(self._sock)
         return data or None
 
     def _read_until_prompt(self, command: str, timeout: float) -> str:
@@ -319,7 +319,7 @@ class Pyrenode3Monitor:
         self.quit()
 
 
-def _quick_ack(sock: socket.socket) -> None:
+def quick_ack(sock: socket.socket) -> None:
     """ACK at once (Linux; the flag resets itself, so it is set after every read).
 
     Renode writes monitor output a byte at a time with Nagle's algorithm on; with delayed ACKs on

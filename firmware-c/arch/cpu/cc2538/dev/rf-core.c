@@ -162,25 +162,43 @@ void rf_core_isr(void)
   }
 }
 
-uint8_t rf_core_read(uint8_t *buf, uint8_t size, int8_t *rssi, uint8_t *lqi)
+const uint8_t *rf_core_peek(uint8_t *len, int8_t *rssi, uint8_t *lqi)
 {
+  /* Single producer (ISR, writes only the slot at head) and single consumer (tail). */
   uint8_t t = rxq_tail;
   if(t == rxq_head) {
+    return NULL;
+  }
+  *len = rxq[t].len;
+  if(rssi) {
+    *rssi = rxq[t].rssi;
+  }
+  if(lqi) {
+    *lqi = rxq[t].lqi;
+  }
+  return rxq[t].data;
+}
+
+void rf_core_release(void)
+{
+  if(rxq_tail != rxq_head) {
+    rxq_tail = (uint8_t)((rxq_tail + 1) % RF_CORE_CONF_RXQ);
+  }
+}
+
+uint8_t rf_core_read(uint8_t *buf, uint8_t size, int8_t *rssi, uint8_t *lqi)
+{
+  uint8_t n;
+  const uint8_t *p = rf_core_peek(&n, rssi, lqi);
+  if(!p) {
     return 0;
   }
-  uint8_t n = rxq[t].len;
   if(n <= size) {
-    memcpy(buf, rxq[t].data, n);
-    if(rssi) {
-      *rssi = rxq[t].rssi;
-    }
-    if(lqi) {
-      *lqi = rxq[t].lqi;
-    }
+    memcpy(buf, p, n);
   } else {
     n = 0;
   }
-  rxq_tail = (uint8_t)((t + 1) % RF_CORE_CONF_RXQ);
+  rf_core_release();
   return n;
 }
 

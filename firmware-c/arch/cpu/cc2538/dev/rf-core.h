@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #ifndef RF_CORE_CONF_RXQ
-#define RF_CORE_CONF_RXQ 4 /* frames queued between the interrupt and the consumer */
+#define RF_CORE_CONF_RXQ 3 /* frames queued between the interrupt and the consumer */
 #endif
 
 /* Register offsets from RFCORE_BASE (0x40088000). */
@@ -71,6 +71,9 @@ void rf_core_set_rx_notify(void (*notify)(void));
 /* Pops the oldest received frame (no FCS) into buf; returns its length, 0 if none (or if it did
  * not fit in size: dropped). rssi/lqi may be NULL. */
 uint8_t rf_core_read(uint8_t *buf, uint8_t size, int8_t *rssi, uint8_t *lqi);
+/* Zero-copy variant: the oldest frame in place (NULL if none), valid until rf_core_release(). */
+const uint8_t *rf_core_peek(uint8_t *len, int8_t *rssi, uint8_t *lqi);
+void rf_core_release(void);
 /* The RF RX/TX interrupt (IRQ 141). */
 void rf_core_isr(void);
 

@@ -753,10 +753,10 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       }
     }
     if((o->changed && el >= pmin) || (pmax && el >= pmax)) {
-      nctx_t dummy;
-      (void)dummy;
-      if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, notify_build, NULL, o) < 0 &&
-         !o->co.active) {
+      if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, notify_build, NULL, o) < 0) {
+        if(LWM2M_POLL_MS < next) {
+          next = LWM2M_POLL_MS; /* no transaction slot: try again later */
+        }
         continue;
       }
       o->last_ms = now;
@@ -1066,6 +1066,9 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
     return rc;
   }
   r->cf = fmt;
+  if(!from) {
+    return COAP_CONTENT; /* Bootstrap-Read: no observation */
+  }
   if(req->observe == 0) {
     obs_start(ctx, from, req, p, fmt, r);
   } else if(req->observe == 1) {
@@ -1445,11 +1448,11 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   default: /* update (POST) or deregistration (DELETE) at the location */
     coap_build_path(b, COAP_OPT_URI_PATH, ctx->loc);
     if(ctx->state == LWM2M_ST_UPDATE) {
-      links = (uint8_t)(ctx->upd & LWM2M_UPD_OBJS);
+      links = (uint8_t)(ctx->upd_sent & LWM2M_UPD_OBJS);
       if(links) {
         coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
       }
-      if(ctx->upd & LWM2M_UPD_LT) {
+      if(ctx->upd_sent & LWM2M_UPD_LT) {
         q_int(b, "lt=", (int32_t)ctx->reg_lifetime);
       }
     }
@@ -1662,8 +1665,9 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
     if(ctx->upd || DUE(ctx->timer, now)) {
       ctx->state = LWM2M_ST_UPDATE;
-      reg_send(ctx, COAP_POST);
+      ctx->upd_sent = ctx->upd; /* what this update carries, also for its retransmissions */
       ctx->upd = 0;
+      reg_send(ctx, COAP_POST);
       if(!ctx->reg_t) {
         ctx->state = LWM2M_ST_REGISTERED;
       }

@@ -1,5 +1,6 @@
 /* Platform hooks the LwM2M objects call; the application (native main, CC2538 app, unit tests)
- * implements them. Only the hooks of linked objects are needed. */
+ * implements them. Only the hooks of linked objects are needed. Reboot and factory reset
+ * (Execute /3/0/4, /3/0/5) reach the application as LWM2M_EV_REBOOT / _FACTORY_RESET events. */
 #ifndef LWM2M_PLAT_H_
 #define LWM2M_PLAT_H_
 
@@ -8,9 +9,6 @@
 enum { LWM2M_PLAT_MANUFACTURER, LWM2M_PLAT_MODEL, LWM2M_PLAT_FW_VERSION };
 const char *lwm2m_plat_str(uint8_t which);
 void lwm2m_plat_eui64(uint8_t eui[8]);
-/* Called from lwm2m_step after the Execute response went out */
-void lwm2m_plat_reboot(void);
-void lwm2m_plat_factory_reset(void);
 uint32_t lwm2m_plat_free_memory_kb(void);
 /* Seconds since 1970 at now_ms == 0 (0 if unknown) */
 int32_t lwm2m_plat_time_base(void);

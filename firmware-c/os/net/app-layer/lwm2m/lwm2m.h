@@ -191,7 +191,7 @@ struct lwm2m_ctx {
   lwm2m_obs_t obs[LWM2M_MAX_OBS];
   coap_trans_t *reg_t;       /* the registration-side exchange in flight */
   char loc[LWM2M_LOC_MAX];
-  uint8_t nobjs, state, upd, retries, sec, srv, queue, pending_ev;
+  uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev;
 };
 
 /* objs must include lwm2m_obj_security and lwm2m_obj_server. */

@@ -1,0 +1,194 @@
+/* Object 0 (Security) and object 1 (Server): storage the engine reads for bootstrap and
+ * registration. Keys (resources 3, 4, 5) are accepted and dropped: no DTLS in this build. */
+#include "lwm2m.h"
+
+#include <string.h>
+
+lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
+uint16_t lwm2m_sec_iids[LWM2M_MAX_SEC] = { LWM2M_NO_ID
+#if LWM2M_MAX_SEC > 1
+                                           , LWM2M_NO_ID
+#endif
+#if LWM2M_MAX_SEC > 2
+                                           , LWM2M_NO_ID
+#endif
+};
+lwm2m_server_t lwm2m_srv[LWM2M_MAX_SRV];
+uint16_t lwm2m_srv_iids[LWM2M_MAX_SRV] = { LWM2M_NO_ID
+#if LWM2M_MAX_SRV > 1
+                                           , LWM2M_NO_ID
+#endif
+};
+
+static const lwm2m_res_t sec_res[] = {
+  { 0, LWM2M_T_STR | LWM2M_R | LWM2M_W },    /* LwM2M Server URI */
+  { 1, LWM2M_T_BOOL | LWM2M_R | LWM2M_W },   /* Bootstrap-Server */
+  { 2, LWM2M_T_INT | LWM2M_R | LWM2M_W },    /* Security Mode (3: NoSec) */
+  { 3, LWM2M_T_OPAQUE | LWM2M_W },           /* Public Key or Identity */
+  { 4, LWM2M_T_OPAQUE | LWM2M_W },           /* Server Public Key */
+  { 5, LWM2M_T_OPAQUE | LWM2M_W },           /* Secret Key */
+  { 10, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Short Server ID */
+  { 11, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Client Hold Off Time */
+};
+
+static uint8_t
+sec_handler(lwm2m_op_t *op)
+{
+  lwm2m_security_t *s = &lwm2m_sec[op->slot];
+  switch(op->op) {
+  case LWM2M_OP_CREATE:
+  case LWM2M_OP_DELETE:
+    memset(s, 0, sizeof(*s));
+    s->mode = 3;
+    return 0;
+  case LWM2M_OP_READ:
+    switch(op->rid) {
+    case 0:
+      op->v.p = (const uint8_t *)s->uri;
+      op->v.len = (uint16_t)strlen(s->uri);
+      return 0;
+    case 1: op->v.i = s->bootstrap; return 0;
+    case 2: op->v.i = s->mode; return 0;
+    case 10: op->v.i = s->ssid; return 0;
+    case 11: op->v.i = s->hold_off; return 0;
+    }
+    return COAP_NOT_FOUND;
+  case LWM2M_OP_WRITE:
+    switch(op->rid) {
+    case 0:
+      if(op->v.len >= LWM2M_URI_MAX) {
+        return COAP_BAD_REQUEST;
+      }
+      memcpy(s->uri, op->v.p, op->v.len);
+      s->uri[op->v.len] = 0;
+      return 0;
+    case 1: s->bootstrap = (uint8_t)op->v.i; return 0;
+    case 2:
+      if(op->v.i < 0 || op->v.i > 4) {
+        return COAP_BAD_REQUEST;
+      }
+      s->mode = (uint8_t)op->v.i;
+      return 0;
+    case 10:
+    case 11:
+      if(op->v.i < 0 || op->v.i > 65535) {
+        return COAP_BAD_REQUEST;
+      }
+      *(op->rid == 10 ? &s->ssid : &s->hold_off) = (uint16_t)op->v.i;
+      return 0;
+    }
+    return 0; /* keys */
+  }
+  return COAP_METHOD_NOT_ALLOWED;
+}
+
+const lwm2m_object_t lwm2m_obj_security = {
+  0, 0x11, sizeof(sec_res) / sizeof(sec_res[0]), sec_res, lwm2m_sec_iids, LWM2M_MAX_SEC, 0,
+  sec_handler
+};
+
+static const lwm2m_res_t srv_res[] = {
+  { 0, LWM2M_T_INT | LWM2M_R },             /* Short Server ID */
+  { 1, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Lifetime */
+  { 2, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Default Minimum Period */
+  { 3, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Default Maximum Period */
+  { 6, LWM2M_T_BOOL | LWM2M_R | LWM2M_W },  /* Notification Storing */
+  { 7, LWM2M_T_STR | LWM2M_R | LWM2M_W },   /* Binding */
+  { 8, LWM2M_E },                           /* Registration Update Trigger */
+};
+
+static uint8_t
+srv_handler(lwm2m_op_t *op)
+{
+  lwm2m_server_t *s = &lwm2m_srv[op->slot];
+  switch(op->op) {
+  case LWM2M_OP_CREATE:
+  case LWM2M_OP_DELETE:
+    memset(s, 0, sizeof(*s));
+    s->lifetime = 86400;
+    s->binding[0] = 'U';
+    return 0;
+  case LWM2M_OP_READ:
+    switch(op->rid) {
+    case 0: op->v.i = s->ssid; return 0;
+    case 1: op->v.i = (int32_t)s->lifetime; return 0;
+    case 2: op->v.i = (int32_t)s->pmin; return 0;
+    case 3: op->v.i = (int32_t)s->pmax; return 0;
+    case 6: op->v.i = s->storing; return 0;
+    case 7:
+      op->v.p = (const uint8_t *)s->binding;
+      op->v.len = (uint16_t)strlen(s->binding);
+      return 0;
+    }
+    return COAP_NOT_FOUND;
+  case LWM2M_OP_WRITE:
+    if(op->rid == 7) {
+      /* U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only */
+      if(!op->v.len || op->v.len >= sizeof(s->binding) || !memchr(op->v.p, 'U', op->v.len)) {
+        return COAP_BAD_REQUEST;
+      }
+      memcpy(s->binding, op->v.p, op->v.len);
+      s->binding[op->v.len] = 0;
+      return 0;
+    }
+    if(op->v.i < 0 || (op->rid == 0 && op->v.i > 65535)) {
+      return COAP_BAD_REQUEST;
+    }
+    switch(op->rid) {
+    case 0: s->ssid = (uint16_t)op->v.i; break;
+    case 1:
+      if(!op->v.i) {
+        return COAP_BAD_REQUEST;
+      }
+      s->lifetime = (uint32_t)op->v.i; /* the engine sends an Update with lt= */
+      break;
+    case 2: s->pmin = (uint32_t)op->v.i; break;
+    case 3: s->pmax = (uint32_t)op->v.i; break;
+    case 6: s->storing = (uint8_t)op->v.i; break;
+    }
+    return 0;
+  case LWM2M_OP_EXECUTE:
+    lwm2m_request_update(op->ctx, LWM2M_UPD_NOW);
+    return 0;
+  }
+  return COAP_METHOD_NOT_ALLOWED;
+}
+
+const lwm2m_object_t lwm2m_obj_server = {
+  1, 0x11, sizeof(srv_res) / sizeof(srv_res[0]), srv_res, lwm2m_srv_iids, LWM2M_MAX_SRV, 0,
+  srv_handler
+};
+
+int
+lwm2m_add_server(const char *uri, uint8_t bootstrap, uint16_t ssid, uint32_t lifetime)
+{
+  uint8_t s;
+  size_t n = strlen(uri);
+  if(n >= LWM2M_URI_MAX) {
+    return -1;
+  }
+  for(s = 0; s < LWM2M_MAX_SEC && lwm2m_sec_iids[s] != LWM2M_NO_ID; s++) {
+  }
+  if(s == LWM2M_MAX_SEC) {
+    return -1;
+  }
+  lwm2m_sec_iids[s] = s;
+  memset(&lwm2m_sec[s], 0, sizeof(lwm2m_sec[s]));
+  memcpy(lwm2m_sec[s].uri, uri, n + 1);
+  lwm2m_sec[s].bootstrap = bootstrap;
+  lwm2m_sec[s].mode = 3;
+  lwm2m_sec[s].ssid = bootstrap ? 0 : ssid;
+  if(!bootstrap) {
+    for(s = 0; s < LWM2M_MAX_SRV && lwm2m_srv_iids[s] != LWM2M_NO_ID; s++) {
+    }
+    if(s == LWM2M_MAX_SRV) {
+      return -1;
+    }
+    lwm2m_srv_iids[s] = s;
+    memset(&lwm2m_srv[s], 0, sizeof(lwm2m_srv[s]));
+    lwm2m_srv[s].ssid = ssid;
+    lwm2m_srv[s].lifetime = lifetime;
+    lwm2m_srv[s].binding[0] = 'U';
+  }
+  return 0;
+}

@@ -1,0 +1,136 @@
+"""pytest plugin (entry point `rig`): fixtures for testing LwM2M firmware on the rig.
+
+Fixtures:
+    rig_topology    the Topology the `rig` fixture starts (override it in a test module or conftest,
+                    or mark a test with @pytest.mark.topology({...}))
+    rig             a started `Rig` (emulated client node(s), border node, bridge, LwM2M server)
+    lwm2m_server    the rig's `LwM2MServer`
+    node            the first node, a `dut`-style handle: node.expect(r"..."), node.led(0), node.reset()
+    fleet           every client node
+
+Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow.
+When a test using the rig fails, each node's UART log, the radio pcap and the CoAP trace are attached
+to the report (and their paths to the JUnit XML as properties).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rig.lwm2m.server import LwM2MServer
+from rig.rig import Rig, RigNode
+from rig.topology import Topology
+
+ARTIFACTS_DEFAULT = Path("build/test-artifacts")
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    group = parser.getgroup("rig", "lwm2m-rig")
+    group.addoption(
+        "--emulator", choices=("builtin", "renode"), default=os.environ.get("RIG_EMULATOR", "builtin"),
+        help="emulator backend for the rig fixtures (default: builtin)",
+    )
+    group.addoption("--renode", metavar="PATH", default=None, help="the Renode executable (renode backend)")
+    group.addoption(
+        "--artifacts-dir", metavar="DIR", type=Path, default=ARTIFACTS_DEFAULT,
+        help=f"where each test's UART logs, pcap and CoAP trace go (default: {ARTIFACTS_DEFAULT})",
+    )
+    group.addoption("--run-slow", action="store_true", help="also run tests marked slow")
+    from rig.footprint import pytest_stack
+
+    pluginmanager.register(pytest_stack, "rig-stack")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "topology(dict): the topology the rig fixture starts for this test")
+    config.addinivalue_line("markers", "builtin_only: needs a feature only the builtin emulator has")
+    config.addinivalue_line("markers", "renode: needs a Renode installation")
+    config.addinivalue_line("markers", "slow: long-running; runs with --run-slow (make test-long)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    emulator = config.getoption("--emulator")
+    run_slow = config.getoption("--run-slow")
+    for item in items:
+        if "slow" in item.keywords and not run_slow:
+            item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (make test-long)"))
+        if "builtin_only" in item.keywords and emulator != "builtin":
+            item.add_marker(pytest.mark.skip(reason=f"needs the builtin emulator, not {emulator}"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    setattr(item, f"rig_report_{report.when}", report)
+
+
+@pytest.fixture
+def rig_topology(request: pytest.FixtureRequest) -> Topology:
+    marker = request.node.get_closest_marker("topology")
+    return Topology.from_dict(marker.args[0] if marker else {})
+
+
+@pytest.fixture
+def rig(request: pytest.FixtureRequest, rig_topology: Topology) -> Iterator[Rig]:
+    config = request.config
+    artifacts = config.getoption("--artifacts-dir") / _safe_name(request.node.nodeid)
+    the_rig = Rig(
+        rig_topology,
+        backend=config.getoption("--emulator"),
+        renode_path=config.getoption("--renode"),
+        artifacts_dir=artifacts,
+    )
+    the_rig.start()
+    try:
+        yield the_rig
+    finally:
+        the_rig.stop()
+        report = getattr(request.node, "rig_report_call", None)
+        if report is not None and report.failed:
+            _attach_artifacts(request.node, report, the_rig)
+
+
+@pytest.fixture
+def lwm2m_server(rig: Rig) -> LwM2MServer:
+    assert rig.server is not None
+    return rig.server
+
+
+@pytest.fixture
+def node(rig: Rig) -> RigNode:
+    return rig.node()
+
+
+@pytest.fixture
+def fleet(rig: Rig) -> list[RigNode]:
+    return list(rig.nodes.values())
+
+
+def _safe_name(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:150]
+
+
+def _attach_artifacts(item: pytest.Item, report: pytest.TestReport, the_rig: Rig) -> None:
+    artifacts = the_rig.artifacts
+    if artifacts is None:
+        return
+    for path in sorted(artifacts.directory.glob("uart-*.log")):
+        report.sections.append((f"rig {path.stem}", _tail(path.read_text())))
+        item.user_properties.append((path.stem, str(path)))
+    if artifacts.trace.exists():
+        report.sections.append(("rig coap trace", _tail(artifacts.trace.read_text())))
+        item.user_properties.append(("coap_trace", str(artifacts.trace)))
+    if artifacts.pcap.exists():
+        item.user_properties.append(("pcap", str(artifacts.pcap)))
+
+
+def _tail(text: str, lines: int = 200) -> str:
+    parts = text.splitlines()
+    return "\n".join(parts[-lines:]) + ("\n" if parts else "")

@@ -1,0 +1,327 @@
+"""The rig: emulated nodes, a slip-radio border node, the bridge and the LwM2M server, on one clock.
+
+    with Rig(Topology.from_dict({})) as rig:
+        node = rig.node("node1")
+        node.expect(r"lwm2m: registered")
+        dev = rig.device("node1")
+        assert dev.read("/3/0/3") == "1.0.0"
+
+Everything host-side runs in a `rig.vtime.VirtualTimeLoop`, so waits count virtual seconds. The rig
+runs its loop in the caller's thread (`Rig.run`), or, for Robot Framework, in a background thread
+that only lets virtual time pass while a keyword is waiting on it (`threaded=True`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import inspect
+import re
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
+from rig.errors import EmulationError, ExpectTimeout, RigError
+from rig.lwm2m.device import Device, Notification, ObservationStream
+from rig.lwm2m.server import LwM2MServer
+from rig.net.bridge import Bridge, BridgeConfig
+from rig.topology import NodeConfig, Topology, default_eui64, firmware_path
+from rig.vtime import VirtualTimeLoop
+
+T = TypeVar("T")
+
+BORDER = "border"
+BORDER_EUI64 = bytes.fromhex("00124b00000000fe")
+SERVER_PORT = 5683  # the port the client firmware sends to (fd00::1:5683); the bridge keeps ports
+
+
+def endpoint_name(eui64: bytes) -> str:
+    """The LwM2M endpoint name the client firmware derives from its EUI-64."""
+    return "cc2538-" + eui64.hex()
+
+
+class RigNode:
+    """A `dut`-style handle on one node: UART expectations, LEDs, resets and power cuts."""
+
+    def __init__(self, rig: Rig, node: Node, config: NodeConfig) -> None:
+        self.rig = rig
+        self.raw = node
+        self.config = config
+        self._cursor = 0  # index of the first UART line not yet consumed by expect()
+
+    @property
+    def name(self) -> str:
+        return self.raw.name
+
+    @property
+    def eui64(self) -> bytes:
+        return self.raw.eui64
+
+    @property
+    def endpoint(self) -> str:
+        return endpoint_name(self.raw.eui64)
+
+    @property
+    def address(self) -> str:
+        import ipaddress
+
+        return str(ipaddress.IPv6Address(self.rig.bridge.node_address(self.raw)))
+
+    @property
+    def log(self) -> str:
+        return "\n".join(line.text for line in self.raw.uart.lines)
+
+    def expect(self, pattern: str | re.Pattern[str], timeout: float = 10.0) -> re.Match[str]:
+        """Wait (virtual seconds) for a UART line after the previous match to match `pattern`."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        found: list[re.Match[str]] = []
+
+        def matched() -> bool:
+            if self.raw.fault is not None:
+                return True
+            lines = self.raw.uart.lines
+            while self._cursor < len(lines):
+                match = regex.search(lines[self._cursor].text)
+                self._cursor += 1
+                if match:
+                    found.append(match)
+                    return True
+            return False
+
+        self.rig.wait_until(matched, timeout)
+        if found:
+            return found[0]
+        if self.raw.fault is not None:
+            raise EmulationError(f"{self.name} stopped: {self.raw.fault}")
+        raise ExpectTimeout(f"{self.name}: no UART line matching {regex.pattern!r} within {timeout} s")
+
+    def write(self, text: str | bytes) -> None:
+        self.raw.uart.write(text.encode() if isinstance(text, str) else text)
+
+    def led(self, index: int) -> bool:
+        return self.raw.led(index)
+
+    def reset(self) -> None:
+        self.raw.reset()
+
+    def power_cut(self, off_for: float = 0.0) -> None:
+        self.raw.power_cycle(off_for)
+
+
+class SyncObservation:
+    def __init__(self, rig: Rig, stream: ObservationStream) -> None:
+        self._rig = rig
+        self.stream = stream
+
+    def next(self, timeout: float = 30.0) -> Notification:
+        return self._rig.run(self.stream.next(timeout))
+
+    def cancel(self, mode: str = "get") -> None:
+        self._rig.run(self.stream.cancel(mode))
+
+
+class SyncDevice:
+    """The server's `Device`, with every coroutine method run to completion on the rig's clock."""
+
+    def __init__(self, rig: Rig, device: Device) -> None:
+        self._rig = rig
+        self.device = device
+
+    def observe(self, path: str, fmt: int | str | None = None) -> SyncObservation:
+        return SyncObservation(self._rig, self._rig.run(self.device.observe(path, fmt)))
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.device, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._rig.run(attr(*args, **kwargs))
+
+        return call
+
+
+@dataclass
+class RigArtifacts:
+    directory: Path
+
+    @property
+    def pcap(self) -> Path:
+        return self.directory / "radio.pcap"
+
+    @property
+    def trace(self) -> Path:
+        return self.directory / "coap-trace.json"
+
+    def uart_log(self, node: str) -> Path:
+        return self.directory / f"uart-{node}.log"
+
+
+class Rig:
+    def __init__(
+        self,
+        topology: Topology | None = None,
+        *,
+        backend: str = "builtin",
+        artifacts_dir: Path | None = None,
+        renode_path: str | None = None,
+        threaded: bool = False,
+    ) -> None:
+        self.topology = topology or Topology()
+        self.backend = backend
+        self.artifacts = RigArtifacts(artifacts_dir) if artifacts_dir else None
+        self._renode_path = renode_path
+        self._threaded = threaded
+        self._thread: threading.Thread | None = None
+        self.emulation: Emulation | None = None
+        self.loop: VirtualTimeLoop | None = None
+        self.bridge: Bridge | None = None  # type: ignore[assignment]
+        self.server: LwM2MServer | None = None  # type: ignore[assignment]
+        self.nodes: dict[str, RigNode] = {}
+        self.border: Node | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> Rig:
+        topo = self.topology
+        options: dict[str, Any] = {"seed": topo.network.seed}
+        if self.backend == "builtin":
+            options["airtime"] = topo.network.airtime
+        elif self._renode_path:
+            options["renode_path"] = self._renode_path
+        # Resolve every firmware before starting anything, so a typo fails fast and cleanly.
+        border_elf = firmware_path(topo.border_firmware)
+        node_elfs = [firmware_path(n.firmware) for n in topo.nodes]
+        self.emulation = create_emulation(self.backend, **options)
+        try:
+            self._start(border_elf, node_elfs)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, border_elf: Path, node_elfs: list[Path]) -> None:
+        assert self.emulation is not None
+        topo = self.topology
+        self.loop = VirtualTimeLoop(self.emulation)
+        if self.artifacts:
+            self.artifacts.directory.mkdir(parents=True, exist_ok=True)
+            # A backend that cannot capture its medium leaves it to the bridge (below).
+            with contextlib.suppress(RigError):
+                self.emulation.medium.capture(self.artifacts.pcap)
+        self.border = self.emulation.add_node(NodeSpec(BORDER, border_elf, BORDER_EUI64))
+        self.bridge = Bridge.for_node(self.border, BridgeConfig(prefix=topo.network.prefix))
+        if self.artifacts and not self.artifacts.pcap.exists():
+            self.bridge.capture(self.artifacts.pcap)
+        self.bridge.attach_loop(self.loop)
+        self.bridge.start()
+        if topo.network.loss:
+            self.emulation.medium.set_loss(topo.network.loss)
+        self.server = LwM2MServer("::1", topo.server.port or SERVER_PORT)
+        if self._threaded:
+            self._thread = threading.Thread(target=self._thread_main, name="rig-loop", daemon=True)
+            self._thread.start()
+        self.run(self.server.start())
+        for index, (config, elf) in enumerate(zip(topo.nodes, node_elfs, strict=True), start=1):
+            spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position)
+            self.nodes[config.name] = RigNode(self, self.emulation.add_node(spec), config)
+
+    def stop(self) -> None:
+        try:
+            if self.server is not None and self.loop is not None and not self.loop.is_closed():
+                self.run(self.server.stop())
+        except Exception:
+            pass  # stopping goes on: everything else must still be released
+        self._save_artifacts()
+        if self.bridge is not None:
+            self.bridge.close()
+        if self._thread is not None and self.loop is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.close()
+        if self.emulation is not None:
+            self.emulation.close()
+            self.emulation = None
+
+    def __enter__(self) -> Rig:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _thread_main(self) -> None:
+        assert self.loop is not None
+        asyncio.set_event_loop(self.loop)
+        self.loop.paused = True
+        self.loop.run_forever()
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def run(self, awaitable: Awaitable[T], timeout: float | None = None) -> T:
+        """Run `awaitable` to completion on the rig's clock (`timeout` in virtual seconds)."""
+        if self.loop is None:
+            raise EmulationError("the rig is not started")
+        coro = _with_timeout(awaitable, timeout)
+        if self._thread is None:
+            return self.loop.run_until_complete(coro)
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
+            self.loop.foreground(coro), self.loop
+        )
+        return future.result()
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        assert self.loop is not None
+        return self.run(self.loop.wait_until(predicate, timeout))
+
+    def advance(self, seconds: float) -> None:
+        self.run(asyncio.sleep(seconds))
+
+    @property
+    def now(self) -> float:
+        return self.emulation.now if self.emulation else 0.0
+
+    # -- nodes and devices -------------------------------------------------------------------------
+
+    def node(self, name: str | None = None) -> RigNode:
+        if name is None:
+            return next(iter(self.nodes.values()))
+        try:
+            return self.nodes[name]
+        except KeyError:
+            raise RigError(f"no node {name!r} in this rig (nodes: {', '.join(self.nodes)})") from None
+
+    def wait_for_registration(self, name: str | None = None, timeout: float = 30.0) -> SyncDevice:
+        node = self.node(name)
+        assert self.server is not None
+        return SyncDevice(self, self.run(self.server.wait_for_registration(node.endpoint, timeout)))
+
+    def device(self, name: str | None = None) -> SyncDevice:
+        assert self.server is not None
+        return SyncDevice(self, self.server.device(self.node(name).endpoint))
+
+    # -- artifacts ---------------------------------------------------------------------------------
+
+    def _save_artifacts(self) -> None:
+        if self.artifacts is None or self.emulation is None:
+            return
+        for name, node in [(BORDER, self.border), *((n, r.raw) for n, r in self.nodes.items())]:
+            if node is None:
+                continue
+            lines = [f"[{line.time:12.6f}] {line.text}" for line in node.uart.lines]
+            if node.fault is not None:
+                lines.append(f"[{node.fault.time:12.6f}] *** node stopped: {node.fault}")
+            self.artifacts.uart_log(name).write_text("\n".join(lines) + "\n")
+        if self.server is not None:
+            self.server.trace.save(self.artifacts.trace)
+
+
+async def _with_timeout(awaitable: Awaitable[T], timeout: float | None) -> T:
+    if timeout is None:
+        return await awaitable
+    return await asyncio.wait_for(awaitable, timeout)
