@@ -64,6 +64,10 @@ def test_registers_and_flags_survive_interrupts(exceptions: dict[str, str]) -> N
     assert exceptions["psp_torture"] == "errors=00000000"
 
 
+def test_interrupts_inside_it_blocks_keep_it_state(exceptions: dict[str, str]) -> None:
+    assert exceptions["it_torture"] == "errors=00000000"
+
+
 def test_process_stack_thread(exceptions: dict[str, str]) -> None:
     assert exceptions["psp"] == "Aa"
     assert exceptions["psp_state"] == "00000002 1"
@@ -131,6 +135,16 @@ def test_faults_stop_the_node_with_a_report(command: str, kind: str, function: s
             assert fault.address == address
         assert fault.time > 0
         assert re.search(r"pc=0x[0-9a-f]{8}", str(fault))
+
+
+def test_code_programmed_into_flash_runs_fresh() -> None:
+    """Flash programmed through the controller drops stale translated code (bootloader case)."""
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        node.expect("faults ready", 1.0)
+        node.uart.write(b"f")
+        assert node.expect(r"flash code: (\S+) (\S+)", 1.0).groups() == ("0000002a", "00000007")
+        assert node.read_memory(0x00270000, 4) == bytes.fromhex("07207047")
 
 
 def test_no_fault_path_and_sysresetreq() -> None:

@@ -329,3 +329,32 @@ def test_bridge_survives_any_bytes_from_the_border_node(chunks: list[bytes]) -> 
         assert bridge.ready
     finally:
         bridge.close()
+
+
+def test_serial_transport_on_a_pty() -> None:
+    import os
+
+    from rig.net.transport import SerialTransport
+
+    master, slave = os.openpty()
+    transport = SerialTransport(os.ttyname(slave))
+    emu = FakeClockEmulation()
+    bridge = Bridge(transport, lambda: emu.now, emulation=emu)  # type: ignore[arg-type]
+    try:
+        bridge.start()
+        dec = slip.SlipDecoder()
+        got: list[bytes] = []
+        while len(got) < 3:
+            select.select([master], [], [], 10)
+            got += dec.feed(os.read(master, 100))
+        assert got == [b"!C\x1a", b"!P\xcd\xab", b"?M"]
+        os.write(master, slip.encode(b"!M" + BORDER))
+        fd = transport.fileno()
+        assert fd is not None
+        select.select([fd], [], [], 10)
+        bridge.poll()
+        assert bridge.eui64 == BORDER
+    finally:
+        bridge.close()
+        os.close(master)
+        os.close(slave)

@@ -234,3 +234,19 @@ def test_bridge_in_virtual_time_loop(border: str | None) -> None:
             b.bridge.close()
             loop.close()
         assert replies == [f"async {i}".encode() * 50 for i in range(2)]
+
+
+@pytest.mark.builtin_only
+@pytest.mark.parametrize("border", BORDERS)
+def test_airtime_model_costs_air_time(border: str | None) -> None:
+    """With the 250 kbit/s model, a 1200-byte echo (2 x 13 frames) cannot beat the air time."""
+    rtts = {}
+    for airtime in (False, True):
+        with make_bed(border, n_nodes=1, airtime=airtime) as b:
+            b.start()
+            reply, rtts[airtime] = b.echo(b.nodes[0], bytes(1200), timeout=10.0)
+            assert reply == bytes(1200)
+    frames_each_way = 13
+    min_air = 2 * frames_each_way * (100 + 6) * 32e-6  # >= 100-byte frames at 32 us per byte
+    assert rtts[True] > min_air
+    assert rtts[True] > rtts[False]

@@ -20,7 +20,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -189,6 +188,11 @@ class FakeRenode:
             return self.emulation(args)
         if head == "logLevel":
             return ""
+        if head == "start":
+            self.time += 0.5  # a free run: time passes on its own
+            return ""
+        if head == "pause":
+            return ""
         if head == "sysbus":
             return self.sysbus(args)
         if head == "sysbus.uart0" and args[0] == "WriteChar":
@@ -243,14 +247,7 @@ class FakeRenode:
             server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             server.bind(("127.0.0.1", port))
             server.listen(1)
-            term: dict[str, object] = {"server": server, "conn": None}
-            self.terminals[name] = term
-
-            def accept() -> None:
-                conn, _ = server.accept()
-                term["conn"] = conn
-
-            threading.Thread(target=accept, daemon=True).start()
+            self.terminals[name] = {"server": server, "conn": None}
             return ""
         if verb == "RunFor":
             self.run_for(float(args[1]))
@@ -310,12 +307,28 @@ class FakeRenode:
                 m.ticks += 1
                 out += f"tick {m.ticks}\r\n".encode()
                 m.next_tick += 0.1
-            conn = self.terminals.get(m.terminal or "", {}).get("conn")
+            conn = self.terminal_conn(m.terminal)
             if out and isinstance(conn, socket.socket):
                 conn.sendall(out)
             else:  # like Renode: kept until a client connects
                 m.pending_out = out + m.pending_out
         self.time = end
+
+    def terminal_conn(self, name: str | None) -> socket.socket | None:
+        """The terminal's client; a client that connected before this point is accepted now."""
+        term = self.terminals.get(name or "")
+        if term is None:
+            return None
+        if term["conn"] is None:
+            server = term["server"]
+            assert isinstance(server, socket.socket)
+            server.settimeout(0.5)
+            try:
+                term["conn"], _ = server.accept()
+            except TimeoutError:
+                return None
+        conn = term["conn"]
+        return conn if isinstance(conn, socket.socket) else None
 
     def record(self, data: dict[str, object]) -> None:
         path = os.environ.get("FAKE_RENODE_RECORD")
@@ -823,6 +836,14 @@ def test_quantum_and_realtime_at_run_time(fake) -> None:
             'emulation SetGlobalQuantum "0.00002"',
             "emulation SetGlobalAdvanceImmediately false",
         ]
+
+
+def test_free_run_is_paused_before_stepping(fake) -> None:
+    with _emu() as emu:
+        emu.start()
+        emu.advance(0.01)
+        assert fake.commands()[-14:-11] == ["start", "pause", "emulation GetTimeSourceInfo"]
+        assert emu.now == pytest.approx(0.51, abs=1e-9)  # Renode's clock after the free run, + 10 ms
 
 
 # -- reset, GPIO, medium ----------------------------------------------------------------------

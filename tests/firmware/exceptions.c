@@ -76,6 +76,8 @@ __attribute__((naked, noinline)) uint32_t reg_torture(uint32_t loops)
     ".ltorg\n");
 }
 
+uint32_t it_torture(uint32_t loops);
+
 int main(void)
 {
   puts_("exceptions start\n");
@@ -131,6 +133,15 @@ int main(void)
   errors = reg_torture(5000);
   REG(0xE000E010) = 0;
   puts_("psp_torture: errors="); puthex(errors); putc_('\n');
+
+  /* interrupts landing inside IT blocks split across translation blocks */
+  uint32_t it_errors = 0;
+  for (uint32_t reload = 5; reload < 40; reload++) {
+    REG(0xE000E014) = reload; REG(0xE000E018) = 0; REG(0xE000E010) = 7;
+    it_errors += it_torture(200);
+    REG(0xE000E010) = 0;
+  }
+  puts_("it_torture: errors="); puthex(it_errors); putc_('\n');
 
   puts_("exceptions done\n");
   return 0;

@@ -36,7 +36,8 @@ PROCESS_THREAD(udp_echo_process, ev, data)
   }
   netstack_init();
   udp_socket_open(&echo_sock, ECHO_PORT, echo_input, NULL);
-  PROCESS_WAIT_EVENT_UNTIL(ev == net_event_up);
+  /* Re-checked on every event (net_event_up included), so an RA handled earlier is not missed. */
+  PROCESS_WAIT_EVENT_UNTIL(netstack_is_up());
   {
     char buf[40];
     fmt_printf("udp-echo up %s\n", ipv6_addr_fmt(buf, netstack_global_addr()));

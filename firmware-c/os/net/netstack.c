@@ -7,6 +7,7 @@
 #include "ipv6/ipv6.h"
 #include "mac/mac.h"
 #include "platform.h"
+#include "random.h"
 #include "sixlo/sixlo.h"
 #if CONTIKI_TARGET_CC2538
 #include "rf-core.h"
@@ -83,6 +84,8 @@ void netstack_init(void)
   platform_eui64(eui);
   net_event_up = process_alloc_event();
   mac_init(eui, MAC_DEFAULT_PAN_ID);
+  mac_set_seq((uint8_t)random_rand());
+  sixlo_set_tag(random_rand());
   ipv6_init(eui);
   ipv6_up_callback = on_up;
 #if CONTIKI_TARGET_CC2538

@@ -1,7 +1,9 @@
 /* Network stack glue: the "net" process (radio RX → MAC → 6LoWPAN → IPv6), router solicitation
  * at boot with backoff until a Router Advertisement configures the global address.
- * Usage: netstack_init() once after kernel_init(); wait for net_event_up (broadcast to every
- * process) or poll netstack_is_up(); then use udp-socket.h. */
+ * Usage: netstack_init() once from a process; then PROCESS_WAIT_EVENT_UNTIL(netstack_is_up())
+ * (net_event_up is broadcast to every process when the global address gets configured, so the
+ * condition is re-checked right then); then use udp-socket.h. Prints "net: eui64 ..." at init and
+ * "net: up <global address>" when configured. */
 #ifndef NETSTACK_H_
 #define NETSTACK_H_
 

@@ -10,3 +10,7 @@ test-sixlo_SRCS := tests/unit/test-sixlo.c $(NET_TEST_SIXLO)
 test-sixlo_CFLAGS := -Itests/unit -DNET_VECTORS_DIR='"$(CURDIR)/tests/vectors"'
 test-ipv6_SRCS := tests/unit/test-ipv6.c $(NET_TEST_IPV6)
 test-ipv6_CFLAGS := -Itests/unit
+# The net process on the native kernel (fake clock) with the mock radio.
+UNIT_TESTS += test-netstack
+test-netstack_SRCS = tests/unit/test-netstack.c os/net/netstack.c $(NET_TEST_IPV6) $(NATIVE_BASE_SRCS)
+test-netstack_CFLAGS := -Itests/unit

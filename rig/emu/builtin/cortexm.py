@@ -62,8 +62,8 @@ from rig.emu.builtin import memmap as mm
 from rig.emu.builtin.counter import NO_PENDING, InstructionCounter
 from rig.emu.builtin.nvic import Nvic
 
-UNTIL = 0xFFFFFFFF
-XPSR_RESTORE = 0xFE00FC00  # N Z C V Q, ICI/IT  # never reached: PC is always even
+UNTIL = 0xFFFFFFFF  # never reached: PC is always even
+XPSR_RESTORE = 0xFE00FC00  # N Z C V Q and the ICI/IT bits: an interrupt may land inside an IT block
 FRAME_REGS = (UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR)
 WFI, WFE, YIELD, SEV, NOP = 0xBF30, 0xBF20, 0xBF10, 0xBF40, 0xBF00
 _ACCESS_KIND = {

@@ -24,9 +24,9 @@ def _make(directory: Path, target: str = "all") -> None:
 
 
 def app_elf(app: str) -> Path:
-    """firmware-c/build/cc2538/<app>.elf, built with `make -C firmware-c all` if needed."""
+    """firmware-c/build/cc2538/<app>.elf, (re)built with make (only that image) if needed."""
     path = FIRMWARE_DIR / "build" / "cc2538" / f"{app}.elf"
-    _make(FIRMWARE_DIR)
+    _make(FIRMWARE_DIR, f"build/cc2538/{app}.elf")
     if not path.exists():
         raise RuntimeError(f"firmware app {app!r} missing after make: {path}")
     return path

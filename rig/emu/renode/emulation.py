@@ -352,6 +352,7 @@ class RenodeEmulation(api.Emulation):
         self._medium = RenodeMedium(self)
         self._closed = False
         self._failed = False
+        self._free_running = False
         self._keep_tmpdir = keep_tmpdir
         self.process: RenodeProcess | None = None
         self._log_offset = 0
@@ -490,6 +491,8 @@ class RenodeEmulation(api.Emulation):
 
     def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         self._check_open()
+        if self._free_running:
+            self.pause()
         start = self._now
         deadline = start + max(0.0, timeout)
         try:
@@ -519,6 +522,19 @@ class RenodeEmulation(api.Emulation):
             return cmd.parse_elapsed_virtual_time(self._monitor.execute(cmd.TIME_SOURCE_INFO))
         except cmd.CommandError as exc:
             raise EmulationError(str(exc)) from None
+
+    def start(self) -> None:
+        """Let Renode run freely (interactive use, external tools); `run_until` pauses it first."""
+        self._check_open()
+        self._monitor.execute("start")
+        self._free_running = True
+
+    def pause(self) -> None:
+        """Stop a free run and take Renode's clock."""
+        self._check_open()
+        self._monitor.execute("pause")
+        self._free_running = False
+        self._now = max(self._now, self.monitor_time())
 
     def set_quantum(self, seconds: float) -> None:
         self._monitor.execute(cmd.set_quantum(seconds))

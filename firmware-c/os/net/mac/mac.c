@@ -36,6 +36,11 @@ const mac_addr_t *mac_own_addr(void)
   return &own;
 }
 
+void mac_set_seq(uint8_t next)
+{
+  seq = next;
+}
+
 uint16_t mac_pan_id(void)
 {
   return pan;

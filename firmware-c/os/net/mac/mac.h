@@ -29,6 +29,8 @@ extern mac_stats_t mac_stats;
 /* eui64 canonical order. */
 void mac_init(const uint8_t *eui64, uint16_t pan_id);
 const mac_addr_t *mac_own_addr(void);
+/* Next sequence number (seeded randomly at boot so a rebooted node is not taken for duplicates). */
+void mac_set_seq(uint8_t next);
 uint16_t mac_pan_id(void);
 
 /* Starts a data frame to dst (NULL = broadcast); returns where the payload goes and its room. */

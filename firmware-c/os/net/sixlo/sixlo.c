@@ -24,6 +24,11 @@ static struct {
 
 static uint16_t tx_tag;
 
+void sixlo_set_tag(uint16_t tag)
+{
+  tx_tag = tag;
+}
+
 void sixlo_reset(void)
 {
   rs.size = 0;

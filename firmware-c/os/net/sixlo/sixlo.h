@@ -56,6 +56,9 @@ uint8_t *sixlo_input(const uint8_t *frame, uint8_t len, const mac_addr_t *src,
 int sixlo_output(const uint8_t *hdr, uint8_t hdr_len, const uint8_t *payload, uint16_t payload_len,
                  const mac_addr_t *dst);
 
+/* Sets the datagram tag of the next fragmented datagram (seeded randomly at boot). */
+void sixlo_set_tag(uint16_t tag);
+
 /* Drops any partial reassembly (tests, reboot). */
 void sixlo_reset(void);
 

@@ -14,6 +14,7 @@
 
 #define TXDONE_WAIT_TICKS 328u /* 10 ms of sleep timer: TX is instantaneous in emulation */
 #define FRAME_MAX 127u
+#define RX_WAIT_TICKS 164u /* 5 ms: a 127-byte frame takes 4.1 ms on air */
 
 rf_core_stats_t rf_core_stats;
 
@@ -97,12 +98,26 @@ void rf_core_init(const uint8_t *eui64, uint16_t pan_id, uint16_t short_addr, ui
   RFC(RFC_SFR_RFST) = RFC_ISRXON;
 }
 
+/* On a real chip FIFOP may rise before the whole frame is in (FIFOPCTRL threshold): wait, bounded,
+ * until the FIFO holds len bytes. Renode reports the first frame's length + 1 and our emulator the
+ * bytes left of it, so this returns at once there. */
+static int rx_wait_bytes(uint8_t len)
+{
+  uint32_t start = sleep_timer_now();
+  while(RFC(RFC_XREG_RXFIFOCNT) < len) {
+    if(sleep_timer_now() - start > RX_WAIT_TICKS) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* Drains every complete frame from the RX FIFO. */
 static void rx_drain(void)
 {
   for(unsigned guard = 0; guard < 8 && (RFC(RFC_XREG_FSMSTAT1) & RFC_FSMSTAT1_FIFOP); guard++) {
     uint8_t len = (uint8_t)RFC(RFC_SFR_RFDATA);
-    if(len < 5 || len > FRAME_MAX) {
+    if(len < 5 || len > FRAME_MAX || !rx_wait_bytes(len)) {
       /* Inconsistent FIFO: nothing after this byte can be trusted. */
       rf_core_stats.rx_bad_len++;
       RFC(RFC_SFR_RFST) = RFC_ISFLUSHRX;

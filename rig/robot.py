@@ -1,0 +1,189 @@
+"""Robot Framework library for lwm2m-rig, with keywords in Renode's style.
+
+    *** Settings ***
+    Library    rig.robot.RigLibrary
+
+    *** Test Cases ***
+    Light Follows The Server
+        Start Rig
+        Wait For Line On Uart       lwm2m: registered
+        Write Resource              /3311/0/5850    true
+        Led Should Be On            0
+        [Teardown]                  Stop Rig
+
+The rig's asyncio loop runs in a background thread; virtual time passes only while a keyword waits
+on it, so the time between two keywords is zero and every run is the same. Timeouts are virtual
+seconds, as in Renode's keywords.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+from rig.errors import RigError
+from rig.lwm2m.cli import parse_value
+from rig.lwm2m.device import as_path
+from rig.rig import Rig, RigNode, SyncDevice, SyncObservation
+from rig.topology import Topology
+
+
+class RigLibrary:
+    ROBOT_LIBRARY_SCOPE = "SUITE"
+
+    def __init__(self, emulator: str = "builtin", renode: str | None = None,
+                 artifacts_dir: str = "build/robot/artifacts") -> None:
+        self._emulator = emulator
+        self._renode = renode
+        self._artifacts = Path(artifacts_dir)
+        self._rig: Rig | None = None
+        self._observations: dict[tuple[str, str], SyncObservation] = {}
+        self._runs = 0
+
+    # -- set-up ------------------------------------------------------------------------------------
+
+    def start_rig(self, topology: str | None = None, nodes: int = 1, firmware: str = "lwm2m-client",
+                  loss: float = 0.0, airtime: bool = False) -> None:
+        """Start the rig from a topology TOML file, or with `nodes` client nodes running `firmware`."""
+        if self._rig is not None:
+            self.stop_rig()
+        if topology:
+            topo = Topology.load(Path(topology))
+        else:
+            topo = Topology.from_dict({
+                "node": [{"name": f"node{i}", "firmware": firmware} for i in range(1, int(nodes) + 1)],
+                "network": {"loss": float(loss), "airtime": _bool(airtime)},
+            })
+        self._runs += 1
+        self._rig = Rig(topo, backend=self._emulator, renode_path=self._renode,
+                        artifacts_dir=self._artifacts / f"run-{self._runs}", threaded=True)
+        self._rig.start()
+
+    def stop_rig(self) -> None:
+        """Stop the rig; UART logs, pcap and CoAP trace stay in the artifacts directory."""
+        if self._rig is not None:
+            rig, self._rig = self._rig, None
+            self._observations.clear()
+            rig.stop()
+
+    # -- nodes -------------------------------------------------------------------------------------
+
+    def wait_for_line_on_uart(self, pattern: str, node: str | None = None, timeout: float = 10.0) -> str:
+        """Wait for a UART line (regular expression) after the previous match; returns the line."""
+        return self._node(node).expect(pattern, float(timeout)).string
+
+    def write_line_to_uart(self, text: str, node: str | None = None) -> None:
+        self._node(node).write(text + "\n")
+
+    def led_should_be_on(self, index: int = 0, node: str | None = None) -> None:
+        if not self._node(node).led(int(index)):
+            raise AssertionError(f"LED {index} of {self._node(node).name} is off, expected on")
+
+    def led_should_be_off(self, index: int = 0, node: str | None = None) -> None:
+        if self._node(node).led(int(index)):
+            raise AssertionError(f"LED {index} of {self._node(node).name} is on, expected off")
+
+    def reset_node(self, node: str | None = None) -> None:
+        self._node(node).reset()
+
+    def cut_power(self, node: str | None = None, off_for: float = 0.0) -> None:
+        """Power-cycle the node: RAM lost, flash kept; off for `off_for` virtual seconds."""
+        self._node(node).power_cut(float(off_for))
+
+    def set_link_loss(self, probability: float, sender: str | None = None, receiver: str | None = None) -> None:
+        """Frame loss on the medium: on every link, or on the link sender -> receiver."""
+        medium = self._require().emulation.medium  # type: ignore[union-attr]
+        if sender and receiver:
+            medium.set_link_loss(sender, receiver, float(probability))
+        else:
+            medium.set_loss(float(probability))
+
+    def advance_time(self, seconds: float) -> None:
+        """Let `seconds` of virtual time pass."""
+        self._require().advance(float(seconds))
+
+    def node_address_should_be_in_prefix(self, node: str | None = None, prefix: str = "fd00::/64") -> None:
+        address = ipaddress.IPv6Address(self._node(node).address)
+        if address not in ipaddress.IPv6Network(prefix):
+            raise AssertionError(f"{address} is not in {prefix}")
+
+    # -- LwM2M ---------------------------------------------------------------------------------------
+
+    def wait_for_registration(self, node: str | None = None, timeout: float = 30.0) -> str:
+        """Wait until the node has registered with the server; returns its endpoint name."""
+        rig = self._require()
+        rig.wait_for_registration(node, float(timeout))
+        return rig.node(node).endpoint
+
+    def read_resource(self, path: str, node: str | None = None, format: str | None = None) -> Any:
+        return self._device(node).read(path, format)
+
+    def write_resource(self, path: str, value: str, node: str | None = None, format: str | None = None) -> None:
+        device = self._device(node)
+        device.write(path, parse_value(value, as_path(path), device.server.registry), format)
+
+    def execute_resource(self, path: str, node: str | None = None, arguments: str = "") -> None:
+        self._device(node).execute(path, arguments)
+
+    def resource_should_be(self, path: str, expected: str, node: str | None = None) -> None:
+        device = self._device(node)
+        value = device.read(path)
+        wanted = parse_value(expected, as_path(path), device.server.registry)
+        if value != wanted:
+            raise AssertionError(f"{path} is {value!r}, expected {wanted!r}")
+
+    def observe_resource(self, path: str, node: str | None = None) -> Any:
+        """Start observing; returns the current value (the observation's first answer)."""
+        observation = self._device(node).observe(path)
+        self._observations[(self._node(node).name, path)] = observation
+        return observation.next(30.0).value
+
+    def wait_for_notification(self, path: str, node: str | None = None, timeout: float = 30.0) -> Any:
+        return self._observation(path, node).next(float(timeout)).value
+
+    def cancel_observation(self, path: str, node: str | None = None) -> None:
+        self._observation(path, node).cancel()
+        del self._observations[(self._node(node).name, path)]
+
+    def update_firmware(self, image: str, node: str | None = None, method: str = "push",
+                        block_size: int = 512) -> str:
+        """Run the ETS 770 update flow; returns the Update Result name, fails unless it succeeded."""
+        from rig.lwm2m.fota import update_firmware
+
+        rig = self._require()
+        device = self._device(node)
+        result = rig.run(update_firmware(device.device, Path(image), method=method, block_size=int(block_size)))
+        if not result.ok:
+            raise AssertionError(f"firmware update failed: {result}")
+        return str(result)
+
+    def footprint_should_be_within_budget(self, elf: str, budget: str = "firmware-c/footprint/budget.toml") -> None:
+        from rig.footprint.cli import main as footprint_main
+
+        status = footprint_main([elf, "--budget", budget, "--format", "table"])
+        if status != 0:
+            raise AssertionError(f"{elf} exceeds its footprint budget (see the table above)")
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _require(self) -> Rig:
+        if self._rig is None:
+            raise RigError("the rig is not started: call Start Rig first")
+        return self._rig
+
+    def _node(self, name: str | None) -> RigNode:
+        return self._require().node(name)
+
+    def _device(self, name: str | None) -> SyncDevice:
+        return self._require().device(name)
+
+    def _observation(self, path: str, node: str | None) -> SyncObservation:
+        try:
+            return self._observations[(self._node(node).name, path)]
+        except KeyError:
+            raise RigError(f"{path} is not observed: call Observe Resource first") from None
+
+
+def _bool(value: object) -> bool:
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")

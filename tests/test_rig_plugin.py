@@ -1,0 +1,57 @@
+"""The Rig and its pytest plugin, on the udp-echo firmware (no LwM2M needed)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from rig.errors import ConfigError, ExpectTimeout
+from rig.rig import Rig, RigNode
+from rig.topology import Topology
+
+UDP_ECHO = {"node": [{"name": "n1", "firmware": "udp-echo"}]}
+
+
+@pytest.mark.topology(UDP_ECHO)
+def test_node_fixture_expects_on_virtual_time(rig: Rig, node: RigNode) -> None:
+    match = node.expect(r"udp-echo up (\S+)", timeout=10)
+    assert match.group(1) == node.address
+    assert rig.now < 1.0  # joined within a virtual second
+    assert rig.bridge is not None and rig.bridge.ping(node.raw, 32) > 0
+
+
+@pytest.mark.topology(UDP_ECHO)
+def test_expect_times_out_in_virtual_seconds(rig: Rig, node: RigNode) -> None:
+    start = rig.now
+    with pytest.raises(ExpectTimeout, match="no UART line matching 'never printed'"):
+        node.expect("never printed", timeout=3)
+    assert rig.now - start == pytest.approx(3, abs=0.01)
+
+
+def test_missing_firmware_fails_before_anything_starts() -> None:
+    with pytest.raises(ConfigError, match="firmware 'no-such-app' not found"):
+        Rig(Topology.from_dict({"node": [{"firmware": "no-such-app"}]})).start()
+
+
+def test_failing_test_gets_uart_log_pcap_and_trace_attached(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.topology({"node": [{"name": "n1", "firmware": "udp-echo"}]})
+        def test_fails(node):
+            node.expect("udp-echo up", timeout=5)
+            assert False, "deliberate"
+        """
+    )
+    artifacts = pytester.path / "artifacts"
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--artifacts-dir={artifacts}", "--junitxml=junit.xml")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*rig uart-n1*", "*udp-echo up fd00::*"])
+    logs = list(artifacts.glob("*/uart-n1.log"))
+    assert logs and "udp-echo up" in logs[0].read_text()
+    assert list(artifacts.glob("*/radio.pcap"))
+    properties = {p.get("name"): p.get("value") for p in ET.parse(pytester.path / "junit.xml").iter("property")}
+    assert properties.get("uart-n1", "").endswith("uart-n1.log")
+    assert "pcap" in properties
