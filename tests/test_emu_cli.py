@@ -109,7 +109,10 @@ def test_bad_firmware_one_line_error(case: str, hello: Path, tmp_path: Path,
 @pytest.mark.parametrize(("args", "expected"), [
     (["--eui64", "xyz"], "expected 16 hex digits"),
     (["--until", "("], "bad regular expression"),
-    (["--timeout", "0"], "must be > 0"),
+    (["--timeout", "0"], "must be a finite number > 0"),
+    (["--timeout=nan"], "must be a finite number > 0"),
+    (["--timeout=-1"], "must be a finite number > 0"),
+    (["--input", "\\x"], "bad escape sequence"),
 ])
 def test_bad_arguments(args: list[str], expected: str, hello: Path,
                        capsys: pytest.CaptureFixture[str]) -> None:

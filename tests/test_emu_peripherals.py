@@ -252,7 +252,7 @@ def test_random_register_traffic_never_breaks_a_model(clock: Clock) -> None:
         offset = rng.randrange(0, model.size) & ~(size - 1)
         if rng.random() < 0.5:
             value = model.read(offset, size)
-            assert 0 <= value < (1 << (8 * size)) or size == 4 and 0 <= value < (1 << 32)
+            assert 0 <= value < (1 << (8 * size)) or (size == 4 and 0 <= value < (1 << 32))
         else:
             model.write(offset, size, rng.getrandbits(8 * size))
         if step % 100 == 0:

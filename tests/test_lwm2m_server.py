@@ -232,6 +232,16 @@ def test_blockwise_both_ways_with_413_size1_honoured() -> None:
         # Device -> server: a read answered in 64-byte Block2 blocks.
         assert await dev.read("/5/0/0", fmt="opaque") == image
         assert sum(1 for m in client.requests if m.block(cw.BLOCK2)) >= len(image) // 64 - 1
+        client.requests.clear()
+        assert await dev.read("/5/0/0", fmt="opaque", block_size=32) == image  # the server asks for 32
+        assert {16 << m.block(cw.BLOCK2)[2] for m in client.requests} == {32}
+        # A device that takes 512 bytes only unblocked (no reassembly buffer): 4.13 Size1=512 -> one datagram.
+        client.max_block1, client.requests = 512, []
+        client.no_block1 = True
+        await dev.write("/5/0/0", image[:400], fmt="opaque", block_size=64)
+        assert client.resources[(5, 0, 0)] == image[:400]
+        assert [m.block(cw.BLOCK1) is None for m in client.requests] == [False, True]
+        client.no_block1 = False
         # A chosen block size is used from the first block.
         client.requests.clear()
         await dev.write("/5/0/0", image[:300], fmt="opaque", block_size=64)
@@ -318,9 +328,7 @@ def test_bootstrap_flow_then_registration(tmp_path: Path, suffix: str) -> None:
 
 def test_bootstrap_for_an_unknown_endpoint_is_refused(tmp_path: Path) -> None:
     async def body(server: LwM2MServer, make_client: Callable) -> None:
-        server.bootstrap = BootstrapConfig.from_dict(
-            {"endpoints": {"other": {"server_uri": "coap://[::1]:1"}}}
-        )
+        server.bootstrap = BootstrapConfig.from_dict({"endpoints": {"other": {"server_uri": "coap://[::1]:1"}}})
         client = await make_client()
         resp = await client.bootstrap_request()
         assert resp.code_text == "4.00" and b"dev1" in resp.payload

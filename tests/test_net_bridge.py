@@ -358,3 +358,43 @@ def test_serial_transport_on_a_pty() -> None:
         bridge.close()
         os.close(master)
         os.close(slave)
+
+
+def test_border_reboot_reconfigures_radio() -> None:
+    _, net, bridge = setup()
+    net.channel, net.pan = 11, 0  # what a freshly booted border node has
+    net.emit(b"LHello, slip-radio up")
+    net.emit(b"!M" + BORDER)  # unsolicited at boot
+    assert bridge.run_until(lambda: net.channel == 26 and net.pan == 0xABCD, 1.0)
+    assert bridge.border_restarts == 1
+    assert bridge.radio_log[-1][1] == "Hello, slip-radio up"
+    assert bridge.ping(net.nodes[0].address) > 0
+
+
+def test_cli_bridges_a_serial_dongle() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "rig.net", "--serial", os.ttyname(slave),
+                             "--expose", "[fd00::212:4b00:0:1]:7"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    try:
+        dec = slip.SlipDecoder()
+        got: list[bytes] = []
+        while b"?M" not in got:
+            assert select.select([master], [], [], 20)[0], "the CLI never queried the dongle"
+            got += dec.feed(os.read(master, 100))
+        os.write(master, slip.encode(b"!M" + BORDER))
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "border radio 00:12:4b:00:00:00:00:ff ready"
+        assert proc.stdout.readline().startswith("[fd00::212:4b00:0:1]:7 <-> [::1]:")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(20)
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 0

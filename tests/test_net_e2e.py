@@ -250,3 +250,14 @@ def test_airtime_model_costs_air_time(border: str | None) -> None:
     min_air = 2 * frames_each_way * (100 + 6) * 32e-6  # >= 100-byte frames at 32 us per byte
     assert rtts[True] > min_air
     assert rtts[True] > rtts[False]
+
+
+@pytest.mark.skipif(_NO_SLIP is not None, reason=_NO_SLIP or "")
+def test_border_node_reset_is_survived() -> None:
+    with make_bed("slip-radio", n_nodes=1) as b:
+        b.start()
+        assert b.border is not None
+        b.border.reset()
+        assert b.bridge.run_until(lambda: b.bridge.border_restarts == 1, 5.0)
+        reply, _ = b.echo(b.nodes[0], b"after reset", timeout=5.0)
+        assert reply == b"after reset"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from pathlib import Path
@@ -33,13 +34,21 @@ def parse_eui64(text: str) -> bytes:
     return bytes.fromhex(digits)
 
 
+def parse_input(text: str) -> bytes:
+    """--input TEXT with C-style escapes (\\n, \\r, \\xHH); other characters as UTF-8."""
+    try:
+        return text.encode("utf-8").decode("unicode_escape").encode("latin-1")
+    except (UnicodeDecodeError, UnicodeEncodeError) as exc:
+        raise ConfigError(f"--input {text!r}: bad escape sequence ({exc.reason})") from None
+
+
 def format_line(line: UartLine) -> str:
     return f"[{line.time:12.6f}] {line.text}"
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.timeout <= 0:
-        raise ConfigError("--timeout must be > 0 virtual seconds")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise ConfigError(f"--timeout must be a finite number > 0 of virtual seconds, got {args.timeout}")
     pattern = None
     if args.until is not None:
         try:
@@ -47,11 +56,12 @@ def run(args: argparse.Namespace) -> int:
         except re.error as exc:
             raise ConfigError(f"--until {args.until!r}: bad regular expression: {exc}") from None
     eui64 = parse_eui64(args.eui64) if args.eui64 else None
+    data = parse_input(args.input) if args.input else b""
     emulation = create_emulation(args.emulator)
     try:
         node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
-        if args.input:
-            node.uart.write(args.input.encode().decode("unicode_escape").encode("latin-1"))
+        if data:
+            node.uart.write(data)
         printed = 0
         matched = False
 

@@ -28,6 +28,7 @@ import aiocoap.resource
 from aiocoap import error as coap_error
 from aiocoap.numbers.codes import Code
 from aiocoap.numbers.types import RST
+from aiocoap.optiontypes import BlockOption
 
 PINNED_VERSION = "0.4.17"
 RemoteHandle = Any  # an aiocoap remote (UDP6EndpointAddress); only passed back to this module
@@ -35,6 +36,10 @@ RemoteHandle = Any  # an aiocoap remote (UDP6EndpointAddress); only passed back 
 with contextlib.suppress(importlib.metadata.PackageNotFoundError):
     if importlib.metadata.version("aiocoap") != PINNED_VERSION:
         raise ImportError(f"rig.lwm2m needs aiocoap {PINNED_VERSION} (its adapter uses internals)")
+
+
+def _szx(block_size: int) -> int:
+    return max(0, min(6, int(math.log2(max(16, block_size))) - 4))
 
 
 def code_str(code: Code | int) -> str:
@@ -187,15 +192,11 @@ class _Root(aiocoap.resource.Resource):
     async def render_to_pipe(self, pipe: Any) -> None:
         req = pipe.request
         unknown = [
-            int(o.number)
-            for o in req.opt.option_list()
-            if int(o.number) & 1 and int(o.number) not in _KNOWN_CRITICAL
+            int(o.number) for o in req.opt.option_list() if int(o.number) & 1 and int(o.number) not in _KNOWN_CRITICAL
         ]
         if unknown:  # RFC 7252 5.4.1: unrecognised critical options are rejected
             pipe.add_response(
-                aiocoap.Message(
-                    code=Code.BAD_OPTION, payload=f"unknown critical option {unknown[0]}".encode()
-                ),
+                aiocoap.Message(code=Code.BAD_OPTION, payload=f"unknown critical option {unknown[0]}".encode()),
                 is_last=True,
             )
             return
@@ -417,19 +418,29 @@ class CoapEndpoint:
         accept: int | None = None,
         query: tuple[str, ...] = (),
         block_size: int | None = None,
+        block2_size: int | None = None,
         timeout: float = 120.0,
     ) -> Response:
-        """Send a request from the server's own socket; Block1 in blocks of `block_size` bytes, retried
-        with smaller blocks when the device answers 4.13 (Block1 or Size1 say how small)."""
+        """Send a request from the server's own socket. Block1 in blocks of `block_size` bytes, retried
+        with smaller blocks when the device answers 4.13 (its Block1 or Size1 say how small; a Size1
+        that covers the whole body means "send it unblocked"). `block2_size` asks for the answer in
+        blocks of that size from the first one."""
         assert self._ctx is not None, "endpoint not started"
-        szx = 6 if block_size is None else max(0, min(6, int(math.log2(block_size)) - 4))
+        szx = 6 if block_size is None else _szx(block_size)
+        unblocked_tried = False
         while True:
             target = copy.copy(remote)  # the remote is shared: copy before limiting its block size
             target.maximum_block_size_exp = szx
             msg = self._message(target, method, path, payload, content_format, accept, query, None)
+            if block2_size is not None:
+                msg.opt.block2 = BlockOption.BlockwiseTuple(0, False, _szx(block2_size))
             resp = _to_response(await _response(self._ctx.request(msg), timeout))
             if resp.code != "4.13" or not payload:
                 return resp
+            if resp.size1 and resp.size1 >= len(payload) and len(payload) > 16 * 2**szx and not unblocked_tried:
+                unblocked_tried = True  # the device takes the body whole, just not in blocks
+                szx = 6
+                continue
             smaller = szx - 1
             if resp.block1_szx is not None:
                 smaller = min(smaller, resp.block1_szx)

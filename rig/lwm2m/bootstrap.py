@@ -65,9 +65,7 @@ class BootstrapConfig:
             raise ConfigError(f"{source}: top level must be a table/object")
         unknown = set(data) - {"default", "endpoints"}
         if unknown:
-            raise ConfigError(
-                f"{source}: unknown section(s) {', '.join(sorted(unknown))} (default, endpoints)"
-            )
+            raise ConfigError(f"{source}: unknown section(s) {', '.join(sorted(unknown))} (default, endpoints)")
         config = cls()
         if "default" in data:
             config.default = _endpoint(data["default"], f"{source}: default")
@@ -121,9 +119,7 @@ class BootstrapSession:
     steps: list[str] = field(default_factory=list)
 
 
-async def run_bootstrap(
-    server: LwM2MServer, endpoint: str, remote: RemoteHandle, cfg: EndpointConfig
-) -> None:
+async def run_bootstrap(server: LwM2MServer, endpoint: str, remote: RemoteHandle, cfg: EndpointConfig) -> None:
     """Discover, Delete, Write Security + Server instances, Finish. Emits bootstrap_* events."""
     await asyncio.sleep(0)  # let the 2.04 to the Bootstrap-Request go out first
     session = BootstrapSession(endpoint, cfg)
@@ -162,9 +158,7 @@ async def run_bootstrap(
             (1, srv, 6): False,
             (1, srv, 7): cfg.binding,
         }
-        await call(
-            "PUT", (1, srv), codecs.encode(cf, server_obj, (1, srv), server.registry), content_format=cf
-        )
+        await call("PUT", (1, srv), codecs.encode(cf, server_obj, (1, srv), server.registry), content_format=cf)
         resp = await coap.request(remote, "POST", ("bs",), timeout=timeout)
         session.steps.append(f"POST /bs -> {resp.code}")
         if not resp.ok:

@@ -167,12 +167,8 @@ def print_event(event: Event) -> None:
 
 
 async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> None:
-    logging.getLogger("coap-server").setLevel(
-        logging.ERROR
-    )  # aiocoap's per-datagram warnings would flood the prompt
-    server = LwM2MServer(
-        args.host, args.port, bootstrap=args.bootstrap_config, model_dirs=args.models or None
-    )
+    logging.getLogger("coap-server").setLevel(logging.ERROR)  # aiocoap's per-datagram warnings would flood the prompt
+    server = LwM2MServer(args.host, args.port, bootstrap=args.bootstrap_config, model_dirs=args.models or None)
     await server.start()
     server.on(None, print_event)
     console = Console(server)

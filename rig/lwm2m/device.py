@@ -155,9 +155,10 @@ class Device:
     def _write_format(self, fmt: int | str | None) -> int:
         return codecs.format_number(fmt if fmt is not None else self.server.default_format)
 
-    async def read(self, path: PathLike, fmt: int | str | None = None) -> Any:
+    async def read(self, path: PathLike, fmt: int | str | None = None, block_size: int | None = None) -> Any:
+        """Read; `block_size` asks the device for a Block2 answer in blocks of that size."""
         base = as_path(path)
-        resp = await self._request("GET", base, accept=self._accept(fmt))
+        resp = await self._request("GET", base, accept=self._accept(fmt), block2_size=block_size)
         return shape(self._decode(resp, base), base)
 
     async def read_raw(self, path: PathLike, fmt: int | str | None = None) -> Response:
@@ -220,9 +221,7 @@ class Device:
         for key, value in attrs.items():
             if key not in known:
                 raise CodecError(f"unknown attribute {key!r} (known: {', '.join(sorted(known))})")
-            query.append(
-                key if value is None else f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
-            )
+            query.append(key if value is None else f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}")
         await self._request("PUT", as_path(path), query=tuple(query))
 
     async def read_composite(self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor") -> Values:
@@ -236,9 +235,7 @@ class Device:
         base = as_path(path)
         return await self._observe(base, [base], fmt, composite=False)
 
-    async def observe_composite(
-        self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor"
-    ) -> ObservationStream:
+    async def observe_composite(self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor") -> ObservationStream:
         return await self._observe(None, [as_path(p) for p in paths], fmt, composite=True)
 
     async def _observe(

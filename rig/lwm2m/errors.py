@@ -15,9 +15,7 @@ class LwM2MError(RigError):
         self.detail = detail
         self.endpoint = endpoint
         where = f" on {endpoint}{path}" if endpoint or path else ""
-        super().__init__(
-            f"{self.code_str} {_NAMES.get(self.code_str, '')}{where}{': ' + detail if detail else ''}"
-        )
+        super().__init__(f"{self.code_str} {_NAMES.get(self.code_str, '')}{where}{': ' + detail if detail else ''}")
 
 
 class DeviceTimeout(RigError):

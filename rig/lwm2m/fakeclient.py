@@ -61,6 +61,7 @@ class FakeClient(asyncio.DatagramProtocol):
     resources: Values = field(default_factory=lambda: dict(DEFAULT_RESOURCES))
     registry: ObjectRegistry = field(default_factory=default_registry)
     max_block1: int = 1024  # larger Block1 blocks are answered 4.13 + Size1
+    no_block1: bool = False  # answer any Block1 with 4.13 + Size1=max_block1 (no reassembly buffer)
     block2_size: int = 512
     read_format: int = codecs.TLV
     timeout: float = 30.0
@@ -257,9 +258,7 @@ class FakeClient(asyncio.DatagramProtocol):
 
     def _reply(self, req: cw.Msg, code: str, payload: bytes = b"") -> cw.Msg:
         mtype = cw.ACK if req.mtype == cw.CON else cw.NON
-        return cw.Msg(
-            mtype, cw.code(code), req.mid if mtype == cw.ACK else self.next_mid(), req.token, [], payload
-        )
+        return cw.Msg(mtype, cw.code(code), req.mid if mtype == cw.ACK else self.next_mid(), req.token, [], payload)
 
     def _serve(self, req: cw.Msg) -> cw.Msg:
         try:
@@ -346,7 +345,7 @@ class FakeClient(asyncio.DatagramProtocol):
         if block1 is not None:
             num, more, szx = block1
             size = 16 << szx
-            if size > self.max_block1:
+            if size > self.max_block1 or self.no_block1:
                 resp = self._reply(req, "4.13")
                 return resp.add(cw.SIZE1, self.max_block1)
             if num == 0:
@@ -380,9 +379,7 @@ class FakeClient(asyncio.DatagramProtocol):
                 return self._reply(req, "4.05")
             self.executed.append((format_path(path), req.payload))
             return self._reply(req, "2.04")
-        values = codecs.decode(
-            req.content_format, req.payload, path if len(path) == 2 else (*path, 0), self.registry
-        )
+        values = codecs.decode(req.content_format, req.payload, path if len(path) == 2 else (*path, 0), self.registry)
         if len(path) == 2:
             if not self._values_under(path):
                 return self._reply(req, "4.04")

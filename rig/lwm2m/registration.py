@@ -59,9 +59,7 @@ def parse_query(query: tuple[str, ...], *, update: bool) -> RegistrationParams:
         seen.add(key)
         if key == "ep" and not update:
             if not _EP.fullmatch(value):
-                raise RegistrationRejected(
-                    f"endpoint name {value[:40]!r} is empty, too long or not printable"
-                )
+                raise RegistrationRejected(f"endpoint name {value[:40]!r} is empty, too long or not printable")
             params.endpoint = value
         elif key == "lt":
             if not value.isdigit() or not value.isascii() or not 1 <= int(value) <= 2**32 - 1:
@@ -69,9 +67,7 @@ def parse_query(query: tuple[str, ...], *, update: bool) -> RegistrationParams:
             params.lifetime = int(value)
         elif key == "lwm2m" and not update:
             if value not in VERSIONS:
-                raise RegistrationRejected(
-                    f"unsupported LwM2M version lwm2m={value[:20]!r} (1.0, 1.1 or 1.2)"
-                )
+                raise RegistrationRejected(f"unsupported LwM2M version lwm2m={value[:20]!r} (1.0, 1.1 or 1.2)")
             params.version = value
         elif key == "b":
             if not _BINDING.fullmatch(value):

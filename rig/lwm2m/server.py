@@ -187,9 +187,7 @@ class LwM2MServer:
         try:
             return await asyncio.wait_for(fut, timeout)
         except TimeoutError:
-            raise DeviceTimeout(
-                f"no {kind} event for {endpoint or 'any endpoint'} in {timeout:g} s"
-            ) from None
+            raise DeviceTimeout(f"no {kind} event for {endpoint or 'any endpoint'} in {timeout:g} s") from None
         finally:
             self._waiters.remove(entry)
 

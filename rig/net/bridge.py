@@ -149,6 +149,7 @@ class Bridge:
         self.radio_counters: dict[str, int] = {}
         self.radio_log: deque[tuple[float, str]] = deque(maxlen=1000)
         self.nodes: dict[bytes, bytes] = {}  # EUI-64 -> last source address seen
+        self.border_restarts = 0  # '!M' after the first: the border node rebooted and was reconfigured
         self._proxies: dict[tuple[bytes, int], _Proxy] = {}
         self._by_fd: dict[int, _Proxy] = {}
         self._selector = selectors.DefaultSelector()
@@ -182,8 +183,7 @@ class Bridge:
             return
         self._started = True
         self.transport.start(self._on_bytes)
-        self._send_control(b"!C" + bytes((self.config.channel,)))
-        self._send_control(b"!P" + self.config.pan_id.to_bytes(2, "little"))
+        self._configure_radio()
         self._send_control(b"?M")
         self._next_query = self.clock() + self.config.query_interval
 
@@ -345,6 +345,10 @@ class Bridge:
                 self._capture.write(frame + mac.fcs_bytes(frame), self.clock())
             self.transport.write(slip.encode(b"T" + bytes((self._tag,)) + frame))
 
+    def _configure_radio(self) -> None:
+        self._send_control(b"!C" + bytes((self.config.channel,)))
+        self._send_control(b"!P" + self.config.pan_id.to_bytes(2, "little"))
+
     def _send_control(self, message: bytes) -> None:
         self.transport.write(slip.encode(message))
 
@@ -391,7 +395,10 @@ class Bridge:
                 self.send_router_advertisement()
                 self._next_ra = self.clock() + self.config.ra_interval
             else:
+                # the border node sends '!M' when it boots: after a reset it has lost its settings
                 self.eui64 = bytes(args)
+                self.border_restarts += 1
+                self._configure_radio()
         elif cmd == 0x43 and len(args) == 1:  # 'C'
             self.radio_channel = args[0]
         elif cmd == 0x50 and len(args) == 2:  # 'P'

@@ -23,7 +23,8 @@ static uint8_t up_pending;
 
 static void on_up(void)
 {
-  up_pending = 1; /* announced from the process, not from inside ipv6_input */
+  up_pending = 1; /* announced from the net process, not from inside ipv6_input */
+  process_poll(&net_process);
 }
 
 int netstack_is_up(void)

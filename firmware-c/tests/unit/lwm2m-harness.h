@@ -176,6 +176,30 @@ h_build(uint8_t *buf, const h_req_t *r, uint16_t mid)
 
 static uint8_t h_resp_buf[COAP_MAX_PDU];
 static coap_msg_t
+h_do(h_req_t r);
+/* GET of a whole representation over Block2; returns its length, body NUL-terminated */
+static size_t
+h_get_all(h_req_t r, char *out, size_t cap)
+{
+  size_t got = 0;
+  for(uint32_t num = 0; num < 64; num++) {
+    coap_msg_t m;
+    r.block2 = num ? COAP_BLOCK(num, 0, COAP_PREF_SZX) : COAP_NONE;
+    m = h_do(r);
+    if(m.code != COAP_CONTENT || got + m.payload_len >= cap) {
+      break;
+    }
+    memcpy(out + got, m.payload, m.payload_len);
+    got += m.payload_len;
+    if(m.block2 == COAP_NONE || !COAP_BLOCK_MORE(m.block2)) {
+      break;
+    }
+  }
+  out[got] = 0;
+  return got;
+}
+
+static coap_msg_t
 h_do(h_req_t r)
 {
   static uint8_t buf[600];
@@ -195,10 +219,24 @@ h_do(h_req_t r)
 }
 
 /* Answer the last request the client sent (piggybacked ACK) */
+/* The last request (not a notification or response) the client sent */
+static coap_msg_t
+h_last_request(void)
+{
+  coap_msg_t m;
+  for(int i = h_n - 1; i >= 0 && i >= h_n - H_MAXSENT; i--) {
+    if(!coap_parse(&m, h_sent[i % H_MAXSENT], h_len[i % H_MAXSENT]) && m.code && m.code < 32) {
+      return m;
+    }
+  }
+  memset(&m, 0, sizeof(m));
+  return m;
+}
+
 static void
 h_answer(uint8_t code, const char *location, const coap_ep_t *from)
 {
-  coap_msg_t q = h_last();
+  coap_msg_t q = h_last_request();
   uint8_t buf[100];
   coap_build_t b;
   coap_build_init(&b, buf, sizeof(buf), COAP_ACK, code, q.mid, q.token, q.tkl);

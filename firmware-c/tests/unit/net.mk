@@ -14,3 +14,7 @@ test-ipv6_CFLAGS := -Itests/unit
 UNIT_TESTS += test-netstack
 test-netstack_SRCS = tests/unit/test-netstack.c os/net/netstack.c $(NET_TEST_IPV6) $(NATIVE_BASE_SRCS)
 test-netstack_CFLAGS := -Itests/unit
+# The IPHC codec as a filter for differential tests against the host codec (pytest).
+NATIVE_PROGS += sixlo-tool
+sixlo-tool_SRCS := tests/unit/sixlo-tool.c os/net/mac/mac-frame.c os/net/mac/mac.c \
+  tests/unit/mock-radio.c os/net/sixlo/sixlo-iphc.c os/net/sixlo/sixlo.c

@@ -337,3 +337,4 @@ class CortexM3:
 
     def remove_cache(self, begin: int, end: int) -> None:
         self.uc.ctl_remove_cache(begin, end)
+        self.counter.invalidate()

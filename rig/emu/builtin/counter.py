@@ -21,6 +21,7 @@ from unicorn.arm_const import UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK
 from unicorn.unicorn_py3.unicorn import uclib
 
 NO_PENDING = 256
+_BLOCK_HOOK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
 _SOURCE = Path(__file__).with_name("native_hook.c")
 
 
@@ -103,6 +104,7 @@ class InstructionCounter:
             st.regions[i].mem = ctypes.addressof(buf)
         st.emu_stop = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
         st.reg_read = ctypes.cast(uclib.uc_reg_read, ctypes.c_void_p).value
+        self._block_sizes: dict[tuple[int, int], int] = {}  # Python fallback: decoded blocks
         lib = None if force_python else load_native()
         self.native = lib is not None
         self._handle = ctypes.c_size_t()
@@ -114,15 +116,40 @@ class InstructionCounter:
             if status != 0:
                 raise RuntimeError(f"uc_hook_add failed ({status})")
         else:
-            uc.hook_add(UC_HOOK_BLOCK, self._python_hook)
+            # raw ctypes callback: the binding's hook wrapper would double the cost per block
+            self._handle_uc = uc._uch
+            self._reg = ctypes.c_uint32()
+            self._cb = _BLOCK_HOOK(self._python_hook)
+            status = uclib.uc_hook_add(uc._uch, ctypes.byref(self._handle), UC_HOOK_BLOCK,
+                                       ctypes.cast(self._cb, ctypes.c_void_p), None,
+                                       ctypes.c_uint64(1), ctypes.c_uint64(0))
+            if status != 0:
+                raise RuntimeError(f"uc_hook_add failed ({status})")
 
-    def _python_hook(self, uc: Uc, address: int, size: int, _ud: object) -> None:
+    def _masked(self) -> bool:
+        st, reg = self.state, self._reg
+        uclib.uc_reg_read(self._handle_uc, UC_ARM_REG_PRIMASK, ctypes.byref(reg))
+        if reg.value & 1:
+            return True
+        uclib.uc_reg_read(self._handle_uc, UC_ARM_REG_BASEPRI, ctypes.byref(reg))
+        basepri = reg.value & 0xFF
+        return basepri != 0 and st.pending_prio >= basepri
+
+    def _python_hook(self, _uc: int, address: int, size: int, _ud: int) -> None:
         st = self.state
-        if st.count >= st.limit or st.sync or (st.pending_prio < NO_PENDING and not _masked(uc, st)):
+        if st.count >= st.limit or st.sync or (st.pending_prio < NO_PENDING and not self._masked()):
             st.stopped = 1
-            uc.emu_stop()
+            uclib.uc_emu_stop(self._handle_uc)
             return
-        st.count += self._count(address, size)
+        key = (address, size)
+        n = self._block_sizes.get(key)
+        if n is None:
+            n = self._block_sizes[key] = self._count(address, size)
+        st.count += n
+
+    def invalidate(self) -> None:
+        """Code memory changed (flash programmed): forget decoded blocks."""
+        self._block_sizes.clear()
 
     def _count(self, address: int, size: int) -> int:
         for base, rsize, buf in self._buffers:
@@ -136,9 +163,3 @@ class InstructionCounter:
                 return n
         return max(size // 2, 1)
 
-
-def _masked(uc: Uc, st: CoreState) -> bool:
-    if uc.reg_read(UC_ARM_REG_PRIMASK) & 1:
-        return True
-    basepri = uc.reg_read(UC_ARM_REG_BASEPRI) & 0xFF
-    return basepri != 0 and st.pending_prio >= basepri

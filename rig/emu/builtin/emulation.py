@@ -8,6 +8,7 @@ medium. Nothing reads the wall clock: same firmware and inputs, same outputs and
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -76,8 +77,8 @@ class BuiltinEmulation(api.Emulation):
         return node
 
     def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        if timeout < 0:
-            raise ConfigError("timeout must be >= 0")
+        if not (math.isfinite(timeout) and timeout >= 0):
+            raise ConfigError(f"timeout must be a finite number >= 0 of virtual seconds, got {timeout}")
         if self._running:
             raise EmulationError("run_until called from inside the emulation (a UART subscriber or "
                                  "predicate must not advance time)")

@@ -43,7 +43,6 @@ _CPU_ABORT_RE = re.compile(
 
 class _Monitor(Protocol):
     machine: str | None
-    history: list[str]
 
     def execute(self, command: str, timeout: float | None = None) -> str: ...
     def select_machine(self, name: str) -> None: ...

@@ -17,6 +17,7 @@ import re
 import select
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 
 from rig.errors import EmulationError
@@ -123,7 +124,7 @@ class MonitorClient:
         self._describe = describe or (lambda: "")
         self._pending = b""
         self.machine: str | None = None  # the machine commands currently address ("mach set")
-        self.history: list[str] = []
+        self.history: deque[str] = deque(maxlen=200)  # recent commands, for diagnostics
         self.closed = False
         self.broken = False  # after a timeout the protocol is out of step: no more commands
 
@@ -287,7 +288,7 @@ class Pyrenode3Monitor:
 
         self._monitor = Monitor()
         self.machine: str | None = None
-        self.history: list[str] = []
+        self.history: deque[str] = deque(maxlen=200)  # recent commands, for diagnostics
         self.closed = False
 
     def execute(self, command: str, timeout: float | None = None) -> str:

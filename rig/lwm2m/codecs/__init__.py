@@ -54,9 +54,7 @@ def format_number(fmt: int | str) -> int:
         raise CodecError(f"unknown content format {fmt!r} (known: {', '.join(FORMAT_NAMES)})") from None
 
 
-def decode(
-    content_format: int | None, payload: bytes, base: Path, registry: ObjectRegistry | None = None
-) -> Values:
+def decode(content_format: int | None, payload: bytes, base: Path, registry: ObjectRegistry | None = None) -> Values:
     """Decode a payload; a missing content format is read as plain text (CoAP's default)."""
     cf = TEXT if content_format is None else content_format
     if cf not in DECODERS:

@@ -137,9 +137,7 @@ def _record_dict(path: Path, value: Value | None, name: str) -> dict[str, object
     return rec
 
 
-def _encode_records(
-    values: dict[Path, Value | None], base: Path, registry: ObjectRegistry | None
-) -> list[dict]:
+def _encode_records(values: dict[Path, Value | None], base: Path, registry: ObjectRegistry | None) -> list[dict]:
     # LwM2M style: bn "/3/0/" on the first record, names relative to it ("1", "6/0").
     out: list[dict] = []
     deeper = any(len(p) > len(base) for p in values)
@@ -188,9 +186,7 @@ def decode_cbor(data: bytes, base: Path, registry: ObjectRegistry | None = None)
     return records_to_values(decode_cbor_records(data), registry, "SenML CBOR")
 
 
-def encode_json(
-    values: dict[Path, Value | None], base: Path, registry: ObjectRegistry | None = None
-) -> bytes:
+def encode_json(values: dict[Path, Value | None], base: Path, registry: ObjectRegistry | None = None) -> bytes:
     records = _encode_records(values, base, registry)
     for rec in records:
         if isinstance(rec.get("vd"), bytes):
@@ -198,8 +194,6 @@ def encode_json(
     return json.dumps(records, separators=(",", ":")).encode()
 
 
-def encode_cbor(
-    values: dict[Path, Value | None], base: Path, registry: ObjectRegistry | None = None
-) -> bytes:
+def encode_cbor(values: dict[Path, Value | None], base: Path, registry: ObjectRegistry | None = None) -> bytes:
     records = _encode_records(values, base, registry)
     return cbor2.dumps([{_CBOR_KEYS.get(k, k): v for k, v in rec.items()} for rec in records])

@@ -40,8 +40,7 @@ def parse(data: bytes) -> list[Tlv]:
         pos += len_type
         if pos + length > len(data):
             raise CodecError(
-                f"TLV: {_KIND_NAMES[kind]} {ident} at offset {start} claims {length} bytes, "
-                f"only {len(data) - pos} left"
+                f"TLV: {_KIND_NAMES[kind]} {ident} at offset {start} claims {length} bytes, only {len(data) - pos} left"
             )
         body = data[pos : pos + length]
         pos += length
@@ -51,8 +50,7 @@ def parse(data: bytes) -> list[Tlv]:
             for child in children:
                 if child.kind not in allowed:
                     raise CodecError(
-                        f"TLV: {_KIND_NAMES[child.kind]} {child.ident} not allowed inside "
-                        f"{_KIND_NAMES[kind]} {ident}"
+                        f"TLV: {_KIND_NAMES[child.kind]} {child.ident} not allowed inside {_KIND_NAMES[kind]} {ident}"
                     )
             out.append(Tlv(kind, ident, children=children))
         else:
@@ -76,9 +74,7 @@ def _header(kind: int, ident: int, length: int) -> bytes:
 def serialize(entries: list[Tlv]) -> bytes:
     out = bytearray()
     for entry in entries:
-        body = (
-            serialize(entry.children) if entry.kind in (OBJECT_INSTANCE, MULTIPLE_RESOURCE) else entry.value
-        )
+        body = serialize(entry.children) if entry.kind in (OBJECT_INSTANCE, MULTIPLE_RESOURCE) else entry.value
         out += _header(entry.kind, entry.ident, len(body)) + body
     return bytes(out)
 
@@ -157,9 +153,7 @@ def decode(data: bytes, base: Path, registry: ObjectRegistry | None = None) -> V
                 resource(child, (base[0], entry.ident))
         elif entry.kind in (RESOURCE, MULTIPLE_RESOURCE):
             if len(base) < 2:
-                raise CodecError(
-                    f"TLV: resource {entry.ident} at top level of a request on {format_path(base)}"
-                )
+                raise CodecError(f"TLV: resource {entry.ident} at top level of a request on {format_path(base)}")
             resource(entry, base[:2])
         else:
             if len(base) < 3:
@@ -198,6 +192,4 @@ def encode(values: Values, base: Path, registry: ObjectRegistry | None = None) -
     instances: dict[int, dict[Path, Value]] = {}
     for path, value in typed.items():
         instances.setdefault(path[1], {})[path] = value
-    return serialize(
-        [Tlv(OBJECT_INSTANCE, iid, children=resources(group)) for iid, group in instances.items()]
-    )
+    return serialize([Tlv(OBJECT_INSTANCE, iid, children=resources(group)) for iid, group in instances.items()])

@@ -7,6 +7,7 @@
 #define CTX(c) ((lwm2m_ctx_t *)(void *)(c))
 #define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
 #define SCRATCH 40
+#define LWM2M_OP_CHECK 0x80 /* internal: WRITE with check set */
 #ifndef LWM2M_MAX_BODY
 #define LWM2M_MAX_BODY 512      /* largest unblocked write we take (Size1 of a 4.13) */
 #endif
@@ -58,7 +59,8 @@ call(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot, uint8_t op, uint16
   uint8_t rc;
   memset(&x, 0, sizeof(x));
   x.ctx = ctx;
-  x.op = op;
+  x.op = op == LWM2M_OP_CHECK ? LWM2M_OP_WRITE : op;
+  x.check = op == LWM2M_OP_CHECK;
   x.slot = slot;
   x.iid = o->iids[slot];
   x.rid = rid;
@@ -322,10 +324,11 @@ write_value(wctx_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
   if(!x->bs && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
-  if(x->dry) {
-    return 0;
+  if(x->dry > 1) {
+    return 0; /* instance not created yet (bootstrap dry run) */
   }
-  return call(x->ctx, x->obj, x->slot, LWM2M_OP_WRITE, r->id, riid, v, NULL);
+  return call(x->ctx, x->obj, x->slot, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v,
+              NULL);
 }
 
 static uint8_t
@@ -1276,8 +1279,10 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
     }
     for(uint8_t i = 0; i < ctx->nobjs; i++) {
       const lwm2m_object_t *o = ctx->objs[i];
+      /* "/" clears the server accounts; sensor instances backed by hardware stay unless
+       * their object is named explicitly */
       if((p->len && o->id != p->id[0]) ||
-         (o->id != 0 && o->id != 1 && !(o->flags & LWM2M_OBJ_CREATE))) {
+         (o->id > 1 && (!p->len || !(o->flags & LWM2M_OBJ_CREATE)))) {
         continue;
       }
       for(uint8_t s = 0; s < o->max_inst; s++) {

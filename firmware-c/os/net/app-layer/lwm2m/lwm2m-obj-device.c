@@ -64,7 +64,9 @@ dev_handler(lwm2m_op_t *op)
     }
     return COAP_NOT_FOUND;
   case LWM2M_OP_WRITE: /* only Current Time is writable */
-    time_offset = op->v.i - now_s;
+    if(!op->check) {
+      time_offset = op->v.i - now_s;
+    }
     return 0;
   case LWM2M_OP_EXECUTE:
     if(op->rid == 12) {

@@ -100,6 +100,12 @@ light_handler(lwm2m_op_t *op)
   if(op->op != LWM2M_OP_WRITE) {
     return COAP_METHOD_NOT_ALLOWED;
   }
+  if(op->v.i < 0 || (op->rid == 5851 && op->v.i > 100)) {
+    return COAP_BAD_REQUEST;
+  }
+  if(op->check) {
+    return 0;
+  }
   switch(op->rid) {
   case 5850:
     if(op->v.i && !light_on) {
@@ -108,15 +114,9 @@ light_handler(lwm2m_op_t *op)
     light_on = (uint8_t)op->v.i;
     break;
   case 5851:
-    if(op->v.i < 0 || op->v.i > 100) {
-      return COAP_BAD_REQUEST;
-    }
     light_dim = (uint8_t)op->v.i;
     break;
   default: /* writing On Time resets the counter (to the given value) */
-    if(op->v.i < 0) {
-      return COAP_BAD_REQUEST;
-    }
     light_since = now - (uint32_t)op->v.i * 1000u;
     return 0;
   }

@@ -54,26 +54,25 @@ sec_handler(lwm2m_op_t *op)
     }
     return COAP_NOT_FOUND;
   case LWM2M_OP_WRITE:
+    if((op->rid == 0 && op->v.len >= LWM2M_URI_MAX) ||
+       (op->rid == 2 && (op->v.i < 0 || op->v.i > 4)) ||
+       ((op->rid == 10 || op->rid == 11) && (op->v.i < 0 || op->v.i > 65535))) {
+      return COAP_BAD_REQUEST;
+    }
+    if(op->check) {
+      return 0;
+    }
     switch(op->rid) {
     case 0:
-      if(op->v.len >= LWM2M_URI_MAX) {
-        return COAP_BAD_REQUEST;
-      }
       memcpy(s->uri, op->v.p, op->v.len);
       s->uri[op->v.len] = 0;
       return 0;
     case 1: s->bootstrap = (uint8_t)op->v.i; return 0;
     case 2:
-      if(op->v.i < 0 || op->v.i > 4) {
-        return COAP_BAD_REQUEST;
-      }
       s->mode = (uint8_t)op->v.i;
       return 0;
     case 10:
     case 11:
-      if(op->v.i < 0 || op->v.i > 65535) {
-        return COAP_BAD_REQUEST;
-      }
       *(op->rid == 10 ? &s->ssid : &s->hold_off) = (uint16_t)op->v.i;
       return 0;
     }
@@ -122,24 +121,24 @@ srv_handler(lwm2m_op_t *op)
     }
     return COAP_NOT_FOUND;
   case LWM2M_OP_WRITE:
+    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only */
+    if((op->rid == 7 && (!op->v.len || op->v.len >= sizeof(s->binding) ||
+                         !memchr(op->v.p, 'U', op->v.len))) ||
+       (op->rid != 7 && (op->v.i < 0 || (op->rid == 0 && op->v.i > 65535) ||
+                         (op->rid == 1 && !op->v.i)))) {
+      return COAP_BAD_REQUEST;
+    }
+    if(op->check) {
+      return 0;
+    }
     if(op->rid == 7) {
-      /* U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only */
-      if(!op->v.len || op->v.len >= sizeof(s->binding) || !memchr(op->v.p, 'U', op->v.len)) {
-        return COAP_BAD_REQUEST;
-      }
       memcpy(s->binding, op->v.p, op->v.len);
       s->binding[op->v.len] = 0;
       return 0;
     }
-    if(op->v.i < 0 || (op->rid == 0 && op->v.i > 65535)) {
-      return COAP_BAD_REQUEST;
-    }
     switch(op->rid) {
     case 0: s->ssid = (uint16_t)op->v.i; break;
     case 1:
-      if(!op->v.i) {
-        return COAP_BAD_REQUEST;
-      }
       s->lifetime = (uint32_t)op->v.i; /* the engine sends an Update with lt= */
       break;
     case 2: s->pmin = (uint32_t)op->v.i; break;

@@ -42,11 +42,23 @@ lwm2m_text_milli(coap_win_t *w, int32_t v)
 int
 lwm2m_parse_int(const char *s, uint16_t len, int32_t *out)
 {
-  int32_t m;
-  if(lwm2m_parse_milli(s, len, &m) < 0 || m % 1000) {
+  const char *e = s + len;
+  uint32_t v = 0, lim = 0x7FFFFFFFu;
+  int neg = 0;
+  if(s < e && (*s == '-' || *s == '+')) {
+    neg = *s++ == '-';
+    lim += (uint32_t)neg;
+  }
+  if(s == e) {
     return -1;
   }
-  *out = m / 1000;
+  for(; s < e; s++) {
+    if(*s < '0' || *s > '9' || v > (lim - (uint32_t)(*s - '0')) / 10) {
+      return -1;
+    }
+    v = v * 10 + (uint32_t)(*s - '0');
+  }
+  *out = neg ? (int32_t)(0u - v) : (int32_t)v;
   return 0;
 }
 

@@ -93,6 +93,7 @@ typedef struct lwm2m_op {
   uint32_t offset; /* BLOCK */
   uint16_t iid, rid, riid;
   uint8_t op, slot, scratch_len, more;
+  uint8_t check;   /* WRITE: validate only, change nothing (all-or-nothing writes) */
 } lwm2m_op_t;
 /* Returns 0 on success or a CoAP error code (COAP_NOT_FOUND for an absent optional resource,
  * COAP_BAD_REQUEST for a bad value, ...). */

@@ -1,0 +1,799 @@
+/* LwM2M engine: registration/update/deregistration and bootstrap state machines, device
+ * management operations and response codes, observe with attributes, block-wise. */
+#include "lwm2m-harness.h"
+
+static const lwm2m_object_t *const objs[] = {
+  &lwm2m_obj_security, &lwm2m_obj_server, &lwm2m_obj_device, &lwm2m_obj_connmon,
+  &lwm2m_obj_temperature, &lwm2m_obj_light,
+};
+
+static void
+fresh(void)
+{
+  h_n = 0;
+  h_now = 1000;
+  memset(h_events, 0, sizeof(h_events));
+  h_reset_servers();
+  lwm2m_init(&ctx, "node-1", objs, 6, h_send, h_rand, NULL, h_now);
+  ctx.event = h_event;
+}
+
+static int
+query_has(const coap_msg_t *m, const char *q)
+{
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  coap_opt_iter_init(&it, m);
+  while(coap_opt_find(&it, COAP_OPT_URI_QUERY, &v, &l)) {
+    if(l == strlen(q) && !memcmp(v, q, l)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int
+path_is(const coap_msg_t *m, const char *path)
+{
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  char got[40];
+  size_t n = 0;
+  coap_opt_iter_init(&it, m);
+  while(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l)) {
+    if(n + l + 2 > sizeof(got)) {
+      return 0;
+    }
+    got[n++] = '/';
+    memcpy(got + n, v, l);
+    n += l;
+  }
+  got[n] = 0;
+  if(strcmp(got, path)) {
+    printf("  path '%s' wanted '%s'\n", got, path);
+    return 0;
+  }
+  return 1;
+}
+
+static void
+registered(uint32_t lt)
+{
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, lt), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CREATED, "rd/5a3f", NULL);
+  lwm2m_step(&ctx, h_now);
+}
+
+UNIT_TEST(registration)
+{
+  coap_msg_t m;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 120), 0);
+  lwm2m_set_queue_mode(&ctx, 1);
+  lwm2m_start(&ctx);
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now) > 0, 1);
+  m = h_last();
+  UNIT_CHECK_EQ(m.type, COAP_CON);
+  UNIT_CHECK_EQ(m.code, COAP_POST);
+  UNIT_CHECK(path_is(&m, "/rd"));
+  UNIT_CHECK(query_has(&m, "ep=node-1"));
+  UNIT_CHECK(query_has(&m, "lt=120"));
+  UNIT_CHECK(query_has(&m, "lwm2m=1.1"));
+  UNIT_CHECK(query_has(&m, "b=U"));
+  UNIT_CHECK(query_has(&m, "Q"));
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_LINK);
+  UNIT_CHECK(h_payload_is(&m, "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</4>;ver=1.2,</4/0>,"
+                              "</3303>;ver=1.1,</3303/0>,</3311>;ver=1.1,</3311/0>"));
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  h_answer(COAP_CREATED, "rd/5a3f", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REGISTERED], 1);
+  UNIT_CHECK(!strcmp(h_last_detail, "rd/5a3f"));
+  /* next wake-up: the update, before lifetime expiry (120 s - 60 s margin) */
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 60000);
+}
+
+UNIT_TEST(registration_retry_and_bad_location)
+{
+  fresh();
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 300);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_FORBIDDEN, NULL, NULL);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REG_FAILED], 1);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  h_n = 0;
+  lwm2m_step(&ctx, h_now + 500); /* backing off: nothing sent yet */
+  UNIT_CHECK_EQ(h_n, 0);
+  h_now += 1000;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 1);
+  h_answer(COAP_CREATED, NULL, NULL); /* 2.01 without Location-Path */
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REG_FAILED], 2);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  /* no answer at all: CoAP gives up after MAX_RETRANSMIT, registration retried */
+  h_now += 2000;
+  lwm2m_step(&ctx, h_now);
+  for(int i = 0; i < 10; i++) {
+    h_now += 50000;
+    lwm2m_step(&ctx, h_now);
+  }
+  UNIT_CHECK(h_events[LWM2M_EV_REG_FAILED] >= 3);
+}
+
+UNIT_TEST(update_cycle)
+{
+  coap_msg_t m;
+  registered(120);
+  h_n = 0;
+  h_now += 59000;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 0);
+  h_now += 1000;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 1);
+  m = h_last();
+  UNIT_CHECK_EQ(m.code, COAP_POST);
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  UNIT_CHECK_EQ(m.payload_len, 0);
+  UNIT_CHECK(!query_has(&m, "lt=120"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_UPDATED], 1);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  /* Execute /1/0/8 triggers an update right away */
+  m = h_do(REQ(.code = COAP_POST, .path = "/1/0/8"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_UPDATED], 2);
+  /* writing the lifetime sends lt= */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/1", .cf = 0, .pl = "600", .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(query_has(&m, "lt=600"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), (600 - 93) * 1000);
+  /* creating an instance: update carries the new object list */
+  {
+    static const uint8_t tlv[] = { 0x08, 0x01, 0x00 }; /* instance 1, empty */
+    m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
+    UNIT_CHECK_EQ(m.code, COAP_CREATED);
+  }
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_LINK);
+  UNIT_CHECK(m.payload_len > 0 && strstr((const char *)m.payload, "</3303/1>"));
+  /* retransmission of that update still carries the payload */
+  h_now += 4000;
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(m.payload_len > 0 && strstr((const char *)m.payload, "</3303/1>"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/3303/1"));
+  UNIT_CHECK_EQ(m.code, COAP_DELETED);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(m.payload_len > 0 && !strstr((const char *)m.payload, "</3303/1>"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  /* address change */
+  lwm2m_request_update(&ctx, LWM2M_UPD_ADDR);
+  h_n = 0;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 1);
+}
+
+UNIT_TEST(update_404_reregisters)
+{
+  coap_msg_t m;
+  registered(60);
+  h_now += 60000;
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_NOT_FOUND, NULL, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(path_is(&m, "/rd"));
+  UNIT_CHECK(query_has(&m, "ep=node-1"));
+  h_answer(COAP_CREATED, "rd/new", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK(!strcmp(ctx.loc, "rd/new"));
+}
+
+UNIT_TEST(deregistration)
+{
+  coap_msg_t m;
+  registered(60);
+  lwm2m_deregister(&ctx);
+  m = h_last();
+  UNIT_CHECK_EQ(m.code, COAP_DELETE);
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREG);
+  h_answer(COAP_DELETED, NULL, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_DEREGISTERED], 1);
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 0xFFFFFFFFu);
+}
+
+UNIT_TEST(read_formats_and_codes)
+{
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_TEXT);
+  UNIT_CHECK(h_payload_is(&m, "ACME"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/2"));
+  UNIT_CHECK(h_payload_is(&m, "00124B00010203FE"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/13"));
+  UNIT_CHECK(h_payload_is(&m, "1700000001"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/11/0"));
+  UNIT_CHECK(h_payload_is(&m, "0"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/11/1"));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0", .accept = LWM2M_CF_OPAQUE));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0", .accept = 50));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0", .accept = LWM2M_CF_TEXT));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/4"));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/1"));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_GET, .path = "/9"));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/99"));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/x"));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  /* any access to /0 by a management server */
+  m = h_do(REQ(.code = COAP_GET, .path = "/0"));
+  UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/0/0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/0/0", .cf = 0, .pl = "x", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+  /* another endpoint than the registered server */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+  /* TLV of a multiple resource */
+  m = h_do(REQ(.code = COAP_GET, .path = "/4/0/4", .accept = LWM2M_CF_TLV));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  {
+    const uint8_t *p = m.payload, *end = p + m.payload_len;
+    lwm2m_tlv_t t, ri;
+    UNIT_CHECK_EQ(lwm2m_tlv_next(&p, end, &t), 1);
+    UNIT_CHECK_EQ(t.type, LWM2M_TLV_MULTI);
+    UNIT_CHECK_EQ(t.id, 4);
+    p = t.val;
+    UNIT_CHECK_EQ(lwm2m_tlv_next(&p, t.val + t.len, &ri), 1);
+    UNIT_CHECK_EQ(ri.type, LWM2M_TLV_RES_INST);
+    UNIT_CHECK(ri.len == 23 && !memcmp(ri.val, "fd00:0:0:0:212:4b00:0:1", 23));
+    UNIT_CHECK_EQ(lwm2m_tlv_next(&p, t.val + t.len, &ri), 1);
+    UNIT_CHECK_EQ(ri.id, 1);
+  }
+  /* SenML JSON of a float resource */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_SENML_JSON));
+  UNIT_CHECK(h_payload_is(&m, "[{\"n\":\"/3303/0/5700\",\"v\":20.1}]"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/4/0/2"));
+  UNIT_CHECK(h_payload_is(&m, "-71"));
+  /* unsupported methods */
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/3/0"));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+}
+
+UNIT_TEST(read_instance_tlv)
+{
+  coap_msg_t m;
+  lwm2m_value_t v;
+  const uint8_t *p, *end;
+  lwm2m_tlv_t t;
+  int found = 0;
+  registered(60);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0"));
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_TLV);
+  UNIT_CHECK_EQ(lwm2m_tlv_check(m.payload, m.payload_len), 0);
+  p = m.payload;
+  end = p + m.payload_len;
+  while(lwm2m_tlv_next(&p, end, &t) > 0) {
+    if(t.id == 5700) {
+      UNIT_CHECK_EQ(t.len, 8);
+      UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_FLOAT, t.val, t.len, &v), 0);
+      UNIT_CHECK_EQ(v.i, 20100);
+      found++;
+    }
+    if(t.id == 5701) {
+      UNIT_CHECK(t.len == 3 && !memcmp(t.val, "Cel", 3));
+      found++;
+    }
+  }
+  UNIT_CHECK_EQ(found, 2);
+  /* object level: instance TLVs wrapping resources */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3"));
+  p = m.payload;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, m.payload + m.payload_len, &t), 1);
+  UNIT_CHECK_EQ(t.type, LWM2M_TLV_INST);
+  UNIT_CHECK_EQ(t.id, 0);
+  UNIT_CHECK(p == m.payload + m.payload_len);
+}
+
+UNIT_TEST(write_and_execute)
+{
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "40", .n = 2));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5850", .cf = 0, .pl = "1", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_light_on, 1);
+  UNIT_CHECK_EQ(h_light_dim, 40);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "400", .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5850", .cf = 0, .pl = "yes", .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  /* partial update with TLV (POST on the instance): both values or none */
+  {
+    static const uint8_t tlv[] = { 0xE1, 0x16, 0xDA, 0x00,   /* 5850 = 0 */
+                                   0xE1, 0x16, 0xDB, 0x0A }; /* 5851 = 10 */
+    static const uint8_t bad[] = { 0xE1, 0x16, 0xDA, 0x01,   /* 5850 = 1 */
+                                   0xE1, 0x16, 0xDB, 0x7F }; /* 5851 = 127: rejected */
+    m = h_do(REQ(.code = COAP_POST, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 8));
+    UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+    UNIT_CHECK_EQ(h_light_on, 0);
+    UNIT_CHECK_EQ(h_light_dim, 10);
+    m = h_do(REQ(.code = COAP_POST, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = bad, .n = 8));
+    UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+    UNIT_CHECK_EQ(h_light_on, 0); /* validated before applying: nothing changed */
+  }
+  /* SenML JSON write */
+  {
+    static const char js[] = "[{\"bn\":\"/3311/0/\",\"n\":\"5851\",\"v\":77},{\"n\":\"5850\",\"vb\":true}]";
+    m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_SENML_JSON, .pl = js,
+                 .n = sizeof(js) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+    UNIT_CHECK_EQ(h_light_dim, 77);
+    UNIT_CHECK_EQ(h_light_on, 1);
+  }
+  /* read-only resource, unknown format, missing format, malformed TLV */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/0", .cf = 0, .pl = "x", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 1234, .pl = "1", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_UNSUPPORTED_CF);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .pl = "1", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  {
+    static const uint8_t trunc[] = { 0xE1, 0x16, 0xDB };
+    m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = trunc, .n = 3));
+    UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  }
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311", .cf = 0, .pl = "1", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  /* current time write */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/13", .cf = 0, .pl = "1800000000", .n = 10));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/13"));
+  UNIT_CHECK(h_payload_is(&m, "1800000000"));
+  /* execute */
+  m = h_do(REQ(.code = COAP_POST, .path = "/3/0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_POST, .path = "/3/0/4"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REBOOT], 0); /* only after the response went out */
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REBOOT], 1);
+  /* create on an object that does not allow it; delete likewise */
+  m = h_do(REQ(.code = COAP_POST, .path = "/3", .cf = LWM2M_CF_TLV));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/3/0"));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+}
+
+UNIT_TEST(create_with_id_and_location)
+{
+  coap_msg_t m;
+  static const uint8_t tlv[] = { 0x08, 0x07, 0x00 };
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  registered(60);
+  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_CREATED);
+  coap_opt_iter_init(&it, &m);
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 4 && !memcmp(v, "3303", 4));
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 1 && v[0] == '7');
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/7/5700"));
+  UNIT_CHECK(h_payload_is(&m, "27.1"));
+  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST); /* exists already (and no free slot) */
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/3303/7"));
+  UNIT_CHECK_EQ(m.code, COAP_DELETED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/7"));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+}
+
+UNIT_TEST(discover_and_attributes)
+{
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=2&pmax=30&gt=25.5&st=0.5"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "pmax=20"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_LINK);
+  UNIT_CHECK(h_payload_is(&m, "</3303/0>;pmax=20,</3303/0/5700>;pmin=2;pmax=30;gt=25.5;st=0.5,"
+                              "</3303/0/5701>,</3303/0/5601>,</3303/0/5602>,</3303/0/5603>,"
+                              "</3303/0/5604>,</3303/0/5605>"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>;pmin=2;pmax=30;gt=25.5;st=0.5"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/4", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</4>;ver=1.2,</4/0>,</4/0/0>,</4/0/1>;dim=1,</4/0/2>,</4/0/4>;dim=2"));
+  /* unset one attribute */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt&st"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>;pmin=2;pmax=30"));
+  /* invalid: gt on a string, lt >= gt, pmax < pmin, unknown attribute, bad numbers */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5701", .query = "gt=1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt=30&gt=20"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=50"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "foo=1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=-1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=1x"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+}
+
+static int
+count_notifications(uint32_t from_ms, uint32_t to_ms, uint32_t step, int *cons)
+{
+  int n = 0;
+  for(h_now = from_ms; h_now <= to_ms; h_now += step) {
+    int before = h_n;
+    lwm2m_step(&ctx, h_now);
+    for(int i = before; i < h_n; i++) {
+      coap_msg_t m;
+      if(!coap_parse(&m, h_sent[i % H_MAXSENT], h_len[i % H_MAXSENT]) && m.code == COAP_CONTENT &&
+         m.observe != COAP_NONE) {
+        n++;
+        if(m.type == COAP_CON) {
+          uint8_t ack[4] = { 0x60, 0, (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
+          lwm2m_input(&ctx, h_now, ack, 4, &h_srv);
+          if(cons) {
+            (*cons)++;
+          }
+        }
+      }
+    }
+  }
+  return n;
+}
+
+UNIT_TEST(observe_pmin_pmax)
+{
+  coap_msg_t m;
+  int n;
+  registered(86400);
+  /* the temperature changes 0.1 C every second: pmin=5 limits to one notification per 5 s */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=5&pmax=100"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(h_now, h_now + 30000, 250, NULL);
+  UNIT_CHECK(n >= 5 && n <= 7);
+  /* constant value (light dimmer): only pmax matters */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmax=10"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3311/0/5851", .observe = 0, .token = 2));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 1, .token = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK_EQ(m.observe, COAP_NONE);
+  n = count_notifications(h_now, h_now + 35000, 500, NULL);
+  UNIT_CHECK_EQ(n, 3);
+  /* a write by the server notifies at once (pmin 0) */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "5", .n = 1));
+  n = count_notifications(h_now, h_now, 1, NULL);
+  UNIT_CHECK_EQ(n, 1);
+  m = h_last();
+  UNIT_CHECK(h_payload_is(&m, "5"));
+  UNIT_CHECK_EQ(m.token[1], 2);
+}
+
+UNIT_TEST(observe_gt_lt_st)
+{
+  coap_msg_t m;
+  int n;
+  registered(86400);
+  /* temperature 20.0 .. 26.0 C, triangle with 120 s period: crossing 23.0 twice per period */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt=23"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 0; /* t = 0: 20.0 */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 3));
+  n = count_notifications(0, 119000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 2);
+  /* st = 1.0: every 10 s on the ramp */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt&st=1"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  n = count_notifications(120000, 179000, 1000, NULL);
+  UNIT_CHECK(n >= 5 && n <= 6);
+}
+
+UNIT_TEST(observe_cancel_by_rst_and_con_every_n)
+{
+  coap_msg_t m;
+  int cons = 0, n;
+  registered(86400);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 4));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(h_now + 1000, h_now + 40000, 1000, &cons);
+  UNIT_CHECK(n >= 30);
+  UNIT_CHECK(cons >= n / COAP_OBS_CON_EVERY && cons <= n / COAP_OBS_CON_EVERY + 1);
+  /* RST to a NON notification cancels */
+  for(int i = 0; i < 3; i++) {
+    m = h_last();
+    if(m.type == COAP_NON) {
+      break;
+    }
+    count_notifications(h_now + 1000, h_now + 1000, 1000, NULL);
+  }
+  UNIT_CHECK_EQ(m.type, COAP_NON);
+  {
+    uint8_t rst[4] = { 0x70, 0, (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
+    lwm2m_input(&ctx, h_now, rst, 4, &h_srv);
+  }
+  n = count_notifications(h_now + 1000, h_now + 10000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 0);
+  /* observations are bounded: the 4th concurrent one is served as a plain read */
+  for(int i = 0; i < LWM2M_MAX_OBS; i++) {
+    char path[20];
+    snprintf(path, sizeof(path), "/3311/0/%d", 5850 + i);
+    m = h_do(REQ(.code = COAP_GET, .path = path, .observe = 0, .token = (uint8_t)(10 + i)));
+    UNIT_CHECK(m.observe != COAP_NONE);
+  }
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0", .observe = 0, .token = 20));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK_EQ(m.observe, COAP_NONE);
+  /* a new registration drops observations */
+  h_now += 100000;
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_NOT_FOUND, NULL, NULL);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CREATED, "rd/x", NULL);
+  for(int i = 0; i < LWM2M_MAX_OBS; i++) {
+    UNIT_CHECK(!ctx.obs[i].co.active);
+  }
+}
+
+UNIT_TEST(block2_read_and_block1_refused)
+{
+  coap_msg_t m;
+  char all[1024];
+  size_t got = 0;
+  registered(60);
+  /* /3 in SenML JSON is larger than one block */
+  for(uint32_t num = 0; num < 10; num++) {
+    m = h_do(REQ(.code = COAP_GET, .path = "/3", .accept = LWM2M_CF_SENML_JSON,
+                 .block2 = num ? COAP_BLOCK(num, 0, 2) : COAP_NONE));
+    UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+    UNIT_CHECK(m.block2 != COAP_NONE);
+    UNIT_CHECK_EQ(COAP_BLOCK_NUM(m.block2), num);
+    UNIT_CHECK(got + m.payload_len < sizeof(all));
+    memcpy(all + got, m.payload, m.payload_len);
+    got += m.payload_len;
+    if(!COAP_BLOCK_MORE(m.block2)) {
+      break;
+    }
+  }
+  all[got] = 0;
+  UNIT_CHECK(got > 200);
+  UNIT_CHECK(!strncmp(all, "[{\"n\":\"/3/0/0\",\"vs\":\"ACME\"}", 27));
+  UNIT_CHECK(all[got - 1] == ']');
+  /* block-wise write to a non-streamed resource: 4.13 with Size1 */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "1", .n = 1,
+               .block1 = COAP_BLOCK(0, 1, 0)));
+  UNIT_CHECK_EQ(m.code, COAP_TOO_LARGE);
+  UNIT_CHECK(m.size1 != COAP_NONE);
+  /* a single block (num 0, no more) is an ordinary write */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "3", .n = 1,
+               .block1 = COAP_BLOCK(0, 0, 0)));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+}
+
+/* ---- bootstrap ---- */
+
+static uint16_t
+tlv_str(uint8_t *o, uint16_t id, const char *s)
+{
+  uint16_t n = (uint16_t)strlen(s), k = 0;
+  o[k++] = (uint8_t)(0xC0 | (id > 255 ? 0x20 : 0) | (n < 8 ? n : 0x08));
+  if(id > 255) {
+    o[k++] = (uint8_t)(id >> 8);
+  }
+  o[k++] = (uint8_t)id;
+  if(n >= 8) {
+    o[k++] = (uint8_t)n;
+  }
+  memcpy(o + k, s, n);
+  return (uint16_t)(k + n);
+}
+
+static uint16_t
+tlv_int(uint8_t *o, uint16_t id, uint8_t v)
+{
+  o[0] = 0xC1;
+  o[1] = (uint8_t)id;
+  o[2] = v;
+  return 3;
+}
+
+UNIT_TEST(bootstrap_flow)
+{
+  coap_msg_t m;
+  uint8_t p[128];
+  uint16_t n = 0;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
+  lwm2m_start(&ctx);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_REQ);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK_EQ(m.code, COAP_POST);
+  UNIT_CHECK(path_is(&m, "/bs"));
+  UNIT_CHECK(query_has(&m, "ep=node-1"));
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_REQ], 1);
+  /* the management server may not talk to us yet */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+  /* Bootstrap-Delete / keeps the bootstrap account */
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_DELETED);
+  UNIT_CHECK(lwm2m_sec_iids[0] != LWM2M_NO_ID);
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/0/0", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  /* Bootstrap-Write /0/1 (security) and /1/0 (server), TLV */
+  n = tlv_str(p, 0, "coap://[::1]:5683");
+  n = (uint16_t)(n + tlv_int(p + n, 1, 0));
+  n = (uint16_t)(n + tlv_int(p + n, 2, 3));
+  n = (uint16_t)(n + tlv_int(p + n, 10, 42));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/1", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  n = tlv_int(p, 0, 42);
+  n = (uint16_t)(n + tlv_int(p + n, 1, 90));
+  n = (uint16_t)(n + tlv_str(p + n, 7, "U"));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  /* malformed write: nothing created */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/2", .cf = LWM2M_CF_TLV, .pl = "\xC8\x00", .n = 2,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  /* Bootstrap-Discover */
+  {
+    char d[600];
+    UNIT_CHECK(h_get_all(REQ(.code = COAP_GET, .path = "/", .accept = LWM2M_CF_LINK, .from = &h_bs),
+                         d, sizeof(d)) > 100);
+    UNIT_CHECK(!strncmp(d, "</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;ssid=0", 40));
+    UNIT_CHECK(strstr(d, "</0/1>;ssid=42;uri=\"coap://[::1]:5683\"") != NULL);
+    UNIT_CHECK(strstr(d, "</1/0>;ssid=42") != NULL);
+    UNIT_CHECK(strstr(d, "</3303>;ver=1.1,</3303/0>") != NULL || !printf("  %s\n", d));
+  }
+  /* Bootstrap-Read of /1/0/1 */
+  m = h_do(REQ(.code = COAP_GET, .path = "/1/0/1", .from = &h_bs));
+  UNIT_CHECK(h_payload_is(&m, "90"));
+  /* Bootstrap-Finish, then registration with the new server */
+  m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now) > 0, 1);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAPPED], 1);
+  m = h_last();
+  UNIT_CHECK(path_is(&m, "/rd"));
+  UNIT_CHECK(query_has(&m, "lt=90"));
+  h_answer(COAP_CREATED, "rd/b", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  /* now the management server is served, the bootstrap server not */
+  m = h_do(REQ(.code = COAP_GET, .path = "/1/0/0"));
+  UNIT_CHECK(h_payload_is(&m, "42"));
+  m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_srv));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+}
+
+UNIT_TEST(bootstrap_timeout_and_bad_config)
+{
+  fresh();
+  lwm2m_add_server("coap://[::1]:5783", 1, 0, 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  h_now += LWM2M_BS_TIMEOUT_MS;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_FAILED], 1);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_REQ);
+  h_now += 1000;
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  /* finish without any server account */
+  {
+    coap_msg_t m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
+    UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  }
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_FAILED], 2);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_REQ);
+}
+
+UNIT_TEST(fallback_to_bootstrap_after_failures)
+{
+  fresh();
+  lwm2m_add_server("coap://[::1]:5783", 1, 0, 0);
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 60);
+  lwm2m_start(&ctx);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  for(int i = 0; i < 4 && ctx.state == LWM2M_ST_REG; i++) {
+    lwm2m_step(&ctx, h_now);
+    h_answer(COAP_FORBIDDEN, NULL, NULL);
+    h_now += 70000;
+  }
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_REQ);
+}
+
+UNIT_TEST(uri_parsing)
+{
+  coap_ep_t ep;
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[::1]:5683", &ep), 0);
+  UNIT_CHECK(ep.port == 5683 && ep.addr[15] == 1 && ep.addr[0] == 0);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[fd00::212:4b00:0:1]", &ep), 0);
+  UNIT_CHECK(ep.port == 5683 && ep.addr[0] == 0xfd && ep.addr[8] == 0x02 && ep.addr[9] == 0x12 &&
+             ep.addr[15] == 1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[1:2:3:4:5:6:7:8]:1", &ep), 0);
+  UNIT_CHECK(ep.addr[1] == 1 && ep.addr[15] == 8 && ep.port == 1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://127.0.0.1:5690", &ep), 0);
+  UNIT_CHECK(ep.addr[10] == 0xff && ep.addr[12] == 127 && ep.addr[15] == 1 && ep.port == 5690);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coaps://[::1]:5684", &ep), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[::1", &ep), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[1::2::3]", &ep), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[12345::]", &ep), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[::1]:99999", &ep), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://host.example:5683", &ep), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[1:2:3:4:5:6:7:8:9]", &ep), -1);
+}
+
+int
+main(void)
+{
+  UNIT_RUN(registration);
+  UNIT_RUN(registration_retry_and_bad_location);
+  UNIT_RUN(update_cycle);
+  UNIT_RUN(update_404_reregisters);
+  UNIT_RUN(deregistration);
+  UNIT_RUN(read_formats_and_codes);
+  UNIT_RUN(read_instance_tlv);
+  UNIT_RUN(write_and_execute);
+  UNIT_RUN(create_with_id_and_location);
+  UNIT_RUN(discover_and_attributes);
+  UNIT_RUN(observe_pmin_pmax);
+  UNIT_RUN(observe_gt_lt_st);
+  UNIT_RUN(observe_cancel_by_rst_and_con_every_n);
+  UNIT_RUN(block2_read_and_block1_refused);
+  UNIT_RUN(bootstrap_flow);
+  UNIT_RUN(bootstrap_timeout_and_bad_config);
+  UNIT_RUN(fallback_to_bootstrap_after_failures);
+  UNIT_RUN(uri_parsing);
+  return UNIT_DONE();
+}

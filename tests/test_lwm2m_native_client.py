@@ -1,0 +1,249 @@
+"""The Python server against the native C client (firmware-c/build/native/lwm2m-client) as a subprocess.
+
+These run on the real clock (a separate process cannot share the virtual one): timeouts are generous
+and every assertion is about behaviour, never about how long something took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from rig.lwm2m import LwM2MError, LwM2MServer
+from rig.lwm2m.bootstrap import BootstrapConfig
+from rig.lwm2m.fakeclient import free_udp_port
+
+REPO = Path(__file__).resolve().parents[1]
+CLIENT = REPO / "firmware-c" / "build" / "native" / "lwm2m-client"
+WAIT = 30.0  # generous: the machine is shared
+
+pytestmark = pytest.mark.skipif(not CLIENT.exists(), reason="native client not built (make -C firmware-c native)")
+
+
+@dataclass
+class Native:
+    server: LwM2MServer
+    proc: asyncio.subprocess.Process
+    lines: list[str] = field(default_factory=list)
+    _reader: asyncio.Task | None = None
+
+    async def wait_line(self, text: str, timeout: float = WAIT) -> str:
+        async def poll() -> str:
+            while True:
+                for line in self.lines:
+                    if text in line:
+                        return line
+                if self.proc.returncode is not None and self._reader is not None and self._reader.done():
+                    raise AssertionError(f"client exited before printing {text!r}:\n" + "\n".join(self.lines))
+                await asyncio.sleep(0.05)
+
+        return await asyncio.wait_for(poll(), timeout)
+
+    async def stop(self) -> int:
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), WAIT)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        if self._reader is not None:
+            await self._reader
+        return int(self.proc.returncode or 0)
+
+
+@contextlib.asynccontextmanager
+async def native(ep: str, *extra: str, bootstrap: dict | None = None, **server_kw: object) -> AsyncIterator[Native]:
+    port = free_udp_port()
+    config = None
+    if bootstrap is not None:
+        config = BootstrapConfig.from_dict({"default": {"server_uri": f"coap://[::1]:{port}", **bootstrap}})
+    server = LwM2MServer(port=port, bootstrap=config, request_timeout=WAIT, **server_kw)  # type: ignore[arg-type]
+    await server.start()
+    proc = await asyncio.create_subprocess_exec(
+        str(CLIENT),
+        "--server",
+        f"coap://[::1]:{port}",
+        "--ep",
+        ep,
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    run = Native(server, proc)
+
+    async def read_lines() -> None:
+        assert proc.stdout is not None
+        async for raw in proc.stdout:
+            run.lines.append(raw.decode(errors="replace").rstrip())
+
+    run._reader = asyncio.get_running_loop().create_task(read_lines())
+    try:
+        yield run
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            await run.stop()
+        await server.stop()
+
+
+async def test_registration_update_and_deregistration() -> None:
+    async with native("nat-reg", "--lifetime", "120") as run:
+        dev = await run.server.wait_for_registration("nat-reg", timeout=WAIT)
+        reg = dev.registration
+        assert reg.lifetime == 120 and reg.binding == "U" and reg.version in ("1.0", "1.1")
+        assert {1, 3, 3303}.issubset(reg.objects) and reg.objects[3] == [0]
+        await run.wait_line("registered /rd/")
+        # Registration Update Trigger: the client sends an update, with the new lifetime it was given.
+        await dev.write("/1/0/1", 240, fmt="text")
+        await dev.execute("/1/0/8")
+        await run.server.wait_for_event("updated", "nat-reg", timeout=WAIT)
+        assert dev.registration.lifetime == 240
+        # SIGTERM: the client deregisters before it exits.
+        assert await run.stop() == 0
+        assert "nat-reg" not in run.server.registrations
+        assert any("deregistered" in line for line in run.lines)
+        kinds = [e.kind for e in _drain(run.server)]
+        assert kinds[0] == "registered" and "updated" in kinds and kinds[-1] == "deregistered"
+
+
+def _drain(server: LwM2MServer) -> list:
+    events = []
+    while not server.events.empty():
+        events.append(server.events.get_nowait())
+    return events
+
+
+async def test_bootstrap_then_registration_with_the_configured_lifetime() -> None:
+    async with native("nat-bs", "--bootstrap", bootstrap={"lifetime": 77, "short_server_id": 5}) as run:
+        finished = await run.server.wait_for_event("bootstrap_finished", "nat-bs", timeout=WAIT)
+        steps = finished.data["bootstrap"].steps
+        assert steps[-1] == "POST /bs -> 2.04" and any(s.startswith("PUT /0/1 -> 2.0") for s in steps)
+        dev = await run.server.wait_for_registration("nat-bs", timeout=WAIT)
+        assert dev.registration.lifetime == 77
+        assert await dev.read("/1/0/0") == 5 and await dev.read("/1/0/1") == 77
+        await run.wait_line("bootstrap finished")
+
+
+@pytest.mark.parametrize("fmt", [None, "tlv", "senml-json"])
+async def test_read_and_write_in_every_format(fmt: str | None) -> None:
+    async with native(f"nat-rw-{fmt}") as run:
+        dev = await run.server.wait_for_registration(f"nat-rw-{fmt}", timeout=WAIT)
+        device = await dev.read("/3/0", fmt=fmt)
+        assert device[0] == "lwm2m-rig" and isinstance(device[11], dict) and device[16] == "U"
+        temp = await dev.read("/3303/0", fmt=fmt)
+        assert isinstance(temp[5700], float) and temp[5701] == "Cel"
+        assert await dev.read("/3303/0/5700", fmt=fmt) == temp[5700]
+        await dev.write("/3311/0/5851", 42, fmt=fmt or "tlv")
+        await dev.write("/3311/0/5850", True, fmt=fmt or "tlv")
+        assert await dev.read("/3311/0", fmt=fmt) == {**(await dev.read("/3311/0")), 5850: True, 5851: 42}
+        await run.wait_line("light on=1 dimmer=42")
+        await dev.write_partial("/3311/0", {5851: 7}, fmt=fmt or "tlv")
+        assert await dev.read("/3311/0/5851", fmt=fmt) == 7
+        await dev.write("/3/0/13", 1_700_000_000, fmt=fmt or "tlv")
+        assert abs(await dev.read("/3/0/13", fmt=fmt) - 1_700_000_000) < 3600
+
+
+async def test_plain_text_opaque_and_refusals() -> None:
+    async with native("nat-text") as run:
+        dev = await run.server.wait_for_registration("nat-text", timeout=WAIT)
+        assert await dev.read("/3/0/0", fmt="text") == "lwm2m-rig"
+        assert isinstance(await dev.read("/3303/0/5700", fmt="text"), float)
+        await dev.write("/3311/0/5851", 55, fmt="text")
+        assert await dev.read("/3311/0/5851", fmt="text") == 55
+        with pytest.raises(LwM2MError) as info:
+            await dev.write("/3/0/0", "x", fmt="text")  # read-only
+        assert info.value.code == 4.05
+        with pytest.raises(LwM2MError) as info:
+            await dev.read("/3/0/0", fmt="opaque")  # a string is not opaque
+        assert info.value.code in (4.06, 4.15)
+        with pytest.raises(LwM2MError) as info:
+            await dev.read("/3/0/99")
+        assert info.value.code == 4.04
+        with pytest.raises(LwM2MError) as info:
+            await dev.read("/0/0")  # the Security object is not for a management server
+        assert info.value.code in (4.01, 4.03, 4.04, 4.05)
+
+
+async def test_execute_create_delete_discover() -> None:
+    async with native("nat-ops") as run:
+        dev = await run.server.wait_for_registration("nat-ops", timeout=WAIT)
+        await dev.execute("/3303/0/5605")
+        with pytest.raises(LwM2MError) as info:
+            await dev.execute("/3/0/0")
+        assert info.value.code == 4.05
+        iid = await dev.create("/3303", {1: {5701: "K"}})
+        assert iid == 1
+        assert 1 in (await dev.read("/3303")) and await dev.read("/3303/1/5701") == "K"
+        links = {link.target: link.attrs for link in await dev.discover("/3303")}
+        assert "/3303/1" in links and "/3303/0/5700" in links
+        await dev.delete("/3303/1")
+        with pytest.raises(LwM2MError) as info:
+            await dev.read("/3303/1")
+        assert info.value.code == 4.04
+        await dev.write_attributes("/3303/0/5700", pmin=2, pmax=10)
+        attrs = {link.target: link.attrs for link in await dev.discover("/3303/0/5700")}
+        assert attrs["/3303/0/5700"].get("pmin") == "2" and attrs["/3303/0/5700"].get("pmax") == "10"
+        assert any(link.target == "/3/0/11" and link.attrs.get("dim") for link in await dev.discover("/3/0"))
+
+
+@pytest.mark.parametrize("mode", ["get", "rst"])
+async def test_observe_with_pmax_then_cancel(mode: str) -> None:
+    async with native(f"nat-obs-{mode}") as run:
+        dev = await run.server.wait_for_registration(f"nat-obs-{mode}", timeout=WAIT)
+        await dev.write_attributes("/3303/0/5700", pmin=1, pmax=2)
+        stream = await dev.observe("/3303/0/5700")
+        assert isinstance(stream.first.value, float)
+        # pmax forces notifications even though the value does not change.
+        first = await stream.next(timeout=WAIT)
+        second = await stream.next(timeout=WAIT)
+        assert first.sequence != second.sequence and isinstance(second.value, float)
+        token = next(
+            e.token
+            for e in run.server.trace.entries
+            if e.direction == "in" and e.code == "2.05" and any(o.startswith("OBSERVE") for o in e.options)
+        )
+        await dev.cancel_observe("/3303/0/5700", mode=mode)
+        # Give the device a few pmax periods: after cancelling, at most one more notification (the one
+        # answered with RST) may arrive with this token.
+        await asyncio.sleep(8)
+        late = [
+            e
+            for e in run.server.trace.entries
+            if e.direction == "in" and e.token == token and any(o.startswith("OBSERVE") for o in e.options)
+        ]
+        marked = len(late)
+        await asyncio.sleep(6)
+        later = [
+            e
+            for e in run.server.trace.entries
+            if e.direction == "in" and e.token == token and any(o.startswith("OBSERVE") for o in e.options)
+        ]
+        assert len(later) == marked, "the device kept notifying after the cancel"
+        assert [n async for n in stream] == [] or stream.ended
+
+
+async def test_blockwise_both_ways() -> None:
+    async with native("nat-blk") as run:
+        dev = await run.server.wait_for_registration("nat-blk", timeout=WAIT)
+        whole = await dev.read("/3/0")
+        # Device -> server: the server asks for 16-byte Block2 blocks.
+        assert await dev.read("/3/0", block_size=16) == whole
+        blocks = [
+            e
+            for e in run.server.trace.entries
+            if e.direction == "in" and any(o.startswith("BLOCK2=") for o in e.options)
+        ]
+        assert len(blocks) > 3 and all(o.endswith("/16") for e in blocks for o in e.options if o.startswith("BLOCK2"))
+        # Server -> device: a 64-byte-block write to a device without a reassembly buffer gets 4.13 +
+        # Size1, and the server resends the body unblocked.
+        await dev.write("/3303/0/5750", "x" * 100, fmt="text", block_size=16) if 5750 in (
+            await dev.read("/3303/0")
+        ) else await dev.write("/3311/0/5851", 9, fmt="text", block_size=16)
+        codes = [e.code for e in run.server.trace.entries if e.direction == "in"]
+        assert "4.13" in codes or "2.31" in codes
