@@ -2,8 +2,9 @@
 
 Two CC2538 nodes running the LwM2M client and a slip-radio border node boot on one 802.15.4 medium,
 join the network, register with the rig's LwM2M server; the server reads the device information,
-switches a node's light on and off while observing it, updates the firmware of one node when an
-update package is built, and the footprint table of the client firmware closes the story. The radio
+switches a node's light on and off while observing it, observes the temperature with pmin/pmax,
+reboots a node (Execute /3/0/4) and sees it register again, updates the firmware of one node when
+an update package is built, and the footprint table of the client firmware closes the story. The radio
 pcap, UART logs and CoAP trace stay in the artifacts directory.
 """
 
@@ -31,8 +32,12 @@ class Story:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="run the rig end to end and tell the story")
-    parser.add_argument("--artifacts", type=Path, default=Path("build/demo"),
-                        help="where the pcap, UART logs and CoAP trace go (default: build/demo)")
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        default=Path("build/demo"),
+        help="where the pcap, UART logs and CoAP trace go (default: build/demo)",
+    )
     parser.add_argument("--nodes", type=int, default=2, help="client nodes (default: 2)")
     parser.set_defaults(func=run)
 
@@ -44,27 +49,54 @@ def run(args: argparse.Namespace) -> int:
     print("lwm2m-rig demo: CC2538 LwM2M clients, a slip-radio border node, the bridge and the server")
     with Rig(topology, artifacts_dir=args.artifacts) as rig:
         story = Story(rig)
-        story.say(f"booted {len(rig.nodes)} client node(s) and the border node on the builtin emulator")
+        story.say(f"powered on {len(rig.nodes)} client node(s) and the border node on the builtin emulator")
         for node in rig.nodes.values():
-            line = node.expect(r"net: up|udp|lwm2m", timeout=10).string
-            story.say(f"{node.name}: {line}")
+            story.say(f"{node.name} boots: {node.expect(r'^lwm2m-client ', timeout=5).string}")
+        for node in rig.nodes.values():
+            address = node.expect(r"^net: up (\S+)", timeout=10).group(1)
+            story.say(f"{node.name} joined the 6LoWPAN network (Router Advertisement): {address}")
         devices = {}
         for name, node in rig.nodes.items():
-            devices[name] = rig.wait_for_registration(name, timeout=30)
-            story.say(f"{name} registered as {node.endpoint} from {node.address}")
+            location = node.expect(r"^lwm2m: registered /(\S+)", timeout=30).group(1)
+            devices[name] = rig.wait_for_registration(name, timeout=1)
+            reg = devices[name].registration
+            story.say(
+                f"{name} registered as {node.endpoint} at /{location}: lifetime {reg.lifetime} s, "
+                f"objects {sorted(reg.objects)}"
+            )
         first_name, first = next(iter(devices.items()))
-        info = {path: first.read(path) for path in ("/3/0/0", "/3/0/1", "/3/0/2", "/3/0/3")}
-        story.say(f"{first_name} device info: manufacturer={info['/3/0/0']!r} model={info['/3/0/1']!r} "
-                  f"serial={info['/3/0/2']!r} firmware={info['/3/0/3']!r}")
+        info = first.read("/3/0")
+        story.say(
+            f"{first_name} device info (/3/0, TLV): manufacturer={info[0]!r} model={info[1]!r} "
+            f"serial={info[2]!r} firmware={info[3]!r} free={info[10]} KiB"
+        )
+        story.say(f"{first_name} temperature /3303/0/5700 = {first.read('/3303/0/5700')} Cel")
         observation = first.observe("/3311/0/5850")
-        story.say(f"observing {first_name} /3311/0/5850 (light on/off): now {observation.next(10).value}")
+        story.say(f"observing {first_name} /3311/0/5850 (light on/off): now {observation.stream.first.value}")
         node = rig.node(first_name)
         for on in (True, False, True):
             first.write("/3311/0/5850", on)
-            notified = observation.next(30).value
-            story.say(f"switched the light {'on ' if on else 'off'}: LED0 is {'on' if node.led(0) else 'off'}, "
-                      f"notification says {notified}")
+            notified = observation.next(10).value
+            story.say(
+                f"switched the light {'on ' if on else 'off'}: LED0 is {'on' if node.led(0) else 'off'}, "
+                f"notification says {notified}"
+            )
         observation.cancel()
+        first.write_attributes("/3303/0/5700", pmin=2, pmax=10)
+        temperature = first.observe("/3303/0/5700")
+        readings = [temperature.next(15) for _ in range(3)]
+        story.say(
+            "temperature observed with pmin=2 pmax=10: "
+            + ", ".join(f"{n.value} Cel at {n.time:.1f} s" for n in readings)
+        )
+        temperature.cancel()
+        last_name, last = list(devices.items())[-1]
+        last.execute("/3/0/4")
+        rebooting = rig.node(last_name)
+        rebooting.expect(r"^lwm2m: rebooting", timeout=2)
+        rebooting.expect(r"^lwm2m-client ", timeout=2)
+        location = rebooting.expect(r"^lwm2m: registered /(\S+)", timeout=30).group(1)
+        story.say(f"Execute /3/0/4 on {last_name}: it rebooted and registered again at /{location}")
         _update_firmware(rig, story, first_name)
         story.say(f"done; pcap, UART logs and CoAP trace are in {args.artifacts}/")
     _footprint_table()
@@ -80,8 +112,11 @@ def _update_firmware(rig: Rig, story: Story, name: str) -> None:
 
     device = rig.device(name)
     story.say(f"updating {name} with {package.name} (push, 512-byte blocks)")
-    result = rig.run(update_firmware(device.device, package, method="push", block_size=512,
-                                     progress=lambda text: story.say(f"  {text}")))
+    result = rig.run(
+        update_firmware(
+            device.device, package, method="push", block_size=512, progress=lambda text: story.say(f"  {text}")
+        )
+    )
     story.say(f"update result: {result}; {name} now runs {rig.device(name).read('/3/0/3')!r}")
 
 
@@ -89,11 +124,11 @@ def _footprint_table() -> None:
     elf = FIRMWARE_DIR / "lwm2m-client.elf"
     if not elf.exists():
         return
-    from rig.footprint.cli import main as footprint_main
+    from rig.cli import main as rig_main
 
     print()
-    print("footprint of the client firmware:")
-    footprint_main([str(elf), "--format", "table"])
+    print("footprint of the client firmware (goal: 40 KiB flash, 10 KiB RAM):")
+    rig_main(["footprint", str(elf), "--format", "table"])
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
 from rig.errors import EmulationError, ExpectTimeout, RigError
+from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.device import Device, Notification, ObservationStream
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
@@ -221,7 +222,13 @@ class Rig:
         self.bridge.start()
         if topo.network.loss:
             self.emulation.medium.set_loss(topo.network.loss)
-        self.server = LwM2MServer("::1", topo.server.port or SERVER_PORT)
+        port = topo.server.port or SERVER_PORT
+        bootstrap = None
+        if topo.server.bootstrap:  # the client's bootstrap account points at /bs on this same server
+            bootstrap = BootstrapConfig(
+                default=EndpointConfig(server_uri=f"coap://[fd00::1]:{port}", lifetime=topo.server.lifetime)
+            )
+        self.server = LwM2MServer("::1", port, bootstrap=bootstrap)
         if self._threaded:
             self._thread = threading.Thread(target=self._thread_main, name="rig-loop", daemon=True)
             self._thread.start()

@@ -32,8 +32,9 @@ from rig.topology import Topology
 class RigLibrary:
     ROBOT_LIBRARY_SCOPE = "SUITE"
 
-    def __init__(self, emulator: str = "builtin", renode: str | None = None,
-                 artifacts_dir: str = "build/robot/artifacts") -> None:
+    def __init__(
+        self, emulator: str = "builtin", renode: str | None = None, artifacts_dir: str = "build/robot/artifacts"
+    ) -> None:
         self._emulator = emulator
         self._renode = renode
         self._artifacts = Path(artifacts_dir)
@@ -43,21 +44,34 @@ class RigLibrary:
 
     # -- set-up ------------------------------------------------------------------------------------
 
-    def start_rig(self, topology: str | None = None, nodes: int = 1, firmware: str = "lwm2m-client",
-                  loss: float = 0.0, airtime: bool = False) -> None:
+    def start_rig(
+        self,
+        topology: str | None = None,
+        nodes: int = 1,
+        firmware: str = "lwm2m-client",
+        loss: float = 0.0,
+        airtime: bool = False,
+    ) -> None:
         """Start the rig from a topology TOML file, or with `nodes` client nodes running `firmware`."""
         if self._rig is not None:
             self.stop_rig()
         if topology:
             topo = Topology.load(Path(topology))
         else:
-            topo = Topology.from_dict({
-                "node": [{"name": f"node{i}", "firmware": firmware} for i in range(1, int(nodes) + 1)],
-                "network": {"loss": float(loss), "airtime": _bool(airtime)},
-            })
+            topo = Topology.from_dict(
+                {
+                    "node": [{"name": f"node{i}", "firmware": firmware} for i in range(1, int(nodes) + 1)],
+                    "network": {"loss": float(loss), "airtime": _bool(airtime)},
+                }
+            )
         self._runs += 1
-        self._rig = Rig(topo, backend=self._emulator, renode_path=self._renode,
-                        artifacts_dir=self._artifacts / f"run-{self._runs}", threaded=True)
+        self._rig = Rig(
+            topo,
+            backend=self._emulator,
+            renode_path=self._renode,
+            artifacts_dir=self._artifacts / f"run-{self._runs}",
+            threaded=True,
+        )
         self._rig.start()
 
     def stop_rig(self) -> None:
@@ -133,11 +147,38 @@ class RigLibrary:
         if value != wanted:
             raise AssertionError(f"{path} is {value!r}, expected {wanted!r}")
 
+    def write_attributes(self, path: str, node: str | None = None, **attributes: str) -> None:
+        """Write-Attributes, e.g. `Write Attributes    /3303/0/5700    pmin=2    pmax=10`."""
+        values = {key: (float(v) if "." in v else int(v)) for key, v in attributes.items()}
+        self._device(node).write_attributes(path, **values)
+
+    def get_virtual_time(self) -> float:
+        """The rig's virtual time in seconds."""
+        return self._require().now
+
+    def registration_should_have(
+        self,
+        node: str | None = None,
+        lifetime: int | None = None,
+        binding: str | None = None,
+        objects: str | None = None,
+    ) -> None:
+        """Check the node's registration: lifetime, binding, object IDs (e.g. `objects=1 3 4 3303 3311`)."""
+        reg = self._device(node).registration
+        if lifetime is not None and reg.lifetime != int(lifetime):
+            raise AssertionError(f"registered with lifetime {reg.lifetime}, expected {lifetime}")
+        if binding is not None and reg.binding != binding:
+            raise AssertionError(f"registered with binding {reg.binding!r}, expected {binding!r}")
+        if objects is not None:
+            wanted = sorted(int(o) for o in objects.split())
+            if sorted(reg.objects) != wanted:
+                raise AssertionError(f"registered objects {sorted(reg.objects)}, expected {wanted}")
+
     def observe_resource(self, path: str, node: str | None = None) -> Any:
         """Start observing; returns the current value (the observation's first answer)."""
         observation = self._device(node).observe(path)
         self._observations[(self._node(node).name, path)] = observation
-        return observation.next(30.0).value
+        return observation.stream.first.value
 
     def wait_for_notification(self, path: str, node: str | None = None, timeout: float = 30.0) -> Any:
         return self._observation(path, node).next(float(timeout)).value
@@ -146,8 +187,7 @@ class RigLibrary:
         self._observation(path, node).cancel()
         del self._observations[(self._node(node).name, path)]
 
-    def update_firmware(self, image: str, node: str | None = None, method: str = "push",
-                        block_size: int = 512) -> str:
+    def update_firmware(self, image: str, node: str | None = None, method: str = "push", block_size: int = 512) -> str:
         """Run the ETS 770 update flow; returns the Update Result name, fails unless it succeeded."""
         from rig.lwm2m.fota import update_firmware
 
@@ -159,9 +199,9 @@ class RigLibrary:
         return str(result)
 
     def footprint_should_be_within_budget(self, elf: str, budget: str = "firmware-c/footprint/budget.toml") -> None:
-        from rig.footprint.cli import main as footprint_main
+        from rig.cli import main as rig_main
 
-        status = footprint_main([elf, "--budget", budget, "--format", "table"])
+        status = rig_main(["footprint", elf, "--budget", budget, "--format", "table"])
         if status != 0:
             raise AssertionError(f"{elf} exceeds its footprint budget (see the table above)")
 

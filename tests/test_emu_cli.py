@@ -70,14 +70,14 @@ def _patched(src: Path, tmp_path: Path, name: str, offset: int, value: bytes) ->
 
 
 @pytest.mark.parametrize("case", ["missing", "directory", "not-elf", "empty", "elf64", "big-endian",
-                                  "x86", "truncated", "wrong-map", "no-cca"])
+                                  "x86", "truncated", "wrong-map", "no-cca", "ram-load"])
 def test_bad_firmware_one_line_error(case: str, hello: Path, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     expected = {
         "missing": "no such file", "directory": "is a directory", "not-elf": "not an ELF file",
         "empty": "not an ELF file", "elf64": "not a 32-bit ELF", "big-endian": "not a little-endian",
         "x86": "not ARM", "truncated": "malformed ELF", "wrong-map": "not linked for the CC2538",
-        "no-cca": "no valid image",
+        "no-cca": "no valid image", "ram-load": "has contents in RAM",
     }[case]
     if case == "missing":
         path = tmp_path / "nope.elf"

@@ -64,6 +64,10 @@ def test_registers_and_flags_survive_interrupts(exceptions: dict[str, str]) -> N
     assert exceptions["psp_torture"] == "errors=00000000"
 
 
+def test_vtor_relocation_is_honoured(exceptions: dict[str, str]) -> None:
+    assert exceptions["vtor"] == "RD"
+
+
 def test_interrupts_inside_it_blocks_keep_it_state(exceptions: dict[str, str]) -> None:
     assert exceptions["it_torture"] == "errors=00000000"
 
@@ -104,8 +108,8 @@ def test_sysresetreq_and_watchdog_reset_keep_ram() -> None:
         node = emu.add_node(NodeSpec("n0", image_elf("periph")))
         node.expect("after watchdog", 1.0)
         causes = [line.text for line in node.uart.lines if "boot cause" in line.text]
-        assert causes == ["periph boot cause=00000000", "periph boot cause=00000003",
-                          "periph boot cause=00000002"]
+        assert causes == ["periph boot cause=00000000 00c0ffee", "periph boot cause=00000003 00c0ffee",
+                          "periph boot cause=00000002 00c0ffee"]
         assert any(line.text == "after reset boots=00000001" for line in node.uart.lines)
         assert node.watchdog.expirations == 1
 
@@ -116,7 +120,7 @@ def test_sysresetreq_and_watchdog_reset_keep_ram() -> None:
     ("u", "undefined instruction", "undefined_insn", None),
     ("b", "breakpoint (bkpt)", "bkpt_insn", None),
     ("j", "unmapped fetch", None, 0x30000000),
-    ("s", "unmapped write", "stack_overflow", None),
+    ("s", "stack overflow (unmapped write just below RAM)", "stack_overflow", None),
     ("o", "call into the boot ROM (not modelled: use no ROM functions)", None, 0),
 ])
 def test_faults_stop_the_node_with_a_report(command: str, kind: str, function: str | None,
@@ -185,3 +189,23 @@ def test_read_write_memory_and_symbols() -> None:
             node.symbol("nope")
         with pytest.raises(EmulationError):
             node.read_memory(0x30000000, 4)
+
+
+def test_faulted_node_recovers_by_power_cycle_and_reset() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        node.expect("faults ready", 1.0)
+        node.uart.write(b"r")
+        emu.advance(0.01)
+        assert node.fault is not None
+        node.power_cycle(off_for=0.25)
+        off_at = emu.now
+        assert node.fault is None and node.off
+        node.expect("faults ready", 1.0)
+        assert node.uart.lines[-1].time == pytest.approx(off_at + 0.25, abs=0.001)
+        node.uart.write(b"u")
+        emu.advance(0.01)
+        assert node.fault is not None and node.fault.kind == "undefined instruction"
+        node.reset()
+        assert node.fault is None
+        node.expect("faults ready", 1.0)

@@ -30,13 +30,9 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 def objdump_totals(elf: Path) -> tuple[int, int]:
     """Flash and RAM from binutils, independently of our parser: flash = stored non-RAM bytes and
     load images, RAM = every writable allocated section."""
-    out = subprocess.run(
-        ["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run(["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True, check=True).stdout
     flash = ram = 0
-    for m in re.finditer(
-        r"^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+\S+\n\s+(.*)$", out, re.M
-    ):
+    for m in re.finditer(r"^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+\S+\n\s+(.*)$", out, re.M):
         size, vma, lma, flags = int(m.group(2), 16), m.group(3), m.group(4), m.group(5)
         if "ALLOC" not in flags:
             continue
@@ -156,3 +152,20 @@ def test_default_map_is_found_next_to_the_elf(image, capsys) -> None:
     elf, _, comps = image
     assert main(["footprint", str(elf), "--components", str(comps), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["source"] == "map"
+
+
+def test_symbol_rules_split_a_file_between_components(image, tmp_path: Path) -> None:
+    elf, mapfile, _ = image
+    comps = tmp_path / "c.toml"
+    comps.write_text(
+        COMPONENTS_TOML.replace(
+            '[[component]]\nname = "A"',
+            '[[component]]\nname = "A functions"\npaths = ["comp_a/*"]\nsymbols = ["f*"]\n\n[[component]]\nname = "A"',
+            1,
+        )
+    )
+    rep = build_report(attribute(load_elf(elf), load_components(comps), parse_map(mapfile)))
+    assert symbol(rep, "fa")["component"] == "A functions"
+    assert symbol(rep, "a")["component"] == "A"
+    assert comp(rep, "A functions")["flash"] == symbol(rep, "fa")["flash"] > 0
+    assert sum(c["flash"] for c in rep["components"]) == objdump_totals(elf)[0]

@@ -45,7 +45,5 @@ def test_every_source_file_belongs_to_a_component(image: str, config) -> None:
     elf = built(image)
     report = make_report(elf, _default_map(elf), config)
     other = next((c for c in report["components"] if c["name"] == "other"), {"files": []})
-    unmatched = [
-        f["path"] for f in other["files"] if f["path"] not in ("(linker fill and padding)", "linker stubs")
-    ]
+    unmatched = [f["path"] for f in other["files"] if f["path"] not in ("(linker fill and padding)", "linker stubs")]
     assert not unmatched, f"{image}: files matching no component in components.toml: {unmatched}"

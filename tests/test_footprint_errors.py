@@ -25,9 +25,7 @@ def fw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     stripped = root / "stripped.elf"
     subprocess.run(["arm-none-eabi-strip", "-o", str(stripped), str(elf)], check=True)
     host = root / "host.elf"
-    subprocess.run(
-        ["gcc", "-x", "c", "-", "-o", str(host)], input="int main(void){return 0;}", text=True, check=True
-    )
+    subprocess.run(["gcc", "-x", "c", "-", "-o", str(host)], input="int main(void){return 0;}", text=True, check=True)
     text = root / "notes.txt"
     text.write_text("not firmware\n")
     truncated = root / "truncated.elf"
@@ -80,9 +78,7 @@ def test_not_an_elf(fw) -> None:
 
 
 def test_truncated_elf(fw) -> None:
-    assert_one_line_error(
-        rig("footprint", str(fw["truncated"]), "--components", str(fw["comps"])), "truncated.elf"
-    )
+    assert_one_line_error(rig("footprint", str(fw["truncated"]), "--components", str(fw["comps"])), "truncated.elf")
 
 
 def test_missing_elf(fw) -> None:
@@ -128,11 +124,7 @@ def test_map_that_is_not_a_map(fw) -> None:
         ("empty.toml", "version = 1\n", "no [[component]] entries"),
         ("nopaths.toml", "[[component]]\nname = 'x'\n", "component 'x' has no paths"),
         ("badpaths.toml", "[[component]]\nname = 'x'\npaths = [1]\n", "must be a list of strings"),
-        (
-            "dup.json",
-            json.dumps({"component": [{"name": "x", "paths": []}, {"name": "x", "paths": []}]}),
-            "reserved or duplicated",
-        ),
+        ("reserved.json", json.dumps({"component": [{"name": "other", "paths": []}]}), "'other' is reserved"),
         (
             "group.toml",
             "[[component]]\nname='x'\npaths=[]\n[[group]]\nname='g'\ncomponents=['y']\n",
@@ -190,9 +182,7 @@ def test_max_growth_without_baseline(fw) -> None:
 def test_no_map_and_no_dwarf(fw, tmp_path: Path) -> None:
     nodebug = tmp_path / "nodebug.elf"
     subprocess.run(["arm-none-eabi-strip", "--strip-debug", "-o", str(nodebug), str(fw["elf"])], check=True)
-    assert_one_line_error(
-        rig("footprint", str(nodebug), "--components", str(fw["comps"])), "no map file and no DWARF"
-    )
+    assert_one_line_error(rig("footprint", str(nodebug), "--components", str(fw["comps"])), "no map file and no DWARF")
 
 
 def test_footprint_all_without_images(tmp_path: Path) -> None:

@@ -220,9 +220,7 @@ def test_baseline_from_a_git_revision_built_in_a_worktree(tmp_path: Path, capsys
         "from rig.footprint._testelf import build_elf\n"
         "size = int(pathlib.Path('size.txt').read_text())\nbuild_elf(pathlib.Path('.'), a_size=size)\n"
     )
-    (fw / "Makefile").write_text(
-        "all: build/cc2538/fw.elf\nbuild/cc2538/fw.elf: size.txt gen.py\n\tpython3 gen.py\n"
-    )
+    (fw / "Makefile").write_text("all: build/cc2538/fw.elf\nbuild/cc2538/fw.elf: size.txt gen.py\n\tpython3 gen.py\n")
     (fw / ".gitignore").write_text("build/\nsrc/\n*.ld\n")
     (fw / "size.txt").write_text("1000\n")
     git(repo, "init", "-q")

@@ -27,9 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
         (["server", "--models", "/nonexistent-dir"], "no such directory"),
     ],
 )
-def test_bad_arguments_give_one_line_errors(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture
-) -> None:
+def test_bad_arguments_give_one_line_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and err.startswith("rig server: error:")
@@ -69,17 +67,13 @@ def test_console_commands_drive_a_device(tmp_path: Path) -> None:
         assert printed == ["notify node/3303/0/5700 = 30.0"]
         assert await console.execute("cancel node /3303/0/5700") == "cancelled node/3303/0/5700"
         assert not client.observations
-        assert (await console.execute("read ghost /3/0/0")).startswith(
-            "error: endpoint 'ghost' is not registered"
-        )
+        assert (await console.execute("read ghost /3/0/0")).startswith("error: endpoint 'ghost' is not registered")
         assert (await console.execute("read node /3/0/0/0/0")).startswith("error: path")
         assert (await console.execute("write node /3/0/13 notanumber")).startswith("error: plain text")
         assert (await console.execute("read node")).startswith("error: wrong arguments; usage: read EP PATH")
         assert (await console.execute("frobnicate")).startswith("error: unknown command")
         assert "<- node" in await console.execute("trace")
-        assert (
-            await console.execute(f"trace {tmp_path / 't.json'}") == f"trace saved to {tmp_path / 't.json'}"
-        )
+        assert await console.execute(f"trace {tmp_path / 't.json'}") == f"trace saved to {tmp_path / 't.json'}"
 
     run_scenario(body)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 from pathlib import Path
+from typing import Any
 
 import cbor2
 import pytest
@@ -109,7 +110,7 @@ TYPED_PATHS = {
 def test_typed_round_trip_every_format(data: st.DataObject) -> None:
     rtype = data.draw(st.sampled_from(list(TYPED_PATHS)))
     path = TYPED_PATHS[rtype]
-    value = data.draw(TYPED_RESOURCES[rtype])
+    value: Any = data.draw(TYPED_RESOURCES[rtype])
     formats = [codecs.TLV, codecs.SENML_JSON, codecs.SENML_CBOR, codecs.TEXT]
     if rtype is ResourceType.OPAQUE:
         formats.append(codecs.OPAQUE)
@@ -211,9 +212,7 @@ def test_link_format_round_trip(items: list) -> None:
     assert parse_links(format_links(links)) == links
 
 
-@pytest.mark.parametrize(
-    "text", [b"/3/0", b"</3/0", b"</3/0>;", b"</3/0>,", b'</3/0>;rt="x', b"</3/0>x", b"\xff"]
-)
+@pytest.mark.parametrize("text", [b"/3/0", b"</3/0", b"</3/0>;", b"</3/0>,", b'</3/0>;rt="x', b"</3/0>x", b"\xff"])
 def test_link_format_rejects_malformed(text: bytes) -> None:
     with pytest.raises(CodecError):
         parse_links(text)
@@ -270,7 +269,9 @@ def test_bad_model_files_are_config_errors(xml: str, message: str) -> None:
     st.lists(st.tuples(st.integers(1, 2000), st.binary(max_size=300)), max_size=6),
     st.binary(max_size=100),
 )
-def test_test_clients_coap_codec_round_trips(mtype, code, mid, token, options, payload) -> None:  # type: ignore[no-untyped-def]
+def test_test_clients_coap_codec_round_trips(
+    mtype: int, code: int, mid: int, token: bytes, options: list, payload: bytes
+) -> None:
     from rig.lwm2m import coapwire as cw
 
     msg = cw.Msg(mtype, code, mid, token, sorted(options, key=lambda o: o[0]), payload)
@@ -289,12 +290,9 @@ def test_test_clients_coap_decoder_only_raises_value_error(data: bytes) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from(
-        [codecs.TLV, codecs.TEXT, codecs.OPAQUE, codecs.SENML_JSON, codecs.SENML_CBOR, codecs.LWM2M_JSON]
-    ),
+    st.sampled_from([codecs.TLV, codecs.TEXT, codecs.OPAQUE, codecs.SENML_JSON, codecs.SENML_CBOR, codecs.LWM2M_JSON]),
     st.sampled_from([(3,), (3, 0), (3, 0, 9), (3, 0, 6), (5, 0, 0), (3303, 0, 5700), (), (9999, 1, 2)]),
-    st.binary(max_size=120)
-    | st.builds(cbor2.dumps, st.lists(st.dictionaries(st.integers(-3, 8), st.integers()))),
+    st.binary(max_size=120) | st.builds(cbor2.dumps, st.lists(st.dictionaries(st.integers(-3, 8), st.integers()))),
 )
 def test_decoders_raise_only_codec_errors_on_arbitrary_input(cf: int, base: tuple, data: bytes) -> None:
     with contextlib.suppress(CodecError):

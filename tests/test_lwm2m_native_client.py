@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +102,9 @@ async def test_registration_update_and_deregistration() -> None:
         await run.wait_line("registered /rd/")
         # Registration Update Trigger: the client sends an update, with the new lifetime it was given.
         await dev.write("/1/0/1", 240, fmt="text")
+        before = asyncio.get_running_loop().time()
         await dev.execute("/1/0/8")
-        await run.server.wait_for_event("updated", "nat-reg", timeout=WAIT)
+        await run.server.wait_for_event("updated", "nat-reg", timeout=WAIT, since=before)
         assert dev.registration.lifetime == 240
         # SIGTERM: the client deregisters before it exits.
         assert await run.stop() == 0
@@ -145,8 +147,8 @@ async def test_read_and_write_in_every_format(fmt: str | None) -> None:
         await run.wait_line("light on=1 dimmer=42")
         await dev.write_partial("/3311/0", {5851: 7}, fmt=fmt or "tlv")
         assert await dev.read("/3311/0/5851", fmt=fmt) == 7
-        await dev.write("/3/0/13", 1_700_000_000, fmt=fmt or "tlv")
-        assert abs(await dev.read("/3/0/13", fmt=fmt) - 1_700_000_000) < 3600
+        await dev.write("/3/0/13", 123_456_789, fmt=fmt or "tlv")
+        assert abs(await dev.read("/3/0/13", fmt=fmt) - 123_456_789) < 3600
 
 
 async def test_plain_text_opaque_and_refusals() -> None:
@@ -177,9 +179,12 @@ async def test_execute_create_delete_discover() -> None:
         with pytest.raises(LwM2MError) as info:
             await dev.execute("/3/0/0")
         assert info.value.code == 4.05
-        iid = await dev.create("/3303", {1: {5701: "K"}})
+        with pytest.raises(LwM2MError) as info:
+            await dev.create("/3303", {1: {5701: "K"}})  # 5701 is read-only: refused, nothing created
+        assert info.value.code in (4.00, 4.05)
+        iid = await dev.create("/3303", {})  # the device picks the ID (Location-Path)
         assert iid == 1
-        assert 1 in (await dev.read("/3303")) and await dev.read("/3303/1/5701") == "K"
+        assert 1 in (await dev.read("/3303")) and await dev.read("/3303/1/5701") == "Cel"
         links = {link.target: link.attrs for link in await dev.discover("/3303")}
         assert "/3303/1" in links and "/3303/0/5700" in links
         await dev.delete("/3303/1")
@@ -211,21 +216,32 @@ async def test_observe_with_pmax_then_cancel(mode: str) -> None:
         await dev.cancel_observe("/3303/0/5700", mode=mode)
         # Give the device a few pmax periods: after cancelling, at most one more notification (the one
         # answered with RST) may arrive with this token.
-        await asyncio.sleep(8)
+        await asyncio.sleep(5)
         late = [
             e
             for e in run.server.trace.entries
             if e.direction == "in" and e.token == token and any(o.startswith("OBSERVE") for o in e.options)
         ]
         marked = len(late)
-        await asyncio.sleep(6)
+        await asyncio.sleep(4)
         later = [
             e
             for e in run.server.trace.entries
             if e.direction == "in" and e.token == token and any(o.startswith("OBSERVE") for o in e.options)
         ]
         assert len(later) == marked, "the device kept notifying after the cancel"
-        assert [n async for n in stream] == [] or stream.ended
+        assert [n async for n in stream] == [] and stream.ended
+        if mode == "get":  # the explicit cancel: GET Observe=1 with the observation's token
+            cancels = [
+                e
+                for e in run.server.trace.entries
+                if e.direction == "out" and e.code == "GET" and e.token == token and "OBSERVE=1" in e.options
+            ]
+            assert len(cancels) == 1
+        else:
+            notes = [e.mid for e in later]
+            resets = [e.mid for e in run.server.trace.entries if e.direction == "out" and e.mtype == "RST"]
+            assert set(resets) & set(notes), "no notification was answered with RST"
 
 
 async def test_blockwise_both_ways() -> None:
@@ -240,10 +256,78 @@ async def test_blockwise_both_ways() -> None:
             if e.direction == "in" and any(o.startswith("BLOCK2=") for o in e.options)
         ]
         assert len(blocks) > 3 and all(o.endswith("/16") for e in blocks for o in e.options if o.startswith("BLOCK2"))
-        # Server -> device: a 64-byte-block write to a device without a reassembly buffer gets 4.13 +
-        # Size1, and the server resends the body unblocked.
-        await dev.write("/3303/0/5750", "x" * 100, fmt="text", block_size=16) if 5750 in (
-            await dev.read("/3303/0")
-        ) else await dev.write("/3311/0/5851", 9, fmt="text", block_size=16)
-        codes = [e.code for e in run.server.trace.entries if e.direction == "in"]
-        assert "4.13" in codes or "2.31" in codes
+        # Server -> device: a Block1 write in 16-byte blocks to a device without a reassembly buffer
+        # gets 4.13 + Size1; the server resends the body unblocked, and the write takes effect.
+        settings = {1: 86400, 2: 1, 3: 3600, 6: False, 7: "U"}  # 19 bytes of TLV
+        await dev.write_partial("/1/0", settings, fmt="tlv", block_size=16)
+        answers = [e.code for e in run.server.trace.entries if e.direction == "in" and e.code[0].isdigit()]
+        assert answers[-2:] == ["4.13", "2.04"]
+        server_obj = await dev.read("/1/0")
+        assert {k: server_obj[k] for k in settings} == settings
+
+
+async def test_queue_mode_read_waits_for_the_next_update() -> None:
+    async with native("nat-q", "--queue", "--lifetime", "12", awake_time=1.0) as run:
+        dev = await run.server.wait_for_registration("nat-q", timeout=WAIT)
+        assert dev.registration.queue_mode
+        await asyncio.sleep(2)  # past the server's 1 s wake window: the device counts as asleep
+        assert not run.server.is_awake("nat-q")
+        assert await dev.read("/3/0/0") == "lwm2m-rig"  # held until the device's next update
+        inbound = [(e.direction, e.code) for e in run.server.trace.entries]
+        held_get = max(i for i, entry in enumerate(inbound) if entry == ("out", "GET"))
+        assert ("in", "POST") in inbound[2:held_get], "the read went out before the device woke up"
+
+
+async def test_rig_server_prompt_drives_the_native_client() -> None:
+    port = free_udp_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "rig",
+        "server",
+        "--port",
+        str(port),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=REPO,
+    )
+    client = await asyncio.create_subprocess_exec(
+        str(CLIENT),
+        "--server",
+        f"coap://[::1]:{port}",
+        "--ep",
+        "nat-cli",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    lines: list[str] = []
+
+    async def until(text: str) -> None:
+        while not any(text in line for line in lines):
+            raw = await asyncio.wait_for(server.stdout.readline(), WAIT)  # type: ignore[union-attr]
+            assert raw, "rig server exited:\n" + "\n".join(lines)
+            lines.append(raw.decode().rstrip())
+
+    try:
+        await until("[registered] nat-cli")
+        for command, answer in [
+            ("read nat-cli /3/0/0", "nat-cli/3/0/0 = 'lwm2m-rig'"),
+            ("write nat-cli /3311/0/5851 33", "nat-cli/3311/0/5851 written"),
+            ("read nat-cli /3311/0/5851", "nat-cli/3311/0/5851 = 33"),
+            ("exec nat-cli /3303/0/5605", "nat-cli/3303/0/5605 executed"),
+            ("discover nat-cli /3311/0", "</3311/0/5851>"),
+            ("read nat-cli /3/0/99", "error: 4.04 Not Found"),
+            ("list", "nat-cli [::1]:"),
+        ]:
+            server.stdin.write(command.encode() + b"\n")
+            await until(answer)
+        server.stdin.write(b"quit\n")
+        await server.stdin.drain()
+        assert await asyncio.wait_for(server.wait(), WAIT) == 0
+    finally:
+        for proc in (client, server):
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()

@@ -409,3 +409,13 @@ def test_deregistration_ends_observations_and_later_notifications_are_reset() ->
         assert not client.observations  # answered with RST: the device stops notifying
 
     scenario(body)
+
+
+def test_a_second_server_on_a_busy_port_is_refused() -> None:
+    from rig.errors import ConfigError
+
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        with pytest.raises(ConfigError, match="already in use"):
+            await LwM2MServer(port=server.port).start()  # aiocoap's SO_REUSEPORT would hide this
+
+    scenario(body)

@@ -141,3 +141,39 @@ def test_codecs_agree(tool: Tool, case: tuple[bytes, bytes | int, bytes | int, b
     assert c_comp == py_comp  # same choices: the shared vectors stay meaningful
     assert tool.ask("d", src_mac, dst_mac, ctx, c_comp) == packet
     assert lowpan.decompress_packet(c_comp, src_mac, dst_mac, contexts) == packet
+
+
+@st.composite
+def big_udp(draw: st.DrawFn) -> tuple[bytes, bytes, bytes | int, bool, int]:
+    src_mac = draw(st.binary(min_size=8, max_size=8))
+    bcast = draw(st.integers(0, 4)) == 0
+    dst_mac: bytes | int = 0xFFFF if bcast else draw(st.binary(min_size=8, max_size=8))
+    ctx = draw(st.booleans())
+    src = (PREFIX if ctx else bytes.fromhex("fe80000000000000")) + lowpan.mac_iid(src_mac)
+    dst = bytes.fromhex("ff020000000000000000000000000001") if bcast else draw(unicast(dst_mac))
+    size = draw(st.integers(0, 1232))
+    payload = bytes((i * 13 + size) & 0xFF for i in range(size))
+    udp = (5683).to_bytes(2, "big") + (61616).to_bytes(2, "big") + (8 + size).to_bytes(2, "big") + b"\x12\x34"
+    body = udp + payload
+    header = bytes.fromhex("60000000") + len(body).to_bytes(2, "big") + bytes((17, 64)) + src + dst
+    return header + body, src_mac, dst_mac, ctx, draw(st.integers(0, 0xFFFF))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(big_udp())
+def test_fragmentation_agrees(tool: Tool, case: tuple[bytes, bytes, bytes | int, bool, int]) -> None:
+    packet, src_mac, dst_mac, ctx, tag = case
+    contexts = lowpan.default_contexts() if ctx else {}
+    assert tool.proc.stdin is not None and tool.proc.stdout is not None
+    tool.proc.stdin.write(f"f {src_mac.hex()} {_mac_hex(dst_mac)} {PREFIX.hex() if ctx else '-'} "
+                          f"{tag:x}:{packet.hex()}\n")
+    tool.proc.stdin.flush()
+    answer = tool.proc.stdout.readline().split()
+    assert answer and answer[0] == "ok"
+    c_frames = [bytes.fromhex(h) for h in answer[1:]]
+    room = 125 - (15 if isinstance(dst_mac, int) else 21)
+    assert all(len(f) <= room for f in c_frames)
+    assert c_frames == lowpan.fragment(packet, src_mac, dst_mac, contexts, room, tag)
+    reassembler = lowpan.Reassembler(contexts)
+    results = [reassembler.feed(f, src_mac, dst_mac, 0.0) for f in c_frames]
+    assert results[-1] == packet and all(r is None for r in results[:-1])

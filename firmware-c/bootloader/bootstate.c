@@ -56,9 +56,6 @@ bs_read(bs_state_t *s)
     s->progress = bs_progress(BS_W_RB, s->npages);
   } else if(s->npages && bs_is(BS_W_DONE, BS_REC_DONE)) {
     s->phase = bs_is(BS_W_CONFIRM, BS_REC_CONFIRM) ? BS_CONFIRMED : BS_SWAPPED;
-    while(s->trials < BS_MAX_TRIALS && bs_word((uint16_t)(BS_W_TRIAL + s->trials)) != 0xFFFFFFFFu) {
-      s->trials++;
-    }
   } else if(s->npages) {
     s->phase = BS_SWAPPING;
     s->progress = bs_progress(BS_W_SWAP, s->npages);
@@ -66,6 +63,9 @@ bs_read(bs_state_t *s)
     s->phase = BS_REQUESTED;
   } else {
     s->phase = BS_IDLE;
+  }
+  while(s->trials < BS_MAX_TRIALS && bs_word((uint16_t)(BS_W_TRIAL + s->trials)) != 0xFFFFFFFFu) {
+    s->trials++;
   }
 }
 

@@ -31,7 +31,7 @@
 #define FW_HDR_MAGIC       0x49474952u /* "RIGI" little-endian */
 #define FW_HDR_VERSION     1u
 #define FW_HDR_SIZE        0x400u
-#define FW_HDR_USED        92u         /* bytes covered up to and including header_crc */
+#define FW_HDR_USED        88u         /* bytes up to and including header_crc */
 #define FW_TYPE_CC2538_APP 1u
 #define FW_LOAD_ADDR       (FW_SLOT_A + FW_HDR_SIZE)
 #define FW_BODY_MAX        (FW_SLOT_SIZE - FW_HDR_SIZE)

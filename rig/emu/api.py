@@ -113,7 +113,8 @@ class Node(ABC):
 
     @abstractmethod
     def reset(self) -> None:
-        """Warm reset (as SYSRESETREQ): RAM and peripherals reset, flash kept where the backend can."""
+        """Warm reset (as SYSRESETREQ): core and peripherals reset; RAM keeps its content as on the
+        real chip (the start-up code re-initialises .data/.bss); flash kept where the backend can."""
 
     @abstractmethod
     def power_cycle(self, off_for: float = 0.0) -> None:

@@ -111,9 +111,7 @@ def check_map_matches(elf: ElfInfo, mapfile: MapFile) -> None:
     for section in elf.sections:
         out = mapfile.sections.get(section.name)
         if out is None:
-            raise ConfigError(
-                f"map file {mapfile.path} does not match {elf.path}: no output section {section.name}"
-            )
+            raise ConfigError(f"map file {mapfile.path} does not match {elf.path}: no output section {section.name}")
         if out.address != section.address or out.size != section.size:
             raise ConfigError(
                 f"map file {mapfile.path} does not match {elf.path}: {section.name} is "
@@ -142,7 +140,8 @@ def _tile(section: Section, pieces: list[_Piece]) -> list[_Piece]:
 
 
 def _account(fp: Footprint, section: Section, piece: _Piece, symbols: list[Symbol], addrs: list[int]) -> None:
-    comp_name, key = fp.config.classify(piece.origin)
+    file_comp, key = fp.config.classify(piece.origin)
+    by_symbol = fp.config.has_symbol_rules
     whole = fp.config.reserved(section.name, piece.label)
     if not piece.origin:
         key = section.name if whole else "(linker fill and padding)"
@@ -150,7 +149,7 @@ def _account(fp: Footprint, section: Section, piece: _Piece, symbols: list[Symbo
     takes_ram = section.ram_bytes > 0
     for name, size, is_object in _split_symbols(piece, symbols, addrs, bool(piece.origin or whole)):
         reserved = whole or fp.config.reserved(name)
-        comp = reserved or comp_name
+        comp = reserved or (fp.config.classify(piece.origin, name)[0] if by_symbol else file_comp)
         kind = {STACK: "stack", HEAP: "heap"}.get(reserved or "", section.kind)
         if kind == "text" and (is_object or piece.label.startswith(".rodata")):
             kind = "rodata"  # constants placed in an executable output section
@@ -163,9 +162,7 @@ def _account(fp: Footprint, section: Section, piece: _Piece, symbols: list[Symbo
             usage.add(kind, flash, ram, size)
 
 
-def _split_symbols(
-    piece: _Piece, symbols: list[Symbol], addrs: list[int], named: bool
-) -> list[tuple[str, int, bool]]:
+def _split_symbols(piece: _Piece, symbols: list[Symbol], addrs: list[int], named: bool) -> list[tuple[str, int, bool]]:
     """(name, bytes, is a data object) per symbol; bytes no symbol covers keep the piece's label."""
     out: list[tuple[str, int, bool]] = []
     end = piece.address + piece.size

@@ -37,9 +37,7 @@ def resolve_baseline(spec: str, elf: Path, build: ReportBuilder, jobs: int = 2) 
     # The make directory is the one above build/ (firmware-c/build/cc2538/x.elf -> firmware-c).
     parts = rel.parts
     if "build" not in parts:
-        raise ConfigError(
-            f"baseline {spec!r}: cannot tell how to rebuild {rel} (not under a build/ directory)"
-        )
+        raise ConfigError(f"baseline {spec!r}: cannot tell how to rebuild {rel} (not under a build/ directory)")
     b = parts.index("build")
     make_dir, target = Path(*parts[:b]) if b else Path("."), Path(*parts[b:])
     with tempfile.TemporaryDirectory(prefix="rig-footprint-") as tmp:
@@ -54,9 +52,7 @@ def resolve_baseline(spec: str, elf: Path, build: ReportBuilder, jobs: int = 2) 
                 text=True,
             )
             if made.returncode != 0:
-                raise ConfigError(
-                    f"baseline {spec!r}: building {target} failed: {_last(made.stderr or made.stdout)}"
-                )
+                raise ConfigError(f"baseline {spec!r}: building {target} failed: {_last(made.stderr or made.stdout)}")
             base_elf = wt / make_dir / target
             base_map = base_elf.with_suffix(".map")
             report = build(base_elf, base_map if base_map.is_file() else None)

@@ -38,9 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE_OR_GIT_REF",
         help="a saved JSON report, or a git revision built on the fly in a temporary worktree",
     )
-    p.add_argument(
-        "--max-growth", metavar="PCT", help="fail when a component grows more than PCT%% over the baseline"
-    )
+    p.add_argument("--max-growth", metavar="PCT", help="fail when a component grows more than PCT%% over the baseline")
     p.add_argument(
         "--growth-floor",
         type=int,
@@ -62,9 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--components", type=Path, help=f"components file, TOML or JSON (default {DEFAULT_COMPONENTS})"
-    )
+    p.add_argument("--components", type=Path, help=f"components file, TOML or JSON (default {DEFAULT_COMPONENTS})")
     p.add_argument("--budget", type=Path, help="budget file (TOML or JSON) with one section per image")
     p.add_argument("--stack", type=Path, help="measured stack JSON written by pytest --stack-report")
 
@@ -87,11 +83,7 @@ def load_stack(path: Path, image: str) -> dict[str, Any] | None:
         raise ConfigError(f"{path}: stack report not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not a stack report ({str(exc).splitlines()[0]})") from None
-    if (
-        not isinstance(data, dict)
-        or data.get("schema") != STACK_SCHEMA
-        or not isinstance(data.get("firmware"), dict)
-    ):
+    if not isinstance(data, dict) or data.get("schema") != STACK_SCHEMA or not isinstance(data.get("firmware"), dict):
         raise ConfigError(f"{path}: not a stack report (schema is not {STACK_SCHEMA!r})")
     entry = data["firmware"].get(image)
     if entry is None:
@@ -212,9 +204,7 @@ def run_all(args: argparse.Namespace) -> int:
         for fmt, ext in (("md", "md"), ("json", "json"), ("html", "html")):
             _write(args.output_dir / f"{image}.{ext}", RENDER[fmt](report))
         t = report["totals"]
-        gate = (
-            "no budget" if image not in budgets else ("ok" if not violations else f"{len(violations)} over")
-        )
+        gate = "no budget" if image not in budgets else ("ok" if not violations else f"{len(violations)} over")
         index.append(f"| [{image}]({image}.md) | {t['flash']:,} | {t['ram']:,} | {gate} |")
         print(
             f"{image}: flash {t['flash']:,} B, RAM {t['ram']:,} B ({gate}) "

@@ -4,8 +4,12 @@
     [[component]]
     name = "CoAP"
     paths = ["os/net/app-layer/coap/*"]       # fnmatch globs on the source path (no extension)
+    symbols = ["coap_obs*"]                   # optional: only these symbols of those files
     paper = "CoAP alone"                      # optional: seed-paper row to show side by side
     contiki_ng = "CoAP"                       # optional: Contiki-NG row
+    [[component]]                             # the same name again: more rules for that component
+    name = "CoAP"
+    paths = ["apps/*/coap-*"]
     [[group]]                                 # optional: sums of components, for budgets and anchors
     name = "LwM2M (all)"
     components = ["LwM2M core", "registration"]
@@ -41,6 +45,7 @@ class Component:
     paths: tuple[str, ...]
     paper: str | None = None
     contiki_ng: str | None = None
+    symbols: tuple[str, ...] = ()  # if set: only symbols matching these globs, within `paths`
 
 
 @dataclass(frozen=True)
@@ -60,16 +65,25 @@ class ComponentConfig:
     paper_total: str | None = None  # anchor row matching the whole image
     contiki_ng_total: str | None = None
 
-    def classify(self, origin: str) -> tuple[str, str]:
-        """(component, file key) for an input object path / archive member / source file."""
+    def classify(self, origin: str, symbol: str = "") -> tuple[str, str]:
+        """(component, file key) for a symbol of an input object / archive member / source file."""
         if not origin:
             return OTHER, "(linker fill)"
         key = file_key(origin)
+        bare = _SECTION_PREFIX.sub("", symbol)
         for comp in self.components:
+            if comp.symbols and not any(
+                fnmatch.fnmatchcase(symbol, p) or fnmatch.fnmatchcase(bare, p) for p in comp.symbols
+            ):
+                continue
             for pattern in comp.paths:
                 if fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(origin, pattern):
                     return comp.name, key
         return OTHER, key
+
+    @property
+    def has_symbol_rules(self) -> bool:
+        return any(c.symbols for c in self.components)
 
     def reserved(self, *names: str) -> str | None:
         """STACK / HEAP when a section or symbol name marks reserved RAM."""
@@ -81,9 +95,18 @@ class ComponentConfig:
 
     @property
     def names(self) -> list[str]:
-        return [c.name for c in self.components]
+        """Component names in order of first appearance (an entry may repeat a name to add rules)."""
+        return list(dict.fromkeys(c.name for c in self.components))
+
+    def anchors(self, name: str) -> tuple[str | None, str | None]:
+        """(seed-paper row, Contiki-NG row) of a component: the first its entries name."""
+        entries = [c for c in self.components if c.name == name]
+        paper = next((c.paper for c in entries if c.paper), None)
+        return paper, next((c.contiki_ng for c in entries if c.contiki_ng), None)
 
 
+# ".text.lwm2m_reg_send" (an input section named after its function) -> "lwm2m_reg_send"
+_SECTION_PREFIX = re.compile(r"^\.(?:text|rodata|data|bss)(?:\.str1\.\d+)?\.")
 _ARCHIVE = re.compile(r"^(?:.*/)?([^/()]+\.a)\(([^()]+)\)$")
 
 
@@ -157,8 +180,8 @@ def _build(raw: dict[str, Any]) -> ComponentConfig:
         name = entry.get("name")
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{where} has no name")
-        if name in (OTHER, STACK, HEAP) or name in (c.name for c in components):
-            raise ConfigError(f"{where}: component name {name!r} is reserved or duplicated")
+        if name in (OTHER, STACK, HEAP):
+            raise ConfigError(f"{where}: component name {name!r} is reserved")
         if "paths" not in entry:
             raise ConfigError(f"component {name!r} has no paths")
         components.append(
@@ -167,6 +190,7 @@ def _build(raw: dict[str, Any]) -> ComponentConfig:
                 _strs(entry["paths"], f"component {name!r} paths"),
                 _opt_str(entry, "paper", where),
                 _opt_str(entry, "contiki_ng", where),
+                _strs(entry.get("symbols", []), f"component {name!r} symbols"),
             )
         )
     known = {c.name for c in components}
@@ -180,9 +204,7 @@ def _build(raw: dict[str, Any]) -> ComponentConfig:
         if unknown:
             raise ConfigError(f"group {entry['name']!r} names unknown component {unknown[0]!r}")
         groups.append(
-            Group(
-                entry["name"], members, _opt_str(entry, "paper", where), _opt_str(entry, "contiki_ng", where)
-            )
+            Group(entry["name"], members, _opt_str(entry, "paper", where), _opt_str(entry, "contiki_ng", where))
         )
     reserved = raw.get("reserved", {})
     if not isinstance(reserved, dict):

@@ -121,9 +121,7 @@ def _parse(path: Path, data: bytes) -> ElfInfo:
     if elf["e_machine"] != "EM_ARM":
         raise FirmwareError(f"{path}: not an ARM ELF (machine {elf['e_machine']})")
     segments = [
-        (seg["p_vaddr"], seg["p_paddr"], seg["p_memsz"])
-        for seg in elf.iter_segments()
-        if seg["p_type"] == "PT_LOAD"
+        (seg["p_vaddr"], seg["p_paddr"], seg["p_memsz"]) for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"
     ]
     sections: list[Section] = []
     for sec in elf.iter_sections():

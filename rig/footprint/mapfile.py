@@ -11,15 +11,11 @@ from pathlib import Path
 
 from rig.errors import ConfigError
 
-_OUT_FULL = re.compile(
-    r"^(\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+load address 0x([0-9a-fA-F]+))?\s*$"
-)
+_OUT_FULL = re.compile(r"^(\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+load address 0x([0-9a-fA-F]+))?\s*$")
 _OUT_NAME = re.compile(r"^(\S+)\s*$")
 _IN_FULL = re.compile(r"^ (\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+(.*?))?\s*$")
 _IN_NAME = re.compile(r"^ (\S+)\s*$")
-_CONT = re.compile(
-    r"^\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+load address 0x[0-9a-fA-F]+)?(?:\s+(.*?))?\s*$"
-)
+_CONT = re.compile(r"^\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+load address 0x[0-9a-fA-F]+)?(?:\s+(.*?))?\s*$")
 _SYMBOL = re.compile(r"^\s+0x([0-9a-fA-F]+)\s+([A-Za-z_.$][^\s=]*)\s*$")
 _MEMORY = re.compile(r"^(\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+(\S+))?\s*$")
 
@@ -89,9 +85,7 @@ def parse_map(path: Path) -> MapFile:
             m = _CONT.match(line)
             pending, pending_in = pending_in, None
             if m and current is not None:
-                current.pieces.append(
-                    InputPiece(pending, int(m.group(1), 16), int(m.group(2), 16), m.group(3) or "")
-                )
+                current.pieces.append(InputPiece(pending, int(m.group(1), 16), int(m.group(2), 16), m.group(3) or ""))
                 continue
         if not line[0].isspace():
             if line.startswith(("LOAD ", "OUTPUT(", "START GROUP", "END GROUP")):
@@ -135,9 +129,7 @@ def _load_of(line: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _new_output(
-    sections: dict[str, OutputSection], name: str, addr: str, size: str, load: str | None
-) -> OutputSection:
+def _new_output(sections: dict[str, OutputSection], name: str, addr: str, size: str, load: str | None) -> OutputSection:
     sec = OutputSection(name, int(addr, 16), int(size, 16), int(load, 16) if load else None)
     sections[name] = sec
     return sec

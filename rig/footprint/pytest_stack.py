@@ -80,9 +80,7 @@ class StackRecorder:
             low, high = stack_bounds(node)
         except Exception:  # a firmware without stack symbols, or a node already torn down
             return
-        entry = self.results.setdefault(
-            firmware, {"max_used": 0, "reserved": high - low, "test": None, "samples": 0}
-        )
+        entry = self.results.setdefault(firmware, {"max_used": 0, "reserved": high - low, "test": None, "samples": 0})
         entry["samples"] += 1
         if used > entry["max_used"] or entry["test"] is None:
             entry["max_used"] = max(used, entry["max_used"])

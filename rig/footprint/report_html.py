@@ -119,9 +119,7 @@ def render_html(report: dict[str, Any]) -> str:
             f"<td class='n'>{c['ram']:,}</td>",
         ]
         if rows:
-            cells += [
-                f"<td class='n'>{escape(_delta(rows.get(c['name']), m))}</td>" for m in ("flash", "ram")
-            ]
+            cells += [f"<td class='n'>{escape(_delta(rows.get(c['name']), m))}</td>" for m in ("flash", "ram")]
         if has_budget:
             cells += [f"<td class='n'>{escape(_budget(report, c['name'], m))}</td>" for m in ("flash", "ram")]
         cells += [
@@ -131,10 +129,7 @@ def render_html(report: dict[str, Any]) -> str:
         h.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     h.append("</table>")
     if _groups(report):
-        h.append(
-            "<table><tr><th>group</th><th>flash B</th><th>RAM B</th><th>seed paper</th>"
-            "<th>Contiki-NG</th></tr>"
-        )
+        h.append("<table><tr><th>group</th><th>flash B</th><th>RAM B</th><th>seed paper</th><th>Contiki-NG</th></tr>")
         for g in _groups(report):
             h.append(
                 f"<tr><td>{escape(g['name'])}</td><td class='n'>{g['flash']:,}</td>"

@@ -29,10 +29,9 @@ def _by_size(item: tuple[str, Usage]) -> tuple[int, str]:
 
 def build_report(fp: Footprint) -> dict[str, Any]:
     cfg = fp.config
-    comps_cfg = {c.name: c for c in cfg.components}
     components = []
     for cu in fp.ordered():
-        c = comps_cfg.get(cu.name)
+        paper, cng = cfg.anchors(cu.name)
         files = []
         for key, fu in sorted(((k, f.usage) for k, f in cu.files.items()), key=_by_size):
             syms = cu.files[key].symbols
@@ -42,8 +41,7 @@ def build_report(fp: Footprint) -> dict[str, Any]:
                     "flash": fu.flash,
                     "ram": fu.ram,
                     "symbols": [
-                        {"name": n, "flash": s.flash, "ram": s.ram}
-                        for n, s in sorted(syms.items(), key=_by_size)
+                        {"name": n, "flash": s.flash, "ram": s.ram} for n, s in sorted(syms.items(), key=_by_size)
                     ],
                 }
             )
@@ -51,8 +49,8 @@ def build_report(fp: Footprint) -> dict[str, Any]:
             {
                 "name": cu.name,
                 **_usage(cu.usage),
-                "paper": anchor(PAPER, c.paper) if c else None,
-                "contiki_ng": anchor(CONTIKI_NG, c.contiki_ng) if c else None,
+                "paper": anchor(PAPER, paper),
+                "contiki_ng": anchor(CONTIKI_NG, cng),
                 "files": files,
             }
         )
@@ -140,9 +138,7 @@ def load_report(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ConfigError(f"{path}: not a footprint report (schema is not {SCHEMA!r})")
     if data.get("version") != VERSION:
-        raise ConfigError(
-            f"{path}: footprint report version {data.get('version')!r} unsupported (expected {VERSION})"
-        )
+        raise ConfigError(f"{path}: footprint report version {data.get('version')!r} unsupported (expected {VERSION})")
     try:
         for c in data["components"]:
             int(c["flash"]), int(c["ram"]), str(c["name"])

@@ -173,10 +173,7 @@ def stack_line(st: dict[str, Any]) -> str:
     used, reserved = st.get("max_used"), st.get("reserved")
     pct = f" ({used * 100 / reserved:.0f}%)" if used is not None and reserved else ""
     where = f", deepest in {st['test']}" if st.get("test") else ""
-    return (
-        f"Stack used (max, measured over the test suite): {_n(used)} B of {_n(reserved)} B "
-        f"reserved{pct}{where}"
-    )
+    return f"Stack used (max, measured over the test suite): {_n(used)} B of {_n(reserved)} B reserved{pct}{where}"
 
 
 def render_table(report: dict[str, Any]) -> str:

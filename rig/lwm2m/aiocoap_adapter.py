@@ -285,7 +285,7 @@ class Observation:
         """Drop the observation locally (the registration ended); later notifications get an RST."""
         if self.ended:
             return
-        self.endpoint._rst_tokens.add(self._key)
+        self.endpoint._reset_later(self._key)
         self.endpoint._forget_outgoing(self.token, self.remote)
         if self._pump is not None:
             self._pump.cancel()
@@ -297,7 +297,7 @@ class Observation:
             return None
         ep = self.endpoint
         if mode == "rst":
-            ep._rst_tokens.add(self._key)
+            ep._reset_later(self._key)
             ep._forget_outgoing(self.token, self.remote)
             if self._pump is not None:
                 self._pump.cancel()
@@ -327,7 +327,7 @@ class CoapEndpoint:
         self._tracer = tracer
         self._max_body = max_body
         self._ctx: aiocoap.Context | None = None
-        self._rst_tokens: set[tuple[bytes, tuple[str, int]]] = set()
+        self._rst_tokens: dict[tuple[bytes, tuple[str, int]], None] = {}  # insertion-ordered set
 
     async def start(self, host: str, port: int) -> None:
         site = _Root(self._handler, self._max_body)
@@ -373,6 +373,12 @@ class CoapEndpoint:
         sock = self._message_manager().message_interface.transport.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
         return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+
+    def _reset_later(self, key: tuple[bytes, tuple[str, int]]) -> None:
+        """Answer further notifications on this (token, peer) with RST; the oldest entries age out."""
+        self._rst_tokens[key] = None
+        while len(self._rst_tokens) > 4096:
+            del self._rst_tokens[next(iter(self._rst_tokens))]
 
     def _message_manager(self) -> Any:
         assert self._ctx is not None, "endpoint not started"

@@ -173,7 +173,8 @@ async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> N
     server.on(None, print_event)
     console = Console(server)
     role = " + bootstrap" if server.bootstrap else ""
-    print(f"LwM2M server{role} on coap://[{args.host}]:{args.port} ('help' for commands)", flush=True)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"LwM2M server{role} on coap://{host}:{args.port} ('help' for commands)", flush=True)
     try:
         while True:
             line = await lines.get()

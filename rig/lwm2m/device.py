@@ -173,12 +173,14 @@ class Device:
         payload = codecs.encode(cf, flatten(base, value), base, self.server.registry)
         await self._request("PUT", base, payload, content_format=cf, block_size=block_size)
 
-    async def write_partial(self, path: PathLike, values: dict, fmt: int | str | None = None) -> None:
+    async def write_partial(
+        self, path: PathLike, values: dict, fmt: int | str | None = None, block_size: int | None = None
+    ) -> None:
         """Partial update: POST to an object instance with the given resources only."""
         base = as_path(path)
         cf = self._write_format(fmt)
         payload = codecs.encode(cf, flatten(base, values), base, self.server.registry)
-        await self._request("POST", base, payload, content_format=cf)
+        await self._request("POST", base, payload, content_format=cf, block_size=block_size)
 
     async def execute(self, path: PathLike, args: str = "") -> None:
         base = as_path(path)

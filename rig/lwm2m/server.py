@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import errno
 import socket
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,14 +58,23 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def port_is_free(host: str, port: int) -> bool:
-    """aiocoap sets SO_REUSEPORT, so a clash would go unnoticed: check with a plain socket first."""
+def check_port(host: str, port: int) -> None:
+    """aiocoap sets SO_REUSEPORT, so a clash would go unnoticed: try the address with a plain socket first."""
     family = socket.AF_INET6 if ":" in host or host == "" else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         try:
             sock.bind((host or "::", port))
-        except OSError:
-            return False
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"UDP port {port} on {host} is already in use") from None
+            raise ConfigError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+
+
+def port_is_free(host: str, port: int) -> bool:
+    try:
+        check_port(host, port)
+    except ConfigError:
+        return False
     return True
 
 
@@ -114,16 +124,18 @@ class LwM2MServer:
         self._next_id = 0
         self._tasks: set[asyncio.Task] = set()
         self.events: asyncio.Queue[Event] = asyncio.Queue(maxsize=event_queue_size)
+        self.history: deque[Event] = deque(maxlen=1000)  # recent events, for wait_for_event(since=...)
         self.trace = Trace(self._now, self._resolve, trace_limit, enabled=trace)
         self.coap = CoapEndpoint(self._handle, self.trace.record if trace else None, max_body=max_body)
         self.counters: dict[str, int] = {"rejected": 0, "registrations": 0, "updates": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
+        # GET /fw/<name>: packages served for pull firmware updates (rig.lwm2m.fota.publish)
+        self.files: dict[str, bytes] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if not port_is_free(self.host, self.port):
-            raise ConfigError(f"UDP port {self.port} on {self.host} is already in use")
+        check_port(self.host, self.port)
         self._loop = asyncio.get_running_loop()
         try:
             await self.coap.start(self.host, self.port)
@@ -166,6 +178,7 @@ class LwM2MServer:
 
     def _emit(self, kind: str, endpoint: str, **data: Any) -> None:
         event = Event(kind, endpoint, self._now(), self.registrations.get(endpoint), data)
+        self.history.append(event)
         if self.events.full():
             self.events.get_nowait()  # keep the newest events when nobody drains the queue
         self.events.put_nowait(event)
@@ -180,7 +193,15 @@ class LwM2MServer:
             if wkind == kind and wep in (None, endpoint) and not fut.done():
                 fut.set_result(event)
 
-    async def wait_for_event(self, kind: str, endpoint: str | None = None, timeout: float = 60.0) -> Event:
+    async def wait_for_event(
+        self, kind: str, endpoint: str | None = None, timeout: float = 60.0, since: float | None = None
+    ) -> Event:
+        """The next `kind` event (for `endpoint`); with `since` (a loop time), also one that already
+        happened at or after it, so that an event racing the caller is not missed."""
+        if since is not None:
+            for event in self.history:
+                if event.kind == kind and endpoint in (None, event.endpoint) and event.time >= since:
+                    return event
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         entry = (kind, endpoint, fut)
         self._waiters.append(entry)
@@ -192,6 +213,7 @@ class LwM2MServer:
             self._waiters.remove(entry)
 
     async def wait_for_registration(self, endpoint: str, timeout: float = 60.0) -> Device:
+        """The device once `endpoint` is registered (at once if it already is)."""
         if endpoint not in self.registrations:
             await self.wait_for_event("registered", endpoint, timeout)
         return self.device(endpoint)
@@ -240,6 +262,11 @@ class LwM2MServer:
                 return self._bootstrap_request(req)
             if req.path == ("dp",) and req.method == "POST":
                 return self._send(req)
+            if len(req.path) == 2 and req.path[0] == "fw" and req.method == "GET":
+                data = self.files.get(req.path[1])
+                if data is None:
+                    return Reply("4.04", f"no firmware package {req.path[1]!r}".encode())
+                return Reply("2.05", data, content_format=42)  # aiocoap answers in Block2 blocks
             return Reply("4.04", f"no such resource /{'/'.join(req.path)}".encode())
         except RegistrationRejected as exc:
             self.counters["rejected"] += 1
@@ -387,8 +414,3 @@ class LwM2MServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return Reply("2.04")
-
-    def drop_all_waiters(self) -> None:
-        for _, _, fut in self._waiters:
-            with contextlib.suppress(asyncio.InvalidStateError):
-                fut.cancel()

@@ -39,6 +39,9 @@ void irq12_handler(void)
   handler_lr[2] = (uint32_t)__builtin_return_address(0);
 }
 void irq13_handler(void) { log_c('D'); }
+static void irq13_relocated(void) { log_c('R'); }
+extern void (*const vectors[16 + 163])(void);
+static void (*ram_vectors[16 + 163])(void) __attribute__((aligned(1024)));
 void pendsv_handler(void) { log_c('P'); }
 void systick_handler(void) { systicks++; }
 void svc_handler(void) { log_c('S'); }
@@ -133,6 +136,15 @@ int main(void)
   errors = reg_torture(5000);
   REG(0xE000E010) = 0;
   puts_("psp_torture: errors="); puthex(errors); putc_('\n');
+
+  /* vector table moved to RAM with another IRQ13 handler (what a bootloader does for its app) */
+  for (int i = 0; i < 16 + 163; i++) ram_vectors[i] = vectors[i];
+  ram_vectors[16 + 13] = irq13_relocated;
+  REG(0xE000ED08) = (uint32_t)ram_vectors;
+  pend(13); __asm volatile("isb");
+  REG(0xE000ED08) = (uint32_t)vectors;
+  pend(13); __asm volatile("isb");
+  log_print("vtor");                    /* R then D */
 
   /* interrupts landing inside IT blocks split across translation blocks */
   uint32_t it_errors = 0;

@@ -9,6 +9,7 @@
 #define WDCTL 0x400D5000u
 
 static volatile uint32_t word;
+volatile uint32_t periph_magic = 0xC0FFEEu;  /* initialised data (.data) */
 static volatile uint32_t st_irqs;
 static uint32_t boots __attribute__((section(".noinit")));
 
@@ -26,7 +27,7 @@ static uint32_t st_now(void)
 int main(void)
 {
   uint32_t cause = (REG(CLOCK_STA) >> 22) & 3;
-  puts_("periph boot cause="); puthex(cause); putc_('\n');
+  puts_("periph boot cause="); puthex(cause); putc_(' '); puthex(periph_magic); putc_('\n');
   word = 0;
   BB_SRAM((uint32_t)&word, 3) = 1;
   BB_SRAM((uint32_t)&word, 31) = 1;

@@ -20,6 +20,14 @@ PROCESS(net_process, "net");
 process_event_t net_event_up;
 
 static uint8_t up_pending;
+static int16_t last_rssi;
+
+#define RSSI_OFFSET 73 /* CC2538 user guide: dBm = RSSI register value - 73 */
+
+int16_t netstack_last_rssi(void)
+{
+  return last_rssi;
+}
 
 static void on_up(void)
 {
@@ -112,10 +120,12 @@ PROCESS_THREAD(net_process, ev, data)
       /* Bounded per poll so other processes get a turn; re-poll if frames remain. */
       for(uint8_t i = 0; i < RF_CORE_CONF_RXQ; i++) {
         uint8_t n;
-        const uint8_t *frame = rf_core_peek(&n, NULL, NULL);
+        int8_t rssi;
+        const uint8_t *frame = rf_core_peek(&n, &rssi, NULL);
         if(!frame) {
           break;
         }
+        last_rssi = (int16_t)(rssi - RSSI_OFFSET);
         netstack_input(frame, n);
         rf_core_release();
       }

@@ -21,6 +21,9 @@ int netstack_is_up(void);
 /* Our global address (valid once up) and link-local address, 16 bytes each. */
 const uint8_t *netstack_global_addr(void);
 const uint8_t *netstack_ll_addr(void);
+/* RSSI in dBm of the last received frame handed to the stack (CC2538: raw RSSI - 73; the
+ * emulators report a constant); 0 before any frame. For LwM2M object 4. */
+int16_t netstack_last_rssi(void);
 /* Prints MAC/6LoWPAN/IPv6 counters as one "net: stats ..." line. */
 void netstack_print_stats(void);
 

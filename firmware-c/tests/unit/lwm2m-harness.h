@@ -135,7 +135,7 @@ h_build(uint8_t *buf, const h_req_t *r, uint16_t mid)
 {
   coap_build_t b;
   uint8_t tok[2] = { 0xA0, r->token };
-  coap_build_init(&b, buf, 600, COAP_CON, r->code, mid, tok, 2);
+  coap_build_init(&b, buf, 1500, COAP_CON, r->code, mid, tok, 2);
   if(r->observe != COAP_NONE) {
     coap_build_opt_uint(&b, COAP_OPT_OBSERVE, r->observe);
   }
@@ -202,7 +202,7 @@ h_get_all(h_req_t r, char *out, size_t cap)
 static coap_msg_t
 h_do(h_req_t r)
 {
-  static uint8_t buf[600];
+  static uint8_t buf[1500];
   coap_msg_t m;
   uint16_t n = h_build(buf, &r, ++h_mid);
   int before = h_n;

@@ -774,6 +774,100 @@ UNIT_TEST(uri_parsing)
   UNIT_CHECK_EQ(lwm2m_parse_uri("coap://[1:2:3:4:5:6:7:8:9]", &ep), -1);
 }
 
+
+/* ---- a firmware-update-like object: /5/0/0 streamed block by block to a sink ---- */
+static uint8_t sink[2048];
+static uint32_t sink_len;
+static int sink_done;
+static uint16_t fw_iids[1] = { 0 };
+static const lwm2m_res_t fw_res[] = {
+  { 0, LWM2M_T_OPAQUE | LWM2M_W | LWM2M_STREAM },
+  { 3, LWM2M_T_INT | LWM2M_R },
+};
+
+static uint8_t
+fw_handler(lwm2m_op_t *op)
+{
+  if(op->op == LWM2M_OP_READ) {
+    op->v.i = sink_done ? 2 : sink_len ? 1 : 0;
+    return 0;
+  }
+  if(op->op != LWM2M_OP_BLOCK) {
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  if(op->offset != sink_len) {
+    return COAP_INCOMPLETE; /* a block is missing */
+  }
+  if(sink_len + op->v.len > sizeof(sink)) {
+    return COAP_TOO_LARGE;
+  }
+  memcpy(sink + sink_len, op->v.p, op->v.len);
+  sink_len += op->v.len;
+  sink_done = !op->more;
+  return 0;
+}
+
+static const lwm2m_object_t fw_obj = { 5, 0x11, 2, fw_res, fw_iids, 1, 0, fw_handler };
+
+UNIT_TEST(block1_stream_to_sink)
+{
+  static const lwm2m_object_t *const objs5[] = { &lwm2m_obj_security, &lwm2m_obj_server,
+                                                 &lwm2m_obj_device, &fw_obj };
+  uint8_t img[700];
+  coap_msg_t m;
+  uint32_t off = 0;
+  uint8_t szx = 6; /* the server starts with 1024-byte blocks */
+  int rounds = 0;
+  for(unsigned i = 0; i < sizeof(img); i++) {
+    img[i] = (uint8_t)(i * 7 + 3);
+  }
+  fresh();
+  lwm2m_init(&ctx, "node-5", objs5, 4, h_send, h_rand, NULL, h_now);
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 60);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CREATED, "rd/5", NULL);
+  m = h_last_request();
+  sink_len = 0;
+  sink_done = 0;
+  /* the registration advertises /5 */
+  while(off < sizeof(img) && rounds++ < 40) {
+    uint32_t bs = 16u << szx, n = sizeof(img) - off < bs ? sizeof(img) - off : bs;
+    uint32_t num = off / bs;
+    int more = off + n < sizeof(img);
+    m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = img + off,
+                 .n = (uint16_t)n, .block1 = COAP_BLOCK(num, more, szx)));
+    if(m.code == COAP_TOO_LARGE) {
+      /* 4.13 with our block size in Block1 and Size1: restart smaller */
+      UNIT_CHECK(m.block1 != COAP_NONE);
+      UNIT_CHECK(m.size1 != COAP_NONE);
+      UNIT_CHECK(COAP_BLOCK_SZX(m.block1) < szx);
+      szx = (uint8_t)COAP_BLOCK_SZX(m.block1);
+      continue;
+    }
+    UNIT_CHECK_EQ(m.code, more ? COAP_CONTINUE : COAP_CHANGED);
+    UNIT_CHECK_EQ(m.block1, COAP_BLOCK(num, more, szx));
+    off += n;
+  }
+  UNIT_CHECK_EQ(sink_len, sizeof(img));
+  UNIT_CHECK(sink_done);
+  UNIT_CHECK_MEM(sink, img, sizeof(img));
+  /* a gap is refused with 4.08 */
+  sink_len = 0;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = img, .n = 64,
+               .block1 = COAP_BLOCK(1, 1, 2)));
+  UNIT_CHECK_EQ(m.code, COAP_INCOMPLETE);
+  /* TLV is not streamable */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_TLV, .pl = img, .n = 64,
+               .block1 = COAP_BLOCK(0, 1, 2)));
+  UNIT_CHECK_EQ(m.code, COAP_UNSUPPORTED_CF);
+  /* an unblocked write of one byte is a whole "package" */
+  sink_len = 0;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = "\0", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK(sink_len == 1 && sink_done);
+}
+
 int
 main(void)
 {
@@ -795,5 +889,6 @@ main(void)
   UNIT_RUN(bootstrap_timeout_and_bad_config);
   UNIT_RUN(fallback_to_bootstrap_after_failures);
   UNIT_RUN(uri_parsing);
+  UNIT_RUN(block1_stream_to_sink);
   return UNIT_DONE();
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from unicorn import (
@@ -63,6 +64,7 @@ from rig.emu.builtin.counter import NO_PENDING, InstructionCounter
 from rig.emu.builtin.nvic import Nvic
 
 UNTIL = 0xFFFFFFFF  # never reached: PC is always even
+STACK_GUARD = 4096  # accesses this close below SRAM are a stack running off its bottom
 XPSR_RESTORE = 0xFE00FC00  # N Z C V Q and the ICI/IT bits: an interrupt may land inside an IT block
 FRAME_REGS = (UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR)
 WFI, WFE, YIELD, SEV, NOP = 0xBF30, 0xBF20, 0xBF10, 0xBF40, 0xBF00
@@ -149,7 +151,7 @@ class CortexM3:
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid)
         self.regs = Registers(uc)
         self._ctx0 = uc.context_save()
-        self.vtor = 0
+        self.read_vtor: Callable[[], int] = lambda: 0  # the SCB's VTOR (set by the node)
         self.pc = 0  # where execution resumes (no Thumb bit)
 
     # --- hooks (only fire on events, never per instruction) ---------------------------------------
@@ -174,7 +176,6 @@ class CortexM3:
         """What the reset sequence does: VTOR, MSP = word 0, PC = word 1, Thread mode, privileged."""
         self.cold_registers()
         sp, reset = struct.unpack_from("<II", self.flash, vector_table - mm.FLASH_BASE)
-        self.vtor = vector_table
         regs = self.regs
         regs.write(UC_ARM_REG_CONTROL, 0)
         regs.write(UC_ARM_REG_MSP, sp & ~3)
@@ -205,7 +206,7 @@ class CortexM3:
     # --- exceptions ---------------------------------------------------------------------------------
     def vector(self, exc: int) -> int | None:
         try:
-            return self.read_word(self.vtor + 4 * exc)
+            return self.read_word(self.read_vtor() + 4 * exc)
         except UcError:
             return None
 
@@ -214,7 +215,7 @@ class CortexM3:
         regs = self.regs
         handler = self.vector(exc)
         if handler is None or not handler & 1:
-            return f"bad vector for exception {exc}: 0x{(handler or 0):08x} (VTOR 0x{self.vtor:08x})"
+            return f"bad vector for exception {exc}: 0x{(handler or 0):08x} (VTOR 0x{self.read_vtor():08x})"
         ipsr = self.ipsr
         control = regs.read(UC_ARM_REG_CONTROL)
         on_psp = ipsr == 0 and bool(control & 2)
@@ -312,6 +313,8 @@ class CortexM3:
                 kind, address = self._bad_access
                 if kind.startswith("execute") and address < mm.ROM_SIZE:
                     kind = "call into the boot ROM (not modelled: use no ROM functions)"
+                elif kind.startswith("unmapped") and mm.RAM_BASE - STACK_GUARD <= address < mm.RAM_BASE:
+                    kind = f"stack overflow ({kind} just below RAM)"
                 return Stop("fault", kind, address, pc)
             return Stop("fault", _ERR_KIND.get(exc.errno, f"cpu error: {exc}"), None, pc)
         pc = regs.read(UC_ARM_REG_PC)

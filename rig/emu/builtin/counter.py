@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 from unicorn import UC_HOOK_BLOCK, Uc
@@ -51,38 +52,52 @@ _native: ctypes.CDLL | None = None
 _native_tried = False
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("LWM2M_RIG_CACHE") or Path.home() / ".cache" / "lwm2m-rig")
+def _cache_dirs() -> list[Path]:
+    dirs = [Path(d) for d in (os.environ.get("LWM2M_RIG_CACHE"),) if d]
+    dirs.append(Path.home() / ".cache" / "lwm2m-rig")
+    dirs.append(Path(__file__).resolve().parents[3] / "build" / "lwm2m-rig")
+    dirs.append(Path(tempfile.gettempdir()) / f"lwm2m-rig-{os.getuid()}")
+    return dirs
+
+
+def _build(target: Path) -> bool:
+    cc = shutil.which(os.environ.get("CC", "gcc")) or shutil.which("cc")
+    if cc is None:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        out = Path(tmp) / target.name
+        result = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(out), str(_SOURCE)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            return False
+        os.replace(out, target)  # atomic: parallel first uses never see a half-written file
+    return True
 
 
 def load_native() -> ctypes.CDLL | None:
-    """Build (once) and load the C hook; None when no C compiler is available."""
+    """Build (once) and load the C hook; None (Python fallback, with a warning) when impossible."""
     global _native, _native_tried
     if _native_tried:
         return _native
     _native_tried = True
     if os.environ.get("LWM2M_RIG_NO_NATIVE"):
         return None
-    source = _SOURCE.read_bytes()
-    digest = hashlib.sha256(source).hexdigest()[:16]
-    target = _cache_dir() / f"rig_hook_{digest}.so"
-    if not target.exists():
-        cc = shutil.which(os.environ.get("CC", "gcc")) or shutil.which("cc")
-        if cc is None:
-            return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            out = Path(tmp) / target.name
-            result = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(out), str(_SOURCE)],
-                                    capture_output=True, text=True)
-            if result.returncode != 0:
-                return None
-            os.replace(out, target)  # atomic: parallel first uses do not see a half-written file
-    lib = ctypes.CDLL(str(target))
-    if lib.rig_core_size() != ctypes.sizeof(CoreState):
-        return None
-    _native = lib
-    return lib
+    digest = hashlib.sha256(_SOURCE.read_bytes()).hexdigest()[:16]
+    for directory in _cache_dirs():
+        target = directory / f"rig_hook_{digest}.so"
+        try:
+            if not target.exists() and not _build(target):
+                break  # no compiler or it failed: another directory will not help
+            lib = ctypes.CDLL(str(target))
+        except OSError:
+            continue  # unwritable cache directory or unloadable file: try the next one
+        if lib.rig_core_size() == ctypes.sizeof(CoreState):
+            _native = lib
+            return lib
+    warnings.warn("lwm2m-rig: cannot build the native instruction-counting hook (is gcc installed?); "
+                  "using the Python fallback (about 25x slower)", RuntimeWarning, stacklevel=2)
+    return None
 
 
 class InstructionCounter:

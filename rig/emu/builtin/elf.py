@@ -73,11 +73,14 @@ def load_firmware(path: Path | str) -> Firmware:
             if seg["p_type"] != "PT_LOAD" or seg["p_filesz"] == 0:
                 continue
             addr, size = seg["p_paddr"], seg["p_filesz"]
-            if not mm.in_flash(addr, size):
-                where = "RAM" if mm.in_ram(addr, size) else "outside the CC2538 flash"
+            if mm.in_ram(addr, size):
                 raise FirmwareError(
-                    f"{path}: loadable segment 0x{addr:08x}-0x{addr + size:08x} is {where}; "
-                    f"not linked for the CC2538 (flash 0x{mm.FLASH_BASE:08x}-0x{mm.FLASH_END:08x})")
+                    f"{path}: loadable segment 0x{addr:08x}-0x{addr + size:08x} has contents in RAM; "
+                    "the chip boots from flash: link initialised data to load from flash (AT > FLASH)")
+            if not mm.in_flash(addr, size):
+                raise FirmwareError(
+                    f"{path}: loadable segment 0x{addr:08x}-0x{addr + size:08x} is outside the "
+                    f"CC2538 flash (0x{mm.FLASH_BASE:08x}-0x{mm.FLASH_END:08x}): not linked for the CC2538")
             data = seg.data()
             flash[addr - mm.FLASH_BASE:addr - mm.FLASH_BASE + size] = data
             loaded += size

@@ -15,6 +15,7 @@ from rig.emu.builtin import memmap as mm
 from rig.emu.builtin.bus import Bus
 from rig.emu.builtin.clock.scheduler import Scheduler
 from rig.emu.builtin.cortexm import CortexM3, Stop
+from rig.emu.builtin.dwt import Dwt
 from rig.emu.builtin.elf import Firmware, boot_info, eui64_info_bytes
 from rig.emu.builtin.flashctrl import FlashCtrl
 from rig.emu.builtin.gpio import MAX_CHANGES, GpioPort
@@ -65,6 +66,7 @@ class BuiltinNode(api.Node):
         self._expect_pos = 0
         self._dirty: tuple[int, int] | None = None  # flash range written since the last slice
         self.slices = 0
+        self._off = False
 
         self.nvic = Nvic(self._nvic_changed)
         self.cpu = CortexM3(self.nvic, force_python_hook=force_python_hook)
@@ -82,9 +84,12 @@ class BuiltinNode(api.Node):
         self.watchdog = Watchdog(ctx, lambda: self._request_reset("watchdog"))
         self.flashctrl = FlashCtrl(ctx, self.cpu.flash, self._flash_written, self._power_cut)
         self.rfcore = self._make_rfcore(ctx, seed)
+        self.dwt = Dwt(ctx)
         peripherals: list[Peripheral] = [self.scs, self.sysctrl, self.uart0, *self.gpio_ports.values(),
-                                         self.sleeptimer, self.watchdog, self.flashctrl, self.rfcore]
+                                         self.sleeptimer, self.watchdog, self.flashctrl, self.rfcore,
+                                         self.dwt]
         self.peripherals = peripherals
+        self.cpu.read_vtor = lambda: self.scs.vtor
         self.bus = Bus(self.cpu.uc, self._model_error)
         self.bus.map_all(peripherals, ctx)
         self.bus.map_bitband(self.cpu.ram)
@@ -170,8 +175,7 @@ class BuiltinNode(api.Node):
             self._set_fault("no bootable image", 0, None, detail=str(exc))
             return
         self.cpu.boot(info.vector_table)
-        self.scs.vtor = info.vector_table
-        self.cpu.vtor = info.vector_table
+        self.scs.vtor = info.vector_table  # what the boot ROM leaves for the image
         self.nvic.reset()
         self.cpu.refresh_pending()
 
@@ -197,6 +201,7 @@ class BuiltinNode(api.Node):
 
     def _power_off(self, off_for: float) -> None:
         self.powered = False
+        self._fault = None  # whatever stopped the CPU is gone with the power
         self.flashctrl.powered = False
         self._reset_peripherals()
         self._emulation.medium_impl.detach(self.name)
@@ -209,8 +214,6 @@ class BuiltinNode(api.Node):
     def _power_restored(self) -> None:
         self._off = False
         self._power_on()
-
-    _off = False
 
     @property
     def off(self) -> bool:
@@ -262,10 +265,7 @@ class BuiltinNode(api.Node):
             if now >= target:
                 self.uart.flush()
                 return
-            if self._fault is not None:
-                self._offset += target - now  # a stopped node only lets time pass
-                continue
-            if not self._off:
+            if not self._off and self._fault is None:
                 exc, prio = nvic.preempting()
                 if exc:
                     if not cpu.masked(prio):
@@ -277,8 +277,8 @@ class BuiltinNode(api.Node):
                     self.sleeping = False  # WFI wakes on a pending interrupt even when masked
             due = sched.next_due()
             stop_at = target if due is None else min(target, due)
-            if self.sleeping or self._off:
-                self._offset += max(stop_at - now, 0)
+            if self.sleeping or self._off or self._fault is not None:
+                self._offset += max(stop_at - now, 0)  # no CPU: time passes to the next timer
                 continue
             state.sync = 0
             self.slices += 1

@@ -156,7 +156,11 @@ class RfCore(Peripheral):
         self._irqm1 = 0
         self._tx_active_reads = 0
         self._tx_end = 0
-        self._rng = random.Random(self._seed)
+        # Radio noise differs from one boot to the next: keep drawing from the same generator across
+        # resets (still deterministic per run), or a rebooted node would repeat its CoAP message IDs
+        # and tokens and the server would take its new Register for a duplicate of the old one.
+        if not hasattr(self, "_rng"):
+            self._rng = random.Random(self._seed)
         if self._txdone_timer is not None:
             self._txdone_timer.cancel()
             self._txdone_timer = None

@@ -120,6 +120,7 @@ class SystemControlSpace(Peripheral):
         self.scr = 0
         self.ccr = 0x200  # STKALIGN
         self.actlr = 0
+        self.demcr = 0
         self.systick.reset()
 
     # byte-addressable priority registers: NVIC IPR (0x400..) and SHPR1-3 (0xD18..0xD23)
@@ -168,6 +169,8 @@ class SystemControlSpace(Peripheral):
             return self.ccr
         if offset == 0xD24:
             return self._shcsr()
+        if offset == 0xDFC:
+            return self.demcr
         return 0  # fault status/address registers: no fault is ever latched (faults stop the node)
 
     def _icsr(self) -> int:
@@ -242,6 +245,8 @@ class SystemControlSpace(Peripheral):
             self.ccr = (value & 0x31B) | 0x200
         elif offset == 0xD24:
             nvic.system_enabled = value & 0x70000
+        elif offset == 0xDFC:
+            self.demcr = value & 0x010F07F1
         elif offset == 0xF00:
             irq = value & 0x1FF
             if irq < NUM_IRQS:

@@ -1,10 +1,19 @@
-"""UART0 (0x4000C000): PL011-like registers as Renode models them, with the real chip's pacing.
+"""UART0 (0x4000C000): PL011-like registers (Renode's register set), real-chip receive timing.
 
 TX is instant: each DR write (accepted only while CTL.UARTEN and CTL.TXE are set) goes to `on_tx`.
-RX: host bytes wait in an unbounded host queue and enter the 16-byte hardware FIFO one character
-time apart (10 bits at 115200 baud); when the FIFO is full the host queue holds back (no loss, like
-hardware flow control). Every arriving character raises RXRIS (IRQ 5 when IM.RXIM is set); reading the
-FIFO empty clears RXRIS/RTRIS. CC2538-only UART_CC (0xFC) and the baud registers are plain storage.
+
+RX follows the real PL011/CC2538 rather than Renode's "interrupt per character": host bytes wait in an
+unbounded host queue and cross the wire one character time apart (10 bits at 115200 baud) into the
+16-byte FIFO (1-byte holding register when LCRH.FEN is clear). When the FIFO is full the wire stalls
+until the firmware reads (no loss, like hardware flow control). RXRIS is raised when a character
+arrives with the FIFO at or above the IFLS trigger level (reset: half full, 8 bytes) and cleared when
+reads take the FIFO below it; RTRIS (receive timeout) is raised when the FIFO holds data and nothing
+has arrived for 32 bit periods; reading the FIFO empty clears both. Firmware that enables RXIM and
+RTIM and drains the FIFO in its handler works here, on Renode and on the chip.
+
+Arrivals are computed lazily (on register access and at the next interrupt-relevant moment), so a
+burst of input costs one timer per interrupt, not one per character.
+UART_CC (0xFC), IBRD/FBRD, DMACTL are plain storage; the line rate is fixed at 115200 baud.
 """
 
 from __future__ import annotations
@@ -19,9 +28,14 @@ DR, RSR, FR, IBRD, FBRD, LCRH, CTL, IFLS, IM, RIS, MIS, ICR, DMACTL, CC = (
     0x00, 0x04, 0x18, 0x24, 0x28, 0x2C, 0x30, 0x34, 0x38, 0x3C, 0x40, 0x44, 0x48, 0xFC)
 FR_BUSY, FR_RXFE, FR_TXFF, FR_RXFF, FR_TXFE = 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7
 CTL_UARTEN, CTL_TXE, CTL_RXE = 1 << 0, 1 << 8, 1 << 9
+LCRH_FEN = 1 << 4
 INT_RX, INT_TX, INT_RT, INT_OE = 1 << 4, 1 << 5, 1 << 6, 1 << 10
 FIFO_DEPTH = 16
-CHAR_CYCLES = 32_000_000 * 10 // 115200  # one character at 115200 baud, 8N1
+RX_TRIGGER = (2, 4, 8, 12, 14)  # IFLS.RXIFLSEL 0..4: 1/8 .. 7/8 full
+IFLS_RESET = 0x12  # RX and TX at 1/2
+BIT_CYCLES = 32_000_000 / 115200
+CHAR_CYCLES = round(10 * BIT_CYCLES)  # one character at 115200 baud, 8N1
+TIMEOUT_CYCLES = round(32 * BIT_CYCLES)  # receive timeout: 32 bit periods without a character
 
 
 class Uart(Peripheral):
@@ -35,41 +49,104 @@ class Uart(Peripheral):
         self.on_tx = on_tx
         self.host_queue: deque[int] = deque()
         self._timer: TimerHandle | None = None
-        self.rx_dropped_disabled = 0
+        self._timer_at = -1
         self.reset()
 
     def reset(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = None
-        self.regs: dict[int, int] = {CTL: 0x300}
+        self._cancel()
+        self.regs: dict[int, int] = {CTL: 0x300, IFLS: IFLS_RESET}
         self.fifo: deque[int] = deque()
         self.ris = 0
         self._irq_level = False
+        self._next_arrival: int | None = None  # when the head of host_queue will be in the FIFO
+        self._last_arrival = 0
         # bytes the host sent before a reset stay in the host queue: the wire still holds them
-        self._kick()
 
     # --- host side ---------------------------------------------------------------------------------
     def host_write(self, data: bytes) -> None:
+        if not data:
+            return
         self.host_queue.extend(data)
-        self._kick()
+        self._sync()
 
+    # --- the wire -----------------------------------------------------------------------------------
     def _receiving(self) -> bool:
         ctl = self.regs.get(CTL, 0)
         return bool(ctl & CTL_UARTEN and ctl & CTL_RXE)
 
-    def _kick(self) -> None:
-        if self._timer is None and self.host_queue and self._receiving() and len(self.fifo) < FIFO_DEPTH:
-            self._timer = self.ctx.scheduler.schedule(self.ctx.scheduler.cycles + CHAR_CYCLES,
-                                                      self._arrive)
+    def _depth(self) -> int:
+        return FIFO_DEPTH if self.regs.get(LCRH, 0) & LCRH_FEN else 1
 
-    def _arrive(self) -> None:
+    def _trigger(self) -> int:
+        if not self.regs.get(LCRH, 0) & LCRH_FEN:
+            return 1
+        return RX_TRIGGER[min((self.regs.get(IFLS, IFLS_RESET) >> 3) & 7, 4)]
+
+    def _catch_up(self, now: int) -> None:
+        """Move every character that has finished crossing the wire by `now` into the FIFO."""
+        depth, trigger = self._depth(), self._trigger()
+        fifo, queue = self.fifo, self.host_queue
+        while self._next_arrival is not None and self._next_arrival <= now:
+            if len(fifo) >= depth or not queue:
+                self._next_arrival = None  # stalled (FIFO full) or nothing left to send
+                break
+            at = self._next_arrival
+            fifo.append(queue.popleft())
+            self._last_arrival = at
+            if len(fifo) >= trigger:
+                self.ris |= INT_RX
+            self._next_arrival = at + CHAR_CYCLES if queue else None
+        if (fifo and now - self._last_arrival >= TIMEOUT_CYCLES
+                and (self._next_arrival is None or self._next_arrival - self._last_arrival > TIMEOUT_CYCLES)):
+            self.ris |= INT_RT
+        if self._next_arrival is None and queue and self._receiving() and len(fifo) < depth:
+            self._next_arrival = now + CHAR_CYCLES  # wire (re)starts: enabled, or room again
+
+    def _next_event(self) -> int | None:
+        """The next moment RIS could change by itself (an arrival reaching the trigger, a timeout)."""
+        if not self._receiving():
+            return None
+        fifo, depth, trigger = len(self.fifo), self._depth(), self._trigger()
+        events: list[int] = []
+        arriving = 0
+        first = self._next_arrival
+        if first is not None:
+            arriving = min(len(self.host_queue), depth - fifo)
+            if not self.ris & INT_RX and arriving > 0:
+                need = max(1, trigger - fifo)
+                if need <= arriving:
+                    events.append(first + (need - 1) * CHAR_CYCLES)
+            if arriving < len(self.host_queue):
+                events.append(first + arriving * CHAR_CYCLES)  # FIFO full: the wire stalls there
+        if not self.ris & INT_RT and (fifo or arriving):
+            last = first + (arriving - 1) * CHAR_CYCLES if first is not None and arriving else self._last_arrival
+            events.append(last + TIMEOUT_CYCLES)
+        return min(events) if events else None
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         self._timer = None
-        if self.host_queue and self._receiving() and len(self.fifo) < FIFO_DEPTH:
-            self.fifo.append(self.host_queue.popleft())
-            self.ris |= INT_RX | INT_RT
-            self._update_irq()
-        self._kick()
+        self._timer_at = -1
+
+    def _sync(self) -> None:
+        """Bring the FIFO up to date, drive the IRQ line, and arm the timer for the next event."""
+        now = self.ctx.scheduler.cycles
+        self._catch_up(now)
+        self._update_irq()
+        at = self._next_event()
+        if at is not None and at <= now:
+            at = now + 1
+        # an armed timer later than needed is replaced; an earlier one is kept (it only re-syncs)
+        if at is not None and (self._timer is None or at < self._timer_at):
+            self._cancel()
+            self._timer = self.ctx.scheduler.schedule(at, self._on_timer)
+            self._timer_at = at
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = -1
+        self._sync()
 
     # --- registers ----------------------------------------------------------------------------------
     def _update_irq(self) -> None:
@@ -81,23 +158,26 @@ class Uart(Peripheral):
     def read(self, offset: int, size: int) -> int:
         aligned = offset & ~3
         if aligned == DR:
+            self._catch_up(self.ctx.scheduler.cycles)
             if not self.fifo:
                 return 0
             byte = self.fifo.popleft()
+            if len(self.fifo) < self._trigger():
+                self.ris &= ~INT_RX
             if not self.fifo:
                 self.ris &= ~(INT_RX | INT_RT)
-                self._update_irq()
-            self._kick()
+            self._sync()
             return byte
         if aligned == FR:
+            self._catch_up(self.ctx.scheduler.cycles)
             value = FR_TXFE
-            value |= FR_RXFF if len(self.fifo) >= FIFO_DEPTH else 0
+            value |= FR_RXFF if len(self.fifo) >= self._depth() else 0
             value |= 0 if self.fifo else FR_RXFE
             return extract(value, offset, size)
-        if aligned == RIS:
-            return extract(self.ris, offset, size)
-        if aligned == MIS:
-            return extract(self.ris & self.regs.get(IM, 0), offset, size)
+        if aligned in (RIS, MIS):
+            self._sync()
+            value = self.ris if aligned == RIS else self.ris & self.regs.get(IM, 0)
+            return extract(value, offset, size)
         return extract(self.regs.get(aligned, 0), offset, size)
 
     def write(self, offset: int, size: int, value: int) -> None:
@@ -110,13 +190,15 @@ class Uart(Peripheral):
                 self._update_irq()
             return
         if aligned == ICR:
+            self._catch_up(self.ctx.scheduler.cycles)
             self.ris &= ~value
-            self._update_irq()
+            self._sync()
             return
         if aligned in (FR, RIS, MIS):
             return
         self.regs[aligned] = merge(self.regs.get(aligned, 0), offset, size, value)
-        if aligned == IM:
-            self._update_irq()
-        elif aligned == CTL:
-            self._kick()
+        if aligned == CTL and not self._receiving():
+            self._catch_up(self.ctx.scheduler.cycles)
+            self._next_arrival = None  # the wire pauses; queued host bytes wait
+        if aligned in (IM, CTL, LCRH, IFLS):
+            self._sync()

@@ -9,7 +9,7 @@
 #include "mac/mac-frame.h"
 
 #define SIXLO_MTU           1280u
-#define SIXLO_SMALL_BUF     200u  /* unfragmented datagrams land here (max 125-byte frame + 48) */
+#define SIXLO_SMALL_BUF     160u  /* unfragmented datagrams: <= 116-byte MAC payload, +42 decompressed */
 #define SIXLO_REASS_TIMEOUT (8u * 128u) /* clock ticks (CLOCK_SECOND = 128): 8 s */
 
 typedef struct {

@@ -115,7 +115,17 @@ static int rx_wait_bytes(uint8_t len)
 /* Drains every complete frame from the RX FIFO. */
 static void rx_drain(void)
 {
-  for(unsigned guard = 0; guard < 8 && (RFC(RFC_XREG_FSMSTAT1) & RFC_FSMSTAT1_FIFOP); guard++) {
+  for(unsigned guard = 0; guard < 8; guard++) {
+    uint32_t st = RFC(RFC_XREG_FSMSTAT1);
+    if(!(st & RFC_FSMSTAT1_FIFOP)) {
+      break;
+    }
+    if(!(st & RFC_FSMSTAT1_FIFO)) {
+      /* FIFOP without FIFO: RX FIFO overflow on the real chip; RX stalls until flushed. */
+      rf_core_stats.rx_overflow++;
+      RFC(RFC_SFR_RFST) = RFC_ISFLUSHRX;
+      return;
+    }
     uint8_t len = (uint8_t)RFC(RFC_SFR_RFDATA);
     if(len < 5 || len > FRAME_MAX || !rx_wait_bytes(len)) {
       /* Inconsistent FIFO: nothing after this byte can be trusted. */

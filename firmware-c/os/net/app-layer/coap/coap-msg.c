@@ -154,6 +154,7 @@ coap_parse(coap_msg_t *m, const uint8_t *buf, uint16_t len)
     return COAP_ERR_OPTION;
   }
   m->opts_len = (uint16_t)(it.p - m->opts);
+  m->payload = it.end; /* never NULL: empty payload at the end of the datagram */
   if(it.p < it.end) { /* payload marker */
     if(it.end - it.p < 2) {
       return COAP_ERR_PAYLOAD;

@@ -12,7 +12,7 @@
 #define LWM2M_MAX_BODY 512      /* largest unblocked write we take (Size1 of a 4.13) */
 #endif
 #ifndef LWM2M_STREAM_MAX_SZX
-#define LWM2M_STREAM_MAX_SZX 6  /* larger streamed blocks get 4.13 + Block1/Size1 */
+#define LWM2M_STREAM_MAX_SZX 4  /* streamed blocks above 256 bytes get 4.13 + Block1/Size1 */
 #endif
 #ifndef LWM2M_REG_RETRIES
 #define LWM2M_REG_RETRIES 3     /* failed registrations before falling back to bootstrap */
@@ -285,6 +285,7 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
   return rc;
 }
 
+#if LWM2M_WITH_OBSERVE
 /* Single numeric resource value (for gt/lt/st and change detection); -1 if not numeric. */
 static int
 read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
@@ -309,6 +310,7 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
   *out = type == LWM2M_T_FLOAT ? v.i : v.i * 1000;
   return 0;
 }
+#endif
 
 /* ---------------------------------------------------------------- writing / decoding */
 
@@ -585,20 +587,27 @@ create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot)
   return 0;
 }
 
+#if LWM2M_WITH_OBSERVE
 static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
+#endif
 
-static void
+__attribute__((unused)) static void
 delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
 {
   lwm2m_path_t p = { { o->id, o->iids[slot] }, 2 };
   call(ctx, o, slot, LWM2M_OP_DELETE, 0, 0, NULL, NULL);
   o->iids[slot] = LWM2M_NO_ID;
+#if LWM2M_WITH_OBSERVE
   obs_cancel_path(ctx, &p);
+#else
+  (void)p;
+#endif
   lwm2m_request_update(ctx, LWM2M_UPD_OBJS);
 }
 
 /* ---------------------------------------------------------------- attributes, observe */
 
+#if LWM2M_WITH_OBSERVE
 static int
 path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b) /* a is a prefix of b (or equal) */
 {
@@ -672,19 +681,6 @@ obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
   for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
     if(path_prefix(p, &ctx->obs[i].path)) {
       ctx->obs[i].co.active = 0;
-    }
-  }
-}
-
-void
-lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
-{
-  lwm2m_path_t p = { { oid, iid, rid }, (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3) };
-  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
-    lwm2m_obs_t *o = &ctx->obs[i];
-    /* overlapping paths: either contains the other */
-    if(o->co.active && (path_prefix(&p, &o->path) || path_prefix(&o->path, &p))) {
-      o->changed = 1;
     }
   }
 }
@@ -810,11 +806,34 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   read_numeric(ctx, p, &o->last_val);
 }
 
+#endif /* LWM2M_WITH_OBSERVE */
+void
+lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
+{
+#if LWM2M_WITH_OBSERVE
+  lwm2m_path_t p = { { oid, iid, rid }, (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3) };
+  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+    lwm2m_obs_t *o = &ctx->obs[i];
+    /* overlapping paths: either contains the other */
+    if(o->co.active && (path_prefix(&p, &o->path) || path_prefix(&o->path, &p))) {
+      o->changed = 1;
+    }
+  }
+#else
+  (void)ctx;
+  (void)oid;
+  (void)iid;
+  (void)rid;
+#endif
+}
+
 /* ---------------------------------------------------------------- Discover, attributes */
 
+#if LWM2M_WITH_DISCOVER
 static void
 link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
 {
+#if LWM2M_WITH_OBSERVE
   static const char names[] = "pmin\0pmax\0gt\0\0\0lt\0\0\0st";
   lwm2m_attr_t *a = attr_find(ctx, p);
   if(!a) {
@@ -832,7 +851,14 @@ link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
       }
     }
   }
+#else
+  (void)ctx;
+  (void)w;
+  (void)p;
+#endif
 }
+
+#endif
 
 static void
 link_obj_ver(coap_win_t *w, const lwm2m_object_t *o)
@@ -845,6 +871,7 @@ link_obj_ver(coap_win_t *w, const lwm2m_object_t *o)
   }
 }
 
+#if LWM2M_WITH_DISCOVER
 static void
 discover_inst(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_object_t *o, uint8_t slot,
               uint8_t *first, const lwm2m_path_t *only)
@@ -902,6 +929,9 @@ discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, coap_win_t 
   return 0;
 }
 
+#endif /* LWM2M_WITH_DISCOVER */
+
+#if LWM2M_WITH_BOOTSTRAP
 /* Bootstrap-Discover: lwm2m version, then every object (not 0 alone) and instance, with the
  * ssid / uri of Security and Server instances. */
 static void
@@ -942,7 +972,9 @@ bs_discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, coap_win_t *w)
     }
   }
 }
+#endif /* LWM2M_WITH_BOOTSTRAP */
 
+#if LWM2M_WITH_OBSERVE
 static int
 query_val(const uint8_t *v, uint16_t l, const char *key, const char **val, uint16_t *vl)
 {
@@ -1029,6 +1061,8 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
   return COAP_CHANGED;
 }
 
+#endif /* LWM2M_WITH_OBSERVE */
+
 /* ---------------------------------------------------------------- request dispatch */
 
 static uint8_t
@@ -1069,6 +1103,7 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
     return rc;
   }
   r->cf = fmt;
+#if LWM2M_WITH_OBSERVE
   if(!from) {
     return COAP_CONTENT; /* Bootstrap-Read: no observation */
   }
@@ -1081,6 +1116,10 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
       }
     }
   }
+#else
+  (void)ctx;
+  (void)from;
+#endif
   return COAP_CONTENT;
 }
 
@@ -1147,6 +1186,7 @@ do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const t
   return COAP_CHANGED;
 }
 
+#if LWM2M_WITH_CREATE
 static char loc_buf[12];
 
 static uint8_t
@@ -1202,6 +1242,7 @@ do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const 
   r->location = loc_buf;
   return COAP_CREATED;
 }
+#endif /* LWM2M_WITH_CREATE */
 
 static uint8_t
 dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
@@ -1220,20 +1261,26 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   }
   switch(req->code) {
   case COAP_GET:
+#if LWM2M_WITH_DISCOVER
     if(req->accept == LWM2M_CF_LINK) {
       r->cf = LWM2M_CF_LINK;
       return (rc = discover(ctx, p, &t, &r->win)) ? rc : COAP_CONTENT;
     }
+#endif
     return do_read(ctx, from, req, p, &t, r);
   case COAP_PUT:
+#if LWM2M_WITH_OBSERVE
     if(!req->payload_len && req->content_format == COAP_NO_CF) {
       return write_attrs(ctx, p, &t, req);
     }
+#endif
     return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(ctx, req, p, &t, r, 0, 1);
   case COAP_POST:
+#if LWM2M_WITH_CREATE
     if(p->len == 1) {
       return do_create(ctx, req, p, &t, r);
     }
+#endif
     if(p->len == 2) {
       return do_write(ctx, req, p, &t, r, 0, 0);
     }
@@ -1248,16 +1295,19 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       return do_write(ctx, req, p, &t, r, 0, 0);
     }
     return COAP_METHOD_NOT_ALLOWED;
+#if LWM2M_WITH_CREATE
   case COAP_DELETE:
     if(p->len != 2 || !(t.obj->flags & LWM2M_OBJ_CREATE)) {
       return COAP_METHOD_NOT_ALLOWED;
     }
     delete_inst(ctx, t.obj, (uint8_t)t.slot);
     return COAP_DELETED;
+#endif
   }
   return COAP_METHOD_NOT_ALLOWED;
 }
 
+#if LWM2M_WITH_BOOTSTRAP
 static uint8_t
 bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_resp_t *r)
 {
@@ -1313,6 +1363,7 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
   }
   return COAP_METHOD_NOT_ALLOWED;
 }
+#endif /* LWM2M_WITH_BOOTSTRAP */
 
 static void
 on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_resp_t *r)
@@ -1322,7 +1373,9 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
   coap_opt_iter_t it;
   const uint8_t *v;
   uint16_t l;
-  uint8_t bs_uri = 0, bs = ctx->state == LWM2M_ST_BS_REQ || ctx->state == LWM2M_ST_BS_WAIT;
+  uint8_t bs_uri = 0;
+  uint8_t bs = LWM2M_WITH_BOOTSTRAP &&
+               (ctx->state == LWM2M_ST_BS_REQ || ctx->state == LWM2M_ST_BS_WAIT);
 
   if(!coap_ep_equal(from, &ctx->server)) {
     r->code = COAP_UNAUTHORIZED; /* only the server we registered with (or bootstrap server) */
@@ -1353,14 +1406,16 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
     r->code = COAP_CHANGED;
     return;
   }
+#if LWM2M_WITH_BOOTSTRAP
   if(bs) {
     if(ctx->state == LWM2M_ST_BS_WAIT) {
       ctx->timer = ctx->now + LWM2M_BS_TIMEOUT_MS; /* server is active: restart the wait */
     }
     r->code = bs_request(ctx, req, &p, r);
-  } else {
-    r->code = dm_request(ctx, from, req, &p, r);
+    return;
   }
+#endif
+  r->code = dm_request(ctx, from, req, &p, r);
 }
 
 /* ---------------------------------------------------------------- registration */
@@ -1434,10 +1489,12 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   lwm2m_ctx_t *ctx = CTX(c);
   uint8_t links = 0;
   switch(ctx->state) {
+#if LWM2M_WITH_BOOTSTRAP
   case LWM2M_ST_BS_REQ:
     coap_build_opt_str(b, COAP_OPT_URI_PATH, "bs");
     q_str(b, "ep=", ctx->ep);
     break;
+#endif
   case LWM2M_ST_REG:
     coap_build_opt_str(b, COAP_OPT_URI_PATH, "rd");
     coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
@@ -1507,11 +1564,13 @@ static void
 reg_failed(lwm2m_ctx_t *ctx, const char *why)
 {
   event(ctx, LWM2M_EV_REG_FAILED, why);
+#if LWM2M_WITH_BOOTSTRAP
   if(ctx->retries >= LWM2M_REG_RETRIES && !pick_server(ctx, 1)) {
     ctx->retries = 0;
     goto_state(ctx, LWM2M_ST_BS_REQ, 0);
     return;
   }
+#endif
   pick_server(ctx, 0);
   goto_state(ctx, LWM2M_ST_REG, backoff(ctx));
 }
@@ -1531,6 +1590,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
   (void)t;
   ctx->reg_t = NULL;
   switch(ctx->state) {
+#if LWM2M_WITH_BOOTSTRAP
   case LWM2M_ST_BS_REQ:
     if(ok) {
       ctx->retries = 0;
@@ -1541,6 +1601,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       goto_state(ctx, LWM2M_ST_BS_REQ, backoff(ctx));
     }
     break;
+#endif
   case LWM2M_ST_REG: {
     coap_opt_iter_t it;
     const uint8_t *v;
@@ -1568,8 +1629,10 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     }
     ctx->retries = 0;
     ctx->upd = 0;
+#if LWM2M_WITH_OBSERVE
     /* a new registration starts with no observations */
     memset(ctx->obs, 0, sizeof(ctx->obs));
+#endif
     goto_state(ctx, LWM2M_ST_REGISTERED, update_interval(ctx->reg_lifetime));
     event(ctx, LWM2M_EV_REGISTERED, ctx->loc);
     break;
@@ -1628,6 +1691,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   next = coap_step(&ctx->coap, now);
   plat_deferred(ctx);
   switch(ctx->state) {
+#if LWM2M_WITH_BOOTSTRAP
   case LWM2M_ST_BS_REQ:
     if(!ctx->reg_t && DUE(ctx->timer, now)) {
       pick_server(ctx, 1);
@@ -1650,7 +1714,8 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     event(ctx, LWM2M_EV_BOOTSTRAPPED, lwm2m_sec[ctx->sec].uri);
     ctx->retries = 0;
     goto_state(ctx, LWM2M_ST_REG, 0);
-    /* fall through */
+    __attribute__((fallthrough));
+#endif
   case LWM2M_ST_REG:
     if(!ctx->reg_t && DUE(ctx->timer, now)) {
       ctx->reg_lifetime = lwm2m_srv[ctx->srv].lifetime;
@@ -1679,12 +1744,14 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
     break;
   }
+#if LWM2M_WITH_OBSERVE
   if(ctx->state == LWM2M_ST_REGISTERED || ctx->state == LWM2M_ST_UPDATE) {
     w = obs_step(ctx, now);
     if(w < next) {
       next = w;
     }
   }
+#endif
   if(!ctx->reg_t && ctx->state != LWM2M_ST_IDLE && ctx->state != LWM2M_ST_DEREGISTERED &&
      ctx->state != LWM2M_ST_FAILED && ctx->state != LWM2M_ST_BS_DONE) {
     w = DUE(ctx->timer, now) ? 0 : ctx->timer - now;
@@ -1715,7 +1782,9 @@ lwm2m_init(lwm2m_ctx_t *ctx, const char *ep, const lwm2m_object_t *const *objs, 
 {
   memset(ctx, 0, sizeof(*ctx));
   coap_init(&ctx->coap, send, rnd, on_request, user, now);
+#if LWM2M_WITH_OBSERVE
   ctx->coap.on_rst = on_rst;
+#endif
   ctx->ep = ep;
   ctx->objs = objs;
   ctx->nobjs = nobjs;
@@ -1734,8 +1803,10 @@ lwm2m_start(lwm2m_ctx_t *ctx)
   ctx->retries = 0;
   if(!pick_server(ctx, 0)) {
     goto_state(ctx, LWM2M_ST_REG, 0);
+#if LWM2M_WITH_BOOTSTRAP
   } else if(!pick_server(ctx, 1)) {
     goto_state(ctx, LWM2M_ST_BS_REQ, 0);
+#endif
   } else {
     goto_state(ctx, LWM2M_ST_FAILED, 0);
     event(ctx, LWM2M_EV_REG_FAILED, "no server configured");

@@ -254,7 +254,7 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
       }
     } else if(r->p < r->end && *r->p == '"') { /* vs, vd, vlo, bu, u ... */
       uint8_t k = kn == 2 && key[0] == 'v' ? (uint8_t)key[1] : (kn == 3 && !memcmp(key, "vlo", 3)) ? 'o' : 0;
-      if(k && k != 's' && k != 'd') {
+      if(k && k != 's' && k != 'd' && k != 'o') {
         return -1;
       }
       if(k) {
@@ -282,13 +282,17 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
         rec->kind = 'b';
         rec->num = s;
         rec->num_len = l;
-      } else if(kn == 1 && key[0] == 'v') {
-        int32_t tmp;
-        rec->kind = 'v';
-        rec->num = s;
-        rec->num_len = (uint16_t)(r->p - s);
-        if(lwm2m_parse_milli(s, rec->num_len, &tmp) < 0) {
-          return -1;
+      } else {
+        for(const char *c = s; c < r->p; c++) {
+          if(!((*c >= '0' && *c <= '9') || *c == '-' || *c == '+' || *c == '.' || *c == 'e' ||
+               *c == 'E')) {
+            return -1; /* not a JSON number (its value is checked against the resource type) */
+          }
+        }
+        if(kn == 1 && key[0] == 'v') {
+          rec->kind = 'v';
+          rec->num = s;
+          rec->num_len = (uint16_t)(r->p - s);
         }
       }
     }

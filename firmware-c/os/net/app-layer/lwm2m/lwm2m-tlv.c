@@ -195,10 +195,10 @@ lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out)
   }
   mant *= 125;
   mant = e >= 64 ? 0 : (mant + (1ull << (e - 1))) >> e;
-  if(mant > 0x7FFFFFFFull) {
+  if(mant > 0x7FFFFFFFull + (uint64_t)neg) {
     return -1;
   }
-  *out = neg ? -(int32_t)mant : (int32_t)mant;
+  *out = neg ? (int32_t)(0u - (uint32_t)mant) : (int32_t)mant;
   return 0;
 }
 
@@ -235,8 +235,10 @@ lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
     }
     v->i = p[0];
     return 0;
+#if LWM2M_WITH_FLOAT
   case LWM2M_T_FLOAT:
     return lwm2m_float_to_milli(p, len, &v->i);
+#endif
   case LWM2M_T_OBJLNK:
     if(len != 4) {
       return -1;
@@ -256,10 +258,12 @@ lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
   case LWM2M_T_OPAQUE:
     coap_win_put(w, v->p, v->len);
     return;
+#if LWM2M_WITH_FLOAT
   case LWM2M_T_FLOAT:
     lwm2m_milli_to_double(v->i, b);
     n = 8;
     break;
+#endif
   case LWM2M_T_OBJLNK:
     n = 4;
     break;
@@ -267,7 +271,7 @@ lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
     n = (v->i >= -128 && v->i <= 127) ? 1 : (v->i >= -32768 && v->i <= 32767) ? 2 : 4;
     break;
   }
-  if(type != LWM2M_T_FLOAT) {
+  if(!LWM2M_WITH_FLOAT || type != LWM2M_T_FLOAT) {
     for(uint8_t i = 0; i < n; i++) {
       b[i] = (uint8_t)((uint32_t)v->i >> (8 * (n - 1 - i)));
     }

@@ -13,8 +13,24 @@
 
 #include "net/app-layer/coap/coap-engine.h"
 
+/* Feature switches (all on by default; the footprint report also measures a minimal set) */
 #ifndef LWM2M_WITH_SENML
 #define LWM2M_WITH_SENML 1      /* SenML JSON (110) reader and writer */
+#endif
+#ifndef LWM2M_WITH_BOOTSTRAP
+#define LWM2M_WITH_BOOTSTRAP 1  /* client-initiated bootstrap */
+#endif
+#ifndef LWM2M_WITH_OBSERVE
+#define LWM2M_WITH_OBSERVE 1    /* Observe, notifications, Write-Attributes */
+#endif
+#ifndef LWM2M_WITH_DISCOVER
+#define LWM2M_WITH_DISCOVER 1   /* Discover (GET with Accept: 40) */
+#endif
+#ifndef LWM2M_WITH_CREATE
+#define LWM2M_WITH_CREATE 1     /* Create / Delete by a management server */
+#endif
+#ifndef LWM2M_WITH_FLOAT
+#define LWM2M_WITH_FLOAT 1      /* float resources (TLV binary64 conversion) */
 #endif
 #ifndef LWM2M_MAX_OBS
 #define LWM2M_MAX_OBS 3         /* concurrent observations */
@@ -188,8 +204,10 @@ struct lwm2m_ctx {
   uint32_t timer;            /* next registration-side deadline */
   uint32_t now;
   uint32_t reg_lifetime;     /* lifetime sent in the last registration/update */
+#if LWM2M_WITH_OBSERVE
   lwm2m_attr_t attrs[LWM2M_MAX_ATTRS];
   lwm2m_obs_t obs[LWM2M_MAX_OBS];
+#endif
   coap_trans_t *reg_t;       /* the registration-side exchange in flight */
   char loc[LWM2M_LOC_MAX];
   uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev;

@@ -1,0 +1,20 @@
+/* libFuzzer: SenML JSON reader. */
+#include "net/app-layer/lwm2m/lwm2m.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  lwm2m_senml_reader_t r;
+  lwm2m_senml_rec_t rec;
+  int n = 0;
+  lwm2m_senml_reader_init(&r, data, (uint16_t)(size > 4096 ? 4096 : size));
+  while(lwm2m_senml_next(&r, &rec) > 0 && n++ < 1000) {
+    lwm2m_value_t v;
+    for(uint8_t ty = LWM2M_T_STR; ty <= LWM2M_T_OBJLNK; ty++) {
+      (void)lwm2m_senml_decode(&rec, ty, &v);
+    }
+  }
+  return 0;
+}

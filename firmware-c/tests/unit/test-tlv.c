@@ -1,0 +1,238 @@
+/* TLV reader/writer, integer-only float conversion, plain-text values. */
+#include "unit.h"
+#include "net/app-layer/lwm2m/lwm2m.h"
+
+#include <math.h>
+
+UNIT_TEST(tlv_headers)
+{
+  uint8_t buf[16];
+  coap_win_t w;
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_header(&w, LWM2M_TLV_RES, 5, 3);
+  UNIT_CHECK_EQ(w.pos, 2);
+  UNIT_CHECK(buf[0] == 0xC3 && buf[1] == 5);
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_header(&w, LWM2M_TLV_INST, 300, 200);
+  UNIT_CHECK_EQ(w.pos, 4);
+  UNIT_CHECK(buf[0] == 0x28 && buf[1] == 1 && buf[2] == 44 && buf[3] == 200);
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_header(&w, LWM2M_TLV_MULTI, 1, 70000);
+  UNIT_CHECK(buf[0] == 0x98 && buf[2] == 0x01 && buf[3] == 0x11 && buf[4] == 0x70);
+}
+
+UNIT_TEST(tlv_reader)
+{
+  /* object instance 0 { res 0 "abc", multiple 11 { [0] = 1, [1] = 2 } } */
+  static const uint8_t d[] = { 0x08, 0x00, 0x0D, 0xC3, 0x00, 'a', 'b', 'c',
+                               0x86, 0x0B, 0x41, 0x00, 0x01, 0x41, 0x01, 0x02 };
+  const uint8_t *p = d, *q;
+  lwm2m_tlv_t t, r;
+  UNIT_CHECK_EQ(lwm2m_tlv_check(d, sizeof(d)), 0);
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, d + sizeof(d), &t), 1);
+  UNIT_CHECK(t.type == LWM2M_TLV_INST && t.id == 0 && t.len == 13);
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, d + sizeof(d), &t), 0);
+  q = d + 3;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&q, d + sizeof(d), &r), 1);
+  UNIT_CHECK(r.type == LWM2M_TLV_RES && r.len == 3 && !memcmp(r.val, "abc", 3));
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&q, d + sizeof(d), &r), 1);
+  UNIT_CHECK(r.type == LWM2M_TLV_MULTI && r.id == 11 && r.len == 6);
+}
+
+UNIT_TEST(tlv_malformed)
+{
+  static const uint8_t trunc_id[] = { 0xE3 };                 /* 16-bit id missing */
+  static const uint8_t trunc_len[] = { 0xD0, 0x01 };          /* 16-bit length missing */
+  static const uint8_t over[] = { 0xC5, 0x01, 'a' };          /* value past end */
+  static const uint8_t bad_nest[] = { 0x03, 0x00, 0x01, 0x00, 0x00 }; /* inst in inst */
+  static const uint8_t ri_in_inst[] = { 0x03, 0x00, 0x41, 0x00, 0x01 };
+  static const uint8_t res_in_multi[] = { 0x83, 0x00, 0xC1, 0x00, 0x01 };
+  const uint8_t *p = trunc_id;
+  lwm2m_tlv_t t;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, trunc_id + 1, &t), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_check(trunc_len, 2), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_check(over, 3), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_check(bad_nest, sizeof(bad_nest)), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_check(ri_in_inst, sizeof(ri_in_inst)), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_check(res_in_multi, sizeof(res_in_multi)), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_check(NULL, 0), 0);
+}
+
+UNIT_TEST(tlv_values)
+{
+  lwm2m_value_t v;
+  uint8_t buf[8];
+  coap_win_t w;
+  static const uint8_t i8[] = { 0xFF }, i16[] = { 0x01, 0x00 }, i64[] = { 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF };
+  static const uint8_t big64[] = { 0, 0, 0, 1, 0, 0, 0, 0 }, i3[] = { 1, 2, 3 };
+  UNIT_CHECK(!lwm2m_tlv_decode(LWM2M_T_INT, i8, 1, &v) && v.i == -1);
+  UNIT_CHECK(!lwm2m_tlv_decode(LWM2M_T_INT, i16, 2, &v) && v.i == 256);
+  UNIT_CHECK(!lwm2m_tlv_decode(LWM2M_T_INT, i64, 8, &v) && v.i == 0x7FFFFFFF);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_INT, big64, 8, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_INT, i3, 3, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_BOOL, i3, 1, &v), 0);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_BOOL, i8, 1, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_OBJLNK, i3, 3, &v), -1);
+  v.i = -200;
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_value(&w, LWM2M_T_INT, &v);
+  UNIT_CHECK(w.pos == 2 && buf[0] == 0xFF && buf[1] == 0x38);
+  v.i = 100000;
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_value(&w, LWM2M_T_INT, &v);
+  UNIT_CHECK_EQ(w.pos, 4);
+  v.i = (3 << 16) | 1;
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_value(&w, LWM2M_T_OBJLNK, &v);
+  UNIT_CHECK(w.pos == 4 && buf[1] == 3 && buf[3] == 1);
+}
+
+static uint64_t
+bits_of(double d)
+{
+  uint64_t b;
+  memcpy(&b, &d, 8);
+  return b;
+}
+
+UNIT_TEST(float_conversion_exact)
+{
+  static const int32_t samples[] = { 0, 1, -1, 999, 1000, 1001, 20100, -40000, 85000, 123456789,
+                                     -2147483647, 2147483647, 125, 500, 3, 7, 333 };
+  uint8_t out[8];
+  for(unsigned i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+    uint64_t got = 0, want = bits_of((double)samples[i] / 1000.0);
+    int32_t back;
+    lwm2m_milli_to_double(samples[i], out);
+    for(int k = 0; k < 8; k++) {
+      got = (got << 8) | out[k];
+    }
+    if(got != want) {
+      printf("  %d: got %016llx want %016llx\n", samples[i], (unsigned long long)got,
+             (unsigned long long)want);
+    }
+    UNIT_CHECK(got == want);
+    UNIT_CHECK_EQ(lwm2m_float_to_milli(out, 8, &back), 0);
+    UNIT_CHECK_EQ(back, samples[i]);
+  }
+  /* pseudo-random sweep */
+  {
+    uint32_t x = 12345;
+    for(int i = 0; i < 20000; i++) {
+      int32_t m;
+      uint64_t got = 0;
+      x = x * 1664525u + 1013904223u;
+      m = (int32_t)x;
+      lwm2m_milli_to_double(m, out);
+      for(int k = 0; k < 8; k++) {
+        got = (got << 8) | out[k];
+      }
+      if(got != bits_of((double)m / 1000.0)) {
+        UNIT_CHECK(0);
+        break;
+      }
+    }
+  }
+}
+
+UNIT_TEST(float_decode)
+{
+  uint8_t b[8];
+  int32_t m;
+  float f = 21.5f;
+  uint32_t fb;
+  double d;
+  memcpy(&fb, &f, 4);
+  for(int i = 0; i < 4; i++) {
+    b[i] = (uint8_t)(fb >> (24 - 8 * i));
+  }
+  UNIT_CHECK(!lwm2m_float_to_milli(b, 4, &m) && m == 21500);
+  d = -0.0004;
+  {
+    uint64_t x = bits_of(d);
+    for(int i = 0; i < 8; i++) {
+      b[i] = (uint8_t)(x >> (56 - 8 * i));
+    }
+  }
+  UNIT_CHECK(!lwm2m_float_to_milli(b, 8, &m) && m == 0);
+  d = 1e12;
+  {
+    uint64_t x = bits_of(d);
+    for(int i = 0; i < 8; i++) {
+      b[i] = (uint8_t)(x >> (56 - 8 * i));
+    }
+  }
+  UNIT_CHECK_EQ(lwm2m_float_to_milli(b, 8, &m), -1);
+  d = NAN;
+  {
+    uint64_t x = bits_of(d);
+    for(int i = 0; i < 8; i++) {
+      b[i] = (uint8_t)(x >> (56 - 8 * i));
+    }
+  }
+  UNIT_CHECK_EQ(lwm2m_float_to_milli(b, 8, &m), -1);
+  UNIT_CHECK_EQ(lwm2m_float_to_milli(b, 5, &m), -1);
+}
+
+static int
+text_of(uint8_t type, int32_t i, const char *want)
+{
+  char buf[32];
+  coap_win_t w;
+  lwm2m_value_t v = { NULL, 0, i };
+  coap_win_init(&w, (uint8_t *)buf, sizeof(buf) - 1, 0);
+  lwm2m_text_encode(&w, type, &v);
+  buf[coap_win_len(&w)] = 0;
+  if(strcmp(buf, want)) {
+    printf("  got '%s' want '%s'\n", buf, want);
+    return 0;
+  }
+  return 1;
+}
+
+UNIT_TEST(text_values)
+{
+  int32_t x;
+  lwm2m_value_t v;
+  UNIT_CHECK(text_of(LWM2M_T_INT, 0, "0"));
+  UNIT_CHECK(text_of(LWM2M_T_INT, -2147483647 - 1, "-2147483648"));
+  UNIT_CHECK(text_of(LWM2M_T_FLOAT, 21500, "21.5"));
+  UNIT_CHECK(text_of(LWM2M_T_FLOAT, -1, "-0.001"));
+  UNIT_CHECK(text_of(LWM2M_T_FLOAT, 20000, "20.0"));
+  UNIT_CHECK(text_of(LWM2M_T_FLOAT, 120, "0.12"));
+  UNIT_CHECK(text_of(LWM2M_T_OBJLNK, (3 << 16) | 65535, "3:65535"));
+  UNIT_CHECK(!lwm2m_parse_int("2147483647", 10, &x) && x == 2147483647);
+  UNIT_CHECK(!lwm2m_parse_int("-2147483648", 11, &x) && x == -2147483647 - 1);
+  UNIT_CHECK_EQ(lwm2m_parse_int("2147483648", 10, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_int("", 0, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_int("-", 1, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_int("1.5", 3, &x), -1);
+  UNIT_CHECK(!lwm2m_parse_milli("23.456789", 9, &x) && x == 23456);
+  UNIT_CHECK(!lwm2m_parse_milli("-0.5", 4, &x) && x == -500);
+  UNIT_CHECK(!lwm2m_parse_milli("2.5e2", 5, &x) && x == 250000);
+  UNIT_CHECK(!lwm2m_parse_milli("25E-1", 5, &x) && x == 2500);
+  UNIT_CHECK(!lwm2m_parse_milli("7", 1, &x) && x == 7000);
+  UNIT_CHECK_EQ(lwm2m_parse_milli("3000000", 7, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_milli("1e", 2, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_milli(".", 1, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_milli("1..2", 4, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_milli("99999999999", 11, &x), -1);
+  UNIT_CHECK(!lwm2m_text_decode(LWM2M_T_OBJLNK, (const uint8_t *)"3:1", 3, &v) && v.i == 0x30001);
+  UNIT_CHECK_EQ(lwm2m_text_decode(LWM2M_T_OBJLNK, (const uint8_t *)"3:70000", 7, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_text_decode(LWM2M_T_OBJLNK, (const uint8_t *)"31", 2, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_text_decode(LWM2M_T_BOOL, (const uint8_t *)"2", 1, &v), -1);
+  UNIT_CHECK(!lwm2m_text_decode(LWM2M_T_BOOL, (const uint8_t *)"1", 1, &v) && v.i == 1);
+}
+
+int
+main(void)
+{
+  UNIT_RUN(tlv_headers);
+  UNIT_RUN(tlv_reader);
+  UNIT_RUN(tlv_malformed);
+  UNIT_RUN(tlv_values);
+  UNIT_RUN(float_conversion_exact);
+  UNIT_RUN(float_decode);
+  UNIT_RUN(text_values);
+  return UNIT_DONE();
+}

@@ -1,0 +1,1 @@
+"""Firmware update (issue 7): package images (image.py)."""

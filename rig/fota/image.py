@@ -1,0 +1,248 @@
+"""Firmware packages for the two-slot bootloader: build, seal, inspect (see
+firmware-c/bootloader/fw-image.h for the C side; tests cross-check both).
+
+A package is a 0x400-byte header (little-endian fields, rest 0xFF) followed by the body: the
+bytes a slot-A application occupies from 0x00202400. `seal` takes an application ELF linked with
+firmware-c/bootloader/slot-a.ld, extracts its body, writes the package and, optionally, a copy of
+the ELF with the header filled in (the factory image a node boots).
+
+    python -m rig.fota.image seal IN.elf OUT.img --version V [--elf-out OUT.elf]
+    python -m rig.fota.image inspect FILE.img
+    python -m rig.fota.image bad KIND IN.img OUT.img     (corrupt, oversized, wrong-type, no-start)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import struct
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from rig.errors import ConfigError, FirmwareError, RigError
+
+MAGIC = 0x49474952  # "RIGI"
+HEADER_VERSION = 1
+HEADER_SIZE = 0x400
+TYPE_CC2538_APP = 1
+SLOT_A = 0x00202000
+SLOT_B = 0x00240000
+SLOT_SIZE = 0x3E000
+LOAD_ADDRESS = SLOT_A + HEADER_SIZE
+BODY_MAX = SLOT_SIZE - HEADER_SIZE
+PAGE_SIZE = 0x800
+BOOTLOADER = 0x00200000
+SCRATCH = 0x0027E000
+BOOTSTATE = 0x0027E800
+VERSION_LEN = 32
+# magic, header_version, header_size, image_type, body_size, load_address, version, sha256
+_FIELDS = struct.Struct("<IHHIII32s32s")
+_CRC_OFFSET = _FIELDS.size  # 84: the CRC covers everything before it
+
+
+class ImageError(FirmwareError):
+    """A package or ELF that is not a valid firmware image for the slots."""
+
+
+@dataclass(frozen=True)
+class FwHeader:
+    image_type: int
+    body_size: int
+    load_address: int
+    version: str
+    sha256: bytes
+    magic: int = MAGIC
+    header_version: int = HEADER_VERSION
+    header_size: int = HEADER_SIZE
+
+    def pack(self) -> bytes:
+        raw_version = self.version.encode()
+        if len(raw_version) > VERSION_LEN:
+            raise ImageError(f"version {self.version!r} is longer than {VERSION_LEN} bytes")
+        fields = _FIELDS.pack(self.magic, self.header_version, self.header_size, self.image_type,
+                              self.body_size, self.load_address, raw_version.ljust(VERSION_LEN, b"\0"),
+                              self.sha256)
+        fields += struct.pack("<I", zlib.crc32(fields))
+        return fields.ljust(HEADER_SIZE, b"\xff")
+
+    @classmethod
+    def parse(cls, data: bytes, what: str = "package") -> FwHeader:
+        """Parse and check the header's own integrity (not the body, not type/size policy)."""
+        if len(data) < _CRC_OFFSET + 4:
+            raise ImageError(f"{what}: {len(data)} bytes, too short for a firmware header")
+        magic, hver, hsize, itype, body, load, version, digest = _FIELDS.unpack_from(data)
+        if magic != MAGIC:
+            raise ImageError(f"{what}: bad magic 0x{magic:08x} (not a rig firmware package)")
+        if hver != HEADER_VERSION or hsize != HEADER_SIZE:
+            raise ImageError(f"{what}: unsupported header version {hver} / size 0x{hsize:x}")
+        (crc,) = struct.unpack_from("<I", data, _CRC_OFFSET)
+        if zlib.crc32(data[:_CRC_OFFSET]) != crc:
+            raise ImageError(f"{what}: header CRC mismatch")
+        return cls(itype, body, load, version.rstrip(b"\0").decode(errors="replace"), digest,
+                   magic, hver, hsize)
+
+
+@dataclass(frozen=True)
+class Package:
+    header: FwHeader
+    body: bytes
+
+    @property
+    def data(self) -> bytes:
+        return self.header.pack() + self.body
+
+    def problems(self) -> list[str]:
+        """What the device would reject, in its order of checks (empty: a good package)."""
+        out = []
+        h = self.header
+        if h.image_type != TYPE_CC2538_APP or h.load_address != LOAD_ADDRESS:
+            out.append(f"unsupported package type {h.image_type} / load address 0x{h.load_address:08x}")
+        if h.body_size == 0 or h.body_size > BODY_MAX:
+            out.append(f"body of {h.body_size} bytes does not fit a {BODY_MAX}-byte slot")
+        if len(self.body) != h.body_size:
+            out.append(f"body is {len(self.body)} bytes, header says {h.body_size}")
+        elif hashlib.sha256(self.body).digest() != h.sha256:
+            out.append("body SHA-256 mismatch")
+        return out
+
+
+def build_package(body: bytes, version: str, image_type: int = TYPE_CC2538_APP,
+                  load_address: int = LOAD_ADDRESS) -> bytes:
+    header = FwHeader(image_type, len(body), load_address, version, hashlib.sha256(body).digest())
+    return header.pack() + body
+
+
+def parse_package(data: bytes, what: str = "package") -> Package:
+    header = FwHeader.parse(data, what)
+    return Package(header, bytes(data[HEADER_SIZE:]))
+
+
+def _open_elf(path: Path) -> tuple[bytes, ELFFile]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        import io
+
+        return raw, ELFFile(io.BytesIO(raw))
+    except ELFError as exc:
+        raise ImageError(f"{path}: not an ELF file ({exc})") from None
+
+
+def body_from_elf(path: Path | str) -> bytes:
+    """The bytes the image occupies from LOAD_ADDRESS (loadable segments by physical address)."""
+    path = Path(path)
+    _raw, elf = _open_elf(path)
+    chunks: list[tuple[int, bytes]] = []
+    for seg in elf.iter_segments():
+        if seg["p_type"] != "PT_LOAD" or seg["p_filesz"] == 0:
+            continue
+        start = seg["p_paddr"]
+        if LOAD_ADDRESS <= start < SLOT_A + SLOT_SIZE:
+            chunks.append((start, seg.data()))
+    if not chunks:
+        raise ImageError(f"{path}: nothing loaded at 0x{LOAD_ADDRESS:08x}: not linked with slot-a.ld")
+    end = max(s + len(d) for s, d in chunks)
+    if end - LOAD_ADDRESS > BODY_MAX:
+        raise ImageError(f"{path}: image of {end - LOAD_ADDRESS} bytes does not fit slot A")
+    body = bytearray(b"\xff" * (end - LOAD_ADDRESS))
+    for start, data in chunks:
+        body[start - LOAD_ADDRESS:start - LOAD_ADDRESS + len(data)] = data
+    # Whole words: the flash is programmed a word at a time.
+    body += b"\xff" * (-len(body) % 4)
+    return bytes(body)
+
+
+def seal(elf_in: Path | str, img_out: Path | str | None, version: str,
+         elf_out: Path | str | None = None) -> bytes:
+    """Build the package of an application ELF; optionally write the ELF with its header filled."""
+    elf_in = Path(elf_in)
+    package = build_package(body_from_elf(elf_in), version)
+    if img_out is not None:
+        Path(img_out).write_bytes(package)
+    if elf_out is not None:
+        raw, elf = _open_elf(elf_in)
+        sec = elf.get_section_by_name(".fwheader")
+        if sec is None or sec["sh_addr"] != SLOT_A or sec["sh_size"] != HEADER_SIZE:
+            raise ImageError(f"{elf_in}: no .fwheader section of 0x400 bytes at 0x{SLOT_A:08x}")
+        patched = bytearray(raw)
+        off = sec["sh_offset"]
+        patched[off:off + HEADER_SIZE] = package[:HEADER_SIZE]
+        Path(elf_out).write_bytes(bytes(patched))
+    return package
+
+
+BAD_KINDS = ("corrupt", "oversized", "wrong-type", "no-start", "truncated")
+
+
+def make_bad(kind: str, package: bytes) -> bytes:
+    """Test packages the device must refuse (or, for no-start, roll back)."""
+    pkg = parse_package(package)
+    h = pkg.header
+    if kind == "corrupt":  # a flipped bit in the body: integrity failure (Result 5)
+        body = bytearray(pkg.body)
+        body[len(body) // 2] ^= 0x01
+        return h.pack() + bytes(body)
+    if kind == "oversized":  # claims more than a slot: not enough flash (Result 2)
+        return FwHeader(h.image_type, BODY_MAX + 4, h.load_address, h.version, h.sha256).pack() + pkg.body
+    if kind == "wrong-type":  # Result 6
+        return build_package(pkg.body, h.version, image_type=7)
+    if kind == "no-start":  # valid package whose vector table is unusable: rollback (Result 8)
+        body = bytearray(pkg.body)
+        body[0:8] = b"\xff" * 8
+        return build_package(bytes(body), h.version)
+    if kind == "truncated":  # header promises more than arrives
+        return package[:HEADER_SIZE + len(pkg.body) // 2]
+    raise ConfigError(f"unknown bad package kind {kind!r} (one of {', '.join(BAD_KINDS)})")
+
+
+def describe(data: bytes, what: str) -> str:
+    pkg = parse_package(data, what)
+    h = pkg.header
+    lines = [
+        f"{what}: version {h.version}, type {h.image_type}, body {h.body_size} bytes "
+        f"at 0x{h.load_address:08x}",
+        f"  sha256 {h.sha256.hex()}",
+    ]
+    problems = pkg.problems()
+    lines.append("  OK" if not problems else "  REJECTED: " + "; ".join(problems))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rig.fota.image", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("seal", help="package an application ELF linked for slot A")
+    p.add_argument("elf", type=Path)
+    p.add_argument("img", type=Path)
+    p.add_argument("--version", required=True)
+    p.add_argument("--elf-out", type=Path, help="also write the ELF with the header filled in")
+    p = sub.add_parser("inspect", help="print and check a package")
+    p.add_argument("img", type=Path)
+    p = sub.add_parser("bad", help="derive a package the device must refuse or roll back")
+    p.add_argument("kind", choices=BAD_KINDS)
+    p.add_argument("img", type=Path)
+    p.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        if args.cmd == "seal":
+            pkg = seal(args.elf, args.img, args.version, args.elf_out)
+            print(describe(pkg, str(args.img)))
+        elif args.cmd == "inspect":
+            print(describe(args.img.read_bytes(), str(args.img)))
+        else:
+            args.out.write_bytes(make_bad(args.kind, args.img.read_bytes()))
+    except (RigError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""OMA ETS 101-104 (registration interface) against the CC2538 LwM2M client on the builtin emulator.
+
+Everything runs on virtual time: lifetimes of minutes pass in well under a wall-clock second.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rig.lwm2m.errors import LwM2MError
+from rig.lwm2m.server import Event, LwM2MServer
+from rig.rig import Rig, RigNode, SyncDevice
+
+CLIENT_OBJECTS = {1: [0], 3: [0], 4: [0], 3303: [0], 3311: [0]}
+
+
+def record(server: LwM2MServer, endpoint: str) -> list[Event]:
+    events: list[Event] = []
+    server.on(None, lambda e: events.append(e) if e.endpoint == endpoint else None)
+    return events
+
+
+def registered(rig: Rig, node: RigNode) -> SyncDevice:
+    """The device once the client itself knows it is registered (the 2.01 reached it)."""
+    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
+    return rig.wait_for_registration(timeout=0.1)
+
+
+def kinds(events: list[Event], *wanted: str) -> list[str]:
+    return [e.kind for e in events if e.kind in wanted]
+
+
+def test_ets_101_initial_registration(rig: Rig, node: RigNode, lwm2m_server: LwM2MServer) -> None:
+    node.expect(r"^lwm2m-client 1\.0\.0 eui64=00:12:4b:00:00:00:00:01$")
+    location = node.expect(r"^lwm2m: registered /(rd/\w+)$").group(1)
+    dev = rig.wait_for_registration(timeout=0.1)  # already registered: no time needed
+    reg = dev.registration
+    assert node.endpoint == reg.endpoint == "cc2538-00124b0000000001"
+    assert (reg.lifetime, reg.version, reg.binding, reg.queue_mode) == (300, "1.1", "U", False)
+    assert reg.objects == CLIENT_OBJECTS  # the Security object is never announced
+    assert f"rd/{reg.reg_id}" == location
+    # The Register request as it went over the wire: POST /rd, link format, ep/lt/lwm2m/b queries.
+    register = next(e for e in lwm2m_server.trace.entries if e.direction == "in" and e.code == "POST")
+    assert register.mtype == "CON"
+    assert "URI_PATH=rd" in register.options and "CONTENT_FORMAT=40" in register.options
+    queries = {o.split("=", 2)[1]: o.split("=", 2)[2] for o in register.options if o.startswith("URI_QUERY=")}
+    assert queries == {"ep": "cc2538-00124b0000000001", "lt": "300", "lwm2m": "1.1", "b": "U"}
+    assert register.payload.startswith("</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>")
+    # The registration came from the node's address, through the bridge.
+    assert reg.address[0] == "::1"
+
+
+def test_ets_102_update_on_lifetime_write_and_periodic_updates(
+    rig: Rig, node: RigNode, lwm2m_server: LwM2MServer
+) -> None:
+    dev = registered(rig, node)
+    events = record(lwm2m_server, node.endpoint)
+    dev.write("/1/0/1", 40, fmt="text")
+    written_at = rig.now
+    node.expect(r"^lwm2m: updated /rd/\w+$", timeout=5)
+    assert kinds(events, "updated", "registered") == ["updated"]
+    assert dev.registration.lifetime == 40
+    update = [e for e in lwm2m_server.trace.entries if e.direction == "in" and e.code == "POST"][-1]
+    assert "URI_QUERY=lt=40" in update.options and update.time - written_at < 1.0
+    # Then the client keeps its registration alive on its own, always before the lifetime runs out.
+    rig.advance(200)
+    updates = [e.time for e in events if e.kind == "updated"]
+    assert kinds(events, "expired", "registered", "deregistered") == []
+    assert len(updates) >= 200 // 40
+    gaps = [b - a for a, b in zip([written_at, *updates], updates, strict=False)]
+    assert all(gap < 40 for gap in gaps), gaps
+    assert dev.read("/1/0/1") == 40
+
+
+def test_ets_103_deregistration(rig: Rig, node: RigNode, lwm2m_server: LwM2MServer) -> None:
+    registered(rig, node)
+    events = record(lwm2m_server, node.endpoint)
+    node.write("deregister\n")
+    node.expect(r"^lwm2m: deregistered$", timeout=5)
+    assert kinds(events, "deregistered", "updated", "expired") == ["deregistered"]
+    assert node.endpoint not in lwm2m_server.registrations
+    delete = [e for e in lwm2m_server.trace.entries if e.direction == "in" and e.code == "DELETE"]
+    assert len(delete) == 1 and "URI_PATH=rd" in delete[0].options
+    # Deregistered means silent: no update, no re-registration while nothing asks for it.
+    rig.advance(400)
+    assert kinds(events, "registered", "updated") == []
+    # And it can come back.
+    node.write("register\n")
+    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=5)
+    assert node.endpoint in lwm2m_server.registrations
+
+
+def test_ets_104_registration_update_trigger(rig: Rig, node: RigNode, lwm2m_server: LwM2MServer) -> None:
+    dev = registered(rig, node)
+    events = record(lwm2m_server, node.endpoint)
+    rig.advance(5)
+    assert kinds(events, "updated") == []  # nothing due yet with a 300 s lifetime
+    before = rig.now
+    dev.execute("/1/0/8")
+    node.expect(r"^lwm2m: updated /rd/\w+$", timeout=5)
+    updated = [e for e in events if e.kind == "updated"]
+    assert len(updated) == 1 and updated[0].time - before < 1.0
+    assert dev.registration.lifetime == 300  # an update with nothing changed keeps the lifetime
+    with pytest.raises(LwM2MError) as info:
+        dev.execute("/1/0/1")  # Lifetime is not executable
+    assert info.value.code_str == "4.05"
