@@ -37,7 +37,16 @@ T = TypeVar("T")
 
 BORDER = "border"
 BORDER_EUI64 = bytes.fromhex("00124b00000000fe")
-SERVER_PORT = 5683  # the port the client firmware sends to (fd00::1:5683); the bridge keeps ports
+SERVER_PORT = 5683  # the port the client firmware sends to (fd00::1:5683); the bridge maps it
+
+
+def free_loopback_port() -> int:
+    """A UDP port free on ::1 right now (the server binds it next), so rigs never fight over 5683."""
+    import socket
+
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+        sock.bind(("::1", 0))
+        return int(sock.getsockname()[1])
 
 
 def endpoint_name(eui64: bytes) -> str:
@@ -215,20 +224,23 @@ class Rig:
             with contextlib.suppress(RigError):
                 self.emulation.medium.capture(self.artifacts.pcap)
         self.border = self.emulation.add_node(NodeSpec(BORDER, border_elf, BORDER_EUI64))
-        self.bridge = Bridge.for_node(self.border, BridgeConfig(prefix=topo.network.prefix))
+        # The server listens on [server] port (0: any free loopback port); the bridge maps the
+        # firmware's fd00::1:5683 to it.
+        server_port = topo.server.port or free_loopback_port()
+        port_map = {SERVER_PORT: server_port} if server_port != SERVER_PORT else {}
+        self.bridge = Bridge.for_node(self.border, BridgeConfig(prefix=topo.network.prefix, port_map=port_map))
         if self.artifacts and not self.artifacts.pcap.exists():
             self.bridge.capture(self.artifacts.pcap)
         self.bridge.attach_loop(self.loop)
         self.bridge.start()
         if topo.network.loss:
             self.emulation.medium.set_loss(topo.network.loss)
-        port = topo.server.port or SERVER_PORT
         bootstrap = None
         if topo.server.bootstrap:  # the client's bootstrap account points at /bs on this same server
             bootstrap = BootstrapConfig(
-                default=EndpointConfig(server_uri=f"coap://[fd00::1]:{port}", lifetime=topo.server.lifetime)
+                default=EndpointConfig(server_uri=f"coap://[fd00::1]:{SERVER_PORT}", lifetime=topo.server.lifetime)
             )
-        self.server = LwM2MServer("::1", port, bootstrap=bootstrap)
+        self.server = LwM2MServer("::1", server_port, bootstrap=bootstrap)
         if self._threaded:
             self._thread = threading.Thread(target=self._thread_main, name="rig-loop", daemon=True)
             self._thread.start()

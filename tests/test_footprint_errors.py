@@ -148,6 +148,8 @@ def test_malformed_components_file(fw, tmp_path: Path, name: str, body: str, nee
         ("[fw]\nmax_growth = 'fast'\n", "not a percentage"),
         ("[fw]\nNoSuchComponent = { flash = 10 }\n", "unknown component 'NoSuchComponent'"),
         ("fw = 3\n", "[fw] must be a table"),
+        ("[fw]\nA = { flash = 10, goal = 5 }\n", "A.goal must be a table"),
+        ("[fw]\nA = { goal = { flash = '1 parsec' } }\n", "A.goal.flash: not a size"),
     ],
 )
 def test_malformed_budget_file(fw, tmp_path: Path, body: str, needle: str) -> None:

@@ -256,3 +256,14 @@ def test_baseline_from_a_git_revision_built_in_a_worktree(tmp_path: Path, capsys
         "no-such-rev",
     )
     assert rc == 2 and "neither a report file nor a git revision" in err
+
+
+def test_goals_are_reported_and_gate_only_when_asked(images, tmp_path: Path, capsys) -> None:
+    budget = write_budget(tmp_path / "b.toml", 'A = { flash = "4 KiB", goal = { flash = 1000 } }\n')
+    argv = ["footprint", str(images["new"]), "--components", str(images["comps"]), "--budget", str(budget)]
+    rc, out, err = run(capsys, *argv, "--format", "md")
+    assert rc == 0, err
+    assert "Goals not met yet" in out and "fw: A flash" in out and "exceeds goal 1000 B" in out
+    assert "4,096 ✅ · goal 1,000 ❌" in out
+    rc, _, err = run(capsys, *argv, "--goals")
+    assert rc == 1 and "FAIL: fw: A flash" in err and "exceeds goal 1000 B" in err

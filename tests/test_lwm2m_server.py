@@ -170,6 +170,23 @@ def test_observe_then_cancel_stops_notifications_at_the_device(mode: str, con: b
     scenario(body)
 
 
+def test_large_observe_answers_and_notifications_are_completed_block_wise() -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client(block2_size=32)
+        await client.register()
+        dev = await server.wait_for_registration("dev1")
+        stream = await dev.observe("/3/0", fmt="tlv")
+        assert stream.first.value[0] == "lwm2m-rig" and stream.first.value[16] == "U"
+        client.resources[(3, 0, 0)] = "a much longer manufacturer name than before"
+        client.notify((3, 0))
+        note = await stream.next(timeout=5)
+        assert note.value[0] == "a much longer manufacturer name than before" and note.value[16] == "U"
+        later_blocks = [m.block(cw.BLOCK2) for m in client.requests if m.block(cw.BLOCK2)]
+        assert later_blocks and all(b[0] > 0 for b in later_blocks)
+
+    scenario(body)
+
+
 def test_observe_object_instance_typed_and_composite() -> None:
     async def body(server: LwM2MServer, make_client: Callable) -> None:
         client = await make_client()

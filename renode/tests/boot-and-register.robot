@@ -27,11 +27,11 @@ ${BORDER_ELF}           ${FIRMWARE_DIR}/slip-radio.elf
 ${UART}                 sysbus.uart0
 ${UART_PORT}            4444
 # What the firmware prints (regular expressions); adjust to the images under test.
-${HELLO_LINE}           (?i)hello
-${CLIENT_BOOT_LINE}     (?i)lwm2m
+${HELLO_LINE}           lwm2m-rig hello
+${CLIENT_BOOT_LINE}     lwm2m-client
 ${BORDER_UP}            slip-radio up
-${REGISTERED_LINE}      (?i)registered
-${HOST_COMMAND}         ${EMPTY}
+${REGISTERED_LINE}      lwm2m: registered
+${HOST_COMMAND}         rig server --no-prompt --uart tcp:127.0.0.1:${UART_PORT}
 ${BOOT_TIMEOUT}         5
 ${REGISTER_TIMEOUT}     60
 

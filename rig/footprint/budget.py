@@ -5,6 +5,7 @@ version = 1
 max_growth = "5%"                    # optional; --max-growth overrides
 total = { flash = "40 KiB", ram = "10 KiB" }
 "CoAP" = { flash = "5 KiB", ram = "1 KiB" }   # a component or group name
+"LwM2M" = { flash = "14 KiB", goal = { flash = "6 KiB" } }   # goal: reported; gates with --goals
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Limit:
     target: str  # component, group, or "total"
     flash: int | None
     ram: int | None
+    goal_flash: int | None = None  # where we want to get; exceeding it is reported, not a failure
+    goal_ram: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,17 +84,26 @@ def load_budgets(path: Path) -> dict[str, ImageBudget]:
             if target == "max_growth":
                 growth = parse_percent(spec, where)
                 continue
-            if not isinstance(spec, dict) or not spec or set(spec) - {"flash", "ram"}:
-                raise ConfigError(f"{where} must be a table with flash and/or ram")
+            if not isinstance(spec, dict) or not spec or set(spec) - {"flash", "ram", "goal"}:
+                raise ConfigError(f"{where} must be a table with flash and/or ram (and an optional goal)")
+            goal = spec.get("goal", {})
+            if not isinstance(goal, dict) or set(goal) - {"flash", "ram"}:
+                raise ConfigError(f"{where}.goal must be a table with flash and/or ram")
             limits.append(
                 Limit(
                     target,
-                    parse_size(spec["flash"], f"{where}.flash") if "flash" in spec else None,
-                    parse_size(spec["ram"], f"{where}.ram") if "ram" in spec else None,
+                    _size(spec, "flash", where),
+                    _size(spec, "ram", where),
+                    _size(goal, "flash", f"{where}.goal"),
+                    _size(goal, "ram", f"{where}.goal"),
                 )
             )
         out[image] = ImageBudget(image, tuple(limits), growth)
     return out
+
+
+def _size(table: dict[str, Any], key: str, where: str) -> int | None:
+    return parse_size(table[key], f"{where}.{key}") if key in table else None
 
 
 def _usage_of(report: dict[str, Any], target: str) -> dict[str, int] | None:
@@ -103,7 +115,8 @@ def _usage_of(report: dict[str, Any], target: str) -> dict[str, int] | None:
     return None
 
 
-def check_budget(report: dict[str, Any], budget: ImageBudget, known: set[str]) -> list[Violation]:
+def check_budget(report: dict[str, Any], budget: ImageBudget, known: set[str], goals: bool = False) -> list[Violation]:
+    """Budgets exceeded; with `goals`, the goals exceeded instead (reported, or a strict gate)."""
     out: list[Violation] = []
     for limit in budget.limits:
         usage = _usage_of(report, limit.target)
@@ -111,13 +124,15 @@ def check_budget(report: dict[str, Any], budget: ImageBudget, known: set[str]) -
             if limit.target not in known:
                 raise ConfigError(f"budget for {budget.image} names unknown component {limit.target!r}")
             usage = {"flash": 0, "ram": 0}
-        for metric, cap in (("flash", limit.flash), ("ram", limit.ram)):
+        what = "goal" if goals else "budget"
+        caps = {"flash": limit.goal_flash, "ram": limit.goal_ram} if goals else {"flash": limit.flash, "ram": limit.ram}
+        for metric, cap in caps.items():
             if cap is not None and usage[metric] > cap:
                 out.append(
                     Violation(
                         limit.target,
                         metric,
-                        f"{budget.image}: {limit.target} {metric} {usage[metric]} B exceeds budget "
+                        f"{budget.image}: {limit.target} {metric} {usage[metric]} B exceeds {what} "
                         f"{cap} B by {usage[metric] - cap} B",
                     )
                 )

@@ -63,6 +63,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--components", type=Path, help=f"components file, TOML or JSON (default {DEFAULT_COMPONENTS})")
     p.add_argument("--budget", type=Path, help="budget file (TOML or JSON) with one section per image")
     p.add_argument("--stack", type=Path, help="measured stack JSON written by pytest --stack-report")
+    p.add_argument("--goals", action="store_true", help="also fail when a budget's goal is not met")
 
 
 def make_report(elf_path: Path, map_path: Path | None, config: ComponentConfig) -> dict[str, Any]:
@@ -112,8 +113,11 @@ def _gate(
     config: ComponentConfig,
     max_growth: float | None,
     floor: int,
+    goals: bool = False,
 ) -> list[str]:
+    """Violations (budget, growth; goals too when `goals`); goal misses are always recorded."""
     violations = []
+    misses: list[str] = []
     if budget is not None:
         known = {
             *config.names,
@@ -122,14 +126,20 @@ def _gate(
             "stack (reserved)",
             "heap (reserved)",
         }
-        report["budget"] = {lim.target: {"flash": lim.flash, "ram": lim.ram} for lim in budget.limits}
+        report["budget"] = {
+            lim.target: {"flash": lim.flash, "ram": lim.ram, "goal_flash": lim.goal_flash, "goal_ram": lim.goal_ram}
+            for lim in budget.limits
+        }
         violations += [v.message for v in check_budget(report, budget, known)]
+        misses = [v.message for v in check_budget(report, budget, known, goals=True)]
+        if goals:
+            violations += misses
         if max_growth is None:
             max_growth = budget.max_growth
     if max_growth is not None:
         violations += [v.message for v in check_growth(report, max_growth, floor)]
         report["gate"]["max_growth_pct"] = max_growth
-    report["gate"] = {**report["gate"], "ok": not violations, "violations": violations}
+    report["gate"] = {**report["gate"], "ok": not violations, "violations": violations, "goal_misses": misses}
     return violations
 
 
@@ -160,7 +170,7 @@ def run_one(args: argparse.Namespace) -> int:
     max_growth = parse_percent(args.max_growth, "--max-growth") if args.max_growth else None
     if max_growth is not None and not args.baseline:
         raise ConfigError("--max-growth needs --baseline")
-    violations = _gate(report, budget, config, max_growth, args.growth_floor)
+    violations = _gate(report, budget, config, max_growth, args.growth_floor, args.goals)
     fmt = args.format or _format_for(args.output)
     text = RENDER[fmt](report)
     if args.output:
@@ -199,7 +209,7 @@ def run_all(args: argparse.Namespace) -> int:
         image = report["image"]
         if args.stack and args.stack.is_file():
             _apply_stack(report, load_stack(args.stack, image))
-        violations = _gate(report, budgets.get(image), config, None, 0)
+        violations = _gate(report, budgets.get(image), config, None, 0, args.goals)
         failed += violations
         for fmt, ext in (("md", "md"), ("json", "json"), ("html", "html")):
             _write(args.output_dir / f"{image}.{ext}", RENDER[fmt](report))
@@ -212,5 +222,7 @@ def run_all(args: argparse.Namespace) -> int:
         )
         for v in violations:
             print(f"  over budget: {v}")
+        for v in report["gate"]["goal_misses"] if not args.goals else []:
+            print(f"  goal not met: {v}")
     _write(args.output_dir / "index.md", "\n".join(index) + "\n")
     return 1 if failed and args.check else 0

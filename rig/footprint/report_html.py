@@ -90,6 +90,8 @@ def render_html(report: dict[str, Any]) -> str:
     gate = report.get("gate") or {}
     for v in gate.get("violations", []):
         h.append(f"<p class='bad'>{escape(v)}</p>")
+    for v in gate.get("goal_misses", []):
+        h.append(f"<p>Goal not met yet: {escape(v)}</p>")
     if report.get("baseline"):
         h.append(f"<p>Compared with baseline <code>{escape(report['baseline']['label'])}</code>.</p>")
     h.append(_chart(report))

@@ -26,12 +26,17 @@ def _anchor(a: dict[str, Any] | None) -> str:
 
 
 def _budget(report: dict[str, Any], name: str, metric: str) -> str:
+    """ "14,336 ✅ · goal 6,144 ❌": the budget (gates) and the goal (reported) for one cell."""
     b = (report.get("budget") or {}).get(name)
-    if not b or b.get(metric) is None:
+    if not b:
         return ""
-    used = _value(report, name, metric)
-    mark = "❌" if used is not None and used > b[metric] else "✅"
-    return f"{b[metric]:,} {mark}"
+    used = _value(report, name, metric) or 0
+    cells = []
+    for key, label in ((metric, ""), (f"goal_{metric}", "goal ")):
+        cap = b.get(key)
+        if cap is not None:
+            cells.append(f"{label}{cap:,} {'❌' if used > cap else '✅'}")
+    return " · ".join(cells)
 
 
 def _value(report: dict[str, Any], name: str, metric: str) -> int | None:
@@ -88,6 +93,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         out += ["", "**❌ Footprint gate failed:**", *[f"- {v}" for v in gate["violations"]]]
     elif has_budget or has_base:
         out += ["", "✅ within budget" + (" and growth limit" if has_base else "")]
+    if gate.get("goal_misses"):
+        out += ["", "Goals not met yet (reported, not gating):", *[f"- {v}" for v in gate["goal_misses"]]]
     if has_base:
         out += ["", f"Compared with baseline `{report['baseline']['label']}`."]
     head = ["component", "flash B", "RAM B"]
@@ -194,6 +201,6 @@ def render_table(report: dict[str, Any]) -> str:
         out.append(f"{'[' + g['name'] + ']':<{w}}  {g['flash']:>8,}  {g['ram']:>7,}")
     if report.get("stack"):
         out.append(stack_line(report["stack"]))
-    for v in (report.get("gate") or {}).get("violations", []):
-        out.append(f"FAIL: {v}")
+    for v in (report.get("gate") or {}).get("goal_misses", []):
+        out.append(f"goal not met: {v}")  # budget violations go to stderr with the exit status
     return "\n".join(out) + "\n"

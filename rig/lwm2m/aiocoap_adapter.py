@@ -254,11 +254,18 @@ class Observation:
     method: str = "GET"  # FETCH for Observe-Composite: the cancel repeats the body
     body: bytes = b""
     body_format: int | None = None
+    accept: int | None = None
+    query: tuple[str, ...] = ()
 
     async def run(self) -> None:
         reason = "ended by the device"
         try:
             async for msg in self._aio:
+                if msg.opt.block2 is not None and msg.opt.block2.more:
+                    try:  # a notification too large for one datagram: fetch the rest (RFC 7959 2.6)
+                        msg = await self.endpoint._rest_of_body(msg, self)
+                    except CoapFailure:
+                        continue
                 resp = _to_response(msg)
                 if resp.observe is None:
                     # The final answer: to our cancel GET, or the device ending the observation.
@@ -374,6 +381,27 @@ class CoapEndpoint:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
         return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
 
+    async def _rest_of_body(self, msg: aiocoap.Message, obs: Observation, timeout: float = 60.0) -> aiocoap.Message:
+        """Complete a Block2 answer of an observation: GET (FETCH) blocks 1.. with fresh tokens."""
+        assert self._ctx is not None
+        body = bytearray(msg.payload)
+        block = msg.opt.block2
+        while block is not None and block.more:
+            req = self._message(
+                obs.remote, obs.method, obs.path, obs.body, obs.body_format, obs.accept, obs.query, None
+            )
+            req.opt.block2 = BlockOption.BlockwiseTuple(block.block_number + 1, False, block.size_exponent)
+            part = await _response(self._ctx.request(req, handle_blockwise=False), timeout)
+            if not part.code.is_successful():
+                raise CoapFailure(f"block {block.block_number + 1} answered {code_str(part.code)}")
+            body += part.payload
+            block = part.opt.block2
+            if len(body) > self._max_body:
+                raise CoapFailure(f"notification larger than {self._max_body} bytes")
+        msg.payload = bytes(body)
+        msg.opt.block2 = None
+        return msg
+
     def _reset_later(self, key: tuple[bytes, tuple[str, int]]) -> None:
         """Answer further notifications on this (token, peer) with RST; the oldest entries age out."""
         self._rst_tokens[key] = None
@@ -475,14 +503,17 @@ class CoapEndpoint:
         msg = self._message(remote, method, path, payload, content_format, accept, query, 0)
         # Without the block-wise layer, so that the token seen on the wire is the observation's.
         req = self._ctx.request(msg, handle_blockwise=False)
-        first = _to_response(await _response(req, timeout))
+        first_msg = await _response(req, timeout)
+        obs = Observation(self, path, bytes(first_msg.token or b""), first_msg.remote, on_notify, on_end)
+        obs.method, obs.body, obs.body_format, obs.accept, obs.query = method, payload, content_format, accept, query
+        if first_msg.opt.block2 is not None and first_msg.opt.block2.more:
+            first_msg = await self._rest_of_body(first_msg, obs, timeout)
+        first = _to_response(first_msg)
         if first.observe is None or not first.ok:
             with contextlib.suppress(Exception):
                 req.observation.cancel()
             return first, None
-        obs = Observation(self, path, first.token, first.remote, on_notify, on_end)
         obs._key = (first.token, remote_key(first.remote))
-        obs.method, obs.body, obs.body_format = method, payload, content_format
         obs._aio = req.observation
         obs._pump = asyncio.get_running_loop().create_task(obs.run())
         return first, obs

@@ -7,8 +7,10 @@ import asyncio
 import inspect
 import logging
 import shlex
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from rig.lwm2m.codecs.text import decode_text_value
 from rig.lwm2m.device import as_path, flatten
 from rig.lwm2m.model import ObjectRegistry, ResourceType
 from rig.lwm2m.server import Event, LwM2MServer
+from rig.net.bridge import Bridge, BridgeConfig
+from rig.net.transport import transport_from_spec
 
 HELP = """commands:
   list                         registered endpoints
@@ -39,6 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bootstrap-config", type=Path, help="JSON or TOML bootstrap configuration")
     parser.add_argument("--models", type=Path, action="append", default=[], help="extra object XML directory")
     parser.add_argument("--trace", type=Path, help="save the CoAP trace here on exit (.json or text)")
+    parser.add_argument("--uart", metavar="SPEC",
+                        help="also run the 6LoWPAN bridge on a slip-radio border node's UART: tcp:HOST:PORT "
+                             "(Renode's socket terminal) or a serial device (a real CC2538 dongle)")
+    parser.add_argument("--prefix", default="fd00::/64", help="the nodes' IPv6 prefix with --uart")
+    parser.add_argument("--no-prompt", action="store_true",
+                        help="serve until interrupted without reading commands from standard input")
     parser.set_defaults(func=_run)
 
 
@@ -171,6 +181,7 @@ async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> N
     server = LwM2MServer(args.host, args.port, bootstrap=args.bootstrap_config, model_dirs=args.models or None)
     await server.start()
     server.on(None, print_event)
+    bridge = _start_bridge(args) if args.uart else None
     console = Console(server)
     role = " + bootstrap" if server.bootstrap else ""
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -184,9 +195,20 @@ async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> N
             if output:
                 print(output, flush=True)
     finally:
+        if bridge is not None:
+            bridge.close()
         if args.trace:
             server.trace.save(args.trace)
         await server.stop()
+
+
+def _start_bridge(args: argparse.Namespace) -> Bridge:
+    """The bridge on the wall clock: the border node is Renode's or a real dongle, not the builtin emulator."""
+    bridge = Bridge(transport_from_spec(args.uart), time.monotonic, BridgeConfig(prefix=args.prefix))
+    bridge.attach_loop(asyncio.get_running_loop())
+    bridge.start()
+    print(f"bridge on {args.uart}, prefix {args.prefix}", flush=True)
+    return bridge
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -209,7 +231,10 @@ def _run(args: argparse.Namespace) -> int:
                 loop.call_soon_threadsafe(lines.put_nowait, line)
             loop.call_soon_threadsafe(lines.put_nowait, None)
 
-        threading.Thread(target=reader, daemon=True).start()
+        if not args.no_prompt:
+            threading.Thread(target=reader, daemon=True).start()
+        # A process manager (or renode-test's host command) stops us with SIGTERM: shut down cleanly.
+        loop.add_signal_handler(signal.SIGTERM, lines.put_nowait, None)
         await serve(args, lines)
 
     asyncio.run(main())

@@ -232,6 +232,9 @@ class FakeClient(asyncio.DatagramProtocol):
             mid = self.next_mid()
             msg = cw.Msg(cw.CON if con else cw.NON, cw.CONTENT, mid, token)
             msg.add(cw.OBSERVE, obs.seq).add(cw.CONTENT_FORMAT, cf)
+            if len(body) > self.block2_size:  # first block only; the server GETs the rest (RFC 7959 2.6)
+                msg.add(cw.BLOCK2, cw.block_value(0, True, self.block2_size.bit_length() - 5))
+                body = body[: self.block2_size]
             msg.payload = body
             self._notify_mids[mid] = token
             self._send(msg)

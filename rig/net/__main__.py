@@ -15,7 +15,7 @@ from pathlib import Path
 from rig.errors import RigError
 from rig.net import ipv6 as ip
 from rig.net.bridge import Bridge, BridgeConfig
-from rig.net.transport import SerialTransport, TcpTransport, Transport
+from rig.net.transport import transport_from_spec
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -53,12 +53,7 @@ async def _serve(bridge: Bridge, expose: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     try:
-        transport: Transport
-        if args.serial:
-            transport = SerialTransport(args.serial, args.baud)
-        else:
-            host, _, port = args.tcp.rpartition(":")
-            transport = TcpTransport(host or "127.0.0.1", int(port))
+        transport = transport_from_spec(args.serial or f"tcp:{args.tcp}", args.baud)
         config = BridgeConfig(prefix=args.prefix, channel=args.channel, pan_id=args.pan_id)
         bridge = Bridge(transport, time.monotonic, config)
         if args.pcap:

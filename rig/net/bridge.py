@@ -72,6 +72,9 @@ class BridgeConfig:
     max_tx_queue: int = 256  # MAC frames waiting for the window
     reassembly_timeout: float = 8.0
     max_reassembly: int = 32
+    # Node-side port -> loopback port of the host program (e.g. {5683: 40123}): lets a rig's server
+    # listen on a free port while the firmware keeps sending to fd00::1:5683. Unmapped ports pass as is.
+    port_map: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -292,7 +295,14 @@ class Bridge:
             qport = int(peer[1])
             src = proxy.peers.get(qport, self.server_address)
             self.stats.udp_from_host += 1
-            self.send_udp(proxy.node_addr, proxy.node_port, data, qport, src)
+            self.send_udp(proxy.node_addr, proxy.node_port, data, self._node_port_of(qport), src)
+
+    def _node_port_of(self, host_port: int) -> int:
+        """The port the nodes know a mapped host port by (see BridgeConfig.port_map)."""
+        for node_port, mapped in self.config.port_map.items():
+            if mapped == host_port:
+                return node_port
+        return host_port
 
     # --- sending to nodes ---------------------------------------------------------------------------------
     def send_udp(self, node_addr: bytes, node_port: int, data: bytes, src_port: int,
@@ -483,9 +493,10 @@ class Bridge:
             self.stats.rx_bad_checksum += 1
             return
         proxy = self._proxy(pkt.src, udp.sport)
-        proxy.peers[udp.dport] = pkt.dst
+        host_port = self.config.port_map.get(udp.dport, udp.dport)
+        proxy.peers[host_port] = pkt.dst
         try:
-            proxy.sock.sendto(udp.data, (self.config.loopback, udp.dport))
+            proxy.sock.sendto(udp.data, (self.config.loopback, host_port))
         except OSError:
             self.stats.udp_to_host_errors += 1
             return

@@ -137,3 +137,15 @@ class SerialTransport(Transport):
     def close(self) -> None:
         super().close()
         self._serial.close()
+
+
+def transport_from_spec(spec: str, baudrate: int = 115200) -> Transport:
+    """A border node's UART named on a command line: `tcp:HOST:PORT` (Renode) or a serial device path."""
+    if spec.startswith("tcp:"):
+        host, _, port = spec[4:].rpartition(":")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"UART {spec!r}: expected tcp:HOST:PORT, e.g. tcp:127.0.0.1:4444")
+        return TcpTransport(host.strip("[]") or "127.0.0.1", int(port))
+    if not spec or spec.startswith("-"):
+        raise ConfigError(f"UART {spec!r}: expected tcp:HOST:PORT or a serial device such as /dev/ttyACM0")
+    return SerialTransport(spec, baudrate)

@@ -69,8 +69,9 @@ static char client_ep[24]; /* "cc2538-" + 16 hex digits */
 static char client_line[12];
 static volatile uint8_t client_line_len, client_line_ready;
 
-/* Milliseconds since boot from the 128 Hz tick, wrapping at 2^32 ms like the engine expects:
- * ticks = 16q + r, ms = 125q + 125r/16 (no 64-bit division). */
+/* Milliseconds since boot from the 128 Hz tick (ticks = 16q + r, ms = 125q + 125r/16: no 64-bit
+ * division). The engine compares times modulo 2^32 ms, which this honours for the first 388 days
+ * (until the 32-bit tick counter itself wraps). */
 static uint32_t
 client_now_ms(void)
 {

@@ -868,6 +868,26 @@ UNIT_TEST(block1_stream_to_sink)
   UNIT_CHECK(sink_len == 1 && sink_done);
 }
 
+UNIT_TEST(lwm2m_10_fallback)
+{
+  coap_msg_t m;
+  fresh();
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 60);
+  lwm2m_set_queue_mode(&ctx, 1);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(query_has(&m, "lwm2m=1.1"));
+  h_answer(COAP_BAD_REQUEST, NULL, NULL);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(query_has(&m, "lwm2m=1.0"));
+  UNIT_CHECK(query_has(&m, "b=UQ"));
+  UNIT_CHECK(!query_has(&m, "Q"));
+  h_answer(COAP_CREATED, "rd/10", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+}
+
 int
 main(void)
 {
@@ -890,5 +910,6 @@ main(void)
   UNIT_RUN(fallback_to_bootstrap_after_failures);
   UNIT_RUN(uri_parsing);
   UNIT_RUN(block1_stream_to_sink);
+  UNIT_RUN(lwm2m_10_fallback);
   return UNIT_DONE();
 }

@@ -1500,7 +1500,12 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
     coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
     q_str(b, "ep=", ctx->ep);
     q_int(b, "lt=", (int32_t)ctx->reg_lifetime);
-    coap_build_opt_str(b, COAP_OPT_URI_QUERY, "lwm2m=1.1");
+    /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
+    coap_build_opt_str(b, COAP_OPT_URI_QUERY, ctx->v10 ? "lwm2m=1.0" : "lwm2m=1.1");
+    if(ctx->v10 && ctx->queue) {
+      coap_build_opt_str(b, COAP_OPT_URI_QUERY, "b=UQ");
+      break;
+    }
     q_str(b, "b=", lwm2m_srv[ctx->srv].binding[0] ? lwm2m_srv[ctx->srv].binding : "U");
     if(ctx->queue) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
@@ -1606,6 +1611,12 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     coap_opt_iter_t it;
     const uint8_t *v;
     uint16_t l, n = 0;
+    if(m && m->code == COAP_BAD_REQUEST && !ctx->v10) {
+      ctx->v10 = 1; /* retry at once as LwM2M 1.0 */
+      event(ctx, LWM2M_EV_REG_FAILED, "4.00 to lwm2m=1.1: retrying as 1.0");
+      goto_state(ctx, LWM2M_ST_REG, 0);
+      break;
+    }
     if(!ok || m->code != COAP_CREATED) {
       reg_failed(ctx, m ? "registration rejected" : "no answer to registration");
       break;

@@ -210,7 +210,7 @@ struct lwm2m_ctx {
 #endif
   coap_trans_t *reg_t;       /* the registration-side exchange in flight */
   char loc[LWM2M_LOC_MAX];
-  uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev;
+  uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev, v10;
 };
 
 /* objs must include lwm2m_obj_security and lwm2m_obj_server. */
