@@ -6,8 +6,8 @@ Documentation       Boot and LwM2M registration of the rig's firmware on a real 
 ...                 Firmware paths are variables; override them with --variable, e.g.
 ...                 renode-test renode/tests/boot-and-register.robot --variable FIRMWARE_DIR:$PWD/firmware-c/build/cc2538
 ...                 The registration test needs the rig's host side (SLIP bridge + LwM2M server) connected
-...                 to the border node's UART socket: pass it as --variable HOST_COMMAND:"..." (it is
-...                 skipped, with that reason, when HOST_COMMAND is empty).
+...                 to the border node's UART socket: HOST_COMMAND, by default `rig server --no-prompt
+...                 --uart tcp:127.0.0.1:${UART_PORT}` (skipped, with that reason, when set empty).
 ...                 Keyword timeouts are virtual seconds.
 
 Suite Setup         Setup
