@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from rig.cli import main
-from rig.footprint._testelf import COMPONENTS_TOML, build_elf
+from rig.footprint._testelf import COMPONENTS_TOML, build_elf, objdump_totals
 from rig.footprint.attribution import attribute
 from rig.footprint.components import load_components
 from rig.footprint.elfinfo import load_elf
@@ -25,22 +23,6 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     comps = root / "components.toml"
     comps.write_text(COMPONENTS_TOML)
     return elf, mapfile, comps
-
-
-def objdump_totals(elf: Path) -> tuple[int, int]:
-    """Flash and RAM from binutils, independently of our parser: flash = stored non-RAM bytes and
-    load images, RAM = every writable allocated section."""
-    out = subprocess.run(["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True, check=True).stdout
-    flash = ram = 0
-    for m in re.finditer(r"^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+\S+\n\s+(.*)$", out, re.M):
-        size, vma, lma, flags = int(m.group(2), 16), m.group(3), m.group(4), m.group(5)
-        if "ALLOC" not in flags:
-            continue
-        if "READONLY" not in flags or vma != lma:
-            ram += size
-        if "LOAD" in flags and ("READONLY" in flags or vma != lma):
-            flash += size
-    return flash, ram
 
 
 def report(image: tuple[Path, Path, Path], use_map: bool = True) -> dict:
@@ -169,3 +151,12 @@ def test_symbol_rules_split_a_file_between_components(image, tmp_path: Path) -> 
     assert symbol(rep, "a")["component"] == "A"
     assert comp(rep, "A functions")["flash"] == symbol(rep, "fa")["flash"] > 0
     assert sum(c["flash"] for c in rep["components"]) == objdump_totals(elf)[0]
+
+
+def test_memory_regions_from_the_map(image) -> None:
+    rep = report(image)
+    regions = {r["name"]: r for r in rep["regions"]}
+    assert regions["FLASH"]["length"] == 512 * 1024 and regions["RAM"]["length"] == 32 * 1024
+    assert regions["FLASH"]["used"] == rep["totals"]["flash"]
+    assert regions["RAM"]["used"] == rep["totals"]["ram"]
+    assert report(image, use_map=False)["regions"] == []  # DWARF alone does not know the regions

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from rig.footprint._testelf import objdump_totals
 from rig.footprint.budget import load_budgets
 from rig.footprint.cli import DEFAULT_BUDGET, DEFAULT_COMPONENTS, FIRMWARE, _default_map, _gate, make_report
 from rig.footprint.components import load_components
@@ -50,3 +51,12 @@ def test_every_source_file_belongs_to_a_component(image: str, config) -> None:
     other = next((c for c in report["components"] if c["name"] == "other"), {"files": []})
     unmatched = [f["path"] for f in other["files"] if f["path"] not in ("(linker fill and padding)", "linker stubs")]
     assert not unmatched, f"{image}: files matching no component in components.toml: {unmatched}"
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_totals_equal_what_binutils_reports(image: str, config) -> None:
+    elf = built(image)
+    report = make_report(elf, _default_map(elf), config)
+    assert (report["totals"]["flash"], report["totals"]["ram"]) == objdump_totals(elf)
+    assert sum(c["flash"] for c in report["components"]) == report["totals"]["flash"]
+    assert sum(c["ram"] for c in report["components"]) == report["totals"]["ram"]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from rig.cli import main
 from rig.footprint._testelf import COMPONENTS_TOML, build_elf
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,6 +22,7 @@ def fw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("fw")
     elf, mapfile = build_elf(root)
     _, other_map = build_elf(tmp_path_factory.mktemp("other"), a_size=1300)
+    _, moved_map = build_elf(tmp_path_factory.mktemp("moved"), reverse_link_order=True)
     comps = root / "components.toml"
     comps.write_text(COMPONENTS_TOML)
     stripped = root / "stripped.elf"
@@ -34,6 +37,7 @@ def fw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "elf": elf,
         "map": mapfile,
         "other_map": other_map,
+        "moved_map": moved_map,
         "comps": comps,
         "stripped": stripped,
         "host": host,
@@ -43,11 +47,34 @@ def fw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def rig(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rig", *argv], capture_output=True, text=True, cwd=REPO)
+@dataclass
+class Result:
+    returncode: int
+    stderr: str
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+@pytest.fixture
+def rig(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """The rig CLI in-process: an unexpected exception would fail the test with its traceback."""
+
+    def run(*argv: str) -> Result:
+        rc = main(list(argv))
+        return Result(rc, capsys.readouterr().err)
+
+    return run
+
+
+def test_the_real_command_prints_no_traceback(fw) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rig", "footprint", str(fw["stripped"]), "--components", str(fw["comps"])],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert_one_line_error(proc, "stripped ELF")
+
+
+def assert_one_line_error(proc: Result | subprocess.CompletedProcess[str], *needles: str) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -57,7 +84,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str)
         assert needle in lines[0], lines[0]
 
 
-def test_stripped_elf(fw) -> None:
+def test_stripped_elf(fw, rig) -> None:
     assert_one_line_error(
         rig("footprint", str(fw["stripped"]), "--components", str(fw["comps"])),
         "stripped ELF",
@@ -65,30 +92,30 @@ def test_stripped_elf(fw) -> None:
     )
 
 
-def test_non_arm_elf(fw) -> None:
+def test_non_arm_elf(fw, rig) -> None:
     assert_one_line_error(
         rig("footprint", str(fw["host"]), "--components", str(fw["comps"])), "not an ARM ELF", "EM_X86_64"
     )
 
 
-def test_not_an_elf(fw) -> None:
+def test_not_an_elf(fw, rig) -> None:
     assert_one_line_error(
         rig("footprint", str(fw["text"]), "--components", str(fw["comps"])), "notes.txt: not an ELF file"
     )
 
 
-def test_truncated_elf(fw) -> None:
+def test_truncated_elf(fw, rig) -> None:
     assert_one_line_error(rig("footprint", str(fw["truncated"]), "--components", str(fw["comps"])), "truncated.elf")
 
 
-def test_missing_elf(fw) -> None:
+def test_missing_elf(fw, rig) -> None:
     assert_one_line_error(
         rig("footprint", str(fw["root"] / "nope.elf"), "--components", str(fw["comps"])),
         "nope.elf: no such file",
     )
 
 
-def test_missing_map(fw) -> None:
+def test_missing_map(fw, rig) -> None:
     assert_one_line_error(
         rig(
             "footprint",
@@ -102,7 +129,7 @@ def test_missing_map(fw) -> None:
     )
 
 
-def test_mismatched_map(fw) -> None:
+def test_mismatched_map(fw, rig) -> None:
     assert_one_line_error(
         rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--map", str(fw["other_map"])),
         "does not match",
@@ -110,7 +137,15 @@ def test_mismatched_map(fw) -> None:
     )
 
 
-def test_map_that_is_not_a_map(fw) -> None:
+def test_map_of_another_link_with_the_same_section_sizes(fw, rig) -> None:
+    assert_one_line_error(
+        rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--map", str(fw["moved_map"])),
+        "does not match",
+        "symbol",
+    )
+
+
+def test_map_that_is_not_a_map(fw, rig) -> None:
     assert_one_line_error(
         rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--map", str(fw["text"])),
         "not a GNU ld map file",
@@ -133,7 +168,7 @@ def test_map_that_is_not_a_map(fw) -> None:
         ("version.toml", "version = 7\n[[component]]\nname='x'\npaths=[]\n", "version 7"),
     ],
 )
-def test_malformed_components_file(fw, tmp_path: Path, name: str, body: str, needle: str) -> None:
+def test_malformed_components_file(fw, rig, tmp_path: Path, name: str, body: str, needle: str) -> None:
     path = tmp_path / name
     path.write_text(body)
     assert_one_line_error(rig("footprint", str(fw["elf"]), "--components", str(path)), name, needle)
@@ -152,7 +187,7 @@ def test_malformed_components_file(fw, tmp_path: Path, name: str, body: str, nee
         ("[fw]\nA = { goal = { flash = '1 parsec' } }\n", "A.goal.flash: not a size"),
     ],
 )
-def test_malformed_budget_file(fw, tmp_path: Path, body: str, needle: str) -> None:
+def test_malformed_budget_file(fw, rig, tmp_path: Path, body: str, needle: str) -> None:
     path = tmp_path / "budget.toml"
     path.write_text(body)
     assert_one_line_error(
@@ -160,7 +195,7 @@ def test_malformed_budget_file(fw, tmp_path: Path, body: str, needle: str) -> No
     )
 
 
-def test_bad_baseline_report(fw, tmp_path: Path) -> None:
+def test_bad_baseline_report(fw, rig, tmp_path: Path) -> None:
     path = tmp_path / "base.json"
     path.write_text(json.dumps({"schema": "something-else"}))
     assert_one_line_error(
@@ -174,23 +209,19 @@ def test_bad_baseline_report(fw, tmp_path: Path) -> None:
     )
 
 
-def test_max_growth_without_baseline(fw) -> None:
+def test_max_growth_without_baseline(fw, rig) -> None:
     assert_one_line_error(
         rig("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--max-growth", "5%"),
         "--max-growth needs --baseline",
     )
 
 
-def test_no_map_and_no_dwarf(fw, tmp_path: Path) -> None:
+def test_no_map_and_no_dwarf(fw, rig, tmp_path: Path) -> None:
     nodebug = tmp_path / "nodebug.elf"
     subprocess.run(["arm-none-eabi-strip", "--strip-debug", "-o", str(nodebug), str(fw["elf"])], check=True)
     assert_one_line_error(rig("footprint", str(nodebug), "--components", str(fw["comps"])), "no map file and no DWARF")
 
 
-def test_footprint_all_without_images(tmp_path: Path) -> None:
+def test_footprint_all_without_images(rig, tmp_path: Path) -> None:
     proc = rig("footprint-all", "--output-dir", str(tmp_path / "out"), "--build-dir", str(tmp_path))
     assert proc.returncode == 2 and "no firmware images" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_strip_tool_available() -> None:
-    assert shutil.which("arm-none-eabi-strip"), "binutils for arm-none-eabi are part of the toolchain"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def build_elf(
     stack: int = 512,
     text_align: int = 4,
     extra_sources: dict[str, str] | None = None,
+    reverse_link_order: bool = False,
 ) -> tuple[Path, Path]:
     """Build `root/build/cc2538/<name>.elf` (+ .map) from objects under obj/<name>/<source path>.o."""
     root = root.resolve()
@@ -71,6 +73,8 @@ def build_elf(
         # Compile from src/ with a relative path, as the firmware Makefile does.
         subprocess.run([CC, *CFLAGS, "-c", rel, "-o", str(obj)], cwd=root / "src", check=True)
         objs.append(str(obj))
+    if reverse_link_order:  # same sizes, different addresses
+        objs.reverse()
     ld = root / f"{name}.ld"
     ld.write_text(LDSCRIPT.format(stack=stack, text_align=text_align))
     elf, mapfile = out / f"{name}.elf", out / f"{name}.map"
@@ -102,3 +106,19 @@ paper = "LwM2M alone"
 stack = [".stack"]
 heap = [".heap"]
 """
+
+
+def objdump_totals(elf: Path) -> tuple[int, int]:
+    """Flash and RAM from binutils, independently of our parser: flash = stored non-RAM bytes and
+    load images, RAM = every writable allocated section."""
+    out = subprocess.run(["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True, check=True).stdout
+    flash = ram = 0
+    for m in re.finditer(r"^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+\S+\n\s+(.*)$", out, re.M):
+        size, vma, lma, flags = int(m.group(2), 16), m.group(3), m.group(4), m.group(5)
+        if "ALLOC" not in flags:
+            continue
+        if "READONLY" not in flags or vma != lma:
+            ram += size
+        if "LOAD" in flags and ("READONLY" in flags or vma != lma):
+            flash += size
+    return flash, ram

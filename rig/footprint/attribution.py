@@ -60,6 +60,7 @@ class Footprint:
     source: str  # "map" or "dwarf"
     components: dict[str, ComponentUsage]
     total: Usage
+    regions: list[dict[str, int | str]] = field(default_factory=list)  # from the map: name, origin, length, used
 
     def ordered(self) -> list[ComponentUsage]:
         """Every configured component in file order (empty ones too), then other, stack and heap."""
@@ -93,7 +94,7 @@ def attribute(elf: ElfInfo, config: ComponentConfig, mapfile: MapFile | None) ->
         from rig.footprint.dwarfsrc import SourceLocator
 
         locate = SourceLocator(elf)
-    fp = Footprint(elf, config, source, {}, Usage())
+    fp = Footprint(elf, config, source, {}, Usage(), _regions(elf, mapfile) if mapfile else [])
     addrs = [s.address for s in elf.symbols]
     for section in elf.sections:
         if mapfile is not None:
@@ -107,7 +108,23 @@ def attribute(elf: ElfInfo, config: ComponentConfig, mapfile: MapFile | None) ->
     return fp
 
 
+def _regions(elf: ElfInfo, mapfile: MapFile) -> list[dict[str, int | str]]:
+    """Bytes used in each memory region of the linker script: run addresses and load images."""
+    out: list[dict[str, int | str]] = []
+    for region in mapfile.regions:
+        end = region.origin + region.length
+        used = 0
+        for s in elf.sections:
+            if s.ram_bytes and region.origin <= s.address < end:
+                used += s.size
+            if s.flash_bytes and region.origin <= s.load_address < end:
+                used += s.size
+        out.append({"name": region.name, "origin": region.origin, "length": region.length, "used": used})
+    return out
+
+
 def check_map_matches(elf: ElfInfo, mapfile: MapFile) -> None:
+    """The map must describe this very link: same sections, and symbols where the ELF has them."""
     for section in elf.sections:
         out = mapfile.sections.get(section.name)
         if out is None:
@@ -118,6 +135,16 @@ def check_map_matches(elf: ElfInfo, mapfile: MapFile) -> None:
                 f"0x{out.size:x} bytes at 0x{out.address:08x} in the map, "
                 f"0x{section.size:x} at 0x{section.address:08x} in the ELF"
             )
+    addresses: dict[str, set[int]] = {}
+    for sym in elf.symbols:
+        addresses.setdefault(sym.name, set()).add(sym.address)
+    for out in mapfile.sections.values():
+        for address, name in out.symbols.items():
+            if name in addresses and address not in addresses[name]:
+                raise ConfigError(
+                    f"map file {mapfile.path} does not match {elf.path}: symbol {name} is at "
+                    f"0x{address:08x} in the map, 0x{min(addresses[name]):08x} in the ELF"
+                )
 
 
 def _tile(section: Section, pieces: list[_Piece]) -> list[_Piece]:

@@ -203,7 +203,7 @@ def run_all(args: argparse.Namespace) -> int:
     if not elves:
         raise ConfigError(f"{args.build_dir}: no firmware images (*.elf); run make -C firmware-c all")
     failed: list[str] = []
-    index = ["# Firmware footprint", "", "| image | flash B | RAM B | gate |", "|---|---|---|---|"]
+    index = ["# Firmware footprint", "", "| image | flash B | RAM B | gate | goals |", "|---|---|---|---|---|"]
     for elf in elves:
         report = make_report(elf, _default_map(elf), config)
         image = report["image"]
@@ -215,7 +215,9 @@ def run_all(args: argparse.Namespace) -> int:
             _write(args.output_dir / f"{image}.{ext}", RENDER[fmt](report))
         t = report["totals"]
         gate = "no budget" if image not in budgets else ("ok" if not violations else f"{len(violations)} over")
-        index.append(f"| [{image}]({image}.md) | {t['flash']:,} | {t['ram']:,} | {gate} |")
+        misses = len(report["gate"]["goal_misses"])
+        goals = "" if image not in budgets else (f"{misses} not met" if misses else "met")
+        index.append(f"| [{image}]({image}.md) | {t['flash']:,} | {t['ram']:,} | {gate} | {goals} |")
         print(
             f"{image}: flash {t['flash']:,} B, RAM {t['ram']:,} B ({gate}) "
             f"-> {args.output_dir}/{image}.{{md,json,html}}"

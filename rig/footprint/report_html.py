@@ -12,6 +12,7 @@ from rig.footprint.report_md import (
     _groups,
     _rows,
     _shown,
+    regions_line,
     stack_line,
     summary_line,
 )
@@ -94,6 +95,8 @@ def render_html(report: dict[str, Any]) -> str:
         h.append(f"<p>Goal not met yet: {escape(v)}</p>")
     if report.get("baseline"):
         h.append(f"<p>Compared with baseline <code>{escape(report['baseline']['label'])}</code>.</p>")
+    if regions_line(report):
+        h.append(f"<p>{escape(regions_line(report))}</p>")
     h.append(_chart(report))
     head = (
         ["component", "flash B", "RAM B"]

@@ -1,8 +1,9 @@
 """The report as data: a versioned JSON schema every other format (md, html, table) renders from.
 
 Schema "lwm2m-rig-footprint" version 1: image, elf, sha256, source, totals{flash, ram, text, rodata,
-data, bss, stack, heap}, sections[], components[{name, flash, ram, kinds, paper, contiki_ng,
-files[{path, flash, ram, symbols[{name, flash, ram}]}]}], groups[], anchors{}, stack, baseline, gate.
+data, bss, stack, heap}, sections[], regions[], components[{name, flash, ram, kinds, paper, contiki_ng,
+files[{path, flash, ram, symbols[{name, flash, ram}]}]}], groups[], anchors{}, stack, baseline,
+budget, gate{ok, violations, goal_misses}.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def build_report(fp: Footprint) -> dict[str, Any]:
             }
             for s in fp.elf.sections
         ],
+        "regions": fp.regions,
         "components": components,
         "groups": groups,
         "anchors": {
@@ -93,7 +95,8 @@ def build_report(fp: Footprint) -> dict[str, Any]:
         },
         "stack": None,
         "baseline": None,
-        "gate": {"ok": True, "violations": []},
+        "budget": None,
+        "gate": {"ok": True, "violations": [], "goal_misses": []},
     }
 
 

@@ -79,6 +79,15 @@ def summary_line(report: dict[str, Any]) -> str:
     )
 
 
+def regions_line(report: dict[str, Any]) -> str:
+    parts = [
+        f"{r['name']} {r['used']:,} of {r['length']:,} B ({r['used'] * 100 / r['length']:.1f}%)"
+        for r in report.get("regions") or []
+        if r["length"]
+    ]
+    return "Memory regions: " + ", ".join(parts) if parts else ""
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     rows = _rows(report)
     has_base = bool(rows)
@@ -88,6 +97,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         summary_line(report) + f" — attributed from {report['source']}",
     ]
+    if regions_line(report):
+        out += ["", regions_line(report)]
     gate = report.get("gate") or {}
     if gate.get("violations"):
         out += ["", "**❌ Footprint gate failed:**", *[f"- {v}" for v in gate["violations"]]]
@@ -189,7 +200,10 @@ def render_table(report: dict[str, Any]) -> str:
     head = f"{'component':<{w}}  {'flash':>8}  {'RAM':>7}"
     if rows:
         head += f"  {'Δflash':>16}  {'ΔRAM':>16}"
-    out = [f"{report['image']}: {summary_line(report)}", head, "-" * len(head)]
+    out = [f"{report['image']}: {summary_line(report)}"]
+    if regions_line(report):
+        out.append(regions_line(report))
+    out += [head, "-" * len(head)]
     for c in [*_shown(report), {"name": "total", **report["totals"]}]:
         if c["name"] == "total":
             out.append("-" * len(head))
