@@ -56,7 +56,7 @@ test-c: firmware
 	$(MAKE) -C firmware-c test
 
 test-py: firmware
-	$(PY) -m pytest -q -p no:cacheprovider --junitxml=$(BUILD)/test/junit.xml
+	$(PY) -m pytest -q -p no:cacheprovider --junitxml=$(BUILD)/test/junit.xml --stack-report $(BUILD)/test/stack.json
 
 test-robot: firmware
 	@mkdir -p $(BUILD)/robot
@@ -80,7 +80,7 @@ bench: firmware
 	$(PY) -m rig.bench --output $(BUILD)/bench/results.json
 
 footprint: firmware
-	$(PY) -m rig footprint-all --output-dir $(BUILD)/footprint
+	$(PY) -m rig footprint-all --output-dir $(BUILD)/footprint --stack $(BUILD)/test/stack.json
 
 demo: firmware
 	$(PY) -m rig demo --artifacts $(BUILD)/demo
