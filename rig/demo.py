@@ -108,15 +108,21 @@ def _update_firmware(rig: Rig, story: Story, name: str) -> None:
     if not package.exists():
         story.say("no update package built (firmware-c/build/fota/lwm2m-client-v2.img): skipping the update")
         return
+    device = rig.device(name)
+    if 5 not in device.registration.objects:
+        story.say(f"{name} runs a client without Object 5 (firmware update): skipping the update")
+        return
     from rig.lwm2m.fota import update_firmware
 
-    device = rig.device(name)
+    phases: list[str] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if not phases or phases[-1] != phase:  # one line per phase, not per block
+            phases.append(phase)
+            story.say(f"  {phase} ({done}/{total} B)")
+
     story.say(f"updating {name} with {package.name} (push, 512-byte blocks)")
-    result = rig.run(
-        update_firmware(
-            device.device, package, method="push", block_size=512, progress=lambda text: story.say(f"  {text}")
-        )
-    )
+    result = rig.run(update_firmware(device.device, package, method="push", block_size=512, progress=progress))
     story.say(f"update result: {result}; {name} now runs {rig.device(name).read('/3/0/3')!r}")
 
 

@@ -17,6 +17,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import inspect
+import random
 import re
 import threading
 from collections.abc import Awaitable, Callable
@@ -206,6 +207,9 @@ class Rig:
         # Resolve every firmware before starting anything, so a typo fails fast and cleanly.
         border_elf = firmware_path(topo.border_firmware)
         node_elfs = [firmware_path(n.firmware) for n in topo.nodes]
+        # aiocoap draws message IDs, tokens and retransmission jitter from `random`: seeding it makes the
+        # host side repeat run to run, as the emulation does.
+        random.seed(topo.network.seed)
         self.emulation = create_emulation(self.backend, **options)
         try:
             self._start(border_elf, node_elfs)

@@ -51,8 +51,13 @@ class RigLibrary:
         firmware: str = "lwm2m-client",
         loss: float = 0.0,
         airtime: bool = False,
+        bootstrap: bool = False,
+        lifetime: int = 300,
     ) -> None:
-        """Start the rig from a topology TOML file, or with `nodes` client nodes running `firmware`."""
+        """Start the rig from a topology TOML file, or with `nodes` client nodes running `firmware`.
+
+        `bootstrap=true`: the server also answers Bootstrap-Requests (for lwm2m-client-bs) and
+        provisions a management account with `lifetime`."""
         if self._rig is not None:
             self.stop_rig()
         if topology:
@@ -62,6 +67,7 @@ class RigLibrary:
                 {
                     "node": [{"name": f"node{i}", "firmware": firmware} for i in range(1, int(nodes) + 1)],
                     "network": {"loss": float(loss), "airtime": _bool(airtime)},
+                    "server": {"bootstrap": _bool(bootstrap), "lifetime": int(lifetime)},
                 }
             )
         self._runs += 1

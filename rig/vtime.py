@@ -15,6 +15,7 @@ answer in the same virtual instant.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import selectors
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ T = TypeVar("T")
 SOCKET_POLL_INTERVAL = 0.001
 # The longest single emulation step when the loop has no timer at all.
 IDLE_STEP = 0.1
+# Virtual time the loop never asks the emulation for: a timer due that soon counts as due (asyncio's
+# clock resolution). Float leftovers (e.g. 8.9e-16 s) are far below one CPU cycle, which no backend
+# can advance by; asking for them would spin forever.
+CLOCK_RESOLUTION = 1e-6
 
 
 @dataclass
@@ -66,8 +71,9 @@ class _VirtualSelector(selectors.BaseSelector):
         ready = self._inner.select(0)
         if ready or (timeout is not None and timeout <= 0) or self.loop is None:
             return ready
-        if self.loop.paused:
-            # Nobody is waiting on the rig: virtual time stands still until work arrives from a thread.
+        if self.loop.paused or self.loop.threads_pending:
+            # Nobody waits on the rig, or the host waits on a thread (e.g. getaddrinfo): virtual time
+            # stands still until the thread's answer arrives, so wall-clock speed never shows in it.
             return self._inner.select(None)
         return self.loop._advance(timeout, lambda: self._inner.select(0))
 
@@ -83,6 +89,23 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         # When the loop runs in a background thread (Robot Framework), virtual time passes only while
         # a caller waits on it (`foreground`), so the time between two keywords is zero, not random.
         self.paused = False
+        self._clock_resolution = CLOCK_RESOLUTION
+        self._threads_pending = 0
+
+    @property
+    def threads_pending(self) -> bool:
+        return self._threads_pending > 0
+
+    def run_in_executor(  # type: ignore[override]  # same behaviour; typeshed's variadic generics
+        self, executor: concurrent.futures.Executor | None, func: Callable[..., T], *args: Any
+    ) -> asyncio.Future[T]:
+        future = super().run_in_executor(executor, func, *args)
+        self._threads_pending += 1
+        future.add_done_callback(self._thread_done)
+        return future
+
+    def _thread_done(self, _future: asyncio.Future[Any]) -> None:
+        self._threads_pending -= 1
 
     @property
     def emulation(self) -> Emulation:
@@ -125,7 +148,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         deadline = None if timeout is None else emulation.now + timeout
         while True:
             step = IDLE_STEP if deadline is None else deadline - emulation.now
-            if step <= 0:
+            if step <= CLOCK_RESOLUTION:
                 return []
             self._woken = False
             last_poll = emulation.now

@@ -19,6 +19,14 @@ Start Client Rig
     Wait For Line On Uart    ${REGISTERED}    timeout=10
 
 *** Test Cases ***
+ETS 0 Client Initiated Bootstrap Then Registration
+    [Setup]    Start Rig    firmware=lwm2m-client-bs    bootstrap=true    lifetime=77
+    Wait For Line On Uart    ^lwm2m: bootstrap requested$    timeout=5
+    Wait For Line On Uart    ^lwm2m: bootstrap finished, server coap://\\[fd00::1\\]:5683$    timeout=10
+    Wait For Line On Uart    ${REGISTERED}    timeout=10
+    Registration Should Have    lifetime=77    binding=U    objects=1 3 4 3303 3311
+    Resource Should Be    /1/0/1    77
+
 ETS 101 Initial Registration
     ${endpoint}=    Wait For Registration    timeout=1
     Should Be Equal    ${endpoint}    ${EP}

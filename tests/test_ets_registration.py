@@ -5,11 +5,15 @@ Everything runs on virtual time: lifetimes of minutes pass in well under a wall-
 
 from __future__ import annotations
 
+import contextlib
+import socket
+
 import pytest
 
 from rig.lwm2m.errors import LwM2MError
 from rig.lwm2m.server import Event, LwM2MServer
 from rig.rig import Rig, RigNode, SyncDevice
+from rig.topology import Topology
 
 CLIENT_OBJECTS = {1: [0], 3: [0], 4: [0], 3303: [0], 3311: [0]}
 
@@ -104,3 +108,16 @@ def test_ets_104_registration_update_trigger(rig: Rig, node: RigNode, lwm2m_serv
     with pytest.raises(LwM2MError) as info:
         dev.execute("/1/0/1")  # Lifetime is not executable
     assert info.value.code_str == "4.05"
+
+
+def test_registration_reaches_a_server_on_any_port_while_5683_is_taken() -> None:
+    """The firmware always sends to fd00::1:5683; the bridge maps that to wherever the rig's server
+    listens, so a local LwM2M server (or a parallel test run) holding 5683 changes nothing."""
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as squatter:
+        with contextlib.suppress(OSError):  # already taken by someone else: the point stands
+            squatter.bind(("::1", 5683))
+        with Rig(Topology.from_dict({})) as the_rig:
+            assert the_rig.server is not None and the_rig.server.port != 5683
+            the_rig.node().expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
+            dev = the_rig.wait_for_registration(timeout=0.1)
+            assert dev.read("/3/0/3") == "1.0.0"

@@ -151,3 +151,25 @@ def test_a_predicate_that_consumes_state_is_asked_once_per_check() -> None:
 
     ok, at = run(emulation, main())
     assert ok and at == pytest.approx(0.7, abs=0.002)
+
+
+class WholeMicrosecondEmulation(ClockOnlyEmulation):
+    """Advances only by whole microseconds (floor), as a backend with a coarse tick does."""
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        self.steps += 1
+        if self.steps > 10_000:
+            raise AssertionError("the loop keeps asking for steps the emulation cannot make")
+        self._now_ms += int(timeout * 1_000_000) / 1000
+        return predicate()
+
+
+def test_timers_closer_than_the_clock_resolution_never_spin() -> None:
+    emulation = WholeMicrosecondEmulation()
+
+    async def main() -> None:
+        for delay in (0.3, 1e-7, 2.5e-7, 1e-15, 0.123456789):
+            await asyncio.sleep(delay)
+
+    run(emulation, main())
+    assert emulation.now == pytest.approx(0.423456, abs=2e-6)

@@ -21,7 +21,8 @@ $(BL_BIN): $(BUILD)/cc2538/bootloader.elf
 FOTA_SLOT_SRCS = bootloader/fw-header.c bootloader/bl-blob.S bootloader/cca-boot.c $(FOTA_SRCS) \
   bootloader/bl-flash-cc2538.c \
   $(KERNEL_SRCS) $(KERNEL_MAIN_SRCS) $(LIB_SRCS) $(CC2538_NOCCA_SRCS)
-FOTA_SLOT_CFLAGS = -DFIRMWARE_VERSION='"$(FIRMWARE_VERSION)"' -DBL_BIN='"$(BL_BIN)"'
+FOTA_PULL_SZX ?= 5
+FOTA_SLOT_CFLAGS = -DFIRMWARE_VERSION='"$(FIRMWARE_VERSION)"' -DBL_BIN='"$(BL_BIN)"' -DLWM2M_FW_PULL_SZX=$(FOTA_PULL_SZX)
 
 CC2538_APPS += fota-demo fota-demo-noconfirm
 fota-demo_SRCS = bootloader/fota-demo.c $(FOTA_SLOT_SRCS)

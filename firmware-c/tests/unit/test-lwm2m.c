@@ -456,6 +456,15 @@ UNIT_TEST(discover_and_attributes)
   UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
   m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=1x"));
   UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  /* lt + 2 * st must stay below gt */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt=20&gt=25&st=2.5"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt=20&gt=25&st=2.499"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt=-2000000&gt=2000000&st=1999999"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "st=-1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
 }
 
 static int

@@ -932,45 +932,14 @@ discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, coap_win_t 
 #endif /* LWM2M_WITH_DISCOVER */
 
 #if LWM2M_WITH_BOOTSTRAP
-/* Bootstrap-Discover: lwm2m version, then every object (not 0 alone) and instance, with the
- * ssid / uri of Security and Server instances. */
+/* Bootstrap-Discover: lwm2m version, then every object and instance, with the ssid / uri of
+ * Security and Server instances (obj_links). */
+static void obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, uint8_t bs);
 static void
 bs_discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, coap_win_t *w)
 {
   coap_win_str(w, "</>;lwm2m=1.1");
-  for(uint8_t i = 0; i < ctx->nobjs; i++) {
-    const lwm2m_object_t *o = ctx->objs[i];
-    uint8_t any = 0;
-    if(p->len && o->id != p->id[0]) {
-      continue;
-    }
-    for(uint8_t s = 0; s < o->max_inst; s++) {
-      uint16_t ids[2] = { o->id, o->iids[s] };
-      if(ids[1] == LWM2M_NO_ID) {
-        continue;
-      }
-      if(!any && o->ver && o->ver != 0x10) {
-        lwm2m_link_path(w, 0, ids, 1);
-        link_obj_ver(w, o);
-      }
-      any = 1;
-      lwm2m_link_path(w, 0, ids, 2);
-      if(o->id == 0 || o->id == 1) {
-        coap_win_str(w, ";ssid=");
-        lwm2m_text_int(w, o->id ? lwm2m_srv[s].ssid : lwm2m_sec[s].ssid);
-      }
-      if(o->id == 0) {
-        coap_win_str(w, ";uri=\"");
-        coap_win_str(w, lwm2m_sec[s].uri);
-        coap_win_byte(w, '"');
-      }
-    }
-    if(!any) {
-      uint16_t id = o->id;
-      lwm2m_link_path(w, 0, &id, 1);
-      link_obj_ver(w, o);
-    }
-  }
+  obj_links(ctx, w, 0, p->len ? p->id[0] : LWM2M_NO_ID, 1);
 }
 #endif /* LWM2M_WITH_BOOTSTRAP */
 
@@ -985,6 +954,14 @@ query_val(const uint8_t *v, uint16_t l, const char *key, const char **val, uint1
   *val = l > kl ? (const char *)v + kl + 1 : NULL;
   *vl = l > kl ? (uint16_t)(l - kl - 1) : 0;
   return 1;
+}
+
+/* lt + 2 * st >= gt (spec: lt + 2 * st < gt), without overflow; lt < gt already checked */
+static int
+st_too_big(int32_t lt, int32_t gt, int32_t st)
+{
+  uint32_t d = (uint32_t)gt - (uint32_t)lt;
+  return (uint32_t)st >= d / 2 + (d & 1);
 }
 
 static uint8_t
@@ -1043,7 +1020,7 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
   (void)t;
   if(((a.set & 3) == 3 && a.pmax < a.pmin) ||
      ((a.set & (LWM2M_A_GT | LWM2M_A_LT)) == (LWM2M_A_GT | LWM2M_A_LT) && a.lt >= a.gt) ||
-     ((a.set & 28) == 28 && (int64_t)a.lt + 2 * (int64_t)a.st >= a.gt) ||
+     ((a.set & 28) == 28 && st_too_big(a.lt, a.gt, a.st)) ||
      ((a.set & LWM2M_A_ST) && a.st < 0)) {
     return COAP_BAD_REQUEST;
   }
@@ -1453,17 +1430,17 @@ q_str(coap_build_t *b, const char *key, const char *v)
   coap_build_opt(b, COAP_OPT_URI_QUERY, q, (uint16_t)(kl + vl));
 }
 
-/* Registration payload: objects (not Security) with instances, versions where not 1.0 */
+/* Objects with their instances; an object alone when it has none or a version other than 1.0.
+ * Registration (bs 0): all objects but Security. Bootstrap-Discover (bs 1): Security too, with
+ * ssid and uri attributes. only: one object, or LWM2M_NO_ID. */
 static void
-reg_links(void *arg, coap_win_t *w)
+obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, uint8_t bs)
 {
-  lwm2m_ctx_t *ctx = arg;
-  uint8_t first = 1;
   for(uint8_t i = 0; i < ctx->nobjs; i++) {
     const lwm2m_object_t *o = ctx->objs[i];
     uint8_t any = 0;
     uint16_t ids[2] = { o->id, 0 };
-    if(!o->id) {
+    if(only != LWM2M_NO_ID ? o->id != only : (!o->id && !bs)) {
       continue;
     }
     for(uint8_t s = 0; s < o->max_inst; s++) {
@@ -1475,12 +1452,28 @@ reg_links(void *arg, coap_win_t *w)
       first = 0;
     }
     for(uint8_t s = 0; s < o->max_inst; s++) {
-      if((ids[1] = o->iids[s]) != LWM2M_NO_ID) {
-        lwm2m_link_path(w, first, ids, 2);
-        first = 0;
+      if((ids[1] = o->iids[s]) == LWM2M_NO_ID) {
+        continue;
+      }
+      lwm2m_link_path(w, first, ids, 2);
+      first = 0;
+      if(bs && o->id <= 1) {
+        coap_win_str(w, ";ssid=");
+        lwm2m_text_int(w, o->id ? lwm2m_srv[s].ssid : lwm2m_sec[s].ssid);
+        if(!o->id) {
+          coap_win_str(w, ";uri=\"");
+          coap_win_str(w, lwm2m_sec[s].uri);
+          coap_win_byte(w, '"');
+        }
       }
     }
   }
+}
+
+static void
+reg_links(void *arg, coap_win_t *w)
+{
+  obj_links(arg, w, 1, LWM2M_NO_ID, 0);
 }
 
 static void
@@ -1694,6 +1687,14 @@ plat_deferred(lwm2m_ctx_t *ctx)
   }
 }
 
+/* Lifetime of the server account, capped so that it stays within 32 bits in milliseconds */
+static uint32_t
+srv_lifetime(lwm2m_ctx_t *ctx)
+{
+  uint32_t lt = lwm2m_srv[ctx->srv].lifetime;
+  return lt > 4000000 ? 4000000 : lt;
+}
+
 uint32_t
 lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
@@ -1729,20 +1730,14 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 #endif
   case LWM2M_ST_REG:
     if(!ctx->reg_t && DUE(ctx->timer, now)) {
-      ctx->reg_lifetime = lwm2m_srv[ctx->srv].lifetime;
-      if(ctx->reg_lifetime > 4000000) {
-        ctx->reg_lifetime = 4000000; /* keeps lifetime in ms within 32 bits */
-      }
+      ctx->reg_lifetime = srv_lifetime(ctx);
       reg_send(ctx, COAP_POST);
     }
     break;
   case LWM2M_ST_REGISTERED:
-    if(lwm2m_srv[ctx->srv].lifetime != ctx->reg_lifetime) {
+    if(srv_lifetime(ctx) != ctx->reg_lifetime) {
       ctx->upd |= LWM2M_UPD_LT;
-      ctx->reg_lifetime = lwm2m_srv[ctx->srv].lifetime;
-      if(ctx->reg_lifetime > 4000000) {
-        ctx->reg_lifetime = 4000000;
-      }
+      ctx->reg_lifetime = srv_lifetime(ctx);
     }
     if(ctx->upd || DUE(ctx->timer, now)) {
       ctx->state = LWM2M_ST_UPDATE;

@@ -352,6 +352,9 @@ fw_handler(lwm2m_op_t *op)
   case LWM2M_OP_BLOCK:
     return op->rid == 0 ? fw_block(op) : COAP_METHOD_NOT_ALLOWED;
   case LWM2M_OP_WRITE:
+    if(op->check) {
+      return op->rid <= 1 ? 0 : COAP_METHOD_NOT_ALLOWED; /* outcomes are Update Results, not errors */
+    }
     if(op->rid == 1) {
       return fw_write_uri(op);
     }

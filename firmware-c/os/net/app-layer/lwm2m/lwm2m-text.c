@@ -138,9 +138,11 @@ lwm2m_text_encode(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
   case LWM2M_T_STR:
     coap_win_put(w, v->p, v->len);
     break;
+#if LWM2M_WITH_FLOAT
   case LWM2M_T_FLOAT:
     lwm2m_text_milli(w, v->i);
     break;
+#endif
   case LWM2M_T_OBJLNK:
     lwm2m_text_int(w, (int32_t)((uint32_t)v->i >> 16));
     coap_win_byte(w, ':');
@@ -167,8 +169,10 @@ lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v
   case LWM2M_T_STR:
   case LWM2M_T_OPAQUE:
     return 0;
+#if LWM2M_WITH_FLOAT
   case LWM2M_T_FLOAT:
     return lwm2m_parse_milli(s, len, &v->i);
+#endif
   case LWM2M_T_BOOL:
     if(len == 1 && (*s == '0' || *s == '1')) {
       v->i = *s - '0';

@@ -111,7 +111,17 @@ typedef struct lwm2m_op {
   uint8_t op, slot, scratch_len, more;
   uint8_t check;   /* WRITE: validate only, change nothing (all-or-nothing writes) */
 } lwm2m_op_t;
-/* Returns 0 on success or a CoAP error code (COAP_NOT_FOUND for an absent optional resource,
+/* One function per object does everything, keyed by op->op:
+ *   READ     fill op->v for (iid, rid, riid; riid LWM2M_NO_ID for single resources); strings may
+ *            point to static data or into op->scratch;
+ *   WRITE    validate op->v, then (unless op->check) store it: every write is first run with check
+ *            set over the whole payload, so a failing request changes nothing;
+ *   EXECUTE  op->v holds the arguments (payload); act after the response (see pending_ev);
+ *   CREATE / DELETE   instance slot op->slot (iid in op->iid) is being created / deleted;
+ *   COUNT / CLEAR     multiple resources: number of instances in v.i / drop all before a replace;
+ *   BLOCK    LWM2M_STREAM resources: one Block1 block of a write at op->offset (op->more: more
+ *            follow); return COAP_INCOMPLETE for a gap. A write without Block1 is one final block.
+ * Returns 0 on success or a CoAP error code (COAP_NOT_FOUND for an absent optional resource,
  * COAP_BAD_REQUEST for a bad value, ...). */
 typedef uint8_t (*lwm2m_handler_fn)(lwm2m_op_t *op);
 
