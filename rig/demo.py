@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from rig.emu.api import NodeSpec, create_emulation
 from rig.errors import RigError
 from rig.rig import Rig
-from rig.topology import FIRMWARE_DIR, Topology
+from rig.topology import FIRMWARE_DIR, Topology, firmware_path
 
 
 class Story:
@@ -46,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.nodes <= 16:
         raise RigError(f"--nodes must be between 1 and 16, got {args.nodes}")
     topology = Topology.from_dict({"node": [{"name": f"lamp{i}"} for i in range(1, args.nodes + 1)]})
+    _hello()
+    print()
     print("lwm2m-rig demo: CC2538 LwM2M clients, a slip-radio border node, the bridge and the server")
     with Rig(topology, artifacts_dir=args.artifacts) as rig:
         story = Story(rig)
@@ -101,6 +104,23 @@ def run(args: argparse.Namespace) -> int:
         story.say(f"done; pcap, UART logs and CoAP trace are in {args.artifacts}/")
     _footprint_table()
     return 0
+
+
+def _hello() -> None:
+    """The smallest story first: one CC2538 boots `hello`, prints its banner and blinks LED0 each second."""
+    print("lwm2m-rig demo: one CC2538 boots the hello firmware")
+    started = time.perf_counter()
+    with create_emulation("builtin") as emulation:
+        node = emulation.add_node(NodeSpec("hello", firmware_path("hello")))
+        node.expect(r"lwm2m-rig hello", timeout=5)
+        banner = node.uart.lines[-1]
+        print(f"[virtual {banner.time:8.3f} s] UART: {banner.text}")
+        led = node.led(0)
+        for _ in range(3):
+            emulation.run_until(lambda was=led: node.led(0) != was, 2.0)
+            led = node.led(0)
+            print(f"[virtual {emulation.now:8.3f} s] LED0 {'on' if led else 'off'}")
+    print(f"3 virtual seconds of blinking took {time.perf_counter() - started:.2f} s of wall time")
 
 
 def _update_firmware(rig: Rig, story: Story, name: str) -> None:

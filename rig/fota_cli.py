@@ -1,16 +1,154 @@
-"""`rig fota` (placeholder until its issue lands)."""
+"""`rig fota`: update devices' firmware through Object 5 and print a result table.
+
+Two ways to get devices:
+  rig fota IMAGE.img --emulate N [--firmware FACTORY.elf]
+      boots N emulated nodes (builtin emulator, virtual time) behind a border node, waits for them
+      to register, updates them all;
+  rig fota IMAGE.img --devices N [--port 5683] [--uart SPEC]
+      runs the LwM2M server (and, with --uart, the 6LoWPAN bridge to a slip-radio border node) and
+      updates the first N devices that register.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
-from rig.errors import RigError
+from rig.errors import ConfigError, RigError
+from rig.fota.image import ImageError, parse_package
+from rig.lwm2m.fota import UpdateResult, format_table, update_fleet
+
+DEFAULT_FACTORY = Path("firmware-c/build/fota/lwm2m-client-fota-factory.elf")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("fota", help="(not available yet)")
+    parser = subparsers.add_parser(
+        "fota", help="update device firmware (Object 5, push or pull) and print a result table",
+        description=__doc__.split("\n\n")[0])
+    parser.add_argument("image", type=Path, metavar="IMAGE.img", help="package (python -m rig.fota.image seal)")
+    parser.add_argument("--method", choices=("push", "pull"), default="push")
+    parser.add_argument("--block-size", type=int, default=512, choices=(16, 32, 64, 128, 256, 512, 1024))
+    parser.add_argument("--concurrency", type=int, default=4, help="devices updated at once (default 4)")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--emulate", type=int, metavar="N", help="boot N emulated nodes and update them")
+    who.add_argument("--devices", type=int, metavar="N", default=1,
+                     help="wait for N real devices to register (default 1)")
+    parser.add_argument("--firmware", type=Path, default=DEFAULT_FACTORY,
+                        help=f"factory ELF the emulated nodes boot (default {DEFAULT_FACTORY})")
+    parser.add_argument("--host", default="::1", help="server address (real devices)")
+    parser.add_argument("--port", type=int, default=5683, help="server UDP port (real devices)")
+    parser.add_argument("--uart", metavar="SPEC",
+                        help="bridge to a slip-radio border node: tcp:HOST:PORT or a serial device")
+    parser.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
+                        help="how long to wait for the devices to register (default 120)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_run)
 
 
+class ProgressBar:
+    """One line per device, redrawn in place on a terminal, plain lines otherwise."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30) -> None:
+        self.stream, self.width = stream, width
+        self.state: dict[str, str] = {}
+        self.tty = stream.isatty()
+        self._last: dict[str, str] = {}
+
+    def __call__(self, endpoint: str, phase: str, done: int, total: int) -> None:
+        frac = done / total if total else 0.0
+        bar = "#" * int(frac * self.width)
+        line = f"{endpoint:<26} {phase:<8} [{bar:<{self.width}}] {frac:6.1%}"
+        if self.tty:
+            self.stream.write("\r" + line)
+            if phase == "done":
+                self.stream.write("\n")
+        elif self._last.get(endpoint) != phase:  # logs: one line per phase change
+            self.stream.write(line + "\n")
+        self._last[endpoint] = phase
+        self.stream.flush()
+
+
+def _check_image(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        problems = parse_package(data, str(path)).problems()
+    except ImageError as exc:
+        print(f"warning: {exc} (sending it anyway: the devices must refuse it)", file=sys.stderr)
+        return data
+    for problem in problems:
+        print(f"warning: {path}: {problem} (sending it anyway)", file=sys.stderr)
+    return data
+
+
 def _run(args: argparse.Namespace) -> int:
-    raise RigError("'rig fota' is not implemented yet")
+    if args.concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
+    data = _check_image(args.image)
+    progress: Callable[[str, str, int, int], None] | None = None if args.quiet else ProgressBar()
+    if args.emulate is not None:
+        results = _run_emulated(args, data, progress)
+    else:
+        results = asyncio.run(_run_real(args, data, progress))
+    print(format_table(results))
+    failed = [r for r in results if not r.ok]
+    print(f"{len(results) - len(failed)} of {len(results)} devices updated")
+    return 1 if failed else 0
+
+
+def _run_emulated(args: argparse.Namespace, data: bytes, progress) -> list[UpdateResult]:
+    from rig.rig import Rig
+    from rig.topology import Topology
+
+    if args.emulate < 1:
+        raise ConfigError("--emulate needs at least 1 node")
+    firmware = args.firmware.resolve()
+    if not firmware.exists():
+        raise ConfigError(f"{firmware}: no such factory image (make -C firmware-c fota-images)")
+    topo = Topology.from_dict({"node": [{"name": f"node{i + 1}", "firmware": str(firmware)}
+                                       for i in range(args.emulate)]})
+    with Rig(topo) as rig:
+        assert rig.server is not None
+        devices = [rig.server.device(rig.wait_for_registration(n, timeout=args.wait).endpoint)
+                   for n in rig.nodes]
+        return rig.run(update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress))
+
+
+async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[UpdateResult]:
+    from rig.lwm2m.server import LwM2MServer
+
+    server = LwM2MServer(args.host, args.port)
+    await server.start()
+    bridge = None
+    try:
+        if args.uart:
+            from rig.net.bridge import Bridge, BridgeConfig
+            from rig.net.transport import transport_from_spec
+
+            bridge = Bridge(transport_from_spec(args.uart), asyncio.get_running_loop().time,
+                            BridgeConfig(port_map={5683: args.port}))
+            bridge.attach_loop(asyncio.get_running_loop())
+            bridge.start()
+        print(f"rig fota: server on [{args.host}]:{args.port}, waiting for {args.devices} device(s)",
+              file=sys.stderr)
+        endpoints: list[str] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + args.wait
+        while len(endpoints) < args.devices:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise RigError(f"only {len(endpoints)} of {args.devices} devices registered in {args.wait:g} s")
+            event = await server.wait_for_event("registered", None, left)
+            if event.endpoint not in endpoints:
+                endpoints.append(event.endpoint)
+        devices = [server.device(ep) for ep in endpoints]
+        return await update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress)
+    finally:
+        if bridge is not None:
+            bridge.close()
+        await server.stop()

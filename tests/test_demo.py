@@ -13,6 +13,9 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["demo", "--artifacts", str(tmp_path), "--nodes", "2"]) == 0
     out = capsys.readouterr().out
     for expected in (
+        "UART: lwm2m-rig hello 1.0.0 eui64=00:12:4b:00:00:00:00:01",
+        "[virtual    1.001 s] LED0 on",
+        "[virtual    2.001 s] LED0 off",
         "lamp1 joined the 6LoWPAN network (Router Advertisement): fd00::212:4b00:0:1",
         "lamp1 registered as cc2538-00124b0000000001 at /rd/",
         "lamp2 registered as cc2538-00124b0000000002 at /rd/",

@@ -6,7 +6,7 @@
 Push: write '\\0' to /5/0/0 (reset), PUT the package to /5/0/0 in Block1 blocks of `block_size`
 (a device answering 4.13 gets smaller blocks: the adapter honours Block1/Size1). Pull: the
 server publishes the package at coap://[fd00::1]:<port>/fw/<name> (LwM2MServer.files) and writes
-that URI to /5/0/1; the device fetches it with Block2. Then State (/5/0/3) and Update Result
+that URI to /5/0/1 (pull_uri overrides it); the device fetches it with Block2. Then State (/5/0/3) and Update Result
 (/5/0/5) are observed (polled as a fallback, observe is best effort), Execute /5/0/2 once State
 is 2, the device re-registers on the new image, and the outcome is Result 1 with /3/0/3 showing
 the package's version. Every wait counts virtual seconds on the server's loop.
@@ -36,7 +36,10 @@ RESULTS = {
     5: "Integrity check failure", 6: "Unsupported package type", 7: "Invalid URI", 8: "Update failed",
     9: "Unsupported protocol", 10: "Cancelled", 11: "Deferred",
 }
-PULL_HOST = "fd00::1"  # the server as the nodes see it through the border router
+# The server as the nodes know it through the border router (the bridge maps this port to the
+# server's real loopback port, so the URI must name the node-side one).
+PULL_HOST = "fd00::1"
+PULL_PORT = 5683
 
 # progress(phase, done, total): phases "reset", "download", "verify", "update", "reboot", "done"
 Progress = Callable[[str, int, int], None]
@@ -53,7 +56,8 @@ class UpdateResult:
     new_version: str | None = None  # /3/0/3 after the update
     expected_version: str | None = None
     size: int = 0
-    block_size: int = 0
+    block_size: int = 0  # asked for
+    block_size_used: int | None = None  # on the wire (smaller after a 4.13 from the device)
     download_s: float = 0.0  # virtual seconds, write/URI to State 2
     total_s: float = 0.0
     error: str | None = None
@@ -174,6 +178,7 @@ class _BlockTap:
         self.coap = device.server.coap
         self.total, self.progress = total, progress
         self.done = 0
+        self.sizes: set[int] = set()
         self.peer: tuple[str, int] | None = None
         with contextlib.suppress(Exception):
             from rig.lwm2m.aiocoap_adapter import remote_address
@@ -182,13 +187,14 @@ class _BlockTap:
         self._orig: Any = None
 
     def __enter__(self) -> _BlockTap:
-        if self.progress is not None and hasattr(self.coap, "_tracer"):
+        # The adapter's tracer hook is internal: without it there is only coarse progress.
+        if hasattr(self.coap, "_tracer"):
             self._orig = self.coap._tracer
             self.coap._tracer = self._tap
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.progress is not None and hasattr(self.coap, "_tracer"):
+        if hasattr(self.coap, "_tracer"):
             self.coap._tracer = self._orig
 
     def _tap(self, msg: Any) -> None:
@@ -197,13 +203,18 @@ class _BlockTap:
         if msg.direction != "out" or (self.peer and msg.peer != self.peer):
             return
         for opt in msg.options:
-            m = re.match(r"Block([12])=(\d+)/\d/(\d+)", opt)
-            if m:
+            m = re.match(r"block([12])=(\d+)/\d/(\d+)", opt, re.IGNORECASE)
+            if m and (m.group(1) == "1") == (msg.code in ("PUT", "POST")):
+                self.sizes.add(int(m.group(3)))
                 done = min(self.total, int(m.group(2)) * int(m.group(3)) + len(msg.payload))
                 if done > self.done:
                     self.done = done
-                    assert self.progress is not None
-                    self.progress("download", done, self.total)
+                    if self.progress is not None:
+                        self.progress("download", done, self.total)
+
+    @property
+    def size_used(self) -> int | None:
+        return min(self.sizes) if self.sizes else None
 
 
 async def update_firmware(
@@ -243,21 +254,22 @@ async def update_firmware(
         t_dl = loop.time()
         report("download", 0, len(data))
         if method == "push":
-            with _BlockTap(device, len(data), progress):
+            with _BlockTap(device, len(data), progress) as tap:
                 try:
                     await device.write("/5/0/0", data, fmt="opaque", block_size=block_size)
                 except LwM2MError as exc:
                     res.error = f"package refused: {exc.code_str}"
         else:
             server = device.server
-            uri = pull_uri or f"coap://[{PULL_HOST}]:{server.port}/fw/{publish(server, data, name)}"
-            with _BlockTap(device, len(data), progress):
+            uri = pull_uri or f"coap://[{PULL_HOST}]:{PULL_PORT}/fw/{publish(server, data, name)}"
+            with _BlockTap(device, len(data), progress) as tap:
                 await device.write("/5/0/1", uri)
                 # Downloaded, or back to Idle with a failure Result
                 await watch.until(lambda v: v.get(3) == 2 or (v.get(3) == 0 and v.get(5, 0) > 1),
                                   download_timeout)
+        res.block_size_used = tap.size_used
         await watch.poll()
-        await watch.until(lambda v: v.get(3) in (0, 2) and v.get(3) != 1, download_timeout)
+        await watch.until(lambda v: v.get(3) in (0, 2), download_timeout)
         res.download_s = loop.time() - t_dl
         mark("download")
         report("download", len(data), len(data))

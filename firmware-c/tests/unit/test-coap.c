@@ -780,6 +780,53 @@ UNIT_TEST(trans_slots_bounded)
   }
 }
 
+static void
+build_big_notify(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  (void)c;
+  coap_build_opt_uint(b, COAP_OPT_OBSERVE, obs.seq);
+  coap_build_body(t, b, render_body, NULL);
+}
+
+UNIT_TEST(observe_large_and_retransmitted_notifications)
+{
+  static const uint8_t reg[] = { 0x42, 0x01, 0x50, 0x00, 0xD1, 0xD2, 0x60 };
+  coap_msg_t m;
+  uint32_t seq1;
+  int i;
+  setup();
+  memset(&obs, 0, sizeof(obs));
+  ctx.handler = obs_handler;
+  input(1000, reg, sizeof(reg), &peer);
+  /* a notification bigger than a datagram carries its first block with Block2 (M=1) */
+  for(i = 0; i < 400; i++) {
+    body[i] = (char)('A' + i % 26);
+  }
+  body_len = 400;
+  UNIT_CHECK_EQ(coap_observe_notify(&ctx, &obs, 0, build_big_notify, obs_resp, NULL), 0);
+  m = last_msg();
+  UNIT_CHECK(m.block2 != COAP_NONE);
+  UNIT_CHECK_EQ(COAP_BLOCK_NUM(m.block2), 0);
+  UNIT_CHECK(COAP_BLOCK_MORE(m.block2));
+  UNIT_CHECK_EQ(m.payload_len, COAP_BLOCK_SIZE(COAP_BLOCK_SZX(m.block2)));
+  UNIT_CHECK(!memcmp(m.payload, body, m.payload_len));
+  /* a confirmable notification retransmitted after a newer state carries the newer state */
+  body_len = 3;
+  memcpy(body, "old", 3);
+  coap_observe_notify(&ctx, &obs, 1, build_big_notify, obs_resp, NULL);
+  m = last_msg();
+  seq1 = m.observe;
+  UNIT_CHECK_EQ(m.type, COAP_CON);
+  memcpy(body, "new", 3);
+  UNIT_CHECK_EQ(coap_observe_notify(&ctx, &obs, 1, build_big_notify, obs_resp, NULL), 0);
+  UNIT_CHECK_EQ(nsent, 3); /* not sent now: one CON at a time */
+  coap_step(&ctx, 1000 + COAP_ACK_TIMEOUT_MS * 2);
+  m = last_msg();
+  UNIT_CHECK_EQ(m.type, COAP_CON);
+  UNIT_CHECK(m.observe > seq1);
+  UNIT_CHECK(m.payload_len == 3 && !memcmp(m.payload, "new", 3));
+}
+
 int
 main(void)
 {
@@ -800,5 +847,6 @@ main(void)
   UNIT_RUN(server_block1_sink);
   UNIT_RUN(observe_notifications);
   UNIT_RUN(trans_slots_bounded);
+  UNIT_RUN(observe_large_and_retransmitted_notifications);
   return UNIT_DONE();
 }

@@ -242,7 +242,6 @@ trans_response(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     }
   }
   if(cls == 2 && m->block2 != COAP_NONE && COAP_BLOCK_MORE(m->block2) && !t->obs) {
-    uint8_t st = t->state;
     t->state = COAP_T_IN_CB;
     if(t->resp(c, t, m) == 0 && t->state == COAP_T_IN_CB) {
       t->b2szx = (uint8_t)COAP_BLOCK_SZX(m->block2);
@@ -252,7 +251,6 @@ trans_response(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     } else if(t->state == COAP_T_IN_CB) {
       t->state = COAP_T_FREE;
     }
-    (void)st;
     return;
   }
   trans_finish(c, t, m);

@@ -47,7 +47,8 @@ lwm2m_tlv_next(const uint8_t **pp, const uint8_t *end, lwm2m_tlv_t *t)
   return 1;
 }
 
-/* Nesting rules: instance holds resources/multiples; multiple holds resource instances. */
+/* Nesting rules: instance holds resources/multiples; multiple holds resource instances; at the
+ * top level anything goes (a write to /o/i/r/ri carries one resource instance). */
 static int
 check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
 {
@@ -59,9 +60,6 @@ check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
     }
     if(parent == LWM2M_TLV_MULTI && t.type != LWM2M_TLV_RES_INST) {
       return -1;
-    }
-    if(parent == 0xFF && t.type == LWM2M_TLV_RES_INST) {
-      /* top-level resource instances are fine (write to /o/i/r/ri) */
     }
     if((t.type == LWM2M_TLV_INST || t.type == LWM2M_TLV_MULTI) &&
        check_level(t.val, t.val + t.len, t.type) < 0) {
