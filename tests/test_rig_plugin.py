@@ -35,6 +35,7 @@ def test_missing_firmware_fails_before_anything_starts() -> None:
 
 
 def test_failing_test_gets_uart_log_pcap_and_trace_attached(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(
         """
         import pytest
