@@ -114,6 +114,10 @@ def _run_emulated(args: argparse.Namespace, data: bytes, progress) -> list[Updat
                                        for i in range(args.emulate)]})
     with Rig(topo) as rig:
         assert rig.server is not None
+        # Power the nodes up one second apart: nodes booting at the same virtual instant collide
+        # on the medium and take long to register.
+        for i, name in enumerate(list(rig.nodes)[1:], start=1):
+            rig.node(name).power_cut(off_for=1.0 * i)
         devices = [rig.server.device(rig.wait_for_registration(n, timeout=args.wait).endpoint)
                    for n in rig.nodes]
         return rig.run(update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress))

@@ -229,8 +229,10 @@ async def update_firmware(
     poll_interval: float = 5.0,
     name: str | None = None,
     pull_uri: str | None = None,
+    install: bool = True,
 ) -> UpdateResult:
-    """Update one device; never raises for a device-side failure (see UpdateResult.ok/error)."""
+    """Update one device; never raises for a device-side failure (see UpdateResult.ok/error).
+    With install=False it stops once the package is downloaded and verified (State 2)."""
     if method not in ("push", "pull"):
         raise RigError(f"update method {method!r}: use 'push' or 'pull'")
     data = _load(image)
@@ -278,6 +280,11 @@ async def update_firmware(
             res.error = res.error or f"download failed: Result {res.result} {res.result_name}"
             return res
         report("verify", len(data), len(data))
+        if not install:
+            res.state, res.result = watch.values.get(3), watch.values.get(5)
+            res.ok = True
+            report("done", 1, 1)
+            return res
         since = loop.time()
         await watch.stop()
         report("update", 0, 1)
