@@ -16,6 +16,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from rig.errors import ConfigError, RigError
 from rig.fota.image import ImageError, parse_package
@@ -51,10 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 class ProgressBar:
     """One line per device, redrawn in place on a terminal, plain lines otherwise."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30) -> None:
-        self.stream, self.width = stream, width
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
         self.state: dict[str, str] = {}
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self._last: dict[str, str] = {}
 
     def __call__(self, endpoint: str, phase: str, done: int, total: int) -> None:

@@ -25,6 +25,7 @@ never a traceback later in the run:
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -93,9 +94,11 @@ class Topology:
     @classmethod
     def load(cls, path: Path) -> Topology:
         try:
-            data = tomllib.loads(path.read_text())
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigError(f"cannot read topology {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"topology {path} is not UTF-8 text (byte {exc.start})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"topology {path} is not valid TOML: {exc}") from None
         return cls.from_dict(data, source=str(path))
@@ -114,10 +117,15 @@ class Topology:
         names = [n.name for n in nodes]
         if len(set(names)) != len(names):
             raise ConfigError(f"{source}: node names must be unique, got {names}")
-        euis = [n.eui64 for n in nodes if n.eui64]
-        if len(set(euis)) != len(euis):
-            raise ConfigError(f"{source}: two nodes share an EUI-64")
-        return cls(nodes, network, server, str(border.get("firmware", "slip-radio")))
+        # A node without eui64 gets default_eui64(its number): an explicit one may collide with it.
+        owners: dict[bytes, str] = {}
+        for i, n in enumerate(nodes):
+            eui = n.eui64 or default_eui64(i + 1)
+            if eui in owners:
+                raise ConfigError(f"{source}: nodes {owners[eui]!r} and {n.name!r} share an EUI-64, "
+                                  f"{eui.hex(':')}" + ("" if n.eui64 else " (the default of a node without eui64)"))
+            owners[eui] = n.name
+        return cls(nodes, network, server, _typed(border, "firmware", str, f"{source}: [border]", "slip-radio"))
 
 
 def _only(table: object, allowed: set[str], where: str) -> None:
@@ -160,8 +168,8 @@ def _server(table: dict[str, Any], where: str) -> ServerConfig:
     if not 0 <= port <= 65535:
         raise ConfigError(f"{where}: port {port} out of range")
     lifetime = _typed(table, "lifetime", int, where, 300)
-    if lifetime <= 0:
-        raise ConfigError(f"{where}: lifetime must be positive, got {lifetime}")
+    if not 0 < lifetime <= 0xFFFFFFFF:  # the client's Lifetime resource holds an unsigned 32-bit count
+        raise ConfigError(f"{where}: lifetime must be positive and at most 4294967295 s, got {lifetime}")
     return ServerConfig(port, _typed(table, "bootstrap", bool, where, False), lifetime)
 
 
@@ -175,9 +183,9 @@ def _node(table: dict[str, Any], index: int, where: str) -> NodeConfig:
     if (
         not isinstance(position, list)
         or len(position) != 3
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position)
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in position)
     ):
-        raise ConfigError(f"{where}: position must be three numbers [x, y, z]")
+        raise ConfigError(f"{where}: position must be three numbers [x, y, z], each finite")
     return NodeConfig(
         name,
         _typed(table, "firmware", str, where, "lwm2m-client"),

@@ -101,6 +101,14 @@ bs_confirm(void)
 int
 bs_clear(void)
 {
+  /* An erase cut short may leave any mix of old and erased bits. Before erasing, void the two
+   * records every other one depends on, in this order: without REQ and BEGIN no state of the
+   * journal can start or resume a swap, whatever a torn erase leaves of the rest (only a
+   * 32-bit pattern appearing by chance could). Voiding REQ first keeps each step safe: with
+   * BEGIN still there the journal reads as before (terminal), never as a fresh request. */
+  static const uint32_t zero = 0;
+  bl_flash_program(FW_BOOTSTATE + 4u * BS_W_REQ, &zero, 4);
+  bl_flash_program(FW_BOOTSTATE + 4u * BS_W_BEGIN, &zero, 4);
   return bl_flash_erase(FW_BOOTSTATE);
 }
 

@@ -14,7 +14,8 @@
  * Records are 16-bit codes stored with their complement in the upper half: a torn write (a
  * subset of the zero bits cleared) can never read as another valid record.
  * The page is erased only by the app, when a new download starts (the outcome of the previous
- * update has been reported by then). */
+ * update has been reported by then), after voiding REQ and BEGIN (bs_clear: a torn erase then
+ * cannot leave a journal that starts or resumes a swap). */
 #ifndef BOOTSTATE_H_
 #define BOOTSTATE_H_
 

@@ -1,6 +1,7 @@
 /* The CC2538 LwM2M client (apps/lwm2m-client/cc2538-main.c, helper E's) built for slot A with
  * Object 5. The client's source is compiled here unchanged; its calls to lwm2m_start and
- * lwm2m_step are routed through two hooks that add what a firmware update needs:
+ * lwm2m_step are routed through two hooks that add what a firmware update needs (and
+ * lwm2m_plat_str is wrapped so that /3/0/3 reports the version sealed into the image):
  *   - start: read the boot journal (update outcome, trial state), watch for registration to
  *     confirm a trial image (the bootloader rolls back an image that never confirms);
  *   - step: after an accepted Execute /5/0/2, let the 2.04 and the State=3 notification leave,
@@ -14,9 +15,11 @@ static uint32_t fota_hook_step(lwm2m_ctx_t *c, uint32_t now);
 #define LWM2M_WITH_FW 1
 #define lwm2m_start(c) fota_hook_start(c)
 #define lwm2m_step(c, now) fota_hook_step(c, now)
+#define lwm2m_plat_str fota_client_plat_str /* wrapped below: /3/0/3 from the sealed header */
 #include "apps/lwm2m-client/cc2538-main.c"
 #undef lwm2m_start
 #undef lwm2m_step
+#undef lwm2m_plat_str
 
 #include "bootloader/fw-image.h"
 #include "net/app-layer/lwm2m/lwm2m-obj-fw.h"
@@ -24,6 +27,17 @@ static uint32_t fota_hook_step(lwm2m_ctx_t *c, uint32_t now);
 #ifndef FOTA_RESTART_DELAY_MS
 #define FOTA_RESTART_DELAY_MS 500u /* the Execute response and notifications go out first */
 #endif
+
+const char *lwm2m_plat_str(uint8_t which);
+
+/* Firmware Version (/3/0/3): the version sealed into the running image's header (what the
+ * package said), the compiled-in one for an unsealed image. */
+const char *
+lwm2m_plat_str(uint8_t which)
+{
+  return which == LWM2M_PLAT_FW_VERSION ? lwm2m_fw_running_version(FIRMWARE_VERSION)
+                                        : fota_client_plat_str(which);
+}
 
 static lwm2m_event_fn fota_app_event;
 static uint32_t fota_restart_at;

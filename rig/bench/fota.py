@@ -3,7 +3,9 @@
 
 Figures, per method and block size:
 - fota_push_bs<N>_virtual_s: Block1 PUT of /5/0/0 in N-byte blocks, '\\0' reset to State 2
-  (downloaded and SHA-256 verified by the device);
+  (downloaded and SHA-256 verified by the device). The client answers blocks above its streamed-
+  write limit (LWM2M_STREAM_MAX_SZX, 256 bytes by default) with 4.13 + Block1: the server then goes
+  on with the smaller size, reported as fota_push_bs<N>_used_block;
 - fota_pull_bs<N>_virtual_s: the device fetches coap://[fd00::1]:5683/fw/... with Block2 (N is the
   block size the firmware asks for, FOTA_PULL_SZX at build time: 512 by default);
 - ..._airtime_ratio: that time over the air-time lower bound of the package (64 KiB at the

@@ -11,6 +11,9 @@ from pathlib import Path
 from rig.emu.api import NodeSpec, UartLine, create_emulation
 from rig.errors import ConfigError, EmulationError, ExpectTimeout
 
+# clock_time() is a uint32_t of 1/128 s ticks: past this it wraps, and the run would take days of wall time.
+MAX_TIMEOUT = 2**32 // 128
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -22,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, metavar="VIRTUAL_SECONDS",
                         help="virtual seconds to run (default 10)")
     parser.add_argument("--emulator", default="builtin", choices=("builtin", "renode"))
+    parser.add_argument("--renode", metavar="PATH", help="Renode executable or portable directory "
+                                                         "(with --emulator renode; default: $RENODE or PATH)")
     parser.add_argument("--eui64", metavar="HEX", help="EUI-64 of the node, e.g. 00124b0000000001")
     parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
     parser.set_defaults(func=run)
@@ -49,6 +54,9 @@ def format_line(line: UartLine) -> str:
 def run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise ConfigError(f"--timeout must be a finite number > 0 of virtual seconds, got {args.timeout}")
+    if args.timeout > MAX_TIMEOUT:
+        raise ConfigError(f"--timeout {args.timeout:g} is longer than the firmware's clock can count "
+                          f"(at most {MAX_TIMEOUT} virtual seconds: 32-bit ticks at 128 Hz)")
     pattern = None
     if args.until is not None:
         try:
@@ -57,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--until {args.until!r}: bad regular expression: {exc}") from None
     eui64 = parse_eui64(args.eui64) if args.eui64 else None
     data = parse_input(args.input) if args.input else b""
-    emulation = create_emulation(args.emulator)
+    if args.renode is not None and args.emulator != "renode":
+        raise ConfigError("--renode PATH needs --emulator renode")
+    emulation = create_emulation(args.emulator, **({"renode_path": args.renode} if args.renode else {}))
     try:
         node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
         if data:

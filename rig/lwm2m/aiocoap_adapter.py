@@ -338,7 +338,10 @@ class CoapEndpoint:
 
     async def start(self, host: str, port: int) -> None:
         site = _Root(self._handler, self._max_body)
-        self._ctx = await aiocoap.Context.create_server_context(site, bind=(host, port), transports=["udp6"])
+        try:
+            self._ctx = await aiocoap.Context.create_server_context(site, bind=(host, port), transports=["udp6"])
+        except coap_error.NetworkError as exc:  # e.g. an address nothing can bind: report it as OSError
+            raise OSError(str(exc)) from None
         mm = self._message_manager()
         original_dispatch = mm.dispatch_message
         original_send = mm._send_via_transport

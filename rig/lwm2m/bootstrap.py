@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from rig.errors import ConfigError
 from rig.lwm2m import codecs
@@ -19,6 +20,17 @@ if TYPE_CHECKING:
     from rig.lwm2m.server import LwM2MServer
 
 SECURITY_MODES = {"psk": 0, "rpk": 1, "certificate": 2, "nosec": 3, "est": 4}
+BINDING_LETTERS = "UQSTNMH"
+# What the client's resources hold: Lifetime is an unsigned 32-bit count, Short Server ID 1..65534
+# (0 and 65535 are reserved), instance IDs 0..65534.
+_INT_RANGES = {
+    "lifetime": (0, 0xFFFFFFFF),
+    "short_server_id": (1, 65534),
+    "security_instance": (0, 65534),
+    "server_instance": (0, 65534),
+}
+_TYPES: dict[str, type] = {"binding": str, "psk_identity": str, "psk_key": str, "delete_all": bool,
+                           "discover": bool}
 
 
 @dataclass
@@ -48,9 +60,11 @@ class BootstrapConfig:
     @classmethod
     def load(cls, path: Path) -> BootstrapConfig:
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"bootstrap config {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"bootstrap config {path}: not UTF-8 text (byte {exc.start})") from None
         try:
             data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
         except (ValueError, tomllib.TOMLDecodeError) as exc:
@@ -92,23 +106,45 @@ def _endpoint(entry: Any, where: str) -> EndpointConfig:
         if mode.lower() not in SECURITY_MODES:
             raise ConfigError(f"{where}: security_mode {mode!r} unknown ({', '.join(SECURITY_MODES)})")
         values["security_mode"] = SECURITY_MODES[mode.lower()]
-    elif not isinstance(mode, int) or not 0 <= mode <= 4:
+    elif type(mode) is not int or not 0 <= mode <= 4:  # type(): True is an int too
         raise ConfigError(f"{where}: security_mode must be 0..4 or a name")
-    for key in ("lifetime", "short_server_id", "security_instance", "server_instance"):
-        if key in values and (not isinstance(values[key], int) or values[key] < 0):
-            raise ConfigError(f"{where}: {key} must be a non-negative integer")
-    if not str(values["server_uri"]).startswith(("coap://", "coaps://")):
-        raise ConfigError(f"{where}: server_uri must be a coap:// or coaps:// URI")
+    for key, (low, high) in _INT_RANGES.items():
+        if key in values and (type(values[key]) is not int or not low <= values[key] <= high):
+            raise ConfigError(f"{where}: {key} must be an integer in {low}..{high}, got {values[key]!r}")
+    for key, kind in _TYPES.items():
+        if key in values and not isinstance(values[key], kind):
+            raise ConfigError(f"{where}: {key} must be a {kind.__name__}, got {values[key]!r}")
+    _check_uri(values["server_uri"], where)
+    if not values.get("binding", "U") or set(values.get("binding", "U")) - set(BINDING_LETTERS):
+        raise ConfigError(f"{where}: binding {values['binding']!r} must be letters of {BINDING_LETTERS}")
     if values.get("psk_key"):
         try:
             bytes.fromhex(values["psk_key"])
         except ValueError:
             raise ConfigError(f"{where}: psk_key is not hex") from None
+    fmt = values.get("format", "tlv")
+    if isinstance(fmt, bool) or not isinstance(fmt, str | int):
+        raise ConfigError(f"{where}: format must be a name or a number, got {fmt!r}")
     try:
-        codecs.format_number(values.get("format", "tlv"))
+        number = codecs.format_number(fmt)
     except codecs.CodecError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    if number not in codecs.ENCODERS:
+        raise ConfigError(f"{where}: format {values['format']!r} cannot carry the bootstrap writes "
+                          "(tlv, senml-json, senml-cbor)")
     return EndpointConfig(**values)
+
+
+def _check_uri(uri: object, where: str) -> None:
+    if not isinstance(uri, str) or not uri.startswith(("coap://", "coaps://")):
+        raise ConfigError(f"{where}: server_uri must be a coap:// or coaps:// URI")
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018  # raises ValueError when out of range
+    except ValueError as exc:
+        raise ConfigError(f"{where}: server_uri {uri!r}: {exc}") from None
+    if not parts.hostname:
+        raise ConfigError(f"{where}: server_uri {uri!r} names no host")
 
 
 @dataclass

@@ -197,14 +197,17 @@ async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> N
     finally:
         if bridge is not None:
             bridge.close()
-        if args.trace:
-            server.trace.save(args.trace)
-        await server.stop()
+        try:
+            if args.trace:
+                server.trace.save(args.trace)
+        finally:
+            await server.stop()
 
 
 def _start_bridge(args: argparse.Namespace) -> Bridge:
     """The bridge on the wall clock: the border node is Renode's or a real dongle, not the builtin emulator."""
     bridge = Bridge(transport_from_spec(args.uart), time.monotonic, BridgeConfig(prefix=args.prefix))
+    bridge.on_transport_lost = lambda why: print(f"bridge stopped: {why}", file=sys.stderr, flush=True)
     bridge.attach_loop(asyncio.get_running_loop())
     bridge.start()
     print(f"bridge on {args.uart}, prefix {args.prefix}", flush=True)
@@ -215,7 +218,14 @@ def _run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port {args.port} is not a UDP port (1..65535)")
     if args.bootstrap_config is not None and not args.bootstrap_config.is_file():
-        raise ConfigError(f"--bootstrap-config {args.bootstrap_config}: no such file")
+        what = "a directory, not a file" if args.bootstrap_config.is_dir() else "no such file"
+        raise ConfigError(f"--bootstrap-config {args.bootstrap_config}: {what}")
+    if args.trace is not None and (args.trace.is_dir() or not args.trace.parent.is_dir()):
+        # Checked now: the trace is written on exit, when a bad path would lose the whole session's trace.
+        what = "is a directory" if args.trace.is_dir() else "its directory does not exist"
+        raise ConfigError(f"--trace {args.trace}: {what}")
+    if args.uart:
+        BridgeConfig(prefix=args.prefix).check()  # before connecting to anything
     for directory in args.models:
         if not directory.is_dir():
             raise ConfigError(f"--models {directory}: no such directory")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rig.errors import ConfigError
 from rig.lwm2m.aiocoap_adapter import WireMessage
 
 _TEXTUAL = {0, 40, 110, 11543, 50}
@@ -93,7 +94,10 @@ class Trace:
         return "\n".join(e.line() for e in self.entries) + ("\n" if self.entries else "")
 
     def save(self, path: Path) -> None:
-        path.write_text(self.to_json() if path.suffix == ".json" else self.to_text())
+        try:
+            path.write_text(self.to_json() if path.suffix == ".json" else self.to_text())
+        except OSError as exc:
+            raise ConfigError(f"cannot save the trace to {path}: {exc.strerror or exc}") from None
 
     def clear(self) -> None:
         self.entries.clear()

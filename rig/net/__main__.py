@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from rig.errors import RigError
+from rig.errors import ConfigError, ExpectTimeout, RigError
 from rig.net import ipv6 as ip
 from rig.net.bridge import Bridge, BridgeConfig
 from rig.net.transport import transport_from_spec
@@ -33,38 +33,59 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-async def _serve(bridge: Bridge, expose: list[str]) -> None:
+def _parse_expose(item: str) -> tuple[str, int]:
+    addr, _, port = item.rpartition(":")
+    addr = addr.strip("[]")
+    try:
+        ip.addr(addr)
+    except ValueError:
+        raise ConfigError(f"--expose {item!r}: expected [IPV6-ADDRESS]:PORT, e.g. [fd00::212:4b00:0:1]:7") from None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--expose {item!r}: port must be 1..65535")
+    return addr, int(port)
+
+
+async def _serve(bridge: Bridge, expose: list[tuple[str, int]]) -> None:
     bridge.attach_loop(asyncio.get_running_loop())
-    await bridge.wait_ready_async(10.0)
+    if not await bridge._await(lambda: bridge.ready or bridge.transport.lost is not None, 10.0):
+        raise ExpectTimeout("the border node did not report its EUI-64 within 10 s")
+    if not bridge.ready:
+        raise RigError(str(bridge.transport.lost))
     print(f"border radio {bridge.eui64.hex(':') if bridge.eui64 else '?'} ready", flush=True)
-    for item in expose:
-        addr, _, port = item.rpartition(":")
-        host, lport = bridge.endpoint(addr.strip("[]"), int(port))
-        print(f"[{addr.strip('[]')}]:{port} <-> [{host}]:{lport}", flush=True)
+    for addr, port in expose:
+        host, lport = bridge.endpoint(addr, port)
+        print(f"[{addr}]:{port} <-> [{host}]:{lport}", flush=True)
     known: set[bytes] = set()
-    while True:
+    while bridge.transport.lost is None:
         await asyncio.sleep(1.0)
         for eui, address in bridge.nodes.items():
             if eui not in known:
                 known.add(eui)
                 print(f"node {eui.hex(':')} at {ip.addr_text(address)}", flush=True)
+    raise RigError(str(bridge.transport.lost))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     try:
-        transport = transport_from_spec(args.serial or f"tcp:{args.tcp}", args.baud)
+        # Everything checkable is checked before connecting to the border node.
         config = BridgeConfig(prefix=args.prefix, channel=args.channel, pan_id=args.pan_id)
+        config.check()
+        expose = [_parse_expose(item) for item in args.expose]
+        if args.baud <= 0:
+            raise ConfigError(f"--baud {args.baud}: must be a positive bit rate")
+        transport = transport_from_spec(args.serial or f"tcp:{args.tcp}", args.baud)
         bridge = Bridge(transport, time.monotonic, config)
-        if args.pcap:
-            bridge.capture(args.pcap)
         try:
-            asyncio.run(_serve(bridge, args.expose))
+            if args.pcap:
+                bridge.capture(args.pcap)
+            asyncio.run(_serve(bridge, expose))
         except KeyboardInterrupt:
             pass
         finally:
             bridge.close()
-            print(dataclasses.asdict(bridge.stats), file=sys.stderr)
+            if bridge.ready:  # a session ran: its counters (an error stays one line)
+                print(dataclasses.asdict(bridge.stats), file=sys.stderr)
     except RigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

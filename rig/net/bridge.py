@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rig.errors import EmulationError, ExpectTimeout
+from rig.errors import ConfigError, EmulationError, ExpectTimeout
 from rig.net import ieee802154 as mac
 from rig.net import ipv6 as ip
 from rig.net import nd, slip
@@ -75,6 +75,19 @@ class BridgeConfig:
     # Node-side port -> loopback port of the host program (e.g. {5683: 40123}): lets a rig's server
     # listen on a free port while the firmware keeps sending to fd00::1:5683. Unmapped ports pass as is.
     port_map: dict[int, int] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """ConfigError naming the first bad setting (command lines pass these straight through)."""
+        try:
+            net = ipaddress.IPv6Network(self.prefix, strict=False)
+        except ValueError:
+            raise ConfigError(f"prefix {self.prefix!r} is not an IPv6 prefix (e.g. fd00::/64)") from None
+        if net.prefixlen != 64:
+            raise ConfigError(f"prefix {self.prefix!r} must be a /64 (addresses are prefix + EUI-64)")
+        if not 11 <= self.channel <= 26:
+            raise ConfigError(f"channel {self.channel} is not a 2.4 GHz IEEE 802.15.4 channel (11..26)")
+        if not 0 <= self.pan_id <= 0xFFFE:
+            raise ConfigError(f"PAN ID {self.pan_id:#x} out of range (0..0xfffe; 0xffff is the broadcast PAN)")
 
 
 @dataclass
@@ -135,6 +148,7 @@ class Bridge:
         self.transport = transport
         self.clock = clock
         self.config = config or BridgeConfig()
+        self.config.check()
         self.emulation = emulation
         net = ipaddress.IPv6Network(self.config.prefix, strict=False)
         self.prefix = net.network_address.packed
@@ -152,6 +166,8 @@ class Bridge:
         self.radio_counters: dict[str, int] = {}
         self.radio_log: deque[tuple[float, str]] = deque(maxlen=1000)
         self.nodes: dict[bytes, bytes] = {}  # EUI-64 -> last source address seen
+        # Called once with Transport.lost when the border node's UART goes away (asyncio mode).
+        self.on_transport_lost: Callable[[str], None] | None = None
         self.border_restarts = 0  # '!M' after the first: the border node rebooted and was reconfigured
         self._proxies: dict[tuple[bytes, int], _Proxy] = {}
         self._by_fd: dict[int, _Proxy] = {}
@@ -639,9 +655,16 @@ class Bridge:
             loop.add_reader(proxy.sock, self._read_proxy, proxy)
         fd = self.transport.fileno()
         if fd is not None:
-            loop.add_reader(fd, self.transport.poll)
+            loop.add_reader(fd, self._read_transport, fd)
         self.start()
         self._schedule_tick()
+
+    def _read_transport(self, fd: int) -> None:
+        self.transport.poll()
+        if self.transport.lost is not None and self._loop is not None:
+            self._loop.remove_reader(fd)  # an EOF stays readable: watching it would spin
+            if self.on_transport_lost is not None:
+                self.on_transport_lost(self.transport.lost)
 
     def _schedule_tick(self) -> None:
         if self._loop is None or self._closed:

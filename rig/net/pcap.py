@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from rig.errors import ConfigError
+
 LINKTYPE_IEEE802_15_4_WITHFCS = 195
 LINKTYPE_IEEE802_15_4_NOFCS = 230
 LINKTYPE_RAW = 101  # raw IPv6/IPv4 packets
@@ -22,8 +24,11 @@ class PcapWriter:
 
     def __init__(self, path: Path, linktype: int = LINKTYPE_IEEE802_15_4_WITHFCS) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO | None = open(self.path, "wb")  # noqa: SIM115 - lives as long as the writer
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: BinaryIO | None = open(self.path, "wb")  # noqa: SIM115 - lives as long as the writer
+        except OSError as exc:
+            raise ConfigError(f"cannot write the pcap {self.path}: {exc.strerror or exc}") from None
         self._file.write(struct.pack("<IHHiIII", _MAGIC, 2, 4, 0, 0, _SNAPLEN, linktype))
         self._file.flush()
         self.count = 0

@@ -335,10 +335,9 @@ def decompress(data: bytes, src_mac: MacAddress, dst_mac: MacAddress | None,
             pos += 2
         nh = NH_UDP
         udp_hdr = struct.pack(">HH", sport, dport)
-    if datagram_size is not None:
-        payload_len = datagram_size - IPV6_HEADER
-    else:
-        payload_len = (UDP_HEADER if udp_hdr else 0) + n - pos
+    # A first fragment names the whole datagram's size; otherwise the frame carries all of it.
+    unfragmented_len = (UDP_HEADER if udp_hdr else 0) + n - pos
+    payload_len = unfragmented_len if datagram_size is None else datagram_size - IPV6_HEADER
     if payload_len < 0 or (udp_hdr and payload_len < UDP_HEADER):
         raise LowpanError(f"datagram size {datagram_size} too small for its headers")
     tc = (dscp << 2) | ecn

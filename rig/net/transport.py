@@ -23,6 +23,9 @@ BytesSink = Callable[[bytes], None]
 class Transport(ABC):
     def __init__(self) -> None:
         self._sink: BytesSink | None = None
+        # Why the link ended (peer closed, device unplugged), else None. A lost link reads nothing and
+        # drops writes: the far end is gone, so nothing may raise into the event loop or spin on EOF.
+        self.lost: str | None = None
 
     def start(self, on_bytes: BytesSink) -> None:
         """Deliver every byte received from now on to `on_bytes`."""
@@ -45,6 +48,10 @@ class Transport(ABC):
     def _deliver(self, data: bytes) -> None:
         if self._sink is not None and data:
             self._sink(data)
+
+    def _lose(self, why: str) -> None:
+        if self.lost is None:
+            self.lost = why
 
 
 class NodeUartTransport(Transport):
@@ -70,6 +77,7 @@ class TcpTransport(Transport):
 
     def __init__(self, host: str, port: int, connect_timeout: float = 10.0) -> None:
         super().__init__()
+        self._where = f"{host}:{port}"
         try:
             self._sock = socket.create_connection((host, port), timeout=connect_timeout)
         except OSError as exc:
@@ -78,9 +86,13 @@ class TcpTransport(Transport):
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def write(self, data: bytes) -> None:
+        if self.lost is not None:
+            return
         self._sock.setblocking(True)
         try:
             self._sock.sendall(data)
+        except OSError as exc:
+            self._lose(f"the border node's UART at {self._where} is gone ({exc.strerror or exc})")
         finally:
             self._sock.setblocking(False)
 
@@ -89,15 +101,20 @@ class TcpTransport(Transport):
 
     def poll(self) -> int:
         total = 0
-        while True:
+        while self.lost is None:
             try:
                 data = self._sock.recv(65536)
             except (BlockingIOError, InterruptedError):
                 return total
+            except OSError as exc:
+                self._lose(f"the border node's UART at {self._where} is gone ({exc.strerror or exc})")
+                return total
             if not data:
+                self._lose(f"the border node's UART at {self._where} closed the connection")
                 return total
             total += len(data)
             self._deliver(data)
+        return total
 
     def close(self) -> None:
         super().close()
@@ -111,14 +128,20 @@ class SerialTransport(Transport):
         super().__init__()
         import serial  # pyserial; imported here so the rig works without a serial port
 
+        self._port = port
         try:
             self._serial = serial.Serial(port, baudrate, timeout=0)
-        except serial.SerialException as exc:
+        except (serial.SerialException, ValueError) as exc:  # ValueError: a baud rate it cannot set
             raise ConfigError(f"cannot open serial port {port}: {exc}") from exc
 
     def write(self, data: bytes) -> None:
-        self._serial.write(data)
-        self._serial.flush()
+        if self.lost is not None:
+            return
+        try:
+            self._serial.write(data)
+            self._serial.flush()
+        except (OSError, self._errors()) as exc:
+            self._lose(f"serial port {self._port} is gone ({exc})")
 
     def fileno(self) -> int | None:
         try:
@@ -127,12 +150,22 @@ class SerialTransport(Transport):
             return None
 
     def poll(self) -> int:
-        waiting = self._serial.in_waiting
-        if not waiting:
+        if self.lost is not None:
             return 0
-        data = self._serial.read(waiting)
+        try:
+            waiting = self._serial.in_waiting
+            data = self._serial.read(waiting) if waiting else b""
+        except (OSError, self._errors()) as exc:  # an unplugged dongle
+            self._lose(f"serial port {self._port} is gone ({exc})")
+            return 0
         self._deliver(data)
         return len(data)
+
+    @staticmethod
+    def _errors() -> type[Exception]:
+        import serial
+
+        return serial.SerialException
 
     def close(self) -> None:
         super().close()

@@ -2,6 +2,7 @@
  * registration. Keys (resources 3, 4, 5) are accepted and dropped: no DTLS in this build. */
 #include "lwm2m.h"
 
+#include <stddef.h>
 #include <string.h>
 
 lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
@@ -31,6 +32,63 @@ static const lwm2m_res_t sec_res[] = {
   { 11, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Client Hold Off Time */
 };
 
+/* Plain fields of an instance: resource id, offset in the struct, size (0: NUL-terminated
+ * string). One routine reads and stores them for both objects. */
+typedef struct field {
+  uint8_t rid, off, size;
+} field_t;
+
+static uint8_t
+field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
+{
+  for(; n; n--, f++) {
+    if(f->rid == op->rid) {
+      break;
+    }
+  }
+  if(!n) {
+    return op->op == LWM2M_OP_READ ? COAP_NOT_FOUND : 0; /* write: keys, dropped */
+  }
+  {
+    uint8_t *q = (uint8_t *)inst + f->off;
+    if(op->op == LWM2M_OP_READ) {
+      if(!f->size) {
+        op->v.p = q;
+        op->v.len = (uint16_t)strlen((const char *)q);
+      } else {
+        op->v.i = f->size == 1 ? *q : f->size == 2 ? *(uint16_t *)q : (int32_t)*(uint32_t *)q;
+      }
+    } else if(!f->size) {
+      memcpy(q, op->v.p, op->v.len);
+      q[op->v.len] = 0;
+    } else if(f->size == 1) {
+      *q = (uint8_t)op->v.i;
+    } else if(f->size == 2) {
+      *(uint16_t *)q = (uint16_t)op->v.i;
+    } else {
+      *(uint32_t *)q = (uint32_t)op->v.i;
+    }
+  }
+  return 0;
+}
+
+#define FIELD(rid, type, member) \
+  { rid, (uint8_t)offsetof(type, member), (uint8_t)sizeof(((type *)0)->member) }
+#define FIELD_STR(rid, type, member) { rid, (uint8_t)offsetof(type, member), 0 }
+
+static const field_t sec_fields[] = {
+  FIELD_STR(0, lwm2m_security_t, uri), FIELD(1, lwm2m_security_t, bootstrap),
+  FIELD(2, lwm2m_security_t, mode), FIELD(10, lwm2m_security_t, ssid),
+  FIELD(11, lwm2m_security_t, hold_off)
+};
+
+static void
+sec_reset(lwm2m_security_t *s)
+{
+  memset(s, 0, sizeof(*s));
+  s->mode = 3;
+}
+
 static uint8_t
 sec_handler(lwm2m_op_t *op)
 {
@@ -38,21 +96,8 @@ sec_handler(lwm2m_op_t *op)
   switch(op->op) {
   case LWM2M_OP_CREATE:
   case LWM2M_OP_DELETE:
-    memset(s, 0, sizeof(*s));
-    s->mode = 3;
+    sec_reset(s);
     return 0;
-  case LWM2M_OP_READ:
-    switch(op->rid) {
-    case 0:
-      op->v.p = (const uint8_t *)s->uri;
-      op->v.len = (uint16_t)strlen(s->uri);
-      return 0;
-    case 1: op->v.i = s->bootstrap; return 0;
-    case 2: op->v.i = s->mode; return 0;
-    case 10: op->v.i = s->ssid; return 0;
-    case 11: op->v.i = s->hold_off; return 0;
-    }
-    return COAP_NOT_FOUND;
   case LWM2M_OP_WRITE:
     if((op->rid == 0 && op->v.len >= LWM2M_URI_MAX) ||
        (op->rid == 2 && (op->v.i < 0 || op->v.i > 4)) ||
@@ -62,21 +107,9 @@ sec_handler(lwm2m_op_t *op)
     if(op->check) {
       return 0;
     }
-    switch(op->rid) {
-    case 0:
-      memcpy(s->uri, op->v.p, op->v.len);
-      s->uri[op->v.len] = 0;
-      return 0;
-    case 1: s->bootstrap = (uint8_t)op->v.i; return 0;
-    case 2:
-      s->mode = (uint8_t)op->v.i;
-      return 0;
-    case 10:
-    case 11:
-      *(op->rid == 10 ? &s->ssid : &s->hold_off) = (uint16_t)op->v.i;
-      return 0;
-    }
-    return 0; /* keys */
+    __attribute__((fallthrough));
+  case LWM2M_OP_READ:
+    return field_io(op, s, sec_fields, sizeof(sec_fields) / sizeof(sec_fields[0]));
   }
   return COAP_METHOD_NOT_ALLOWED;
 }
@@ -96,6 +129,20 @@ static const lwm2m_res_t srv_res[] = {
   { 8, LWM2M_E },                           /* Registration Update Trigger */
 };
 
+static const field_t srv_fields[] = {
+  FIELD(0, lwm2m_server_t, ssid), FIELD(1, lwm2m_server_t, lifetime),
+  FIELD(2, lwm2m_server_t, pmin), FIELD(3, lwm2m_server_t, pmax),
+  FIELD(6, lwm2m_server_t, storing), FIELD_STR(7, lwm2m_server_t, binding)
+};
+
+static void
+srv_reset(lwm2m_server_t *s)
+{
+  memset(s, 0, sizeof(*s));
+  s->lifetime = 86400;
+  s->binding[0] = 'U';
+}
+
 static uint8_t
 srv_handler(lwm2m_op_t *op)
 {
@@ -103,25 +150,11 @@ srv_handler(lwm2m_op_t *op)
   switch(op->op) {
   case LWM2M_OP_CREATE:
   case LWM2M_OP_DELETE:
-    memset(s, 0, sizeof(*s));
-    s->lifetime = 86400;
-    s->binding[0] = 'U';
+    srv_reset(s);
     return 0;
-  case LWM2M_OP_READ:
-    switch(op->rid) {
-    case 0: op->v.i = s->ssid; return 0;
-    case 1: op->v.i = (int32_t)s->lifetime; return 0;
-    case 2: op->v.i = (int32_t)s->pmin; return 0;
-    case 3: op->v.i = (int32_t)s->pmax; return 0;
-    case 6: op->v.i = s->storing; return 0;
-    case 7:
-      op->v.p = (const uint8_t *)s->binding;
-      op->v.len = (uint16_t)strlen(s->binding);
-      return 0;
-    }
-    return COAP_NOT_FOUND;
   case LWM2M_OP_WRITE:
-    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only */
+    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only.
+     * A new lifetime makes the engine send an Update with lt=. */
     if((op->rid == 7 && (!op->v.len || op->v.len >= sizeof(s->binding) ||
                          !memchr(op->v.p, 'U', op->v.len))) ||
        (op->rid != 7 && (op->v.i < 0 || (op->rid == 0 && op->v.i > 65535) ||
@@ -131,21 +164,9 @@ srv_handler(lwm2m_op_t *op)
     if(op->check) {
       return 0;
     }
-    if(op->rid == 7) {
-      memcpy(s->binding, op->v.p, op->v.len);
-      s->binding[op->v.len] = 0;
-      return 0;
-    }
-    switch(op->rid) {
-    case 0: s->ssid = (uint16_t)op->v.i; break;
-    case 1:
-      s->lifetime = (uint32_t)op->v.i; /* the engine sends an Update with lt= */
-      break;
-    case 2: s->pmin = (uint32_t)op->v.i; break;
-    case 3: s->pmax = (uint32_t)op->v.i; break;
-    case 6: s->storing = (uint8_t)op->v.i; break;
-    }
-    return 0;
+    __attribute__((fallthrough));
+  case LWM2M_OP_READ:
+    return field_io(op, s, srv_fields, sizeof(srv_fields) / sizeof(srv_fields[0]));
   case LWM2M_OP_EXECUTE:
     lwm2m_request_update(op->ctx, LWM2M_UPD_NOW);
     return 0;
@@ -172,10 +193,9 @@ lwm2m_add_server(const char *uri, uint8_t bootstrap, uint16_t ssid, uint32_t lif
     return -1;
   }
   lwm2m_sec_iids[s] = s;
-  memset(&lwm2m_sec[s], 0, sizeof(lwm2m_sec[s]));
+  sec_reset(&lwm2m_sec[s]);
   memcpy(lwm2m_sec[s].uri, uri, n + 1);
   lwm2m_sec[s].bootstrap = bootstrap;
-  lwm2m_sec[s].mode = 3;
   lwm2m_sec[s].ssid = bootstrap ? 0 : ssid;
   if(!bootstrap) {
     for(s = 0; s < LWM2M_MAX_SRV && lwm2m_srv_iids[s] != LWM2M_NO_ID; s++) {
@@ -184,10 +204,9 @@ lwm2m_add_server(const char *uri, uint8_t bootstrap, uint16_t ssid, uint32_t lif
       return -1;
     }
     lwm2m_srv_iids[s] = s;
-    memset(&lwm2m_srv[s], 0, sizeof(lwm2m_srv[s]));
+    srv_reset(&lwm2m_srv[s]);
     lwm2m_srv[s].ssid = ssid;
     lwm2m_srv[s].lifetime = lifetime;
-    lwm2m_srv[s].binding[0] = 'U';
   }
   return 0;
 }

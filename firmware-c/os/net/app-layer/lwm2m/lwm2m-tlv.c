@@ -78,21 +78,15 @@ lwm2m_tlv_check(const uint8_t *p, uint32_t len)
 void
 lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 {
-  uint8_t h[6], n = 1;
-  h[0] = (uint8_t)(type << 6);
-  if(id > 255) {
-    h[0] |= 0x20;
+  uint8_t h[6], n = 1, big = id > 255;
+  uint8_t lb = len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+  h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? (uint32_t)lb << 3 : len));
+  if(big) {
     h[n++] = (uint8_t)(id >> 8);
   }
   h[n++] = (uint8_t)id;
-  if(len < 8) {
-    h[0] |= (uint8_t)len;
-  } else {
-    uint8_t lb = len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
-    h[0] |= (uint8_t)(lb << 3);
-    while(lb--) {
-      h[n++] = (uint8_t)(len >> (8 * lb));
-    }
+  while(lb--) {
+    h[n++] = (uint8_t)(len >> (8 * lb));
   }
   coap_win_put(w, h, n);
 }

@@ -173,8 +173,13 @@ typedef struct lwm2m_path {
 #define LWM2M_A_ST 16
 typedef struct lwm2m_attr {
   lwm2m_path_t path; /* len 0: unused */
-  uint32_t pmin, pmax;
-  int32_t gt, lt, st; /* thousandths */
+  union {
+    struct {
+      uint32_t pmin, pmax;
+      int32_t gt, lt, st; /* thousandths */
+    };
+    int32_t v[5];       /* the same, indexed by LWM2M_A_* bit number */
+  };
   uint8_t set;
 } lwm2m_attr_t;
 
