@@ -380,3 +380,10 @@ def test_server_host_nothing_can_bind_is_one_line(capsys: pytest.CaptureFixture[
     # Was: aiocoap's ResolutionError as a 50-line traceback.
     line = _rig_error(["server", "--host", "", "--port", str(free_udp_port()), "--no-prompt"], capsys)
     assert "cannot listen on" in line
+
+
+def test_boot_takes_renode_path_and_says_it_needs_the_renode_backend(capsys: pytest.CaptureFixture[str]) -> None:
+    # The "Renode not found" message tells people to pass --renode PATH: `rig boot` must accept it.
+    assert "needs --emulator renode" in _rig_error(["boot", "/nonexistent.elf", "--renode", "/nope"], capsys)
+    line = _rig_error(["boot", "/nonexistent.elf", "--emulator", "renode", "--renode", "/nonexistent-renode"], capsys)
+    assert "Renode not found at /nonexistent-renode" in line

@@ -269,7 +269,10 @@ void radio_ack_arm(uint8_t seq)
 
 int radio_wait_ack(uint8_t seq, uint32_t timeout_us)
 {
-  uint32_t ticks = (uint32_t)(((uint64_t)timeout_us * SLEEP_TIMER_HZ + 999999u) / 1000000u);
+  /* ceil(timeout_us * 32768 / 1e6) = ceil(timeout_us * 512 / 15625), split so it stays in 32 bits:
+   * 64-bit division would pull ~1 KB of libgcc into every image. */
+  _Static_assert(SLEEP_TIMER_HZ == 32768u, "tick conversion assumes the 32768 Hz sleep timer");
+  uint32_t ticks = (timeout_us / 15625u) * 512u + ((timeout_us % 15625u) * 512u + 15624u) / 15625u;
   uint32_t start = sleep_timer_now();
   (void)seq; /* armed by radio_ack_arm */
   while(!ack_seen) {
