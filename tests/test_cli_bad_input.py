@@ -19,6 +19,7 @@ from rig.errors import ConfigError, FirmwareError, RigError
 from rig.lwm2m.bootstrap import BootstrapConfig
 from rig.lwm2m.cli import Console
 from rig.lwm2m.fakeclient import free_udp_port, run_scenario
+from rig.lwm2m.model import ObjectRegistry
 from rig.lwm2m.server import LwM2MServer
 from rig.lwm2m.trace import Trace
 from rig.net import slip
@@ -83,7 +84,7 @@ def test_firmware_larger_than_any_elf_is_refused_unread(tmp_path: Path) -> None:
 def test_server_bootstrap_config_that_is_a_directory_says_so(tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     line = _rig_error(["server", "--bootstrap-config", str(tmp_path), "--no-prompt"], capsys)
-    assert "a directory, not a file" in line
+    assert "not a regular file" in line
 
 
 @pytest.mark.parametrize("suffix", [".json", ".toml"])
@@ -387,3 +388,62 @@ def test_boot_takes_renode_path_and_says_it_needs_the_renode_backend(capsys: pyt
     assert "needs --emulator renode" in _rig_error(["boot", "/nonexistent.elf", "--renode", "/nope"], capsys)
     line = _rig_error(["boot", "/nonexistent.elf", "--emulator", "renode", "--renode", "/nonexistent-renode"], capsys)
     assert "Renode not found at /nonexistent-renode" in line
+
+
+def test_server_bootstrap_config_fifo_is_refused_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "bs.json"
+    os.mkfifo(fifo)
+    line = _finishes(lambda: _rig_error(["server", "--bootstrap-config", str(fifo), "--no-prompt"], capsys))
+    assert "not a regular file" in line  # was "no such file": it exists
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dir"])
+def test_models_entry_that_is_not_a_file(tmp_path: Path, kind: str) -> None:
+    # A FIFO named *.xml blocked the server's start forever; a directory named *.xml was a traceback.
+    entry = tmp_path / "x.xml"
+    os.mkfifo(entry) if kind == "fifo" else entry.mkdir()
+
+    def load() -> str:
+        try:
+            ObjectRegistry([tmp_path])
+        except ConfigError as exc:
+            return str(exc)
+        return "loaded"
+
+    assert _finishes(load) == f"object model {entry}: not a regular file"
+
+
+def test_server_models_entry_that_is_a_directory_is_one_line(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x.xml").mkdir()
+    line = _rig_error(["server", "--models", str(tmp_path), "--port", str(free_udp_port()), "--no-prompt"], capsys)
+    assert "not a regular file" in line
+
+
+def test_sigterm_stops_the_renode_child_instead_of_orphaning_it(tmp_path: Path) -> None:
+    # A CI timeout sends SIGTERM: Python used to die at once, leaving Renode (its own session) running.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pid_file = tmp_path / "renode.pid"
+    fake = tmp_path / "renode"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 600\n")  # never opens its monitor
+    fake.chmod(0o755)
+    elf = Path(__file__).resolve().parents[1] / "firmware-c" / "build" / "cc2538" / "hello.elf"
+    rig = subprocess.Popen([sys.executable, "-m", "rig", "boot", str(elf), "--emulator", "renode",
+                            "--renode", str(fake)], stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):  # a real process on the wall clock: wait for it to start the fake Renode
+            if pid_file.exists() and pid_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        renode_pid = int(pid_file.read_text())
+        rig.send_signal(signal.SIGTERM)
+        assert rig.wait(60) == 128 + signal.SIGTERM
+    finally:
+        rig.kill()
+        rig.wait()
+    with pytest.raises(ProcessLookupError):
+        os.kill(renode_pid, 0)

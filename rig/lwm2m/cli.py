@@ -218,7 +218,8 @@ def _run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port {args.port} is not a UDP port (1..65535)")
     if args.bootstrap_config is not None and not args.bootstrap_config.is_file():
-        what = "a directory, not a file" if args.bootstrap_config.is_dir() else "no such file"
+        exists = args.bootstrap_config.exists()
+        what = "not a regular file" if exists else "no such file"
         raise ConfigError(f"--bootstrap-config {args.bootstrap_config}: {what}")
     if args.trace is not None and (args.trace.is_dir() or not args.trace.parent.is_dir()):
         # Checked now: the trace is written on exit, when a bad path would lose the whole session's trace.

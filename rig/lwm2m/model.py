@@ -135,7 +135,13 @@ class ObjectRegistry:
             self.load_file(path)
 
     def load_file(self, path: Path) -> None:
-        for model in parse_object_xml(path.read_bytes(), str(path)):
+        if not path.is_file():  # a directory, or a FIFO that would block the server's start forever
+            raise ConfigError(f"object model {path}: not a regular file")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"object model {path}: {exc.strerror or exc}") from None
+        for model in parse_object_xml(data, str(path)):
             self.objects[model.oid] = model
 
     def resource(self, oid: int, rid: int) -> ResourceModel | None:
