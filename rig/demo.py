@@ -115,9 +115,9 @@ def _hello() -> None:
         node.expect(r"lwm2m-rig hello", timeout=5)
         banner = node.uart.lines[-1]
         print(f"[virtual {banner.time:8.3f} s] UART: {banner.text}")
-        led = node.led(0)
         for _ in range(3):
-            emulation.run_until(lambda was=led: node.led(0) != was, 2.0)
+            before = node.led(0)
+            emulation.run_until(lambda: node.led(0) != before, 2.0)  # noqa: B023 - called within this turn
             led = node.led(0)
             print(f"[virtual {emulation.now:8.3f} s] LED0 {'on' if led else 'off'}")
     print(f"3 virtual seconds of blinking took {time.perf_counter() - started:.2f} s of wall time")

@@ -190,8 +190,8 @@ class Rig:
         self._thread: threading.Thread | None = None
         self.emulation: Emulation | None = None
         self.loop: VirtualTimeLoop | None = None
-        self.bridge: Bridge | None = None  # type: ignore[assignment]
-        self.server: LwM2MServer | None = None  # type: ignore[assignment]
+        self._bridge: Bridge | None = None
+        self._server: LwM2MServer | None = None
         self.nodes: dict[str, RigNode] = {}
         self.border: Node | None = None
 
@@ -232,7 +232,7 @@ class Rig:
         # firmware's fd00::1:5683 to it.
         server_port = topo.server.port or free_loopback_port()
         port_map = {SERVER_PORT: server_port} if server_port != SERVER_PORT else {}
-        self.bridge = Bridge.for_node(self.border, BridgeConfig(prefix=topo.network.prefix, port_map=port_map))
+        self._bridge = Bridge.for_node(self.border, BridgeConfig(prefix=topo.network.prefix, port_map=port_map))
         if self.artifacts and not self.artifacts.pcap.exists():
             self.bridge.capture(self.artifacts.pcap)
         self.bridge.attach_loop(self.loop)
@@ -244,7 +244,7 @@ class Rig:
             bootstrap = BootstrapConfig(
                 default=EndpointConfig(server_uri=f"coap://[fd00::1]:{SERVER_PORT}", lifetime=topo.server.lifetime)
             )
-        self.server = LwM2MServer("::1", server_port, bootstrap=bootstrap)
+        self._server = LwM2MServer("::1", server_port, bootstrap=bootstrap)
         if self._threaded:
             self._thread = threading.Thread(target=self._thread_main, name="rig-loop", daemon=True)
             self._thread.start()
@@ -255,13 +255,13 @@ class Rig:
 
     def stop(self) -> None:
         try:
-            if self.server is not None and self.loop is not None and not self.loop.is_closed():
-                self.run(self.server.stop())
+            if self._server is not None and self.loop is not None and not self.loop.is_closed():
+                self.run(self._server.stop())
         except Exception:
             pass  # stopping goes on: everything else must still be released
         self._save_artifacts()
-        if self.bridge is not None:
-            self.bridge.close()
+        if self._bridge is not None:
+            self._bridge.close()
         if self._thread is not None and self.loop is not None:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
@@ -277,6 +277,18 @@ class Rig:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def bridge(self) -> Bridge:
+        if self._bridge is None:
+            raise EmulationError("the rig is not started")
+        return self._bridge
+
+    @property
+    def server(self) -> LwM2MServer:
+        if self._server is None:
+            raise EmulationError("the rig is not started")
+        return self._server
 
     def _thread_main(self) -> None:
         assert self.loop is not None
@@ -321,11 +333,9 @@ class Rig:
 
     def wait_for_registration(self, name: str | None = None, timeout: float = 30.0) -> SyncDevice:
         node = self.node(name)
-        assert self.server is not None
         return SyncDevice(self, self.run(self.server.wait_for_registration(node.endpoint, timeout)))
 
     def device(self, name: str | None = None) -> SyncDevice:
-        assert self.server is not None
         return SyncDevice(self, self.server.device(self.node(name).endpoint))
 
     # -- artifacts ---------------------------------------------------------------------------------
@@ -340,8 +350,8 @@ class Rig:
             if node.fault is not None:
                 lines.append(f"[{node.fault.time:12.6f}] *** node stopped: {node.fault}")
             self.artifacts.uart_log(name).write_text("\n".join(lines) + "\n")
-        if self.server is not None:
-            self.server.trace.save(self.artifacts.trace)
+        if self._server is not None:
+            self._server.trace.save(self.artifacts.trace)
 
 
 async def _with_timeout(awaitable: Awaitable[T], timeout: float | None) -> T:
