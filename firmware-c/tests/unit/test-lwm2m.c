@@ -126,6 +126,30 @@ UNIT_TEST(registration_retry_and_bad_location)
   UNIT_CHECK(h_events[LWM2M_EV_REG_FAILED] >= 3);
 }
 
+/* The wait lwm2m_step returns right after sending a Register/Update must cover that request's
+ * retransmission (ACK_TIMEOUT .. 1.5 x ACK_TIMEOUT), not just timers that existed before it:
+ * a lost Register must be repeated after ~2-3 s, not at the caller's next unrelated wake-up. */
+UNIT_TEST(lost_requests_retransmit_on_time)
+{
+  uint32_t wait;
+  fresh();
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 120);
+  lwm2m_start(&ctx);
+  wait = lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 1);
+  UNIT_CHECK(wait >= COAP_ACK_TIMEOUT_MS && wait <= COAP_ACK_TIMEOUT_MS * 3 / 2);
+  h_now += wait;
+  lwm2m_step(&ctx, h_now); /* no answer: the same Register again */
+  UNIT_CHECK_EQ(h_n, 2);
+  UNIT_CHECK_MEM(h_sent[0], h_sent[1], h_len[0]);
+  h_answer(COAP_CREATED, "rd/1", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  wait = lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 3);
+  UNIT_CHECK(wait >= COAP_ACK_TIMEOUT_MS && wait <= COAP_ACK_TIMEOUT_MS * 3 / 2);
+}
+
 UNIT_TEST(update_cycle)
 {
   coap_msg_t m;
@@ -902,6 +926,7 @@ main(void)
 {
   UNIT_RUN(registration);
   UNIT_RUN(registration_retry_and_bad_location);
+  UNIT_RUN(lost_requests_retransmit_on_time);
   UNIT_RUN(update_cycle);
   UNIT_RUN(update_404_reregisters);
   UNIT_RUN(deregistration);

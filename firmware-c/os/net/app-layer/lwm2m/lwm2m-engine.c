@@ -1754,6 +1754,13 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
       next = w;
     }
   }
+  /* A Register/Update/notification sent above started a CoAP transaction after the first
+   * coap_step: fold in its retransmission deadline, or a lost request would wait for the next
+   * unrelated wake-up (the caller's 60 s cap) instead of ACK_TIMEOUT. */
+  w = coap_step(&ctx->coap, now);
+  if(w < next) {
+    next = w;
+  }
   if(ctx->state == LWM2M_ST_BS_DONE || ctx->pending_ev) {
     next = 0;
   }
