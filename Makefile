@@ -83,6 +83,7 @@ footprint: firmware
 	$(PY) -m rig footprint-all --output-dir $(BUILD)/footprint --stack $(BUILD)/test/stack.json
 
 demo: firmware
+	$(MAKE) -C firmware-c -j$(JOBS) fota-images
 	$(PY) -m rig demo --artifacts $(BUILD)/demo
 
 lint: setup

@@ -20,6 +20,9 @@ from rig.errors import RigError
 from rig.rig import Rig
 from rig.topology import FIRMWARE_DIR, Topology, firmware_path
 
+FOTA_FACTORY = FIRMWARE_DIR.parent / "fota" / "lwm2m-client-fota-factory.elf"
+FOTA_PACKAGE = FIRMWARE_DIR.parent / "fota" / "lwm2m-client-fota-2.0.0.img"
+
 
 class Story:
     def __init__(self, rig: Rig) -> None:
@@ -46,7 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.nodes <= 16:
         raise RigError(f"--nodes must be between 1 and 16, got {args.nodes}")
-    topology = Topology.from_dict({"node": [{"name": f"lamp{i}"} for i in range(1, args.nodes + 1)]})
+    if args.artifacts.exists() and not args.artifacts.is_dir():
+        raise RigError(f"--artifacts {args.artifacts} is a file, not a directory")
+    nodes: list[dict[str, object]] = [{"name": f"lamp{i}"} for i in range(1, args.nodes + 1)]
+    if FOTA_FACTORY.exists():  # lamp1 runs the bootloader + client with Object 5, and gets updated
+        nodes[0]["firmware"] = str(FOTA_FACTORY)
+    topology = Topology.from_dict({"node": nodes})
     _hello()
     print()
     print("lwm2m-rig demo: CC2538 LwM2M clients, a slip-radio border node, the bridge and the server")
@@ -124,9 +132,9 @@ def _hello() -> None:
 
 
 def _update_firmware(rig: Rig, story: Story, name: str) -> None:
-    package = FIRMWARE_DIR.parent / "fota" / "lwm2m-client-v2.img"
+    package = FOTA_PACKAGE
     if not package.exists():
-        story.say("no update package built (firmware-c/build/fota/lwm2m-client-v2.img): skipping the update")
+        story.say(f"no update package built ({package}; make -C firmware-c fota-images): skipping the update")
         return
     device = rig.device(name)
     if 5 not in device.registration.objects:
@@ -141,9 +149,15 @@ def _update_firmware(rig: Rig, story: Story, name: str) -> None:
             phases.append(phase)
             story.say(f"  {phase} ({done}/{total} B)")
 
-    story.say(f"updating {name} with {package.name} (push, 512-byte blocks)")
-    result = rig.run(update_firmware(device.device, package, method="push", block_size=512, progress=progress))
-    story.say(f"update result: {result}; {name} now runs {rig.device(name).read('/3/0/3')!r}")
+    # 256-byte blocks: the client streams Block1 writes of at most 256 bytes (it would answer 4.13).
+    story.say(f"updating {name} with {package.name} (push, 256-byte blocks, ETS 770 flow)")
+    result = rig.run(update_firmware(device.device, package, method="push", block_size=256, progress=progress))
+    outcome = "OK" if result.ok else f"FAILED ({result.error})"
+    story.say(
+        f"update {outcome}: Update Result {result.result} ({result.result_name}), {result.old_version} -> "
+        f"{result.new_version}; download {result.download_s:.1f} s, total {result.total_s:.1f} s virtual"
+    )
+    story.say(f"{name} now reports /3/0/3 = {rig.device(name).read('/3/0/3')!r}")
 
 
 def _footprint_table() -> None:

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from rig.cli import main
+from rig.fota.testing import fota_images
 
 
 def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fota_images()  # make demo builds them; the demo updates lamp1 with the 2.0.0 package
     assert main(["demo", "--artifacts", str(tmp_path), "--nodes", "2"]) == 0
     out = capsys.readouterr().out
     for expected in (
@@ -23,11 +25,20 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "switched the light on : LED0 is on, notification says True",
         "switched the light off: LED0 is off, notification says False",
         "Execute /3/0/4 on lamp2: it rebooted and registered again",
+        "update OK: Update Result 1 (Success), 1.0.0 -> 2.0.0",
+        "lamp1 now reports /3/0/3 = '2.0.0'",
         "lwm2m-client: flash ",
     ):
         assert expected in out, f"{expected!r} missing from the demo's output:\n{out}"
     assert (tmp_path / "uart-lamp1.log").exists() and (tmp_path / "coap-trace.json").exists()
     assert (tmp_path / "radio.pcap").stat().st_size > 24  # more than the pcap header
+
+
+def test_demo_refuses_an_artifacts_path_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "taken"
+    file.write_text("")
+    assert main(["demo", "--artifacts", str(file)]) == 2
+    assert f"--artifacts {file} is a file, not a directory" in capsys.readouterr().err
 
 
 def test_demo_refuses_a_bad_node_count(capsys: pytest.CaptureFixture[str]) -> None:

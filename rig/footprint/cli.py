@@ -144,6 +144,8 @@ def _gate(
 
 
 def run_one(args: argparse.Namespace) -> int:
+    if args.growth_floor < 0:
+        raise ConfigError(f"--growth-floor {args.growth_floor}: must be 0 or more bytes")
     config = load_components(args.components or DEFAULT_COMPONENTS)
     elf_path: Path = args.elf
     map_path = None if args.no_map else (args.map or _default_map(elf_path))

@@ -15,6 +15,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from rig.errors import FirmwareError
+from rig.inputfile import read_regular_file
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,7 @@ class ElfInfo:
 def load_elf(path: Path) -> ElfInfo:
     """Read an ARM ELF; anything else (missing, not ELF, other CPU, stripped) is a one-line error."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FirmwareError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise FirmwareError(f"{path}: cannot read ({exc.strerror})") from None
+    data = read_regular_file(path, "an ELF file", error=FirmwareError)
     if data[:4] != b"\x7fELF":
         raise FirmwareError(f"{path}: not an ELF file")
     try:

@@ -1,0 +1,38 @@
+"""Reading a whole input file (firmware, package) without blocking on a FIFO or reading /dev/zero forever."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from rig.errors import ConfigError, RigError
+
+MAX_INPUT_BYTES = 256 << 20  # far above any firmware ELF or package; a bigger "input" is a mistake
+
+
+def read_regular_file(path: Path, what: str, limit: int = MAX_INPUT_BYTES,
+                      error: type[RigError] = ConfigError) -> bytes:
+    """The bytes of `path`, or `error` naming the file and what is wrong with it (one line)."""
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of blocking; fstat then
+        # refuses it (and devices) before anything is read. Regular files ignore the flag.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a directory, not {what}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(f"{path}: is a directory, not {what}")
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{path}: not a regular file (a pipe or device?), not {what}")
+        if info.st_size > limit:
+            raise error(f"{path}: {info.st_size} bytes, too large for {what} (limit {limit >> 20} MiB)")
+        try:
+            return f.read()
+        except OSError as exc:
+            raise error(f"{path}: cannot read: {exc.strerror}") from None
