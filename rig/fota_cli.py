@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from rig.errors import ConfigError, RigError
-from rig.fota.image import ImageError, parse_package
+from rig.fota.image import MAX_PACKAGE_BYTES, ImageError, parse_package
+from rig.inputfile import read_regular_file
 from rig.lwm2m.fota import UpdateResult, format_table, update_fleet
 
 DEFAULT_FACTORY = Path("firmware-c/build/fota/lwm2m-client-fota-factory.elf")
+# Every emulated node is a full CC2538 stepped on this machine's CPU: 64 already takes minutes, and
+# a typo like 1000000000 would otherwise build a topology for hours before saying anything.
+MAX_EMULATED = 64
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,10 +79,7 @@ class ProgressBar:
 
 
 def _check_image(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    data = read_regular_file(path, "a firmware package", MAX_PACKAGE_BYTES)
     try:
         problems = parse_package(data, str(path)).problems()
     except ImageError as exc:
@@ -88,9 +90,23 @@ def _check_image(path: Path) -> bytes:
     return data
 
 
-def _run(args: argparse.Namespace) -> int:
+def _check_args(args: argparse.Namespace) -> None:
+    """Every number checked before anything starts (a bad one was a hang, a traceback or a silent no-op)."""
     if args.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
+    if args.emulate is not None and not 1 <= args.emulate <= MAX_EMULATED:
+        raise ConfigError(f"--emulate {args.emulate}: must be 1..{MAX_EMULATED} nodes "
+                          "(each is a whole emulated CC2538; use real devices beyond that)")
+    if args.emulate is None and args.devices < 1:
+        raise ConfigError(f"--devices {args.devices}: must be at least 1")
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port} is not a UDP port (0..65535, 0: any free port)")
+    if not math.isfinite(args.wait) or args.wait <= 0:
+        raise ConfigError(f"--wait {args.wait:g}: must be a finite number of seconds above 0")
+
+
+def _run(args: argparse.Namespace) -> int:
+    _check_args(args)
     data = _check_image(args.image)
     progress: Callable[[str, str, int, int], None] | None = None if args.quiet else ProgressBar()
     if args.emulate is not None:
@@ -107,8 +123,6 @@ def _run_emulated(args: argparse.Namespace, data: bytes, progress) -> list[Updat
     from rig.rig import Rig
     from rig.topology import Topology
 
-    if args.emulate < 1:
-        raise ConfigError("--emulate needs at least 1 node")
     firmware = args.firmware.resolve()
     if not firmware.exists():
         raise ConfigError(f"{firmware}: no such factory image (make -C firmware-c fota-images)")
@@ -130,6 +144,7 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
 
     server = LwM2MServer(args.host, args.port)
     await server.start()
+    port = _bound_port(server, args.port)
     bridge = None
     try:
         if args.uart:
@@ -137,10 +152,10 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
             from rig.net.transport import transport_from_spec
 
             bridge = Bridge(transport_from_spec(args.uart), asyncio.get_running_loop().time,
-                            BridgeConfig(port_map={5683: args.port}))
+                            BridgeConfig(port_map={5683: port}))
             bridge.attach_loop(asyncio.get_running_loop())
             bridge.start()
-        print(f"rig fota: server on [{args.host}]:{args.port}, waiting for {args.devices} device(s)",
+        print(f"rig fota: server on [{args.host}]:{port}, waiting for {args.devices} device(s)",
               file=sys.stderr)
         endpoints: list[str] = []
         loop = asyncio.get_running_loop()
@@ -158,3 +173,14 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
         if bridge is not None:
             bridge.close()
         await server.stop()
+
+
+def _bound_port(server: object, asked: int) -> int:
+    """The UDP port the server really listens on (`--port 0` lets the kernel choose one)."""
+    if asked:
+        return asked
+    try:
+        transport = server.coap._message_manager().message_interface.transport  # type: ignore[attr-defined]
+        return int(transport.get_extra_info("socket").getsockname()[1])
+    except (AttributeError, OSError, IndexError, TypeError):
+        return asked

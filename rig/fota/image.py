@@ -40,6 +40,9 @@ BOOTLOADER = 0x00200000
 SCRATCH = 0x0027E000
 BOOTSTATE = 0x0027E800
 VERSION_LEN = 32
+# A package file bigger than this is not a package: refuse it before reading (a slot is 248 KiB; the
+# margin lets `inspect` still read and explain an oversized one).
+MAX_PACKAGE_BYTES = 16 << 20
 # magic, header_version, header_size, image_type, body_size, load_address, version, sha256
 _FIELDS = struct.Struct("<IHHIII32s32s")
 _CRC_OFFSET = _FIELDS.size  # 84: the CRC covers everything before it
