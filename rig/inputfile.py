@@ -19,12 +19,12 @@ def read_regular_file(path: Path, what: str, limit: int = MAX_INPUT_BYTES,
         # refuses it (and devices) before anything is read. Regular files ignore the flag.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
+        raise error(f"cannot read {path}: no such file") from None
     except IsADirectoryError:
         raise error(f"{path}: is a directory, not {what}") from None
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as f:
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise error(f"{path}: is a directory, not {what}")
@@ -32,7 +32,20 @@ def read_regular_file(path: Path, what: str, limit: int = MAX_INPUT_BYTES,
             raise error(f"{path}: not a regular file (a pipe or device?), not {what}")
         if info.st_size > limit:
             raise error(f"{path}: {info.st_size} bytes, too large for {what} (limit {limit >> 20} MiB)")
-        try:
+        with os.fdopen(os.dup(fd), "rb") as f:
             return f.read()
-        except OSError as exc:
-            raise error(f"{path}: cannot read: {exc.strerror}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def refuse_special_file(path: Path, what: str, error: type[RigError] = ConfigError) -> None:
+    """Before a read_text(): a FIFO or device there would block or never end. Missing files and
+    directories are left to the caller's own messages."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise error(f"{path}: not a regular file (a pipe or device?), not {what}")

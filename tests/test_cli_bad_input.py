@@ -447,3 +447,215 @@ def test_sigterm_stops_the_renode_child_instead_of_orphaning_it(tmp_path: Path) 
         rig.wait()
     with pytest.raises(ProcessLookupError):
         os.kill(renode_pid, 0)
+
+
+# --- rig footprint ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_footprint_refuses_what_is_not_a_regular_file(tmp_path: Path, kind: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # Both blocked forever: a FIFO waited for a writer, /dev/zero was read until memory ran out.
+    path = tmp_path / "fw.elf"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    line = _finishes(lambda: _rig_error(["footprint", str(path)], capsys))
+    assert f"{path}: not a regular file" in line
+
+
+@pytest.mark.parametrize("option", ["--components", "--budget", "--stack", "--map"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_footprint_input_files_that_are_not_regular_files(tmp_path: Path, option: str, kind: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    elf = Path(__file__).resolve().parents[1] / "firmware-c" / "build" / "cc2538" / "hello.elf"
+    path = tmp_path / "input.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    line = _finishes(lambda: _rig_error(["footprint", str(elf), option, str(path)], capsys))
+    assert str(path) in line and ("not a regular file" in line or "not found" in line)
+
+
+def test_footprint_negative_growth_floor_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    line = _rig_error(["footprint", "/nonexistent.elf", "--growth-floor", "-1"], capsys)  # was: exit 0
+    assert "--growth-floor -1" in line
+
+
+# --- rig fota -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def some_package(tmp_path: Path) -> Path:
+    from rig.fota.image import build_package
+
+    path = tmp_path / "fw.img"
+    path.write_bytes(build_package(b"\x00" * 64, "2.0.0"))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_fota_refuses_a_package_that_is_not_a_regular_file(tmp_path: Path, kind: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "fw.img"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    line = _finishes(lambda: _rig_error(["fota", str(path), "--emulate", "1"], capsys))
+    assert f"{path}: not a regular file" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--emulate", "1000000000"], "--emulate 1000000000: must be 1..64"),  # was: built a topology for hours
+        (["--emulate", "0"], "--emulate 0"),
+        (["--devices", "1", "--port", "99999"], "--port 99999 is not a UDP port"),  # was: OverflowError
+        (["--devices", "1", "--port", "-1"], "--port -1"),
+        (["--devices", "0"], "--devices 0: must be at least 1"),  # was: exit 0, nothing updated
+        (["--wait", "nan"], "--wait nan"),
+        (["--wait", "inf"], "--wait inf"),
+        (["--wait", "-1"], "--wait -1"),
+        (["--wait", "0"], "--wait 0"),
+    ],
+)
+def test_fota_bad_numbers_are_refused_before_starting(some_package: Path, args: list[str], message: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    line = _finishes(lambda: _rig_error(["fota", str(some_package), "--quiet", *args], capsys))
+    assert message in line
+
+
+def test_fota_port_0_prints_the_port_really_bound(some_package: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # No device comes: the wait runs out; what matters is the announced address (was "[::1]:0").
+    code = _finishes(lambda: main(["fota", str(some_package), "--port", "0", "--wait", "0.2", "--quiet"]))
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    announced = [line for line in err.splitlines() if line.startswith("rig fota: server on [::1]:")]
+    assert len(announced) == 1, err
+    port = int(announced[0].split("]:")[1].split(",")[0])
+    assert 0 < port < 65536
+
+
+# --- python -m rig.fota.image -------------------------------------------------------------------------------------
+
+
+def _image_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from rig.fota import image
+
+    code = _finishes(lambda: image.main(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err, captured.err
+    return code, captured.out, captured.err
+
+
+def _image_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code, _out, err = _image_main(argv, capsys)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "truncated", "oversized", "wrong-type"])
+def test_image_inspect_of_a_rejected_package_fails(tmp_path: Path, kind: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from rig.fota.image import build_package, make_bad
+
+    path = tmp_path / "bad.img"
+    path.write_bytes(make_bad(kind, build_package(bytes(range(256)) * 4, "2.0.0")))
+    code, out, _err = _image_main(["inspect", str(path)], capsys)
+    assert code == 1 and "REJECTED" in out  # was: exit 0, so scripts could not tell
+    good = tmp_path / "good.img"
+    good.write_bytes(build_package(bytes(range(256)) * 4, "2.0.0"))
+    code, out, _err = _image_main(["inspect", str(good)], capsys)
+    assert code == 0 and out.rstrip().endswith("OK")
+
+
+@pytest.mark.parametrize("cmd", ["inspect", "seal", "bad"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_image_commands_refuse_what_is_not_a_regular_file(tmp_path: Path, cmd: str, kind: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "in"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    argv = {"inspect": ["inspect", str(path)],
+            "seal": ["seal", str(path), str(tmp_path / "x.img"), "--version", "2.0.0"],
+            "bad": ["bad", "corrupt", str(path), str(tmp_path / "x.img")]}[cmd]
+    assert f"error: {path}: not a regular file" in _image_error(argv, capsys)
+
+
+@pytest.mark.parametrize("version", ["banana", "", " 2.0", "2.0 beta", "2.0\n", "1." + "0" * 31, "2.0.0\u00e9"])
+def test_image_seal_refuses_what_is_not_a_version(tmp_path: Path, version: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # Checked before the ELF is read: the ELF here does not even exist.
+    line = _image_error(["seal", str(tmp_path / "app.elf"), str(tmp_path / "x.img"), "--version", version], capsys)
+    assert line.startswith(f"error: --version {version!r}: ")
+
+
+@pytest.mark.parametrize("version", ["2.0.0", "1.0.0", "2.0.0-noconfirm", "v3", "1", "1.2.3+build.7",
+                                     "1." + "0" * 30])
+def test_image_versions_the_build_uses_are_accepted(version: str) -> None:
+    from rig.fota.image import check_version
+
+    check_version(version)  # no exception
+
+
+def test_image_file_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.img"
+    # was "error: [Errno 2] No such file or directory: '...'"
+    assert _image_error(["inspect", str(missing)], capsys) == f"error: cannot read {missing}: no such file"
+    good = tmp_path / "good.img"
+    from rig.fota.image import build_package
+
+    good.write_bytes(build_package(b"\x00" * 64, "2.0.0"))
+    out = tmp_path / "no" / "bad.img"
+    assert _image_error(["bad", "corrupt", str(good), str(out)], capsys) == f"error: {out}: cannot write: " \
+        "No such file or directory"
+
+
+# --- python -m rig.bench --------------------------------------------------------------------------------------------
+
+
+def _bench_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    from rig.bench.__main__ import main as bench_main
+
+    code = _finishes(lambda: bench_main(argv))
+    return _one_line(code, capsys.readouterr().err, "python -m rig.bench: error: ")
+
+
+def test_bench_unknown_module_lists_the_known_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = _bench_error(["--only", "nosuch", "--output", str(tmp_path / "r.json")], capsys)  # was: ran nothing
+    assert "--only nosuch: no such benchmark module (known: " in line and "fota" in line
+    assert not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.parametrize("where", ["dir", "inside-a-file"])
+def test_bench_output_that_cannot_be_written_is_one_line(tmp_path: Path, where: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    output = tmp_path if where == "dir" else blocker / "r.json"
+    line = _bench_error(["--only", "fota", "--output", str(output)], capsys)
+    assert f"--output {output}: " in line
+
+
+def test_bench_ignores_a_suite_time_that_is_not_a_number(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import types
+
+    import rig.bench.__main__ as bench
+
+    fake = types.SimpleNamespace(run=lambda ctx: {"fake_figure": 1.0})  # no real benchmark: seconds, not minutes
+    monkeypatch.setattr(bench.importlib, "import_module", lambda name: fake)
+    (tmp_path / "test_suite_wall_s.txt").write_text("12.5s\n")
+    code = _finishes(lambda: bench.main(["--only", "fota", "--output", str(tmp_path / "r.json")]))
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err, err
+    assert "warning: ignoring" in err and "test_suite_wall_s.txt" in err
+    results = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert results == {"fake_figure": 1.0}

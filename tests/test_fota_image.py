@@ -88,6 +88,6 @@ def test_sealed_elf_matches_package(tmp_path: Path) -> None:
     again = image.seal(fota.parent / "cc2538" / "fota-demo.elf", None, "1.0.0")
     assert again == pkg  # sealing is deterministic
     assert image.main(["inspect", str(fota / "fota-demo-1.0.0.img")]) == 0
-    assert image.main(["inspect", str(fota / "fota-demo-corrupt.img")]) == 0
+    assert image.main(["inspect", str(fota / "fota-demo-corrupt.img")]) == 1  # printed, and REJECTED
     assert image.main(["seal", str(tmp_path / "missing.elf"), str(tmp_path / "x.img"),
                        "--version", "1"]) == 1

@@ -23,14 +23,20 @@ class BenchContext:
     output_dir: Path
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rig.bench")
     parser.add_argument("--output", type=Path, default=Path("build/bench/results.json"))
     parser.add_argument("--only", action="append", help="run only these benchmark modules")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     repo = Path(__file__).resolve().parents[2]
     ctx = BenchContext(repo, repo / "firmware-c" / "build", args.output.parent)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
+    known = sorted(m.name for m in pkgutil.iter_modules(rig.bench.__path__) if not m.name.startswith("_"))
+    unknown = sorted(set(args.only or ()) - set(known))
+    if unknown:  # was: silently ran nothing and wrote an empty results file
+        return _error(f"--only {', '.join(unknown)}: no such benchmark module (known: {', '.join(known)})")
+    problem = _output_problem(args.output)
+    if problem:  # checked before the benchmarks run for minutes, not after
+        return _error(f"--output {args.output}: {problem}")
     results: dict[str, float] = {}
     failures: dict[str, str] = {}
     for info in sorted(pkgutil.iter_modules(rig.bench.__path__), key=lambda m: m.name):
@@ -48,7 +54,10 @@ def main() -> int:
         print(f"{info.name}: {figures} ({time.perf_counter() - started:.1f} s)")
     suite = ctx.output_dir / "test_suite_wall_s.txt"
     if suite.exists():
-        results["test_suite_wall_s"] = float(suite.read_text().strip())
+        try:
+            results["test_suite_wall_s"] = float(suite.read_text().strip())
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            print(f"warning: ignoring {suite}: not a number of seconds ({exc})", file=sys.stderr)
     document = {
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
                     "processor": platform.processor() or platform.machine()},
@@ -62,6 +71,28 @@ def main() -> int:
     args.output.with_suffix(".md").write_text("\n".join(table) + "\n")
     print(f"wrote {args.output} and {args.output.with_suffix('.md')}")
     return 1 if failures else 0
+
+
+def _error(message: str) -> int:
+    print(f"python -m rig.bench: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _output_problem(output: Path) -> str | None:
+    """Why the results cannot be written to `output` (and its .md sibling), or None."""
+    if output.is_dir():
+        return "is a directory (give a file name, e.g. build/bench/results.json)"
+    for parent in (output.parent, *output.parent.parents):
+        if parent.exists() and not parent.is_dir():
+            return f"{parent} is not a directory"
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create its directory: {exc.strerror}"
+    for path in (output, output.with_suffix(".md")):
+        if path.exists() and not path.is_file():
+            return f"{path} is not a regular file"
+    return None
 
 
 if __name__ == "__main__":

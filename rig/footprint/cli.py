@@ -17,6 +17,7 @@ from rig.footprint.mapfile import parse_map
 from rig.footprint.report_html import render_html
 from rig.footprint.report_json import add_baseline, build_report, dumps
 from rig.footprint.report_md import render_markdown, render_table
+from rig.inputfile import refuse_special_file
 
 REPO = Path(__file__).resolve().parents[2]
 FIRMWARE = REPO / "firmware-c"
@@ -78,6 +79,7 @@ def _default_map(elf: Path) -> Path | None:
 
 
 def load_stack(path: Path, image: str) -> dict[str, Any] | None:
+    refuse_special_file(path, "a stack report")
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rig.errors import ConfigError
+from rig.inputfile import refuse_special_file
 
 OTHER = "other"
 STACK = "stack (reserved)"
@@ -135,6 +136,7 @@ def load_components(path: Path) -> ComponentConfig:
 
 def _load_table(path: Path, what: str) -> dict[str, Any]:
     path = Path(path)
+    refuse_special_file(path, f"a {what} file")
     try:
         text = path.read_text()
     except FileNotFoundError:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rig.errors import ConfigError
+from rig.inputfile import refuse_special_file
 
 _OUT_FULL = re.compile(r"^(\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+load address 0x([0-9a-fA-F]+))?\s*$")
 _OUT_NAME = re.compile(r"^(\S+)\s*$")
@@ -56,6 +57,7 @@ class MapFile:
 
 def parse_map(path: Path) -> MapFile:
     path = Path(path)
+    refuse_special_file(path, "a map file")
     try:
         text = path.read_text(errors="replace")
     except FileNotFoundError:

@@ -15,6 +15,7 @@ from typing import Any
 from rig.errors import ConfigError
 from rig.footprint.anchors import CONTIKI_NG, PAPER, anchor
 from rig.footprint.attribution import Footprint, Usage
+from rig.inputfile import refuse_special_file
 
 SCHEMA = "lwm2m-rig-footprint"
 VERSION = 1
@@ -132,6 +133,7 @@ def add_baseline(report: dict[str, Any], base: dict[str, Any], label: str) -> No
 
 
 def load_report(path: Path) -> dict[str, Any]:
+    refuse_special_file(Path(path), "a JSON footprint report")
     try:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import struct
 import sys
 import zlib
@@ -25,6 +26,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from rig.errors import ConfigError, FirmwareError, RigError
+from rig.inputfile import read_regular_file
 
 MAGIC = 0x49474952  # "RIGI"
 HEADER_VERSION = 1
@@ -43,6 +45,10 @@ VERSION_LEN = 32
 # A package file bigger than this is not a package: refuse it before reading (a slot is 248 KiB; the
 # margin lets `inspect` still read and explain an oversized one).
 MAX_PACKAGE_BYTES = 16 << 20
+# What `seal --version` accepts: the device shows it as Object 5's PkgVersion and logs it as one
+# whitespace-free word, so a version number ("2.0.0", "v3", "2.0.0-rc1"), printable ASCII, and at most
+# the header's 32 bytes (the C side keeps all 32 and adds the NUL itself).
+VERSION_SYNTAX = re.compile(r"v?[0-9][0-9A-Za-z.+_-]*")
 # magic, header_version, header_size, image_type, body_size, load_address, version, sha256
 _FIELDS = struct.Struct("<IHHIII32s32s")
 _CRC_OFFSET = _FIELDS.size  # 84: the CRC covers everything before it
@@ -125,11 +131,20 @@ def parse_package(data: bytes, what: str = "package") -> Package:
     return Package(header, bytes(data[HEADER_SIZE:]))
 
 
+def check_version(version: str) -> None:
+    if not VERSION_SYNTAX.fullmatch(version) or not version.isascii():
+        raise ConfigError(f"--version {version!r}: not a version number (like 2.0.0, v3 or 2.0.0-rc1: "
+                          "a digit first, then letters, digits and . + _ -)")
+    if len(version) > VERSION_LEN:
+        raise ConfigError(f"--version {version!r}: longer than the header's {VERSION_LEN} bytes")
+
+
+def read_package(path: Path) -> bytes:
+    return read_regular_file(path, "a firmware package", MAX_PACKAGE_BYTES)
+
+
 def _open_elf(path: Path) -> tuple[bytes, ELFFile]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_regular_file(path, "an ELF file")
     try:
         import io
 
@@ -168,7 +183,7 @@ def seal(elf_in: Path | str, img_out: Path | str | None, version: str,
     elf_in = Path(elf_in)
     package = build_package(body_from_elf(elf_in), version)
     if img_out is not None:
-        Path(img_out).write_bytes(package)
+        _write(Path(img_out), package)
     if elf_out is not None:
         raw, elf = _open_elf(elf_in)
         sec = elf.get_section_by_name(".fwheader")
@@ -177,7 +192,7 @@ def seal(elf_in: Path | str, img_out: Path | str | None, version: str,
         patched = bytearray(raw)
         off = sec["sh_offset"]
         patched[off:off + HEADER_SIZE] = package[:HEADER_SIZE]
-        Path(elf_out).write_bytes(bytes(patched))
+        _write(Path(elf_out), bytes(patched))
     return package
 
 
@@ -235,16 +250,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.cmd == "seal":
+            check_version(args.version)
             pkg = seal(args.elf, args.img, args.version, args.elf_out)
             print(describe(pkg, str(args.img)))
         elif args.cmd == "inspect":
-            print(describe(args.img.read_bytes(), str(args.img)))
+            text = describe(read_package(args.img), str(args.img))
+            print(text)
+            if "REJECTED" in text.splitlines()[-1]:
+                return 1  # scripts can test a package with `inspect`
         else:
-            args.out.write_bytes(make_bad(args.kind, args.img.read_bytes()))
-    except (RigError, OSError) as exc:
+            _write(args.out, make_bad(args.kind, read_package(args.img)))
+    except RigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 if __name__ == "__main__":
