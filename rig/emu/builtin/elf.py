@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import io
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from elftools.elf.sections import SymbolTableSection
 
 from rig.emu.builtin import memmap as mm
 from rig.errors import FirmwareError
+from rig.inputfile import read_regular_file
 
 EM_ARM = "EM_ARM"
 # Debug-heavy images are a few MiB; anything this big is not CC2538 firmware (and would eat memory).
@@ -51,21 +51,7 @@ class Firmware:
 def load_firmware(path: Path | str) -> Firmware:
     """Parse and check an ELF for the CC2538; raises FirmwareError (one line) on anything wrong."""
     path = Path(path)
-    try:
-        info = path.stat()
-        # A FIFO or device (/dev/zero) would block or never end: only regular files are read.
-        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_ELF_BYTES:
-            raise FirmwareError(f"{path}: {info.st_size} bytes, too large for a CC2538 firmware ELF "
-                                f"(limit {MAX_ELF_BYTES >> 20} MiB)")
-        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
-            raise FirmwareError(f"{path}: not a regular file (a pipe or device?), not an ELF file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FirmwareError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FirmwareError(f"{path}: is a directory, not an ELF file") from None
-    except OSError as exc:
-        raise FirmwareError(f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_regular_file(path, "an ELF file", MAX_ELF_BYTES, FirmwareError)
     if raw[:4] != b"\x7fELF":
         raise FirmwareError(f"{path}: not an ELF file")
     if raw[4] != 1:
