@@ -17,8 +17,10 @@ import asyncio
 import concurrent.futures
 import contextlib
 import inspect
+import ipaddress
 import random
 import re
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,8 +45,6 @@ SERVER_PORT = 5683  # the port the client firmware sends to (fd00::1:5683); the 
 
 def free_loopback_port() -> int:
     """A UDP port free on ::1 right now (the server binds it next), so rigs never fight over 5683."""
-    import socket
-
     with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
         sock.bind(("::1", 0))
         return int(sock.getsockname()[1])
@@ -78,8 +78,6 @@ class RigNode:
 
     @property
     def address(self) -> str:
-        import ipaddress
-
         return str(ipaddress.IPv6Address(self.rig.bridge.node_address(self.raw)))
 
     @property
