@@ -10,27 +10,8 @@
 
 #include "mac/mac.h"
 #include "mock-radio.h"
+#include "net-hex.h"
 #include "sixlo/sixlo.h"
-
-static int unhex(const char *s, uint8_t *out, int max)
-{
-  int n = 0;
-  while(s[0] && s[1] && n < max) {
-    unsigned v;
-    if(sscanf(s, "%2x", &v) != 1) {
-      return -1;
-    }
-    out[n++] = (uint8_t)v;
-    s += 2;
-  }
-  return n;
-}
-
-static void mac_from_hex(mac_addr_t *m, const char *s)
-{
-  memset(m, 0, sizeof(*m));
-  m->mode = unhex(s, m->a, 8) == 8 ? MAC_AM_EXT : MAC_AM_SHORT;
-}
 
 static void put_hex(const uint8_t *p, int n)
 {

@@ -6,6 +6,7 @@
 
 #include "mac/mac.h"
 #include "mock-radio.h"
+#include "net-hex.h"
 #include "sixlo/sixlo.h"
 #include "unit.h"
 
@@ -16,27 +17,6 @@
 static const uint8_t node_eui[8] = { 0x00, 0x12, 0x4b, 0, 0, 0, 0, 0x01 };
 static const uint8_t router_eui[8] = { 0x00, 0x12, 0x4b, 0, 0, 0, 0, 0x02 };
 static const uint8_t fd00[8] = { 0xfd, 0 };
-
-static int unhex(const char *s, uint8_t *out, int max)
-{
-  int n = 0;
-  while(s[0] && s[1] && n < max) {
-    unsigned v;
-    if(sscanf(s, "%2x", &v) != 1) {
-      return -1;
-    }
-    out[n++] = (uint8_t)v;
-    s += 2;
-  }
-  return n;
-}
-
-static void mac_from_hex(mac_addr_t *m, const char *s)
-{
-  memset(m, 0, sizeof(*m));
-  int n = unhex(s, m->a, 8);
-  m->mode = n == 8 ? MAC_AM_EXT : MAC_AM_SHORT;
-}
 
 UNIT_TEST(iphc_vectors)
 {
