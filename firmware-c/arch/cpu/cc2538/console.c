@@ -11,14 +11,6 @@ console_putc(char c)
 }
 
 void
-console_write(const char *s, size_t len)
-{
-  while(len--) {
-    console_putc(*s++);
-  }
-}
-
-void
 console_set_input(int (*input)(unsigned char c))
 {
   uart_set_input(input);
