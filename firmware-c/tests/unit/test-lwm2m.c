@@ -566,6 +566,23 @@ UNIT_TEST(observe_gt_lt_st)
   UNIT_CHECK(n >= 5 && n <= 6);
 }
 
+UNIT_TEST(observe_integer_beyond_thousandths_range)
+{
+  coap_msg_t m;
+  int n;
+  registered(86400);
+  /* /3/0/13 is a Unix time (1.7e9 s), far beyond the +-2,147,483 that fit in int32 thousandths: the
+   * attribute comparison saturates instead of overflowing (UBSan caught it under fuzz-lwm2m). The
+   * time stays above gt=5 all along, so there is no crossing to notify. */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/13", .query = "gt=5"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 0;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/13", .observe = 0, .token = 5));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(0, 30000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 0);
+}
+
 UNIT_TEST(observe_cancel_by_rst_and_con_every_n)
 {
   coap_msg_t m;
@@ -937,6 +954,7 @@ main(void)
   UNIT_RUN(discover_and_attributes);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);
+  UNIT_RUN(observe_integer_beyond_thousandths_range);
   UNIT_RUN(observe_cancel_by_rst_and_con_every_n);
   UNIT_RUN(block2_read_and_block1_refused);
   UNIT_RUN(bootstrap_flow);

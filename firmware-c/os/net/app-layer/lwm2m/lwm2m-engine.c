@@ -312,8 +312,17 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
           p->len == 4 ? p->id[3] : LWM2M_NO_ID, &v, scratch)) {
     return -1;
   }
-  /* compare floats in thousandths, integers scaled the same way as attribute values */
-  *out = type == LWM2M_T_FLOAT ? v.i : v.i * 1000;
+  /* compare floats in thousandths, integers scaled the same way as attribute values; saturate, so an
+   * integer beyond +-2,147,483 (a Unix time) compares as beyond every attribute value, not as UB */
+  if(type == LWM2M_T_FLOAT) {
+    *out = v.i;
+  } else if(v.i > INT32_MAX / 1000) {
+    *out = INT32_MAX;
+  } else if(v.i < INT32_MIN / 1000) {
+    *out = INT32_MIN;
+  } else {
+    *out = v.i * 1000;
+  }
   return 0;
 }
 #endif
