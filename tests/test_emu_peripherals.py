@@ -15,7 +15,7 @@ from rig.emu.builtin.peripheral import PeripheralContext
 from rig.emu.builtin.scs import SystemControlSpace
 from rig.emu.builtin.sleeptimer import SleepTimer
 from rig.emu.builtin.sysctrl import SysCtrl
-from rig.emu.builtin.uart import CHAR_CYCLES, TIMEOUT_CYCLES, Uart
+from rig.emu.builtin.uart import CHAR_CYCLES, TIMEOUT_CYCLES, Uart, line_timing
 from rig.emu.builtin.watchdog import Watchdog
 
 
@@ -173,6 +173,37 @@ def test_uart_rx_without_fifo_interrupts_per_character(clock: Clock) -> None:
     assert clock.irqs[-1] == (5, False)
     clock.run_to(clock.now + CHAR_CYCLES)
     assert uart.read(0x00, 4) == ord("b")
+
+
+@pytest.mark.parametrize(("ibrd", "fbrd", "ctl", "lcrh", "cc", "char_cycles"), [
+    (17, 23, 0x301, 0x70, 0, 2778),   # 115200 8N1 from 32 MHz: 10 bits of 277.8 cycles
+    (4, 22, 0x301, 0x70, 0, 695),     # 460800 (the slip-radio firmware)
+    (4, 22, 0x321, 0x70, 0, 348),     # HSE: divider 8 doubles the rate
+    (8, 44, 0x301, 0x70, 1, 2780),    # PIOSC (16 MHz): divisors for 115200 at 16 MHz
+    (17, 23, 0x301, 0x7A, 0, 3333),   # 8 bits + even parity + 2 stop bits = 12 bits
+    (17, 23, 0x301, 0x10, 0, 1944),   # 5 data bits: 7 bits
+    (0, 0, 0x301, 0x70, 0, CHAR_CYCLES),  # no divisor programmed: 115200 8N1
+])
+def test_uart_line_timing_follows_the_divisors(ibrd: int, fbrd: int, ctl: int, lcrh: int, cc: int,
+                                               char_cycles: int) -> None:
+    assert line_timing(ibrd, fbrd, ctl, lcrh, cc)[0] == char_cycles
+
+
+def test_uart_rx_paced_at_the_programmed_rate(clock: Clock) -> None:
+    uart = Uart(clock.ctx, lambda b: None)
+    uart.write(0x24, 4, 4)  # IBRD/FBRD for 460800 baud
+    uart.write(0x28, 4, 22)
+    uart.write(0x2C, 4, 0x70)
+    uart.write(0x30, 4, 0x301)
+    start = clock.now
+    uart.host_write(b"0123456789")
+    char = line_timing(4, 22, 0x301, 0x70, 0)[0]
+    clock.run_to(start + 4 * char - 1)
+    uart.read(0x18, 4)  # arrivals are computed when the firmware looks
+    assert bytes(uart.fifo) == b"012"
+    clock.run_to(start + 10 * char)
+    uart.read(0x18, 4)
+    assert bytes(uart.fifo) == b"0123456789"  # a quarter of the 115200-baud time
 
 
 def test_sysctrl_clock_status_settles(clock: Clock) -> None:

@@ -5,7 +5,7 @@ Figures:
   slip-radio -> radio -> udp-echo node and back (builtin emulator, no air-time model: Renode-like);
   udp_echo_rtt_airtime_virtual_ms: the same with the 250 kbit/s air-time model on.
 - bulk_udp_node_to_host_kbit_s: virtual throughput of 512-byte datagrams the node sends to the host
-  (udp-echo replies to a pipelined stream; the SLIP UART at 115200 baud is the bottleneck).
+  (udp-echo replies to a pipelined stream through the slip-radio border at 460800 baud).
 - airtime_limit_kbit_s: the 802.15.4 MAC ceiling at 250 kbit/s for full 127-byte frames (CSMA
   backoff, CCA, turnaround, ACK, LIFS), for comparison: the bridge cannot beat it on real radios.
 - bridge_codec_frames_per_s: SLIP decode + 802.15.4 parse + IPHC/UDP decompression, wall clock.

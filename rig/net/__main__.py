@@ -15,7 +15,7 @@ from pathlib import Path
 from rig.errors import ConfigError, ExpectTimeout, RigError
 from rig.net import ipv6 as ip
 from rig.net.bridge import Bridge, BridgeConfig
-from rig.net.transport import transport_from_spec
+from rig.net.transport import SLIP_RADIO_BAUD, transport_from_spec
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -23,7 +23,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--serial", metavar="PORT", help="serial port of a slip-radio dongle")
     where.add_argument("--tcp", metavar="HOST:PORT", help="a UART exposed on TCP (Renode socket terminal)")
-    p.add_argument("--baud", type=int, default=115200)
+    p.add_argument("--baud", type=int, default=SLIP_RADIO_BAUD,
+                   help=f"serial line rate (default {SLIP_RADIO_BAUD}, the slip-radio firmware's)")
     p.add_argument("--prefix", default="fd00::/64")
     p.add_argument("--channel", type=int, default=26)
     p.add_argument("--pan-id", type=lambda v: int(v, 0), default=0xABCD)

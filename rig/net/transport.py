@@ -17,6 +17,8 @@ from collections.abc import Callable
 from rig.emu.api import Uart
 from rig.errors import ConfigError
 
+SLIP_RADIO_BAUD = 460800  # UART_CONF_BAUD of firmware-c/apps/slip-radio (app.mk)
+
 BytesSink = Callable[[bytes], None]
 
 
@@ -124,7 +126,7 @@ class TcpTransport(Transport):
 class SerialTransport(Transport):
     """A real slip-radio dongle on a serial port (pyserial)."""
 
-    def __init__(self, port: str, baudrate: int = 115200) -> None:
+    def __init__(self, port: str, baudrate: int = SLIP_RADIO_BAUD) -> None:
         super().__init__()
         import serial  # pyserial; imported here so the rig works without a serial port
 
@@ -172,7 +174,7 @@ class SerialTransport(Transport):
         self._serial.close()
 
 
-def transport_from_spec(spec: str, baudrate: int = 115200) -> Transport:
+def transport_from_spec(spec: str, baudrate: int = SLIP_RADIO_BAUD) -> Transport:
     """A border node's UART named on a command line: `tcp:HOST:PORT` (Renode) or a serial device path."""
     if spec.startswith("tcp:"):
         host, _, port = spec[4:].rpartition(":")

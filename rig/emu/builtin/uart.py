@@ -3,8 +3,7 @@
 TX is instant: each DR write (accepted only while CTL.UARTEN and CTL.TXE are set) goes to `on_tx`.
 
 RX follows the real PL011/CC2538 rather than Renode's "interrupt per character": host bytes wait in an
-unbounded host queue and cross the wire one character time apart (10 bits at 115200 baud) into the
-16-byte FIFO (1-byte holding register when LCRH.FEN is clear). When the FIFO is full the wire stalls
+unbounded host queue and cross the wire one character time apart into the 16-byte FIFO (1-byte holding register when LCRH.FEN is clear). When the FIFO is full the wire stalls
 until the firmware reads (no loss, like hardware flow control). RXRIS is raised when a character
 arrives with the FIFO at or above the IFLS trigger level (reset: half full, 8 bytes) and cleared when
 reads take the FIFO below it; RTRIS (receive timeout) is raised when the FIFO holds data and nothing
@@ -13,7 +12,11 @@ RTIM and drains the FIFO in its handler works here, on Renode and on the chip.
 
 Arrivals are computed lazily (on register access and at the next interrupt-relevant moment), so a
 burst of input costs one timer per interrupt, not one per character.
-UART_CC (0xFC), IBRD/FBRD, DMACTL are plain storage; the line rate is fixed at 115200 baud.
+The character time follows the programmed line like the chip: baud = clock / (16 * (IBRD + FBRD/64))
+(divider 8 with CTL.HSE), clock 32 MHz (UART_CC = 0, the system/IO clock our firmware runs at 32 MHz)
+or 16 MHz (UART_CC = 1, PIOSC), bits = start + LCRH.WLEN data bits + parity + 1-2 stop bits. Until a
+divisor is programmed (IBRD = 0, which stops a real PL011) the wire runs at 115200 baud 8N1 so that
+firmware relying on Renode's divisor-blind model still receives. DMACTL is plain storage.
 """
 
 from __future__ import annotations
@@ -27,15 +30,28 @@ from rig.emu.builtin.storage import extract, merge
 DR, RSR, FR, IBRD, FBRD, LCRH, CTL, IFLS, IM, RIS, MIS, ICR, DMACTL, CC = (
     0x00, 0x04, 0x18, 0x24, 0x28, 0x2C, 0x30, 0x34, 0x38, 0x3C, 0x40, 0x44, 0x48, 0xFC)
 FR_BUSY, FR_RXFE, FR_TXFF, FR_RXFF, FR_TXFE = 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7
-CTL_UARTEN, CTL_TXE, CTL_RXE = 1 << 0, 1 << 8, 1 << 9
-LCRH_FEN = 1 << 4
+CTL_UARTEN, CTL_HSE, CTL_TXE, CTL_RXE = 1 << 0, 1 << 5, 1 << 8, 1 << 9
+LCRH_PEN, LCRH_STP2, LCRH_FEN = 1 << 1, 1 << 3, 1 << 4
 INT_RX, INT_TX, INT_RT, INT_OE = 1 << 4, 1 << 5, 1 << 6, 1 << 10
 FIFO_DEPTH = 16
 RX_TRIGGER = (2, 4, 8, 12, 14)  # IFLS.RXIFLSEL 0..4: 1/8 .. 7/8 full
 IFLS_RESET = 0x12  # RX and TX at 1/2
-BIT_CYCLES = 32_000_000 / 115200
+CPU_HZ = 32_000_000
+DEFAULT_BAUD = 115200  # while no divisor is programmed
+BIT_CYCLES = CPU_HZ / DEFAULT_BAUD
 CHAR_CYCLES = round(10 * BIT_CYCLES)  # one character at 115200 baud, 8N1
 TIMEOUT_CYCLES = round(32 * BIT_CYCLES)  # receive timeout: 32 bit periods without a character
+
+
+def line_timing(ibrd: int, fbrd: int, ctl: int, lcrh: int, cc: int) -> tuple[int, int]:
+    """(character, receive-timeout) times in CPU cycles for the programmed line."""
+    divisor = (ibrd & 0xFFFF) + (fbrd & 0x3F) / 64
+    if (ibrd & 0xFFFF) == 0:
+        return CHAR_CYCLES, TIMEOUT_CYCLES
+    clock = 16_000_000 if cc & 1 else CPU_HZ
+    bit = (8 if ctl & CTL_HSE else 16) * divisor * CPU_HZ / clock
+    bits = 1 + 5 + ((lcrh >> 5) & 3) + (1 if lcrh & LCRH_PEN else 0) + (2 if lcrh & LCRH_STP2 else 1)
+    return max(1, round(bits * bit)), max(1, round(32 * bit))
 
 
 class Uart(Peripheral):
@@ -58,6 +74,7 @@ class Uart(Peripheral):
         self.fifo: deque[int] = deque()
         self.ris = 0
         self._irq_level = False
+        self._char, self._timeout = CHAR_CYCLES, TIMEOUT_CYCLES
         self._next_arrival: int | None = None  # when the head of host_queue will be in the FIFO
         self._last_arrival = 0
         # bytes the host sent before a reset stay in the host queue: the wire still holds them
@@ -95,12 +112,12 @@ class Uart(Peripheral):
             self._last_arrival = at
             if len(fifo) >= trigger:
                 self.ris |= INT_RX
-            self._next_arrival = at + CHAR_CYCLES if queue else None
-        if (fifo and now - self._last_arrival >= TIMEOUT_CYCLES
-                and (self._next_arrival is None or self._next_arrival - self._last_arrival > TIMEOUT_CYCLES)):
+            self._next_arrival = at + self._char if queue else None
+        if (fifo and now - self._last_arrival >= self._timeout
+                and (self._next_arrival is None or self._next_arrival - self._last_arrival > self._timeout)):
             self.ris |= INT_RT
         if self._next_arrival is None and queue and self._receiving() and len(fifo) < depth:
-            self._next_arrival = now + CHAR_CYCLES  # wire (re)starts: enabled, or room again
+            self._next_arrival = now + self._char  # wire (re)starts: enabled, or room again
 
     def _next_event(self) -> int | None:
         """The next moment RIS could change by itself (an arrival reaching the trigger, a timeout)."""
@@ -115,12 +132,12 @@ class Uart(Peripheral):
             if not self.ris & INT_RX and arriving > 0:
                 need = max(1, trigger - fifo)
                 if need <= arriving:
-                    events.append(first + (need - 1) * CHAR_CYCLES)
+                    events.append(first + (need - 1) * self._char)
             if arriving < len(self.host_queue):
-                events.append(first + arriving * CHAR_CYCLES)  # FIFO full: the wire stalls there
+                events.append(first + arriving * self._char)  # FIFO full: the wire stalls there
         if not self.ris & INT_RT and (fifo or arriving):
-            last = first + (arriving - 1) * CHAR_CYCLES if first is not None and arriving else self._last_arrival
-            events.append(last + TIMEOUT_CYCLES)
+            last = first + (arriving - 1) * self._char if first is not None and arriving else self._last_arrival
+            events.append(last + self._timeout)
         return min(events) if events else None
 
     def _cancel(self) -> None:
@@ -196,7 +213,14 @@ class Uart(Peripheral):
             return
         if aligned in (FR, RIS, MIS):
             return
+        if aligned in (IBRD, FBRD, LCRH, CTL, CC):
+            self._catch_up(self.ctx.scheduler.cycles)  # what crossed the old line stays counted
         self.regs[aligned] = merge(self.regs.get(aligned, 0), offset, size, value)
+        if aligned in (IBRD, FBRD, LCRH, CTL, CC):
+            # the line changes from here on (a real PL011 latches IBRD/FBRD on the LCRH write)
+            regs = self.regs
+            self._char, self._timeout = line_timing(regs.get(IBRD, 0), regs.get(FBRD, 0), regs.get(CTL, 0),
+                                                    regs.get(LCRH, 0), regs.get(CC, 0))
         if aligned == CTL and not self._receiving():
             self._catch_up(self.ctx.scheduler.cycles)
             self._next_arrival = None  # the wire pauses; queued host bytes wait
