@@ -22,6 +22,7 @@ from typing import TextIO
 from rig.errors import ConfigError, RigError
 from rig.fota.image import MAX_PACKAGE_BYTES, ImageError, parse_package
 from rig.inputfile import read_regular_file
+from rig.lwm2m.errors import DeviceTimeout
 from rig.lwm2m.fota import UpdateResult, format_table, update_fleet
 
 DEFAULT_FACTORY = Path("firmware-c/build/fota/lwm2m-client-fota-factory.elf")
@@ -162,9 +163,13 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
         deadline = loop.time() + args.wait
         while len(endpoints) < args.devices:
             left = deadline - loop.time()
-            if left <= 0:
-                raise RigError(f"only {len(endpoints)} of {args.devices} devices registered in {args.wait:g} s")
-            event = await server.wait_for_event("registered", None, left)
+            try:
+                if left <= 0:
+                    raise DeviceTimeout("")
+                event = await server.wait_for_event("registered", None, left)
+            except DeviceTimeout:
+                got = len(endpoints)
+                raise RigError(f"only {got} of {args.devices} devices registered in {args.wait:g} s") from None
             if event.endpoint not in endpoints:
                 endpoints.append(event.endpoint)
         devices = [server.device(ep) for ep in endpoints]

@@ -87,6 +87,34 @@ def test_image_that_never_confirms_is_rolled_back_after_three_trials(fota: Path)
         assert _slot(u.node, image.SLOT_A, len(u.old)) == u.old
 
 
+def test_trial_image_is_fed_by_the_idle_loop_once_the_bootloader_armed_the_watchdog(fota: Path) -> None:
+    with BuiltinEmulation() as emu:
+        u = Update(emu, fota, "fota-demo-2.0.0.img")
+        u.request()
+        u.node.expect("APP confirm 0", 5.0)
+        assert u.node.watchdog.wdctl & 0x8  # armed for the trial boot, and it stays on
+        emu.advance(30.0)  # an idle app with no timer pending: the idle loop must still wake to feed
+        assert u.node.watchdog.expirations == 0
+        u.node.uart.write(b"status\n")
+        assert u.node.expect(STATUS, 1.0).groups() == ("2.0.0", "confirmed", "1")
+
+
+def test_trial_image_that_hangs_is_reset_by_the_watchdog_and_rolled_back(fota: Path) -> None:
+    with BuiltinEmulation() as emu:
+        u = Update(emu, fota, "fota-demo-hang.img")
+        u.request()
+        for trial in (1, 2, 3):
+            assert u.node.expect(STATUS, 10.0).groups() == ("2.0.0-hang", "swapped", str(trial))
+            u.node.expect("APP trial: hanging", 1.0)
+        u.node.expect("BOOT: new image failed, rolling back", 5.0)
+        u.node.expect("BOOT: rolled back", 5.0)
+        assert u.node.expect(STATUS, 1.0).groups() == ("1.0.0", "rolled-back", "3")
+        assert u.node.watchdog.expirations == 3
+        assert not u.node.watchdog.wdctl & 0x8  # the restored image runs without it
+        assert _slot(u.node, image.SLOT_A, len(u.old)) == u.old
+        assert u.node.fault is None
+
+
 @pytest.mark.parametrize("package", ["fota-demo-corrupt.img", "fota-demo-wrong-type.img",
                                      "fota-demo-oversized.img"])
 def test_bad_package_in_slot_b_is_never_swapped(fota: Path, package: str) -> None:

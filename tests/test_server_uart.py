@@ -74,3 +74,38 @@ def test_unreachable_uart_is_one_line_error() -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "127.0.0.1" in result.stderr.strip().splitlines()[-1]
+
+
+def test_fota_runs_the_bridge_on_a_tcp_uart_and_names_missing_devices(tmp_path) -> None:
+    """`rig fota --uart`: the bridge configures the border radio and the update waits for devices
+    registering through it; none does here, so the wait ends with a one-line error."""
+    from rig.fota.image import build_package
+
+    package = tmp_path / "fw.img"
+    package.write_bytes(build_package(b"\0" * 64, "9.9.9"))
+    border = socket.create_server(("127.0.0.1", 0))
+    border.settimeout(20)
+    uart_port = border.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rig", "fota", str(package), "--quiet", "--port", str(_free_udp_port()),
+         "--uart", f"tcp:127.0.0.1:{uart_port}", "--devices", "1", "--wait", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        conn, _ = border.accept()
+        conn.settimeout(20)
+        received = b""
+        while b"?M" not in received:
+            chunk = conn.recv(256)
+            assert chunk, "the bridge closed the UART"
+            received += chunk
+        assert b"!C\x1a" in received and b"!P\xcd\xab" in received
+        conn.sendall(slip.encode(b"!M" + bytes.fromhex("00124b00000000fe")))
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode != 0
+        assert "Traceback" not in err
+        assert "only 0 of 1 devices registered in 1 s" in err.strip().splitlines()[-1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        border.close()

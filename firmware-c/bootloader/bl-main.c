@@ -9,6 +9,7 @@
 #include "cc.h"
 #include "dev/flash.h"
 #include "dev/sys-ctrl.h"
+#include "dev/watchdog.h"
 #include "dev/uart.h"
 #include "nvic.h"
 #include "reg.h"
@@ -79,6 +80,14 @@ reset_handler(void)
   bl_log("BOOT: rig bootloader");
   target = bl_run();
   if(target) {
+    bs_state_t s;
+    bs_read(&s);
+    if(s.phase == BS_SWAPPED) {
+      /* A trial image that hangs or faults is reset by the watchdog (~1 s unfed): the next boot
+       * counts another trial and the third rolls back. It cannot be turned off again: the
+       * kernel's idle loop feeds it (arch/cpu/cc2538/platform.c). */
+      watchdog_start();
+    }
     uart_flush();
     bl_jump(target);
   }

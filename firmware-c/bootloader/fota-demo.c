@@ -1,7 +1,8 @@
 /* fota-demo: a slot-A application for bootloader tests without a network. It reports the boot
  * state, confirms a trial boot by itself (unless built with FOTA_DEMO_NO_CONFIRM: the "never
  * registers" image, which instead restarts after FOTA_DEMO_TRIAL_S seconds, as the real client
- * does when it cannot register), and takes console commands:
+ * does when it cannot register; or FOTA_DEMO_HANG: the image that hangs on a trial boot and is
+ * reset by the watchdog the bootloader armed), and takes console commands:
  *   status   "APP version=V phase=P trials=T"
  *   update   request the swap (slot B must hold a package) and restart into the bootloader
  *   restart  soft restart into the bootloader
@@ -94,7 +95,11 @@ PROCESS_THREAD(fota_demo_process, ev, data)
   demo_status();
   bs_read(&s);
   if(s.phase == BS_SWAPPED) {
-#ifdef FOTA_DEMO_NO_CONFIRM
+#if defined(FOTA_DEMO_HANG)
+    fmt_printf("APP trial: hanging\n");
+    for(;;) {
+    }
+#elif defined(FOTA_DEMO_NO_CONFIRM)
     etimer_set(&trial, FOTA_DEMO_TRIAL_S * CLOCK_SECOND);
     fmt_printf("APP trial: not confirming\n");
 #else

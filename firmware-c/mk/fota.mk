@@ -3,7 +3,7 @@
 #
 #   make fota-images            build/fota/: factory ELFs (bootloader + sealed app + lock page) and
 #                               packages (*.img): v1, v2 (FIRMWARE_VERSION=2.0.0 in $(BUILD)/v2),
-#                               corrupt / oversized / wrong-type / no-start / never-confirms
+#                               corrupt / oversized / wrong-type / no-start / never-confirms / hang
 FOTA_SRCS := os/lib/sha256.c bootloader/fw-image.c bootloader/bootstate.c
 include bootloader/app.mk
 
@@ -24,13 +24,17 @@ FOTA_SLOT_SRCS = bootloader/fw-header.c bootloader/bl-blob.S bootloader/cca-boot
 FOTA_PULL_SZX ?= 5
 FOTA_SLOT_CFLAGS = -DFIRMWARE_VERSION='"$(FIRMWARE_VERSION)"' -DBL_BIN='"$(BL_BIN)"' -DLWM2M_FW_PULL_SZX=$(FOTA_PULL_SZX)
 
-CC2538_APPS += fota-demo fota-demo-noconfirm
+CC2538_APPS += fota-demo fota-demo-noconfirm fota-demo-hang
 fota-demo_SRCS = bootloader/fota-demo.c $(FOTA_SLOT_SRCS)
 fota-demo_LDSCRIPT = bootloader/slot-a.ld
 fota-demo_CFLAGS = $(FOTA_SLOT_CFLAGS)
 fota-demo-noconfirm_SRCS = bootloader/fota-demo.c $(FOTA_SLOT_SRCS)
 fota-demo-noconfirm_LDSCRIPT = bootloader/slot-a.ld
 fota-demo-noconfirm_CFLAGS = $(FOTA_SLOT_CFLAGS) -DFOTA_DEMO_NO_CONFIRM=1
+fota-demo-hang_SRCS = bootloader/fota-demo.c $(FOTA_SLOT_SRCS)
+fota-demo-hang_LDSCRIPT = bootloader/slot-a.ld
+fota-demo-hang_CFLAGS = $(FOTA_SLOT_CFLAGS) -DFOTA_DEMO_HANG=1
+$(BUILD)/cc2538/obj/fota-demo-hang/bootloader/bl-blob.o: $(BL_BIN)
 $(BUILD)/cc2538/obj/fota-demo/bootloader/bl-blob.o: $(BL_BIN)
 $(BUILD)/cc2538/obj/fota-demo-noconfirm/bootloader/bl-blob.o: $(BL_BIN)
 
@@ -41,7 +45,8 @@ fota-v2:
 	$(MAKE) BUILD=$(BUILD)/v2 FIRMWARE_VERSION=$(FOTA_V2_VERSION) \
 	  $(foreach i,$(FOTA_IMAGES),$(BUILD)/v2/cc2538/$(i).elf)
 
-fota-images: $(foreach i,$(FOTA_IMAGES),$(BUILD)/cc2538/$(i).elf) $(BUILD)/cc2538/fota-demo-noconfirm.elf fota-v2
+fota-images: $(foreach i,$(FOTA_IMAGES),$(BUILD)/cc2538/$(i).elf) $(BUILD)/cc2538/fota-demo-noconfirm.elf \
+  $(BUILD)/cc2538/fota-demo-hang.elf fota-v2
 	@mkdir -p $(FOTA_OUT)
 	@set -e; for i in $(FOTA_IMAGES); do \
 	  $(FOTA_SEAL) seal $(BUILD)/cc2538/$$i.elf $(FOTA_OUT)/$$i-$(FIRMWARE_VERSION).img \
@@ -54,6 +59,8 @@ fota-images: $(foreach i,$(FOTA_IMAGES),$(BUILD)/cc2538/$(i).elf) $(BUILD)/cc253
 	done
 	$(FOTA_SEAL) seal $(BUILD)/cc2538/fota-demo-noconfirm.elf $(FOTA_OUT)/fota-demo-noconfirm.img \
 	  --version $(FOTA_V2_VERSION)-noconfirm
+	$(FOTA_SEAL) seal $(BUILD)/cc2538/fota-demo-hang.elf $(FOTA_OUT)/fota-demo-hang.img \
+	  --version $(FOTA_V2_VERSION)-hang
 
 # Host checker of packages with the C header code (cross-test of the Python builder).
 NATIVE_PROGS += fw-image-check

@@ -2,16 +2,18 @@
 
 TX is instant: each DR write (accepted only while CTL.UARTEN and CTL.TXE are set) goes to `on_tx`.
 
-RX follows the real PL011/CC2538 rather than Renode's "interrupt per character": host bytes wait in an
-unbounded host queue and cross the wire one character time apart into the 16-byte FIFO (1-byte holding register when LCRH.FEN is clear). When the FIFO is full the wire stalls
-until the firmware reads (no loss, like hardware flow control). RXRIS is raised when a character
-arrives with the FIFO at or above the IFLS trigger level (reset: half full, 8 bytes) and cleared when
-reads take the FIFO below it; RTRIS (receive timeout) is raised when the FIFO holds data and nothing
-has arrived for 32 bit periods; reading the FIFO empty clears both. Firmware that enables RXIM and
-RTIM and drains the FIFO in its handler works here, on Renode and on the chip.
+RX follows the real PL011/CC2538 rather than Renode's "interrupt per character": host bytes wait in
+an unbounded host queue and cross the wire one character time apart into the 16-byte FIFO (1-byte
+holding register when LCRH.FEN is clear). When the FIFO is full the wire stalls until the firmware
+reads (no loss, like hardware flow control). RXRIS is raised when a character arrives with the FIFO
+at or above the IFLS trigger level (reset: half full, 8 bytes) and cleared when reads take the FIFO
+below it; RTRIS (receive timeout) is raised when the FIFO holds data and nothing has arrived for 32
+bit periods; reading the FIFO empty clears both. Firmware that enables RXIM and RTIM and drains the
+FIFO in its handler works here, on Renode and on the chip.
 
 Arrivals are computed lazily (on register access and at the next interrupt-relevant moment), so a
 burst of input costs one timer per interrupt, not one per character.
+
 The character time follows the programmed line like the chip: baud = clock / (16 * (IBRD + FBRD/64))
 (divider 8 with CTL.HSE), clock 32 MHz (UART_CC = 0, the system/IO clock our firmware runs at 32 MHz)
 or 16 MHz (UART_CC = 1, PIOSC), bits = start + LCRH.WLEN data bits + parity + 1-2 stop bits. Until a

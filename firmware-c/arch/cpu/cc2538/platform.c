@@ -9,6 +9,7 @@
 #include "dev/rfrnd.h"
 #include "dev/sys-ctrl.h"
 #include "dev/uart.h"
+#include "dev/watchdog.h"
 #include "etimer.h"
 #include "nvic.h"
 #include "process.h"
@@ -16,6 +17,8 @@
 #include "reg.h"
 
 int clock_arm_wakeup(int have_next, clock_time_t next);
+
+#define WATCHDOG_NAP (CLOCK_SECOND / 2) /* longest sleep while the watchdog (1 s) runs */
 
 void
 platform_init(void)
@@ -51,10 +54,20 @@ platform_idle(void)
   /* Interrupts masked from the check to the WFI: an event arriving in between leaves its IRQ
    * pending, WFI returns at once and the handler runs after cpsie. */
   cpu_irq_disable();
+  watchdog_periodic();
   if(process_nevents() == 0) {
     int have_next = etimer_pending();
     clock_time_t next = etimer_next_expiration_time();
-    if(clock_arm_wakeup(have_next, next)) {
+    int timed = have_next;
+    clock_time_t wake = next;
+    if(watchdog_running()) {
+      clock_time_t nap = clock_time() + WATCHDOG_NAP;
+      if(!have_next || CLOCK_LT(nap, next)) {
+        timed = 1;
+        wake = nap;
+      }
+    }
+    if(clock_arm_wakeup(timed, wake)) {
       cpu_wfi();
     } else if(have_next && !CLOCK_LT(clock_time(), next)) {
       etimer_request_poll();

@@ -12,6 +12,12 @@ watchdog_start(void)
   REG(WATCHDOG_WDCTL) = WDCTL_EN; /* INT = 00: 32768 periods */
 }
 
+int
+watchdog_running(void)
+{
+  return (REG(WATCHDOG_WDCTL) & WDCTL_EN) != 0;
+}
+
 void
 watchdog_periodic(void)
 {
