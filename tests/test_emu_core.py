@@ -209,3 +209,17 @@ def test_faulted_node_recovers_by_power_cycle_and_reset() -> None:
         node.reset()
         assert node.fault is None
         node.expect("faults ready", 1.0)
+
+
+def test_faulted_node_with_an_armed_watchdog_is_reset_and_expect_waits_for_it() -> None:
+    """The chip spins in its fault handler until the watchdog resets it; expect() keeps waiting."""
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        node.expect("faults ready", 1.0)
+        node.watchdog.write(0, 4, 0x8)  # armed (1 s), as a bootloader does before a trial boot
+        node.uart.write(b"r")
+        line = node.expect("faults ready", 2.0)  # booted again after the watchdog reset
+        assert node.fault is None and len(node.faults) == 1
+        assert node.faults[0].kind.startswith("unmapped")
+        assert node.watchdog.expirations == 1
+        assert line.string and node.uart.lines[-1].time == pytest.approx(node.faults[0].time + 1.0, abs=0.01)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rig.cli import main
+from rig.errors import ConfigError
 from rig.footprint._testelf import COMPONENTS_TOML, build_elf, objdump_totals
 from rig.footprint.attribution import attribute
 from rig.footprint.components import load_components
@@ -160,3 +161,36 @@ def test_memory_regions_from_the_map(image) -> None:
     assert regions["FLASH"]["used"] == rep["totals"]["flash"]
     assert regions["RAM"]["used"] == rep["totals"]["ram"]
     assert report(image, use_map=False)["regions"] == []  # DWARF alone does not know the regions
+
+
+CTX_SOURCE = """\
+struct endpoint { char tx[40]; int n; };             /* 44 bytes */
+typedef struct { struct endpoint coap; char state[20]; } client_t;
+client_t client_obj;                                /* 64 bytes of bss */
+__attribute__((section(".vectors"), used)) void *const keep_ctx = &client_obj;  /* survives --gc-sections */
+"""
+
+
+@pytest.mark.parametrize("use_map", [True, False], ids=["map", "dwarf"])
+def test_member_rules_carve_a_struct_member_out_of_an_object(tmp_path: Path, use_map: bool) -> None:
+    elf, mapfile = build_elf(tmp_path, extra_sources={"comp_b/ctx.c": CTX_SOURCE})
+    comps = tmp_path / "c.toml"
+    comps.write_text(COMPONENTS_TOML + '[[component]]\nname = "A"\nmembers = ["client_obj.coap"]\n')
+    fp = attribute(load_elf(elf), load_components(comps), parse_map(mapfile) if use_map else None)
+    rep = build_report(fp)
+    assert symbol(rep, "client_obj.coap")["component"] == "A"
+    assert symbol(rep, "client_obj.coap")["ram"] == 44
+    assert symbol(rep, "client_obj")["component"] == "B"
+    assert symbol(rep, "client_obj")["ram"] == 20
+    assert sum(c["ram"] for c in rep["components"]) == objdump_totals(elf)[1]
+
+
+def test_member_rules_name_what_is_wrong(tmp_path: Path) -> None:
+    elf, mapfile = build_elf(tmp_path, extra_sources={"comp_b/ctx.c": CTX_SOURCE})
+    comps = tmp_path / "c.toml"
+    for members, error in (('["client_obj.nope"]', "client_obj has no member 'nope'"),
+                           ('["b.x"]', "b is not a struct"),
+                           ('["client_obj"]', "'client_obj' is not SYMBOL.MEMBER")):
+        comps.write_text(COMPONENTS_TOML + f'[[component]]\nname = "A"\nmembers = {members}\n')
+        with pytest.raises(ConfigError, match=error):
+            attribute(load_elf(elf), load_components(comps), parse_map(mapfile))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from rig.errors import ConfigError
 from rig.footprint.components import HEAP, OTHER, STACK, ComponentConfig
+from rig.footprint.dwarfmembers import member_spans
 from rig.footprint.elfinfo import ElfInfo, Section, Symbol
 from rig.footprint.mapfile import MapFile
 
@@ -96,6 +97,12 @@ def attribute(elf: ElfInfo, config: ComponentConfig, mapfile: MapFile | None) ->
         locate = SourceLocator(elf)
     fp = Footprint(elf, config, source, {}, Usage(), _regions(elf, mapfile) if mapfile else [])
     addrs = [s.address for s in elf.symbols]
+    rules = config.member_rules
+    wanted = {s.address: (s.name, [m for m, _ in rules[s.name]]) for s in elf.symbols
+              if s.name in rules and s.kind == "object"}
+    spans = member_spans(elf, wanted)
+    carve = {addr: [(member, comp, *spans[addr][member]) for member, comp in rules[name]]
+             for addr, (name, _) in wanted.items()}
     for section in elf.sections:
         if mapfile is not None:
             out = mapfile.sections[section.name]
@@ -104,7 +111,7 @@ def attribute(elf: ElfInfo, config: ComponentConfig, mapfile: MapFile | None) ->
             assert locate is not None
             pieces = locate.pieces(section)
         for piece in _tile(section, pieces):
-            _account(fp, section, piece, elf.symbols, addrs)
+            _account(fp, section, piece, elf.symbols, addrs, carve)
     return fp
 
 
@@ -166,7 +173,8 @@ def _tile(section: Section, pieces: list[_Piece]) -> list[_Piece]:
     return out
 
 
-def _account(fp: Footprint, section: Section, piece: _Piece, symbols: list[Symbol], addrs: list[int]) -> None:
+def _account(fp: Footprint, section: Section, piece: _Piece, symbols: list[Symbol], addrs: list[int],
+             carve: dict[int, list[tuple[str, str, int, int]]]) -> None:
     file_comp, key = fp.config.classify(piece.origin)
     by_symbol = fp.config.has_symbol_rules
     whole = fp.config.reserved(section.name, piece.label)
@@ -174,24 +182,34 @@ def _account(fp: Footprint, section: Section, piece: _Piece, symbols: list[Symbo
         key = section.name if whole else "(linker fill and padding)"
     takes_flash = section.flash_bytes > 0
     takes_ram = section.ram_bytes > 0
-    for name, size, is_object in _split_symbols(piece, symbols, addrs, bool(piece.origin or whole)):
+    for name, address, size, is_object in _split_symbols(piece, symbols, addrs, bool(piece.origin or whole)):
         reserved = whole or fp.config.reserved(name)
         comp = reserved or (fp.config.classify(piece.origin, name)[0] if by_symbol else file_comp)
         kind = {STACK: "stack", HEAP: "heap"}.get(reserved or "", section.kind)
         if kind == "text" and (is_object or piece.label.startswith(".rodata")):
             kind = "rodata"  # constants placed in an executable output section
-        flash = size if takes_flash else 0
-        ram = size if takes_ram else 0
-        cu = fp.components.setdefault(comp, ComponentUsage(comp))
-        fu = cu.files.setdefault(key, FileUsage(key))
-        su = fu.symbols.setdefault(name, Usage())
-        for usage in (su, fu.usage, cu.usage, fp.total):
-            usage.add(kind, flash, ram, size)
+        parts = [(comp, name, size)]
+        for member, member_comp, offset, span in carve.get(address, []) if not reserved else []:
+            take = max(0, min(offset + span, size) - offset)
+            parts.append((member_comp, f"{name}.{member}", take))
+            parts[0] = (comp, name, parts[0][2] - take)
+        for part_comp, part_name, part_size in parts:
+            if part_size <= 0:
+                continue
+            flash = part_size if takes_flash else 0
+            ram = part_size if takes_ram else 0
+            cu = fp.components.setdefault(part_comp, ComponentUsage(part_comp))
+            fu = cu.files.setdefault(key, FileUsage(key))
+            su = fu.symbols.setdefault(part_name, Usage())
+            for usage in (su, fu.usage, cu.usage, fp.total):
+                usage.add(kind, flash, ram, part_size)
 
 
-def _split_symbols(piece: _Piece, symbols: list[Symbol], addrs: list[int], named: bool) -> list[tuple[str, int, bool]]:
-    """(name, bytes, is a data object) per symbol; bytes no symbol covers keep the piece's label."""
-    out: list[tuple[str, int, bool]] = []
+def _split_symbols(
+    piece: _Piece, symbols: list[Symbol], addrs: list[int], named: bool
+) -> list[tuple[str, int, int, bool]]:
+    """(name, address, bytes, is a data object) per symbol; bytes no symbol covers keep the piece's label."""
+    out: list[tuple[str, int, int, bool]] = []
     end = piece.address + piece.size
     cursor = piece.address
     i = bisect.bisect_left(addrs, piece.address) if named else len(symbols)
@@ -208,9 +226,9 @@ def _split_symbols(piece: _Piece, symbols: list[Symbol], addrs: list[int], named
         if stop <= sym.address:
             continue
         if sym.address > cursor:
-            out.append((piece.label, sym.address - cursor, False))
-        out.append((sym.name, stop - sym.address, sym.kind == "object"))
+            out.append((piece.label, cursor, sym.address - cursor, False))
+        out.append((sym.name, sym.address, stop - sym.address, sym.kind == "object"))
         cursor = stop
     if cursor < end:
-        out.append((piece.label, end - cursor, False))
+        out.append((piece.label, cursor, end - cursor, False))
     return out

@@ -5,6 +5,7 @@
     name = "CoAP"
     paths = ["os/net/app-layer/coap/*"]       # fnmatch globs on the source path (no extension)
     symbols = ["coap_obs*"]                   # optional: only these symbols of those files
+    members = ["client_ctx.coap"]             # optional: a struct member of a data object (DWARF)
     paper = "CoAP alone"                      # optional: seed-paper row to show side by side
     contiki_ng = "CoAP"                       # optional: Contiki-NG row
     [[component]]                             # the same name again: more rules for that component
@@ -16,6 +17,10 @@
     [reserved]                                # RAM set aside rather than used by code
     stack = [".stack", "*stack*"]             # output/input section names or symbol globs
     heap = [".heap"]
+
+`members` carve a struct member out of a data object, wherever the object is defined: the bytes
+of `SYMBOL.MEMBER` (up to the next member, padding included) count for this component, the rest of
+the object as usual. An entry with only `members` needs no `paths`.
 
 A file's key is its path below the build's obj/<app>/ directory without extension (e.g.
 "os/net/sixlo/sixlo"), or "libgcc.a(_udivsi3.o)" for archive members; globs are also tried on the
@@ -47,6 +52,7 @@ class Component:
     paper: str | None = None
     contiki_ng: str | None = None
     symbols: tuple[str, ...] = ()  # if set: only symbols matching these globs, within `paths`
+    members: tuple[str, ...] = ()  # "SYMBOL.MEMBER": a struct member of a data object
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,16 @@ class ComponentConfig:
                 if fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(origin, pattern):
                     return comp.name, key
         return OTHER, key
+
+    @property
+    def member_rules(self) -> dict[str, list[tuple[str, str]]]:
+        """symbol -> [(member, component)]"""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for comp in self.components:
+            for spec in comp.members:
+                sym, member = spec.split(".", 1)
+                out.setdefault(sym, []).append((member, comp.name))
+        return out
 
     @property
     def has_symbol_rules(self) -> bool:
@@ -184,15 +200,20 @@ def _build(raw: dict[str, Any]) -> ComponentConfig:
             raise ConfigError(f"{where} has no name")
         if name in (OTHER, STACK, HEAP):
             raise ConfigError(f"{where}: component name {name!r} is reserved")
-        if "paths" not in entry:
+        members = _strs(entry.get("members", []), f"component {name!r} members")
+        for spec in members:
+            if not re.fullmatch(r"[A-Za-z_]\w*\.[A-Za-z_]\w*", spec):
+                raise ConfigError(f"component {name!r} members: {spec!r} is not SYMBOL.MEMBER")
+        if "paths" not in entry and not members:
             raise ConfigError(f"component {name!r} has no paths")
         components.append(
             Component(
                 name,
-                _strs(entry["paths"], f"component {name!r} paths"),
+                _strs(entry.get("paths", []), f"component {name!r} paths"),
                 _opt_str(entry, "paper", where),
                 _opt_str(entry, "contiki_ng", where),
                 _strs(entry.get("symbols", []), f"component {name!r} symbols"),
+                members,
             )
         )
     known = {c.name for c in components}

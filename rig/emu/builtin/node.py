@@ -56,6 +56,7 @@ class BuiltinNode(api.Node):
             raise EmulationError(f"node {self.name}: EUI-64 must be 8 bytes, got {len(self.eui64)}")
         self._emulation = emulation
         self._fault: FaultReport | None = None
+        self.faults: list[FaultReport] = []  # every fault, also those a watchdog reset cleared
         self._internal_error: BaseException | None = None
         self.sleeping = False
         self.powered = True
@@ -238,6 +239,7 @@ class BuiltinNode(api.Node):
     def _set_fault(self, kind: str, pc: int, address: int | None, detail: str | None = None) -> None:
         function = self.firmware.function_at(pc) if pc else None
         self._fault = FaultReport(detail or kind, pc, address, function, self.time)
+        self.faults.append(self._fault)
         self.uart.flush()
 
     # --- execution ----------------------------------------------------------------------------------
@@ -329,15 +331,19 @@ class BuiltinNode(api.Node):
                 if match:
                     found.append(match)
                     return True
-            return self._fault is not None
+            return self._stopped_for_good()
 
         self._emulation.run_until(check, timeout)
         if found:
             return found[0]
-        if self._fault is not None:
+        if self._stopped_for_good():
             raise EmulationError(f"node {self.name} stopped: {self._fault}")
         raise ExpectTimeout(f"node {self.name}: no UART line matching {rx.pattern!r} within "
                             f"{timeout:g} virtual seconds")
+
+    def _stopped_for_good(self) -> bool:
+        """Faulted, and no armed watchdog will reset it (the chip would spin in its fault handler)."""
+        return self._fault is not None and not self.watchdog.armed
 
     def led(self, index: int) -> bool:
         return self.gpio("C", index)

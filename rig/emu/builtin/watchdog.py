@@ -59,6 +59,11 @@ class Watchdog(Peripheral):
         interval = cycles_of_tick(INTERVAL_TICKS[self.wdctl & 3])
         self._timer = self.ctx.scheduler.schedule(self.ctx.scheduler.cycles + interval, self._expire)
 
+    @property
+    def armed(self) -> bool:
+        """Counting down: an image that stops feeding it will be reset."""
+        return self._timer is not None
+
     def _expire(self) -> None:
         self._timer = None
         self.expirations += 1
