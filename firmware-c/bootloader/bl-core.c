@@ -87,6 +87,7 @@ bl_run(void)
     if(s.trials < BS_MAX_TRIALS && bl_slot_a_bootable()) {
       bs_put((uint16_t)(BS_W_TRIAL + s.trials), BS_RECORD(BS_REC_TRIAL, s.trials));
       bl_log("BOOT: trial boot of the new image");
+      bl_trial_boot();
       return FW_LOAD_ADDR;
     }
     bl_log("BOOT: new image failed, rolling back");

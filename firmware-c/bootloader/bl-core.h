@@ -9,6 +9,9 @@
 
 /* Platform log hook (a line of text; may do nothing). */
 void bl_log(const char *msg);
+/* Platform hook: bl_run is about to return an image on trial (the CC2538 arms its watchdog, so an
+ * image that hangs or faults is reset and counted as a failed trial). */
+void bl_trial_boot(void);
 
 /* Brings the flash to a bootable state: verifies slot B and swaps when requested, resumes an
  * interrupted swap or rollback, counts trial boots and rolls back an image that did not

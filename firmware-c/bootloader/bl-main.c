@@ -43,6 +43,15 @@ bl_log(const char *msg)
   uart_write_byte('\n');
 }
 
+/* A trial image that hangs or faults is reset by the watchdog (~1 s unfed): the next boot counts
+ * another trial and the third rolls back. It cannot be turned off again: the kernel's idle loop
+ * feeds it (arch/cpu/cc2538/platform.c). */
+void
+bl_trial_boot(void)
+{
+  watchdog_start();
+}
+
 /* Does not return: VTOR, MSP and the image's reset vector, as a fresh reset would. */
 static void
 bl_jump(uint32_t vtor)
@@ -80,14 +89,6 @@ reset_handler(void)
   bl_log("BOOT: rig bootloader");
   target = bl_run();
   if(target) {
-    bs_state_t s;
-    bs_read(&s);
-    if(s.phase == BS_SWAPPED) {
-      /* A trial image that hangs or faults is reset by the watchdog (~1 s unfed): the next boot
-       * counts another trial and the third rolls back. It cannot be turned off again: the
-       * kernel's idle loop feeds it (arch/cpu/cc2538/platform.c). */
-      watchdog_start();
-    }
     uart_flush();
     bl_jump(target);
   }

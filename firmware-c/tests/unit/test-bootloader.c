@@ -103,6 +103,14 @@ bl_log(const char *msg)
   (void)msg;
 }
 
+static unsigned trial_boots; /* bl_trial_boot calls: the CC2538 arms its watchdog there */
+
+void
+bl_trial_boot(void)
+{
+  trial_boots++;
+}
+
 /* ---- packages ---- */
 static void
 put32(uint8_t *p, uint32_t v)
@@ -310,7 +318,9 @@ UNIT_TEST(test_update_no_cut)
            ln = make_package(pkg_new, 5000, "2.0.0", 2, 1);
   bs_state_t end;
   flash_setup(lo, ln);
+  trial_boots = 0;
   scenario(APP_CONFIRMS, 0, 0, &target, &end);
+  UNIT_CHECK_EQ(trial_boots, 1);
   UNIT_CHECK_EQ(target, FW_LOAD_ADDR);
   UNIT_CHECK_EQ(end.phase, BS_CONFIRMED);
   UNIT_CHECK_EQ(end.trials, 1);
@@ -324,7 +334,9 @@ UNIT_TEST(test_never_confirms_rolls_back)
            ln = make_package(pkg_new, 5000, "2.0.0", 2, 1);
   bs_state_t end;
   flash_setup(lo, ln);
+  trial_boots = 0;
   scenario(APP_NEVER_CONFIRMS, 0, 0, &target, &end);
+  UNIT_CHECK_EQ(trial_boots, 3); /* each trial boot under the watchdog, none after the rollback */
   UNIT_CHECK_EQ(end.phase, BS_ROLLED_BACK);
   UNIT_CHECK_EQ(target, FW_LOAD_ADDR);
   UNIT_CHECK(memcmp(&flash[FW_SLOT_A - FW_FLASH_BASE], pkg_old, lo) == 0);
