@@ -75,16 +75,27 @@ def test_image_that_does_not_start_is_rolled_back(fota: Path) -> None:
         assert u.node.fault is None
 
 
-def test_image_that_never_confirms_is_rolled_back_after_three_trials(fota: Path) -> None:
+@pytest.mark.parametrize(("package", "version", "trial_ends", "resets"), [
+    # runs but never confirms (cannot register): it restarts itself after its trial time
+    ("fota-demo-noconfirm.img", "2.0.0-noconfirm", "APP trial timeout, restarting", 0),
+    # hangs: the watchdog the bootloader armed resets it
+    ("fota-demo-hang.img", "2.0.0-hang", "APP trial: hanging", 3),
+], ids=["never-confirms", "hangs"])
+def test_image_that_fails_its_trials_is_rolled_back_after_three(fota: Path, package: str, version: str,
+                                                                trial_ends: str, resets: int) -> None:
     with BuiltinEmulation() as emu:
-        u = Update(emu, fota, "fota-demo-noconfirm.img")
+        u = Update(emu, fota, package)
         u.request()
         for trial in (1, 2, 3):
-            assert u.node.expect(STATUS, 10.0).groups() == ("2.0.0-noconfirm", "swapped", str(trial))
-            u.node.expect("APP trial timeout, restarting", 5.0)
+            assert u.node.expect(STATUS, 10.0).groups() == (version, "swapped", str(trial))
+            u.node.expect(trial_ends, 5.0)
+        u.node.expect("BOOT: new image failed, rolling back", 5.0)
         u.node.expect("BOOT: rolled back", 5.0)
         assert u.node.expect(STATUS, 1.0).groups() == ("1.0.0", "rolled-back", "3")
+        assert u.node.watchdog.expirations == resets
+        assert not u.node.watchdog.wdctl & 0x8  # the restored image runs without it
         assert _slot(u.node, image.SLOT_A, len(u.old)) == u.old
+        assert u.node.fault is None
 
 
 def test_trial_image_is_fed_by_the_idle_loop_once_the_bootloader_armed_the_watchdog(fota: Path) -> None:
@@ -97,22 +108,6 @@ def test_trial_image_is_fed_by_the_idle_loop_once_the_bootloader_armed_the_watch
         assert u.node.watchdog.expirations == 0
         u.node.uart.write(b"status\n")
         assert u.node.expect(STATUS, 1.0).groups() == ("2.0.0", "confirmed", "1")
-
-
-def test_trial_image_that_hangs_is_reset_by_the_watchdog_and_rolled_back(fota: Path) -> None:
-    with BuiltinEmulation() as emu:
-        u = Update(emu, fota, "fota-demo-hang.img")
-        u.request()
-        for trial in (1, 2, 3):
-            assert u.node.expect(STATUS, 10.0).groups() == ("2.0.0-hang", "swapped", str(trial))
-            u.node.expect("APP trial: hanging", 1.0)
-        u.node.expect("BOOT: new image failed, rolling back", 5.0)
-        u.node.expect("BOOT: rolled back", 5.0)
-        assert u.node.expect(STATUS, 1.0).groups() == ("1.0.0", "rolled-back", "3")
-        assert u.node.watchdog.expirations == 3
-        assert not u.node.watchdog.wdctl & 0x8  # the restored image runs without it
-        assert _slot(u.node, image.SLOT_A, len(u.old)) == u.old
-        assert u.node.fault is None
 
 
 @pytest.mark.parametrize("package", ["fota-demo-corrupt.img", "fota-demo-wrong-type.img",

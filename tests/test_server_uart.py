@@ -20,6 +20,20 @@ def _free_udp_port() -> int:
         return s.getsockname()[1]
 
 
+def _answer_border_handshake(border: socket.socket) -> socket.socket:
+    """Play the slip-radio side: the bridge sets channel and PAN ID, then asks for the radio's address."""
+    conn, _ = border.accept()
+    conn.settimeout(20)
+    received = b""
+    while b"?M" not in received:
+        chunk = conn.recv(256)
+        assert chunk, "the bridge closed the UART"
+        received += chunk
+    assert b"!C\x1a" in received and b"!P\xcd\xab" in received
+    conn.sendall(slip.encode(b"!M" + bytes.fromhex("00124b00000000fe")))
+    return conn
+
+
 def test_spec_names_tcp_or_serial() -> None:
     with socket.create_server(("127.0.0.1", 0)) as listener:
         transport = transport_from_spec(f"tcp:127.0.0.1:{listener.getsockname()[1]}")
@@ -42,16 +56,7 @@ def test_server_runs_the_bridge_on_a_tcp_uart() -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        conn, _ = border.accept()
-        conn.settimeout(20)
-        received = b""
-        while b"?M" not in received:
-            chunk = conn.recv(256)
-            assert chunk, "the bridge closed the UART"
-            received += chunk
-        # The bridge configured channel and PAN ID before asking for the radio's address.
-        assert b"!C\x1a" in received and b"!P\xcd\xab" in received
-        conn.sendall(slip.encode(b"!M" + bytes.fromhex("00124b00000000fe")))
+        _answer_border_handshake(border)
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=20)
         assert server.returncode == 0, err
@@ -92,15 +97,7 @@ def test_fota_runs_the_bridge_on_a_tcp_uart_and_names_missing_devices(tmp_path) 
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        conn, _ = border.accept()
-        conn.settimeout(20)
-        received = b""
-        while b"?M" not in received:
-            chunk = conn.recv(256)
-            assert chunk, "the bridge closed the UART"
-            received += chunk
-        assert b"!C\x1a" in received and b"!P\xcd\xab" in received
-        conn.sendall(slip.encode(b"!M" + bytes.fromhex("00124b00000000fe")))
+        _answer_border_handshake(border)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode != 0
         assert "Traceback" not in err
