@@ -50,7 +50,7 @@ toolchain:
 	fi
 
 firmware: setup
-	$(MAKE) -C firmware-c -j$(JOBS) all native
+	$(MAKE) -C firmware-c -j$(JOBS) all native fota-images
 
 test-c: firmware
 	$(MAKE) -C firmware-c test

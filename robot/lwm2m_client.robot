@@ -11,6 +11,7 @@ Test Tags         builtin
 ${EP}             cc2538-00124b0000000001
 ${BANNER}         ^lwm2m-client 1\\.0\\.0 eui64=00:12:4b:00:00:00:00:01$
 ${REGISTERED}     ^lwm2m: registered /rd/\\w+$
+${FOTA}           ${CURDIR}/../firmware-c/build/fota
 
 *** Keywords ***
 Start Client Rig
@@ -101,3 +102,13 @@ Registration Survives Link Loss
     Wait For Line On Uart    ^lwm2m: updated /rd/\\w+$    timeout=60
     Set Link Loss    0
     Resource Should Be    /3/0/3    1.0.0
+
+Firmware Update Over The Air
+    [Documentation]    ETS 770 with the client downloading the package itself (pull, Block2),
+    ...                over the 250 kbit/s air-time model; the new image registers and confirms.
+    [Setup]    Start Rig    firmware=${FOTA}/lwm2m-client-fota-factory.elf    airtime=true
+    Wait For Line On Uart    ${REGISTERED}    timeout=10
+    Resource Should Be    /3/0/3    1.0.0
+    Update Firmware    ${FOTA}/lwm2m-client-fota-2.0.0.img    method=pull
+    Resource Should Be    /3/0/3    2.0.0
+    Resource Should Be    /5/0/5    1
