@@ -2,15 +2,18 @@
  * registration state machine and observations with attributes. */
 #include "lwm2m.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
-/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~130 B less */
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~250 B less */
 #pragma GCC optimize("no-tree-tail-merge", "no-tree-vrp", "no-move-loop-invariants", \
-                     "no-code-hoisting", "no-tree-dominator-opts")
+                     "no-tree-dominator-opts", "no-tree-forwprop", "no-schedule-insns2", \
+                     "no-shrink-wrap", "no-optimize-sibling-calls", "no-ipa-pure-const", \
+                     "live-range-shrinkage", "no-tree-loop-im")
 #endif
 
-#define CTX(c) ((lwm2m_ctx_t *)(void *)(c))
+#define CTX(c) ((lwm2m_ctx_t *)(void *)((char *)(c) - offsetof(lwm2m_ctx_t, coap)))
 #define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
 #define SCRATCH 40
 #define LWM2M_OP_CHECK 0x80 /* internal: WRITE with check set */
@@ -27,7 +30,7 @@
 static const lwm2m_object_t *
 find_obj(lwm2m_ctx_t *ctx, uint16_t oid)
 {
-  for(uint8_t i = 0; i < ctx->nobjs; i++) {
+  for(unsigned i = 0; i < ctx->nobjs; i++) {
     if(ctx->objs[i]->id == oid) {
       return ctx->objs[i];
     }
@@ -38,7 +41,7 @@ find_obj(lwm2m_ctx_t *ctx, uint16_t oid)
 static int
 find_slot(const lwm2m_object_t *o, uint16_t iid)
 {
-  for(uint8_t i = 0; i < o->max_inst; i++) {
+  for(unsigned i = 0; i < o->max_inst; i++) {
     if(o->iids[i] == iid) {
       return i;
     }
@@ -49,7 +52,7 @@ find_slot(const lwm2m_object_t *o, uint16_t iid)
 static const lwm2m_res_t *
 find_res(const lwm2m_object_t *o, uint16_t rid)
 {
-  for(uint8_t i = 0; i < o->nres; i++) {
+  for(unsigned i = 0; i < o->nres; i++) {
     if(o->res[i].id == rid) {
       return &o->res[i];
     }
@@ -57,25 +60,42 @@ find_res(const lwm2m_object_t *o, uint16_t rid)
   return NULL;
 }
 
+/* Object, instance slot (and resource) a request works on */
+typedef struct target {
+  lwm2m_ctx_t *ctx;
+  const lwm2m_object_t *obj;
+  const lwm2m_res_t *res;
+  unsigned slot;
+} target_t;
+
+/* A READ's value with room for a computed string */
+typedef struct rd {
+  lwm2m_value_t v;
+  char scratch[SCRATCH];
+} rd_t;
+
+/* One handler call; for READ, v is the v of an rd_t (the handler gets its scratch). */
 static uint8_t
-call(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot, uint8_t op, uint16_t rid,
-     uint16_t riid, lwm2m_value_t *v, char *scratch)
+call(const target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
 {
+  const lwm2m_object_t *o = t->obj;
   lwm2m_op_t x;
   uint8_t rc;
   memset(&x, 0, sizeof(x));
-  x.ctx = ctx;
+  x.ctx = t->ctx;
   x.op = op == LWM2M_OP_CHECK ? LWM2M_OP_WRITE : op;
   x.check = op == LWM2M_OP_CHECK;
-  x.slot = slot;
-  x.iid = o->iids[slot];
+  x.slot = t->slot;
+  x.iid = o->iids[t->slot];
   x.rid = rid;
   x.riid = riid;
   if(v) {
     x.v = *v;
   }
-  x.scratch = scratch;
-  x.scratch_len = scratch ? SCRATCH : 0;
+  if(op == LWM2M_OP_READ) {
+    x.scratch = ((rd_t *)(void *)v)->scratch;
+    x.scratch_len = SCRATCH;
+  }
   rc = o->handler(&x);
   if(v) {
     *v = x.v;
@@ -84,28 +104,24 @@ call(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot, uint8_t op, uint16
 }
 
 static uint16_t
-res_count(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot, const lwm2m_res_t *r)
+res_count(const target_t *t, const lwm2m_res_t *r)
 {
   lwm2m_value_t v = { 0 };
   if(!(r->flags & LWM2M_MULTI)) {
     return 1;
   }
-  return call(ctx, o, slot, LWM2M_OP_COUNT, r->id, 0, &v, NULL) ? 0 : (uint16_t)v.i;
+  return call(t, LWM2M_OP_COUNT, r->id, 0, &v) ? 0 : (uint16_t)v.i;
 }
 
 /* Resolves path to object/slot/resource; 0 or COAP_NOT_FOUND. */
-typedef struct target {
-  const lwm2m_object_t *obj;
-  const lwm2m_res_t *res;
-  int slot;
-} target_t;
-
 static uint8_t
 resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 {
+  int s;
+  t->ctx = ctx;
   t->obj = NULL;
   t->res = NULL;
-  t->slot = -1;
+  t->slot = 0;
   if(!p->len) {
     return 0;
   }
@@ -113,14 +129,16 @@ resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
   if(!t->obj) {
     return COAP_NOT_FOUND;
   }
-  if(p->len >= 2 && (t->slot = find_slot(t->obj, p->id[1])) < 0) {
-    return COAP_NOT_FOUND;
+  if(p->len >= 2) {
+    if((s = find_slot(t->obj, p->id[1])) < 0) {
+      return COAP_NOT_FOUND;
+    }
+    t->slot = (uint8_t)s;
   }
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4 && (!(t->res->flags & LWM2M_MULTI) ||
-                     p->id[3] >= res_count(ctx, t->obj, (uint8_t)t->slot, t->res))) {
+  if(p->len == 4 && (!(t->res->flags & LWM2M_MULTI) || p->id[3] >= res_count(t, t->res))) {
     return COAP_NOT_FOUND;
   }
   return 0;
@@ -129,21 +147,23 @@ resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 /* ---------------------------------------------------------------- reading / encoding */
 
 typedef struct enc {
-  lwm2m_ctx_t *ctx;
+  target_t t;
   coap_win_t *w;
-  const lwm2m_object_t *obj;
   uint16_t fmt, iid;
-  uint8_t slot, first;
+#if LWM2M_WITH_SENML
+  unsigned first; /* no SenML record written yet */
+#endif
 } enc_t;
 
 static uint8_t
 emit_value(enc_t *e, const lwm2m_res_t *r, uint16_t riid)
 {
-  char scratch[SCRATCH];
-  lwm2m_value_t v = { 0 };
+  rd_t rd;
+  lwm2m_value_t *v = &rd.v;
   uint8_t type = LWM2M_TYPE(r->flags);
-  uint8_t rc = call(e->ctx, e->obj, e->slot, LWM2M_OP_READ, r->id, riid, &v, scratch);
-  if(rc) {
+  uint8_t rc;
+  memset(v, 0, sizeof(*v));
+  if((rc = call(&e->t, LWM2M_OP_READ, r->id, riid, v))) {
     return rc;
   }
   switch(e->fmt) {
@@ -151,19 +171,19 @@ emit_value(enc_t *e, const lwm2m_res_t *r, uint16_t riid)
   case LWM2M_CF_TLV_OLD: {
     coap_win_t cnt;
     coap_win_init(&cnt, NULL, 0, 0);
-    lwm2m_tlv_value(&cnt, type, &v);
+    lwm2m_tlv_value(&cnt, type, v);
     if(riid == LWM2M_NO_ID) {
       lwm2m_tlv_header(e->w, LWM2M_TLV_RES, r->id, cnt.pos);
     } else {
       lwm2m_tlv_header(e->w, LWM2M_TLV_RES_INST, riid, cnt.pos);
     }
-    lwm2m_tlv_value(e->w, type, &v);
+    lwm2m_tlv_value(e->w, type, v);
     break;
   }
 #if LWM2M_WITH_SENML
   case LWM2M_CF_SENML_JSON: {
-    lwm2m_path_t p = { { e->obj->id, e->iid, r->id, riid }, riid == LWM2M_NO_ID ? 3 : 4 };
-    lwm2m_senml_record(e->w, e->first, &p, type, &v);
+    lwm2m_path_t p = { { e->t.obj->id, e->iid, r->id, riid }, riid == LWM2M_NO_ID ? 3 : 4 };
+    lwm2m_senml_record(e->w, e->first, &p, type, v);
     break;
   }
 #endif
@@ -171,14 +191,16 @@ emit_value(enc_t *e, const lwm2m_res_t *r, uint16_t riid)
     if(type != LWM2M_T_OPAQUE) {
       return COAP_NOT_ACCEPTABLE;
     }
-    coap_win_put(e->w, v.p, v.len);
+    coap_win_put(e->w, v->p, v->len);
     break;
   default:
-    if(lwm2m_text_encode(e->w, type, &v) < 0) {
+    if(lwm2m_text_encode(e->w, type, v) < 0) {
       return COAP_NOT_ACCEPTABLE;
     }
   }
+#if LWM2M_WITH_SENML
   e->first = 0;
+#endif
   return 0;
 }
 
@@ -192,17 +214,15 @@ emit_res(enc_t *e, const lwm2m_res_t *r)
   if(!(r->flags & LWM2M_MULTI)) {
     return emit_value(e, r, LWM2M_NO_ID);
   }
-  n = res_count(e->ctx, e->obj, e->slot, r);
+  n = res_count(&e->t, r);
   if(e->fmt == LWM2M_CF_TLV || e->fmt == LWM2M_CF_TLV_OLD) {
     coap_win_t cnt, *w = e->w;
-    uint8_t first = e->first;
     coap_win_init(&cnt, NULL, 0, 0);
     e->w = &cnt;
     for(i = 0; i < n; i++) {
       emit_value(e, r, i);
     }
     e->w = w;
-    e->first = first;
     lwm2m_tlv_header(w, LWM2M_TLV_MULTI, r->id, cnt.pos);
   }
   for(i = 0; i < n; i++) {
@@ -217,8 +237,8 @@ emit_res(enc_t *e, const lwm2m_res_t *r)
 static uint8_t
 emit_inst(enc_t *e)
 {
-  for(uint8_t i = 0; i < e->obj->nres; i++) {
-    const lwm2m_res_t *r = &e->obj->res[i];
+  for(unsigned i = 0; i < e->t.obj->nres; i++) {
+    const lwm2m_res_t *r = &e->t.obj->res[i];
     uint8_t rc;
     if(!(r->flags & LWM2M_R)) {
       continue;
@@ -249,25 +269,23 @@ emit_inst_tlv(enc_t *e)
 static uint8_t
 render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
 {
-  target_t t;
   enc_t e;
-  uint8_t rc = resolve(ctx, p, &t);
+  uint8_t rc = resolve(ctx, p, &e.t);
   if(rc) {
     return rc;
   }
-  e.ctx = ctx;
   e.w = w;
-  e.obj = t.obj;
   e.fmt = fmt;
+#if LWM2M_WITH_SENML
   e.first = 1;
-  e.slot = (uint8_t)t.slot;
-  e.iid = p->len >= 2 ? p->id[1] : 0;
+  e.iid = p->len >= 2 ? p->id[1] : 0; /* SenML names; TLV needs it for whole objects only (below) */
+#endif
   switch(p->len) {
   case 1:
-    for(uint8_t s = 0; s < t.obj->max_inst; s++) {
-      if(t.obj->iids[s] != LWM2M_NO_ID) {
-        e.slot = s;
-        e.iid = t.obj->iids[s];
+    for(unsigned s = 0; s < e.t.obj->max_inst; s++) {
+      if(e.t.obj->iids[s] != LWM2M_NO_ID) {
+        e.t.slot = s;
+        e.iid = e.t.obj->iids[s];
         if((rc = emit_inst_tlv(&e))) {
           break;
         }
@@ -278,10 +296,10 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
     rc = emit_inst(&e);
     break;
   case 3:
-    rc = emit_res(&e, t.res);
+    rc = emit_res(&e, e.t.res);
     break;
   default:
-    rc = emit_value(&e, t.res, p->id[3]);
+    rc = emit_value(&e, e.t.res, p->id[3]);
   }
 #if LWM2M_WITH_SENML
   if(fmt == LWM2M_CF_SENML_JSON && !rc) {
@@ -297,8 +315,7 @@ static int
 read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 {
   target_t t;
-  lwm2m_value_t v = { 0 };
-  char scratch[SCRATCH];
+  rd_t rd;
   uint8_t type;
   if(p->len < 3 || resolve(ctx, p, &t) || !(t.res->flags & LWM2M_R) ||
      (p->len == 3 && (t.res->flags & LWM2M_MULTI))) {
@@ -308,20 +325,20 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
   if(type != LWM2M_T_INT && type != LWM2M_T_FLOAT && type != LWM2M_T_BOOL && type != LWM2M_T_TIME) {
     return -1;
   }
-  if(call(ctx, t.obj, (uint8_t)t.slot, LWM2M_OP_READ, p->id[2],
-          p->len == 4 ? p->id[3] : LWM2M_NO_ID, &v, scratch)) {
+  memset(&rd.v, 0, sizeof(rd.v));
+  if(call(&t, LWM2M_OP_READ, p->id[2], p->len == 4 ? p->id[3] : LWM2M_NO_ID, &rd.v)) {
     return -1;
   }
   /* compare floats in thousandths, integers scaled the same way as attribute values; saturate, so an
    * integer beyond +-2,147,483 (a Unix time) compares as beyond every attribute value, not as UB */
   if(type == LWM2M_T_FLOAT) {
-    *out = v.i;
-  } else if(v.i > INT32_MAX / 1000) {
+    *out = rd.v.i;
+  } else if(rd.v.i > INT32_MAX / 1000) {
     *out = INT32_MAX;
-  } else if(v.i < INT32_MIN / 1000) {
+  } else if(rd.v.i < INT32_MIN / 1000) {
     *out = INT32_MIN;
   } else {
-    *out = v.i * 1000;
+    *out = rd.v.i * 1000;
   }
   return 0;
 }
@@ -330,9 +347,8 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 /* ---------------------------------------------------------------- writing / decoding */
 
 typedef struct wctx {
-  lwm2m_ctx_t *ctx;
-  const lwm2m_object_t *obj;
-  uint8_t slot, dry, bs, replace;
+  target_t t;
+  uint8_t dry, bs, replace;
 } wctx_t;
 
 static uint8_t
@@ -344,8 +360,7 @@ write_value(wctx_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
   if(x->dry > 1) {
     return 0; /* instance not created yet (bootstrap dry run) */
   }
-  return call(x->ctx, x->obj, x->slot, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v,
-              NULL);
+  return call(&x->t, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
 }
 
 static uint8_t
@@ -354,7 +369,7 @@ clear_multi(wctx_t *x, const lwm2m_res_t *r)
   if(x->dry || !x->replace) {
     return 0;
   }
-  return call(x->ctx, x->obj, x->slot, LWM2M_OP_CLEAR, r->id, 0, NULL, NULL);
+  return call(&x->t, LWM2M_OP_CLEAR, r->id, 0, NULL);
 }
 
 /* A resource instance entry of multiple resource r */
@@ -372,7 +387,7 @@ tlv_ri(wctx_t *x, const lwm2m_res_t *r, const lwm2m_tlv_t *t)
 static uint8_t
 tlv_res(wctx_t *x, const lwm2m_tlv_t *t)
 {
-  const lwm2m_res_t *r = find_res(x->obj, t->id);
+  const lwm2m_res_t *r = find_res(x->t.obj, t->id);
   lwm2m_value_t v;
   uint8_t rc;
   if(!r) {
@@ -422,53 +437,61 @@ tlv_inst(wctx_t *x, const uint8_t *p, const uint8_t *end)
 
 static uint8_t create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot);
 
+/* The instance a write goes to (x->t.slot): 0, a CoAP error, or 1 when a bootstrap write will
+ * create it (dry run: slot 0 stands in). */
+static uint8_t
+write_inst(wctx_t *x, uint16_t iid)
+{
+  int s = find_slot(x->t.obj, iid);
+  uint8_t rc;
+  if(s < 0) {
+    if(!x->bs) {
+      return COAP_NOT_FOUND;
+    }
+    if(!x->dry && (rc = create_inst(x->t.ctx, x->t.obj, iid, &s))) {
+      return rc;
+    }
+  }
+  x->t.slot = (uint8_t)(s < 0 ? 0 : s);
+  return s < 0;
+}
+
 /* Write of payload (fmt) at path p; bs: bootstrap semantics (creates instances, ignores W). */
 static uint8_t
-write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, uint16_t n)
+write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, unsigned n)
 {
   const uint8_t *end = pl + n;
-  target_t t;
+  const lwm2m_res_t *r = NULL;
   lwm2m_value_t v;
   lwm2m_tlv_t tl;
   uint8_t rc;
   int k;
 
-  x->obj = find_obj(x->ctx, p->id[0]);
-  if(!x->obj) {
+  x->t.obj = find_obj(x->t.ctx, p->id[0]);
+  if(!x->t.obj) {
     return COAP_NOT_FOUND;
   }
   if(p->len >= 2) {
-    int s = find_slot(x->obj, p->id[1]);
-    if(s < 0) {
-      if(!x->bs) {
-        return COAP_NOT_FOUND;
-      }
-      if(!x->dry && (rc = create_inst(x->ctx, x->obj, p->id[1], &s))) {
-        return rc;
-      }
-    }
-    x->slot = (uint8_t)(s < 0 ? 0 : s);
-    if(s < 0) { /* dry run of a bootstrap write creating the instance: check the payload only */
+    rc = write_inst(x, p->id[1]);
+    if(rc == 1) { /* dry run of a bootstrap write creating the instance: check the payload only */
       x->dry = 2;
+    } else if(rc) {
+      return rc;
     }
   }
-  if(p->len >= 3 && !find_res(x->obj, p->id[2])) {
+  if(p->len >= 3 && !(r = find_res(x->t.obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4) {
-    t.obj = x->obj;
-    if(resolve(x->ctx, p, &t)) {
-      return COAP_NOT_FOUND;
-    }
+  /* a resource instance must exist (an instance about to be created has none) */
+  if(p->len == 4 && (x->dry > 1 || !(r->flags & LWM2M_MULTI) || p->id[3] >= res_count(&x->t, r))) {
+    return COAP_NOT_FOUND;
   }
   switch(fmt) {
   case LWM2M_CF_TEXT:
   case LWM2M_CF_OPAQUE: {
-    const lwm2m_res_t *r;
     if(p->len < 3) {
       return COAP_UNSUPPORTED_CF;
     }
-    r = find_res(x->obj, p->id[2]);
     if(p->len == 3 && (r->flags & LWM2M_MULTI)) {
       return COAP_UNSUPPORTED_CF;
     }
@@ -487,19 +510,10 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, ui
     }
     if(p->len == 1) { /* instances */
       while((k = lwm2m_tlv_next(&pl, end, &tl)) > 0) {
-        int s;
         if(tl.type != LWM2M_TLV_INST) {
           return COAP_BAD_REQUEST;
         }
-        s = find_slot(x->obj, tl.id);
-        if(s < 0 && !x->bs) {
-          return COAP_NOT_FOUND;
-        }
-        if(s < 0 && !x->dry && (rc = create_inst(x->ctx, x->obj, tl.id, &s))) {
-          return rc;
-        }
-        x->slot = (uint8_t)(s < 0 ? 0 : s);
-        if((rc = tlv_inst(x, tl.val, tl.val + tl.len))) {
+        if((rc = write_inst(x, tl.id)) > 1 || (rc = tlv_inst(x, tl.val, tl.val + tl.len))) {
           return rc;
         }
       }
@@ -529,15 +543,13 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, ui
     if(tl.id != p->id[3]) {
       return COAP_BAD_REQUEST;
     }
-    return tlv_ri(x, find_res(x->obj, p->id[2]), &tl);
+    return tlv_ri(x, r, &tl);
 #if LWM2M_WITH_SENML
   case LWM2M_CF_SENML_JSON: {
     lwm2m_senml_reader_t rd;
     lwm2m_senml_rec_t rec;
     lwm2m_senml_reader_init(&rd, pl, n);
     while((k = lwm2m_senml_next(&rd, &rec)) > 0) {
-      const lwm2m_res_t *r;
-      int s;
       uint8_t i;
       if(rec.path.len < 3) {
         return COAP_BAD_REQUEST;
@@ -547,15 +559,12 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, ui
           return COAP_BAD_REQUEST;
         }
       }
-      r = find_res(x->obj, rec.path.id[2]);
-      s = find_slot(x->obj, rec.path.id[1]);
-      if(!r || (s < 0 && !x->bs)) {
+      if(!(r = find_res(x->t.obj, rec.path.id[2]))) {
         return COAP_NOT_FOUND;
       }
-      if(s < 0 && !x->dry && (rc = create_inst(x->ctx, x->obj, rec.path.id[1], &s))) {
+      if((rc = write_inst(x, rec.path.id[1])) > 1) {
         return rc;
       }
-      x->slot = (uint8_t)(s < 0 ? 0 : s);
       if(((r->flags & LWM2M_MULTI) != 0) != (rec.path.len == 4) ||
          lwm2m_senml_decode(&rec, LWM2M_TYPE(r->flags), &v) < 0) {
         return COAP_BAD_REQUEST;
@@ -576,8 +585,13 @@ static uint8_t
 write_checked(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, const coap_msg_t *req,
               uint8_t bs, uint8_t replace)
 {
-  wctx_t x = { ctx, NULL, 0, 1, bs, replace };
-  uint8_t rc = write_path(&x, p, fmt, req->payload, req->payload_len);
+  wctx_t x; /* write_path sets the object and slot */
+  uint8_t rc;
+  x.t.ctx = ctx;
+  x.dry = 1;
+  x.bs = bs;
+  x.replace = replace;
+  rc = write_path(&x, p, fmt, req->payload, req->payload_len);
   if(rc) {
     return rc;
   }
@@ -589,12 +603,14 @@ static uint8_t
 create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot)
 {
   int s = find_slot(o, LWM2M_NO_ID);
+  target_t t = { ctx, o, NULL, 0 };
   uint8_t rc;
   if(s < 0 || iid == LWM2M_NO_ID) {
     return COAP_BAD_REQUEST;
   }
   o->iids[s] = iid;
-  if((rc = call(ctx, o, (uint8_t)s, LWM2M_OP_CREATE, 0, 0, NULL, NULL))) {
+  t.slot = (uint8_t)s;
+  if((rc = call(&t, LWM2M_OP_CREATE, 0, 0, NULL))) {
     o->iids[s] = LWM2M_NO_ID;
     return rc;
   }
@@ -610,8 +626,12 @@ static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
 __attribute__((unused)) static void
 delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
 {
-  lwm2m_path_t p = { { o->id, o->iids[slot] }, 2 };
-  call(ctx, o, slot, LWM2M_OP_DELETE, 0, 0, NULL, NULL);
+  lwm2m_path_t p; /* ids beyond len are never read */
+  target_t t = { ctx, o, NULL, slot };
+  p.id[0] = o->id;
+  p.id[1] = o->iids[slot];
+  p.len = 2;
+  call(&t, LWM2M_OP_DELETE, 0, 0, NULL);
   o->iids[slot] = LWM2M_NO_ID;
 #if LWM2M_WITH_OBSERVE
   obs_cancel_path(ctx, &p);
@@ -630,7 +650,7 @@ path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b) /* a is a prefix of b 
   if(a->len > b->len) {
     return 0;
   }
-  for(uint8_t i = 0; i < a->len; i++) {
+  for(unsigned i = 0; i < a->len; i++) {
     if(a->id[i] != b->id[i]) {
       return 0;
     }
@@ -647,7 +667,7 @@ path_eq(const lwm2m_path_t *a, const lwm2m_path_t *b)
 static lwm2m_attr_t *
 attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
 {
-  for(uint8_t i = 0; i < LWM2M_MAX_ATTRS; i++) {
+  for(unsigned i = 0; i < LWM2M_MAX_ATTRS; i++) {
     if(ctx->attrs[i].set && path_eq(&ctx->attrs[i].path, p)) {
       return &ctx->attrs[i];
     }
@@ -660,13 +680,13 @@ static void
 attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *out)
 {
   lwm2m_path_t q = *p;
-  memset(out, 0, sizeof(*out));
+  out->set = 0; /* values are read only where their bit is set (pmin/pmax always are, below) */
   for(;;) {
     lwm2m_attr_t *a = attr_find(ctx, &q);
     if(a) {
       /* the closest pmin/pmax wins; gt/lt/st only from the resource itself */
       uint8_t m = (uint8_t)(a->set & ~out->set & (q.len == p->len && q.len >= 3 ? 31 : 3));
-      for(uint8_t b = 0; b < 5; b++) {
+      for(unsigned b = 0; b < 5; b++) {
         if(m & (1u << b)) {
           out->v[b] = a->v[b];
         }
@@ -689,7 +709,7 @@ attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *out)
 static void
 obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
 {
-  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     if(path_prefix(p, &ctx->obs[i].path)) {
       ctx->obs[i].co.active = 0;
     }
@@ -721,7 +741,7 @@ static void
 on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
 {
   lwm2m_ctx_t *ctx = CTX(c);
-  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     coap_observer_t *o = &ctx->obs[i].co;
     if(o->active && o->last_mid == mid && coap_ep_equal(&o->ep, from)) {
       o->active = 0; /* Cancel Observation by Reset */
@@ -730,11 +750,11 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
 }
 
 /* Checks observations; returns ms until the next check is needed. */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t /* measured: inlined is smaller */
 obs_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next = 0xFFFFFFFFu;
-  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *o = &ctx->obs[i];
     lwm2m_attr_t a;
     uint32_t el, pmin, pmax, w;
@@ -795,7 +815,7 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
           const lwm2m_path_t *p, uint16_t fmt, coap_resp_t *r)
 {
   lwm2m_obs_t *o = NULL;
-  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *c = &ctx->obs[i];
     if(coap_observe_match_token(&c->co, from, req) || (c->co.active && path_eq(&c->path, p))) {
       o = c; /* re-registration of the same observation */
@@ -822,8 +842,12 @@ void
 lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
 {
 #if LWM2M_WITH_OBSERVE
-  lwm2m_path_t p = { { oid, iid, rid }, (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3) };
-  for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+  lwm2m_path_t p; /* ids beyond len are never read */
+  p.id[0] = oid;
+  p.id[1] = iid;
+  p.id[2] = rid;
+  p.len = (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3);
+  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *o = &ctx->obs[i];
     /* overlapping paths: either contains the other */
     if(o->co.active && (path_prefix(&p, &o->path) || path_prefix(&o->path, &p))) {
@@ -854,7 +878,7 @@ link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
   if(!a) {
     return;
   }
-  for(uint8_t b = 0; b < 5; b++) {
+  for(unsigned b = 0; b < 5; b++) {
     if(a->set & (1 << b)) {
       coap_win_byte(w, ';');
       coap_win_str(w, attr_names + 6 * b);
@@ -884,10 +908,14 @@ link_obj_ver(coap_win_t *w, const lwm2m_object_t *o)
 
 #if LWM2M_WITH_DISCOVER
 static void
-discover_inst(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_object_t *o, uint8_t slot,
-              uint8_t *first, const lwm2m_path_t *only)
+discover_inst(const target_t *t, coap_win_t *w, uint8_t *first, const lwm2m_path_t *only)
 {
-  lwm2m_path_t p = { { o->id, o->iids[slot] }, 2 };
+  lwm2m_ctx_t *ctx = t->ctx;
+  const lwm2m_object_t *o = t->obj;
+  lwm2m_path_t p; /* ids beyond len are never read */
+  p.id[0] = o->id;
+  p.id[1] = o->iids[t->slot];
+  p.len = 2;
   if(!only) {
     lwm2m_link_path(w, *first, p.id, 2);
     link_attrs(ctx, w, &p);
@@ -896,22 +924,22 @@ discover_inst(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_object_t *o, uint8_t 
   p.len = 3;
   for(uint8_t i = 0; i < o->nres; i++) {
     const lwm2m_res_t *r = &o->res[i];
-    char scratch[SCRATCH];
-    lwm2m_value_t v = { 0 };
+    rd_t rd;
     p.id[2] = r->id;
     if(only && only->id[2] != r->id) {
       continue;
     }
     /* readable resources that are not instantiated are not listed */
+    memset(&rd.v, 0, sizeof(rd.v));
     if((r->flags & LWM2M_R) && !(r->flags & LWM2M_MULTI) &&
-       call(ctx, o, slot, LWM2M_OP_READ, r->id, LWM2M_NO_ID, &v, scratch) == COAP_NOT_FOUND) {
+       call(t, LWM2M_OP_READ, r->id, LWM2M_NO_ID, &rd.v) == COAP_NOT_FOUND) {
       continue;
     }
     lwm2m_link_path(w, *first, p.id, 3);
     *first = 0;
     if(r->flags & LWM2M_MULTI) {
       coap_win_str(w, ";dim=");
-      lwm2m_text_int(w, res_count(ctx, o, slot, r));
+      lwm2m_text_int(w, res_count(t, r));
     }
     link_attrs(ctx, w, &p);
   }
@@ -929,13 +957,14 @@ discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, coap_win_t 
     link_obj_ver(w, t->obj);
     link_attrs(ctx, w, p);
     first = 0;
-    for(uint8_t s = 0; s < t->obj->max_inst; s++) {
-      if(t->obj->iids[s] != LWM2M_NO_ID) {
-        discover_inst(ctx, w, t->obj, s, &first, NULL);
+    target_t x = *t;
+    for(x.slot = 0; x.slot < t->obj->max_inst; x.slot++) {
+      if(t->obj->iids[x.slot] != LWM2M_NO_ID) {
+        discover_inst(&x, w, &first, NULL);
       }
     }
   } else {
-    discover_inst(ctx, w, t->obj, (uint8_t)t->slot, &first, p->len == 3 ? p : NULL);
+    discover_inst(t, w, &first, p->len == 3 ? p : NULL);
   }
   return 0;
 }
@@ -945,7 +974,7 @@ discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, coap_win_t 
 #if LWM2M_WITH_BOOTSTRAP
 /* Bootstrap-Discover: lwm2m version, then every object and instance, with the ssid / uri of
  * Security and Server instances (obj_links). */
-static void obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, uint8_t bs);
+static void obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigned bs);
 static void
 bs_discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, coap_win_t *w)
 {
@@ -986,14 +1015,14 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
   if(slot) {
     a = *slot;
   } else {
-    memset(&a, 0, sizeof(a));
     a.path = *p;
+    a.set = 0; /* values are read only where their bit is set */
   }
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_QUERY, &v, &l)) {
     const char *val;
     uint16_t vl;
-    uint8_t k;
+    unsigned k;
     for(k = 0; k < 7 && !query_val(v, l, attr_names + 6 * k, &val, &vl); k++) {
     }
     if(k == 7) {
@@ -1026,7 +1055,7 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
     return COAP_BAD_REQUEST;
   }
   if(!slot) {
-    for(uint8_t i = 0; i < LWM2M_MAX_ATTRS && !slot; i++) {
+    for(unsigned i = 0; i < LWM2M_MAX_ATTRS && !slot; i++) {
       if(!ctx->attrs[i].set) {
         slot = &ctx->attrs[i];
       }
@@ -1073,7 +1102,7 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
         const target_t *t, coap_resp_t *r)
 {
   uint16_t fmt;
-  uint8_t rc;
+  unsigned rc;
   if(p->len >= 3 && !(t->res->flags & LWM2M_R)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
@@ -1088,7 +1117,7 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
   if(req->observe == 0) {
     obs_start(ctx, from, req, p, fmt, r);
   } else if(req->observe == 1) {
-    for(uint8_t i = 0; i < LWM2M_MAX_OBS; i++) {
+    for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
       if(coap_observe_match_token(&ctx->obs[i].co, from, req)) {
         ctx->obs[i].co.active = 0; /* Cancel Observation by GET with Observe=1 */
       }
@@ -1118,7 +1147,7 @@ do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_
   memset(&x, 0, sizeof(x));
   x.ctx = ctx;
   x.op = LWM2M_OP_BLOCK;
-  x.slot = (uint8_t)t->slot;
+  x.slot = t->slot;
   x.iid = t->obj->iids[t->slot];
   x.rid = t->res->id;
   x.riid = LWM2M_NO_ID;
@@ -1140,7 +1169,7 @@ do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_
 
 static uint8_t
 do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t,
-         coap_resp_t *r, uint8_t bs, uint8_t replace)
+         coap_resp_t *r, unsigned bs, unsigned replace)
 {
   uint8_t rc;
   if(t->res && (t->res->flags & LWM2M_STREAM) && p->len == 3) {
@@ -1171,10 +1200,10 @@ static uint8_t
 do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t,
           coap_resp_t *r)
 {
-  lwm2m_path_t ip = { { p->id[0], 0 }, 2 };
+  uint16_t iid = 0;
   const uint8_t *pl = req->payload, *end = pl + req->payload_len;
   lwm2m_tlv_t tl;
-  wctx_t x = { ctx, t->obj, 0, 1, 1, 0 };
+  wctx_t x = { { ctx, t->obj, NULL, 0 }, 1, 1, 0 };
   uint8_t rc;
   int s;
   coap_win_t w;
@@ -1188,7 +1217,7 @@ do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const 
     return COAP_BAD_REQUEST;
   }
   if(req->payload_len && lwm2m_tlv_next(&pl, end, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
-    ip.id[1] = tl.id; /* instance given by the server */
+    iid = tl.id; /* instance given by the server */
     end = tl.val + tl.len;
     pl = tl.val;
     if(find_slot(t->obj, tl.id) >= 0) {
@@ -1196,26 +1225,26 @@ do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const 
     }
   } else {
     pl = req->payload;
-    while(find_slot(t->obj, ip.id[1]) >= 0) {
-      ip.id[1]++;
+    while(find_slot(t->obj, iid) >= 0) {
+      iid++;
     }
   }
   if((rc = tlv_inst(&x, pl, end))) {
     return rc;
   }
-  if((rc = create_inst(ctx, t->obj, ip.id[1], &s))) {
+  if((rc = create_inst(ctx, t->obj, iid, &s))) {
     return rc;
   }
   x.dry = 0;
-  x.slot = (uint8_t)s;
+  x.t.slot = (uint8_t)s;
   if((rc = tlv_inst(&x, pl, end))) {
     delete_inst(ctx, t->obj, (uint8_t)s);
     return rc;
   }
   coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf) - 1, 0);
-  lwm2m_text_int(&w, ip.id[0]);
+  lwm2m_text_int(&w, p->id[0]);
   coap_win_byte(&w, '/');
-  lwm2m_text_int(&w, ip.id[1]);
+  lwm2m_text_int(&w, iid);
   loc_buf[coap_win_len(&w)] = 0;
   r->location = loc_buf;
   return COAP_CREATED;
@@ -1259,17 +1288,14 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       return do_create(ctx, req, p, &t, r);
     }
 #endif
-    if(p->len == 2) {
-      return do_write(ctx, req, p, &t, r, 0, 0);
-    }
     if(p->len == 3 && (t.res->flags & LWM2M_E)) {
       lwm2m_value_t v = { req->payload, req->payload_len, 0 };
-      return (rc = call(ctx, t.obj, (uint8_t)t.slot, LWM2M_OP_EXECUTE, p->id[2], LWM2M_NO_ID, &v,
-                        NULL))
+      return (rc = call(&t, LWM2M_OP_EXECUTE, p->id[2], LWM2M_NO_ID, &v))
                ? rc
                : COAP_CHANGED;
     }
-    if(p->len == 3 && (t.res->flags & LWM2M_STREAM)) {
+    /* partial update of an instance, or a streamed resource */
+    if(p->len == 2 || (p->len == 3 && (t.res->flags & LWM2M_STREAM))) {
       return do_write(ctx, req, p, &t, r, 0, 0);
     }
     return COAP_METHOD_NOT_ALLOWED;
@@ -1305,7 +1331,7 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
     if(p->len > 2) {
       return COAP_BAD_REQUEST;
     }
-    for(uint8_t i = 0; i < ctx->nobjs; i++) {
+    for(unsigned i = 0; i < ctx->nobjs; i++) {
       const lwm2m_object_t *o = ctx->objs[i];
       /* "/" clears the server accounts; sensor instances backed by hardware stay unless
        * their object is named explicitly */
@@ -1313,7 +1339,7 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
          (o->id > 1 && (!p->len || !(o->flags & LWM2M_OBJ_CREATE)))) {
         continue;
       }
-      for(uint8_t s = 0; s < o->max_inst; s++) {
+      for(unsigned s = 0; s < o->max_inst; s++) {
         if(o->iids[s] == LWM2M_NO_ID || (p->len == 2 && o->iids[s] != p->id[1])) {
           continue;
         }
@@ -1430,16 +1456,17 @@ q_opt(coap_build_t *b, const char *key, const char *v, int32_t i)
  * Registration (bs 0): all objects but Security. Bootstrap-Discover (bs 1): Security too, with
  * ssid and uri attributes. only: one object, or LWM2M_NO_ID. */
 static void
-obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, uint8_t bs)
+obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigned bs)
 {
-  for(uint8_t i = 0; i < ctx->nobjs; i++) {
+  for(unsigned i = 0; i < ctx->nobjs; i++) {
     const lwm2m_object_t *o = ctx->objs[i];
     uint8_t any = 0;
-    uint16_t ids[2] = { o->id, 0 };
+    uint16_t ids[2]; /* ids[1] is set before it is read */
+    ids[0] = o->id;
     if(only != LWM2M_NO_ID ? o->id != only : (!o->id && !bs)) {
       continue;
     }
-    for(uint8_t s = 0; s < o->max_inst; s++) {
+    for(unsigned s = 0; s < o->max_inst; s++) {
       any |= o->iids[s] != LWM2M_NO_ID;
     }
     if(!any || (o->ver && o->ver != 0x10)) {
@@ -1447,7 +1474,7 @@ obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, uint8_t
       link_obj_ver(w, o);
       first = 0;
     }
-    for(uint8_t s = 0; s < o->max_inst; s++) {
+    for(unsigned s = 0; s < o->max_inst; s++) {
       if((ids[1] = o->iids[s]) == LWM2M_NO_ID) {
         continue;
       }
@@ -1516,18 +1543,11 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   coap_build_body(t, b, links ? reg_links : NULL, ctx);
 }
 
-static uint32_t
-backoff(lwm2m_ctx_t *ctx)
-{
-  uint8_t r = ctx->retries < 6 ? ctx->retries : 6;
-  ctx->retries++;
-  return 1000u << r; /* 1 s .. 64 s */
-}
 
 static int
 pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap)
 {
-  for(uint8_t s = 0; s < LWM2M_MAX_SEC; s++) {
+  for(unsigned s = 0; s < LWM2M_MAX_SEC; s++) {
     if(lwm2m_sec_iids[s] == LWM2M_NO_ID || !lwm2m_sec[s].uri[0] ||
        lwm2m_sec[s].bootstrap != bootstrap || lwm2m_parse_uri(lwm2m_sec[s].uri, &ctx->server)) {
       continue;
@@ -1536,7 +1556,7 @@ pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap)
       ctx->sec = s;
       return 0;
     }
-    for(uint8_t v = 0; v < LWM2M_MAX_SRV; v++) {
+    for(unsigned v = 0; v < LWM2M_MAX_SRV; v++) {
       if(lwm2m_srv_iids[v] != LWM2M_NO_ID && lwm2m_srv[v].ssid == lwm2m_sec[s].ssid) {
         ctx->sec = s;
         ctx->srv = v;
@@ -1547,11 +1567,20 @@ pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap)
   return -1;
 }
 
-static void
+static inline __attribute__((always_inline)) void /* measured: inlined is smaller */
 goto_state(lwm2m_ctx_t *ctx, uint8_t st, uint32_t delay)
 {
   ctx->state = st;
   ctx->timer = ctx->now + delay;
+}
+
+/* Retry in state st after an exponential backoff: 1 s .. 64 s */
+static void
+backoff(lwm2m_ctx_t *ctx, uint8_t st)
+{
+  uint8_t r = ctx->retries < 6 ? ctx->retries : 6;
+  ctx->retries++;
+  goto_state(ctx, st, 1000u << r);
 }
 
 static void
@@ -1566,14 +1595,17 @@ reg_failed(lwm2m_ctx_t *ctx, const char *why)
   }
 #endif
   pick_server(ctx, 0);
-  goto_state(ctx, LWM2M_ST_REG, backoff(ctx));
+  backoff(ctx, LWM2M_ST_REG);
 }
 
-static uint32_t
-update_interval(uint32_t lt)
+/* Registered (again): the next Update before the lifetime ends */
+static void
+registered(lwm2m_ctx_t *ctx, uint8_t ev)
 {
+  uint32_t lt = ctx->reg_lifetime;
   uint32_t margin = lt / 2 < 93 ? lt / 2 : 93; /* leave MAX_TRANSMIT_WAIT before expiry */
-  return (lt - margin) * 1000u;
+  goto_state(ctx, LWM2M_ST_REGISTERED, (lt - margin) * 1000u);
+  event(ctx, ev, ctx->loc);
 }
 
 static int
@@ -1592,14 +1624,15 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       event(ctx, LWM2M_EV_BOOTSTRAP_REQ, NULL);
     } else {
       event(ctx, LWM2M_EV_BOOTSTRAP_FAILED, m ? "bootstrap request rejected" : "no answer");
-      goto_state(ctx, LWM2M_ST_BS_REQ, backoff(ctx));
+      backoff(ctx, LWM2M_ST_BS_REQ);
     }
     break;
 #endif
   case LWM2M_ST_REG: {
     coap_opt_iter_t it;
     const uint8_t *v;
-    uint16_t l, n = 0;
+    uint16_t l;
+    char *q = ctx->loc;
     if(m && m->code == COAP_BAD_REQUEST && !ctx->v10) {
       ctx->v10 = 1; /* retry at once as LwM2M 1.0 */
       event(ctx, LWM2M_EV_REG_FAILED, "4.00 to lwm2m=1.1: retrying as 1.0");
@@ -1612,18 +1645,18 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     }
     coap_opt_iter_init(&it, m);
     while(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l)) {
-      if(n + l + 2 > LWM2M_LOC_MAX) {
-        n = 0;
+      if(q - ctx->loc + l + 2 > LWM2M_LOC_MAX) {
+        q = ctx->loc;
         break;
       }
-      if(n) {
-        ctx->loc[n++] = '/';
+      if(q != ctx->loc) {
+        *q++ = '/';
       }
-      memcpy(ctx->loc + n, v, l);
-      n = (uint16_t)(n + l);
+      memcpy(q, v, l);
+      q += l;
     }
-    ctx->loc[n] = 0;
-    if(!n) {
+    *q = 0;
+    if(q == ctx->loc) {
       reg_failed(ctx, "bad or missing Location-Path");
       break;
     }
@@ -1633,14 +1666,12 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     /* a new registration starts with no observations */
     memset(ctx->obs, 0, sizeof(ctx->obs));
 #endif
-    goto_state(ctx, LWM2M_ST_REGISTERED, update_interval(ctx->reg_lifetime));
-    event(ctx, LWM2M_EV_REGISTERED, ctx->loc);
+    registered(ctx, LWM2M_EV_REGISTERED);
     break;
   }
   case LWM2M_ST_UPDATE:
     if(ok) {
-      goto_state(ctx, LWM2M_ST_REGISTERED, update_interval(ctx->reg_lifetime));
-      event(ctx, LWM2M_EV_UPDATED, ctx->loc);
+      registered(ctx, LWM2M_EV_UPDATED);
     } else {
       /* 4.04 (unknown registration), other errors and timeouts: register again */
       ctx->upd = 0;
@@ -1703,14 +1734,14 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   case LWM2M_ST_BS_WAIT:
     if(DUE(ctx->timer, now)) {
       event(ctx, LWM2M_EV_BOOTSTRAP_FAILED, "no Bootstrap-Finish");
-      goto_state(ctx, LWM2M_ST_BS_REQ, backoff(ctx));
+      backoff(ctx, LWM2M_ST_BS_REQ);
     }
     break;
   case LWM2M_ST_BS_DONE:
     if(pick_server(ctx, 0)) {
       event(ctx, LWM2M_EV_BOOTSTRAP_FAILED, "no usable server account after bootstrap");
       pick_server(ctx, 1);
-      goto_state(ctx, LWM2M_ST_BS_REQ, backoff(ctx));
+      backoff(ctx, LWM2M_ST_BS_REQ);
       break;
     }
     event(ctx, LWM2M_EV_BOOTSTRAPPED, lwm2m_sec[ctx->sec].uri);
@@ -1730,9 +1761,9 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
     break;
   case LWM2M_ST_REGISTERED:
-    if(srv_lifetime(ctx) != ctx->reg_lifetime) {
+    if((w = srv_lifetime(ctx)) != ctx->reg_lifetime) {
       ctx->upd |= LWM2M_UPD_LT;
-      ctx->reg_lifetime = srv_lifetime(ctx);
+      ctx->reg_lifetime = w;
     }
     if(ctx->upd || DUE(ctx->timer, now)) {
       ctx->state = LWM2M_ST_UPDATE;
@@ -1860,7 +1891,7 @@ static const char *
 uri_num(const char *p, uint8_t base, uint8_t maxd, uint32_t *out)
 {
   uint32_t v = 0;
-  uint8_t d = 0;
+  unsigned d = 0;
   for(int h; (h = hexdig(*p)) >= 0 && h < base && d <= maxd; p++, d++) {
     v = v * base + (uint32_t)h;
   }
@@ -1912,7 +1943,7 @@ lwm2m_parse_uri(const char *u, coap_ep_t *ep)
       return -1;
     }
     if(gap >= 0) { /* move the groups after "::" to the end, zeros in between */
-      for(uint8_t i = 16; n > gap;) {
+      for(unsigned i = 16; n > gap;) {
         a[--i] = a[--n];
         a[n] = 0;
       }

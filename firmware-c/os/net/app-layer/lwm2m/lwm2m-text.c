@@ -3,20 +3,27 @@
 
 #include <string.h>
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~55 B less */
+#pragma GCC optimize("no-tree-loop-optimize", "no-optimize-sibling-calls", \
+                     "no-expensive-optimizations", "no-ipa-modref", "no-move-loop-invariants", \
+                     "no-cse-follow-jumps", "no-tree-forwprop", "no-schedule-insns2", \
+                     "no-tree-tail-merge", "no-tree-coalesce-vars", "no-if-conversion")
+#endif
+
 void
 lwm2m_text_int(coap_win_t *w, int32_t v)
 {
-  char b[12];
-  uint8_t n = sizeof(b);
+  char b[12], *q = b + sizeof(b);
   uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
   do {
-    b[--n] = (char)('0' + u % 10);
+    *--q = (char)('0' + u % 10);
     u /= 10;
   } while(u);
   if(v < 0) {
-    b[--n] = '-';
+    *--q = '-';
   }
-  coap_win_put(w, b + n, (uint16_t)(sizeof(b) - n));
+  coap_win_put(w, q, (uint16_t)(b + sizeof(b) - q));
 }
 
 void
@@ -30,13 +37,10 @@ lwm2m_text_milli(coap_win_t *w, int32_t v)
   lwm2m_text_int(w, (int32_t)(u / 1000));
   coap_win_byte(w, '.');
   /* at least one fractional digit, trailing zeros dropped: 21.5, 21.0, 0.125 */
-  coap_win_byte(w, (uint8_t)('0' + f / 100));
-  if(f % 100) {
-    coap_win_byte(w, (uint8_t)('0' + f / 10 % 10));
-    if(f % 10) {
-      coap_win_byte(w, (uint8_t)('0' + f % 10));
-    }
-  }
+  do {
+    coap_win_byte(w, (uint8_t)('0' + f / 100));
+    f = f % 100 * 10;
+  } while(f);
 }
 
 int
@@ -67,8 +71,8 @@ lwm2m_parse_int(const char *s, uint16_t len, int32_t *out)
 int
 lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
 {
-  const char *e = s + len;
-  int neg = 0, digits = 0, exp = 0, frac = 0, in_frac = 0;
+  const char *e = s + len, *d;
+  int neg = 0, digits = 0, exp = 3, x = 0, in_frac = 0; /* exp: 10^exp scales v to thousandths */
   uint32_t v = 0;
   if(s < e && (*s == '-' || *s == '+')) {
     neg = *s++ == '-';
@@ -81,7 +85,7 @@ lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
     if(*s < '0' || *s > '9') {
       break;
     }
-    digits++;
+    digits = 1;
     if(v > 429496728u) {
       if(!in_frac) {
         return -1;
@@ -89,33 +93,31 @@ lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
       continue; /* precision beyond 32 bits: dropped */
     }
     v = v * 10 + (uint32_t)(*s - '0');
-    frac += in_frac;
+    exp -= in_frac;
   }
   if(!digits) {
     return -1;
   }
   if(s < e && (*s == 'e' || *s == 'E')) {
-    int eneg = 0, ed = 0;
+    int eneg = 0;
     s++;
     if(s < e && (*s == '-' || *s == '+')) {
       eneg = *s++ == '-';
     }
-    for(; s < e && *s >= '0' && *s <= '9'; s++, ed++) {
-      if(exp < 100) {
-        exp = exp * 10 + (*s - '0');
+    for(d = s; s < e && *s >= '0' && *s <= '9'; s++) {
+      if(x < 100) {
+        x = x * 10 + (*s - '0');
       }
     }
-    if(!ed) {
+    if(s == d) {
       return -1;
     }
-    if(eneg) {
-      exp = -exp;
-    }
+    exp += eneg ? -x : x;
   }
   if(s != e) {
     return -1;
   }
-  for(exp += 3 - frac; exp > 0; exp--) { /* scale to thousandths */
+  for(; exp > 0; exp--) { /* scale to thousandths */
     if(v > 0x7FFFFFFFu / 10) {
       return -1;
     }

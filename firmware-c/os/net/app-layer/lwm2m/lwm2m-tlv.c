@@ -3,6 +3,13 @@
 
 #include <string.h>
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~50 B less */
+#pragma GCC optimize("no-tree-ch", "no-schedule-insns2", "no-optimize-sibling-calls", \
+                     "no-ipa-pure-const", "no-ssa-phiopt", "no-tree-sink", \
+                     "no-tree-dominator-opts", "no-tree-vrp", "no-shrink-wrap")
+#endif
+
 int
 lwm2m_tlv_next(const uint8_t **pp, const uint8_t *end, lwm2m_tlv_t *t)
 {
@@ -78,71 +85,51 @@ lwm2m_tlv_check(const uint8_t *p, uint32_t len)
 void
 lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 {
-  uint8_t h[6], n = 1, big = id > 255;
-  uint8_t lb = len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+  uint8_t h[6], *q = h + 1, big = id > 255;
+  unsigned lb = len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
   h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? (uint32_t)lb << 3 : len));
   if(big) {
-    h[n++] = (uint8_t)(id >> 8);
+    *q++ = (uint8_t)(id >> 8);
   }
-  h[n++] = (uint8_t)id;
+  *q++ = (uint8_t)id;
   while(lb--) {
-    h[n++] = (uint8_t)(len >> (8 * lb));
+    *q++ = (uint8_t)(len >> (8 * lb));
   }
-  coap_win_put(w, h, n);
+  coap_win_put(w, h, (uint16_t)(q - h));
 }
 
 /* Binary64 for m/1000 by long division: exact to the last bit, rounded to nearest. */
 void
 lwm2m_milli_to_double(int32_t m, uint8_t out[8])
 {
-  uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m, ip = a / 1000, r = a % 1000;
-  uint64_t mant = 0, bits;
-  int e, nb = 0;
-  memset(out, 0, 8);
-  if(!a) {
-    return;
-  }
-  /* integer-part bits first, then fraction bits, until 54 significant bits (53 + round) */
-  for(e = 31; e >= 0 && !(ip >> e); e--) {
-  }
-  if(e >= 0) {
-    for(int b = e; b >= 0; b--) {
-      mant = (mant << 1) | ((ip >> b) & 1);
-      nb++;
-    }
-  } else {
-    e = -1;
-    for(;;) { /* skip leading zero fraction bits */
+  uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+  uint32_t r = a, d = 1000; /* d <= 1000 << 21 and r < 2 * d: 32 bits suffice */
+  uint64_t mant = 0, bits = 0;
+  int e = 1023;
+  if(a) {
+    /* scale so that 1 <= r / d < 2, then 54 quotient bits (53 + round) */
+    for(; r < d; e--) {
       r <<= 1;
-      if(r >= 1000) {
-        r -= 1000;
-        break;
+    }
+    for(; r - d >= d; e++) {
+      d <<= 1;
+    }
+    for(int i = 0; i < 54; i++, r <<= 1) {
+      mant <<= 1;
+      if(r >= d) {
+        r -= d;
+        mant |= 1;
       }
-      e--;
     }
-    mant = 1;
-    nb = 1;
-  }
-  while(nb < 54) {
-    r <<= 1;
-    mant <<= 1;
-    if(r >= 1000) {
-      r -= 1000;
-      mant |= 1;
+    mant = (mant + 1) >> 1; /* round half up on the 54th bit */
+    if(mant >> 53) {
+      mant >>= 1;
+      e++;
     }
-    nb++;
+    bits = ((uint64_t)e << 52) | (mant & 0xFFFFFFFFFFFFFull) | ((uint64_t)(m < 0) << 63);
   }
-  mant = (mant + 1) >> 1; /* round half up on the 54th bit */
-  if(mant >> 53) {
-    mant >>= 1;
-    e++;
-  }
-  bits = ((uint64_t)(e + 1023) << 52) | (mant & 0xFFFFFFFFFFFFFull);
-  if(m < 0) {
-    bits |= 1ull << 63;
-  }
-  for(int i = 0; i < 8; i++) {
-    out[i] = (uint8_t)(bits >> (56 - 8 * i));
+  for(unsigned i = 8; i--; bits >>= 8) { /* big-endian, last byte first */
+    out[i] = (uint8_t)bits;
   }
 }
 
@@ -264,8 +251,9 @@ lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
     break;
   }
   if(!LWM2M_WITH_FLOAT || type != LWM2M_T_FLOAT) {
-    for(uint8_t i = 0; i < n; i++) {
-      b[i] = (uint8_t)((uint32_t)v->i >> (8 * (n - 1 - i)));
+    uint32_t x = (uint32_t)v->i;
+    for(unsigned i = n; i--; x >>= 8) { /* big-endian, last byte first */
+      b[i] = (uint8_t)x;
     }
   }
   coap_win_put(w, b, n);

@@ -211,21 +211,22 @@ typedef struct lwm2m_ctx lwm2m_ctx_t;
 typedef void (*lwm2m_event_fn)(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail);
 
 struct lwm2m_ctx {
-  coap_ctx_t coap;           /* first: the CoAP handler casts back */
-  const lwm2m_object_t *const *objs;
-  const char *ep;            /* endpoint client name */
-  lwm2m_event_fn event;
-  coap_ep_t server;          /* current (bootstrap or management) server */
+  /* small fields first: Thumb-2 loads them with 16-bit instructions (short offsets) */
+  uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev, v10;
   uint32_t timer;            /* next registration-side deadline */
   uint32_t now;
   uint32_t reg_lifetime;     /* lifetime sent in the last registration/update */
+  const lwm2m_object_t *const *objs;
+  const char *ep;            /* endpoint client name */
+  lwm2m_event_fn event;
+  coap_trans_t *reg_t;       /* the registration-side exchange in flight */
+  coap_ep_t server;          /* current (bootstrap or management) server */
+  char loc[LWM2M_LOC_MAX];
 #if LWM2M_WITH_OBSERVE
   lwm2m_attr_t attrs[LWM2M_MAX_ATTRS];
   lwm2m_obs_t obs[LWM2M_MAX_OBS];
 #endif
-  coap_trans_t *reg_t;       /* the registration-side exchange in flight */
-  char loc[LWM2M_LOC_MAX];
-  uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev, v10;
+  coap_ctx_t coap;           /* last (large); the CoAP callbacks get back to the context by offset */
 };
 
 /* objs must include lwm2m_obj_security and lwm2m_obj_server. */
