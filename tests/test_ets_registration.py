@@ -76,6 +76,26 @@ def test_ets_102_update_on_lifetime_write_and_periodic_updates(
     assert dev.read("/1/0/1") == 40
 
 
+def test_ets_103_deregistration_by_disable(rig: Rig, node: RigNode, lwm2m_server: LwM2MServer) -> None:
+    """Execute Disable (/1/0/4): the client answers, deregisters, stays away for the Disable Timeout
+    (/1/0/5), then registers again."""
+    dev = registered(rig, node)
+    assert dev.read("/1/0/5") == 86400  # the default
+    dev.write("/1/0/5", 60, fmt="text")
+    events = record(lwm2m_server, node.endpoint)
+    dev.execute("/1/0/4")
+    node.expect(r"^lwm2m: deregistered$", timeout=5)
+    assert kinds(events, "deregistered", "updated", "expired") == ["deregistered"]
+    assert node.endpoint not in lwm2m_server.registrations
+    rig.advance(55)
+    assert kinds(events, "registered") == []
+    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
+    times = {line.text: line.time for line in node.raw.uart.lines if line.text.startswith("lwm2m: ")}
+    away = times[node.raw.uart.lines[-1].text] - times["lwm2m: deregistered"]
+    assert 59.9 <= away < 61  # the Disable Timeout (from the DELETE response), then one Register
+    assert kinds(events, "registered") == ["registered"]
+
+
 def test_ets_103_deregistration(rig: Rig, node: RigNode, lwm2m_server: LwM2MServer) -> None:
     registered(rig, node)
     events = record(lwm2m_server, node.endpoint)

@@ -246,6 +246,43 @@ UNIT_TEST(deregistration)
   UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 0xFFFFFFFFu);
 }
 
+UNIT_TEST(disable_deregisters_for_the_disable_timeout)
+{
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_GET, .path = "/1/0/5"));
+  UNIT_CHECK(h_payload_is(&m, "86400"));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/5", .cf = 0, .pl = "-1", .n = 2));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/5", .cf = 0, .pl = "30", .n = 2));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_POST, .path = "/1/0/4"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* the response first, then the De-register */
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK_EQ(m.code, COAP_DELETE); /* the next step deregisters */
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  h_answer(COAP_DELETED, NULL, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_DEREGISTERED], 1);
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 30000u); /* back after the Disable Timeout */
+  h_now += 29999;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
+  h_now += 1;
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 0); /* enabled again: Register at once */
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK_EQ(m.code, COAP_POST);
+  UNIT_CHECK(path_is(&m, "/rd"));
+  h_answer(COAP_CREATED, "rd/back", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REGISTERED], 2);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED); /* enabled again: no second De-register */
+}
+
 UNIT_TEST(read_formats_and_codes)
 {
   coap_msg_t m;
@@ -950,6 +987,7 @@ main(void)
   UNIT_RUN(read_formats_and_codes);
   UNIT_RUN(read_instance_tlv);
   UNIT_RUN(write_and_execute);
+  UNIT_RUN(disable_deregisters_for_the_disable_timeout);
   UNIT_RUN(create_with_id_and_location);
   UNIT_RUN(discover_and_attributes);
   UNIT_RUN(observe_pmin_pmax);

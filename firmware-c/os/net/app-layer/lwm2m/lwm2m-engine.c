@@ -1598,6 +1598,18 @@ reg_failed(lwm2m_ctx_t *ctx, const char *why)
   backoff(ctx, LWM2M_ST_REG);
 }
 
+/* Deregistered: for good, or for the Disable Timeout after Execute /1/x/4 */
+static void
+deregistered(lwm2m_ctx_t *ctx)
+{
+  uint32_t t = lwm2m_srv[ctx->srv].disable_timeout;
+  ctx->reg_t = NULL;
+  if(ctx->disabled) {
+    ctx->disabled = LWM2M_DISABLE_WAITING;
+  }
+  goto_state(ctx, LWM2M_ST_DEREGISTERED, (t > 4000000 ? 4000000 : t) * 1000u);
+}
+
 /* Registered (again): the next Update before the lifetime ends */
 static void
 registered(lwm2m_ctx_t *ctx, uint8_t ev)
@@ -1681,7 +1693,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     }
     break;
   case LWM2M_ST_DEREG:
-    goto_state(ctx, LWM2M_ST_DEREGISTERED, 0);
+    deregistered(ctx);
     event(ctx, LWM2M_EV_DEREGISTERED, ctx->loc);
     break;
   }
@@ -1760,7 +1772,17 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
       reg_send(ctx, COAP_POST);
     }
     break;
+  case LWM2M_ST_DEREGISTERED:
+    if(ctx->disabled == LWM2M_DISABLE_WAITING && DUE(ctx->timer, now)) {
+      ctx->disabled = 0;
+      lwm2m_start(ctx); /* the Disable Timeout is over */
+    }
+    break;
   case LWM2M_ST_REGISTERED:
+    if(ctx->disabled) {
+      lwm2m_deregister(ctx); /* the Execute's response went out before this step */
+      break;
+    }
     if((w = srv_lifetime(ctx)) != ctx->reg_lifetime) {
       ctx->upd |= LWM2M_UPD_LT;
       ctx->reg_lifetime = w;
@@ -1784,10 +1806,11 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
   }
 #endif
-  if(!ctx->reg_t && ctx->state != LWM2M_ST_IDLE && ctx->state != LWM2M_ST_DEREGISTERED &&
+  if(!ctx->reg_t && ctx->state != LWM2M_ST_IDLE &&
+     (ctx->state != LWM2M_ST_DEREGISTERED || ctx->disabled) &&
      ctx->state != LWM2M_ST_FAILED && ctx->state != LWM2M_ST_BS_DONE) {
     w = DUE(ctx->timer, now) ? 0 : ctx->timer - now;
-    if(ctx->state == LWM2M_ST_REGISTERED && ctx->upd) {
+    if(ctx->state == LWM2M_ST_REGISTERED && (ctx->upd || ctx->disabled)) {
       w = 0;
     }
     if(w < next) {
@@ -1840,6 +1863,7 @@ void
 lwm2m_start(lwm2m_ctx_t *ctx)
 {
   ctx->retries = 0;
+  ctx->disabled = 0;
   if(!pick_server(ctx, 0)) {
     goto_state(ctx, LWM2M_ST_REG, 0);
 #if LWM2M_WITH_BOOTSTRAP
@@ -1864,9 +1888,14 @@ lwm2m_deregister(lwm2m_ctx_t *ctx)
     }
   }
   coap_trans_cancel(&ctx->coap, ctx->reg_t);
-  ctx->reg_t = NULL;
-  ctx->state = LWM2M_ST_DEREGISTERED;
+  deregistered(ctx);
   event(ctx, LWM2M_EV_DEREGISTERED, NULL);
+}
+
+void
+lwm2m_disable(lwm2m_ctx_t *ctx)
+{
+  ctx->disabled = LWM2M_DISABLE_REQUESTED;
 }
 
 const char *

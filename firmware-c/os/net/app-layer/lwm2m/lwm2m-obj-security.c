@@ -130,6 +130,8 @@ static const lwm2m_res_t srv_res[] = {
   { 1, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Lifetime */
   { 2, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Default Minimum Period */
   { 3, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Default Maximum Period */
+  { 4, LWM2M_E },                           /* Disable */
+  { 5, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Disable Timeout (s) */
   { 6, LWM2M_T_BOOL | LWM2M_R | LWM2M_W },  /* Notification Storing */
   { 7, LWM2M_T_STR | LWM2M_R | LWM2M_W },   /* Binding */
   { 8, LWM2M_E },                           /* Registration Update Trigger */
@@ -138,7 +140,7 @@ static const lwm2m_res_t srv_res[] = {
 static const field_t srv_fields[] = {
   FIELD(0, lwm2m_server_t, ssid), FIELD(1, lwm2m_server_t, lifetime),
   FIELD(2, lwm2m_server_t, pmin), FIELD(3, lwm2m_server_t, pmax),
-  FIELD(6, lwm2m_server_t, storing), FIELD_STR(7, lwm2m_server_t, binding)
+  FIELD(5, lwm2m_server_t, disable_timeout), FIELD(6, lwm2m_server_t, storing), FIELD_STR(7, lwm2m_server_t, binding)
 };
 
 static void
@@ -146,6 +148,7 @@ srv_reset(lwm2m_server_t *s)
 {
   memset(s, 0, sizeof(*s));
   s->lifetime = 86400;
+  s->disable_timeout = 86400;
   s->binding[0] = 'U';
 }
 
@@ -174,7 +177,11 @@ srv_handler(lwm2m_op_t *op)
   case LWM2M_OP_READ:
     return field_io(op, s, srv_fields, sizeof(srv_fields) / sizeof(srv_fields[0]));
   case LWM2M_OP_EXECUTE:
-    lwm2m_request_update(op->ctx, LWM2M_UPD_NOW);
+    if(op->rid == 4) {
+      lwm2m_disable(op->ctx);
+    } else {
+      lwm2m_request_update(op->ctx, LWM2M_UPD_NOW);
+    }
     return 0;
   }
   return COAP_METHOD_NOT_ALLOWED;

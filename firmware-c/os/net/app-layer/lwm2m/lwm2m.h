@@ -147,7 +147,7 @@ typedef struct lwm2m_security {
 } lwm2m_security_t;
 
 typedef struct lwm2m_server {
-  uint32_t lifetime, pmin, pmax;
+  uint32_t lifetime, pmin, pmax, disable_timeout;
   uint16_t ssid;
   uint8_t storing;
   char binding[4];
@@ -206,6 +206,9 @@ enum {
 #define LWM2M_UPD_OBJS 2
 #define LWM2M_UPD_ADDR 4
 #define LWM2M_UPD_NOW 8
+/* Disable (/1/x/4): deregister once the response is out, then stay away for /1/x/5 seconds */
+#define LWM2M_DISABLE_REQUESTED 1
+#define LWM2M_DISABLE_WAITING 2
 
 typedef struct lwm2m_ctx lwm2m_ctx_t;
 typedef void (*lwm2m_event_fn)(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail);
@@ -213,6 +216,7 @@ typedef void (*lwm2m_event_fn)(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail)
 struct lwm2m_ctx {
   /* small fields first: Thumb-2 loads them with 16-bit instructions (short offsets) */
   uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev, v10;
+  uint8_t disabled;          /* LWM2M_DISABLE_*: Execute /1/x/4 */
   uint32_t timer;            /* next registration-side deadline */
   uint32_t now;
   uint32_t reg_lifetime;     /* lifetime sent in the last registration/update */
@@ -241,6 +245,8 @@ void lwm2m_input(lwm2m_ctx_t *ctx, uint32_t now, const uint8_t *buf, uint16_t le
                  const coap_ep_t *from);
 uint32_t lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now);
 void lwm2m_deregister(lwm2m_ctx_t *ctx);
+/* Execute Disable: deregister, then register again after the server's Disable Timeout */
+void lwm2m_disable(lwm2m_ctx_t *ctx);
 /* Registration Update soon: LWM2M_UPD_* reasons */
 void lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why);
 /* A resource value changed (LWM2M_NO_ID for wider paths): notify observers */
