@@ -104,6 +104,19 @@ def test_ets_770_successful_update(rig: Rig, fota: Path, method: str) -> None:
     assert _update(rig, fota, "1.0.0", method=method).ok
 
 
+@pytest.mark.parametrize(("served", "used"), [(128, 128), (1024, 512)])
+def test_pull_block_size_is_the_smaller_of_servers_and_clients(rig: Rig, fota: Path, served: int,
+                                                               used: int) -> None:
+    """The server cuts /fw/ blocks of `block_size`; a client asking for less (the firmware asks for
+    512: FOTA_PULL_SZX) gets what it asked for (RFC 7959 2.4)."""
+    res = _update(rig, fota, "2.0.0", method="pull", block_size=served, install=False)
+    assert res.ok, res
+    assert res.block_size_used == used
+    blocks = [o for e in rig.server.trace.entries if e.direction == "out" and e.code == "2.05"
+              for o in e.options if o.upper().startswith("BLOCK2=")]
+    assert blocks and all(b.endswith(f"/{used}") for b in blocks), blocks[:3]
+
+
 def test_ets_772_install_without_downloaded_package(rig: Rig) -> None:
     dev = rig.device()
     with pytest.raises(LwM2MError) as err:

@@ -436,3 +436,19 @@ def test_a_second_server_on_a_busy_port_is_refused() -> None:
             await LwM2MServer(port=server.port).start()  # aiocoap's SO_REUSEPORT would hide this
 
     scenario(body)
+
+
+def test_fw_blocks_are_cut_at_the_smaller_size_and_renumbered() -> None:
+    from rig.lwm2m.server import serve_block
+
+    data = bytes(range(256)) * 4  # 1024 bytes
+    whole = serve_block(data[:100], None, 6)
+    assert (whole.code, whole.payload, whole.block2) == ("2.05", data[:100], None)
+    first = serve_block(data, None, 3)  # no Block2 asked: the server's size
+    assert (first.payload, first.block2) == (data[:128], (0, True, 3))
+    beyond = serve_block(data, (1, 6), 4)  # block 1 of 1024 bytes would start at the end
+    assert beyond.code == "4.02"
+    renumbered = serve_block(data, (1, 5), 4)  # block 1 of 512 = offset 512 = block 2 of 256
+    assert (renumbered.payload, renumbered.block2) == (data[512:768], (2, True, 4))
+    last = serve_block(data, (3, 4), 6)  # the client's smaller size wins
+    assert (last.payload, last.block2) == (data[768:], (3, False, 4))

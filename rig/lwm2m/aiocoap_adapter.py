@@ -86,6 +86,7 @@ class InboundRequest:
     payload: bytes
     content_format: int | None
     remote: RemoteHandle
+    block2: tuple[int, int] | None = None  # (number, szx) asked for, where the handler serves blocks
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Reply:
     content_format: int | None = None
     location_path: tuple[str, ...] = ()
     size1: int | None = None
+    block2: tuple[int, bool, int] | None = None  # (number, more, szx): a block the handler cut itself
 
 
 @dataclass
@@ -189,6 +191,11 @@ class _Root(aiocoap.resource.Resource):
         self._handler = handler
         self._max_body = max_body
 
+    async def needs_blockwise_assembly(self, request: aiocoap.Message) -> bool:
+        # GET /fw/<name>: the server cuts the Block2 blocks itself, in the size it chose for the
+        # package (RFC 7959 2.4: smaller than the client asked is allowed)
+        path = tuple(request.opt.uri_path)
+        return not (request.code == Code.GET and len(path) == 2 and path[0] == "fw")
     async def render_to_pipe(self, pipe: Any) -> None:
         req = pipe.request
         unknown = [
@@ -224,6 +231,8 @@ class _Root(aiocoap.resource.Resource):
             payload=bytes(request.payload),
             content_format=int(cf) if cf is not None else None,
             remote=request.remote,
+            block2=(request.opt.block2.block_number, request.opt.block2.size_exponent)
+            if request.opt.block2 is not None else None,
         )
         reply = await self._handler(inbound)
         msg = aiocoap.Message(code=_code(reply.code), payload=reply.payload)
@@ -233,6 +242,8 @@ class _Root(aiocoap.resource.Resource):
             msg.opt.location_path = reply.location_path
         if reply.size1 is not None:
             msg.opt.size1 = reply.size1
+        if reply.block2 is not None:
+            msg.opt.block2 = BlockOption.BlockwiseTuple(*reply.block2)
         return msg
 
 

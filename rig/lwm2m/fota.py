@@ -6,7 +6,8 @@
 Push: write '\\0' to /5/0/0 (reset), PUT the package to /5/0/0 in Block1 blocks of `block_size`
 (a device answering 4.13 gets smaller blocks: the adapter honours Block1/Size1). Pull: the
 server publishes the package at coap://[fd00::1]:<port>/fw/<name> (LwM2MServer.files) and writes
-that URI to /5/0/1 (pull_uri overrides it); the device fetches it with Block2. Then State (/5/0/3) and Update Result
+that URI to /5/0/1 (pull_uri overrides it); the device fetches it with Block2, in blocks of
+`block_size` or the smaller size it asks for. Then State (/5/0/3) and Update Result
 (/5/0/5) are observed (polled as a fallback, observe is best effort), Execute /5/0/2 once State
 is 2, the device re-registers on the new image, and the outcome is Result 1 with /3/0/3 showing
 the package's version. Every wait counts virtual seconds on the server's loop.
@@ -38,6 +39,7 @@ RESULTS = {
 }
 # The server as the nodes know it through the border router (the bridge maps this port to the
 # server's real loopback port, so the URI must name the node-side one).
+BLOCK_SIZES = (16, 32, 64, 128, 256, 512, 1024)  # CoAP block sizes, SZX 0..6
 PULL_HOST = "fd00::1"
 PULL_PORT = 5683
 
@@ -101,12 +103,16 @@ def _expected_version(data: bytes) -> str | None:
         return None  # deliberately bad packages are allowed: the device must refuse them
 
 
-def publish(server: Any, data: bytes, name: str | None = None) -> str:
-    """Serve `data` at /fw/<name> on the server; returns the name (content hash by default)."""
+def publish(server: Any, data: bytes, name: str | None = None, block_size: int = 1024) -> str:
+    """Serve `data` at /fw/<name> on the server in Block2 blocks of at most `block_size` bytes (16 to
+    1024, a power of two); returns the name (content hash by default)."""
     name = name or hashlib.sha256(data).hexdigest()[:16] + ".img"
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", name):
         raise RigError(f"package name {name!r}: use letters, digits, '.', '_' or '-'")
+    if block_size not in BLOCK_SIZES:
+        raise RigError(f"block size {block_size}: use one of {', '.join(map(str, BLOCK_SIZES))}")
     server.files[name] = data
+    server.file_szx[name] = BLOCK_SIZES.index(block_size)
     return name
 
 
@@ -235,6 +241,8 @@ async def update_firmware(
     With install=False it stops once the package is downloaded and verified (State 2)."""
     if method not in ("push", "pull"):
         raise RigError(f"update method {method!r}: use 'push' or 'pull'")
+    if block_size not in BLOCK_SIZES:
+        raise RigError(f"block size {block_size}: use one of {', '.join(map(str, BLOCK_SIZES))}")
     data = _load(image)
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -263,7 +271,7 @@ async def update_firmware(
                     res.error = f"package refused: {exc.code_str}"
         else:
             server = device.server
-            uri = pull_uri or f"coap://[{PULL_HOST}]:{PULL_PORT}/fw/{publish(server, data, name)}"
+            uri = pull_uri or f"coap://[{PULL_HOST}]:{PULL_PORT}/fw/{publish(server, data, name, block_size)}"
             with _BlockTap(device, len(data), progress) as tap:
                 await device.write("/5/0/1", uri)
                 # Downloaded, or back to Idle with a failure Result

@@ -129,8 +129,10 @@ class LwM2MServer:
         self.coap = CoapEndpoint(self._handle, self.trace.record if trace else None, max_body=max_body)
         self.counters: dict[str, int] = {"rejected": 0, "registrations": 0, "updates": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
-        # GET /fw/<name>: packages served for pull firmware updates (rig.lwm2m.fota.publish)
+        # GET /fw/<name>: packages served for pull firmware updates (rig.lwm2m.fota.publish), in
+        # Block2 blocks of at most file_szx[name] (default 6: 1024 bytes) or what the client asks
         self.files: dict[str, bytes] = {}
+        self.file_szx: dict[str, int] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -266,7 +268,7 @@ class LwM2MServer:
                 data = self.files.get(req.path[1])
                 if data is None:
                     return Reply("4.04", f"no firmware package {req.path[1]!r}".encode())
-                return Reply("2.05", data, content_format=42)  # aiocoap answers in Block2 blocks
+                return serve_block(data, req.block2, self.file_szx.get(req.path[1], 6))
             return Reply("4.04", f"no such resource /{'/'.join(req.path)}".encode())
         except RegistrationRejected as exc:
             self.counters["rejected"] += 1
@@ -414,3 +416,18 @@ class LwM2MServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return Reply("2.04")
+
+
+def serve_block(data: bytes, asked: tuple[int, int] | None, max_szx: int) -> Reply:
+    """One Block2 block of `data` (content format opaque): the block size the client asked for or
+    2**(max_szx + 4) bytes, whichever is smaller; the number is recomputed for a smaller size."""
+    num, szx = asked if asked is not None else (0, max_szx)
+    offset = num << (szx + 4)
+    szx = min(szx, max_szx)
+    size = 1 << (szx + 4)
+    if asked is None and len(data) <= size:
+        return Reply("2.05", data, content_format=42)
+    if offset and offset >= len(data):
+        return Reply("4.02", f"block {num} starts beyond the {len(data)}-byte package".encode())
+    return Reply("2.05", data[offset:offset + size], content_format=42,
+                 block2=(offset >> (szx + 4), offset + size < len(data), szx))
