@@ -23,7 +23,7 @@ from rig.errors import ConfigError, RigError
 from rig.fota.image import MAX_PACKAGE_BYTES, ImageError, parse_package
 from rig.inputfile import read_regular_file
 from rig.lwm2m.errors import DeviceTimeout
-from rig.lwm2m.fota import UpdateResult, format_table, update_fleet
+from rig.lwm2m.fota import BLOCK_SIZES, UpdateResult, format_table, update_fleet
 
 DEFAULT_FACTORY = Path("firmware-c/build/fota/lwm2m-client-fota-factory.elf")
 # Every emulated node is a full CC2538 stepped on this machine's CPU: 64 already takes minutes, and
@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n\n")[0])
     parser.add_argument("image", type=Path, metavar="IMAGE.img", help="package (python -m rig.fota.image seal)")
     parser.add_argument("--method", choices=("push", "pull"), default="push")
-    parser.add_argument("--block-size", type=int, default=512, choices=(16, 32, 64, 128, 256, 512, 1024))
+    parser.add_argument("--block-size", type=int, default=512, choices=BLOCK_SIZES,
+                        help="push: Block1 size; pull: the largest Block2 block served (default 512)")
     parser.add_argument("--concurrency", type=int, default=4, help="devices updated at once (default 4)")
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--emulate", type=int, metavar="N", help="boot N emulated nodes and update them")
