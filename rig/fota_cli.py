@@ -164,9 +164,7 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
         deadline = loop.time() + args.wait
         while len(endpoints) < args.devices:
             left = deadline - loop.time()
-            try:
-                if left <= 0:
-                    raise DeviceTimeout("")
+            try:  # a deadline already passed times out at once
                 event = await server.wait_for_event("registered", None, left)
             except DeviceTimeout:
                 got = len(endpoints)

@@ -223,8 +223,7 @@ class Uart(Peripheral):
             regs = self.regs
             self._char, self._timeout = line_timing(regs.get(IBRD, 0), regs.get(FBRD, 0), regs.get(CTL, 0),
                                                     regs.get(LCRH, 0), regs.get(CC, 0))
-        if aligned == CTL and not self._receiving():
-            self._catch_up(self.ctx.scheduler.cycles)
+        if aligned == CTL and not self._receiving():  # caught up above, before the write
             self._next_arrival = None  # the wire pauses; queued host bytes wait
         if aligned in (IM, CTL, LCRH, IFLS):
             self._sync()

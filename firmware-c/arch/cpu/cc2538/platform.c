@@ -51,16 +51,20 @@ platform_irq_enable(void)
 void
 platform_idle(void)
 {
+  int watchdog = watchdog_running(); /* off unless the bootloader started a trial boot */
+
   /* Interrupts masked from the check to the WFI: an event arriving in between leaves its IRQ
    * pending, WFI returns at once and the handler runs after cpsie. */
   cpu_irq_disable();
-  watchdog_periodic();
+  if(watchdog) {
+    watchdog_periodic();
+  }
   if(process_nevents() == 0) {
     int have_next = etimer_pending();
     clock_time_t next = etimer_next_expiration_time();
     int timed = have_next;
     clock_time_t wake = next;
-    if(watchdog_running()) {
+    if(watchdog) {
       clock_time_t nap = clock_time() + WATCHDOG_NAP;
       if(!have_next || CLOCK_LT(nap, next)) {
         timed = 1;
