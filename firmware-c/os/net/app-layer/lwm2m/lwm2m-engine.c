@@ -147,122 +147,101 @@ resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 /* ---------------------------------------------------------------- reading / encoding */
 
 typedef struct enc {
-  target_t t;
+  target_t t;     /* object, instance slot and resource being written */
   coap_win_t *w;
-  uint16_t fmt, iid;
+  uint16_t fmt, riid;
 #if LWM2M_WITH_SENML
   unsigned first; /* no SenML record written yet */
 #endif
 } enc_t;
 
+/* Emits one level of the data model at e's position: 1 every instance of the object, 2 every
+ * readable resource of the instance, 3 the resource (each instance of a multiple one), 4 the
+ * value of resource instance e->riid (LWM2M_NO_ID: of the single resource). In TLV, wrap puts the
+ * level in its entry (instance, resource, multiple resource, resource instance), its length
+ * counted by a first pass into a null window. Absent optional resources (4.04) are skipped. */
 static uint8_t
-emit_value(enc_t *e, const lwm2m_res_t *r, uint16_t riid)
+emit(enc_t *e, uint8_t lvl, uint8_t wrap)
 {
-  rd_t rd;
-  lwm2m_value_t *v = &rd.v;
-  uint8_t type = LWM2M_TYPE(r->flags);
-  uint8_t rc;
-  memset(v, 0, sizeof(*v));
-  if((rc = call(&e->t, LWM2M_OP_READ, r->id, riid, v))) {
+  const lwm2m_object_t *o = e->t.obj;
+  const lwm2m_res_t *r = e->t.res;
+  uint8_t rc = 0;
+  if(wrap && (e->fmt == LWM2M_CF_TLV || e->fmt == LWM2M_CF_TLV_OLD)) {
+    coap_win_t cnt, *w = e->w;
+    coap_win_init(&cnt, NULL, 0, 0);
+    e->w = &cnt;
+    rc = emit(e, lvl, 0);
+    e->w = w;
+    if(rc) {
+      return rc;
+    }
+    lwm2m_tlv_header(w, lvl == 2   ? LWM2M_TLV_INST
+                        : lvl == 4 ? LWM2M_TLV_RES_INST
+                        : (r->flags & LWM2M_MULTI) ? LWM2M_TLV_MULTI : LWM2M_TLV_RES,
+                     lvl == 2 ? o->iids[e->t.slot] : lvl == 4 ? e->riid : r->id, cnt.pos);
+  }
+  switch(lvl) {
+  case 1:
+    for(e->t.slot = 0; e->t.slot < o->max_inst && !rc; e->t.slot++) {
+      if(o->iids[e->t.slot] != LWM2M_NO_ID) {
+        rc = emit(e, 2, 1);
+      }
+    }
     return rc;
-  }
-  switch(e->fmt) {
-  case LWM2M_CF_TLV:
-  case LWM2M_CF_TLV_OLD: {
-    coap_win_t cnt;
-    coap_win_init(&cnt, NULL, 0, 0);
-    lwm2m_tlv_value(&cnt, type, v);
-    if(riid == LWM2M_NO_ID) {
-      lwm2m_tlv_header(e->w, LWM2M_TLV_RES, r->id, cnt.pos);
-    } else {
-      lwm2m_tlv_header(e->w, LWM2M_TLV_RES_INST, riid, cnt.pos);
+  case 2:
+    for(unsigned i = 0; i < o->nres && (!rc || rc == COAP_NOT_FOUND); i++) {
+      e->t.res = &o->res[i];
+      rc = (o->res[i].flags & LWM2M_R) ? emit(e, 3, 1) : 0;
     }
-    lwm2m_tlv_value(e->w, type, v);
-    break;
-  }
-#if LWM2M_WITH_SENML
-  case LWM2M_CF_SENML_JSON: {
-    lwm2m_path_t p = { { e->t.obj->id, e->iid, r->id, riid }, riid == LWM2M_NO_ID ? 3 : 4 };
-    lwm2m_senml_record(e->w, e->first, &p, type, v);
-    break;
-  }
-#endif
-  case LWM2M_CF_OPAQUE:
-    if(type != LWM2M_T_OPAQUE) {
-      return COAP_NOT_ACCEPTABLE;
-    }
-    coap_win_put(e->w, v->p, v->len);
-    break;
-  default:
-    if(lwm2m_text_encode(e->w, type, v) < 0) {
-      return COAP_NOT_ACCEPTABLE;
-    }
-  }
-#if LWM2M_WITH_SENML
-  e->first = 0;
-#endif
-  return 0;
-}
-
-static uint8_t
-emit_res(enc_t *e, const lwm2m_res_t *r)
-{
-  uint16_t n, i;
-  if(!(r->flags & LWM2M_R)) {
-    return COAP_METHOD_NOT_ALLOWED;
-  }
-  if(!(r->flags & LWM2M_MULTI)) {
-    return emit_value(e, r, LWM2M_NO_ID);
-  }
-  n = res_count(&e->t, r);
-  if(e->fmt == LWM2M_CF_TLV || e->fmt == LWM2M_CF_TLV_OLD) {
-    coap_win_t cnt, *w = e->w;
-    coap_win_init(&cnt, NULL, 0, 0);
-    e->w = &cnt;
-    for(i = 0; i < n; i++) {
-      emit_value(e, r, i);
-    }
-    e->w = w;
-    lwm2m_tlv_header(w, LWM2M_TLV_MULTI, r->id, cnt.pos);
-  }
-  for(i = 0; i < n; i++) {
-    uint8_t rc = emit_value(e, r, i);
-    if(rc && rc != COAP_NOT_FOUND) {
-      return rc;
-    }
-  }
-  return 0;
-}
-
-static uint8_t
-emit_inst(enc_t *e)
-{
-  for(unsigned i = 0; i < e->t.obj->nres; i++) {
-    const lwm2m_res_t *r = &e->t.obj->res[i];
-    uint8_t rc;
+    return rc == COAP_NOT_FOUND ? 0 : rc;
+  case 3:
     if(!(r->flags & LWM2M_R)) {
-      continue;
+      return COAP_METHOD_NOT_ALLOWED;
     }
-    rc = emit_res(e, r);
-    if(rc && rc != COAP_NOT_FOUND) { /* absent optional resources are skipped */
+    e->riid = LWM2M_NO_ID;
+    if(!(r->flags & LWM2M_MULTI)) {
+      return emit(e, 4, 0);
+    }
+    for(uint16_t i = 0, n = res_count(&e->t, r); i < n && (!rc || rc == COAP_NOT_FOUND); i++) {
+      e->riid = i;
+      rc = emit(e, 4, 1);
+    }
+    return rc == COAP_NOT_FOUND ? 0 : rc;
+  }
+  {
+    rd_t rd;
+    lwm2m_value_t *v = &rd.v;
+    uint8_t type = LWM2M_TYPE(r->flags);
+    memset(v, 0, sizeof(*v));
+    if((rc = call(&e->t, LWM2M_OP_READ, r->id, e->riid, v))) {
       return rc;
+    }
+    switch(e->fmt) {
+    case LWM2M_CF_TLV:
+    case LWM2M_CF_TLV_OLD:
+      lwm2m_tlv_value(e->w, type, v);
+      break;
+#if LWM2M_WITH_SENML
+    case LWM2M_CF_SENML_JSON: {
+      lwm2m_path_t p = { { o->id, o->iids[e->t.slot], r->id, e->riid }, e->riid == LWM2M_NO_ID ? 3 : 4 };
+      lwm2m_senml_record(e->w, e->first, &p, type, v);
+      e->first = 0;
+      break;
+    }
+#endif
+    case LWM2M_CF_OPAQUE:
+      if(type != LWM2M_T_OPAQUE) {
+        return COAP_NOT_ACCEPTABLE;
+      }
+      coap_win_put(e->w, v->p, v->len);
+      break;
+    default:
+      if(lwm2m_text_encode(e->w, type, v) < 0) {
+        return COAP_NOT_ACCEPTABLE;
+      }
     }
   }
   return 0;
-}
-
-static uint8_t
-emit_inst_tlv(enc_t *e)
-{
-  if(e->fmt == LWM2M_CF_TLV || e->fmt == LWM2M_CF_TLV_OLD) {
-    coap_win_t cnt, *w = e->w;
-    coap_win_init(&cnt, NULL, 0, 0);
-    e->w = &cnt;
-    emit_inst(e);
-    e->w = w;
-    lwm2m_tlv_header(w, LWM2M_TLV_INST, e->iid, cnt.pos);
-  }
-  return emit_inst(e);
 }
 
 /* Renders the value(s) at p in fmt; 0 or a CoAP error. */
@@ -278,28 +257,12 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
   e.fmt = fmt;
 #if LWM2M_WITH_SENML
   e.first = 1;
-  e.iid = p->len >= 2 ? p->id[1] : 0; /* SenML names; TLV needs it for whole objects only (below) */
 #endif
-  switch(p->len) {
-  case 1:
-    for(unsigned s = 0; s < e.t.obj->max_inst; s++) {
-      if(e.t.obj->iids[s] != LWM2M_NO_ID) {
-        e.t.slot = s;
-        e.iid = e.t.obj->iids[s];
-        if((rc = emit_inst_tlv(&e))) {
-          break;
-        }
-      }
-    }
-    break;
-  case 2:
-    rc = emit_inst(&e);
-    break;
-  case 3:
-    rc = emit_res(&e, e.t.res);
-    break;
-  default:
-    rc = emit_value(&e, e.t.res, p->id[3]);
+  if(p->len == 4) {
+    e.riid = p->id[3];
+    rc = emit(&e, 4, 1);
+  } else {
+    rc = emit(&e, p->len, p->len == 3);
   }
 #if LWM2M_WITH_SENML
   if(fmt == LWM2M_CF_SENML_JSON && !rc) {
@@ -356,9 +319,6 @@ write_value(wctx_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
 {
   if(!x->bs && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
-  }
-  if(x->dry > 1) {
-    return 0; /* instance not created yet (bootstrap dry run) */
   }
   return call(&x->t, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
 }
@@ -437,8 +397,8 @@ tlv_inst(wctx_t *x, const uint8_t *p, const uint8_t *end)
 
 static uint8_t create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot);
 
-/* The instance a write goes to (x->t.slot): 0, a CoAP error, or 1 when a bootstrap write will
- * create it (dry run: slot 0 stands in). */
+/* The instance a write goes to (x->t.slot): 0, a CoAP error, or 1 when a bootstrap write (or
+ * Create) will create it: the dry run checks the values against the free slot it will get. */
 static uint8_t
 write_inst(wctx_t *x, uint16_t iid)
 {
@@ -448,12 +408,19 @@ write_inst(wctx_t *x, uint16_t iid)
     if(!x->bs) {
       return COAP_NOT_FOUND;
     }
-    if(!x->dry && (rc = create_inst(x->t.ctx, x->t.obj, iid, &s))) {
-      return rc;
+    if(!x->dry) {
+      if((rc = create_inst(x->t.ctx, x->t.obj, iid, &s))) {
+        return rc;
+      }
+    } else if(iid == LWM2M_NO_ID || (s = find_slot(x->t.obj, LWM2M_NO_ID)) < 0) {
+      return COAP_BAD_REQUEST; /* no room for it */
+    } else {
+      x->t.slot = (uint8_t)s;
+      return 1;
     }
   }
-  x->t.slot = (uint8_t)(s < 0 ? 0 : s);
-  return s < 0;
+  x->t.slot = (uint8_t)s;
+  return 0;
 }
 
 /* Write of payload (fmt) at path p; bs: bootstrap semantics (creates instances, ignores W). */
@@ -1196,55 +1163,40 @@ do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const t
 #if LWM2M_WITH_CREATE
 static char loc_buf[12];
 
+/* Create is a bootstrap-style write (it makes the instance, ignores W) at /o/iid, the instance
+ * given by the server in an instance TLV or else the first free ID. */
 static uint8_t
-do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t,
-          coap_resp_t *r)
+do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_t *r)
 {
-  uint16_t iid = 0;
-  const uint8_t *pl = req->payload, *end = pl + req->payload_len;
+  const lwm2m_object_t *o = t->obj;
+  const uint8_t *pl = req->payload;
+  lwm2m_path_t p = { { o->id, 0 }, 2 };
   lwm2m_tlv_t tl;
-  wctx_t x = { { ctx, t->obj, NULL, 0 }, 1, 1, 0 };
   uint8_t rc;
-  int s;
   coap_win_t w;
-  if(!(t->obj->flags & LWM2M_OBJ_CREATE)) {
+  if(!(o->flags & LWM2M_OBJ_CREATE)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
   if(req->content_format != LWM2M_CF_TLV && req->content_format != LWM2M_CF_TLV_OLD) {
     return COAP_UNSUPPORTED_CF;
   }
-  if(lwm2m_tlv_check(pl, req->payload_len) < 0) {
-    return COAP_BAD_REQUEST;
-  }
-  if(req->payload_len && lwm2m_tlv_next(&pl, end, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
-    iid = tl.id; /* instance given by the server */
-    end = tl.val + tl.len;
-    pl = tl.val;
-    if(find_slot(t->obj, tl.id) >= 0) {
+  if(lwm2m_tlv_next(&pl, pl + req->payload_len, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
+    if(find_slot(o, tl.id) >= 0) {
       return COAP_BAD_REQUEST;
     }
+    p.id[1] = tl.id;
   } else {
-    pl = req->payload;
-    while(find_slot(t->obj, iid) >= 0) {
-      iid++;
+    while(find_slot(o, p.id[1]) >= 0) {
+      p.id[1]++;
     }
   }
-  if((rc = tlv_inst(&x, pl, end))) {
-    return rc;
-  }
-  if((rc = create_inst(ctx, t->obj, iid, &s))) {
-    return rc;
-  }
-  x.dry = 0;
-  x.t.slot = (uint8_t)s;
-  if((rc = tlv_inst(&x, pl, end))) {
-    delete_inst(ctx, t->obj, (uint8_t)s);
+  if((rc = write_checked(ctx, &p, req->content_format, req, 1, 0))) {
     return rc;
   }
   coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf) - 1, 0);
-  lwm2m_text_int(&w, p->id[0]);
+  lwm2m_text_int(&w, p.id[0]);
   coap_win_byte(&w, '/');
-  lwm2m_text_int(&w, iid);
+  lwm2m_text_int(&w, p.id[1]);
   loc_buf[coap_win_len(&w)] = 0;
   r->location = loc_buf;
   return COAP_CREATED;
@@ -1285,7 +1237,7 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   case COAP_POST:
 #if LWM2M_WITH_CREATE
     if(p->len == 1) {
-      return do_create(ctx, req, p, &t, r);
+      return do_create(ctx, req, &t, r);
     }
 #endif
     if(p->len == 3 && (t.res->flags & LWM2M_E)) {
