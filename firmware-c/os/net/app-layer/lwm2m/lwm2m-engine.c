@@ -17,6 +17,9 @@
 #define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
 #define SCRATCH 40
 #define LWM2M_OP_CHECK 0x80 /* internal: WRITE with check set */
+/* a resource whose Block1 writes go to its handler block by block (an image without such
+ * resources builds with LWM2M_WITH_STREAM 0 and drops the code) */
+#define STREAMED(r) (LWM2M_WITH_STREAM && ((r)->flags & LWM2M_STREAM))
 #ifndef LWM2M_MAX_BODY
 #define LWM2M_MAX_BODY 512      /* largest unblocked write we take (Size1 of a 4.13) */
 #endif
@@ -229,16 +232,11 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
       break;
     }
 #endif
-    case LWM2M_CF_OPAQUE:
-      if(type != LWM2M_T_OPAQUE) {
-        return COAP_NOT_ACCEPTABLE;
-      }
+    case LWM2M_CF_OPAQUE: /* pick_fmt let through opaque resources only, and text for others */
       coap_win_put(e->w, v->p, v->len);
       break;
     default:
-      if(lwm2m_text_encode(e->w, type, v) < 0) {
-        return COAP_NOT_ACCEPTABLE;
-      }
+      lwm2m_text_encode(e->w, type, v);
     }
   }
   return 0;
@@ -1139,7 +1137,7 @@ do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const t
          coap_resp_t *r, unsigned bs, unsigned replace)
 {
   uint8_t rc;
-  if(t->res && (t->res->flags & LWM2M_STREAM) && p->len == 3) {
+  if(p->len == 3 && STREAMED(t->res)) {
     return do_stream(ctx, req, t, r);
   }
   if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
@@ -1247,7 +1245,7 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
                : COAP_CHANGED;
     }
     /* partial update of an instance, or a streamed resource */
-    if(p->len == 2 || (p->len == 3 && (t.res->flags & LWM2M_STREAM))) {
+    if(p->len == 2 || (p->len == 3 && STREAMED(t.res))) {
       return do_write(ctx, req, p, &t, r, 0, 0);
     }
     return COAP_METHOD_NOT_ALLOWED;

@@ -9,6 +9,10 @@
 #include "bootloader/bootstate.h"
 #include "bootloader/fw-image.h"
 
+#if !LWM2M_WITH_STREAM
+#error "Object 5 streams its Package (/5/0/0) to flash: build the engine with LWM2M_WITH_STREAM 1"
+#endif
+
 #define FW_PKG_NAME "rig-cc2538-app"
 
 static uint16_t fw_iids[1] = { 0 };

@@ -29,6 +29,9 @@
 #ifndef LWM2M_WITH_CREATE
 #define LWM2M_WITH_CREATE 1     /* Create / Delete by a management server */
 #endif
+#ifndef LWM2M_WITH_STREAM
+#define LWM2M_WITH_STREAM 1     /* LWM2M_STREAM resources (Object 5's Package): Block1 streaming */
+#endif
 #ifndef LWM2M_WITH_FLOAT
 #define LWM2M_WITH_FLOAT 1      /* float resources (TLV binary64 conversion) */
 #endif
