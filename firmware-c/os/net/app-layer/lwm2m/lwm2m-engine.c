@@ -153,16 +153,68 @@ typedef struct enc {
   target_t t;     /* object, instance slot and resource being written */
   coap_win_t *w;
   uint16_t fmt, riid;
-#if LWM2M_WITH_SENML
-  unsigned first; /* no SenML record written yet */
-#endif
+  unsigned first; /* no SenML record / link written yet */
 } enc_t;
+
+#if LWM2M_WITH_DISCOVER
+static void link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p);
+static void link_obj_ver(coap_win_t *w, const lwm2m_object_t *o);
+#endif
+
+/* The value at e's position (resource instance e->riid); out of line so that the recursion of
+ * emit() does not carry its scratch on every level of the stack */
+static __attribute__((noinline)) uint8_t
+emit_value(enc_t *e)
+{
+  const lwm2m_res_t *r = e->t.res;
+  uint8_t rc;
+  rd_t rd;
+  lwm2m_value_t *v = &rd.v;
+  uint8_t type = LWM2M_TYPE(r->flags);
+  memset(v, 0, sizeof(*v));
+  if((rc = call(&e->t, LWM2M_OP_READ, r->id, e->riid, v))) {
+    return rc;
+  }
+  switch(e->fmt) {
+  case LWM2M_CF_TLV:
+  case LWM2M_CF_TLV_OLD:
+    lwm2m_tlv_value(e->w, type, v);
+    break;
+#if LWM2M_WITH_SENML
+  case LWM2M_CF_SENML_JSON: {
+    const lwm2m_object_t *o = e->t.obj;
+    lwm2m_path_t p = { { o->id, o->iids[e->t.slot], r->id, e->riid }, e->riid == LWM2M_NO_ID ? 3 : 4 };
+    lwm2m_senml_record(e->w, e->first, &p, type, v);
+    e->first = 0;
+    break;
+  }
+#endif
+  case LWM2M_CF_OPAQUE: /* pick_fmt let through opaque resources only, and text for others */
+    coap_win_put(e->w, v->p, v->len);
+    break;
+  default:
+    lwm2m_text_encode(e->w, type, v);
+  }
+  return 0;
+}
+
+/* A readable single resource the instance does not have (4.04 to a read): not listed by Discover */
+static __attribute__((noinline)) int
+res_absent(const target_t *t, const lwm2m_res_t *r)
+{
+  rd_t rd;
+  memset(&rd.v, 0, sizeof(rd.v));
+  return (r->flags & (LWM2M_R | LWM2M_MULTI)) == LWM2M_R &&
+         call(t, LWM2M_OP_READ, r->id, LWM2M_NO_ID, &rd.v) == COAP_NOT_FOUND;
+}
 
 /* Emits one level of the data model at e's position: 1 every instance of the object, 2 every
  * readable resource of the instance, 3 the resource (each instance of a multiple one), 4 the
  * value of resource instance e->riid (LWM2M_NO_ID: of the single resource). In TLV, wrap puts the
  * level in its entry (instance, resource, multiple resource, resource instance), its length
- * counted by a first pass into a null window. Absent optional resources (4.04) are skipped. */
+ * counted by a first pass into a null window. Absent optional resources (4.04) are skipped.
+ * Discover (link format) walks the same way: each level's link, with the object's version, a
+ * multiple resource's dim and the attributes set on it. */
 static uint8_t
 emit(enc_t *e, uint8_t lvl, uint8_t wrap)
 {
@@ -183,6 +235,27 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
                         : (r->flags & LWM2M_MULTI) ? LWM2M_TLV_MULTI : LWM2M_TLV_RES,
                      lvl == 2 ? o->iids[e->t.slot] : lvl == 4 ? e->riid : r->id, cnt.pos);
   }
+#if LWM2M_WITH_DISCOVER
+  if(e->fmt == LWM2M_CF_LINK) {
+    lwm2m_path_t p = { { o->id, o->iids[e->t.slot], lvl == 3 ? r->id : 0 }, lvl };
+    if(lvl == 3 && res_absent(&e->t, r)) {
+      return COAP_NOT_FOUND;
+    }
+    lwm2m_link_path(e->w, (uint8_t)e->first, p.id, lvl);
+    e->first = 0;
+    if(lvl == 1) {
+      link_obj_ver(e->w, o);
+    }
+    if(lvl == 3 && (r->flags & LWM2M_MULTI)) {
+      coap_win_str(e->w, ";dim=");
+      lwm2m_text_int(e->w, res_count(&e->t, r));
+    }
+    link_attrs(e->t.ctx, e->w, &p);
+    if(lvl == 3) {
+      return 0;
+    }
+  }
+#endif
   switch(lvl) {
   case 1:
     for(e->t.slot = 0; e->t.slot < o->max_inst && !rc; e->t.slot++) {
@@ -194,7 +267,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   case 2:
     for(unsigned i = 0; i < o->nres && (!rc || rc == COAP_NOT_FOUND); i++) {
       e->t.res = &o->res[i];
-      rc = (o->res[i].flags & LWM2M_R) ? emit(e, 3, 1) : 0;
+      rc = (o->res[i].flags & LWM2M_R) || e->fmt == LWM2M_CF_LINK ? emit(e, 3, 1) : 0;
     }
     return rc == COAP_NOT_FOUND ? 0 : rc;
   case 3:
@@ -211,35 +284,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     }
     return rc == COAP_NOT_FOUND ? 0 : rc;
   }
-  {
-    rd_t rd;
-    lwm2m_value_t *v = &rd.v;
-    uint8_t type = LWM2M_TYPE(r->flags);
-    memset(v, 0, sizeof(*v));
-    if((rc = call(&e->t, LWM2M_OP_READ, r->id, e->riid, v))) {
-      return rc;
-    }
-    switch(e->fmt) {
-    case LWM2M_CF_TLV:
-    case LWM2M_CF_TLV_OLD:
-      lwm2m_tlv_value(e->w, type, v);
-      break;
-#if LWM2M_WITH_SENML
-    case LWM2M_CF_SENML_JSON: {
-      lwm2m_path_t p = { { o->id, o->iids[e->t.slot], r->id, e->riid }, e->riid == LWM2M_NO_ID ? 3 : 4 };
-      lwm2m_senml_record(e->w, e->first, &p, type, v);
-      e->first = 0;
-      break;
-    }
-#endif
-    case LWM2M_CF_OPAQUE: /* pick_fmt let through opaque resources only, and text for others */
-      coap_win_put(e->w, v->p, v->len);
-      break;
-    default:
-      lwm2m_text_encode(e->w, type, v);
-    }
-  }
-  return 0;
+  return emit_value(e);
 }
 
 /* Renders the value(s) at p in fmt; 0 or a CoAP error. */
@@ -253,9 +298,7 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
   }
   e.w = w;
   e.fmt = fmt;
-#if LWM2M_WITH_SENML
   e.first = 1;
-#endif
   if(p->len == 4) {
     e.riid = p->id[3];
     rc = emit(&e, 4, 1);
@@ -871,70 +914,6 @@ link_obj_ver(coap_win_t *w, const lwm2m_object_t *o)
   }
 }
 
-#if LWM2M_WITH_DISCOVER
-static void
-discover_inst(const target_t *t, coap_win_t *w, uint8_t *first, const lwm2m_path_t *only)
-{
-  lwm2m_ctx_t *ctx = t->ctx;
-  const lwm2m_object_t *o = t->obj;
-  lwm2m_path_t p; /* ids beyond len are never read */
-  p.id[0] = o->id;
-  p.id[1] = o->iids[t->slot];
-  p.len = 2;
-  if(!only) {
-    lwm2m_link_path(w, *first, p.id, 2);
-    link_attrs(ctx, w, &p);
-    *first = 0;
-  }
-  p.len = 3;
-  for(uint8_t i = 0; i < o->nres; i++) {
-    const lwm2m_res_t *r = &o->res[i];
-    rd_t rd;
-    p.id[2] = r->id;
-    if(only && only->id[2] != r->id) {
-      continue;
-    }
-    /* readable resources that are not instantiated are not listed */
-    memset(&rd.v, 0, sizeof(rd.v));
-    if((r->flags & LWM2M_R) && !(r->flags & LWM2M_MULTI) &&
-       call(t, LWM2M_OP_READ, r->id, LWM2M_NO_ID, &rd.v) == COAP_NOT_FOUND) {
-      continue;
-    }
-    lwm2m_link_path(w, *first, p.id, 3);
-    *first = 0;
-    if(r->flags & LWM2M_MULTI) {
-      coap_win_str(w, ";dim=");
-      lwm2m_text_int(w, res_count(t, r));
-    }
-    link_attrs(ctx, w, &p);
-  }
-}
-
-static uint8_t
-discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, coap_win_t *w)
-{
-  uint8_t first = 1;
-  if(p->len == 4) {
-    return COAP_BAD_REQUEST;
-  }
-  if(p->len == 1) {
-    lwm2m_link_path(w, 1, p->id, 1);
-    link_obj_ver(w, t->obj);
-    link_attrs(ctx, w, p);
-    first = 0;
-    target_t x = *t;
-    for(x.slot = 0; x.slot < t->obj->max_inst; x.slot++) {
-      if(t->obj->iids[x.slot] != LWM2M_NO_ID) {
-        discover_inst(&x, w, &first, NULL);
-      }
-    }
-  } else {
-    discover_inst(t, w, &first, p->len == 3 ? p : NULL);
-  }
-  return 0;
-}
-
-#endif /* LWM2M_WITH_DISCOVER */
 
 #if LWM2M_WITH_BOOTSTRAP
 /* Bootstrap-Discover: lwm2m version, then every object and instance, with the ssid / uri of
@@ -1220,8 +1199,11 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   case COAP_GET:
 #if LWM2M_WITH_DISCOVER
     if(req->accept == LWM2M_CF_LINK) {
+      if(p->len == 4) {
+        return COAP_BAD_REQUEST;
+      }
       r->cf = LWM2M_CF_LINK;
-      return (rc = discover(ctx, p, &t, &r->win)) ? rc : COAP_CONTENT;
+      return (rc = render(ctx, p, LWM2M_CF_LINK, &r->win)) ? rc : COAP_CONTENT;
     }
 #endif
     return do_read(ctx, from, req, p, &t, r);
