@@ -373,69 +373,6 @@ clear_multi(wctx_t *x, const lwm2m_res_t *r)
   return call(&x->t, LWM2M_OP_CLEAR, r->id, 0, NULL);
 }
 
-/* A resource instance entry of multiple resource r */
-static uint8_t
-tlv_ri(wctx_t *x, const lwm2m_res_t *r, const lwm2m_tlv_t *t)
-{
-  lwm2m_value_t v;
-  if(t->type != LWM2M_TLV_RES_INST || lwm2m_tlv_decode(LWM2M_TYPE(r->flags), t->val, t->len, &v) < 0) {
-    return COAP_BAD_REQUEST;
-  }
-  return write_value(x, r, t->id, &v);
-}
-
-/* A RES or MULTI entry within an instance */
-static uint8_t
-tlv_res(wctx_t *x, const lwm2m_tlv_t *t)
-{
-  const lwm2m_res_t *r = find_res(x->t.obj, t->id);
-  lwm2m_value_t v;
-  uint8_t rc;
-  if(!r) {
-    return x->bs ? 0 : COAP_NOT_FOUND; /* bootstrap: unknown optional resources are skipped */
-  }
-  if(t->type == LWM2M_TLV_RES) {
-    if(r->flags & LWM2M_MULTI) {
-      return COAP_BAD_REQUEST;
-    }
-    if(lwm2m_tlv_decode(LWM2M_TYPE(r->flags), t->val, t->len, &v) < 0) {
-      return COAP_BAD_REQUEST;
-    }
-    return write_value(x, r, LWM2M_NO_ID, &v);
-  }
-  if(t->type != LWM2M_TLV_MULTI || !(r->flags & LWM2M_MULTI)) {
-    return COAP_BAD_REQUEST;
-  }
-  if((rc = clear_multi(x, r))) {
-    return rc;
-  }
-  {
-    const uint8_t *p = t->val, *end = t->val + t->len;
-    lwm2m_tlv_t ri;
-    int k;
-    while((k = lwm2m_tlv_next(&p, end, &ri)) > 0) {
-      if((rc = tlv_ri(x, r, &ri))) {
-        return rc;
-      }
-    }
-    return k < 0 ? COAP_BAD_REQUEST : 0;
-  }
-}
-
-static uint8_t
-tlv_inst(wctx_t *x, const uint8_t *p, const uint8_t *end)
-{
-  lwm2m_tlv_t t;
-  int k;
-  uint8_t rc;
-  while((k = lwm2m_tlv_next(&p, end, &t)) > 0) {
-    if((rc = tlv_res(x, &t))) {
-      return rc;
-    }
-  }
-  return k < 0 ? COAP_BAD_REQUEST : 0;
-}
-
 static uint8_t create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot);
 
 /* The instance a write goes to (x->t.slot): 0, a CoAP error, or 1 when a bootstrap write (or
@@ -464,6 +401,56 @@ write_inst(wctx_t *x, uint16_t iid)
   return 0;
 }
 
+/* Writes the TLV entries in [p, end) found at level lvl: 1 instances of the object, 2 resources
+ * of an instance (r: NULL), 3 instances of multiple resource r. The tree was validated. */
+static uint8_t
+tlv_walk(wctx_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm2m_res_t *r)
+{
+  lwm2m_tlv_t t;
+  lwm2m_value_t v;
+  uint16_t riid;
+  uint8_t rc;
+  while(lwm2m_tlv_next(&p, end, &t) > 0) {
+    if(lvl == 1) {
+      if(t.type != LWM2M_TLV_INST) {
+        return COAP_BAD_REQUEST;
+      }
+      if((rc = write_inst(x, t.id)) > 1 || (rc = tlv_walk(x, 2, t.val, t.val + t.len, NULL))) {
+        return rc;
+      }
+      continue;
+    }
+    riid = t.id;
+    if(lvl == 2) {
+      if(!(r = find_res(x->t.obj, t.id))) {
+        if(x->bs) {
+          continue; /* bootstrap: unknown optional resources are skipped */
+        }
+        return COAP_NOT_FOUND;
+      }
+      if(t.type == LWM2M_TLV_MULTI && (r->flags & LWM2M_MULTI)) {
+        if((rc = clear_multi(x, r)) || (rc = tlv_walk(x, 3, t.val, t.val + t.len, r))) {
+          return rc;
+        }
+        continue;
+      }
+      if(t.type != LWM2M_TLV_RES || (r->flags & LWM2M_MULTI)) {
+        return COAP_BAD_REQUEST;
+      }
+      riid = LWM2M_NO_ID;
+    } else if(t.type != LWM2M_TLV_RES_INST) {
+      return COAP_BAD_REQUEST;
+    }
+    if(lwm2m_tlv_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
+      return COAP_BAD_REQUEST;
+    }
+    if((rc = write_value(x, r, riid, &v))) {
+      return rc;
+    }
+  }
+  return 0;
+}
+
 /* Write of payload (fmt) at path p; bs: bootstrap semantics (creates instances, ignores W). */
 static uint8_t
 write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, unsigned n)
@@ -473,7 +460,6 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
   lwm2m_value_t v;
   lwm2m_tlv_t tl;
   uint8_t rc;
-  int k;
 
   x->t.obj = find_obj(x->t.ctx, p->id[0]);
   if(!x->t.obj) {
@@ -516,17 +502,6 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
     if(lwm2m_tlv_check(pl, n) < 0) {
       return COAP_BAD_REQUEST;
     }
-    if(p->len == 1) { /* instances */
-      while((k = lwm2m_tlv_next(&pl, end, &tl)) > 0) {
-        if(tl.type != LWM2M_TLV_INST) {
-          return COAP_BAD_REQUEST;
-        }
-        if((rc = write_inst(x, tl.id)) > 1 || (rc = tlv_inst(x, tl.val, tl.val + tl.len))) {
-          return rc;
-        }
-      }
-      return 0;
-    }
     if(p->len == 2) {
       /* an instance TLV wrapping the resources is accepted too */
       const uint8_t *q = pl;
@@ -536,26 +511,18 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
         }
         pl = tl.val;
       }
-      return tlv_inst(x, pl, end);
-    }
-    k = lwm2m_tlv_next(&pl, end, &tl);
-    if(k <= 0 || pl != end) {
-      return COAP_BAD_REQUEST;
-    }
-    if(p->len == 3) {
-      if(tl.id != p->id[2]) {
+    } else if(p->len >= 3) { /* one entry: the resource, or the resource instance */
+      const uint8_t *q = pl;
+      if(lwm2m_tlv_next(&q, end, &tl) <= 0 || q != end || tl.id != p->id[p->len - 1]) {
         return COAP_BAD_REQUEST;
       }
-      return tlv_res(x, &tl);
     }
-    if(tl.id != p->id[3]) {
-      return COAP_BAD_REQUEST;
-    }
-    return tlv_ri(x, r, &tl);
+    return tlv_walk(x, p->len == 4 ? 3 : p->len == 1 ? 1 : 2, pl, end, r);
 #if LWM2M_WITH_SENML
   case LWM2M_CF_SENML_JSON: {
     lwm2m_senml_reader_t rd;
     lwm2m_senml_rec_t rec;
+    int k;
     lwm2m_senml_reader_init(&rd, pl, n);
     while((k = lwm2m_senml_next(&rd, &rec)) > 0) {
       uint8_t i;
