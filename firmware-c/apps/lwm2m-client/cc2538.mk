@@ -16,7 +16,11 @@ LWM2M_CLIENT_CC2538_CFLAGS = -DFIRMWARE_VERSION='"$(FIRMWARE_VERSION)"' -DLWM2M_
 
 CC2538_APPS += lwm2m-client lwm2m-client-bs
 lwm2m-client_CC2538_SRCS = $(LWM2M_CLIENT_CC2538_SRCS)
-# no Object 5 in these two images: no streamed (Block1-to-handler) writes either
-lwm2m-client_CC2538_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) -DLWM2M_WITH_STREAM=0
+# No Object 5 in these two images: no streamed (Block1-to-handler) writes either. lwm2m-client is
+# provisioned with a management server account only and nothing can add a bootstrap account (a
+# management server gets 4.01 on /0), so its engine is built without client-initiated bootstrap;
+# lwm2m-client-bs has it (budget.toml shows both).
+lwm2m-client_CC2538_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) -DLWM2M_WITH_STREAM=0 \
+  -DLWM2M_WITH_BOOTSTRAP=0
 lwm2m-client-bs_SRCS = $(LWM2M_CLIENT_CC2538_SRCS)
 lwm2m-client-bs_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) -DLWM2M_WITH_STREAM=0 -DLWM2M_BOOTSTRAP=1
