@@ -152,7 +152,8 @@ resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 typedef struct enc {
   target_t t;     /* object, instance slot and resource being written */
   coap_win_t *w;
-  uint16_t fmt, riid;
+  lwm2m_path_t path; /* of the position: object, instance, resource, resource instance */
+  uint16_t fmt;
   unsigned first; /* no SenML record / link written yet */
 } enc_t;
 
@@ -161,7 +162,7 @@ static void link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p);
 static void link_obj_ver(coap_win_t *w, const lwm2m_object_t *o);
 #endif
 
-/* The value at e's position (resource instance e->riid); out of line so that the recursion of
+/* The value at e's position (resource instance path.id[3]); out of line so that the recursion of
  * emit() does not carry its scratch on every level of the stack */
 static __attribute__((noinline)) uint8_t
 emit_value(enc_t *e)
@@ -172,7 +173,7 @@ emit_value(enc_t *e)
   lwm2m_value_t *v = &rd.v;
   uint8_t type = LWM2M_TYPE(r->flags);
   memset(v, 0, sizeof(*v));
-  if((rc = call(&e->t, LWM2M_OP_READ, r->id, e->riid, v))) {
+  if((rc = call(&e->t, LWM2M_OP_READ, r->id, e->path.id[3], v))) {
     return rc;
   }
   switch(e->fmt) {
@@ -182,9 +183,8 @@ emit_value(enc_t *e)
     break;
 #if LWM2M_WITH_SENML
   case LWM2M_CF_SENML_JSON: {
-    const lwm2m_object_t *o = e->t.obj;
-    lwm2m_path_t p = { { o->id, o->iids[e->t.slot], r->id, e->riid }, e->riid == LWM2M_NO_ID ? 3 : 4 };
-    lwm2m_senml_record(e->w, e->first, &p, type, v);
+    e->path.len = e->path.id[3] == LWM2M_NO_ID ? 3 : 4;
+    lwm2m_senml_record(e->w, e->first, &e->path, type, v);
     e->first = 0;
     break;
   }
@@ -210,7 +210,7 @@ res_absent(const target_t *t, const lwm2m_res_t *r)
 
 /* Emits one level of the data model at e's position: 1 every instance of the object, 2 every
  * readable resource of the instance, 3 the resource (each instance of a multiple one), 4 the
- * value of resource instance e->riid (LWM2M_NO_ID: of the single resource). In TLV, wrap puts the
+ * value of resource instance path.id[3] (LWM2M_NO_ID: of the single resource). In TLV, wrap puts the
  * level in its entry (instance, resource, multiple resource, resource instance), its length
  * counted by a first pass into a null window. Absent optional resources (4.04) are skipped.
  * Discover (link format) walks the same way: each level's link, with the object's version, a
@@ -230,18 +230,17 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     if(rc) {
       return rc;
     }
-    lwm2m_tlv_header(w, lvl == 2   ? LWM2M_TLV_INST
-                        : lvl == 4 ? LWM2M_TLV_RES_INST
-                        : (r->flags & LWM2M_MULTI) ? LWM2M_TLV_MULTI : LWM2M_TLV_RES,
-                     lvl == 2 ? o->iids[e->t.slot] : lvl == 4 ? e->riid : r->id, cnt.pos);
+    /* instance 0, resource instance 1 (levels 2 and 4), multiple resource 2, resource 3 */
+    lwm2m_tlv_header(w, lvl == 3 ? LWM2M_TLV_RES - !!(r->flags & LWM2M_MULTI) : lvl / 2 - 1,
+                     e->path.id[lvl - 1], cnt.pos);
   }
 #if LWM2M_WITH_DISCOVER
   if(e->fmt == LWM2M_CF_LINK) {
-    lwm2m_path_t p = { { o->id, o->iids[e->t.slot], lvl == 3 ? r->id : 0 }, lvl };
     if(lvl == 3 && res_absent(&e->t, r)) {
       return COAP_NOT_FOUND;
     }
-    lwm2m_link_path(e->w, (uint8_t)e->first, p.id, lvl);
+    e->path.len = lvl;
+    lwm2m_link_path(e->w, (uint8_t)e->first, e->path.id, lvl);
     e->first = 0;
     if(lvl == 1) {
       link_obj_ver(e->w, o);
@@ -250,7 +249,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
       coap_win_str(e->w, ";dim=");
       lwm2m_text_int(e->w, res_count(&e->t, r));
     }
-    link_attrs(e->t.ctx, e->w, &p);
+    link_attrs(e->t.ctx, e->w, &e->path);
     if(lvl == 3) {
       return 0;
     }
@@ -259,7 +258,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   switch(lvl) {
   case 1:
     for(e->t.slot = 0; e->t.slot < o->max_inst && !rc; e->t.slot++) {
-      if(o->iids[e->t.slot] != LWM2M_NO_ID) {
+      if((e->path.id[1] = o->iids[e->t.slot]) != LWM2M_NO_ID) {
         rc = emit(e, 2, 1);
       }
     }
@@ -267,6 +266,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   case 2:
     for(unsigned i = 0; i < o->nres && (!rc || rc == COAP_NOT_FOUND); i++) {
       e->t.res = &o->res[i];
+      e->path.id[2] = o->res[i].id;
       rc = (o->res[i].flags & LWM2M_R) || e->fmt == LWM2M_CF_LINK ? emit(e, 3, 1) : 0;
     }
     return rc == COAP_NOT_FOUND ? 0 : rc;
@@ -274,12 +274,12 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     if(!(r->flags & LWM2M_R)) {
       return COAP_METHOD_NOT_ALLOWED;
     }
-    e->riid = LWM2M_NO_ID;
+    e->path.id[3] = LWM2M_NO_ID;
     if(!(r->flags & LWM2M_MULTI)) {
       return emit(e, 4, 0);
     }
     for(uint16_t i = 0, n = res_count(&e->t, r); i < n && (!rc || rc == COAP_NOT_FOUND); i++) {
-      e->riid = i;
+      e->path.id[3] = i;
       rc = emit(e, 4, 1);
     }
     return rc == COAP_NOT_FOUND ? 0 : rc;
@@ -299,12 +299,8 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
   e.w = w;
   e.fmt = fmt;
   e.first = 1;
-  if(p->len == 4) {
-    e.riid = p->id[3];
-    rc = emit(&e, 4, 1);
-  } else {
-    rc = emit(&e, p->len, p->len == 3);
-  }
+  e.path = *p;
+  rc = emit(&e, p->len, p->len >= 3); /* a whole object's instances wrap themselves (level 2) */
 #if LWM2M_WITH_SENML
   if(fmt == LWM2M_CF_SENML_JSON && !rc) {
     coap_win_str(w, e.first ? "[]" : "]");
