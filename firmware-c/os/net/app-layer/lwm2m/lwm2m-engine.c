@@ -322,7 +322,8 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
     return -1;
   }
   type = LWM2M_TYPE(t.res->flags);
-  if(type != LWM2M_T_INT && type != LWM2M_T_FLOAT && type != LWM2M_T_BOOL && type != LWM2M_T_TIME) {
+  /* INT, FLOAT, BOOL, TIME */
+  if(!((1u << LWM2M_T_INT | 1u << LWM2M_T_FLOAT | 1u << LWM2M_T_BOOL | 1u << LWM2M_T_TIME) >> type & 1)) {
     return -1;
   }
   memset(&rd.v, 0, sizeof(rd.v));
@@ -331,14 +332,9 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
   }
   /* compare floats in thousandths, integers scaled the same way as attribute values; saturate, so an
    * integer beyond +-2,147,483 (a Unix time) compares as beyond every attribute value, not as UB */
-  if(type == LWM2M_T_FLOAT) {
-    *out = rd.v.i;
-  } else if(rd.v.i > INT32_MAX / 1000) {
-    *out = INT32_MAX;
-  } else if(rd.v.i < INT32_MIN / 1000) {
-    *out = INT32_MIN;
-  } else {
-    *out = rd.v.i * 1000;
+  *out = rd.v.i;
+  if(type != LWM2M_T_FLOAT && __builtin_mul_overflow(rd.v.i, 1000, out)) {
+    *out = rd.v.i < 0 ? INT32_MIN : INT32_MAX;
   }
   return 0;
 }
@@ -644,66 +640,48 @@ delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
 /* ---------------------------------------------------------------- attributes, observe */
 
 #if LWM2M_WITH_OBSERVE
-static int
-path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b) /* a is a prefix of b (or equal) */
+/* a is a prefix of b (or equal) */
+static inline __attribute__((always_inline)) int
+path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b)
 {
-  if(a->len > b->len) {
-    return 0;
-  }
-  for(unsigned i = 0; i < a->len; i++) {
-    if(a->id[i] != b->id[i]) {
-      return 0;
-    }
-  }
-  return 1;
+  return a->len <= b->len && !memcmp(a->id, b->id, 2u * a->len);
 }
 
-static int
+static inline __attribute__((always_inline)) int
 path_eq(const lwm2m_path_t *a, const lwm2m_path_t *b)
 {
   return a->len == b->len && path_prefix(a, b);
 }
 
+/* The attributes written on p, else a free entry, else NULL */
 static lwm2m_attr_t *
 attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
 {
-  for(unsigned i = 0; i < LWM2M_MAX_ATTRS; i++) {
-    if(ctx->attrs[i].set && path_eq(&ctx->attrs[i].path, p)) {
-      return &ctx->attrs[i];
+  lwm2m_attr_t *f = NULL;
+  for(lwm2m_attr_t *a = ctx->attrs; a < ctx->attrs + LWM2M_MAX_ATTRS; a++) {
+    if(!a->set) {
+      f = a;
+    } else if(path_eq(&a->path, p)) {
+      return a;
     }
   }
-  return NULL;
+  return f;
 }
 
-/* Effective attributes of a path: resource level, then instance, object, server defaults */
-static void
-attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *out)
+/* pmin (b 0) or pmax (b 1) of p in ms: the closest level that has it, else the server's default */
+static uint32_t
+attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned b)
 {
   lwm2m_path_t q = *p;
-  out->set = 0; /* values are read only where their bit is set (pmin/pmax always are, below) */
-  for(;;) {
+  uint32_t v = (&lwm2m_srv[ctx->srv].pmin)[b];
+  for(; q.len; q.len--) {
     lwm2m_attr_t *a = attr_find(ctx, &q);
-    if(a) {
-      /* the closest pmin/pmax wins; gt/lt/st only from the resource itself */
-      uint8_t m = (uint8_t)(a->set & ~out->set & (q.len == p->len && q.len >= 3 ? 31 : 3));
-      for(unsigned b = 0; b < 5; b++) {
-        if(m & (1u << b)) {
-          out->v[b] = a->v[b];
-        }
-      }
-      out->set |= m;
-    }
-    if(q.len <= 1) {
+    if(a && (a->set >> b & 1)) {
+      v = (uint32_t)a->v[b];
       break;
     }
-    q.len--;
   }
-  if(!(out->set & LWM2M_A_PMIN)) {
-    out->pmin = lwm2m_srv[ctx->srv].pmin;
-  }
-  if(!(out->set & LWM2M_A_PMAX)) {
-    out->pmax = lwm2m_srv[ctx->srv].pmax;
-  }
+  return v;
 }
 
 static void
@@ -756,33 +734,37 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   uint32_t next = 0xFFFFFFFFu;
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *o = &ctx->obs[i];
-    lwm2m_attr_t a;
-    uint32_t el, pmin, pmax, w;
-    int32_t cur = 0;
-    int numeric;
+    uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
+    int32_t cur = o->last_val; /* stays so unless the resource is numeric */
     if(!o->co.active) {
       continue;
     }
-    attr_effective(ctx, &o->path, &a);
-    el = now - o->last_ms;
-    pmin = a.pmin * 1000u;
-    pmax = a.pmax >= a.pmin ? a.pmax * 1000u : 0; /* pmax < pmin is ignored */
-    numeric = read_numeric(ctx, &o->path, &cur) == 0;
-    if(numeric) {
-      int cond;
-      if(a.set & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST)) {
-        int32_t last = o->last_val;
-        cond = ((a.set & LWM2M_A_GT) && ((last <= a.gt) != (cur <= a.gt))) ||
-               ((a.set & LWM2M_A_LT) && ((last < a.lt) != (cur < a.lt))) ||
-               ((a.set & LWM2M_A_ST) && (cur - last >= a.st || last - cur >= a.st));
-      } else {
-        cond = cur != o->last_val;
-      }
-      if(cond) {
+    pmin = attr_effective(ctx, &o->path, 0);
+    pmax = attr_effective(ctx, &o->path, 1);
+    pmax = pmax >= pmin ? pmax * 1000u : 0; /* pmax < pmin is ignored */
+    if(!pmax) {
+      pmax = 0xFFFFFFFFu; /* none */
+    }
+    pmin *= 1000u;
+    if(!read_numeric(ctx, &o->path, &cur)) {
+      /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
+       * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
+       * gt/lt/st are written on the observed resource itself (write_attrs allows no other level) */
+      lwm2m_attr_t *a = attr_find(ctx, &o->path);
+      unsigned s = a ? a->set : 0;
+      uint32_t lo = (uint32_t)(cur < o->last_val ? cur : o->last_val);
+      uint32_t span = (uint32_t)(cur < o->last_val ? o->last_val : cur) - lo;
+      w = LWM2M_POLL_MS;
+      if(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST)
+           ? ((s & LWM2M_A_GT) && (uint32_t)a->gt - lo < span) ||
+               ((s & LWM2M_A_LT) && (uint32_t)a->lt - 1u - lo < span) ||
+               ((s & LWM2M_A_ST) && (uint32_t)a->st <= span)
+           : span != 0) {
         o->changed = 1;
       }
     }
-    if((o->changed && el >= pmin) || (pmax && el >= pmax)) {
+    d = o->changed && pmin < pmax ? pmin : pmax;
+    if(el >= d) {
       if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, notify_build, NULL, o) < 0) {
         if(LWM2M_POLL_MS < next) {
           next = LWM2M_POLL_MS; /* no transaction slot: try again later */
@@ -791,17 +773,12 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       }
       o->last_ms = now;
       o->changed = 0;
-      if(numeric) {
-        o->last_val = cur;
-      }
+      o->last_val = cur;
       el = 0;
+      d = pmax;
     }
-    w = numeric ? LWM2M_POLL_MS : 0xFFFFFFFFu;
-    if(o->changed && pmin - el < w) {
-      w = pmin - el;
-    }
-    if(pmax && pmax - el < w) {
-      w = pmax - el;
+    if(d != 0xFFFFFFFFu && d - el < w) {
+      w = d - el;
     }
     if(w < next) {
       next = w;
@@ -810,6 +787,7 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   return next;
 }
 
+/* GET with Observe 0 (start, or re-register the same observation) or 1 (cancel) */
 static void
 obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
           const lwm2m_path_t *p, uint16_t fmt, coap_resp_t *r)
@@ -817,7 +795,12 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   lwm2m_obs_t *o = NULL;
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *c = &ctx->obs[i];
-    if(coap_observe_match_token(&c->co, from, req) || (c->co.active && path_eq(&c->path, p))) {
+    if(coap_observe_match_token(&c->co, from, req) ||
+       (!req->observe && c->co.active && path_eq(&c->path, p))) {
+      if(req->observe) {
+        c->co.active = 0; /* Cancel Observation by GET with Observe=1 */
+        continue;
+      }
       o = c; /* re-registration of the same observation */
       break;
     }
@@ -825,7 +808,7 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       o = c;
     }
   }
-  if(!o) {
+  if(!o || req->observe) {
     return; /* no room: served as a plain read (RFC 7641 4.1) */
   }
   coap_observe_start(&o->co, from, req, r);
@@ -847,10 +830,9 @@ lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
   p.id[1] = iid;
   p.id[2] = rid;
   p.len = (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3);
-  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-    lwm2m_obs_t *o = &ctx->obs[i];
-    /* overlapping paths: either contains the other */
-    if(o->co.active && (path_prefix(&p, &o->path) || path_prefix(&o->path, &p))) {
+  for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
+    /* overlapping paths (either contains the other); an inactive observation starts afresh */
+    if(!memcmp(p.id, o->path.id, 2u * (p.len < o->path.len ? p.len : o->path.len))) {
       o->changed = 1;
     }
   }
@@ -875,11 +857,8 @@ link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
 {
 #if LWM2M_WITH_OBSERVE
   lwm2m_attr_t *a = attr_find(ctx, p);
-  if(!a) {
-    return;
-  }
-  for(unsigned b = 0; b < 5; b++) {
-    if(a->set & (1 << b)) {
+  for(unsigned b = 0; a && b < 5; b++) {
+    if(a->set >> b & 1) { /* a free entry has none */
       coap_win_byte(w, ';');
       coap_win_str(w, attr_names + 6 * b);
       coap_win_byte(w, '=');
@@ -984,26 +963,8 @@ bs_discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, coap_win_t *w)
 #endif /* LWM2M_WITH_BOOTSTRAP */
 
 #if LWM2M_WITH_OBSERVE
-static int
-query_val(const uint8_t *v, uint16_t l, const char *key, const char **val, uint16_t *vl)
-{
-  uint16_t kl = (uint16_t)strlen(key);
-  if(l < kl || memcmp(v, key, kl) || (l > kl && v[kl] != '=')) {
-    return 0;
-  }
-  *val = l > kl ? (const char *)v + kl + 1 : NULL;
-  *vl = l > kl ? (uint16_t)(l - kl - 1) : 0;
-  return 1;
-}
-
-/* lt + 2 * st >= gt (spec: lt + 2 * st < gt), without overflow; lt < gt already checked */
-static int
-st_too_big(int32_t lt, int32_t gt, int32_t st)
-{
-  uint32_t d = (uint32_t)gt - (uint32_t)lt;
-  return (uint32_t)st >= d / 2 + (d & 1);
-}
-
+/* Write-Attributes: "name=value" sets, "name" alone removes; all of a path's attributes live in one
+ * entry, which is freed when none is left */
 static uint8_t
 write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const coap_msg_t *req)
 {
@@ -1012,18 +973,20 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
   const uint8_t *v;
   uint16_t l;
   int32_t x;
+  (void)t;
+  a.set = 0; /* values are read only where their bit is set */
   if(slot) {
-    a = *slot;
-  } else {
-    a.path = *p;
-    a.set = 0; /* values are read only where their bit is set */
+    a = *slot; /* a free entry has set 0 */
   }
+  a.path = *p;
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_QUERY, &v, &l)) {
-    const char *val;
-    uint16_t vl;
-    unsigned k;
-    for(k = 0; k < 7 && !query_val(v, l, attr_names + 6 * k, &val, &vl); k++) {
+    unsigned k, n = 0;
+    for(k = 0; k < 7; k++) {
+      n = strlen(attr_names + 6 * k);
+      if(l >= n && !memcmp(v, attr_names + 6 * k, n) && (l == n || v[n] == '=')) {
+        break;
+      }
     }
     if(k == 7) {
       return COAP_BAD_REQUEST;
@@ -1031,43 +994,35 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
     if(k >= 5) {
       continue; /* evaluation periods: accepted, not used */
     }
-    if(k >= 2) { /* gt, lt, st: numeric single resources only */
-      int32_t dummy;
-      if(read_numeric(ctx, p, &dummy) < 0) {
-        return COAP_BAD_REQUEST;
-      }
+    /* gt, lt, st: numeric single resources only */
+    if(k >= 2 && read_numeric(ctx, p, &x) < 0) {
+      return COAP_BAD_REQUEST;
     }
-    if(!val) {
-      a.set &= (uint8_t)~(1u << k);
+    a.set &= (uint8_t)~(1u << k);
+    if(l == n) {
       continue;
     }
-    if(k < 2 ? (lwm2m_parse_int(val, vl, &x) < 0 || x < 0) : lwm2m_parse_milli(val, vl, &x) < 0) {
+    /* pmin, pmax: whole seconds; gt, lt, st: thousandths; pmin, pmax, st not negative */
+    if((k < 2 ? lwm2m_parse_int : lwm2m_parse_milli)((const char *)v + n + 1, (uint16_t)(l - n - 1), &x) < 0 ||
+       (x < 0 && (0x13 >> k & 1))) {
       return COAP_BAD_REQUEST;
     }
     a.set |= (uint8_t)(1u << k);
     a.v[k] = x;
   }
-  (void)t;
+  /* pmax >= pmin; lt < gt and lt + 2 * st < gt (without overflow: 2 * st fits in 32 bits) */
   if(((a.set & 3) == 3 && a.pmax < a.pmin) ||
-     ((a.set & (LWM2M_A_GT | LWM2M_A_LT)) == (LWM2M_A_GT | LWM2M_A_LT) && a.lt >= a.gt) ||
-     ((a.set & 28) == 28 && st_too_big(a.lt, a.gt, a.st)) ||
-     ((a.set & LWM2M_A_ST) && a.st < 0)) {
+     ((a.set & (LWM2M_A_GT | LWM2M_A_LT)) == (LWM2M_A_GT | LWM2M_A_LT) &&
+      (a.lt >= a.gt ||
+       ((a.set & LWM2M_A_ST) && 2u * (uint32_t)a.st >= (uint32_t)a.gt - (uint32_t)a.lt)))) {
     return COAP_BAD_REQUEST;
   }
   if(!slot) {
-    for(unsigned i = 0; i < LWM2M_MAX_ATTRS && !slot; i++) {
-      if(!ctx->attrs[i].set) {
-        slot = &ctx->attrs[i];
-      }
-    }
-    if(!slot) {
-      return a.set ? COAP_INTERNAL_ERROR : COAP_CHANGED;
-    }
+    return a.set ? COAP_INTERNAL_ERROR : COAP_CHANGED; /* every entry in use */
   }
   *slot = a;
   return COAP_CHANGED;
 }
-
 #endif /* LWM2M_WITH_OBSERVE */
 
 /* ---------------------------------------------------------------- request dispatch */
@@ -1114,14 +1069,8 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
   if(!from) {
     return COAP_CONTENT; /* Bootstrap-Read: no observation */
   }
-  if(req->observe == 0) {
+  if(req->observe <= 1) {
     obs_start(ctx, from, req, p, fmt, r);
-  } else if(req->observe == 1) {
-    for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-      if(coap_observe_match_token(&ctx->obs[i].co, from, req)) {
-        ctx->obs[i].co.active = 0; /* Cancel Observation by GET with Observe=1 */
-      }
-    }
   }
 #else
   (void)ctx;
