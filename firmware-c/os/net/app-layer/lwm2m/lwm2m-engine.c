@@ -334,7 +334,7 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
    * integer beyond +-2,147,483 (a Unix time) compares as beyond every attribute value, not as UB */
   *out = rd.v.i;
   if(type != LWM2M_T_FLOAT && __builtin_mul_overflow(rd.v.i, 1000, out)) {
-    *out = rd.v.i < 0 ? INT32_MIN : INT32_MAX;
+    *out = (rd.v.i >> 31) ^ INT32_MAX; /* INT32_MIN below 0 */
   }
   return 0;
 }
@@ -647,21 +647,15 @@ path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b)
   return a->len <= b->len && !memcmp(a->id, b->id, 2u * a->len);
 }
 
-static inline __attribute__((always_inline)) int
-path_eq(const lwm2m_path_t *a, const lwm2m_path_t *b)
-{
-  return a->len == b->len && path_prefix(a, b);
-}
-
-/* The attributes written on p, else a free entry, else NULL */
+/* The attributes written on the first len ids of p, else a free entry, else NULL */
 static lwm2m_attr_t *
-attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
+attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 {
   lwm2m_attr_t *f = NULL;
   for(lwm2m_attr_t *a = ctx->attrs; a < ctx->attrs + LWM2M_MAX_ATTRS; a++) {
     if(!a->set) {
       f = a;
-    } else if(path_eq(&a->path, p)) {
+    } else if(a->path.len == len && !memcmp(a->path.id, p->id, 2u * len)) {
       return a;
     }
   }
@@ -672,16 +666,13 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
 static uint32_t
 attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned b)
 {
-  lwm2m_path_t q = *p;
-  uint32_t v = (&lwm2m_srv[ctx->srv].pmin)[b];
-  for(; q.len; q.len--) {
-    lwm2m_attr_t *a = attr_find(ctx, &q);
+  for(unsigned len = p->len; len; len--) {
+    lwm2m_attr_t *a = attr_find(ctx, p, len);
     if(a && (a->set >> b & 1)) {
-      v = (uint32_t)a->v[b];
-      break;
+      return (uint32_t)a->v[b];
     }
   }
-  return v;
+  return (&lwm2m_srv[ctx->srv].pmin)[b];
 }
 
 static void
@@ -750,7 +741,7 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
        * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
        * gt/lt/st are written on the observed resource itself (write_attrs allows no other level) */
-      lwm2m_attr_t *a = attr_find(ctx, &o->path);
+      lwm2m_attr_t *a = attr_find(ctx, &o->path, o->path.len);
       unsigned s = a ? a->set : 0;
       uint32_t lo = (uint32_t)(cur < o->last_val ? cur : o->last_val);
       uint32_t span = (uint32_t)(cur < o->last_val ? o->last_val : cur) - lo;
@@ -766,16 +757,15 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
     d = o->changed && pmin < pmax ? pmin : pmax;
     if(el >= d) {
       if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, notify_build, NULL, o) < 0) {
-        if(LWM2M_POLL_MS < next) {
-          next = LWM2M_POLL_MS; /* no transaction slot: try again later */
-        }
-        continue;
+        w = LWM2M_POLL_MS; /* no transaction slot: try again later */
+        d = 0xFFFFFFFFu;
+      } else {
+        o->last_ms = now;
+        o->changed = 0;
+        o->last_val = cur;
+        el = 0;
+        d = pmax;
       }
-      o->last_ms = now;
-      o->changed = 0;
-      o->last_val = cur;
-      el = 0;
-      d = pmax;
     }
     if(d != 0xFFFFFFFFu && d - el < w) {
       w = d - el;
@@ -796,7 +786,7 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *c = &ctx->obs[i];
     if(coap_observe_match_token(&c->co, from, req) ||
-       (!req->observe && c->co.active && path_eq(&c->path, p))) {
+       (!req->observe && c->co.active && c->path.len == p->len && path_prefix(&c->path, p))) {
       if(req->observe) {
         c->co.active = 0; /* Cancel Observation by GET with Observe=1 */
         continue;
@@ -856,7 +846,7 @@ static void
 link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
 {
 #if LWM2M_WITH_OBSERVE
-  lwm2m_attr_t *a = attr_find(ctx, p);
+  lwm2m_attr_t *a = attr_find(ctx, p, p->len);
   for(unsigned b = 0; a && b < 5; b++) {
     if(a->set >> b & 1) { /* a free entry has none */
       coap_win_byte(w, ';');
@@ -968,7 +958,7 @@ bs_discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, coap_win_t *w)
 static uint8_t
 write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const coap_msg_t *req)
 {
-  lwm2m_attr_t a, *slot = attr_find(ctx, p);
+  lwm2m_attr_t a, *slot = attr_find(ctx, p, p->len);
   coap_opt_iter_t it;
   const uint8_t *v;
   uint16_t l;
@@ -998,7 +988,7 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
     if(k >= 2 && read_numeric(ctx, p, &x) < 0) {
       return COAP_BAD_REQUEST;
     }
-    a.set &= (uint8_t)~(1u << k);
+    a.set &= ~(1u << k);
     if(l == n) {
       continue;
     }
@@ -1007,7 +997,7 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
        (x < 0 && (0x13 >> k & 1))) {
       return COAP_BAD_REQUEST;
     }
-    a.set |= (uint8_t)(1u << k);
+    a.set |= 1u << k;
     a.v[k] = x;
   }
   /* pmax >= pmin; lt < gt and lt + 2 * st < gt (without overflow: 2 * st fits in 32 bits) */
