@@ -322,8 +322,8 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
     return -1;
   }
   type = LWM2M_TYPE(t.res->flags);
-  /* INT, FLOAT, BOOL, TIME */
-  if(!((1u << LWM2M_T_INT | 1u << LWM2M_T_FLOAT | 1u << LWM2M_T_BOOL | 1u << LWM2M_T_TIME) >> type & 1)) {
+  if(!((1u << LWM2M_T_INT | 1u << LWM2M_T_FLOAT | 1u << LWM2M_T_BOOL | 1u << LWM2M_T_TIME) >> type &
+        1)) {
     return -1;
   }
   memset(&rd.v, 0, sizeof(rd.v));
@@ -652,7 +652,8 @@ static lwm2m_attr_t *
 attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 {
   lwm2m_attr_t *f = NULL;
-  for(lwm2m_attr_t *a = ctx->attrs; a < ctx->attrs + LWM2M_MAX_ATTRS; a++) {
+  for(unsigned i = 0; i < LWM2M_MAX_ATTRS; i++) {
+    lwm2m_attr_t *a = &ctx->attrs[i];
     if(!a->set) {
       f = a;
     } else if(a->path.len == len && !memcmp(a->path.id, p->id, 2u * len)) {
@@ -662,7 +663,7 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
   return f;
 }
 
-/* pmin (b 0) or pmax (b 1) of p in ms: the closest level that has it, else the server's default */
+/* pmin (b 0) or pmax (b 1) of p in seconds: the closest level that has it, else the server's */
 static uint32_t
 attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned b)
 {
@@ -723,8 +724,7 @@ static inline __attribute__((always_inline)) uint32_t /* measured: inlined is sm
 obs_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next = 0xFFFFFFFFu;
-  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-    lwm2m_obs_t *o = &ctx->obs[i];
+  for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
     uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
     int32_t cur = o->last_val; /* stays so unless the resource is numeric */
     if(!o->co.active) {
@@ -820,7 +820,8 @@ lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
   p.id[1] = iid;
   p.id[2] = rid;
   p.len = (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3);
-  for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
+  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
+    lwm2m_obs_t *o = &ctx->obs[i];
     /* overlapping paths (either contains the other); an inactive observation starts afresh */
     if(!memcmp(p.id, o->path.id, 2u * (p.len < o->path.len ? p.len : o->path.len))) {
       o->changed = 1;
@@ -837,8 +838,8 @@ lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
 /* ---------------------------------------------------------------- Discover, attributes */
 
 #if LWM2M_WITH_OBSERVE
-/* attribute names by LWM2M_A_* bit number, 6 bytes apart; then the accepted, unused ones */
-static const char attr_names[] = "pmin\0\0pmax\0\0gt\0\0\0\0lt\0\0\0\0st\0\0\0\0epmin\0epmax";
+/* attribute names in LWM2M_A_* bit order, one after the other; then the accepted, unused ones */
+static const char attr_names[] = "pmin\0pmax\0gt\0lt\0st\0epmin\0epmax";
 #endif
 
 #if LWM2M_WITH_DISCOVER
@@ -847,10 +848,11 @@ link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
 {
 #if LWM2M_WITH_OBSERVE
   lwm2m_attr_t *a = attr_find(ctx, p, p->len);
-  for(unsigned b = 0; a && b < 5; b++) {
+  const char *nm = attr_names;
+  for(unsigned b = 0; a && b < 5; b++, nm += strlen(nm) + 1) {
     if(a->set >> b & 1) { /* a free entry has none */
       coap_win_byte(w, ';');
-      coap_win_str(w, attr_names + 6 * b);
+      coap_win_str(w, nm);
       coap_win_byte(w, '=');
       (b < 2 ? lwm2m_text_int : lwm2m_text_milli)(w, a->v[b]);
     }
@@ -972,9 +974,10 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_QUERY, &v, &l)) {
     unsigned k, n = 0;
-    for(k = 0; k < 7; k++) {
-      n = strlen(attr_names + 6 * k);
-      if(l >= n && !memcmp(v, attr_names + 6 * k, n) && (l == n || v[n] == '=')) {
+    const char *nm = attr_names;
+    for(k = 0; k < 7; k++, nm += n + 1) {
+      n = strlen(nm);
+      if(l >= n && !memcmp(v, nm, n) && (l == n || v[n] == '=')) {
         break;
       }
     }
@@ -993,8 +996,9 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
       continue;
     }
     /* pmin, pmax: whole seconds; gt, lt, st: thousandths; pmin, pmax, st not negative */
-    if((k < 2 ? lwm2m_parse_int : lwm2m_parse_milli)((const char *)v + n + 1, (uint16_t)(l - n - 1), &x) < 0 ||
-       (x < 0 && (0x13 >> k & 1))) {
+    if((k < 2 ? lwm2m_parse_int : lwm2m_parse_milli)((const char *)v + n + 1,
+                                                     (uint16_t)(l - n - 1), &x) < 0 ||
+       (x < 0 && (0x13 >> k & 1))) { /* 0x13: bits of pmin, pmax, st */
       return COAP_BAD_REQUEST;
     }
     a.set |= 1u << k;
@@ -1013,6 +1017,7 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
   *slot = a;
   return COAP_CHANGED;
 }
+
 #endif /* LWM2M_WITH_OBSERVE */
 
 /* ---------------------------------------------------------------- request dispatch */
