@@ -773,6 +773,56 @@ UNIT_TEST(observe_lt_crossing_and_reregistration)
   UNIT_CHECK_EQ(n, 0);
 }
 
+/* Steps the client second by second from `from_ms`; the payload of the first notification and the
+ * time it was sent (0 if none by to_ms) */
+static uint32_t
+first_notification(uint32_t from_ms, uint32_t to_ms, char *payload, size_t cap)
+{
+  for(h_now = from_ms; h_now <= to_ms; h_now += 1000) {
+    int before = h_n;
+    lwm2m_step(&ctx, h_now);
+    for(int i = before; i < h_n; i++) {
+      coap_msg_t m;
+      if(!coap_parse(&m, h_sent[i % H_MAXSENT], h_len[i % H_MAXSENT]) && m.code == COAP_CONTENT &&
+         m.observe != COAP_NONE) {
+        snprintf(payload, cap, "%.*s", m.payload_len, (const char *)m.payload);
+        return h_now;
+      }
+    }
+  }
+  return 0;
+}
+
+UNIT_TEST(observe_threshold_boundaries)
+{
+  coap_msg_t m;
+  char pl[16];
+  registered(86400);
+  /* 20.0 C at t = 0, +0.1 C a second: reaching gt=23 is not above it yet, 23.1 is */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt=23"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 0;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
+  UNIT_CHECK_EQ(first_notification(1000, 59000, pl, sizeof(pl)), 31000);
+  UNIT_CHECK(!strcmp(pl, "23.1"));
+  /* lt=23: leaving "below 23" happens at 23.0 itself */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt&lt=23"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 120000;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
+  UNIT_CHECK_EQ(first_notification(121000, 179000, pl, sizeof(pl)), 150000);
+  UNIT_CHECK(!strcmp(pl, "23.0"));
+  /* st=0.3: a step of exactly st counts, every third second on the ramp */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt&st=0.3"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 240000;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
+  UNIT_CHECK_EQ(first_notification(241000, 259000, pl, sizeof(pl)), 243000);
+  UNIT_CHECK(!strcmp(pl, "20.3"));
+  UNIT_CHECK_EQ(first_notification(244000, 259000, pl, sizeof(pl)), 246000);
+  UNIT_CHECK(!strcmp(pl, "20.6"));
+}
+
 UNIT_TEST(block2_read_and_block1_refused)
 {
   coap_msg_t m;
@@ -1102,6 +1152,7 @@ main(void)
   UNIT_RUN(observe_cancel_by_rst_and_con_every_n);
   UNIT_RUN(attributes_levels_table_and_errors);
   UNIT_RUN(observe_lt_crossing_and_reregistration);
+  UNIT_RUN(observe_threshold_boundaries);
   UNIT_RUN(block2_read_and_block1_refused);
   UNIT_RUN(bootstrap_flow);
   UNIT_RUN(bootstrap_timeout_and_bad_config);
