@@ -713,8 +713,8 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
   lwm2m_ctx_t *ctx = CTX(c);
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     coap_observer_t *o = &ctx->obs[i].co;
-    if(o->active && o->last_mid == mid && coap_ep_equal(&o->ep, from)) {
-      o->active = 0; /* Cancel Observation by Reset */
+    if(o->last_mid == mid && coap_ep_equal(&o->ep, from)) {
+      o->active = 0; /* Cancel Observation by Reset (again if already inactive: harmless) */
     }
   }
 }
