@@ -667,6 +667,162 @@ UNIT_TEST(observe_cancel_by_rst_and_con_every_n)
   }
 }
 
+UNIT_TEST(attributes_levels_table_and_errors)
+{
+  coap_msg_t m;
+  int n;
+  registered(86400);
+  /* evaluation periods are accepted and not stored */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "epmin=1&epmax=5"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>"));
+  /* malformed names and values; a failing request changes nothing */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=1"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin="));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pminx=1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmi=1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "=1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmax=1.5"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=9&gt=2&foo"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt=-1.25&lt=-3"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>;pmin=1;gt=-1.25;lt=-3.0"));
+  /* gt/lt/st (set or removed) only on single numeric resources */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "gt=1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "st"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/11", .query = "lt=1"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/11/0", .query = "lt=1"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  /* removing every attribute of a path frees its entry */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/11/0", .query = "lt"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/11", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3/0/11>;dim=1"));
+  /* LWM2M_MAX_ATTRS paths: a further one is refused, removing from it is fine */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "pmin=10"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303", .query = "pmax=50"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmax=5"));
+  UNIT_CHECK_EQ(m.code, COAP_INTERNAL_ERROR);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmax"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303", .query = "pmax&pmin"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmax=5"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303", .accept = LWM2M_CF_LINK));
+  {
+    static const char head[] = "</3303>;ver=1.1,</3303/0>;pmin=10,";
+    UNIT_CHECK(m.payload_len > sizeof(head) && !memcmp(m.payload, head, sizeof(head) - 1));
+  }
+  /* pmax < pmin on one path is refused; across levels the closest of each wins and pmax < pmin
+   * is ignored: the value changes every second, notifications every pmin = 10 s, not every 5 s */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmax=5&pmin=6"));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin&gt&lt&pmax=5"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 7));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(h_now, h_now + 60000, 250, NULL);
+  UNIT_CHECK(n >= 5 && n <= 7);
+}
+
+UNIT_TEST(observe_lt_crossing_and_reregistration)
+{
+  coap_msg_t m;
+  int n, active = 0;
+  registered(86400);
+  /* temperature 20.0 .. 26.0 C with a 120 s period: below 23.0 is left and entered once each */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt=23"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 0;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 1));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(0, 119000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 2);
+  /* the same path observed again with another token: the same observation, new token */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 2));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  for(int i = 0; i < LWM2M_MAX_OBS; i++) {
+    active += ctx.obs[i].co.active;
+  }
+  UNIT_CHECK_EQ(active, 1);
+  /* Observe=1 with the old token cancels nothing; with the current one it cancels */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 1, .token = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  n = count_notifications(120000, 239000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 2);
+  m = h_last();
+  UNIT_CHECK_EQ(m.token[m.tkl - 1], 2);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 1, .token = 2));
+  UNIT_CHECK_EQ(m.observe, COAP_NONE);
+  n = count_notifications(240000, 359000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 0);
+}
+
+/* Steps the client second by second from `from_ms`; the payload of the first notification and the
+ * time it was sent (0 if none by to_ms) */
+static uint32_t
+first_notification(uint32_t from_ms, uint32_t to_ms, char *payload, size_t cap)
+{
+  for(h_now = from_ms; h_now <= to_ms; h_now += 1000) {
+    int before = h_n;
+    lwm2m_step(&ctx, h_now);
+    for(int i = before; i < h_n; i++) {
+      coap_msg_t m;
+      if(!coap_parse(&m, h_sent[i % H_MAXSENT], h_len[i % H_MAXSENT]) && m.code == COAP_CONTENT &&
+         m.observe != COAP_NONE) {
+        snprintf(payload, cap, "%.*s", m.payload_len, (const char *)m.payload);
+        return h_now;
+      }
+    }
+  }
+  return 0;
+}
+
+UNIT_TEST(observe_threshold_boundaries)
+{
+  coap_msg_t m;
+  char pl[16];
+  registered(86400);
+  /* 20.0 C at t = 0, +0.1 C a second: reaching gt=23 is not above it yet, 23.1 is */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt=23"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 0;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
+  UNIT_CHECK_EQ(first_notification(1000, 59000, pl, sizeof(pl)), 31000);
+  UNIT_CHECK(!strcmp(pl, "23.1"));
+  /* lt=23: leaving "below 23" happens at 23.0 itself */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt&lt=23"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 120000;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
+  UNIT_CHECK_EQ(first_notification(121000, 179000, pl, sizeof(pl)), 150000);
+  UNIT_CHECK(!strcmp(pl, "23.0"));
+  /* st=0.3: a step of exactly st counts, every third second on the ramp */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt&st=0.3"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_now = 240000;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
+  UNIT_CHECK_EQ(first_notification(241000, 259000, pl, sizeof(pl)), 243000);
+  UNIT_CHECK(!strcmp(pl, "20.3"));
+  UNIT_CHECK_EQ(first_notification(244000, 259000, pl, sizeof(pl)), 246000);
+  UNIT_CHECK(!strcmp(pl, "20.6"));
+}
+
 UNIT_TEST(block2_read_and_block1_refused)
 {
   coap_msg_t m;
@@ -994,6 +1150,9 @@ main(void)
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);
   UNIT_RUN(observe_cancel_by_rst_and_con_every_n);
+  UNIT_RUN(attributes_levels_table_and_errors);
+  UNIT_RUN(observe_lt_crossing_and_reregistration);
+  UNIT_RUN(observe_threshold_boundaries);
   UNIT_RUN(block2_read_and_block1_refused);
   UNIT_RUN(bootstrap_flow);
   UNIT_RUN(bootstrap_timeout_and_bad_config);

@@ -322,7 +322,8 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
     return -1;
   }
   type = LWM2M_TYPE(t.res->flags);
-  if(type != LWM2M_T_INT && type != LWM2M_T_FLOAT && type != LWM2M_T_BOOL && type != LWM2M_T_TIME) {
+  if(!((1u << LWM2M_T_INT | 1u << LWM2M_T_FLOAT | 1u << LWM2M_T_BOOL | 1u << LWM2M_T_TIME) >> type &
+        1)) {
     return -1;
   }
   memset(&rd.v, 0, sizeof(rd.v));
@@ -331,14 +332,9 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
   }
   /* compare floats in thousandths, integers scaled the same way as attribute values; saturate, so an
    * integer beyond +-2,147,483 (a Unix time) compares as beyond every attribute value, not as UB */
-  if(type == LWM2M_T_FLOAT) {
-    *out = rd.v.i;
-  } else if(rd.v.i > INT32_MAX / 1000) {
-    *out = INT32_MAX;
-  } else if(rd.v.i < INT32_MIN / 1000) {
-    *out = INT32_MIN;
-  } else {
-    *out = rd.v.i * 1000;
+  *out = rd.v.i;
+  if(type != LWM2M_T_FLOAT && __builtin_mul_overflow(rd.v.i, 1000, out)) {
+    *out = (rd.v.i >> 31) ^ INT32_MAX; /* INT32_MIN below 0 */
   }
   return 0;
 }
@@ -615,66 +611,40 @@ delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
 /* ---------------------------------------------------------------- attributes, observe */
 
 #if LWM2M_WITH_OBSERVE
-static int
-path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b) /* a is a prefix of b (or equal) */
+/* a is a prefix of b (or equal) */
+static inline __attribute__((always_inline)) int
+path_prefix(const lwm2m_path_t *a, const lwm2m_path_t *b)
 {
-  if(a->len > b->len) {
-    return 0;
-  }
-  for(unsigned i = 0; i < a->len; i++) {
-    if(a->id[i] != b->id[i]) {
-      return 0;
-    }
-  }
-  return 1;
+  return a->len <= b->len && !memcmp(a->id, b->id, 2u * a->len);
 }
 
-static int
-path_eq(const lwm2m_path_t *a, const lwm2m_path_t *b)
-{
-  return a->len == b->len && path_prefix(a, b);
-}
-
+/* The attributes written on the first len ids of p, else a free entry, else NULL */
 static lwm2m_attr_t *
-attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
+attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 {
+  lwm2m_attr_t *f = NULL;
   for(unsigned i = 0; i < LWM2M_MAX_ATTRS; i++) {
-    if(ctx->attrs[i].set && path_eq(&ctx->attrs[i].path, p)) {
-      return &ctx->attrs[i];
+    lwm2m_attr_t *a = &ctx->attrs[i];
+    if(!a->set) {
+      f = a;
+    } else if(a->path.len == len && !memcmp(a->path.id, p->id, 2u * len)) {
+      return a;
     }
   }
-  return NULL;
+  return f;
 }
 
-/* Effective attributes of a path: resource level, then instance, object, server defaults */
-static void
-attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *out)
+/* pmin (b 0) or pmax (b 1) of p in seconds: the closest level that has it, else the server's */
+static uint32_t
+attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned b)
 {
-  lwm2m_path_t q = *p;
-  out->set = 0; /* values are read only where their bit is set (pmin/pmax always are, below) */
-  for(;;) {
-    lwm2m_attr_t *a = attr_find(ctx, &q);
-    if(a) {
-      /* the closest pmin/pmax wins; gt/lt/st only from the resource itself */
-      uint8_t m = (uint8_t)(a->set & ~out->set & (q.len == p->len && q.len >= 3 ? 31 : 3));
-      for(unsigned b = 0; b < 5; b++) {
-        if(m & (1u << b)) {
-          out->v[b] = a->v[b];
-        }
-      }
-      out->set |= m;
+  for(unsigned len = p->len; len; len--) {
+    lwm2m_attr_t *a = attr_find(ctx, p, len);
+    if(a && (a->set >> b & 1)) {
+      return (uint32_t)a->v[b];
     }
-    if(q.len <= 1) {
-      break;
-    }
-    q.len--;
   }
-  if(!(out->set & LWM2M_A_PMIN)) {
-    out->pmin = lwm2m_srv[ctx->srv].pmin;
-  }
-  if(!(out->set & LWM2M_A_PMAX)) {
-    out->pmax = lwm2m_srv[ctx->srv].pmax;
-  }
+  return (&lwm2m_srv[ctx->srv].pmin)[b];
 }
 
 static void
@@ -714,8 +684,8 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
   lwm2m_ctx_t *ctx = CTX(c);
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     coap_observer_t *o = &ctx->obs[i].co;
-    if(o->active && o->last_mid == mid && coap_ep_equal(&o->ep, from)) {
-      o->active = 0; /* Cancel Observation by Reset */
+    if(o->last_mid == mid && coap_ep_equal(&o->ep, from)) {
+      o->active = 0; /* Cancel Observation by Reset (again if already inactive: harmless) */
     }
   }
 }
@@ -725,54 +695,51 @@ static inline __attribute__((always_inline)) uint32_t /* measured: inlined is sm
 obs_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next = 0xFFFFFFFFu;
-  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-    lwm2m_obs_t *o = &ctx->obs[i];
-    lwm2m_attr_t a;
-    uint32_t el, pmin, pmax, w;
-    int32_t cur = 0;
-    int numeric;
+  for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
+    uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
+    int32_t cur = o->last_val; /* stays so unless the resource is numeric */
     if(!o->co.active) {
       continue;
     }
-    attr_effective(ctx, &o->path, &a);
-    el = now - o->last_ms;
-    pmin = a.pmin * 1000u;
-    pmax = a.pmax >= a.pmin ? a.pmax * 1000u : 0; /* pmax < pmin is ignored */
-    numeric = read_numeric(ctx, &o->path, &cur) == 0;
-    if(numeric) {
-      int cond;
-      if(a.set & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST)) {
-        int32_t last = o->last_val;
-        cond = ((a.set & LWM2M_A_GT) && ((last <= a.gt) != (cur <= a.gt))) ||
-               ((a.set & LWM2M_A_LT) && ((last < a.lt) != (cur < a.lt))) ||
-               ((a.set & LWM2M_A_ST) && (cur - last >= a.st || last - cur >= a.st));
-      } else {
-        cond = cur != o->last_val;
-      }
-      if(cond) {
+    pmin = attr_effective(ctx, &o->path, 0);
+    pmax = attr_effective(ctx, &o->path, 1);
+    pmax = pmax >= pmin ? pmax * 1000u : 0; /* pmax < pmin is ignored */
+    if(!pmax) {
+      pmax = 0xFFFFFFFFu; /* none */
+    }
+    pmin *= 1000u;
+    if(!read_numeric(ctx, &o->path, &cur)) {
+      /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
+       * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
+       * gt/lt/st are written on the observed resource itself (write_attrs allows no other level) */
+      lwm2m_attr_t *a = attr_find(ctx, &o->path, o->path.len);
+      unsigned s = a ? a->set : 0;
+      uint32_t lo = (uint32_t)(cur < o->last_val ? cur : o->last_val);
+      uint32_t span = (uint32_t)(cur < o->last_val ? o->last_val : cur) - lo;
+      w = LWM2M_POLL_MS;
+      if(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST)
+           ? ((s & LWM2M_A_GT) && (uint32_t)a->gt - lo < span) ||
+               ((s & LWM2M_A_LT) && (uint32_t)a->lt - 1u - lo < span) ||
+               ((s & LWM2M_A_ST) && (uint32_t)a->st <= span)
+           : span != 0) {
         o->changed = 1;
       }
     }
-    if((o->changed && el >= pmin) || (pmax && el >= pmax)) {
+    d = o->changed && pmin < pmax ? pmin : pmax;
+    if(el >= d) {
       if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, notify_build, NULL, o) < 0) {
-        if(LWM2M_POLL_MS < next) {
-          next = LWM2M_POLL_MS; /* no transaction slot: try again later */
-        }
-        continue;
-      }
-      o->last_ms = now;
-      o->changed = 0;
-      if(numeric) {
+        w = LWM2M_POLL_MS; /* no transaction slot: try again later */
+        d = 0xFFFFFFFFu;
+      } else {
+        o->last_ms = now;
+        o->changed = 0;
         o->last_val = cur;
+        el = 0;
+        d = pmax;
       }
-      el = 0;
     }
-    w = numeric ? LWM2M_POLL_MS : 0xFFFFFFFFu;
-    if(o->changed && pmin - el < w) {
-      w = pmin - el;
-    }
-    if(pmax && pmax - el < w) {
-      w = pmax - el;
+    if(d != 0xFFFFFFFFu && d - el < w) {
+      w = d - el;
     }
     if(w < next) {
       next = w;
@@ -781,6 +748,7 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   return next;
 }
 
+/* GET with Observe 0 (start, or re-register the same observation) or 1 (cancel) */
 static void
 obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
           const lwm2m_path_t *p, uint16_t fmt, coap_resp_t *r)
@@ -788,7 +756,12 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   lwm2m_obs_t *o = NULL;
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *c = &ctx->obs[i];
-    if(coap_observe_match_token(&c->co, from, req) || (c->co.active && path_eq(&c->path, p))) {
+    if(coap_observe_match_token(&c->co, from, req) ||
+       (!req->observe && c->co.active && c->path.len == p->len && path_prefix(&c->path, p))) {
+      if(req->observe) {
+        c->co.active = 0; /* Cancel Observation by GET with Observe=1 */
+        continue;
+      }
       o = c; /* re-registration of the same observation */
       break;
     }
@@ -796,7 +769,7 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       o = c;
     }
   }
-  if(!o) {
+  if(!o || req->observe) {
     return; /* no room: served as a plain read (RFC 7641 4.1) */
   }
   coap_observe_start(&o->co, from, req, r);
@@ -820,8 +793,8 @@ lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
   p.len = (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3);
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *o = &ctx->obs[i];
-    /* overlapping paths: either contains the other */
-    if(o->co.active && (path_prefix(&p, &o->path) || path_prefix(&o->path, &p))) {
+    /* overlapping paths (either contains the other); an inactive observation starts afresh */
+    if(!memcmp(p.id, o->path.id, 2u * (p.len < o->path.len ? p.len : o->path.len))) {
       o->changed = 1;
     }
   }
@@ -836,8 +809,8 @@ lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
 /* ---------------------------------------------------------------- Discover, attributes */
 
 #if LWM2M_WITH_OBSERVE
-/* attribute names by LWM2M_A_* bit number, 6 bytes apart; then the accepted, unused ones */
-static const char attr_names[] = "pmin\0\0pmax\0\0gt\0\0\0\0lt\0\0\0\0st\0\0\0\0epmin\0epmax";
+/* attribute names in LWM2M_A_* bit order, one after the other; then the accepted, unused ones */
+static const char attr_names[] = "pmin\0pmax\0gt\0lt\0st\0epmin\0epmax";
 #endif
 
 #if LWM2M_WITH_DISCOVER
@@ -845,14 +818,12 @@ static void
 link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
 {
 #if LWM2M_WITH_OBSERVE
-  lwm2m_attr_t *a = attr_find(ctx, p);
-  if(!a) {
-    return;
-  }
-  for(unsigned b = 0; b < 5; b++) {
-    if(a->set & (1 << b)) {
+  lwm2m_attr_t *a = attr_find(ctx, p, p->len);
+  const char *nm = attr_names;
+  for(unsigned b = 0; a && b < 5; b++, nm += strlen(nm) + 1) {
+    if(a->set >> b & 1) { /* a free entry has none */
       coap_win_byte(w, ';');
-      coap_win_str(w, attr_names + 6 * b);
+      coap_win_str(w, nm);
       coap_win_byte(w, '=');
       (b < 2 ? lwm2m_text_int : lwm2m_text_milli)(w, a->v[b]);
     }
@@ -891,46 +862,31 @@ bs_discover(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, coap_win_t *w)
 #endif /* LWM2M_WITH_BOOTSTRAP */
 
 #if LWM2M_WITH_OBSERVE
-static int
-query_val(const uint8_t *v, uint16_t l, const char *key, const char **val, uint16_t *vl)
-{
-  uint16_t kl = (uint16_t)strlen(key);
-  if(l < kl || memcmp(v, key, kl) || (l > kl && v[kl] != '=')) {
-    return 0;
-  }
-  *val = l > kl ? (const char *)v + kl + 1 : NULL;
-  *vl = l > kl ? (uint16_t)(l - kl - 1) : 0;
-  return 1;
-}
-
-/* lt + 2 * st >= gt (spec: lt + 2 * st < gt), without overflow; lt < gt already checked */
-static int
-st_too_big(int32_t lt, int32_t gt, int32_t st)
-{
-  uint32_t d = (uint32_t)gt - (uint32_t)lt;
-  return (uint32_t)st >= d / 2 + (d & 1);
-}
-
+/* Write-Attributes: "name=value" sets, "name" alone removes; all of a path's attributes live in one
+ * entry, which is freed when none is left */
 static uint8_t
 write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const coap_msg_t *req)
 {
-  lwm2m_attr_t a, *slot = attr_find(ctx, p);
+  lwm2m_attr_t a, *slot = attr_find(ctx, p, p->len);
   coap_opt_iter_t it;
   const uint8_t *v;
   uint16_t l;
   int32_t x;
+  (void)t;
+  a.set = 0; /* values are read only where their bit is set */
   if(slot) {
-    a = *slot;
-  } else {
-    a.path = *p;
-    a.set = 0; /* values are read only where their bit is set */
+    a = *slot; /* a free entry has set 0 */
   }
+  a.path = *p;
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_QUERY, &v, &l)) {
-    const char *val;
-    uint16_t vl;
-    unsigned k;
-    for(k = 0; k < 7 && !query_val(v, l, attr_names + 6 * k, &val, &vl); k++) {
+    unsigned k, n = 0;
+    const char *nm = attr_names;
+    for(k = 0; k < 7; k++, nm += n + 1) {
+      n = strlen(nm);
+      if(l >= n && !memcmp(v, nm, n) && (l == n || v[n] == '=')) {
+        break;
+      }
     }
     if(k == 7) {
       return COAP_BAD_REQUEST;
@@ -938,38 +894,32 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
     if(k >= 5) {
       continue; /* evaluation periods: accepted, not used */
     }
-    if(k >= 2) { /* gt, lt, st: numeric single resources only */
-      int32_t dummy;
-      if(read_numeric(ctx, p, &dummy) < 0) {
-        return COAP_BAD_REQUEST;
-      }
-    }
-    if(!val) {
-      a.set &= (uint8_t)~(1u << k);
-      continue;
-    }
-    if(k < 2 ? (lwm2m_parse_int(val, vl, &x) < 0 || x < 0) : lwm2m_parse_milli(val, vl, &x) < 0) {
+    /* gt, lt, st: numeric single resources only */
+    if(k >= 2 && read_numeric(ctx, p, &x) < 0) {
       return COAP_BAD_REQUEST;
     }
-    a.set |= (uint8_t)(1u << k);
+    a.set &= ~(1u << k);
+    if(l == n) {
+      continue;
+    }
+    /* pmin, pmax: whole seconds; gt, lt, st: thousandths; pmin, pmax, st not negative */
+    if((k < 2 ? lwm2m_parse_int : lwm2m_parse_milli)((const char *)v + n + 1,
+                                                     (uint16_t)(l - n - 1), &x) < 0 ||
+       (x < 0 && (0x13 >> k & 1))) { /* 0x13: bits of pmin, pmax, st */
+      return COAP_BAD_REQUEST;
+    }
+    a.set |= 1u << k;
     a.v[k] = x;
   }
-  (void)t;
+  /* pmax >= pmin; lt < gt and lt + 2 * st < gt (without overflow: 2 * st fits in 32 bits) */
   if(((a.set & 3) == 3 && a.pmax < a.pmin) ||
-     ((a.set & (LWM2M_A_GT | LWM2M_A_LT)) == (LWM2M_A_GT | LWM2M_A_LT) && a.lt >= a.gt) ||
-     ((a.set & 28) == 28 && st_too_big(a.lt, a.gt, a.st)) ||
-     ((a.set & LWM2M_A_ST) && a.st < 0)) {
+     ((a.set & (LWM2M_A_GT | LWM2M_A_LT)) == (LWM2M_A_GT | LWM2M_A_LT) &&
+      (a.lt >= a.gt ||
+       ((a.set & LWM2M_A_ST) && 2u * (uint32_t)a.st >= (uint32_t)a.gt - (uint32_t)a.lt)))) {
     return COAP_BAD_REQUEST;
   }
   if(!slot) {
-    for(unsigned i = 0; i < LWM2M_MAX_ATTRS && !slot; i++) {
-      if(!ctx->attrs[i].set) {
-        slot = &ctx->attrs[i];
-      }
-    }
-    if(!slot) {
-      return a.set ? COAP_INTERNAL_ERROR : COAP_CHANGED;
-    }
+    return a.set ? COAP_INTERNAL_ERROR : COAP_CHANGED; /* every entry in use */
   }
   *slot = a;
   return COAP_CHANGED;
@@ -1021,14 +971,8 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
   if(!from) {
     return COAP_CONTENT; /* Bootstrap-Read: no observation */
   }
-  if(req->observe == 0) {
+  if(req->observe <= 1) {
     obs_start(ctx, from, req, p, fmt, r);
-  } else if(req->observe == 1) {
-    for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-      if(coap_observe_match_token(&ctx->obs[i].co, from, req)) {
-        ctx->obs[i].co.active = 0; /* Cancel Observation by GET with Observe=1 */
-      }
-    }
   }
 #else
   (void)ctx;

@@ -175,7 +175,8 @@ typedef struct lwm2m_path {
 #define LWM2M_A_LT 8
 #define LWM2M_A_ST 16
 typedef struct lwm2m_attr {
-  lwm2m_path_t path; /* len 0: unused */
+  lwm2m_path_t path;
+  uint8_t set;        /* LWM2M_A_* present; 0: the entry is free */
   union {
     struct {
       uint32_t pmin, pmax;
@@ -183,7 +184,6 @@ typedef struct lwm2m_attr {
     };
     int32_t v[5];       /* the same, indexed by LWM2M_A_* bit number */
   };
-  uint8_t set;
 } lwm2m_attr_t;
 
 typedef struct lwm2m_obs {
