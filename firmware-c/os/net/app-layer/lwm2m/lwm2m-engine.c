@@ -1499,7 +1499,7 @@ reg_links(void *arg, coap_win_t *w)
   obj_links(arg, w, 1, LWM2M_NO_ID, 0);
 }
 
-static void
+static void __attribute__((optimize("no-thread-jumps"))) /* measured: -8 B */
 reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
   lwm2m_ctx_t *ctx = CTX(c);
@@ -1700,13 +1700,19 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
   return 0;
 }
 
+/* Enter state st and send its request (reg_build). Without a transaction slot (or when it
+ * cannot be built): back to the previous state, retry in 1 s. */
 static void
-reg_send(lwm2m_ctx_t *ctx, uint8_t code)
+reg_send(lwm2m_ctx_t *ctx, uint8_t st)
 {
-  ctx->reg_t = coap_request(&ctx->coap, &ctx->server, COAP_CON, code, NULL, 0, reg_build,
-                            reg_resp, ctx);
-  if(!ctx->reg_t && ctx->state != LWM2M_ST_DEREGISTERED) {
-    ctx->timer = ctx->now + 1000; /* no transaction slot (or could not build): retry */
+  uint8_t prev = ctx->state;
+  ctx->state = st;
+  ctx->reg_t = coap_request(&ctx->coap, &ctx->server, COAP_CON,
+                            st == LWM2M_ST_DEREG ? COAP_DELETE : COAP_POST, NULL, 0,
+                            reg_build, reg_resp, ctx);
+  if(!ctx->reg_t) {
+    ctx->state = prev;
+    ctx->timer = ctx->now + 1000;
   }
 }
 
@@ -1738,13 +1744,15 @@ uint32_t
 lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next, w;
+  uint8_t due;
   ctx->now = now;
   next = coap_step(&ctx->coap, now);
   plat_deferred(ctx);
+  due = DUE(ctx->timer, now);
   switch(ctx->state) {
 #if LWM2M_WITH_BOOTSTRAP
   case LWM2M_ST_BS_WAIT:
-    if(DUE(ctx->timer, now)) {
+    if(due) {
       event(ctx, LWM2M_EV_BOOTSTRAP_FAILED, "no Bootstrap-Finish");
       backoff(ctx, LWM2M_ST_BS_REQ);
     }
@@ -1759,21 +1767,22 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     event(ctx, LWM2M_EV_BOOTSTRAPPED, lwm2m_sec[ctx->sec].uri);
     ctx->retries = 0;
     goto_state(ctx, LWM2M_ST_REG, 0);
+    due = 1;
     __attribute__((fallthrough));
   case LWM2M_ST_BS_REQ:
 #endif
   case LWM2M_ST_REG: /* Bootstrap-Request or Register when due */
-    if(!ctx->reg_t && DUE(ctx->timer, now)) {
+    if(!ctx->reg_t && due) {
       if(ctx->state == LWM2M_ST_REG) {
         ctx->reg_lifetime = srv_lifetime(ctx);
       } else {
         pick_server(ctx, 1);
       }
-      reg_send(ctx, COAP_POST);
+      reg_send(ctx, ctx->state);
     }
     break;
   case LWM2M_ST_DEREGISTERED:
-    if(ctx->disabled == LWM2M_DISABLE_WAITING && DUE(ctx->timer, now)) {
+    if(ctx->disabled == LWM2M_DISABLE_WAITING && due) {
       ctx->disabled = 0;
       lwm2m_start(ctx); /* the Disable Timeout is over */
     }
@@ -1787,14 +1796,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
       ctx->upd |= LWM2M_UPD_LT;
       ctx->reg_lifetime = w;
     }
-    if(ctx->upd || DUE(ctx->timer, now)) {
-      ctx->state = LWM2M_ST_UPDATE;
+    if(ctx->upd || due) {
       ctx->upd_sent = ctx->upd; /* what this update carries, also for its retransmissions */
       ctx->upd = 0;
-      reg_send(ctx, COAP_POST);
-      if(!ctx->reg_t) {
-        ctx->state = LWM2M_ST_REGISTERED;
-      }
+      reg_send(ctx, LWM2M_ST_UPDATE);
     }
     break;
   }
@@ -1879,15 +1884,13 @@ lwm2m_start(lwm2m_ctx_t *ctx)
 void
 lwm2m_deregister(lwm2m_ctx_t *ctx)
 {
+  coap_trans_cancel(&ctx->coap, ctx->reg_t);
   if(ctx->state == LWM2M_ST_REGISTERED || ctx->state == LWM2M_ST_UPDATE) {
-    coap_trans_cancel(&ctx->coap, ctx->reg_t);
-    ctx->state = LWM2M_ST_DEREG;
-    reg_send(ctx, COAP_DELETE);
+    reg_send(ctx, LWM2M_ST_DEREG);
     if(ctx->reg_t) {
       return;
     }
   }
-  coap_trans_cancel(&ctx->coap, ctx->reg_t);
   deregistered(ctx);
   event(ctx, LWM2M_EV_DEREGISTERED, NULL);
 }
