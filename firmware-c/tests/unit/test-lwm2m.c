@@ -862,6 +862,19 @@ UNIT_TEST(uri_parsing)
 }
 
 
+UNIT_TEST(state_names)
+{
+  static const char *const want[] = { "idle", "bootstrap-request", "bootstrapping",
+                                      "bootstrap-done", "registering", "registered", "updating",
+                                      "deregistering", "deregistered", "failed" };
+  for(uint8_t st = 0; st <= LWM2M_ST_FAILED; st++) {
+    UNIT_CHECK(!strcmp(lwm2m_state_name(st), want[st]));
+  }
+  UNIT_CHECK(!strcmp(lwm2m_state_name(LWM2M_ST_FAILED + 1), "?"));
+  UNIT_CHECK(!strcmp(lwm2m_state_name(255), "?"));
+}
+
+
 /* ---- a firmware-update-like object: /5/0/0 streamed block by block to a sink ---- */
 static uint8_t sink[2048];
 static uint32_t sink_len;
@@ -999,6 +1012,7 @@ main(void)
   UNIT_RUN(bootstrap_timeout_and_bad_config);
   UNIT_RUN(fallback_to_bootstrap_after_failures);
   UNIT_RUN(uri_parsing);
+  UNIT_RUN(state_names);
   UNIT_RUN(block1_stream_to_sink);
   UNIT_RUN(lwm2m_10_fallback);
   return UNIT_DONE();

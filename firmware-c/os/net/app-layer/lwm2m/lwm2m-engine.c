@@ -1811,13 +1811,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
   }
 #endif
+  /* the registration timer (BS_DONE: next is 0 below anyway) */
   if(!ctx->reg_t && ctx->state != LWM2M_ST_IDLE &&
-     (ctx->state != LWM2M_ST_DEREGISTERED || ctx->disabled) &&
-     ctx->state != LWM2M_ST_FAILED && ctx->state != LWM2M_ST_BS_DONE) {
+     (ctx->state != LWM2M_ST_DEREGISTERED || ctx->disabled) && ctx->state != LWM2M_ST_FAILED) {
     w = DUE(ctx->timer, now) ? 0 : ctx->timer - now;
-    if(ctx->state == LWM2M_ST_REGISTERED && (ctx->upd || ctx->disabled)) {
-      w = 0;
-    }
     if(w < next) {
       next = w;
     }
@@ -1829,7 +1826,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   if(w < next) {
     next = w;
   }
-  if(ctx->state == LWM2M_ST_BS_DONE || ctx->pending_ev) {
+  /* at once: check the bootstrap result, report a deferred event, or an Update / Disable that
+   * came up during this step (REGISTERED has no transaction in flight) */
+  if(ctx->state == LWM2M_ST_BS_DONE || ctx->pending_ev ||
+     (ctx->state == LWM2M_ST_REGISTERED && (ctx->upd || ctx->disabled))) {
     next = 0;
   }
   return next;
@@ -1904,10 +1904,14 @@ lwm2m_disable(lwm2m_ctx_t *ctx)
 const char *
 lwm2m_state_name(uint8_t st)
 {
-  static const char *const n[] = { "idle", "bootstrap-request", "bootstrapping", "bootstrap-done",
-                                   "registering", "registered", "updating", "deregistering",
-                                   "deregistered", "failed" };
-  return st <= LWM2M_ST_FAILED ? n[st] : "?";
+  /* one string, no pointer table: skip st names */
+  static const char n[] = "idle\0bootstrap-request\0bootstrapping\0bootstrap-done\0registering\0"
+                          "registered\0updating\0deregistering\0deregistered\0failed\0?";
+  const char *p = n;
+  for(st = st <= LWM2M_ST_FAILED ? st : LWM2M_ST_FAILED + 1; st; st--) {
+    p += strlen(p) + 1;
+  }
+  return p;
 }
 
 /* ---------------------------------------------------------------- URI */
