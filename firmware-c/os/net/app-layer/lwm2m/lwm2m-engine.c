@@ -1574,21 +1574,24 @@ goto_state(lwm2m_ctx_t *ctx, uint8_t st, uint32_t delay)
   ctx->timer = ctx->now + delay;
 }
 
-/* Every transition with an event: enter state st for delay ms (its timer), then report ev */
+/* Every transition with an event: enter state st for delay ms (its timer), then report ev.
+ * State and event travel in one argument (SE) to keep the calls short. */
+#define SE(st, ev) ((st) | (ev) << 4)
+_Static_assert(LWM2M_ST_FAILED < 16 && LWM2M_EV_BAD_REQUEST < 16, "SE packs state and event");
 static void __attribute__((noinline)) /* measured: -12 B */
-go(lwm2m_ctx_t *ctx, uint8_t st, uint32_t delay, uint8_t ev, const char *detail)
+go(lwm2m_ctx_t *ctx, uint8_t se, uint32_t delay, const char *detail)
 {
-  goto_state(ctx, st, delay);
-  event(ctx, ev, detail);
+  goto_state(ctx, se & 15, delay);
+  event(ctx, se >> 4, detail);
 }
 
-/* A failure: retry in state st after an exponential backoff (1 s .. 64 s), report ev */
+/* A failure: retry in state (SE) after an exponential backoff (1 s .. 64 s), report its event */
 static void
-backoff(lwm2m_ctx_t *ctx, uint8_t st, uint8_t ev, const char *why)
+backoff(lwm2m_ctx_t *ctx, uint8_t se, const char *why)
 {
   uint8_t r = ctx->retries < 6 ? ctx->retries : 6;
   ctx->retries++;
-  go(ctx, st, 1000u << r, ev, why);
+  go(ctx, se, 1000u << r, why);
 }
 
 static void
@@ -1597,12 +1600,12 @@ reg_failed(lwm2m_ctx_t *ctx, const char *why)
 #if LWM2M_WITH_BOOTSTRAP
   if(ctx->retries >= LWM2M_REG_RETRIES && !pick_server(ctx, 1)) {
     ctx->retries = 0;
-    go(ctx, LWM2M_ST_BS_REQ, 0, LWM2M_EV_REG_FAILED, why);
+    go(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_REG_FAILED), 0, why);
     return;
   }
 #endif
   pick_server(ctx, 0);
-  backoff(ctx, LWM2M_ST_REG, LWM2M_EV_REG_FAILED, why);
+  backoff(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), why);
 }
 
 /* Deregistered: for good, or for the Disable Timeout after Execute /1/x/4 */
@@ -1614,7 +1617,8 @@ deregistered(lwm2m_ctx_t *ctx, const char *loc)
   if(ctx->disabled) {
     ctx->disabled = LWM2M_DISABLE_WAITING;
   }
-  go(ctx, LWM2M_ST_DEREGISTERED, (t > 4000000 ? 4000000 : t) * 1000u, LWM2M_EV_DEREGISTERED, loc);
+  go(ctx, SE(LWM2M_ST_DEREGISTERED, LWM2M_EV_DEREGISTERED), (t > 4000000 ? 4000000 : t) * 1000u,
+     loc);
 }
 
 /* Registered (again): the next Update before the lifetime ends */
@@ -1623,7 +1627,7 @@ registered(lwm2m_ctx_t *ctx, uint8_t ev)
 {
   uint32_t lt = ctx->reg_lifetime;
   uint32_t margin = lt / 2 < 93 ? lt / 2 : 93; /* leave MAX_TRANSMIT_WAIT before expiry */
-  go(ctx, LWM2M_ST_REGISTERED, (lt - margin) * 1000u, ev, ctx->loc);
+  go(ctx, SE(LWM2M_ST_REGISTERED, ev), (lt - margin) * 1000u, ctx->loc);
 }
 
 static int
@@ -1638,9 +1642,9 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
   case LWM2M_ST_BS_REQ:
     if(ok) {
       ctx->retries = 0;
-      go(ctx, LWM2M_ST_BS_WAIT, LWM2M_BS_TIMEOUT_MS, LWM2M_EV_BOOTSTRAP_REQ, NULL);
+      go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS, NULL);
     } else {
-      backoff(ctx, LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED,
+      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
               m ? "bootstrap request rejected" : "no answer");
     }
     break;
@@ -1652,7 +1656,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     char *q = ctx->loc;
     if(m && m->code == COAP_BAD_REQUEST && !ctx->v10) {
       ctx->v10 = 1; /* retry at once as LwM2M 1.0 */
-      go(ctx, LWM2M_ST_REG, 0, LWM2M_EV_REG_FAILED, "4.00 to lwm2m=1.1: retrying as 1.0");
+      go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0, "4.00 to lwm2m=1.1: retrying as 1.0");
       break;
     }
     if(!ok || m->code != COAP_CREATED) {
@@ -1691,7 +1695,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     } else {
       /* 4.04 (unknown registration), other errors and timeouts: register again */
       ctx->upd = 0;
-      go(ctx, LWM2M_ST_REG, 0, LWM2M_EV_REG_FAILED,
+      go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0,
          m && m->code == COAP_NOT_FOUND ? "update: 4.04, re-registering"
                                         : "update failed, re-registering");
     }
@@ -1756,18 +1760,18 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 #if LWM2M_WITH_BOOTSTRAP
   case LWM2M_ST_BS_WAIT:
     if(due) {
-      backoff(ctx, LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED, "no Bootstrap-Finish");
+      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED), "no Bootstrap-Finish");
     }
     break;
   case LWM2M_ST_BS_DONE:
     if(pick_server(ctx, 0)) {
       pick_server(ctx, 1);
-      backoff(ctx, LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED,
+      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
               "no usable server account after bootstrap");
       break;
     }
     ctx->retries = 0;
-    go(ctx, LWM2M_ST_REG, 0, LWM2M_EV_BOOTSTRAPPED, lwm2m_sec[ctx->sec].uri);
+    go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_BOOTSTRAPPED), 0, lwm2m_sec[ctx->sec].uri);
     due = 1;
     __attribute__((fallthrough));
   case LWM2M_ST_BS_REQ:
@@ -1877,7 +1881,7 @@ lwm2m_start(lwm2m_ctx_t *ctx)
     goto_state(ctx, LWM2M_ST_BS_REQ, 0);
 #endif
   } else {
-    go(ctx, LWM2M_ST_FAILED, 0, LWM2M_EV_REG_FAILED, "no server configured");
+    go(ctx, SE(LWM2M_ST_FAILED, LWM2M_EV_REG_FAILED), 0, "no server configured");
   }
 }
 
