@@ -1455,7 +1455,7 @@ q_opt(coap_build_t *b, const char *key, const char *v, int32_t i)
 /* Objects with their instances; an object alone when it has none or a version other than 1.0.
  * Registration (bs 0): all objects but Security. Bootstrap-Discover (bs 1): Security too, with
  * ssid and uri attributes. only: one object, or LWM2M_NO_ID. */
-static void
+static void __attribute__((optimize("tree-tail-merge"))) /* measured: -4 B */
 obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigned bs)
 {
   for(unsigned i = 0; i < ctx->nobjs; i++) {
@@ -1622,7 +1622,7 @@ deregistered(lwm2m_ctx_t *ctx, const char *loc)
 }
 
 /* Registered (again): the next Update before the lifetime ends */
-static void
+static void __attribute__((optimize("no-if-conversion"))) /* measured: -4 B */
 registered(lwm2m_ctx_t *ctx, uint8_t ev)
 {
   uint32_t lt = ctx->reg_lifetime;
@@ -1630,7 +1630,7 @@ registered(lwm2m_ctx_t *ctx, uint8_t ev)
   go(ctx, SE(LWM2M_ST_REGISTERED, ev), (lt - margin) * 1000u, ctx->loc);
 }
 
-static int
+static int __attribute__((optimize("no-if-conversion"))) /* measured: -4 B */
 reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 {
   lwm2m_ctx_t *ctx = CTX(c);
@@ -1788,8 +1788,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     break;
   case LWM2M_ST_DEREGISTERED:
     if(ctx->disabled == LWM2M_DISABLE_WAITING && due) {
-      ctx->disabled = 0;
-      lwm2m_start(ctx); /* the Disable Timeout is over */
+      lwm2m_start(ctx); /* the Disable Timeout is over (clears disabled) */
     }
     break;
   case LWM2M_ST_REGISTERED:
