@@ -1621,13 +1621,13 @@ deregistered(lwm2m_ctx_t *ctx, const char *loc)
      loc);
 }
 
-/* Registered (again): the next Update before the lifetime ends */
-static void __attribute__((optimize("no-if-conversion"))) /* measured: -4 B */
-registered(lwm2m_ctx_t *ctx, uint8_t ev)
+/* Registered (again): the next Update before the lifetime ends; se: SE(REGISTERED, event) */
+static void
+registered(lwm2m_ctx_t *ctx, uint8_t se)
 {
   uint32_t lt = ctx->reg_lifetime;
   uint32_t margin = lt / 2 < 93 ? lt / 2 : 93; /* leave MAX_TRANSMIT_WAIT before expiry */
-  go(ctx, SE(LWM2M_ST_REGISTERED, ev), (lt - margin) * 1000u, ctx->loc);
+  go(ctx, se, (lt - margin) * 1000u, ctx->loc);
 }
 
 static int __attribute__((optimize("no-if-conversion"))) /* measured: -4 B */
@@ -1686,12 +1686,12 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     /* a new registration starts with no observations */
     memset(ctx->obs, 0, sizeof(ctx->obs));
 #endif
-    registered(ctx, LWM2M_EV_REGISTERED);
+    registered(ctx, SE(LWM2M_ST_REGISTERED, LWM2M_EV_REGISTERED));
     break;
   }
   case LWM2M_ST_UPDATE:
     if(ok) {
-      registered(ctx, LWM2M_EV_UPDATED);
+      registered(ctx, SE(LWM2M_ST_REGISTERED, LWM2M_EV_UPDATED));
     } else {
       /* 4.04 (unknown registration), other errors and timeouts: register again */
       ctx->upd = 0;
