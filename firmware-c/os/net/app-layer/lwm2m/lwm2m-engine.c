@@ -1921,7 +1921,12 @@ lwm2m_state_name(uint8_t st)
 static int
 hexdig(char c)
 {
-  return c >= '0' && c <= '9' ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1;
+  unsigned d = (unsigned char)c - '0';
+  if(d < 10) {
+    return (int)d;
+  }
+  d = ((unsigned char)c | 32) - 'a'; /* A-F, a-f */
+  return d < 6 ? (int)d + 10 : -1;
 }
 
 /* 1..maxd digits in base (10 or 16) at p; the end of the number, or NULL */
