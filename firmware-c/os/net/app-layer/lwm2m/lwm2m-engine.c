@@ -1933,13 +1933,13 @@ hexdig(char c)
 static const char *
 uri_num(const char *p, uint8_t base, uint8_t maxd, uint32_t *out)
 {
-  uint32_t v = 0;
+  uint32_t v = 0; /* may wrap on a long run of digits: then it is refused anyway */
   unsigned d = 0;
-  for(int h; (h = hexdig(*p)) >= 0 && h < base && d <= maxd; p++, d++) {
+  for(int h; (h = hexdig(*p)) >= 0 && h < base; p++, d++) {
     v = v * base + (uint32_t)h;
   }
   *out = v;
-  return d && d <= maxd ? p : NULL;
+  return d - 1 < maxd ? p : NULL; /* 1..maxd digits */
 }
 
 int
