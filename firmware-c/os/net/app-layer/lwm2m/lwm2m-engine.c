@@ -1709,7 +1709,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 
 /* Enter state st and send its request (reg_build). Without a transaction slot (or when it
  * cannot be built): back to the previous state, retry in 1 s. */
-static void
+static void __attribute__((optimize("schedule-insns2"))) /* measured: -4 B */
 reg_send(lwm2m_ctx_t *ctx, uint8_t st)
 {
   uint8_t prev = ctx->state;
