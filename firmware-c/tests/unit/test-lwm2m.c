@@ -667,6 +667,41 @@ UNIT_TEST(observe_cancel_by_rst_and_con_every_n)
   }
 }
 
+/* A confirmable notification still being retransmitted when a new registration drops the
+ * observations is dropped with them (it used to re-render an empty path) */
+UNIT_TEST(reregistration_drops_pending_notification)
+{
+  coap_msg_t m;
+  int con = 0;
+  registered(86400);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 7));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  for(int i = 0; i < 2 * COAP_OBS_CON_EVERY && !con; i++) { /* no ACKs: wait for a CON one */
+    h_now += 1000;
+    lwm2m_step(&ctx, h_now);
+    m = h_last();
+    con = m.code == COAP_CONTENT && m.type == COAP_CON;
+  }
+  UNIT_CHECK(con);
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_NOT_FOUND, NULL, NULL);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CREATED, "rd/again", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  {
+    int before = h_n;
+    for(int i = 0; i < 100; i++) { /* past every retransmission of the notification */
+      h_now += 1000;
+      lwm2m_step(&ctx, h_now);
+    }
+    for(int i = before; i < h_n; i++) {
+      UNIT_CHECK(coap_parse(&m, h_sent[i % H_MAXSENT], h_len[i % H_MAXSENT]) ||
+                 m.code != COAP_CONTENT);
+    }
+  }
+}
+
 UNIT_TEST(attributes_levels_table_and_errors)
 {
   coap_msg_t m;
@@ -1197,6 +1232,7 @@ UNIT_TEST(lwm2m_10_fallback)
   UNIT_CHECK(query_has(&m, "lwm2m=1.0"));
   UNIT_CHECK(query_has(&m, "b=UQ"));
   UNIT_CHECK(!query_has(&m, "Q"));
+  UNIT_CHECK(m.payload_len > 5 && !memcmp(m.payload, "</1>;ver=1.1,</1/0>", 19)); /* the object links too */
   h_answer(COAP_CREATED, "rd/10", NULL);
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
 }
@@ -1220,6 +1256,7 @@ main(void)
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);
   UNIT_RUN(observe_cancel_by_rst_and_con_every_n);
+  UNIT_RUN(reregistration_drops_pending_notification);
   UNIT_RUN(attributes_levels_table_and_errors);
   UNIT_RUN(observe_lt_crossing_and_reregistration);
   UNIT_RUN(observe_threshold_boundaries);

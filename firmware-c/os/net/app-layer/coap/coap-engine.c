@@ -557,6 +557,17 @@ coap_observe_notify(coap_ctx_t *c, coap_observer_t *o, int con, coap_build_fn bu
   }
 }
 
+void
+coap_observe_stop(coap_ctx_t *c, coap_observer_t *o)
+{
+  for(unsigned i = 0; i < COAP_MAX_TRANS; i++) {
+    if(c->trans[i].obs == o) {
+      c->trans[i].state = COAP_T_FREE; /* a free slot's stale obs is cleared when it is reused */
+    }
+  }
+  o->active = o->con_pending = 0;
+}
+
 int
 coap_observe_match_token(const coap_observer_t *o, const coap_ep_t *from, const coap_msg_t *m)
 {

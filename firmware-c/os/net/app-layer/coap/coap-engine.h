@@ -160,5 +160,8 @@ int coap_observe_notify(coap_ctx_t *c, coap_observer_t *o, int con, coap_build_f
 /* Does a request/RST belong to this observer (same endpoint and token / last MID)? */
 int coap_observe_match_token(const coap_observer_t *o, const coap_ep_t *from,
                              const coap_msg_t *m);
+/* Ends an observation: no more notifications, and a confirmable one still being retransmitted
+ * is dropped (its build callback would otherwise render whatever the slot holds next). */
+void coap_observe_stop(coap_ctx_t *c, coap_observer_t *o);
 
 #endif /* COAP_ENGINE_H_ */

@@ -652,7 +652,7 @@ obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
 {
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     if(path_prefix(p, &ctx->obs[i].path)) {
-      ctx->obs[i].co.active = 0;
+      coap_observe_stop(&ctx->coap, &ctx->obs[i].co);
     }
   }
 }
@@ -759,7 +759,7 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     if(coap_observe_match_token(&c->co, from, req) ||
        (!req->observe && c->co.active && c->path.len == p->len && path_prefix(&c->path, p))) {
       if(req->observe) {
-        c->co.active = 0; /* Cancel Observation by GET with Observe=1 */
+        coap_observe_stop(&ctx->coap, &c->co); /* Cancel Observation by GET with Observe=1 */
         continue;
       }
       o = c; /* re-registration of the same observation */
@@ -1357,6 +1357,7 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
     q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
     /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
     coap_build_opt_str(b, COAP_OPT_URI_QUERY, ctx->v10 ? "lwm2m=1.0" : "lwm2m=1.1");
+    links = 1;
     if(ctx->v10 && ctx->queue) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "b=UQ");
       break;
@@ -1365,7 +1366,6 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
     if(ctx->queue) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
     }
-    links = 1;
     break;
   default: /* update (POST) or deregistration (DELETE) at the location */
     coap_build_path(b, COAP_OPT_URI_PATH, ctx->loc);
@@ -1522,7 +1522,10 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     ctx->retries = 0;
     ctx->upd = 0;
 #if LWM2M_WITH_OBSERVE
-    /* a new registration starts with no observations */
+    /* a new registration starts with no observations (nor notifications in flight) */
+    for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
+      coap_observe_stop(&ctx->coap, &ctx->obs[i].co);
+    }
     memset(ctx->obs, 0, sizeof(ctx->obs));
 #endif
     registered(ctx, SE(LWM2M_ST_REGISTERED, LWM2M_EV_REGISTERED));
