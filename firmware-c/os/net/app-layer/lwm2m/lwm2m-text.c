@@ -11,74 +11,57 @@
                      "no-tree-tail-merge", "no-tree-coalesce-vars", "no-if-conversion")
 #endif
 
-void
-lwm2m_text_int(coap_win_t *w, int32_t v)
+/* One decimal writer for integers and thousandths (frac: 3 digits after the point, trailing
+ * zeros dropped but at least one kept: 21.5, 21.0, 0.125). Digits are made right to left;
+ * k counts the position, negative inside the fraction. */
+static void
+put_dec(coap_win_t *w, int32_t v, int k)
 {
-  char b[12], *q = b + sizeof(b);
+  char b[12], *q = b + sizeof(b), *e = q;
   uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
   do {
-    *--q = (char)('0' + u % 10);
+    char c = (char)('0' + u % 10);
     u /= 10;
-  } while(u);
+    if(k >= -1 || q != e || c != '0') {
+      *--q = c;
+    }
+    if(++k == 0) {
+      *--q = '.';
+    }
+  } while(u || k < 1);
   if(v < 0) {
     *--q = '-';
   }
-  coap_win_put(w, q, (uint16_t)(b + sizeof(b) - q));
+  coap_win_put(w, q, (uint16_t)(e - q));
 }
 
-void
+__attribute__((optimize("optimize-sibling-calls"))) void
+lwm2m_text_int(coap_win_t *w, int32_t v)
+{
+  put_dec(w, v, 0);
+}
+
+__attribute__((optimize("optimize-sibling-calls"))) void
 lwm2m_text_milli(coap_win_t *w, int32_t v)
 {
-  uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
-  uint32_t f = u % 1000;
-  if(v < 0) {
-    coap_win_byte(w, '-');
-  }
-  lwm2m_text_int(w, (int32_t)(u / 1000));
-  coap_win_byte(w, '.');
-  /* at least one fractional digit, trailing zeros dropped: 21.5, 21.0, 0.125 */
-  do {
-    coap_win_byte(w, (uint8_t)('0' + f / 100));
-    f = f % 100 * 10;
-  } while(f);
+  put_dec(w, v, -3);
 }
 
+/* [-+]digits, or with milli [-+]digits[.digits][e[-+]digits] in thousandths (extra fraction
+ * digits truncated). One scanner for both; 32-bit arithmetic only (no 64-bit division helpers
+ * on Cortex-M3). */
 int
-lwm2m_parse_int(const char *s, uint16_t len, int32_t *out)
-{
-  const char *e = s + len;
-  uint32_t v = 0, lim = 0x7FFFFFFFu;
-  int neg = 0;
-  if(s < e && (*s == '-' || *s == '+')) {
-    neg = *s++ == '-';
-    lim += (uint32_t)neg;
-  }
-  if(s == e) {
-    return -1;
-  }
-  for(; s < e; s++) {
-    if(*s < '0' || *s > '9' || v > (lim - (uint32_t)(*s - '0')) / 10) {
-      return -1;
-    }
-    v = v * 10 + (uint32_t)(*s - '0');
-  }
-  *out = neg ? (int32_t)(0u - v) : (int32_t)v;
-  return 0;
-}
-
-/* [-+]digits[.digits][e[-+]digits] in thousandths; extra fraction digits are truncated.
- * 32-bit arithmetic only (no 64-bit division helpers on Cortex-M3). */
-int
-lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
+lwm2m_parse_num(const char *s, uint16_t len, int32_t *out, uint8_t milli)
 {
   const char *e = s + len, *d;
-  int neg = 0, digits = 0, exp = 3, x = 0, in_frac = 0; /* exp: 10^exp scales v to thousandths */
+  int neg = 0, digits = 0, x = 0, in_frac = 0;
+  int exp = milli ? 3 : 0; /* 10^exp scales v to the result's unit */
   uint32_t v = 0;
   if(s < e && (*s == '-' || *s == '+')) {
     neg = *s++ == '-';
   }
   for(; s < e; s++) {
-    if(*s == '.' && !in_frac) {
+    if(*s == '.' && milli && !in_frac) {
       in_frac = 1;
       continue;
     }
@@ -98,7 +81,7 @@ lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
   if(!digits) {
     return -1;
   }
-  if(s < e && (*s == 'e' || *s == 'E')) {
+  if(milli && s < e && (*s == 'e' || *s == 'E')) {
     int eneg = 0;
     s++;
     if(s < e && (*s == '-' || *s == '+')) {
@@ -126,11 +109,24 @@ lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
   for(; exp < 0 && v; exp++) {
     v /= 10;
   }
-  if(v > 0x7FFFFFFFu) {
+  /* integers reach INT32_MIN; thousandths stay symmetric */
+  if(v > 0x7FFFFFFFu + (uint32_t)(neg && !milli)) {
     return -1;
   }
-  *out = neg ? -(int32_t)v : (int32_t)v;
+  *out = neg ? (int32_t)(0u - v) : (int32_t)v;
   return 0;
+}
+
+__attribute__((optimize("optimize-sibling-calls"))) int
+lwm2m_parse_int(const char *s, uint16_t len, int32_t *out)
+{
+  return lwm2m_parse_num(s, len, out, 0);
+}
+
+__attribute__((optimize("optimize-sibling-calls"))) int
+lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
+{
+  return lwm2m_parse_num(s, len, out, 1);
 }
 
 int

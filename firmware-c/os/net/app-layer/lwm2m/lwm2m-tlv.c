@@ -191,21 +191,24 @@ lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
   case LWM2M_T_STR:
   case LWM2M_T_OPAQUE:
     return len > 0xFFFF ? -1 : 0;
+  case LWM2M_T_OBJLNK:
   case LWM2M_T_INT:
   case LWM2M_T_TIME: {
-    int64_t x;
+    int32_t x;
     uint32_t i;
-    if(len != 1 && len != 2 && len != 4 && len != 8) {
+    /* integers: 1, 2, 4 or 8 bytes; object links: 4 (object id << 16 | instance id) */
+    if(len > 8 || !(((type == LWM2M_T_OBJLNK ? 0x10u : 0x116u) >> len) & 1)) {
       return -1;
     }
     x = (int8_t)p[0]; /* sign-extend the first byte */
     for(i = 1; i < len; i++) {
-      x = (int64_t)((uint64_t)x << 8) | p[i];
+      /* 8 bytes fit int32 only if the high half is the sign extension of the low half */
+      if(i == len - 4 && x != -(int32_t)(p[i] >> 7)) {
+        return -1;
+      }
+      x = (int32_t)((uint32_t)x << 8 | p[i]);
     }
-    if(x < INT32_MIN || x > INT32_MAX) {
-      return -1;
-    }
-    v->i = (int32_t)x;
+    v->i = x;
     return 0;
   }
   case LWM2M_T_BOOL:
@@ -218,12 +221,6 @@ lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
   case LWM2M_T_FLOAT:
     return lwm2m_float_to_milli(p, len, &v->i);
 #endif
-  case LWM2M_T_OBJLNK:
-    if(len != 4) {
-      return -1;
-    }
-    v->i = (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | (p[2] << 8) | p[3]);
-    return 0;
   }
   return -1;
 }

@@ -262,6 +262,8 @@ void lwm2m_text_milli(coap_win_t *w, int32_t v);
 /* Parse a decimal integer / decimal fraction (thousandths) spanning exactly len chars. */
 int lwm2m_parse_int(const char *s, uint16_t len, int32_t *out);
 int lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out);
+/* Both in one: milli 0 = lwm2m_parse_int, 1 = lwm2m_parse_milli */
+int lwm2m_parse_num(const char *s, uint16_t len, int32_t *out, uint8_t milli);
 /* Encodes v of `type` as plain text (opaque refused: -1). */
 int lwm2m_text_encode(coap_win_t *w, uint8_t type, const lwm2m_value_t *v);
 int lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v);
