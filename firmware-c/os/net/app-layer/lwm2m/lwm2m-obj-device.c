@@ -4,9 +4,12 @@
 
 #include <string.h>
 
-static uint16_t dev_iids[1] = { 0 };
-static int32_t time_offset; /* Current Time = plat base + offset + uptime */
-static uint8_t error_code;
+/* one struct: all reached from one address */
+static struct {
+  int32_t time_offset; /* Current Time = plat base + offset + uptime */
+  uint16_t iids[1];    /* the single instance 0 */
+  uint8_t error_code;
+} dev;
 
 static const lwm2m_res_t dev_res[] = {
   { 0, LWM2M_T_STR | LWM2M_R },                  /* Manufacturer */
@@ -36,41 +39,44 @@ dev_handler(lwm2m_op_t *op)
   case LWM2M_OP_COUNT:
     op->v.i = 1;
     return 0;
-  case LWM2M_OP_READ:
+  case LWM2M_OP_READ: {
+    const char *s;
     switch(op->rid) {
     case 0:
     case 1:
-    case 3: {
-      const char *s = lwm2m_plat_str(op->rid == 0 ? LWM2M_PLAT_MANUFACTURER
-                                     : op->rid == 1 ? LWM2M_PLAT_MODEL : LWM2M_PLAT_FW_VERSION);
-      op->v.p = (const uint8_t *)s;
-      op->v.len = (uint16_t)strlen(s);
-      return 0;
-    }
+    case 3: /* LWM2M_PLAT_MANUFACTURER, _MODEL, _FW_VERSION */
+      s = lwm2m_plat_str((uint8_t)(op->rid - (op->rid >> 1)));
+      break;
     case 2: {
       uint8_t eui[8];
+      char *q = op->scratch; /* 16 hex digits and a NUL: scratch_len is larger */
       lwm2m_plat_eui64(eui);
       for(int i = 0; i < 16; i++) {
-        op->scratch[i] = "0123456789ABCDEF"[(eui[i / 2] >> (i & 1 ? 0 : 4)) & 15];
+        uint8_t d = (eui[i / 2] >> (i & 1 ? 0 : 4)) & 15;
+        q[i] = (char)(d + (d > 9 ? 'A' - 10 : '0')); /* upper-case hex */
       }
-      op->v.p = (const uint8_t *)op->scratch;
-      op->v.len = 16;
-      return 0;
+      q[16] = 0;
+      s = q;
+      break;
     }
+    case 16: s = "U"; break;
     case 10: op->v.i = (int32_t)lwm2m_plat_free_memory_kb(); return 0;
-    case 11: op->v.i = error_code; return 0;
-    case 13: op->v.i = now_s + time_offset; return 0;
-    case 16: op->v.p = (const uint8_t *)"U"; op->v.len = 1; return 0;
+    case 11: op->v.i = dev.error_code; return 0;
+    case 13: op->v.i = now_s + dev.time_offset; return 0;
+    default: return COAP_NOT_FOUND;
     }
-    return COAP_NOT_FOUND;
+    op->v.p = (const uint8_t *)s;
+    op->v.len = (uint16_t)strlen(s);
+    return 0;
+  }
   case LWM2M_OP_WRITE: /* only Current Time is writable */
     if(!op->check) {
-      time_offset = op->v.i - now_s;
+      dev.time_offset = op->v.i - now_s;
     }
     return 0;
   case LWM2M_OP_EXECUTE:
     if(op->rid == 12) {
-      error_code = 0;
+      dev.error_code = 0;
     } else {
       reboot(op->ctx, op->rid == 4 ? LWM2M_EV_REBOOT : LWM2M_EV_FACTORY_RESET);
     }
@@ -80,5 +86,5 @@ dev_handler(lwm2m_op_t *op)
 }
 
 const lwm2m_object_t lwm2m_obj_device = {
-  3, 0x11, sizeof(dev_res) / sizeof(dev_res[0]), dev_res, dev_iids, 1, 0, dev_handler
+  3, 0x11, sizeof(dev_res) / sizeof(dev_res[0]), dev_res, dev.iids, 1, 0, dev_handler
 };
