@@ -1,4 +1,6 @@
-/* Plain-text (content format 0) values and decimal helpers. */
+/* Plain-text (content format 0) values and decimal helpers, and the value decoder plain text
+ * shares with TLV (binary integers, IEEE 754 floats): here so the text-only users (SenML, link
+ * format) need no TLV code. */
 #include "lwm2m.h"
 
 #include <string.h>
@@ -158,38 +160,139 @@ lwm2m_text_encode(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
 }
 
 int
-lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v)
+lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out)
 {
-  const char *s = (const char *)p;
+  uint64_t bits = 0, mant;
+  int e, neg;
+  uint32_t i;
+  if(len != 4 && len != 8) {
+    return -1;
+  }
+  for(i = 0; i < len; i++) {
+    bits = (bits << 8) | p[i];
+  }
+  if(len == 4) { /* binary32 -> binary64 layout */
+    neg = (int)(bits >> 31);
+    e = (int)((bits >> 23) & 0xFF);
+    mant = bits & 0x7FFFFF;
+    if(e == 0xFF) {
+      return -1;
+    }
+    e = e ? e - 127 + 1023 : 0;
+    mant <<= 29;
+  } else {
+    neg = (int)(bits >> 63);
+    e = (int)((bits >> 52) & 0x7FF);
+    mant = bits & 0xFFFFFFFFFFFFFull;
+    if(e == 0x7FF) {
+      return -1; /* NaN / infinity */
+    }
+  }
+  if(!e) {
+    *out = 0; /* zero and subnormals */
+    return 0;
+  }
+  mant |= 1ull << 52;
+  /* value = mant * 2^(e-1075); thousandths = (mant * 125) * 2^(e-1072), mant * 125 < 2^60 */
+  e = 1072 - e;
+  if(e <= 0) {
+    return -1; /* mant * 125 >= 2^59: far beyond int32 */
+  }
+  mant *= 125;
+  mant = e >= 64 ? 0 : ((mant >> (e - 1)) + 1) >> 1; /* rounded half up */
+  if(mant > 0x7FFFFFFFull + (uint64_t)neg) {
+    return -1;
+  }
+  *out = neg ? (int32_t)(0u - (uint32_t)mant) : (int32_t)mant;
+  return 0;
+}
+
+/* One decoder for TLV values and plain text (LWM2M_DEC_TEXT in type): same dispatch, same
+ * range rules, only the spelling of a value differs. */
+int
+lwm2m_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
+{
+  uint8_t text = type & LWM2M_DEC_TEXT;
   v->p = p;
-  v->len = len;
-  switch(type) {
+  v->len = (uint16_t)len;
+  v->i = 0;
+  if(len > 0xFFFF) {
+    return -1;
+  }
+  switch(type & 7) {
   case LWM2M_T_STR:
   case LWM2M_T_OPAQUE:
     return 0;
-#if LWM2M_WITH_FLOAT
-  case LWM2M_T_FLOAT:
-    return lwm2m_parse_milli(s, len, &v->i);
-#endif
-  case LWM2M_T_BOOL:
-    if(len == 1 && (*s == '0' || *s == '1')) {
-      v->i = *s - '0';
-      return 0;
-    }
-    return -1;
-  case LWM2M_T_OBJLNK: {
-    const char *c = memchr(s, ':', len);
-    int32_t a, b;
-    if(!c || lwm2m_parse_int(s, (uint16_t)(c - s), &a) || a < 0 || a > 0xFFFF ||
-       lwm2m_parse_int(c + 1, (uint16_t)(s + len - c - 1), &b) || b < 0 || b > 0xFFFF) {
+  case LWM2M_T_BOOL: {
+    uint8_t c;
+    if(len != 1 || (c = (uint8_t)(p[0] - (text ? '0' : 0))) > 1) {
       return -1;
     }
-    v->i = (int32_t)(((uint32_t)a << 16) | (uint32_t)b);
+    v->i = c;
     return 0;
   }
+#if LWM2M_WITH_FLOAT
+  case LWM2M_T_FLOAT:
+    return text ? lwm2m_parse_num((const char *)p, (uint16_t)len, &v->i, 1)
+                : lwm2m_float_to_milli(p, len, &v->i);
+#endif
+  case LWM2M_T_OBJLNK:
+    if(text) { /* "object:instance", each 0..65535 */
+      const char *s = (const char *)p, *e = s + len, *c = memchr(s, ':', len);
+      uint32_t x = 0;
+      int32_t a;
+      if(!c) {
+        return -1;
+      }
+      for(;;) {
+        if(lwm2m_parse_int(s, (uint16_t)(c - s), &a) || (uint32_t)a > 0xFFFF) {
+          return -1;
+        }
+        x = x << 16 | (uint32_t)a;
+        if(c == e) {
+          break;
+        }
+        s = c + 1;
+        c = e;
+      }
+      v->i = (int32_t)x;
+      return 0;
+    }
+    __attribute__((fallthrough));
   case LWM2M_T_INT:
-  case LWM2M_T_TIME:
-    return lwm2m_parse_int(s, len, &v->i);
+  case LWM2M_T_TIME: {
+    int32_t x;
+    uint32_t i;
+    if(text) {
+      return lwm2m_parse_num((const char *)p, (uint16_t)len, &v->i, 0);
+    }
+    /* integers: 1, 2, 4 or 8 bytes; object links: 4 (object id << 16 | instance id) */
+    if(len > 8 || !((((type & 7) == LWM2M_T_OBJLNK ? 0x10u : 0x116u) >> len) & 1)) {
+      return -1;
+    }
+    x = (int8_t)p[0]; /* sign-extend the first byte */
+    for(i = 1; i < len; i++) {
+      /* 8 bytes fit int32 only if the high half is the sign extension of the low half */
+      if(i == len - 4 && x != -(int32_t)(p[i] >> 7)) {
+        return -1;
+      }
+      x = (int32_t)((uint32_t)x << 8 | p[i]);
+    }
+    v->i = x;
+    return 0;
+  }
   }
   return -1;
+}
+
+__attribute__((optimize("optimize-sibling-calls"))) int
+lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
+{
+  return lwm2m_decode(type, p, len, v);
+}
+
+__attribute__((optimize("optimize-sibling-calls"))) int
+lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v)
+{
+  return lwm2m_decode(type | LWM2M_DEC_TEXT, p, len, v);
 }

@@ -105,7 +105,9 @@ lwm2m_milli_to_double(int32_t m, uint8_t out[8])
   uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
   uint32_t r = a, d = 1000; /* d <= 1000 << 21 and r < 2 * d: 32 bits suffice */
   uint64_t mant = 0, bits = 0;
-  int e = 1023;
+  /* sign and biased exponent minus one: the mantissa's leading 1 is added on top of it, so a
+   * rounding carry out of the mantissa moves into the exponent by itself */
+  uint32_t e = (m < 0 ? 0x800u : 0) + 1022;
   if(a) {
     /* scale so that 1 <= r / d < 2, then 54 quotient bits (53 + round) */
     for(; r < d; e--) {
@@ -121,108 +123,11 @@ lwm2m_milli_to_double(int32_t m, uint8_t out[8])
         mant |= 1;
       }
     }
-    mant = (mant + 1) >> 1; /* round half up on the 54th bit */
-    if(mant >> 53) {
-      mant >>= 1;
-      e++;
-    }
-    bits = ((uint64_t)e << 52) | (mant & 0xFFFFFFFFFFFFFull) | ((uint64_t)(m < 0) << 63);
+    bits = ((uint64_t)e << 52) + ((mant + 1) >> 1); /* round half up on the 54th bit */
   }
   for(unsigned i = 8; i--; bits >>= 8) { /* big-endian, last byte first */
     out[i] = (uint8_t)bits;
   }
-}
-
-int
-lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out)
-{
-  uint64_t bits = 0, mant;
-  int e, neg;
-  uint32_t i;
-  if(len != 4 && len != 8) {
-    return -1;
-  }
-  for(i = 0; i < len; i++) {
-    bits = (bits << 8) | p[i];
-  }
-  if(len == 4) { /* binary32 -> binary64 layout */
-    neg = (int)(bits >> 31);
-    e = (int)((bits >> 23) & 0xFF);
-    mant = bits & 0x7FFFFF;
-    if(e == 0xFF) {
-      return -1;
-    }
-    e = e ? e - 127 + 1023 : 0;
-    mant <<= 29;
-  } else {
-    neg = (int)(bits >> 63);
-    e = (int)((bits >> 52) & 0x7FF);
-    mant = bits & 0xFFFFFFFFFFFFFull;
-    if(e == 0x7FF) {
-      return -1; /* NaN / infinity */
-    }
-  }
-  if(!e) {
-    *out = 0; /* zero and subnormals */
-    return 0;
-  }
-  mant |= 1ull << 52;
-  /* value = mant * 2^(e-1075); thousandths = (mant * 125) * 2^(e-1072), mant * 125 < 2^60 */
-  e = 1072 - e;
-  if(e <= 0) {
-    return -1; /* mant * 125 >= 2^59: far beyond int32 */
-  }
-  mant *= 125;
-  mant = e >= 64 ? 0 : (mant + (1ull << (e - 1))) >> e;
-  if(mant > 0x7FFFFFFFull + (uint64_t)neg) {
-    return -1;
-  }
-  *out = neg ? (int32_t)(0u - (uint32_t)mant) : (int32_t)mant;
-  return 0;
-}
-
-int
-lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
-{
-  v->p = p;
-  v->len = (uint16_t)len;
-  v->i = 0;
-  switch(type) {
-  case LWM2M_T_STR:
-  case LWM2M_T_OPAQUE:
-    return len > 0xFFFF ? -1 : 0;
-  case LWM2M_T_OBJLNK:
-  case LWM2M_T_INT:
-  case LWM2M_T_TIME: {
-    int32_t x;
-    uint32_t i;
-    /* integers: 1, 2, 4 or 8 bytes; object links: 4 (object id << 16 | instance id) */
-    if(len > 8 || !(((type == LWM2M_T_OBJLNK ? 0x10u : 0x116u) >> len) & 1)) {
-      return -1;
-    }
-    x = (int8_t)p[0]; /* sign-extend the first byte */
-    for(i = 1; i < len; i++) {
-      /* 8 bytes fit int32 only if the high half is the sign extension of the low half */
-      if(i == len - 4 && x != -(int32_t)(p[i] >> 7)) {
-        return -1;
-      }
-      x = (int32_t)((uint32_t)x << 8 | p[i]);
-    }
-    v->i = x;
-    return 0;
-  }
-  case LWM2M_T_BOOL:
-    if(len != 1 || p[0] > 1) {
-      return -1;
-    }
-    v->i = p[0];
-    return 0;
-#if LWM2M_WITH_FLOAT
-  case LWM2M_T_FLOAT:
-    return lwm2m_float_to_milli(p, len, &v->i);
-#endif
-  }
-  return -1;
 }
 
 void
