@@ -77,7 +77,7 @@ check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
   return r;
 }
 
-int
+__attribute__((optimize("optimize-sibling-calls"))) int
 lwm2m_tlv_check(const uint8_t *p, uint32_t len)
 {
   return check_level(p, p + len, 0xFF);
