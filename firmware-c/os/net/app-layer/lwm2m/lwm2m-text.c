@@ -171,22 +171,17 @@ lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out)
   for(i = 0; i < len; i++) {
     bits = (bits << 8) | p[i];
   }
-  if(len == 4) { /* binary32 -> binary64 layout */
-    neg = (int)(bits >> 31);
+  neg = p[0] >> 7;
+  if(len == 4) { /* binary32: exponent 8 bits (bias 127), mantissa 23 */
     e = (int)((bits >> 23) & 0xFF);
-    mant = bits & 0x7FFFFF;
-    if(e == 0xFF) {
-      return -1;
-    }
-    e = e ? e - 127 + 1023 : 0;
-    mant <<= 29;
+    mant = (bits & 0x7FFFFF) << 29;
+    e = e == 0xFF ? 0x7FF : e ? e - 127 + 1023 : 0;
   } else {
-    neg = (int)(bits >> 63);
     e = (int)((bits >> 52) & 0x7FF);
     mant = bits & 0xFFFFFFFFFFFFFull;
-    if(e == 0x7FF) {
-      return -1; /* NaN / infinity */
-    }
+  }
+  if(e == 0x7FF) {
+    return -1; /* NaN / infinity */
   }
   if(!e) {
     *out = 0; /* zero and subnormals */

@@ -15,36 +15,31 @@ int
 lwm2m_tlv_next(const uint8_t **pp, const uint8_t *end, lwm2m_tlv_t *t)
 {
   const uint8_t *p = *pp;
-  uint8_t h, lt;
-  uint32_t len;
+  uint8_t h;
+  uint32_t x = 0, len = 0;
+  unsigned n;
   if(p >= end) {
     return 0;
   }
   h = *p++;
   t->type = h >> 6;
-  if(h & 0x20) {
-    if(end - p < 2) {
-      return -1;
-    }
-    t->id = (uint16_t)((p[0] << 8) | p[1]);
-    p += 2;
-  } else {
-    if(p >= end) {
-      return -1;
-    }
-    t->id = *p++;
+  /* identifier (1 or 2 bytes) then length (0..3 bytes), both big-endian */
+  n = 1 + ((h >> 5) & 1) + ((h >> 3) & 3);
+  if((uint32_t)(end - p) < n) {
+    return -1;
   }
-  lt = (h >> 3) & 3;
-  if(lt == 0) {
-    len = h & 7;
+  for(unsigned i = 0; i < n; i++) {
+    if(i == 1 + ((h >> 5) & 1u)) {
+      t->id = (uint16_t)x; /* the identifier is complete: the length follows */
+      x = 0;
+    }
+    x = (x << 8) | *p++;
+  }
+  if(h & 0x18) {
+    len = x;
   } else {
-    if(end - p < lt) {
-      return -1;
-    }
-    len = 0;
-    while(lt--) {
-      len = (len << 8) | *p++;
-    }
+    t->id = (uint16_t)x;
+    len = h & 7;
   }
   if(len > (uint32_t)(end - p)) {
     return -1;
