@@ -4,12 +4,10 @@
 
 #include <string.h>
 
-/* one struct: all reached from one address */
-static struct {
-  int32_t time_offset; /* Current Time = plat base + offset + uptime */
-  uint16_t iids[1];    /* the single instance 0 */
-  uint8_t error_code;
-} dev;
+static uint16_t dev_iids[1] = { 0 };
+static int32_t time_offset; /* Current Time = plat base + offset + uptime */
+/* Error Code (/3/0/11) is always 0 ("no error"): nothing in this client raises one, so there is
+ * no state to keep and Reset Error Code (/3/0/12) has nothing to clear. */
 
 static const lwm2m_res_t dev_res[] = {
   { 0, LWM2M_T_STR | LWM2M_R },                  /* Manufacturer */
@@ -61,8 +59,8 @@ dev_handler(lwm2m_op_t *op)
     }
     case 16: s = "U"; break;
     case 10: op->v.i = (int32_t)lwm2m_plat_free_memory_kb(); return 0;
-    case 11: op->v.i = dev.error_code; return 0;
-    case 13: op->v.i = now_s + dev.time_offset; return 0;
+    case 11: op->v.i = 0; return 0;
+    case 13: op->v.i = now_s + time_offset; return 0;
     default: return COAP_NOT_FOUND;
     }
     op->v.p = (const uint8_t *)s;
@@ -71,13 +69,11 @@ dev_handler(lwm2m_op_t *op)
   }
   case LWM2M_OP_WRITE: /* only Current Time is writable */
     if(!op->check) {
-      dev.time_offset = op->v.i - now_s;
+      time_offset = op->v.i - now_s;
     }
     return 0;
   case LWM2M_OP_EXECUTE:
-    if(op->rid == 12) {
-      dev.error_code = 0;
-    } else {
+    if(op->rid != 12) {
       reboot(op->ctx, op->rid == 4 ? LWM2M_EV_REBOOT : LWM2M_EV_FACTORY_RESET);
     }
     return 0;
@@ -86,5 +82,5 @@ dev_handler(lwm2m_op_t *op)
 }
 
 const lwm2m_object_t lwm2m_obj_device = {
-  3, 0x11, sizeof(dev_res) / sizeof(dev_res[0]), dev_res, dev.iids, 1, 0, dev_handler
+  3, 0x11, sizeof(dev_res) / sizeof(dev_res[0]), dev_res, dev_iids, 1, 0, dev_handler
 };
