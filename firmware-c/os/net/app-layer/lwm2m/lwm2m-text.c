@@ -11,6 +11,10 @@
                      "no-move-loop-invariants", "no-tree-forwprop", "no-schedule-insns2", \
                      "no-tree-tail-merge", "no-tree-coalesce-vars", "no-if-conversion", \
                      "no-code-hoisting")
+/* thin wrappers: a branch to the shared routine, not a call (sibling calls are off above) */
+#define TAIL_CALL __attribute__((optimize("optimize-sibling-calls")))
+#else
+#define TAIL_CALL
 #endif
 
 /* One decimal writer for integers and thousandths (frac: 3 digits after the point, trailing
@@ -37,13 +41,13 @@ put_dec(coap_win_t *w, int32_t v, int k)
   coap_win_put(w, q, (uint16_t)(e - q));
 }
 
-__attribute__((optimize("optimize-sibling-calls"))) void
+TAIL_CALL void
 lwm2m_text_int(coap_win_t *w, int32_t v)
 {
   put_dec(w, v, 0);
 }
 
-__attribute__((optimize("optimize-sibling-calls"))) void
+TAIL_CALL void
 lwm2m_text_milli(coap_win_t *w, int32_t v)
 {
   put_dec(w, v, -3);
@@ -119,13 +123,13 @@ lwm2m_parse_num(const char *s, uint16_t len, int32_t *out, uint8_t milli)
   return 0;
 }
 
-__attribute__((optimize("optimize-sibling-calls"))) int
+TAIL_CALL int
 lwm2m_parse_int(const char *s, uint16_t len, int32_t *out)
 {
   return lwm2m_parse_num(s, len, out, 0);
 }
 
-__attribute__((optimize("optimize-sibling-calls"))) int
+TAIL_CALL int
 lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out)
 {
   return lwm2m_parse_num(s, len, out, 1);
@@ -280,13 +284,13 @@ lwm2m_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
   return -1;
 }
 
-__attribute__((optimize("optimize-sibling-calls"))) int
+TAIL_CALL int
 lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
 {
   return lwm2m_decode(type, p, len, v);
 }
 
-__attribute__((optimize("optimize-sibling-calls"))) int
+TAIL_CALL int
 lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v)
 {
   return lwm2m_decode(type | LWM2M_DEC_TEXT, p, len, v);

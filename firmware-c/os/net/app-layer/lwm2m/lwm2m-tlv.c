@@ -1,4 +1,5 @@
-/* OMA LwM2M TLV (content format 11542): reader, writer and integer-only float conversion. */
+/* OMA LwM2M TLV (content format 11542): reader, writer and the binary64 writer for floats
+ * (decoding is shared with plain text: lwm2m_decode in lwm2m-text.c). */
 #include "lwm2m.h"
 
 #include <string.h>
@@ -9,6 +10,10 @@
                      "no-ipa-pure-const", "no-ssa-phiopt", "no-tree-sink", \
                      "no-tree-dominator-opts", "no-tree-vrp", "no-shrink-wrap", \
                      "no-tree-scev-cprop")
+/* thin wrappers: a branch to the shared routine, not a call (sibling calls are off above) */
+#define TAIL_CALL __attribute__((optimize("optimize-sibling-calls")))
+#else
+#define TAIL_CALL
 #endif
 
 int
@@ -72,7 +77,7 @@ check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
   return r;
 }
 
-__attribute__((optimize("optimize-sibling-calls"))) int
+TAIL_CALL int
 lwm2m_tlv_check(const uint8_t *p, uint32_t len)
 {
   return check_level(p, p + len, 0xFF);
@@ -129,27 +134,22 @@ lwm2m_milli_to_double(int32_t m, uint8_t out[8])
 void
 lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
 {
-  uint8_t b[8], n = 0;
-  switch(type) {
-  case LWM2M_T_STR:
-  case LWM2M_T_OPAQUE:
+  uint8_t b[8], n = 4;
+  uint32_t x = (uint32_t)v->i;
+  if(type == LWM2M_T_STR || type == LWM2M_T_OPAQUE) {
     coap_win_put(w, v->p, v->len);
     return;
+  }
 #if LWM2M_WITH_FLOAT
-  case LWM2M_T_FLOAT:
+  if(type == LWM2M_T_FLOAT) {
     lwm2m_milli_to_double(v->i, b);
     n = 8;
-    break;
+  } else
 #endif
-  case LWM2M_T_OBJLNK:
-    n = 4;
-    break;
-  default: /* integers: shortest of 1, 2, 4 bytes */
-    n = (v->i >= -128 && v->i <= 127) ? 1 : (v->i >= -32768 && v->i <= 32767) ? 2 : 4;
-    break;
-  }
-  if(!LWM2M_WITH_FLOAT || type != LWM2M_T_FLOAT) {
-    uint32_t x = (uint32_t)v->i;
+  {
+    if(type != LWM2M_T_OBJLNK) { /* integers: shortest of 1, 2, 4 bytes */
+      n = (v->i >= -128 && v->i <= 127) ? 1 : (v->i >= -32768 && v->i <= 32767) ? 2 : 4;
+    }
     for(unsigned i = n; i--; x >>= 8) { /* big-endian, last byte first */
       b[i] = (uint8_t)x;
     }
