@@ -5,7 +5,7 @@
 void
 lwm2m_link_path(coap_win_t *w, uint8_t first, const uint16_t *ids, uint8_t n)
 {
-  coap_win_str(w, first ? "<" : ",<");
+  coap_win_str(w, &",<"[first != 0]); /* first link: no comma */
   for(uint8_t i = 0; i < n; i++) {
     coap_win_byte(w, '/');
     lwm2m_text_int(w, ids[i]);

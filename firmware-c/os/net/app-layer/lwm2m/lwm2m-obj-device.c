@@ -6,7 +6,8 @@
 
 static uint16_t dev_iids[1] = { 0 };
 static int32_t time_offset; /* Current Time = plat base + offset + uptime */
-static uint8_t error_code;
+/* Error Code (/3/0/11) is always 0 ("no error"): nothing in this client raises one, so there is
+ * no state to keep and Reset Error Code (/3/0/12) has nothing to clear. */
 
 static const lwm2m_res_t dev_res[] = {
   { 0, LWM2M_T_STR | LWM2M_R },                  /* Manufacturer */
@@ -36,42 +37,43 @@ dev_handler(lwm2m_op_t *op)
   case LWM2M_OP_COUNT:
     op->v.i = 1;
     return 0;
-  case LWM2M_OP_READ:
+  case LWM2M_OP_READ: {
+    const char *s;
     switch(op->rid) {
     case 0:
     case 1:
-    case 3: {
-      const char *s = lwm2m_plat_str(op->rid == 0 ? LWM2M_PLAT_MANUFACTURER
-                                     : op->rid == 1 ? LWM2M_PLAT_MODEL : LWM2M_PLAT_FW_VERSION);
-      op->v.p = (const uint8_t *)s;
-      op->v.len = (uint16_t)strlen(s);
-      return 0;
-    }
+    case 3: /* LWM2M_PLAT_MANUFACTURER, _MODEL, _FW_VERSION */
+      s = lwm2m_plat_str((uint8_t)(op->rid - (op->rid >> 1)));
+      break;
     case 2: {
       uint8_t eui[8];
+      char *q = op->scratch; /* 16 hex digits and a NUL: scratch_len is larger */
       lwm2m_plat_eui64(eui);
       for(int i = 0; i < 16; i++) {
-        op->scratch[i] = "0123456789ABCDEF"[(eui[i / 2] >> (i & 1 ? 0 : 4)) & 15];
+        uint8_t d = (eui[i / 2] >> (i & 1 ? 0 : 4)) & 15;
+        q[i] = (char)(d + (d > 9 ? 'A' - 10 : '0')); /* upper-case hex */
       }
-      op->v.p = (const uint8_t *)op->scratch;
-      op->v.len = 16;
-      return 0;
+      q[16] = 0;
+      s = q;
+      break;
     }
+    case 16: s = "U"; break;
     case 10: op->v.i = (int32_t)lwm2m_plat_free_memory_kb(); return 0;
-    case 11: op->v.i = error_code; return 0;
+    case 11: op->v.i = 0; return 0;
     case 13: op->v.i = now_s + time_offset; return 0;
-    case 16: op->v.p = (const uint8_t *)"U"; op->v.len = 1; return 0;
+    default: return COAP_NOT_FOUND;
     }
-    return COAP_NOT_FOUND;
+    op->v.p = (const uint8_t *)s;
+    op->v.len = (uint16_t)strlen(s);
+    return 0;
+  }
   case LWM2M_OP_WRITE: /* only Current Time is writable */
     if(!op->check) {
       time_offset = op->v.i - now_s;
     }
     return 0;
   case LWM2M_OP_EXECUTE:
-    if(op->rid == 12) {
-      error_code = 0;
-    } else {
+    if(op->rid != 12) {
       reboot(op->ctx, op->rid == 4 ? LWM2M_EV_REBOOT : LWM2M_EV_FACTORY_RESET);
     }
     return 0;

@@ -3,12 +3,13 @@
 #include "lwm2m.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
-/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~20 B less */
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~22 B less */
 #pragma GCC optimize("no-tree-forwprop", "no-optimize-sibling-calls", "no-schedule-insns2", \
-                     "no-code-hoisting")
+                     "no-code-hoisting", "no-expensive-optimizations")
 #endif
 
 lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
@@ -38,38 +39,55 @@ static const lwm2m_res_t sec_res[] = {
   { 11, LWM2M_T_INT | LWM2M_R | LWM2M_W },   /* Client Hold Off Time */
 };
 
-/* Plain fields of an instance: resource id, offset in the struct, size (0: NUL-terminated
- * string). One routine reads and stores them for both objects. */
+/* Plain fields of an instance: resource id, offset in the struct and kind. One routine reads,
+ * validates and stores them for both objects, so the limits are data:
+ *   F_STR | n   NUL-terminated string in n bytes (writes up to n - 1 chars);
+ *   1, 2, 4     unsigned integer of that size: 0..4 (mode; bools are 0/1 already), 0..65535,
+ *               0..INT32_MAX;   F_MIN1: at least 1 (lifetime). */
 typedef struct field {
-  uint8_t rid, off, size;
+  uint8_t rid, off, kind;
 } field_t;
+#define F_STR 0x80
+#define F_MIN1 0x40
+_Static_assert(LWM2M_URI_MAX < 64, "field kind holds string sizes up to 63");
 
 static uint8_t
 field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
 {
-  for(; n; n--, f++) {
-    if(f->rid == op->rid) {
-      break;
-    }
+  uint8_t *q, k;
+  for(; n && f->rid != op->rid; n--, f++) {
   }
   if(!n) {
     return op->op == LWM2M_OP_READ ? COAP_NOT_FOUND : 0; /* write: keys, dropped */
   }
-  {
-    uint8_t *q = (uint8_t *)inst + f->off;
-    if(op->op == LWM2M_OP_READ) {
-      if(!f->size) {
-        op->v.p = q;
-        op->v.len = (uint16_t)strlen((const char *)q);
-      } else {
-        op->v.i = f->size == 1 ? *q : f->size == 2 ? *(uint16_t *)q : (int32_t)*(uint32_t *)q;
-      }
-    } else if(!f->size) {
+  q = (uint8_t *)inst + f->off;
+  k = f->kind & 0x3F;
+  if(op->op == LWM2M_OP_READ) {
+    if(f->kind & F_STR) {
+      op->v.p = q;
+      op->v.len = (uint16_t)strlen((const char *)q);
+    } else {
+      op->v.i = k == 1 ? *q : k == 2 ? *(uint16_t *)q : (int32_t)*(uint32_t *)q;
+    }
+    return 0;
+  }
+  if(f->kind & F_STR) {
+    if(op->v.len >= k) {
+      return COAP_BAD_REQUEST;
+    }
+    if(!op->check) {
       memcpy(q, op->v.p, op->v.len);
       q[op->v.len] = 0;
-    } else if(f->size == 1) {
+    }
+    return 0;
+  }
+  if(op->v.i < ((f->kind & F_MIN1) ? 1 : 0) || op->v.i > (k == 1 ? 4 : k == 2 ? 65535 : INT32_MAX)) {
+    return COAP_BAD_REQUEST;
+  }
+  if(!op->check) {
+    if(k == 1) {
       *q = (uint8_t)op->v.i;
-    } else if(f->size == 2) {
+    } else if(k == 2) {
       *(uint16_t *)q = (uint16_t)op->v.i;
     } else {
       *(uint32_t *)q = (uint32_t)op->v.i;
@@ -80,7 +98,10 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
 
 #define FIELD(rid, type, member) \
   { rid, (uint8_t)offsetof(type, member), (uint8_t)sizeof(((type *)0)->member) }
-#define FIELD_STR(rid, type, member) { rid, (uint8_t)offsetof(type, member), 0 }
+#define FIELD_MIN1(rid, type, member) \
+  { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_MIN1) }
+#define FIELD_STR(rid, type, member) \
+  { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_STR) }
 
 static const field_t sec_fields[] = {
   FIELD_STR(0, lwm2m_security_t, uri), FIELD(1, lwm2m_security_t, bootstrap),
@@ -105,15 +126,6 @@ sec_handler(lwm2m_op_t *op)
     sec_reset(s);
     return 0;
   case LWM2M_OP_WRITE:
-    if((op->rid == 0 && op->v.len >= LWM2M_URI_MAX) ||
-       (op->rid == 2 && (op->v.i < 0 || op->v.i > 4)) ||
-       ((op->rid == 10 || op->rid == 11) && (op->v.i < 0 || op->v.i > 65535))) {
-      return COAP_BAD_REQUEST;
-    }
-    if(op->check) {
-      return 0;
-    }
-    __attribute__((fallthrough));
   case LWM2M_OP_READ:
     return field_io(op, s, sec_fields, sizeof(sec_fields) / sizeof(sec_fields[0]));
   }
@@ -138,7 +150,7 @@ static const lwm2m_res_t srv_res[] = {
 };
 
 static const field_t srv_fields[] = {
-  FIELD(0, lwm2m_server_t, ssid), FIELD(1, lwm2m_server_t, lifetime),
+  FIELD(0, lwm2m_server_t, ssid), FIELD_MIN1(1, lwm2m_server_t, lifetime),
   FIELD(2, lwm2m_server_t, pmin), FIELD(3, lwm2m_server_t, pmax),
   FIELD(5, lwm2m_server_t, disable_timeout), FIELD(6, lwm2m_server_t, storing), FIELD_STR(7, lwm2m_server_t, binding)
 };
@@ -162,16 +174,10 @@ srv_handler(lwm2m_op_t *op)
     srv_reset(s);
     return 0;
   case LWM2M_OP_WRITE:
-    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only.
-     * A new lifetime makes the engine send an Update with lt=. */
-    if((op->rid == 7 && (!op->v.len || op->v.len >= sizeof(s->binding) ||
-                         !memchr(op->v.p, 'U', op->v.len))) ||
-       (op->rid != 7 && (op->v.i < (op->rid == 1) /* lifetime >= 1 */ ||
-                         (op->rid == 0 && op->v.i > 65535)))) {
+    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only (the
+     * length limit is srv_fields'). A new lifetime makes the engine send an Update with lt=. */
+    if(op->rid == 7 && (!op->v.len || !memchr(op->v.p, 'U', op->v.len))) {
       return COAP_BAD_REQUEST;
-    }
-    if(op->check) {
-      return 0;
     }
     __attribute__((fallthrough));
   case LWM2M_OP_READ:

@@ -265,6 +265,8 @@ void lwm2m_text_milli(coap_win_t *w, int32_t v);
 /* Parse a decimal integer / decimal fraction (thousandths) spanning exactly len chars. */
 int lwm2m_parse_int(const char *s, uint16_t len, int32_t *out);
 int lwm2m_parse_milli(const char *s, uint16_t len, int32_t *out);
+/* Both in one: milli 0 = lwm2m_parse_int, 1 = lwm2m_parse_milli */
+int lwm2m_parse_num(const char *s, uint16_t len, int32_t *out, uint8_t milli);
 /* Encodes v of `type` as plain text (opaque refused: -1). */
 int lwm2m_text_encode(coap_win_t *w, uint8_t type, const lwm2m_value_t *v);
 int lwm2m_text_decode(uint8_t type, const uint8_t *p, uint16_t len, lwm2m_value_t *v);
@@ -283,6 +285,9 @@ int lwm2m_tlv_check(const uint8_t *p, uint32_t len);
 void lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len);
 void lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v);
 int lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v);
+/* Both decoders (lwm2m-text.c): type | LWM2M_DEC_TEXT decodes plain text, else TLV */
+#define LWM2M_DEC_TEXT 0x80
+int lwm2m_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v);
 /* IEEE 754 binary64 <-> thousandths, integer arithmetic only */
 void lwm2m_milli_to_double(int32_t m, uint8_t out[8]);
 int lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out);
