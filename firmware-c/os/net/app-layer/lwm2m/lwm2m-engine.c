@@ -433,7 +433,7 @@ tlv_walk(wctx_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm
     } else if(t.type != LWM2M_TLV_RES_INST) {
       return COAP_BAD_REQUEST;
     }
-    if(lwm2m_tlv_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
+    if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
       return COAP_BAD_REQUEST;
     }
     if((rc = write_value(x, r, riid, &v))) {
@@ -484,7 +484,7 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
     if((fmt == LWM2M_CF_OPAQUE) != (LWM2M_TYPE(r->flags) == LWM2M_T_OPAQUE)) {
       return COAP_UNSUPPORTED_CF;
     }
-    if(lwm2m_text_decode(LWM2M_TYPE(r->flags), pl, n, &v) < 0) {
+    if(lwm2m_decode(LWM2M_TYPE(r->flags) | LWM2M_DEC_TEXT, pl, n, &v) < 0) {
       return COAP_BAD_REQUEST;
     }
     return write_value(x, r, p->len == 4 ? p->id[3] : LWM2M_NO_ID, &v);

@@ -5,6 +5,9 @@
 #include <string.h>
 
 static uint16_t dev_iids[1] = { 0 };
+/* Manufacturer, Model, Firmware Version (/3/0/0, 1, 3) read lwm2m_plat_str(rid - rid / 2) */
+_Static_assert(LWM2M_PLAT_MODEL == 1 - (1 >> 1) && LWM2M_PLAT_FW_VERSION == 3 - (3 >> 1),
+               "Device string resources map onto the LWM2M_PLAT_* order");
 static int32_t time_offset; /* Current Time = plat base + offset + uptime */
 /* Error Code (/3/0/11) is always 0 ("no error"): nothing in this client raises one, so there is
  * no state to keep and Reset Error Code (/3/0/12) has nothing to clear. */
