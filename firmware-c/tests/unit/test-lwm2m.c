@@ -267,6 +267,8 @@ UNIT_TEST(disable_deregisters_for_the_disable_timeout)
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
   UNIT_CHECK_EQ(h_events[LWM2M_EV_DEREGISTERED], 1);
   UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 30000u); /* back after the Disable Timeout */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0"));
+  UNIT_CHECK_EQ(m.code, 0xFF); /* disabled: the server's requests are ignored, not even ACKed */
   h_now += 29999;
   lwm2m_step(&ctx, h_now);
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
@@ -281,6 +283,8 @@ UNIT_TEST(disable_deregisters_for_the_disable_timeout)
   UNIT_CHECK_EQ(h_events[LWM2M_EV_REGISTERED], 2);
   lwm2m_step(&ctx, h_now);
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED); /* enabled again: no second De-register */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
 }
 
 UNIT_TEST(read_formats_and_codes)

@@ -366,6 +366,9 @@ handle_request(coap_ctx_t *c, const coap_msg_t *m, const coap_ep_t *from, uint16
   } else {
     r.code = COAP_NOT_FOUND;
   }
+  if(r.code == COAP_IGNORE) {
+    return;
+  }
   if(!r.code) {
     if(m->type == COAP_CON) {
       send_empty(c, from, COAP_ACK, m->mid);

@@ -75,6 +75,9 @@ struct coap_trans {
   uint8_t token[COAP_MAX_TKL];
 };
 
+/* A handler's r->code that sends nothing at all (no response, no ACK, no RST): the request is
+ * ignored, as LwM2M asks of a client whose server account is disabled. */
+#define COAP_IGNORE 0xFF
 /* Server-side request handling: fill r. Payload goes into r->win (already positioned on the
  * requested Block2 block); the engine adds Block2 if the body is larger than one block. */
 typedef struct coap_resp {

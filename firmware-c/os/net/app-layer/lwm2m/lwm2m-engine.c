@@ -1224,6 +1224,10 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
     r->code = COAP_UNAUTHORIZED; /* only the server we registered with (or bootstrap server) */
     return;
   }
+  if(ctx->disabled == LWM2M_DISABLE_WAITING) {
+    r->code = COAP_IGNORE; /* disabled (/1/x/4): ignore the server until the Disable Timeout */
+    return;
+  }
   p.len = 0;
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l)) {
