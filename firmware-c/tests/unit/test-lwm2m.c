@@ -706,8 +706,52 @@ UNIT_TEST(reregistration_drops_pending_notification)
   }
 }
 
+/* Write-Attributes requests and the code each must get, in order */
+typedef struct attr_case {
+  const char *path, *query;
+  uint8_t code;
+} attr_case_t;
+
+static void
+put_attrs(const attr_case_t *c, size_t n)
+{
+  for(size_t i = 0; i < n; i++) {
+    coap_msg_t m = h_do(REQ(.code = COAP_PUT, .path = c[i].path, .query = c[i].query));
+    UNIT_CHECK(m.code == c[i].code || !printf("  PUT %s?%s: %d.%02d\n", c[i].path, c[i].query,
+                                              m.code >> 5, m.code & 31));
+  }
+}
+
 UNIT_TEST(attributes_levels_table_and_errors)
 {
+  /* malformed names and values (a failing request changes nothing); gt/lt/st (set or removed)
+   * only on single numeric resources */
+  static const attr_case_t errors[] = {
+    { "/3303/0/5700", "pmin=1", COAP_CHANGED },
+    { "/3303/0/5700", "pmin=", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pminx=1", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pmi=1", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "=1", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pmax=1.5", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pmin=9&gt=2&foo", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "gt=-1.25&lt=-3", COAP_CHANGED },
+  };
+  static const attr_case_t numeric_only[] = {
+    { "/3303/0", "gt=1", COAP_BAD_REQUEST },
+    { "/3303/0", "st", COAP_BAD_REQUEST },
+    { "/3/0/11", "lt=1", COAP_BAD_REQUEST },
+    { "/3/0/11/0", "lt=1", COAP_CHANGED },
+    { "/3/0/11/0", "lt", COAP_CHANGED }, /* removing every attribute of a path frees its entry */
+  };
+  /* LWM2M_MAX_ATTRS paths: a further one is refused, removing from it is fine */
+  static const attr_case_t table_full[] = {
+    { "/3303/0", "pmin=10", COAP_CHANGED },
+    { "/3303", "pmax=50", COAP_CHANGED },
+    { "/3311/0/5851", "pmax=5", COAP_INTERNAL_ERROR },
+    { "/3311/0/5851", "pmax", COAP_CHANGED },
+    { "/3303", "pmax&pmin", COAP_CHANGED },
+    { "/3311/0/5851", "pmax=5", COAP_CHANGED },
+  };
   coap_msg_t m;
   int n;
   registered(86400);
@@ -716,52 +760,13 @@ UNIT_TEST(attributes_levels_table_and_errors)
   UNIT_CHECK_EQ(m.code, COAP_CHANGED);
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
   UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>"));
-  /* malformed names and values; a failing request changes nothing */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=1"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin="));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pminx=1"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmi=1"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "=1"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmax=1.5"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmin=9&gt=2&foo"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt=-1.25&lt=-3"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  put_attrs(errors, sizeof(errors) / sizeof(errors[0]));
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
   UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>;pmin=1;gt=-1.25;lt=-3.0"));
-  /* gt/lt/st (set or removed) only on single numeric resources */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "gt=1"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "st"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/11", .query = "lt=1"));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/11/0", .query = "lt=1"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  /* removing every attribute of a path frees its entry */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/11/0", .query = "lt"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  put_attrs(numeric_only, sizeof(numeric_only) / sizeof(numeric_only[0]));
   m = h_do(REQ(.code = COAP_GET, .path = "/3/0/11", .accept = LWM2M_CF_LINK));
   UNIT_CHECK(h_payload_is(&m, "</3/0/11>;dim=1"));
-  /* LWM2M_MAX_ATTRS paths: a further one is refused, removing from it is fine */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "pmin=10"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303", .query = "pmax=50"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmax=5"));
-  UNIT_CHECK_EQ(m.code, COAP_INTERNAL_ERROR);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmax"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303", .query = "pmax&pmin"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmax=5"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  put_attrs(table_full, sizeof(table_full) / sizeof(table_full[0]));
   m = h_do(REQ(.code = COAP_GET, .path = "/3303", .accept = LWM2M_CF_LINK));
   {
     static const char head[] = "</3303>;ver=1.1,</3303/0>;pmin=10,";
@@ -834,30 +839,29 @@ first_notification(uint32_t from_ms, uint32_t to_ms, char *payload, size_t cap)
 
 UNIT_TEST(observe_threshold_boundaries)
 {
+  /* the temperature is 20.0 C at t = 0 and climbs 0.1 C a second; each case writes the
+   * attributes at `start`, observes, and expects the first notification at `sent` with `value` */
+  static const struct {
+    const char *query;
+    uint32_t start, sent;
+    const char *value;
+  } cases[] = {
+    { "gt=23", 0, 31000, "23.1" },           /* reaching gt=23 is not above it yet, 23.1 is */
+    { "gt&lt=23", 120000, 150000, "23.0" },  /* leaving "below 23" happens at 23.0 itself */
+    { "lt&st=0.3", 240000, 243000, "20.3" }, /* a step of exactly st counts */
+  };
   coap_msg_t m;
   char pl[16];
   registered(86400);
-  /* 20.0 C at t = 0, +0.1 C a second: reaching gt=23 is not above it yet, 23.1 is */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt=23"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  h_now = 0;
-  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
-  UNIT_CHECK_EQ(first_notification(1000, 59000, pl, sizeof(pl)), 31000);
-  UNIT_CHECK(!strcmp(pl, "23.1"));
-  /* lt=23: leaving "below 23" happens at 23.0 itself */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt&lt=23"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  h_now = 120000;
-  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
-  UNIT_CHECK_EQ(first_notification(121000, 179000, pl, sizeof(pl)), 150000);
-  UNIT_CHECK(!strcmp(pl, "23.0"));
-  /* st=0.3: a step of exactly st counts, every third second on the ramp */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "lt&st=0.3"));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  h_now = 240000;
-  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
-  UNIT_CHECK_EQ(first_notification(241000, 259000, pl, sizeof(pl)), 243000);
-  UNIT_CHECK(!strcmp(pl, "20.3"));
+  for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = cases[i].query));
+    UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+    h_now = cases[i].start;
+    m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 8));
+    UNIT_CHECK_EQ(first_notification(h_now + 1000, h_now + 59000, pl, sizeof(pl)), cases[i].sent);
+    UNIT_CHECK(!strcmp(pl, cases[i].value));
+  }
+  /* st=0.3 on the ramp: every third second */
   UNIT_CHECK_EQ(first_notification(244000, 259000, pl, sizeof(pl)), 246000);
   UNIT_CHECK(!strcmp(pl, "20.6"));
 }
