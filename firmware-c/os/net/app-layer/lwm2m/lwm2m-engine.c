@@ -11,6 +11,10 @@
                      "no-tree-dominator-opts", "no-tree-forwprop", "no-schedule-insns2", \
                      "no-shrink-wrap", "no-optimize-sibling-calls", "no-ipa-pure-const", \
                      "live-range-shrinkage", "no-tree-loop-im")
+/* per-function exceptions to the set above, measured likewise */
+#define SIZE_OPT(...) __attribute__((optimize(__VA_ARGS__)))
+#else
+#define SIZE_OPT(...)
 #endif
 
 #define CTX(c) ((lwm2m_ctx_t *)(void *)((char *)(c) - offsetof(lwm2m_ctx_t, coap)))
@@ -1298,7 +1302,7 @@ q_opt(coap_build_t *b, const char *key, const char *v, int32_t i)
 /* Objects with their instances; an object alone when it has none or a version other than 1.0.
  * Registration (bs 0): all objects but Security. Bootstrap-Discover (bs 1): Security too, with
  * ssid and uri attributes. only: one object, or LWM2M_NO_ID. */
-static void __attribute__((optimize("tree-tail-merge"))) /* measured: -4 B */
+static void SIZE_OPT("tree-tail-merge") /* measured: -4 B */
 obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigned bs)
 {
   for(unsigned i = 0; i < ctx->nobjs; i++) {
@@ -1342,7 +1346,7 @@ reg_links(void *arg, coap_win_t *w)
   obj_links(arg, w, 1, LWM2M_NO_ID, 0);
 }
 
-static void __attribute__((optimize("no-thread-jumps"))) /* measured: -8 B */
+static void SIZE_OPT("no-thread-jumps") /* measured: -8 B */
 reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
   lwm2m_ctx_t *ctx = CTX(c);
@@ -1473,7 +1477,7 @@ registered(lwm2m_ctx_t *ctx, uint8_t se)
   go(ctx, se, (lt - margin) * 1000u, ctx->loc);
 }
 
-static int __attribute__((optimize("no-if-conversion"))) /* measured: -4 B */
+static int SIZE_OPT("no-if-conversion") /* measured: -4 B */
 reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 {
   lwm2m_ctx_t *ctx = CTX(c);
@@ -1555,7 +1559,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 
 /* Enter state st and send its request (reg_build). Without a transaction slot (or when it
  * cannot be built): back to the previous state, retry in 1 s. */
-static void __attribute__((optimize("schedule-insns2"))) /* measured: -4 B */
+static void SIZE_OPT("schedule-insns2") /* measured: -4 B */
 reg_send(lwm2m_ctx_t *ctx, uint8_t st)
 {
   uint8_t prev = ctx->state;
