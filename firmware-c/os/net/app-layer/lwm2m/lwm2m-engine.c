@@ -1023,7 +1023,8 @@ do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const t
          coap_resp_t *r, unsigned bs, unsigned replace)
 {
   uint8_t rc;
-  if(p->len == 3 && STREAMED(t->res)) {
+  /* bootstrap writes resolve no target (t->res NULL) and are never streamed */
+  if(p->len == 3 && t->res && STREAMED(t->res)) {
     return do_stream(ctx, req, t, r);
   }
   if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
@@ -1633,7 +1634,12 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
     break;
   case LWM2M_ST_DEREGISTERED:
-    if(ctx->disabled == LWM2M_DISABLE_WAITING && due) {
+    if(ctx->disabled == LWM2M_DISABLE_REQUESTED) {
+      /* Disable with nothing to deregister (again during the Disable Timeout, or after a
+       * De-register): the timeout starts now. Left REQUESTED, the due timer below would ask
+       * for a step at once forever and the client would never come back. */
+      deregistered(ctx, NULL);
+    } else if(ctx->disabled && due) {
       lwm2m_start(ctx); /* the Disable Timeout is over (clears disabled) */
     }
     break;
