@@ -594,6 +594,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       op_request();
       break;
     }
+#ifdef FZ_TRACE /* -DFZ_TRACE: follow a script (corpus seeds, reproducers) */
+    fprintf(stderr, "op %02x -> %s t=%u sent=%d\n", op, lwm2m_state_name(ctx.state),
+            (unsigned)h_now, h_n);
+#endif
   }
   run_for(300000); /* let every exchange finish */
   return 0;
