@@ -13,7 +13,8 @@
  * Invariants checked after every operation (__builtin_trap on violation, besides ASan/UBSan):
  *   - everything the client sends parses (coap_parse) and fits COAP_MAX_PDU;
  *   - the state is a known LWM2M_ST_*, the registration location is NUL-terminated;
- *   - reg_t is NULL or a live transaction; a transaction carrying a notification belongs to an
+ *   - reg_t is NULL or a live transaction (never NULL while updating or deregistering), a
+ *     registered client has a location; a transaction carrying a notification belongs to an
  *     observation with a non-empty path;
  *   - lwm2m_step's wake-up: no transaction left overdue, the wake-up no later than the earliest
  *     retransmission deadline, never "idle" while a registration-side state has work to do,
@@ -78,6 +79,7 @@ static uint16_t last_req_len;
 static coap_ep_t last_req_to;
 static uint16_t last_con_mid, last_non_mid; /* last CON / NON notification or separate response */
 static uint8_t have_con, have_non;
+static uint8_t fail_sends; /* the next sends fail (no buffer in the IP stack) */
 
 static int
 fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
@@ -99,7 +101,20 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
     have_non = 1;
   }
   h_n++;
+  if(fail_sends) {
+    fail_sends--;
+    return -1;
+  }
   return 0;
+}
+
+/* Events: a known one, with a readable detail (ASan catches a dangling one) */
+static void
+fz_event(lwm2m_ctx_t *c, uint8_t ev, const char *detail)
+{
+  if(ev > LWM2M_EV_BAD_REQUEST || c != &ctx || (detail && strlen(detail) > 200)) {
+    __builtin_trap();
+  }
 }
 
 /* ---- invariants ---- */
@@ -118,6 +133,12 @@ check_state(void)
   coap_ctx_t *c = &ctx.coap;
   FZ_CHECK(ctx.state <= LWM2M_ST_FAILED);
   FZ_CHECK(memchr(ctx.loc, 0, sizeof(ctx.loc)) != NULL);
+  if(ctx.state == LWM2M_ST_REGISTERED || ctx.state == LWM2M_ST_UPDATE) {
+    FZ_CHECK(ctx.loc[0] != 0); /* registered somewhere */
+  }
+  if(ctx.state == LWM2M_ST_UPDATE || ctx.state == LWM2M_ST_DEREG) {
+    FZ_CHECK(ctx.reg_t != NULL); /* these states last as long as their request */
+  }
   if(ctx.reg_t) {
     FZ_CHECK(ctx.reg_t >= c->trans && ctx.reg_t < c->trans + COAP_MAX_TRANS);
     FZ_CHECK(ctx.reg_t->state != COAP_T_FREE);
@@ -224,13 +245,15 @@ static coap_ep_t req_from;
 static const coap_ep_t *
 pick_ep(uint8_t sel)
 {
+  static coap_ep_t cur; /* a copy, as a network stack hands over its own buffer */
   switch(sel & 3) {
   case 2:
     return &h_bs;
   case 3:
     return &fz_stranger;
   }
-  return &ctx.server; /* whoever the client talks to now */
+  cur = ctx.server; /* whoever the client talks to now */
+  return &cur;
 }
 
 static void
@@ -320,13 +343,14 @@ op_request(void)
   deliver(req_buf, req_len, pick_ep((uint8_t)(a >> 4)));
 }
 
-/* Answer the client's last request: a = code/location/type/from */
+/* Answer the client's last request: param = separate (CON) / from / RST / empty ACK;
+ * a = code (bits 0-2), Location-Path (3-4), one more option (5: its byte follows), from (6-7) */
 static void
 op_answer(uint8_t param)
 {
   static const uint8_t codes[8] = { COAP_CREATED, COAP_CHANGED, COAP_DELETED, COAP_BAD_REQUEST,
-                                    COAP_NOT_FOUND, COAP_CONTENT, COAP_FORBIDDEN,
-                                    COAP_CODE(5, 0) };
+                                    COAP_NOT_FOUND, COAP_CONTENT, COAP_TOO_LARGE,
+                                    COAP_CONTINUE };
   static const char *const locs[4] = { NULL, "rd/5a3f", "x", "rd/abcdefghij/klmnopqrstuvw" };
   coap_msg_t q;
   uint8_t buf[200];
@@ -349,8 +373,11 @@ op_answer(uint8_t param)
   if(code && ((a >> 3) & 3)) {
     coap_build_path(&b, COAP_OPT_LOCATION_PATH, locs[(a >> 3) & 3]);
   }
-  if(code && (a & 0x20)) {
-    coap_build_opt_uint(&b, COAP_OPT_BLOCK2, COAP_BLOCK(0, 1, 2)); /* more to come? */
+  if(code && (a & 0x20)) { /* one more option: Block2 / Block1 / Size1 */
+    static const uint16_t opts[4] = { COAP_OPT_BLOCK2, COAP_OPT_BLOCK1, COAP_OPT_SIZE1,
+                                      COAP_OPT_BLOCK2 };
+    uint8_t o = in_byte();
+    coap_build_opt_uint(&b, opts[o & 3], (uint32_t)(o >> 2) * ((o & 3) == 2 ? 4 : 1));
   }
   deliver(buf, coap_build_end(&b), from);
 }
@@ -376,20 +403,22 @@ op_notif(uint8_t param)
   buf[1] = 0;
   buf[2] = (uint8_t)(mid >> 8);
   buf[3] = (uint8_t)mid;
-  deliver(buf, 4, param & 4 ? &fz_stranger : &ctx.server);
+  deliver(buf, 4, pick_ep(param & 4 ? 3 : 0));
 }
 
 /* Bootstrap server provisions an account (Security /0/1, Server /1/0), maybe finishes */
 static void
 op_provision(uint8_t param)
 {
-  static const char *const uris[4] = { "coap://[::1]:5683", "coap://[::1]:5783", "coap://[::3]",
-                                       "coaps://[::1]" };
+  static const char *const uris[8] = { "coap://[::1]:5683", "coap://[::1]:5783", "coap://[::3]",
+                                       "coaps://[::1]", "coap://127.0.0.1:5683",
+                                       "coap://[0:0:0:0:0:0:0:1]:5683", "coap://[::1]:0",
+                                       "coap://[::1:5683" };
   static const uint8_t lts[4] = { 60, 1, 5, 200 };
   uint8_t a = in_byte();
   uint8_t p[80];
   uint16_t n = 0;
-  const char *u = uris[a & 3];
+  const char *u = uris[(a & 3) | (a >> 4 & 4)];
   uint16_t ssid = (uint16_t)(a & 4 ? 101 : 7);
   h_req_t r;
   p[n++] = 0xC8;
@@ -465,6 +494,9 @@ op_api(uint8_t param)
   case 5:
     lwm2m_set_queue_mode(&ctx, a & 1);
     break;
+  case 6:
+    fail_sends = a & 7;
+    break;
   default:
     break;
   }
@@ -496,10 +528,29 @@ reset_world(uint8_t cfg)
   h_now = cfg & 0x20 ? 0xFFFF0000u : 1000;
   last_req_len = 0;
   have_con = have_non = 0;
+  fail_sends = 0;
   req_len = 0;
   fz_sink_len = 0;
   fz_sink_done = 0;
   lwm2m_init(&ctx, "fuzz", objs, (uint8_t)NOBJS, fz_send, h_rand, NULL, h_now);
+  ctx.event = fz_event;
+  { /* the sensors' own state: light off at full dimmer, no temperature extremes seen */
+    static const uint16_t light[3][2] = { { 5850, 0 }, { 5851, 100 }, { 5852, 0 } };
+    lwm2m_op_t op;
+    memset(&op, 0, sizeof(op));
+    op.ctx = &ctx;
+    op.riid = LWM2M_NO_ID;
+    for(unsigned i = 0; i < 3; i++) {
+      op.op = LWM2M_OP_WRITE;
+      op.rid = light[i][0];
+      op.v.i = light[i][1];
+      lwm2m_obj_light.handler(&op);
+    }
+    for(op.slot = 0; op.slot < lwm2m_obj_temperature.max_inst; op.slot++) {
+      op.op = LWM2M_OP_CREATE;
+      lwm2m_obj_temperature.handler(&op);
+    }
+  }
   if((cfg & 3) != 1) {
     lwm2m_add_server("coap://[::1]:5683", 0, 101, lts[(cfg >> 3) & 3]);
   }

@@ -17,7 +17,7 @@ IDS = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 10: 9, 13: 12, 3303: 14, 3311: 15, 57
        5851: 21}
 CF = {"text": 0, "link": 1, "opaque": 2, "senml": 3, "tlv": 4}
 METHOD = {"GET": 0, "PUT": 1, "POST": 2, "DELETE": 3, "FETCH": 5}
-ANS = {"2.01": 0, "2.04": 1, "2.02": 2, "4.00": 3, "4.04": 4, "2.05": 5}
+ANS = {"2.01": 0, "2.04": 1, "2.02": 2, "4.00": 3, "4.04": 4, "2.05": 5, "4.13": 6, "2.31": 7}
 LOC_RD = 1 << 3  # Location-Path rd/5a3f
 
 # configuration byte
@@ -56,6 +56,11 @@ def request(method: str, path: list[int], *, non: bool = False, frm: int = 0, cf
     elif payload is not None:
         out += bytes((len(payload),)) + payload
     return out + bytes((token,))
+
+
+def text(idx: int) -> int:
+    """Payload template byte: the fuzzer's texts[idx] (2: "100", 10/11: SenML writes)."""
+    return 0x80 | idx << 3 | 5
 
 
 def run(idx: int) -> bytes:
@@ -116,6 +121,15 @@ def main() -> None:
         + answer("2.04") + request("PUT", [1, 0, 1], frm=0, cf="text", payload=b"30")
         + request("DELETE", [], frm=0, token=2) + bytes((1 << 4 | 10, 0x0C)) + run(8),
     }
+    seeds["senml-lifetime-create"] = (
+        bytes((REGISTERED | LT300,))
+        + request("POST", [3311, 0], cf="senml", payload=text(10))
+        + request("POST", [1, 0], cf="senml", payload=text(11), token=2)
+        + request("PUT", [1, 0, 1], cf="text", payload=text(2), token=3)
+        + STEP + answer("2.04")
+        + request("POST", [3303], cf="tlv", payload=b"", token=4)
+        + request("GET", [3303], accept="senml", token=5)
+        + api(6, 3) + run(9) + run(9) + STEP + answer("4.13", param=0) + run(12))
     for name, data in seeds.items():
         (OUT / name).write_bytes(data)
 
