@@ -11,9 +11,11 @@
  * in the loop. A missing argument byte reads as 0; the script ends with the input.
  *
  * Invariants checked after every operation (__builtin_trap on violation, besides ASan/UBSan):
- *   - everything the client sends parses (coap_parse) and fits COAP_MAX_PDU;
+ *   - everything the client sends parses (coap_parse) and fits COAP_MAX_PDU; an ACK or RST
+ *     sent while a datagram is delivered carries its MID (and a piggybacked response its token);
  *   - the state is a known LWM2M_ST_*, the registration location is NUL-terminated;
- *   - reg_t is NULL or a live transaction (never NULL while updating or deregistering), a
+ *   - reg_t is NULL or a live transaction (never NULL while updating or deregistering) and
+ *     the only registration-side exchange in flight; a
  *     registered client has a location; a transaction carrying a notification belongs to an
  *     observation with a non-empty path;
  *   - lwm2m_step's wake-up: no transaction left overdue, the wake-up no later than the earliest
@@ -73,6 +75,16 @@ in_byte(void)
   return in_p < in_end ? *in_p++ : 0;
 }
 
+/* ---- invariants ---- */
+#define FZ_CHECK(c) \
+  do { \
+    if(!(c)) { \
+      fprintf(stderr, "invariant failed: %s (line %d, state %s)\n", #c, __LINE__, \
+              lwm2m_state_name(ctx.state)); \
+      __builtin_trap(); \
+    } \
+  } while(0)
+
 /* ---- what the client sent ---- */
 static uint8_t last_req[COAP_MAX_PDU];    /* last request (Register, Update, ...) */
 static uint16_t last_req_len;
@@ -80,6 +92,8 @@ static coap_ep_t last_req_to;
 static uint16_t last_con_mid, last_non_mid; /* last CON / NON notification or separate response */
 static uint8_t have_con, have_non;
 static uint8_t fail_sends; /* the next sends fail (no buffer in the IP stack) */
+static coap_msg_t in_msg;    /* the datagram being delivered, if it parsed */
+static uint8_t in_valid;
 
 static int
 fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
@@ -88,6 +102,11 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
   (void)user;
   if(len > COAP_MAX_PDU || coap_parse(&m, buf, len) < 0) {
     __builtin_trap(); /* everything sent must be well-formed */
+  }
+  if(in_valid && (m.type == COAP_ACK || m.type == COAP_RST)) {
+    /* an ACK/RST answers the datagram being delivered: its MID, a piggybacked response its token */
+    FZ_CHECK(m.mid == in_msg.mid);
+    FZ_CHECK(!m.code || (m.tkl == in_msg.tkl && !memcmp(m.token, in_msg.token, m.tkl)));
   }
   if(m.code && m.code < 32 && (m.type == COAP_CON || m.type == COAP_NON)) {
     memcpy(last_req, buf, len);
@@ -117,16 +136,6 @@ fz_event(lwm2m_ctx_t *c, uint8_t ev, const char *detail)
   }
 }
 
-/* ---- invariants ---- */
-#define FZ_CHECK(c) \
-  do { \
-    if(!(c)) { \
-      fprintf(stderr, "invariant failed: %s (line %d, state %s)\n", #c, __LINE__, \
-              lwm2m_state_name(ctx.state)); \
-      __builtin_trap(); \
-    } \
-  } while(0)
-
 static void
 check_state(void)
 {
@@ -139,10 +148,20 @@ check_state(void)
   if(ctx.state == LWM2M_ST_UPDATE || ctx.state == LWM2M_ST_DEREG) {
     FZ_CHECK(ctx.reg_t != NULL); /* these states last as long as their request */
   }
+  static coap_resp_fn reg_resp_fn; /* the engine's registration callback, once seen */
+  int nreg = 0;
   if(ctx.reg_t) {
     FZ_CHECK(ctx.reg_t >= c->trans && ctx.reg_t < c->trans + COAP_MAX_TRANS);
     FZ_CHECK(ctx.reg_t->state != COAP_T_FREE);
+    reg_resp_fn = ctx.reg_t->resp;
   }
+  for(const coap_trans_t *t = c->trans; t < c->trans + COAP_MAX_TRANS; t++) {
+    if(t->state != COAP_T_FREE && reg_resp_fn && t->resp == reg_resp_fn) {
+      nreg++;
+      FZ_CHECK(t == ctx.reg_t); /* no registration exchange left behind, untracked */
+    }
+  }
+  FZ_CHECK(nreg <= 1);
   for(const coap_trans_t *t = c->trans; t < c->trans + COAP_MAX_TRANS; t++) {
     FZ_CHECK(t->state <= COAP_T_WAIT_RESP); /* no callback left running */
     if(t->state != COAP_T_FREE && t->obs) {
@@ -264,7 +283,9 @@ deliver(const uint8_t *buf, uint16_t n, const coap_ep_t *from)
     memcpy(req_buf, buf, n);
   }
   req_len = n;
+  in_valid = coap_parse(&in_msg, req_buf, n) == 0;
   lwm2m_input(&ctx, h_now, req_buf, n, from);
+  in_valid = 0;
   check_state();
 }
 

@@ -69,6 +69,34 @@ registered(uint32_t lt)
   lwm2m_step(&ctx, h_now);
 }
 
+/* Found by fuzz-lwm2m-session: a registration response with Block2 "more" made the CoAP engine
+ * fetch the next block of it after reg_resp had already forgotten the exchange (reg_t NULL):
+ * an untracked Register kept running beside the state machine, and its later response was taken
+ * for whatever exchange was current. Registration responses carry no body to fetch. */
+UNIT_TEST(registration_response_block2_not_continued)
+{
+  coap_msg_t q;
+  uint8_t buf[64];
+  coap_build_t b;
+  int before;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 300), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  q = h_last_request();
+  UNIT_CHECK_EQ(q.code, COAP_POST);
+  coap_build_init(&b, buf, sizeof(buf), COAP_ACK, COAP_CREATED, q.mid, q.token, q.tkl);
+  coap_build_path(&b, COAP_OPT_LOCATION_PATH, "rd/x");
+  coap_build_opt_uint(&b, COAP_OPT_BLOCK2, COAP_BLOCK(0, 1, 3));
+  before = h_n;
+  lwm2m_input(&ctx, h_now, buf, coap_build_end(&b), &h_srv);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK_EQ(h_n, before); /* no request for the next block */
+  for(int i = 0; i < COAP_MAX_TRANS; i++) {
+    UNIT_CHECK_EQ(ctx.coap.trans[i].state, COAP_T_FREE);
+  }
+}
+
 UNIT_TEST(registration)
 {
   coap_msg_t m;
@@ -1298,6 +1326,7 @@ int
 main(void)
 {
   UNIT_RUN(registration);
+  UNIT_RUN(registration_response_block2_not_continued);
   UNIT_RUN(registration_retry_and_bad_location);
   UNIT_RUN(lost_requests_retransmit_on_time);
   UNIT_RUN(update_cycle);

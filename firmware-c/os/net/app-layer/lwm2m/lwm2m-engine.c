@@ -1551,7 +1551,10 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     deregistered(ctx, ctx->loc);
     break;
   }
-  return 0;
+  /* non-zero: never fetch further Block2 blocks of a registration response. It has no body we
+   * want, and the exchange is already forgotten (reg_t NULL): a continuation would run untracked
+   * and its response be taken for whichever exchange is current by then. */
+  return 1;
 }
 
 /* Enter state st and send its request (reg_build). Without a transaction slot (or when it
