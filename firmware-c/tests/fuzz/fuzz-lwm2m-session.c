@@ -13,6 +13,7 @@
  * Invariants checked after every operation (__builtin_trap on violation, besides ASan/UBSan):
  *   - everything the client sends parses (coap_parse) and fits COAP_MAX_PDU; an ACK or RST
  *     sent while a datagram is delivered carries its MID (and a piggybacked response its token);
+ *     no request is sent while deregistered, failed or idle;
  *   - the state is a known LWM2M_ST_*, the registration location is NUL-terminated;
  *   - reg_t is NULL or a live transaction (never NULL while updating or deregistering) and
  *     the only registration-side exchange in flight; a
@@ -109,6 +110,9 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
     FZ_CHECK(!m.code || (m.tkl == in_msg.tkl && !memcmp(m.token, in_msg.token, m.tkl)));
   }
   if(m.code && m.code < 32 && (m.type == COAP_CON || m.type == COAP_NON)) {
+    /* a client that is not (trying to get) registered asks nothing of anybody */
+    FZ_CHECK(ctx.state != LWM2M_ST_DEREGISTERED && ctx.state != LWM2M_ST_FAILED &&
+             ctx.state != LWM2M_ST_IDLE);
     memcpy(last_req, buf, len);
     last_req_len = len;
     last_req_to = *to;
