@@ -13,7 +13,7 @@
  * Invariants checked after every operation (__builtin_trap on violation, besides ASan/UBSan):
  *   - everything the client sends parses (coap_parse) and fits COAP_MAX_PDU; an ACK or RST
  *     sent while a datagram is delivered carries its MID (and a piggybacked response its token);
- *     no request is sent while deregistered, failed or idle;
+ *     no Register/Update/Bootstrap-Request is sent while deregistered, failed or idle;
  *   - the state is a known LWM2M_ST_*, the registration location is NUL-terminated;
  *   - reg_t is NULL or a live transaction (never NULL while updating or deregistering) and
  *     the only registration-side exchange in flight; a
@@ -30,6 +30,13 @@
  *   op:  see the switch in LLVMFuzzerTestOneInput. */
 #include "../unit/lwm2m-harness.h"
 
+#ifdef FZ_WITH_FW
+/* fuzz-lwm2m-session-fw: the real Object 5 over the RAM flash model (push, pull, execute) */
+#include "net/app-layer/lwm2m/lwm2m-obj-fw.h"
+#include "bootloader/fw-image.h"
+extern uint8_t bl_flash_ram[FW_FLASH_SIZE];
+#define fz_fw_obj lwm2m_obj_fw
+#else
 /* a streamed opaque resource (/5/0/0), as Firmware Update's Package: Block1 to a sink */
 static uint32_t fz_sink_len;
 static uint8_t fz_sink_done;
@@ -59,6 +66,7 @@ fz_fw_handler(lwm2m_op_t *op)
   return 0;
 }
 static const lwm2m_object_t fz_fw_obj = { 5, 0x11, 2, fz_fw_res, fz_fw_iids, 1, 0, fz_fw_handler };
+#endif
 
 static const lwm2m_object_t *const objs[] = {
   &lwm2m_obj_security, &lwm2m_obj_server, &lwm2m_obj_device, &lwm2m_obj_connmon,
@@ -110,9 +118,17 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
     FZ_CHECK(!m.code || (m.tkl == in_msg.tkl && !memcmp(m.token, in_msg.token, m.tkl)));
   }
   if(m.code && m.code < 32 && (m.type == COAP_CON || m.type == COAP_NON)) {
-    /* a client that is not (trying to get) registered asks nothing of anybody */
-    FZ_CHECK(ctx.state != LWM2M_ST_DEREGISTERED && ctx.state != LWM2M_ST_FAILED &&
-             ctx.state != LWM2M_ST_IDLE);
+    /* a client that is not (trying to get) registered sends no registration-interface request
+     * (/rd, /bs; a firmware pull asked for by the server is another matter) */
+    coap_opt_iter_t it;
+    const uint8_t *v;
+    uint16_t l;
+    coap_opt_iter_init(&it, &m);
+    if(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l) && l == 2 &&
+       (!memcmp(v, "rd", 2) || !memcmp(v, "bs", 2))) {
+      FZ_CHECK(ctx.state != LWM2M_ST_DEREGISTERED && ctx.state != LWM2M_ST_FAILED &&
+               ctx.state != LWM2M_ST_IDLE);
+    }
     memcpy(last_req, buf, len);
     last_req_len = len;
     last_req_to = *to;
@@ -138,6 +154,11 @@ fz_event(lwm2m_ctx_t *c, uint8_t ev, const char *detail)
   if(ev > LWM2M_EV_BAD_REQUEST || c != &ctx || (detail && strlen(detail) > 200)) {
     __builtin_trap();
   }
+#ifdef FZ_WITH_FW
+  if(ev == LWM2M_EV_REGISTERED) {
+    lwm2m_fw_registered();
+  }
+#endif
 }
 
 static void
@@ -188,6 +209,9 @@ step(void)
   /* wake-up 0 asks to be called again at once; it must settle */
   for(int i = 0; i < 32; i++) {
     w = lwm2m_step(&ctx, h_now);
+#ifdef FZ_WITH_FW
+    (void)lwm2m_fw_poll(h_now); /* APPLY / TRIAL_EXPIRED would restart: the session goes on */
+#endif
     check_state();
     if(w) {
       break;
@@ -256,7 +280,7 @@ static const uint8_t tlv_multi[] = { 0x88, 0x0B, 0x06, 0x41, 0x00, 0x01, 0x41, 0
 static const char *const texts[] = {
   "1", "0", "100", "101", "-1", "2147483648", "true", "12.5", "", "coap://[::1]:5683",
   "[{\"bn\":\"/3311/0/\",\"n\":\"5850\",\"vb\":true},{\"n\":\"5851\",\"v\":7}]",
-  "[{\"n\":\"/1/0/1\",\"v\":30}]", "</3311/0>", "U", "UQ",
+  "[{\"n\":\"/1/0/1\",\"v\":30}]", "</3311/0>", "U", "coap://[::1]:5683/fw",
   ("[{\"bn\":\"/0/1/\",\"n\":\"0\","
    "\"vs\":\"coap://[::1]:5683\"},{\"n\":\"1\",\"vb\":false},{\"n\":\"10\",\"v\":101}]"),
 };
@@ -378,7 +402,7 @@ op_answer(uint8_t param)
                                     COAP_CONTINUE };
   static const char *const locs[4] = { NULL, "rd/5a3f", "x", "rd/abcdefghij/klmnopqrstuvw" };
   coap_msg_t q;
-  uint8_t buf[200];
+  uint8_t buf[240];
   coap_build_t b;
   uint8_t a = in_byte();
   uint8_t type = param & 1 ? COAP_CON : COAP_ACK; /* CON: a separate response */
@@ -403,6 +427,16 @@ op_answer(uint8_t param)
                                       COAP_OPT_BLOCK2 };
     uint8_t o = in_byte();
     coap_build_opt_uint(&b, opts[o & 3], (uint32_t)(o >> 2) * ((o & 3) == 2 ? 4 : 1));
+    if((o & 3) == 3) { /* with a body: 16 bytes repeated (a pulled package's block) */
+      uint8_t body[64];
+      for(unsigned i = 0; i < 16; i++) {
+        body[i] = in_byte();
+      }
+      for(unsigned i = 16; i < sizeof(body); i++) {
+        body[i] = body[i % 16];
+      }
+      coap_build_payload(&b, body, (uint16_t)(16 * (1 + (o >> 6))));
+    }
   }
   deliver(buf, coap_build_end(&b), from);
 }
@@ -555,9 +589,16 @@ reset_world(uint8_t cfg)
   have_con = have_non = 0;
   fail_sends = 0;
   req_len = 0;
+#ifdef FZ_WITH_FW
+  memset(bl_flash_ram, 0xFF, sizeof(bl_flash_ram));
+#else
   fz_sink_len = 0;
   fz_sink_done = 0;
+#endif
   lwm2m_init(&ctx, "fuzz", objs, (uint8_t)NOBJS, fz_send, h_rand, NULL, h_now);
+#ifdef FZ_WITH_FW
+  lwm2m_fw_init(&ctx, h_now);
+#endif
   ctx.event = fz_event;
   { /* the sensors' own state: light off at full dimmer, no temperature extremes seen */
     static const uint16_t light[3][2] = { { 5850, 0 }, { 5851, 100 }, { 5852, 0 } };

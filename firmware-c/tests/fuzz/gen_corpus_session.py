@@ -1,7 +1,7 @@
 """Seeds for fuzz-lwm2m-session: scripts that reach the deep states of an LwM2M session.
 
 Run: .venv/bin/python firmware-c/tests/fuzz/gen_corpus_session.py
-(writes tests/fuzz/corpus/fuzz-lwm2m-session/). The script format is described at the top of
+(writes tests/fuzz/corpus/fuzz-lwm2m-session{,-fw}/). The script format is described at the top of
 fuzz-lwm2m-session.c: a configuration byte, then operations (low nibble: operation, high nibble:
 its parameter) with their argument bytes. The helpers below name the table indexes used there.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-OUT = Path(__file__).parent / "corpus" / "fuzz-lwm2m-session"
+CORPUS = Path(__file__).parent / "corpus"
+TARGETS = ("fuzz-lwm2m-session", "fuzz-lwm2m-session-fw")  # the -fw one has the real Object 5
 
 # indexes into the fuzzer's tables
 IDS = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 10: 9, 13: 12, 3303: 14, 3311: 15, 5700: 16, 5850: 20,
@@ -59,7 +60,7 @@ def request(method: str, path: list[int], *, non: bool = False, frm: int = 0, cf
 
 
 def text(idx: int) -> int:
-    """Payload template byte: the fuzzer's texts[idx] (2: "100", 10/11: SenML writes)."""
+    """Payload template byte: the fuzzer's texts[idx] (2: "100", 10/11: SenML writes, 14: a Package URI)."""
     return 0x80 | idx << 3 | 5
 
 
@@ -86,7 +87,6 @@ RST_NOTIF = bytes((1 << 4 | 8,))
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
     seeds = {
         # a CON notification in flight when a new registration wipes the observations
         "observe-reregister": bytes((REGISTERED | LT60,)) + observe(0) + run(3) * 10 + api(0, 8)
@@ -130,8 +130,18 @@ def main() -> None:
         + request("POST", [3303], cf="tlv", payload=b"", token=4)
         + request("GET", [3303], accept="senml", token=5)
         + api(6, 3) + run(9) + run(9) + STEP + answer("4.13", param=0) + run(12))
-    for name, data in seeds.items():
-        (OUT / name).write_bytes(data)
+    # Object 5 pull: a Package URI, the client GETs it, the "server" answers one 16-byte block
+    seeds["fw-pull"] = (
+        bytes((REGISTERED | LT300,))
+        + request("PUT", [5, 0, 1], cf="text", payload=text(14))
+        + STEP + bytes((6, ANS["2.05"] | 0x20, 0x23)) + bytes(range(16)) + STEP
+        + bytes((6, ANS["2.05"] | 0x20, 0x03)) + bytes(range(16)) + run(5)
+        + request("POST", [5, 0, 2], token=2) + run(9))
+    for target in TARGETS:
+        out = CORPUS / target
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in seeds.items():
+            (out / name).write_bytes(data)
 
 
 if __name__ == "__main__":

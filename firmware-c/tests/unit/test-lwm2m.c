@@ -97,6 +97,28 @@ UNIT_TEST(registration_response_block2_not_continued)
   }
 }
 
+/* Found by fuzz-lwm2m-session: lwm2m_start while an exchange was in flight left it running; its
+ * response was then taken for the new Register's (an Update's 2.04 counted as a rejected
+ * registration, towards the fallback to bootstrap), and a client left without a server kept
+ * retransmitting to the old one. A (re)start abandons the exchange in flight. */
+UNIT_TEST(restart_abandons_the_exchange_in_flight)
+{
+  coap_msg_t m;
+  registered(300);
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_UPDATE);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK_EQ(m.code, COAP_POST);
+  UNIT_CHECK(path_is(&m, "/rd")); /* Register at once */
+  h_answer(COAP_CREATED, "rd/new", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REG_FAILED], 0);
+  UNIT_CHECK(!strcmp(ctx.loc, "rd/new"));
+}
+
 UNIT_TEST(registration)
 {
   coap_msg_t m;
@@ -1327,6 +1349,7 @@ main(void)
 {
   UNIT_RUN(registration);
   UNIT_RUN(registration_response_block2_not_continued);
+  UNIT_RUN(restart_abandons_the_exchange_in_flight);
   UNIT_RUN(registration_retry_and_bad_location);
   UNIT_RUN(lost_requests_retransmit_on_time);
   UNIT_RUN(update_cycle);

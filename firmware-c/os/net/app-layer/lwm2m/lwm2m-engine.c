@@ -1726,6 +1726,9 @@ lwm2m_set_queue_mode(lwm2m_ctx_t *ctx, uint8_t on)
 void
 lwm2m_start(lwm2m_ctx_t *ctx)
 {
+  /* a restart abandons the exchange in flight: its response would be taken for the new one's */
+  coap_trans_cancel(&ctx->coap, ctx->reg_t);
+  ctx->reg_t = NULL;
   ctx->retries = 0;
   ctx->disabled = 0;
   if(!pick_server(ctx, 0)) {
