@@ -140,6 +140,9 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
     have_non = 1;
   }
   h_n++;
+#ifdef FZ_TRACE
+  fprintf(stderr, "  out type %u code %u.%02u mid %04x\n", m.type, m.code >> 5, m.code & 31, m.mid);
+#endif
   if(fail_sends) {
     fail_sends--;
     return -1;
@@ -314,6 +317,9 @@ deliver(const uint8_t *buf, uint16_t n, const coap_ep_t *from)
   in_valid = coap_parse(&in_msg, req_buf, n) == 0;
   lwm2m_input(&ctx, h_now, req_buf, n, from);
   in_valid = 0;
+#ifdef FZ_TRACE
+  fprintf(stderr, "  in %u bytes, sent %d\n", n, h_n);
+#endif
   check_state();
 }
 
