@@ -27,7 +27,10 @@
  *   cfg: bits 0-1 servers (0: management, 1: bootstrap only, 2: both, 3: management, registered
  *        at once), bit 2 queue mode, bits 3-4 lifetime {60, 5, 86400, 300}, bit 5 clock starts
  *        just before the 32-bit wrap, bit 6 bootstrap URI unusable, bit 7 LwM2M 1.0 server (4.00)
- *   op:  see the switch in LLVMFuzzerTestOneInput. */
+ *   op:  see the switch in run_script.
+ * Build knobs: -DFZ_WITH_FW (target fuzz-lwm2m-session-fw: the real Object 5 on the RAM flash
+ * model instead of a sink), -DFZ_TRACE (print every operation and datagram: follow a reproducer),
+ * -DFZ_TWICE (run every script twice and compare what was sent: no state leaks between inputs). */
 #include "../unit/lwm2m-harness.h"
 
 #ifdef FZ_WITH_FW
@@ -103,6 +106,7 @@ static uint8_t have_con, have_non;
 static uint8_t fail_sends; /* the next sends fail (no buffer in the IP stack) */
 static coap_msg_t in_msg;    /* the datagram being delivered, if it parsed */
 static uint8_t in_valid;
+static uint32_t sent_hash;   /* FNV-1a over everything sent (FZ_TWICE) */
 
 static int
 fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
@@ -140,6 +144,9 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
     have_non = 1;
   }
   h_n++;
+  for(uint16_t i = 0; i < len; i++) {
+    sent_hash = (sent_hash ^ buf[i]) * 16777619u;
+  }
 #ifdef FZ_TRACE
   fprintf(stderr, "  out type %u code %u.%02u mid %04x\n", m.type, m.code >> 5, m.code & 31, m.mid);
 #endif
@@ -594,6 +601,7 @@ reset_world(uint8_t cfg)
   last_req_len = 0;
   have_con = have_non = 0;
   fail_sends = 0;
+  sent_hash = 2166136261u;
   req_len = 0;
 #ifdef FZ_WITH_FW
   memset(bl_flash_ram, 0xFF, sizeof(bl_flash_ram));
@@ -650,17 +658,13 @@ reset_world(uint8_t cfg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+run_script(const uint8_t *data, size_t size)
 {
   static const uint32_t dts[16] = { 0, 1, 500, 1000, 1999, 2000, 3000, 5000, 30000, 60000,
                                     64000, 93000, 120000, 247000, 600000, 0x7FFFFFFFu };
   const uint8_t *end = data + (size > 4096 ? 4096 : size);
-  uint8_t cfg;
-  if(!size) {
-    return 0;
-  }
-  cfg = data[0];
+  uint8_t cfg = data[0];
   reset_world(cfg);
   in_p = data + 1;
   in_end = end;
@@ -723,5 +727,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
   }
   run_for(300000); /* let every exchange finish */
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  if(!size) {
+    return 0;
+  }
+  run_script(data, size);
+#ifdef FZ_TWICE /* -DFZ_TWICE: a script replays identically (no state leaks between inputs) */
+  {
+    uint32_t h1 = sent_hash;
+    run_script(data, size);
+    FZ_CHECK(sent_hash == h1);
+  }
+#endif
   return 0;
 }
