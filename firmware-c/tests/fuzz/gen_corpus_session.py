@@ -137,6 +137,11 @@ def main() -> None:
         + STEP + bytes((6, ANS["2.05"] | 0x20, 0x23)) + bytes(range(16)) + STEP
         + bytes((6, ANS["2.05"] | 0x20, 0x03)) + bytes(range(16)) + run(5)
         + request("POST", [5, 0, 2], token=2) + run(9))
+    # minimised reproducers of what this fuzzer found (fixed; unit tests in test-lwm2m.c)
+    seeds["regress-bs-write-resource"] = bytes.fromhex("01009191")
+    seeds["regress-disable-while-deregistered"] = bytes.fromhex("bb2914c429e8f4")
+    seeds["regress-reg-response-block2"] = bytes.fromhex("7e172a2c")
+    seeds["regress-start-in-flight"] = bytes.fromhex("05efe101000000000249")
     for target in TARGETS:
         out = CORPUS / target
         out.mkdir(parents=True, exist_ok=True)
