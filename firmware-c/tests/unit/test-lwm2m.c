@@ -69,6 +69,56 @@ registered(uint32_t lt)
   lwm2m_step(&ctx, h_now);
 }
 
+/* Found by fuzz-lwm2m-session: a registration response with Block2 "more" made the CoAP engine
+ * fetch the next block of it after reg_resp had already forgotten the exchange (reg_t NULL):
+ * an untracked Register kept running beside the state machine, and its later response was taken
+ * for whatever exchange was current. Registration responses carry no body to fetch. */
+UNIT_TEST(registration_response_block2_not_continued)
+{
+  coap_msg_t q;
+  uint8_t buf[64];
+  coap_build_t b;
+  int before;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 300), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  q = h_last_request();
+  UNIT_CHECK_EQ(q.code, COAP_POST);
+  coap_build_init(&b, buf, sizeof(buf), COAP_ACK, COAP_CREATED, q.mid, q.token, q.tkl);
+  coap_build_path(&b, COAP_OPT_LOCATION_PATH, "rd/x");
+  coap_build_opt_uint(&b, COAP_OPT_BLOCK2, COAP_BLOCK(0, 1, 3));
+  before = h_n;
+  lwm2m_input(&ctx, h_now, buf, coap_build_end(&b), &h_srv);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK_EQ(h_n, before); /* no request for the next block */
+  for(int i = 0; i < COAP_MAX_TRANS; i++) {
+    UNIT_CHECK_EQ(ctx.coap.trans[i].state, COAP_T_FREE);
+  }
+}
+
+/* Found by fuzz-lwm2m-session: lwm2m_start while an exchange was in flight left it running; its
+ * response was then taken for the new Register's (an Update's 2.04 counted as a rejected
+ * registration, towards the fallback to bootstrap), and a client left without a server kept
+ * retransmitting to the old one. A (re)start abandons the exchange in flight. */
+UNIT_TEST(restart_abandons_the_exchange_in_flight)
+{
+  coap_msg_t m;
+  registered(300);
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_UPDATE);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK_EQ(m.code, COAP_POST);
+  UNIT_CHECK(path_is(&m, "/rd")); /* Register at once */
+  h_answer(COAP_CREATED, "rd/new", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REG_FAILED], 0);
+  UNIT_CHECK(!strcmp(ctx.loc, "rd/new"));
+}
+
 UNIT_TEST(registration)
 {
   coap_msg_t m;
@@ -244,6 +294,37 @@ UNIT_TEST(deregistration)
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
   UNIT_CHECK_EQ(h_events[LWM2M_EV_DEREGISTERED], 1);
   UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 0xFFFFFFFFu);
+}
+
+/* Found by fuzz-lwm2m-session: a Disable while already deregistered (here: during the Disable
+ * Timeout) left the client asking to be stepped again at once forever (a busy loop, wake-up 0),
+ * and it never came back. It now starts the Disable Timeout again. */
+UNIT_TEST(disable_while_deregistered_restarts_the_timeout)
+{
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/5", .cf = 0, .pl = "30", .n = 2));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_POST, .path = "/1/0/4"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_DELETED, NULL, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
+  h_now += 10000;
+  lwm2m_disable(&ctx);
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 30000u); /* the Disable Timeout starts again */
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
+  h_now += 29999;
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 1u);
+  h_now += 1;
+  lwm2m_step(&ctx, h_now);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK_EQ(m.code, COAP_POST); /* back: Register */
+  UNIT_CHECK(path_is(&m, "/rd"));
+  h_answer(COAP_CREATED, "rd/back", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK(lwm2m_step(&ctx, h_now) > 0);
 }
 
 UNIT_TEST(disable_deregisters_for_the_disable_timeout)
@@ -928,6 +1009,28 @@ tlv_int(uint8_t *o, uint16_t id, uint8_t v)
   return 3;
 }
 
+/* Found by fuzz-lwm2m-session: a Bootstrap-Write of a single resource (/1/0/1) looked at the
+ * target's resource entry for streaming, but bootstrap writes resolve no target (NULL): a NULL
+ * dereference on the most ordinary bootstrap operation. */
+UNIT_TEST(bootstrap_write_single_resource)
+{
+  coap_msg_t m;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/0/0", .cf = LWM2M_CF_TEXT, .pl = "coap://[::1]:5783",
+               .n = 17, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/1", .cf = LWM2M_CF_TEXT, .pl = "30", .n = 2,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* a bootstrap write creates the instance */
+  UNIT_CHECK_EQ(lwm2m_srv_iids[0], 0);
+  UNIT_CHECK_EQ(lwm2m_srv[0].lifetime, 30);
+}
+
 UNIT_TEST(bootstrap_flow)
 {
   coap_msg_t m;
@@ -1249,6 +1352,8 @@ int
 main(void)
 {
   UNIT_RUN(registration);
+  UNIT_RUN(registration_response_block2_not_continued);
+  UNIT_RUN(restart_abandons_the_exchange_in_flight);
   UNIT_RUN(registration_retry_and_bad_location);
   UNIT_RUN(lost_requests_retransmit_on_time);
   UNIT_RUN(update_cycle);
@@ -1258,6 +1363,7 @@ main(void)
   UNIT_RUN(read_instance_tlv);
   UNIT_RUN(write_and_execute);
   UNIT_RUN(disable_deregisters_for_the_disable_timeout);
+  UNIT_RUN(disable_while_deregistered_restarts_the_timeout);
   UNIT_RUN(create_with_id_and_location);
   UNIT_RUN(discover_and_attributes);
   UNIT_RUN(observe_pmin_pmax);
@@ -1269,6 +1375,7 @@ main(void)
   UNIT_RUN(observe_lt_crossing_and_reregistration);
   UNIT_RUN(observe_threshold_boundaries);
   UNIT_RUN(block2_read_and_block1_refused);
+  UNIT_RUN(bootstrap_write_single_resource);
   UNIT_RUN(bootstrap_flow);
   UNIT_RUN(bootstrap_timeout_and_bad_config);
   UNIT_RUN(fallback_to_bootstrap_after_failures);

@@ -1027,7 +1027,8 @@ do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const t
          coap_resp_t *r, unsigned bs, unsigned replace)
 {
   uint8_t rc;
-  if(p->len == 3 && STREAMED(t->res)) {
+  /* bootstrap writes resolve no target (t->res NULL) and are never streamed */
+  if(p->len == 3 && t->res && STREAMED(t->res)) {
     return do_stream(ctx, req, t, r);
   }
   if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
@@ -1554,7 +1555,10 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     deregistered(ctx, ctx->loc);
     break;
   }
-  return 0;
+  /* non-zero: never fetch further Block2 blocks of a registration response. It has no body we
+   * want, and the exchange is already forgotten (reg_t NULL): a continuation would run untracked
+   * and its response be taken for whichever exchange is current by then. */
+  return 1;
 }
 
 /* Enter state st and send its request (reg_build). Without a transaction slot (or when it
@@ -1637,7 +1641,12 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
     break;
   case LWM2M_ST_DEREGISTERED:
-    if(ctx->disabled == LWM2M_DISABLE_WAITING && due) {
+    if(ctx->disabled == LWM2M_DISABLE_REQUESTED) {
+      /* Disable with nothing to deregister (again during the Disable Timeout, or after a
+       * De-register): the timeout starts now. Left REQUESTED, the due timer below would ask
+       * for a step at once forever and the client would never come back. */
+      deregistered(ctx, NULL);
+    } else if(ctx->disabled && due) {
       lwm2m_start(ctx); /* the Disable Timeout is over (clears disabled) */
     }
     break;
@@ -1721,6 +1730,9 @@ lwm2m_set_queue_mode(lwm2m_ctx_t *ctx, uint8_t on)
 void
 lwm2m_start(lwm2m_ctx_t *ctx)
 {
+  /* a restart abandons the exchange in flight: its response would be taken for the new one's */
+  coap_trans_cancel(&ctx->coap, ctx->reg_t);
+  ctx->reg_t = NULL;
   ctx->retries = 0;
   ctx->disabled = 0;
   if(!pick_server(ctx, 0)) {
