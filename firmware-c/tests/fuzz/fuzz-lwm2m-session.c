@@ -40,35 +40,7 @@
 extern uint8_t bl_flash_ram[FW_FLASH_SIZE];
 #define fz_fw_obj lwm2m_obj_fw
 #else
-/* a streamed opaque resource (/5/0/0), as Firmware Update's Package: Block1 to a sink */
-static uint32_t fz_sink_len;
-static uint8_t fz_sink_done;
-static uint16_t fz_fw_iids[1] = { 0 };
-static const lwm2m_res_t fz_fw_res[] = {
-  { 0, LWM2M_T_OPAQUE | LWM2M_W | LWM2M_STREAM },
-  { 3, LWM2M_T_INT | LWM2M_R },
-};
-static uint8_t
-fz_fw_handler(lwm2m_op_t *op)
-{
-  if(op->op == LWM2M_OP_READ) {
-    op->v.i = fz_sink_done ? 2 : fz_sink_len ? 1 : 0;
-    return 0;
-  }
-  if(op->op != LWM2M_OP_BLOCK) {
-    return COAP_METHOD_NOT_ALLOWED;
-  }
-  if(op->offset != fz_sink_len) {
-    return COAP_INCOMPLETE;
-  }
-  if(fz_sink_len + op->v.len > 4096) {
-    return COAP_TOO_LARGE;
-  }
-  fz_sink_len += op->v.len;
-  fz_sink_done = !op->more;
-  return 0;
-}
-static const lwm2m_object_t fz_fw_obj = { 5, 0x11, 2, fz_fw_res, fz_fw_iids, 1, 0, fz_fw_handler };
+#define fz_fw_obj h_fw_obj /* the harness's streamed /5/0/0 into a sink */
 #endif
 
 static const lwm2m_object_t *const objs[] = {
@@ -606,8 +578,8 @@ reset_world(uint8_t cfg)
 #ifdef FZ_WITH_FW
   memset(bl_flash_ram, 0xFF, sizeof(bl_flash_ram));
 #else
-  fz_sink_len = 0;
-  fz_sink_done = 0;
+  h_sink_len = 0;
+  h_sink_done = 0;
 #endif
   lwm2m_init(&ctx, "fuzz", objs, (uint8_t)NOBJS, fz_send, h_rand, NULL, h_now);
 #ifdef FZ_WITH_FW

@@ -268,4 +268,40 @@ h_reset_servers(void)
   }
 }
 
+/* ---- a firmware-update-like object: /5/0/0 streamed block by block into h_sink (tests and
+ * fuzz targets of the engine's Block1 streaming without the real Object 5) ---- */
+static uint8_t h_sink[2048];
+static uint32_t h_sink_len;
+static uint8_t h_sink_done;
+static uint16_t h_fw_iids[1] = { 0 };
+static const lwm2m_res_t h_fw_res[] = {
+  { 0, LWM2M_T_OPAQUE | LWM2M_W | LWM2M_STREAM },
+  { 3, LWM2M_T_INT | LWM2M_R },
+};
+
+static uint8_t
+h_fw_handler(lwm2m_op_t *op)
+{
+  if(op->op == LWM2M_OP_READ) {
+    op->v.i = h_sink_done ? 2 : h_sink_len ? 1 : 0;
+    return 0;
+  }
+  if(op->op != LWM2M_OP_BLOCK) {
+    return COAP_METHOD_NOT_ALLOWED;
+  }
+  if(op->offset != h_sink_len) {
+    return COAP_INCOMPLETE; /* a block is missing */
+  }
+  if(h_sink_len + op->v.len > sizeof(h_sink)) {
+    return COAP_TOO_LARGE;
+  }
+  memcpy(h_sink + h_sink_len, op->v.p, op->v.len);
+  h_sink_len += op->v.len;
+  h_sink_done = !op->more;
+  return 0;
+}
+
+__attribute__((unused)) static const lwm2m_object_t h_fw_obj = { 5, 0x11, 2, h_fw_res, h_fw_iids, 1,
+                                                                   0, h_fw_handler };
+
 #endif

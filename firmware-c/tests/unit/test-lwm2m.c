@@ -1234,44 +1234,10 @@ UNIT_TEST(state_names)
 }
 
 
-/* ---- a firmware-update-like object: /5/0/0 streamed block by block to a sink ---- */
-static uint8_t sink[2048];
-static uint32_t sink_len;
-static int sink_done;
-static uint16_t fw_iids[1] = { 0 };
-static const lwm2m_res_t fw_res[] = {
-  { 0, LWM2M_T_OPAQUE | LWM2M_W | LWM2M_STREAM },
-  { 3, LWM2M_T_INT | LWM2M_R },
-};
-
-static uint8_t
-fw_handler(lwm2m_op_t *op)
-{
-  if(op->op == LWM2M_OP_READ) {
-    op->v.i = sink_done ? 2 : sink_len ? 1 : 0;
-    return 0;
-  }
-  if(op->op != LWM2M_OP_BLOCK) {
-    return COAP_METHOD_NOT_ALLOWED;
-  }
-  if(op->offset != sink_len) {
-    return COAP_INCOMPLETE; /* a block is missing */
-  }
-  if(sink_len + op->v.len > sizeof(sink)) {
-    return COAP_TOO_LARGE;
-  }
-  memcpy(sink + sink_len, op->v.p, op->v.len);
-  sink_len += op->v.len;
-  sink_done = !op->more;
-  return 0;
-}
-
-static const lwm2m_object_t fw_obj = { 5, 0x11, 2, fw_res, fw_iids, 1, 0, fw_handler };
-
 UNIT_TEST(block1_stream_to_sink)
 {
   static const lwm2m_object_t *const objs5[] = { &lwm2m_obj_security, &lwm2m_obj_server,
-                                                 &lwm2m_obj_device, &fw_obj };
+                                                 &lwm2m_obj_device, &h_fw_obj };
   uint8_t img[700];
   coap_msg_t m;
   uint32_t off = 0;
@@ -1287,8 +1253,8 @@ UNIT_TEST(block1_stream_to_sink)
   lwm2m_step(&ctx, h_now);
   h_answer(COAP_CREATED, "rd/5", NULL);
   m = h_last_request();
-  sink_len = 0;
-  sink_done = 0;
+  h_sink_len = 0;
+  h_sink_done = 0;
   /* the registration advertises /5 */
   while(off < sizeof(img) && rounds++ < 40) {
     uint32_t bs = 16u << szx, n = sizeof(img) - off < bs ? sizeof(img) - off : bs;
@@ -1308,11 +1274,11 @@ UNIT_TEST(block1_stream_to_sink)
     UNIT_CHECK_EQ(m.block1, COAP_BLOCK(num, more, szx));
     off += n;
   }
-  UNIT_CHECK_EQ(sink_len, sizeof(img));
-  UNIT_CHECK(sink_done);
-  UNIT_CHECK_MEM(sink, img, sizeof(img));
+  UNIT_CHECK_EQ(h_sink_len, sizeof(img));
+  UNIT_CHECK(h_sink_done);
+  UNIT_CHECK_MEM(h_sink, img, sizeof(img));
   /* a gap is refused with 4.08 */
-  sink_len = 0;
+  h_sink_len = 0;
   m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = img, .n = 64,
                .block1 = COAP_BLOCK(1, 1, 2)));
   UNIT_CHECK_EQ(m.code, COAP_INCOMPLETE);
@@ -1321,10 +1287,10 @@ UNIT_TEST(block1_stream_to_sink)
                .block1 = COAP_BLOCK(0, 1, 2)));
   UNIT_CHECK_EQ(m.code, COAP_UNSUPPORTED_CF);
   /* an unblocked write of one byte is a whole "package" */
-  sink_len = 0;
+  h_sink_len = 0;
   m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = "\0", .n = 1));
   UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  UNIT_CHECK(sink_len == 1 && sink_done);
+  UNIT_CHECK(h_sink_len == 1 && h_sink_done);
 }
 
 UNIT_TEST(lwm2m_10_fallback)
