@@ -22,8 +22,9 @@
 #define SCRATCH 40
 #define LWM2M_OP_CHECK 0x80 /* internal: WRITE with check set */
 /* a resource whose Block1 writes go to its handler block by block (an image without such
- * resources builds with LWM2M_WITH_STREAM 0 and drops the code) */
-#define STREAMED(r) (LWM2M_WITH_STREAM && ((r)->flags & LWM2M_STREAM))
+ * resources builds with LWM2M_WITH_STREAM 0 and drops the code); r NULL: a bootstrap write,
+ * which resolves no target and is never streamed */
+#define STREAMED(r) (LWM2M_WITH_STREAM && (r) && ((r)->flags & LWM2M_STREAM))
 #ifndef LWM2M_MAX_BODY
 #define LWM2M_MAX_BODY 512      /* largest unblocked write we take (Size1 of a 4.13) */
 #endif
@@ -1027,8 +1028,7 @@ do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const t
          coap_resp_t *r, unsigned bs, unsigned replace)
 {
   uint8_t rc;
-  /* bootstrap writes resolve no target (t->res NULL) and are never streamed */
-  if(p->len == 3 && t->res && STREAMED(t->res)) {
+  if(p->len == 3 && STREAMED(t->res)) {
     return do_stream(ctx, req, t, r);
   }
   if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
