@@ -1,5 +1,6 @@
 /* Shared test double for the LwM2M engine tests: captured datagrams, a scripted server
- * endpoint, deterministic randomness and platform hooks. Included by one test file only. */
+ * endpoint, deterministic randomness, platform hooks and a streamed /5/0/0 sink. Static state:
+ * included once per program (test-lwm2m.c and the engine fuzz targets). */
 #ifndef LWM2M_HARNESS_H_
 #define LWM2M_HARNESS_H_
 
