@@ -294,6 +294,8 @@ UNIT_TEST(deregistration)
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
   UNIT_CHECK_EQ(h_events[LWM2M_EV_DEREGISTERED], 1);
   UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 0xFFFFFFFFu);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0"));
+  UNIT_CHECK_EQ(m.code, 0xFF); /* no registration: the old server's requests are ignored */
 }
 
 /* Found by fuzz-lwm2m-session: a Disable while already deregistered (here: during the Disable

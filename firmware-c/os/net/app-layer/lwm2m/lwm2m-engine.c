@@ -1229,8 +1229,10 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
     r->code = COAP_UNAUTHORIZED; /* only the server we registered with (or bootstrap server) */
     return;
   }
-  if(ctx->disabled == LWM2M_DISABLE_WAITING) {
-    r->code = COAP_IGNORE; /* disabled (/1/x/4): ignore the server until the Disable Timeout */
+  if(ctx->state >= LWM2M_ST_DEREGISTERED) {
+    /* deregistered (for good, or disabled by /1/x/4 until the Disable Timeout) or failed: no
+     * registration to serve, so the server's requests are ignored (no response, not even an ACK) */
+    r->code = COAP_IGNORE;
     return;
   }
   p.len = 0;

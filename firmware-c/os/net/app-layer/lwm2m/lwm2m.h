@@ -195,6 +195,7 @@ typedef struct lwm2m_obs {
   uint8_t changed;
 } lwm2m_obs_t;
 
+/* Order matters: from DEREGISTERED on there is no registration (requests are ignored) */
 enum {
   LWM2M_ST_IDLE, LWM2M_ST_BS_REQ, LWM2M_ST_BS_WAIT, LWM2M_ST_BS_DONE, LWM2M_ST_REG,
   LWM2M_ST_REGISTERED, LWM2M_ST_UPDATE, LWM2M_ST_DEREG, LWM2M_ST_DEREGISTERED, LWM2M_ST_FAILED
