@@ -194,3 +194,21 @@ def test_member_rules_name_what_is_wrong(tmp_path: Path) -> None:
         comps.write_text(COMPONENTS_TOML + f'[[component]]\nname = "A"\nmembers = {members}\n')
         with pytest.raises(ConfigError, match=error):
             attribute(load_elf(elf), load_components(comps), parse_map(mapfile))
+
+
+def test_lto_build_is_attributed_through_dwarf(tmp_path: Path) -> None:
+    # An LTO link's map names one *.ltrans.o for everything; DWARF's abstract origins still name
+    # each symbol's source file, and the variable's type for member rules.
+    elf, mapfile = build_elf(tmp_path, extra_sources={"comp_b/ctx.c": CTX_SOURCE}, lto=True)
+    assert "ltrans" in mapfile.read_text()
+    comps = tmp_path / "c.toml"
+    comps.write_text(COMPONENTS_TOML + '[[component]]\nname = "A"\nmembers = ["client_obj.coap"]\n')
+    rep = build_report(attribute(load_elf(elf), load_components(comps), parse_map(mapfile)))
+    assert rep["source"] == "dwarf"
+    assert symbol(rep, "a")["component"] == "A" and symbol(rep, "a")["flash"] == 1000
+    assert symbol(rep, "b")["component"] == "B" and symbol(rep, "b")["ram"] == 200
+    assert symbol(rep, "Reset_Handler")["file"] == "comp_b/y"
+    assert symbol(rep, "client_obj.coap")["component"] == "A"
+    assert symbol(rep, "client_obj.coap")["ram"] == 44
+    assert rep["regions"], "the memory regions still come from the map"
+    assert (rep["totals"]["flash"], rep["totals"]["ram"]) == objdump_totals(elf)

@@ -58,6 +58,7 @@ def build_elf(
     text_align: int = 4,
     extra_sources: dict[str, str] | None = None,
     reverse_link_order: bool = False,
+    lto: bool = False,
 ) -> tuple[Path, Path]:
     """Build `root/build/cc2538/<name>.elf` (+ .map) from objects under obj/<name>/<source path>.o."""
     root = root.resolve()
@@ -71,15 +72,17 @@ def build_elf(
         obj = out / "obj" / name / Path(rel).with_suffix(".o")
         obj.parent.mkdir(parents=True, exist_ok=True)
         # Compile from src/ with a relative path, as the firmware Makefile does.
-        subprocess.run([CC, *CFLAGS, "-c", rel, "-o", str(obj)], cwd=root / "src", check=True)
+        lto_flags = ["-flto"] if lto else []
+        subprocess.run([CC, *CFLAGS, *lto_flags, "-c", rel, "-o", str(obj)], cwd=root / "src", check=True)
         objs.append(str(obj))
     if reverse_link_order:  # same sizes, different addresses
         objs.reverse()
     ld = root / f"{name}.ld"
     ld.write_text(LDSCRIPT.format(stack=stack, text_align=text_align))
     elf, mapfile = out / f"{name}.elf", out / f"{name}.map"
+    lto_link = ["-flto", "-Os", "-g"] if lto else []
     subprocess.run(
-        [CC, *LDFLAGS, "-T", str(ld), f"-Wl,-Map={mapfile}", "-o", str(elf), *objs, "-lc_nano", "-lgcc"],
+        [CC, *LDFLAGS, *lto_link, "-T", str(ld), f"-Wl,-Map={mapfile}", "-o", str(elf), *objs, "-lc_nano", "-lgcc"],
         check=True,
     )
     return elf, mapfile

@@ -46,6 +46,7 @@ def member_spans(elf: ElfInfo, wanted: dict[int, tuple[str, list[str]]]) -> dict
 
 
 def _spans(var, symbol: str, members: list[str]) -> dict[str, tuple[int, int]]:
+    var = _declaration(var)
     struct = _strip(var.get_DIE_from_attribute("DW_AT_type")) if "DW_AT_type" in var.attributes else None
     if struct is None or struct.tag not in ("DW_TAG_structure_type", "DW_TAG_union_type"):
         raise ConfigError(f"member rules: {symbol} is not a struct")
@@ -67,6 +68,19 @@ def _spans(var, symbol: str, members: list[str]) -> dict[str, tuple[int, int]]:
         if member not in out:
             raise ConfigError(f"member rules: {symbol} has no member {member!r}")
     return out
+
+
+def _declaration(var):
+    """The DIE that carries the variable's type: LTO and C++ split a variable into a concrete DIE
+    (with the location) pointing at its abstract or declaring DIE (with the type)."""
+    for _ in range(4):
+        if "DW_AT_type" in var.attributes:
+            break
+        link = next((a for a in ("DW_AT_abstract_origin", "DW_AT_specification") if a in var.attributes), None)
+        if link is None:
+            break
+        var = var.get_DIE_from_attribute(link)
+    return var
 
 
 def _strip(die):

@@ -23,12 +23,11 @@ class SourceLocator:
         ef = ELFFile(io.BytesIO(elf.path.read_bytes()))
         dwarf = ef.get_dwarf_info()
         for cu in dwarf.iter_CUs():
-            top = cu.get_top_DIE()
-            name = _attr_str(top, "DW_AT_name") or "(unknown)"
-            comp_dir = _attr_str(top, "DW_AT_comp_dir")
-            if comp_dir and name.startswith(comp_dir.rstrip("/") + "/"):
-                name = name[len(comp_dir.rstrip("/")) + 1 :]
+            cu_name = _cu_name(cu)
             for die in cu.iter_DIEs():
+                # An LTO unit ("<artificial>") holds concrete DIEs whose abstract origin sits in the
+                # compile unit of the source file that defined them.
+                name = _origin_cu_name(die) or cu_name
                 if die.tag == "DW_TAG_subprogram" and "DW_AT_low_pc" in die.attributes:
                     low = die.attributes["DW_AT_low_pc"].value
                     high = die.attributes.get("DW_AT_high_pc")
@@ -62,6 +61,26 @@ class SourceLocator:
                 src = self.source_of(sym.address)
                 out.append(_Piece(sym.address, sym.size, src or "(no debug info)", sym.name))
         return out
+
+
+def _cu_name(cu) -> str:
+    top = cu.get_top_DIE()
+    name = _attr_str(top, "DW_AT_name") or "(unknown)"
+    comp_dir = _attr_str(top, "DW_AT_comp_dir")
+    if comp_dir and name.startswith(comp_dir.rstrip("/") + "/"):
+        name = name[len(comp_dir.rstrip("/")) + 1 :]
+    return name
+
+
+def _origin_cu_name(die) -> str | None:
+    if "DW_AT_abstract_origin" not in die.attributes or die.tag not in ("DW_TAG_subprogram", "DW_TAG_variable"):
+        return None
+    origin = die
+    for _ in range(4):
+        if "DW_AT_abstract_origin" not in origin.attributes:
+            break
+        origin = origin.get_DIE_from_attribute("DW_AT_abstract_origin")
+    return None if origin.cu is die.cu else _cu_name(origin.cu)
 
 
 def _attr_str(die, name: str) -> str | None:
