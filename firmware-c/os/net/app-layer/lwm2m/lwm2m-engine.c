@@ -1495,7 +1495,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS, NULL);
     } else {
       backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
-              m ? "bootstrap request rejected" : "no answer");
+              m ? "rejected" : "no answer");
     }
     break;
 #endif
@@ -1506,11 +1506,11 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     char *q = ctx->loc;
     if(m && m->code == COAP_BAD_REQUEST && !ctx->v10) {
       ctx->v10 = 1; /* retry at once as LwM2M 1.0 */
-      go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0, "4.00 to lwm2m=1.1: retrying as 1.0");
+      go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0, "4.00, retrying as 1.0");
       break;
     }
     if(!ok || m->code != COAP_CREATED) {
-      reg_failed(ctx, m ? "registration rejected" : "no answer to registration");
+      reg_failed(ctx, m ? "rejected" : "no answer");
       break;
     }
     coap_opt_iter_init(&it, m);
@@ -1527,7 +1527,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     }
     *q = 0;
     if(q == ctx->loc) {
-      reg_failed(ctx, "bad or missing Location-Path");
+      reg_failed(ctx, "bad Location-Path");
       break;
     }
     ctx->retries = 0;
@@ -1549,8 +1549,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       /* 4.04 (unknown registration), other errors and timeouts: register again */
       ctx->upd = 0;
       go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0,
-         m && m->code == COAP_NOT_FOUND ? "update: 4.04, re-registering"
-                                        : "update failed, re-registering");
+         m && m->code == COAP_NOT_FOUND ? "update: 4.04" : "update failed");
     }
     break;
   case LWM2M_ST_DEREG:
@@ -1623,7 +1622,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     if(pick_server(ctx, 0)) {
       pick_server(ctx, 1);
       backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
-              "no usable server account after bootstrap");
+              "no usable server");
       break;
     }
     ctx->retries = 0;
