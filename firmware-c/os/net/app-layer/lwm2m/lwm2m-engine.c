@@ -1274,6 +1274,10 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
 
 /* ---------------------------------------------------------------- registration */
 
+/* The Server instance of the current account (ctx->srv, always 0 with one Server slot: then a
+ * constant address instead of an indexed load) */
+#define CUR_SRV(ctx) lwm2m_srv[LWM2M_MAX_SRV > 1 ? (ctx)->srv : 0]
+
 static void
 event(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail)
 {
@@ -1302,7 +1306,8 @@ q_opt(coap_build_t *b, const char *key, const char *v, int32_t i)
   coap_build_opt(b, COAP_OPT_URI_QUERY, q, coap_win_len(&w));
 }
 
-/* Objects with their instances; an object alone when it has none or a version other than 1.0.
+/* Objects with their instances; the object's own link too when it has none (after them, which
+ * is the same) or a version other than 1.0 (before them).
  * Registration (bs 0): all objects but Security. Bootstrap-Discover (bs 1): Security too, with
  * ssid and uri attributes. only: one object, or LWM2M_NO_ID. */
 static void SIZE_OPT("tree-tail-merge") /* measured: -4 B */
@@ -1310,19 +1315,17 @@ obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigne
 {
   for(unsigned i = 0; i < ctx->nobjs; i++) {
     const lwm2m_object_t *o = ctx->objs[i];
-    uint8_t any = 0;
+    uint8_t listed = 0; /* a link of this object went out */
     uint16_t ids[2]; /* ids[1] is set before it is read */
     ids[0] = o->id;
     if(only != LWM2M_NO_ID ? o->id != only : (!o->id && !bs)) {
       continue;
     }
-    for(unsigned s = 0; s < o->max_inst; s++) {
-      any |= o->iids[s] != LWM2M_NO_ID;
-    }
-    if(!any || (o->ver && o->ver != 0x10)) {
+    if(o->ver && o->ver != 0x10) { /* the version goes with the object's own link */
       lwm2m_link_path(w, first, ids, 1);
       link_obj_ver(w, o);
       first = 0;
+      listed = 1;
     }
     for(unsigned s = 0; s < o->max_inst; s++) {
       if((ids[1] = o->iids[s]) == LWM2M_NO_ID) {
@@ -1330,6 +1333,7 @@ obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigne
       }
       lwm2m_link_path(w, first, ids, 2);
       first = 0;
+      listed = 1;
       if(bs && o->id <= 1) {
         coap_win_str(w, ";ssid=");
         lwm2m_text_int(w, o->id ? lwm2m_srv[s].ssid : lwm2m_sec[s].ssid);
@@ -1339,6 +1343,10 @@ obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigne
           coap_win_byte(w, '"');
         }
       }
+    }
+    if(!listed) { /* no instances (and version 1.0): the object alone */
+      lwm2m_link_path(w, first, ids, 1);
+      first = 0;
     }
   }
 }
@@ -1373,7 +1381,7 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "b=UQ");
       break;
     }
-    q_opt(b, "b=", lwm2m_srv[ctx->srv].binding[0] ? lwm2m_srv[ctx->srv].binding : "U", 0);
+    q_opt(b, "b=", CUR_SRV(ctx).binding[0] ? CUR_SRV(ctx).binding : "U", 0);
     if(ctx->queue) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
     }
@@ -1462,7 +1470,7 @@ reg_failed(lwm2m_ctx_t *ctx, const char *why)
 static void
 deregistered(lwm2m_ctx_t *ctx, const char *loc)
 {
-  uint32_t t = lwm2m_srv[ctx->srv].disable_timeout;
+  uint32_t t = CUR_SRV(ctx).disable_timeout;
   ctx->reg_t = NULL;
   if(ctx->disabled) {
     ctx->disabled = LWM2M_DISABLE_WAITING;
@@ -1534,6 +1542,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     ctx->upd = 0;
 #if LWM2M_WITH_OBSERVE
     /* a new registration starts with no observations (nor notifications in flight) */
+#pragma GCC unroll 1 /* measured: the loop is smaller than its unrolled copies */
     for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
       coap_observe_stop(&ctx->coap, &ctx->obs[i].co);
     }
@@ -1598,7 +1607,7 @@ plat_deferred(lwm2m_ctx_t *ctx)
 static uint32_t
 srv_lifetime(lwm2m_ctx_t *ctx)
 {
-  uint32_t lt = lwm2m_srv[ctx->srv].lifetime;
+  uint32_t lt = CUR_SRV(ctx).lifetime;
   return lt > 4000000 ? 4000000 : lt;
 }
 
@@ -1606,7 +1615,7 @@ uint32_t
 lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next, w;
-  uint8_t due;
+  uint8_t due, send = 0; /* send: the state whose request goes out now (reg_send), 0 none */
   ctx->now = now;
   next = coap_step(&ctx->coap, now);
   plat_deferred(ctx);
@@ -1633,12 +1642,12 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 #endif
   case LWM2M_ST_REG: /* Bootstrap-Request or Register when due */
     if(!ctx->reg_t && due) {
-      if(ctx->state == LWM2M_ST_REG) {
-        ctx->reg_lifetime = srv_lifetime(ctx);
-      } else {
+#if LWM2M_WITH_BOOTSTRAP
+      if(ctx->state != LWM2M_ST_REG) {
         pick_server(ctx, 1);
       }
-      reg_send(ctx, ctx->state);
+#endif
+      send = ctx->state;
     }
     break;
   case LWM2M_ST_DEREGISTERED:
@@ -1656,16 +1665,21 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
       lwm2m_deregister(ctx); /* the Execute's response went out before this step */
       break;
     }
-    if((w = srv_lifetime(ctx)) != ctx->reg_lifetime) {
+    if(srv_lifetime(ctx) != ctx->reg_lifetime) {
       ctx->upd |= LWM2M_UPD_LT;
-      ctx->reg_lifetime = w;
     }
     if(ctx->upd || due) {
       ctx->upd_sent = ctx->upd; /* what this update carries, also for its retransmissions */
       ctx->upd = 0;
-      reg_send(ctx, LWM2M_ST_UPDATE);
+      send = LWM2M_ST_UPDATE;
     }
     break;
+  }
+  if(send) {
+    if(!LWM2M_WITH_BOOTSTRAP || send != LWM2M_ST_BS_REQ) {
+      ctx->reg_lifetime = srv_lifetime(ctx); /* what this Register/Update announces */
+    }
+    reg_send(ctx, send);
   }
 #if LWM2M_WITH_OBSERVE
   if(ctx->state == LWM2M_ST_REGISTERED || ctx->state == LWM2M_ST_UPDATE) {
@@ -1675,9 +1689,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
   }
 #endif
-  /* the registration timer (BS_DONE: next is 0 below anyway) */
-  if(!ctx->reg_t && ctx->state != LWM2M_ST_IDLE &&
-     (ctx->state != LWM2M_ST_DEREGISTERED || ctx->disabled) && ctx->state != LWM2M_ST_FAILED) {
+  /* the registration timer: every state from BS_REQ to DEREG (BS_DONE: next is 0 below anyway),
+   * DEREGISTERED only for the Disable Timeout; none while idle or failed */
+  if(!ctx->reg_t && (ctx->state - 1u < LWM2M_ST_DEREGISTERED - 1u ||
+                     (ctx->state == LWM2M_ST_DEREGISTERED && ctx->disabled))) {
     w = DUE(ctx->timer, now) ? 0 : ctx->timer - now;
     if(w < next) {
       next = w;
@@ -1692,7 +1707,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   }
   /* at once: check the bootstrap result, report a deferred event, or an Update / Disable that
    * came up during this step (REGISTERED has no transaction in flight) */
-  if(ctx->state == LWM2M_ST_BS_DONE || ctx->pending_ev ||
+  if((LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_DONE) || ctx->pending_ev ||
      (ctx->state == LWM2M_ST_REGISTERED && (ctx->upd || ctx->disabled))) {
     next = 0;
   }
