@@ -1378,7 +1378,7 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
     q_opt(b, "ep=", ctx->ep, 0);
     q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
     /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
-    coap_build_opt_str(b, COAP_OPT_URI_QUERY, ctx->v10 ? "lwm2m=1.0" : "lwm2m=1.1");
+    q_opt(b, "lwm2m=1.", NULL, !ctx->v10); /* lwm2m=1.1, or 1.0 */
     links = 1;
     if(ctx->v10 && ctx->queue) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "b=UQ");
@@ -1759,7 +1759,7 @@ lwm2m_start(lwm2m_ctx_t *ctx)
     goto_state(ctx, LWM2M_ST_BS_REQ, 0);
 #endif
   } else {
-    go(ctx, SE(LWM2M_ST_FAILED, LWM2M_EV_REG_FAILED), 0, "no server configured");
+    go(ctx, SE(LWM2M_ST_FAILED, LWM2M_EV_REG_FAILED), 0, "no server");
   }
 }
 
