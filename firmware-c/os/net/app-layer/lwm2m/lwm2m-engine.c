@@ -1461,8 +1461,11 @@ reg_failed(lwm2m_ctx_t *ctx, const char *why)
     go(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_REG_FAILED), 0, why);
     return;
   }
-#endif
+  /* the management account again: pick_server(ctx, 1) changed ctx->server, and bootstrap may
+   * have changed the accounts. Without bootstrap nothing changes the one lwm2m_start picked
+   * (a management server can neither write /0 nor /1/x/0, nor create or delete them). */
   pick_server(ctx, 0);
+#endif
   backoff(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), why);
 }
 
@@ -1706,9 +1709,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   if(w < next) {
     next = w;
   }
-  /* at once: check the bootstrap result, report a deferred event, or an Update / Disable that
-   * came up during this step (REGISTERED has no transaction in flight) */
-  if((LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_DONE) || ctx->pending_ev ||
+  /* at once: check the bootstrap result, or an Update / Disable that came up during this step
+   * (REGISTERED has no transaction in flight). A deferred event (pending_ev) was reported at
+   * the start: only a request (lwm2m_input) sets one, and none is handled within a step. */
+  if((LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_DONE) ||
      (ctx->state == LWM2M_ST_REGISTERED && (ctx->upd || ctx->disabled))) {
     next = 0;
   }
