@@ -1303,7 +1303,7 @@ q_opt(coap_build_t *b, const char *key, const char *v, int32_t i)
     b->err = 1;
     return;
   }
-  coap_build_opt(b, COAP_OPT_URI_QUERY, q, coap_win_len(&w));
+  coap_build_opt(b, COAP_OPT_URI_QUERY, q, (uint16_t)w.pos); /* all of it, checked above */
 }
 
 /* Objects with their instances; the object's own link too when it has none (after them, which
