@@ -1496,6 +1496,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 {
   lwm2m_ctx_t *ctx = CTX(c);
   uint8_t ok = m && m->type != COAP_RST && (m->code >> 5) == 2;
+  const char *why = m ? "rejected" : "no answer"; /* of a failed Bootstrap-Request / Register */
   (void)t;
   ctx->reg_t = NULL;
   switch(ctx->state) {
@@ -1505,8 +1506,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       ctx->retries = 0;
       go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS, NULL);
     } else {
-      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
-              m ? "rejected" : "no answer");
+      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED), why);
     }
     break;
 #endif
@@ -1521,7 +1521,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       break;
     }
     if(!ok || m->code != COAP_CREATED) {
-      reg_failed(ctx, m ? "rejected" : "no answer");
+      reg_failed(ctx, why);
       break;
     }
     coap_opt_iter_init(&it, m);
