@@ -1274,7 +1274,11 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
 
 /* ---------------------------------------------------------------- registration */
 
-static void
+/* The Server instance of the current account (ctx->srv, always 0 with one Server slot: then a
+ * constant address instead of an indexed load) */
+#define CUR_SRV(ctx) lwm2m_srv[LWM2M_MAX_SRV > 1 ? (ctx)->srv : 0]
+
+static inline __attribute__((always_inline)) void /* measured: -4 B */
 event(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail)
 {
   if(ctx->event) {
@@ -1299,30 +1303,29 @@ q_opt(coap_build_t *b, const char *key, const char *v, int32_t i)
     b->err = 1;
     return;
   }
-  coap_build_opt(b, COAP_OPT_URI_QUERY, q, coap_win_len(&w));
+  coap_build_opt(b, COAP_OPT_URI_QUERY, q, (uint16_t)w.pos); /* all of it, checked above */
 }
 
-/* Objects with their instances; an object alone when it has none or a version other than 1.0.
+/* Objects with their instances; the object's own link too when it has none (after them, which
+ * is the same) or a version other than 1.0 (before them).
  * Registration (bs 0): all objects but Security. Bootstrap-Discover (bs 1): Security too, with
  * ssid and uri attributes. only: one object, or LWM2M_NO_ID. */
-static void SIZE_OPT("tree-tail-merge") /* measured: -4 B */
+static void
 obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigned bs)
 {
   for(unsigned i = 0; i < ctx->nobjs; i++) {
     const lwm2m_object_t *o = ctx->objs[i];
-    uint8_t any = 0;
+    uint8_t listed = 0; /* a link of this object went out */
     uint16_t ids[2]; /* ids[1] is set before it is read */
     ids[0] = o->id;
     if(only != LWM2M_NO_ID ? o->id != only : (!o->id && !bs)) {
       continue;
     }
-    for(unsigned s = 0; s < o->max_inst; s++) {
-      any |= o->iids[s] != LWM2M_NO_ID;
-    }
-    if(!any || (o->ver && o->ver != 0x10)) {
+    if(o->ver && o->ver != 0x10) { /* the version goes with the object's own link */
       lwm2m_link_path(w, first, ids, 1);
       link_obj_ver(w, o);
       first = 0;
+      listed = 1;
     }
     for(unsigned s = 0; s < o->max_inst; s++) {
       if((ids[1] = o->iids[s]) == LWM2M_NO_ID) {
@@ -1330,6 +1333,7 @@ obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigne
       }
       lwm2m_link_path(w, first, ids, 2);
       first = 0;
+      listed = 1;
       if(bs && o->id <= 1) {
         coap_win_str(w, ";ssid=");
         lwm2m_text_int(w, o->id ? lwm2m_srv[s].ssid : lwm2m_sec[s].ssid);
@@ -1340,6 +1344,10 @@ obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigne
         }
       }
     }
+    if(!listed) { /* no instances (and version 1.0): the object alone */
+      lwm2m_link_path(w, first, ids, 1);
+      first = 0;
+    }
   }
 }
 
@@ -1349,45 +1357,45 @@ reg_links(void *arg, coap_win_t *w)
   obj_links(arg, w, 1, LWM2M_NO_ID, 0);
 }
 
-static void SIZE_OPT("no-thread-jumps") /* measured: -8 B */
+static void SIZE_OPT("no-thread-jumps", "no-if-conversion") /* measured: -12 B */
 reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
   lwm2m_ctx_t *ctx = CTX(c);
   uint8_t links = 0;
+  /* Bootstrap-Request at /bs, Register at /rd, Update (POST) and De-register (DELETE) at the
+   * registration's location */
+  coap_build_path(b, COAP_OPT_URI_PATH,
+                  ctx->state == LWM2M_ST_REG ? "rd"
+                  : LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_REQ ? "bs" : ctx->loc);
   switch(ctx->state) {
 #if LWM2M_WITH_BOOTSTRAP
   case LWM2M_ST_BS_REQ:
-    coap_build_opt_str(b, COAP_OPT_URI_PATH, "bs");
     q_opt(b, "ep=", ctx->ep, 0);
     break;
 #endif
   case LWM2M_ST_REG:
-    coap_build_opt_str(b, COAP_OPT_URI_PATH, "rd");
     coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
     q_opt(b, "ep=", ctx->ep, 0);
     q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
     /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
-    coap_build_opt_str(b, COAP_OPT_URI_QUERY, ctx->v10 ? "lwm2m=1.0" : "lwm2m=1.1");
+    q_opt(b, "lwm2m=1.", NULL, !ctx->v10); /* lwm2m=1.1, or 1.0 */
     links = 1;
     if(ctx->v10 && ctx->queue) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "b=UQ");
       break;
     }
-    q_opt(b, "b=", lwm2m_srv[ctx->srv].binding[0] ? lwm2m_srv[ctx->srv].binding : "U", 0);
+    q_opt(b, "b=", CUR_SRV(ctx).binding[0] ? CUR_SRV(ctx).binding : "U", 0);
     if(ctx->queue) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
     }
     break;
-  default: /* update (POST) or deregistration (DELETE) at the location */
-    coap_build_path(b, COAP_OPT_URI_PATH, ctx->loc);
-    if(ctx->state == LWM2M_ST_UPDATE) {
-      links = (uint8_t)(ctx->upd_sent & LWM2M_UPD_OBJS);
-      if(links) {
-        coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
-      }
-      if(ctx->upd_sent & LWM2M_UPD_LT) {
-        q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
-      }
+  case LWM2M_ST_UPDATE:
+    links = (uint8_t)(ctx->upd_sent & LWM2M_UPD_OBJS);
+    if(links) {
+      coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
+    }
+    if(ctx->upd_sent & LWM2M_UPD_LT) {
+      q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
     }
   }
   coap_build_body(t, b, links ? reg_links : NULL, ctx);
@@ -1453,8 +1461,11 @@ reg_failed(lwm2m_ctx_t *ctx, const char *why)
     go(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_REG_FAILED), 0, why);
     return;
   }
-#endif
+  /* the management account again: pick_server(ctx, 1) changed ctx->server, and bootstrap may
+   * have changed the accounts. Without bootstrap nothing changes the one lwm2m_start picked
+   * (a management server can neither write /0 nor /1/x/0, nor create or delete them). */
   pick_server(ctx, 0);
+#endif
   backoff(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), why);
 }
 
@@ -1462,7 +1473,7 @@ reg_failed(lwm2m_ctx_t *ctx, const char *why)
 static void
 deregistered(lwm2m_ctx_t *ctx, const char *loc)
 {
-  uint32_t t = lwm2m_srv[ctx->srv].disable_timeout;
+  uint32_t t = CUR_SRV(ctx).disable_timeout;
   ctx->reg_t = NULL;
   if(ctx->disabled) {
     ctx->disabled = LWM2M_DISABLE_WAITING;
@@ -1480,11 +1491,12 @@ registered(lwm2m_ctx_t *ctx, uint8_t se)
   go(ctx, se, (lt - margin) * 1000u, ctx->loc);
 }
 
-static int SIZE_OPT("no-if-conversion") /* measured: -4 B */
+static int SIZE_OPT("no-if-conversion", "no-thread-jumps") /* measured: -16 B */
 reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 {
   lwm2m_ctx_t *ctx = CTX(c);
   uint8_t ok = m && m->type != COAP_RST && (m->code >> 5) == 2;
+  const char *why = m ? "rejected" : "no answer"; /* of a failed Bootstrap-Request / Register */
   (void)t;
   ctx->reg_t = NULL;
   switch(ctx->state) {
@@ -1494,8 +1506,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       ctx->retries = 0;
       go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS, NULL);
     } else {
-      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
-              m ? "bootstrap request rejected" : "no answer");
+      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED), why);
     }
     break;
 #endif
@@ -1506,11 +1517,11 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     char *q = ctx->loc;
     if(m && m->code == COAP_BAD_REQUEST && !ctx->v10) {
       ctx->v10 = 1; /* retry at once as LwM2M 1.0 */
-      go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0, "4.00 to lwm2m=1.1: retrying as 1.0");
+      go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0, "4.00, retrying as 1.0");
       break;
     }
     if(!ok || m->code != COAP_CREATED) {
-      reg_failed(ctx, m ? "registration rejected" : "no answer to registration");
+      reg_failed(ctx, why);
       break;
     }
     coap_opt_iter_init(&it, m);
@@ -1527,13 +1538,14 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     }
     *q = 0;
     if(q == ctx->loc) {
-      reg_failed(ctx, "bad or missing Location-Path");
+      reg_failed(ctx, "bad Location-Path");
       break;
     }
     ctx->retries = 0;
     ctx->upd = 0;
 #if LWM2M_WITH_OBSERVE
     /* a new registration starts with no observations (nor notifications in flight) */
+#pragma GCC unroll 1 /* measured: the loop is smaller than its unrolled copies */
     for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
       coap_observe_stop(&ctx->coap, &ctx->obs[i].co);
     }
@@ -1549,8 +1561,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       /* 4.04 (unknown registration), other errors and timeouts: register again */
       ctx->upd = 0;
       go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0,
-         m && m->code == COAP_NOT_FOUND ? "update: 4.04, re-registering"
-                                        : "update failed, re-registering");
+         m && m->code == COAP_NOT_FOUND ? "update: 4.04" : "update failed");
     }
     break;
   case LWM2M_ST_DEREG:
@@ -1585,7 +1596,7 @@ lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why)
   ctx->upd |= why;
 }
 
-static void
+static inline __attribute__((always_inline)) void /* measured: -2 B */
 plat_deferred(lwm2m_ctx_t *ctx)
 {
   if(ctx->pending_ev) {
@@ -1596,18 +1607,18 @@ plat_deferred(lwm2m_ctx_t *ctx)
 }
 
 /* Lifetime of the server account, capped so that it stays within 32 bits in milliseconds */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t /* measured: -12 B */
 srv_lifetime(lwm2m_ctx_t *ctx)
 {
-  uint32_t lt = lwm2m_srv[ctx->srv].lifetime;
+  uint32_t lt = CUR_SRV(ctx).lifetime;
   return lt > 4000000 ? 4000000 : lt;
 }
 
-uint32_t
+uint32_t SIZE_OPT("no-if-conversion", "no-thread-jumps") /* measured: -22 B */
 lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next, w;
-  uint8_t due;
+  uint8_t due, send = 0; /* send: the state whose request goes out now (reg_send), 0 none */
   ctx->now = now;
   next = coap_step(&ctx->coap, now);
   plat_deferred(ctx);
@@ -1623,7 +1634,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     if(pick_server(ctx, 0)) {
       pick_server(ctx, 1);
       backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
-              "no usable server account after bootstrap");
+              "no usable server");
       break;
     }
     ctx->retries = 0;
@@ -1634,39 +1645,45 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 #endif
   case LWM2M_ST_REG: /* Bootstrap-Request or Register when due */
     if(!ctx->reg_t && due) {
-      if(ctx->state == LWM2M_ST_REG) {
-        ctx->reg_lifetime = srv_lifetime(ctx);
-      } else {
+#if LWM2M_WITH_BOOTSTRAP
+      if(ctx->state != LWM2M_ST_REG) {
         pick_server(ctx, 1);
       }
-      reg_send(ctx, ctx->state);
+#endif
+      send = ctx->state;
     }
     break;
+  case LWM2M_ST_REGISTERED:
+    if(!ctx->disabled) {
+      if(srv_lifetime(ctx) != ctx->reg_lifetime) {
+        ctx->upd |= LWM2M_UPD_LT;
+      }
+      if(ctx->upd | due) { /* measured: | is 4 B smaller than || */
+        ctx->upd_sent = ctx->upd; /* what this update carries, also for its retransmissions */
+        ctx->upd = 0;
+        send = LWM2M_ST_UPDATE;
+      }
+      break;
+    }
+    /* Disable requested (only DEREGISTERED gets to WAITING): the Execute's response went out
+     * before this step */
+    __attribute__((fallthrough));
   case LWM2M_ST_DEREGISTERED:
     if(ctx->disabled == LWM2M_DISABLE_REQUESTED) {
-      /* Disable with nothing to deregister (again during the Disable Timeout, or after a
-       * De-register): the timeout starts now. Left REQUESTED, the due timer below would ask
+      /* De-register; with nothing to deregister (again during the Disable Timeout, or after a
+       * De-register) the timeout starts now. Left REQUESTED, the due timer below would ask
        * for a step at once forever and the client would never come back. */
-      deregistered(ctx, NULL);
+      lwm2m_deregister(ctx);
     } else if(ctx->disabled && due) {
       lwm2m_start(ctx); /* the Disable Timeout is over (clears disabled) */
     }
     break;
-  case LWM2M_ST_REGISTERED:
-    if(ctx->disabled) {
-      lwm2m_deregister(ctx); /* the Execute's response went out before this step */
-      break;
+  }
+  if(send) {
+    if(!LWM2M_WITH_BOOTSTRAP || send != LWM2M_ST_BS_REQ) {
+      ctx->reg_lifetime = srv_lifetime(ctx); /* what this Register/Update announces */
     }
-    if((w = srv_lifetime(ctx)) != ctx->reg_lifetime) {
-      ctx->upd |= LWM2M_UPD_LT;
-      ctx->reg_lifetime = w;
-    }
-    if(ctx->upd || due) {
-      ctx->upd_sent = ctx->upd; /* what this update carries, also for its retransmissions */
-      ctx->upd = 0;
-      reg_send(ctx, LWM2M_ST_UPDATE);
-    }
-    break;
+    reg_send(ctx, send);
   }
 #if LWM2M_WITH_OBSERVE
   if(ctx->state == LWM2M_ST_REGISTERED || ctx->state == LWM2M_ST_UPDATE) {
@@ -1676,9 +1693,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
   }
 #endif
-  /* the registration timer (BS_DONE: next is 0 below anyway) */
-  if(!ctx->reg_t && ctx->state != LWM2M_ST_IDLE &&
-     (ctx->state != LWM2M_ST_DEREGISTERED || ctx->disabled) && ctx->state != LWM2M_ST_FAILED) {
+  /* the registration timer: every state from BS_REQ to DEREG (BS_DONE: next is 0 below anyway),
+   * DEREGISTERED only for the Disable Timeout; none while idle or failed */
+  if(!ctx->reg_t && (ctx->state - 1u < LWM2M_ST_DEREGISTERED - 1u ||
+                     (ctx->state == LWM2M_ST_DEREGISTERED && ctx->disabled))) {
     w = DUE(ctx->timer, now) ? 0 : ctx->timer - now;
     if(w < next) {
       next = w;
@@ -1691,9 +1709,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   if(w < next) {
     next = w;
   }
-  /* at once: check the bootstrap result, report a deferred event, or an Update / Disable that
-   * came up during this step (REGISTERED has no transaction in flight) */
-  if(ctx->state == LWM2M_ST_BS_DONE || ctx->pending_ev ||
+  /* at once: check the bootstrap result, or an Update / Disable that came up during this step
+   * (REGISTERED has no transaction in flight). A deferred event (pending_ev) was reported at
+   * the start: only a request (lwm2m_input) sets one, and none is handled within a step. */
+  if((LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_DONE) ||
      (ctx->state == LWM2M_ST_REGISTERED && (ctx->upd || ctx->disabled))) {
     next = 0;
   }
@@ -1744,7 +1763,7 @@ lwm2m_start(lwm2m_ctx_t *ctx)
     goto_state(ctx, LWM2M_ST_BS_REQ, 0);
 #endif
   } else {
-    go(ctx, SE(LWM2M_ST_FAILED, LWM2M_EV_REG_FAILED), 0, "no server configured");
+    go(ctx, SE(LWM2M_ST_FAILED, LWM2M_EV_REG_FAILED), 0, "no server");
   }
 }
 

@@ -218,7 +218,9 @@ typedef struct lwm2m_ctx lwm2m_ctx_t;
 typedef void (*lwm2m_event_fn)(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail);
 
 struct lwm2m_ctx {
-  /* small fields first: Thumb-2 loads them with 16-bit instructions (short offsets) */
+  coap_ep_t server;          /* current (bootstrap or management) server; first: its address is
+                              * the context's (measured: -4 B) */
+  /* small fields next: Thumb-2 loads them with 16-bit instructions (short offsets) */
   uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev, v10;
   uint8_t disabled;          /* LWM2M_DISABLE_*: Execute /1/x/4 */
   uint32_t timer;            /* next registration-side deadline */
@@ -228,7 +230,6 @@ struct lwm2m_ctx {
   const char *ep;            /* endpoint client name */
   lwm2m_event_fn event;
   coap_trans_t *reg_t;       /* the registration-side exchange in flight */
-  coap_ep_t server;          /* current (bootstrap or management) server */
   char loc[LWM2M_LOC_MAX];
 #if LWM2M_WITH_OBSERVE
   lwm2m_attr_t attrs[LWM2M_MAX_ATTRS];
