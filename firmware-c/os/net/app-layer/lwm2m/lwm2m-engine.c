@@ -639,17 +639,24 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
   return f;
 }
 
-/* pmin (b 0) or pmax (b 1) of p in seconds: the closest level that has it, else the server's */
-static uint32_t
-attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned b)
+/* The attributes in effect on an observation of p: pmin / pmax (seconds) of the closest level
+ * that has them, else the server's. gt / lt / st can only be written on a single numeric resource
+ * (write_attrs), so only p's own entry has them. */
+static void
+attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
 {
-  for(unsigned len = p->len; len; len--) {
+  e->set = 0;
+  e->pmin = lwm2m_srv[ctx->srv].pmin;
+  e->pmax = lwm2m_srv[ctx->srv].pmax;
+  for(unsigned len = 1; len <= p->len; len++) {
     lwm2m_attr_t *a = attr_find(ctx, p, len);
-    if(a && (a->set >> b & 1)) {
-      return (uint32_t)a->v[b];
+    for(unsigned b = 0; a && b < 5; b++) {
+      if(a->set >> b & 1) { /* a free entry has none */
+        e->v[b] = a->v[b];
+        e->set |= 1u << b;
+      }
     }
   }
-  return (&lwm2m_srv[ctx->srv].pmin)[b];
 }
 
 static void
@@ -703,30 +710,31 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
     uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
     int32_t cur = o->last_val; /* stays so unless the resource is numeric */
+    lwm2m_attr_t a;
     if(!o->co.active) {
       continue;
     }
-    pmin = attr_effective(ctx, &o->path, 0);
-    pmax = attr_effective(ctx, &o->path, 1);
-    pmax = pmax >= pmin ? pmax * 1000u : 0; /* pmax < pmin is ignored */
+    attr_effective(ctx, &o->path, &a);
+    pmax = a.pmax >= a.pmin ? a.pmax * 1000u : 0; /* pmax < pmin is ignored */
     if(!pmax) {
       pmax = 0xFFFFFFFFu; /* none */
     }
-    pmin *= 1000u;
+    pmin = a.pmin * 1000u;
     if(!read_numeric(ctx, &o->path, &cur)) {
       /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
        * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
        * gt/lt/st are written on the observed resource itself (write_attrs allows no other level) */
-      lwm2m_attr_t *a = attr_find(ctx, &o->path, o->path.len);
-      unsigned s = a ? a->set : 0;
+      unsigned s = a.set;
       uint32_t lo = (uint32_t)(cur < o->last_val ? cur : o->last_val);
       uint32_t span = (uint32_t)(cur < o->last_val ? o->last_val : cur) - lo;
       w = LWM2M_POLL_MS;
-      if(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST)
-           ? ((s & LWM2M_A_GT) && (uint32_t)a->gt - lo < span) ||
-               ((s & LWM2M_A_LT) && (uint32_t)a->lt - 1u - lo < span) ||
-               ((s & LWM2M_A_ST) && (uint32_t)a->st <= span)
-           : span != 0) {
+      if(!(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST))) {
+        s = LWM2M_A_ST; /* no threshold: any change (st of one thousandth) */
+        a.st = 1;
+      }
+      if(((s & LWM2M_A_GT) && (uint32_t)a.gt - lo < span) ||
+         ((s & LWM2M_A_LT) && (uint32_t)a.lt - 1u - lo < span) ||
+         ((s & LWM2M_A_ST) && (uint32_t)a.st <= span)) {
         o->changed = 1;
       }
     }
@@ -761,17 +769,16 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   lwm2m_obs_t *o = NULL;
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *c = &ctx->obs[i];
-    if(coap_observe_match_token(&c->co, from, req) ||
-       (!req->observe && c->co.active && c->path.len == p->len && path_prefix(&c->path, p))) {
+    if(!c->co.active) {
+      o = o ? o : c; /* the first free one */
+    } else if(coap_observe_match_token(&c->co, from, req) ||
+              (!req->observe && c->path.len == p->len && path_prefix(&c->path, p))) {
       if(req->observe) {
         coap_observe_stop(&ctx->coap, &c->co); /* Cancel Observation by GET with Observe=1 */
         continue;
       }
       o = c; /* re-registration of the same observation */
       break;
-    }
-    if(!c->co.active && !o) {
-      o = c;
     }
   }
   if(!o || req->observe) {
@@ -908,8 +915,7 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
       continue;
     }
     /* pmin, pmax: whole seconds; gt, lt, st: thousandths; pmin, pmax, st not negative */
-    if((k < 2 ? lwm2m_parse_int : lwm2m_parse_milli)((const char *)v + n + 1,
-                                                     (uint16_t)(l - n - 1), &x) < 0 ||
+    if(lwm2m_parse_num((const char *)v + n + 1, (uint16_t)(l - n - 1), &x, k >= 2) < 0 ||
        (x < 0 && (0x13 >> k & 1))) { /* 0x13: bits of pmin, pmax, st */
       return COAP_BAD_REQUEST;
     }
@@ -934,29 +940,21 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
 
 /* ---------------------------------------------------------------- request dispatch */
 
+/* The content format of a read: Accept, else the default. A single resource's default (opaque for
+ * opaque, else text) is also the only one of those two it takes; TLV and SenML take any path. */
 static uint8_t
 pick_fmt(const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t, uint16_t *fmt)
 {
-  uint16_t f = req->accept;
   int single = p->len == 4 || (p->len == 3 && !(t->res->flags & LWM2M_MULTI));
-  uint8_t type = t->res ? LWM2M_TYPE(t->res->flags) : 0;
-  if(f == COAP_NO_CF) {
-    f = !single ? LWM2M_CF_TLV : type == LWM2M_T_OPAQUE ? LWM2M_CF_OPAQUE : LWM2M_CF_TEXT;
-  }
+  uint16_t dflt = !single ? LWM2M_CF_TLV
+                  : LWM2M_TYPE(t->res->flags) == LWM2M_T_OPAQUE ? LWM2M_CF_OPAQUE
+                                                                 : LWM2M_CF_TEXT;
+  uint16_t f = req->accept == COAP_NO_CF ? dflt : req->accept;
   *fmt = f;
-  switch(f) {
-  case LWM2M_CF_TEXT:
-    return single && type != LWM2M_T_OPAQUE ? 0 : COAP_NOT_ACCEPTABLE;
-  case LWM2M_CF_OPAQUE:
-    return single && type == LWM2M_T_OPAQUE ? 0 : COAP_NOT_ACCEPTABLE;
-  case LWM2M_CF_TLV:
-  case LWM2M_CF_TLV_OLD:
-#if LWM2M_WITH_SENML
-  case LWM2M_CF_SENML_JSON:
-#endif
-    return 0;
-  }
-  return COAP_NOT_ACCEPTABLE;
+  return f == dflt || f == LWM2M_CF_TLV || f == LWM2M_CF_TLV_OLD ||
+             (LWM2M_WITH_SENML && f == LWM2M_CF_SENML_JSON)
+           ? 0
+           : COAP_NOT_ACCEPTABLE;
 }
 
 static uint8_t
