@@ -158,9 +158,16 @@ typedef struct enc {
   target_t t;     /* object, instance slot and resource being written */
   coap_win_t *w;
   lwm2m_path_t path; /* of the position: object, instance, resource, resource instance */
-  uint16_t fmt;
+  uint8_t fmt;    /* ENC() of the content format */
   unsigned first; /* no SenML record / link written yet */
 } enc_t;
+
+/* The formats render takes (text, opaque, TLV, old TLV, SenML JSON, link) differ in their low 4
+ * bits, but for the two TLVs, which are the same encoding: small constants to compare with */
+#define ENC(cf) ((cf) & 15)
+/* (emit_value's switch has a case for each of the others: a clash would not compile) */
+_Static_assert(ENC(LWM2M_CF_TLV) == ENC(LWM2M_CF_TLV_OLD) && ENC(LWM2M_CF_TEXT) == 0,
+               "ENC tells the formats apart");
 
 #if LWM2M_WITH_DISCOVER
 static void link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p);
@@ -182,35 +189,28 @@ emit_value(enc_t *e)
     return rc;
   }
   switch(e->fmt) {
-  case LWM2M_CF_TLV:
-  case LWM2M_CF_TLV_OLD:
+  case ENC(LWM2M_CF_TLV):
     lwm2m_tlv_value(e->w, type, v);
     break;
+#if LWM2M_WITH_DISCOVER
+  case ENC(LWM2M_CF_LINK): /* Discover asks only whether the resource is there */
+    break;
+#endif
 #if LWM2M_WITH_SENML
-  case LWM2M_CF_SENML_JSON: {
+  case ENC(LWM2M_CF_SENML_JSON): {
     e->path.len = e->path.id[3] == LWM2M_NO_ID ? 3 : 4;
     lwm2m_senml_record(e->w, e->first, &e->path, type, v);
     e->first = 0;
     break;
   }
 #endif
-  case LWM2M_CF_OPAQUE: /* pick_fmt let through opaque resources only, and text for others */
+  case ENC(LWM2M_CF_OPAQUE): /* pick_fmt let through opaque resources only, and text for others */
     coap_win_put(e->w, v->p, v->len);
     break;
   default:
     lwm2m_text_encode(e->w, type, v);
   }
   return 0;
-}
-
-/* A readable single resource the instance does not have (4.04 to a read): not listed by Discover */
-static __attribute__((noinline)) int
-res_absent(const target_t *t, const lwm2m_res_t *r)
-{
-  rd_t rd;
-  memset(&rd.v, 0, sizeof(rd.v));
-  return (r->flags & (LWM2M_R | LWM2M_MULTI)) == LWM2M_R &&
-         call(t, LWM2M_OP_READ, r->id, LWM2M_NO_ID, &rd.v) == COAP_NOT_FOUND;
 }
 
 /* Emits one level of the data model at e's position: 1 every instance of the object, 2 every
@@ -226,7 +226,8 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   const lwm2m_object_t *o = e->t.obj;
   const lwm2m_res_t *r = e->t.res;
   uint8_t rc = 0;
-  if(wrap && (e->fmt == LWM2M_CF_TLV || e->fmt == LWM2M_CF_TLV_OLD)) {
+  unsigned n;
+  if(wrap && e->fmt == ENC(LWM2M_CF_TLV)) {
     coap_win_t cnt, *w = e->w;
     coap_win_init(&cnt, NULL, 0, 0);
     e->w = &cnt;
@@ -240,9 +241,13 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
                      e->path.id[lvl - 1], cnt.pos);
   }
 #if LWM2M_WITH_DISCOVER
-  if(e->fmt == LWM2M_CF_LINK) {
-    if(lvl == 3 && res_absent(&e->t, r)) {
-      return COAP_NOT_FOUND;
+  if(e->fmt == ENC(LWM2M_CF_LINK)) {
+    if(lvl == 3) {
+      /* a readable single resource the instance does not have (4.04 to a read) is not listed */
+      e->path.id[3] = LWM2M_NO_ID;
+      if((r->flags & (LWM2M_R | LWM2M_MULTI)) == LWM2M_R && emit_value(e) == COAP_NOT_FOUND) {
+        return COAP_NOT_FOUND;
+      }
     }
     e->path.len = lvl;
     lwm2m_link_path(e->w, (uint8_t)e->first, e->path.id, lvl);
@@ -260,36 +265,38 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     }
   }
 #endif
-  switch(lvl) {
-  case 1:
-    for(e->t.slot = 0; e->t.slot < o->max_inst && !rc; e->t.slot++) {
-      if((e->path.id[1] = o->iids[e->t.slot]) != LWM2M_NO_ID) {
-        rc = emit(e, 2, 1);
-      }
-    }
-    return rc;
-  case 2:
-    for(unsigned i = 0; i < o->nres && (!rc || rc == COAP_NOT_FOUND); i++) {
-      e->t.res = &o->res[i];
-      e->path.id[2] = o->res[i].id;
-      rc = (o->res[i].flags & LWM2M_R) || e->fmt == LWM2M_CF_LINK ? emit(e, 3, 1) : 0;
-    }
-    return rc == COAP_NOT_FOUND ? 0 : rc;
-  case 3:
+  if(lvl == 4) {
+    return emit_value(e);
+  }
+  if(lvl == 3) {
     if(!(r->flags & LWM2M_R)) {
       return COAP_METHOD_NOT_ALLOWED;
     }
     e->path.id[3] = LWM2M_NO_ID;
     if(!(r->flags & LWM2M_MULTI)) {
-      return emit(e, 4, 0);
+      return emit_value(e);
     }
-    for(uint16_t i = 0, n = res_count(&e->t, r); i < n && (!rc || rc == COAP_NOT_FOUND); i++) {
-      e->path.id[3] = i;
-      rc = emit(e, 4, 1);
-    }
-    return rc == COAP_NOT_FOUND ? 0 : rc;
   }
-  return emit_value(e);
+  /* the next level down: instance slots, resources or resource instances */
+  n = lvl == 1 ? o->max_inst : lvl == 2 ? o->nres : res_count(&e->t, r);
+  for(unsigned i = 0; i < n && (!rc || rc == COAP_NOT_FOUND); i++) {
+    if(lvl == 1) {
+      e->t.slot = i;
+      if((e->path.id[1] = o->iids[i]) == LWM2M_NO_ID) {
+        continue;
+      }
+    } else if(lvl == 2) {
+      e->t.res = &o->res[i];
+      e->path.id[2] = o->res[i].id;
+      if(!(o->res[i].flags & LWM2M_R) && e->fmt != ENC(LWM2M_CF_LINK)) {
+        continue;
+      }
+    } else {
+      e->path.id[3] = (uint16_t)i;
+    }
+    rc = emit(e, lvl + 1, 1);
+  }
+  return rc == COAP_NOT_FOUND ? 0 : rc;
 }
 
 /* Renders the value(s) at p in fmt; 0 or a CoAP error. */
@@ -302,7 +309,7 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
     return rc;
   }
   e.w = w;
-  e.fmt = fmt;
+  e.fmt = ENC(fmt);
   e.first = 1;
   e.path = *p;
   rc = emit(&e, p->len, p->len >= 3); /* a whole object's instances wrap themselves (level 2) */
