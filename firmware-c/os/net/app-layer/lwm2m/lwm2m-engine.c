@@ -268,10 +268,9 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   if(lvl == 4) {
     return emit_value(e);
   }
+  /* a resource here is readable: level 2 skips others, do_read refuses them with 4.05 (before
+   * any render, also of the notifications of the observation it starts), Discover returned above */
   if(lvl == 3) {
-    if(!(r->flags & LWM2M_R)) {
-      return COAP_METHOD_NOT_ALLOWED;
-    }
     e->path.id[3] = LWM2M_NO_ID;
     if(!(r->flags & LWM2M_MULTI)) {
       return emit_value(e);
@@ -286,9 +285,9 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
         continue;
       }
     } else if(lvl == 2) {
-      e->t.res = &o->res[i];
-      e->path.id[2] = o->res[i].id;
-      if(!(o->res[i].flags & LWM2M_R) && e->fmt != ENC(LWM2M_CF_LINK)) {
+      const lwm2m_res_t *c = e->t.res = &o->res[i];
+      e->path.id[2] = c->id;
+      if(!(c->flags & LWM2M_R) && e->fmt != ENC(LWM2M_CF_LINK)) {
         continue;
       }
     } else {
@@ -805,15 +804,12 @@ void
 lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
 {
 #if LWM2M_WITH_OBSERVE
-  lwm2m_path_t p; /* ids beyond len are never read */
-  p.id[0] = oid;
-  p.id[1] = iid;
-  p.id[2] = rid;
-  p.len = (uint8_t)(iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3);
+  uint16_t id[3] = { oid, iid, rid }; /* ids beyond n are never read */
+  unsigned n = iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3;
   for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
     lwm2m_obs_t *o = &ctx->obs[i];
     /* overlapping paths (either contains the other); an inactive observation starts afresh */
-    if(!memcmp(p.id, o->path.id, 2u * (p.len < o->path.len ? p.len : o->path.len))) {
+    if(!memcmp(id, o->path.id, 2u * (n < o->path.len ? n : o->path.len))) {
       o->changed = 1;
     }
   }
