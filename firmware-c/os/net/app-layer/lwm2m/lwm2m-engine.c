@@ -227,6 +227,9 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   const lwm2m_res_t *r = e->t.res;
   uint8_t rc = 0;
   unsigned n;
+  if(lvl == 3) {
+    e->path.id[3] = LWM2M_NO_ID; /* the single resource, until a multiple one's instances */
+  }
   if(wrap && e->fmt == ENC(LWM2M_CF_TLV)) {
     coap_win_t cnt, *w = e->w;
     coap_win_init(&cnt, NULL, 0, 0);
@@ -242,12 +245,10 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   }
 #if LWM2M_WITH_DISCOVER
   if(e->fmt == ENC(LWM2M_CF_LINK)) {
-    if(lvl == 3) {
-      /* a readable single resource the instance does not have (4.04 to a read) is not listed */
-      e->path.id[3] = LWM2M_NO_ID;
-      if((r->flags & (LWM2M_R | LWM2M_MULTI)) == LWM2M_R && emit_value(e) == COAP_NOT_FOUND) {
-        return COAP_NOT_FOUND;
-      }
+    /* a readable single resource the instance does not have (4.04 to a read) is not listed */
+    if(lvl == 3 && (r->flags & (LWM2M_R | LWM2M_MULTI)) == LWM2M_R &&
+       emit_value(e) == COAP_NOT_FOUND) {
+      return COAP_NOT_FOUND;
     }
     e->path.len = lvl;
     lwm2m_link_path(e->w, (uint8_t)e->first, e->path.id, lvl);
@@ -265,16 +266,10 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     }
   }
 #endif
-  if(lvl == 4) {
-    return emit_value(e);
-  }
   /* a resource here is readable: level 2 skips others, do_read refuses them with 4.05 (before
    * any render, also of the notifications of the observation it starts), Discover returned above */
-  if(lvl == 3) {
-    e->path.id[3] = LWM2M_NO_ID;
-    if(!(r->flags & LWM2M_MULTI)) {
-      return emit_value(e);
-    }
+  if(lvl == 4 || (lvl == 3 && !(r->flags & LWM2M_MULTI))) {
+    return emit_value(e);
   }
   /* the next level down: instance slots, resources or resource instances */
   n = lvl == 1 ? o->max_inst : lvl == 2 ? o->nres : res_count(&e->t, r);
