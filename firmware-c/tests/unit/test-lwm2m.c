@@ -868,6 +868,10 @@ UNIT_TEST(attributes_levels_table_and_errors)
     { "/3303/0/5700", "=1", COAP_BAD_REQUEST },
     { "/3303/0/5700", "pmax=1.5", COAP_BAD_REQUEST },
     { "/3303/0/5700", "pmin=9&gt=2&foo", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pmax5", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "gt=1=2", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "epma=1", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "epmax", COAP_CHANGED },
     { "/3303/0/5700", "gt=-1.25&lt=-3", COAP_CHANGED },
   };
   static const attr_case_t numeric_only[] = {

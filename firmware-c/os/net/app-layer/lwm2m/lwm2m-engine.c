@@ -890,13 +890,11 @@ write_attrs(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, const target_t *t, const co
   a.path = *p;
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_QUERY, &v, &l)) {
-    unsigned k, n = 0;
+    const uint8_t *eq = memchr(v, '=', l);
+    unsigned k, n = eq ? (unsigned)(eq - v) : l; /* the name's length */
     const char *nm = attr_names;
-    for(k = 0; k < 7; k++, nm += n + 1) {
-      n = strlen(nm);
-      if(l >= n && !memcmp(v, nm, n) && (l == n || v[n] == '=')) {
-        break;
-      }
+    for(k = 0; k < 7 && (strlen(nm) != n || memcmp(v, nm, n)); k++) {
+      nm += strlen(nm) + 1;
     }
     if(k == 7) {
       return COAP_BAD_REQUEST;
