@@ -243,6 +243,8 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     lwm2m_tlv_header(w, lvl == 3 ? LWM2M_TLV_RES - !!(r->flags & LWM2M_MULTI) : lvl / 2 - 1,
                      e->path.id[lvl - 1], cnt.pos);
   }
+  /* the next level down: instance slots, resources or resource instances (a single one: 1) */
+  n = lvl == 1 ? o->max_inst : lvl == 2 ? o->nres : lvl == 3 ? res_count(&e->t, r) : 0;
 #if LWM2M_WITH_DISCOVER
   if(e->fmt == ENC(LWM2M_CF_LINK)) {
     /* a readable single resource the instance does not have (4.04 to a read) is not listed */
@@ -258,7 +260,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     }
     if(lvl == 3 && (r->flags & LWM2M_MULTI)) {
       coap_win_str(e->w, ";dim=");
-      lwm2m_text_int(e->w, res_count(&e->t, r));
+      lwm2m_text_int(e->w, n);
     }
     link_attrs(e->t.ctx, e->w, &e->path);
     if(lvl == 3) {
@@ -271,8 +273,6 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   if(lvl == 4 || (lvl == 3 && !(r->flags & LWM2M_MULTI))) {
     return emit_value(e);
   }
-  /* the next level down: instance slots, resources or resource instances */
-  n = lvl == 1 ? o->max_inst : lvl == 2 ? o->nres : res_count(&e->t, r);
   for(unsigned i = 0; i < n && (!rc || rc == COAP_NOT_FOUND); i++) {
     if(lvl == 1) {
       e->t.slot = i;
