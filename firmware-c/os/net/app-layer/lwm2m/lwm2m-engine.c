@@ -170,7 +170,7 @@ _Static_assert(ENC(LWM2M_CF_TLV) == ENC(LWM2M_CF_TLV_OLD) && ENC(LWM2M_CF_TEXT) 
                "ENC tells the formats apart");
 
 #if LWM2M_WITH_DISCOVER
-static void link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p);
+static void link_attrs(const enc_t *e);
 static void link_obj_ver(coap_win_t *w, const lwm2m_object_t *o);
 #endif
 
@@ -262,7 +262,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
       coap_win_str(e->w, ";dim=");
       lwm2m_text_int(e->w, n);
     }
-    link_attrs(e->t.ctx, e->w, &e->path);
+    link_attrs(e);
     if(lvl == 3) {
       return 0;
     }
@@ -824,11 +824,13 @@ static const char attr_names[] = "pmin\0pmax\0gt\0lt\0st\0epmin\0epmax";
 #endif
 
 #if LWM2M_WITH_DISCOVER
+/* Discover: the attributes written on e's path (its level), as ";name=value" link parameters */
 static void SIZE_OPT("no-tree-loop-optimize") /* measured: -4 B */
-link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
+link_attrs(const enc_t *e)
 {
 #if LWM2M_WITH_OBSERVE
-  lwm2m_attr_t *a = attr_find(ctx, p, p->len);
+  coap_win_t *w = e->w;
+  lwm2m_attr_t *a = attr_find(e->t.ctx, &e->path, e->path.len);
   const char *nm = attr_names;
   for(unsigned b = 0; a && b < 5; b++, nm += strlen(nm) + 1) {
     if(a->set >> b & 1) { /* a free entry has none */
@@ -839,9 +841,7 @@ link_attrs(lwm2m_ctx_t *ctx, coap_win_t *w, const lwm2m_path_t *p)
     }
   }
 #else
-  (void)ctx;
-  (void)w;
-  (void)p;
+  (void)e;
 #endif
 }
 
