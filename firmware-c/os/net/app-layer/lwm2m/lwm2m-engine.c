@@ -958,7 +958,7 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
         const target_t *t, coap_resp_t *r)
 {
   uint16_t fmt;
-  unsigned rc;
+  uint8_t rc;
   if(p->len >= 3 && !(t->res->flags & LWM2M_R)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
