@@ -440,6 +440,57 @@ UNIT_TEST(read_formats_and_codes)
   UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
 }
 
+/* Content format of a read for every kind of path and Accept: the path's default, text only for a
+ * single non-opaque value, TLV and SenML for anything; an unreadable resource is 4.05 whatever
+ * the Accept (checked first) */
+UNIT_TEST(read_accept_table)
+{
+  static const struct {
+    const char *path;
+    uint16_t accept;
+    uint8_t code;
+    uint16_t cf;
+  } cases[] = {
+    { "/3/0/0", COAP_NO_CF, COAP_CONTENT, LWM2M_CF_TEXT },
+    { "/3/0/0", LWM2M_CF_TEXT, COAP_CONTENT, LWM2M_CF_TEXT },
+    { "/3/0/0", LWM2M_CF_OPAQUE, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3/0/0", LWM2M_CF_TLV, COAP_CONTENT, LWM2M_CF_TLV },
+    { "/3/0/0", LWM2M_CF_TLV_OLD, COAP_CONTENT, LWM2M_CF_TLV_OLD },
+    { "/3/0/0", LWM2M_CF_SENML_JSON, COAP_CONTENT, LWM2M_CF_SENML_JSON },
+    { "/3/0/0", 50, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3/0/11", COAP_NO_CF, COAP_CONTENT, LWM2M_CF_TLV },
+    { "/3/0/11", LWM2M_CF_TEXT, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3/0/11", LWM2M_CF_OPAQUE, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3/0/11", LWM2M_CF_TLV_OLD, COAP_CONTENT, LWM2M_CF_TLV_OLD },
+    { "/3/0/11", LWM2M_CF_SENML_JSON, COAP_CONTENT, LWM2M_CF_SENML_JSON },
+    { "/3/0/11", 50, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3/0/11/0", COAP_NO_CF, COAP_CONTENT, LWM2M_CF_TEXT },
+    { "/3/0/11/0", LWM2M_CF_TEXT, COAP_CONTENT, LWM2M_CF_TEXT },
+    { "/3/0/11/0", LWM2M_CF_OPAQUE, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3/0/11/0", LWM2M_CF_TLV, COAP_CONTENT, LWM2M_CF_TLV },
+    { "/3/0", COAP_NO_CF, COAP_CONTENT, LWM2M_CF_TLV },
+    { "/3/0", LWM2M_CF_OPAQUE, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3/0", LWM2M_CF_TLV_OLD, COAP_CONTENT, LWM2M_CF_TLV_OLD },
+    { "/3", COAP_NO_CF, COAP_CONTENT, LWM2M_CF_TLV },
+    { "/3", LWM2M_CF_TEXT, COAP_NOT_ACCEPTABLE, 0 },
+    { "/3", LWM2M_CF_SENML_JSON, COAP_CONTENT, LWM2M_CF_SENML_JSON },
+    { "/3/0/4", COAP_NO_CF, COAP_METHOD_NOT_ALLOWED, 0 },
+    { "/3/0/4", LWM2M_CF_TEXT, COAP_METHOD_NOT_ALLOWED, 0 },
+    { "/3/0/4", LWM2M_CF_OPAQUE, COAP_METHOD_NOT_ALLOWED, 0 },
+    { "/3/0/4", LWM2M_CF_TLV, COAP_METHOD_NOT_ALLOWED, 0 },
+    { "/3/0/4", LWM2M_CF_SENML_JSON, COAP_METHOD_NOT_ALLOWED, 0 },
+    { "/3/0/4", 50, COAP_METHOD_NOT_ALLOWED, 0 },
+  };
+  registered(60);
+  for(unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    coap_msg_t m = h_do(REQ(.code = COAP_GET, .path = cases[i].path, .accept = cases[i].accept));
+    UNIT_CHECK_EQ(m.code, cases[i].code);
+    if(m.code == COAP_CONTENT) {
+      UNIT_CHECK_EQ(m.content_format, cases[i].cf);
+    }
+  }
+}
+
 UNIT_TEST(read_instance_tlv)
 {
   coap_msg_t m;
@@ -817,6 +868,10 @@ UNIT_TEST(attributes_levels_table_and_errors)
     { "/3303/0/5700", "=1", COAP_BAD_REQUEST },
     { "/3303/0/5700", "pmax=1.5", COAP_BAD_REQUEST },
     { "/3303/0/5700", "pmin=9&gt=2&foo", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pmax5", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "gt=1=2", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "epma=1", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "epmax", COAP_CHANGED },
     { "/3303/0/5700", "gt=-1.25&lt=-3", COAP_CHANGED },
   };
   static const attr_case_t numeric_only[] = {
@@ -1328,6 +1383,7 @@ main(void)
   UNIT_RUN(update_404_reregisters);
   UNIT_RUN(deregistration);
   UNIT_RUN(read_formats_and_codes);
+  UNIT_RUN(read_accept_table);
   UNIT_RUN(read_instance_tlv);
   UNIT_RUN(write_and_execute);
   UNIT_RUN(disable_deregisters_for_the_disable_timeout);
