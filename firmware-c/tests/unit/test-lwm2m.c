@@ -329,6 +329,67 @@ UNIT_TEST(disable_while_deregistered_restarts_the_timeout)
   UNIT_CHECK(lwm2m_step(&ctx, h_now) > 0);
 }
 
+/* TLV writes name what the path names: at an instance the resources, or one instance entry
+ * wrapping them (its id the path's); at a resource (instance) exactly one entry with its id. The
+ * entry type is checked where it is written; 4.05 below comes from the value's write (R only),
+ * after every format check. */
+UNIT_TEST(write_tlv_entries_match_the_path)
+{
+  static const uint8_t inst0[] = { 0x04, 0x00, 0xE1, 0x16, 0xDB, 0x0B };  /* 0 { 5851 = 11 } */
+  static const uint8_t inst1[] = { 0x04, 0x01, 0xE1, 0x16, 0xDB, 0x0C };  /* 1 { 5851 = 12 } */
+  static const uint8_t inst0_more[] = { 0x04, 0x00, 0xE1, 0x16, 0xDB, 0x0C, /* ... 5850 = 1 */
+                                        0xE1, 0x16, 0xDA, 0x01 };
+  static const uint8_t dim13[] = { 0xE1, 0x16, 0xDB, 0x0D };
+  static const uint8_t on1[] = { 0xE1, 0x16, 0xDA, 0x01 };
+  static const uint8_t two[] = { 0xE1, 0x16, 0xDB, 0x0E, 0xE1, 0x16, 0xDB, 0x0F };
+  static const uint8_t ri0[] = { 0x41, 0x00, 0x15 }, ri1[] = { 0x41, 0x01, 0x15 };
+  static const uint8_t res0[] = { 0xC1, 0x00, 0x15 };
+  static const uint8_t multi1[] = { 0x83, 0x01, 0x41, 0x00, 0x15 };
+  static const uint8_t multi2[] = { 0x83, 0x02, 0x41, 0x00, 0x15 };
+  coap_msg_t m;
+  int on;
+  registered(60);
+  on = h_light_on;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst0, .n = 6));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_light_dim, 11);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst1, .n = 6));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst0_more, .n = 10));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* nothing to write */
+  UNIT_CHECK_EQ(h_light_dim, 11);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = dim13, .n = 4));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_light_dim, 13);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = on1, .n = 4));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = two, .n = 8));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(h_light_dim, 13);
+  UNIT_CHECK_EQ(h_light_on, on);
+  /* /4/0/1: a multiple resource (one instance) the server may not write */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = ri0, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = ri1, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = res0, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/1", .cf = LWM2M_CF_TLV, .pl = ri1, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = multi1, .n = 5));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = multi2, .n = 5));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = ri0, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST); /* level 2: a resource instance needs its resource */
+}
+
 UNIT_TEST(disable_deregisters_for_the_disable_timeout)
 {
   coap_msg_t m;
@@ -1330,6 +1391,7 @@ main(void)
   UNIT_RUN(read_formats_and_codes);
   UNIT_RUN(read_instance_tlv);
   UNIT_RUN(write_and_execute);
+  UNIT_RUN(write_tlv_entries_match_the_path);
   UNIT_RUN(disable_deregisters_for_the_disable_timeout);
   UNIT_RUN(disable_while_deregistered_restarts_the_timeout);
   UNIT_RUN(create_with_id_and_location);

@@ -68,12 +68,15 @@ find_res(const lwm2m_object_t *o, uint16_t rid)
   return NULL;
 }
 
-/* Object, instance slot (and resource) a request works on */
+/* Object, instance slot (and resource) a request works on; a write also carries its mode */
 typedef struct target {
   lwm2m_ctx_t *ctx;
   const lwm2m_object_t *obj;
   const lwm2m_res_t *res;
   unsigned slot;
+  uint8_t dry;     /* write: 1 dry run (op.check), 2 the same for an instance it will create */
+  uint8_t bs;      /* bootstrap semantics: creates instances, ignores W (also Create) */
+  uint8_t replace; /* write: PUT (replace) rather than POST (partial update) */
 } target_t;
 
 /* A READ's value with room for a computed string */
@@ -121,35 +124,73 @@ res_count(const target_t *t, const lwm2m_res_t *r)
   return call(t, LWM2M_OP_COUNT, r->id, 0, &v) ? 0 : (uint16_t)v.i;
 }
 
-/* Resolves path to object/slot/resource; 0 or COAP_NOT_FOUND. */
+/* Instance iid of t->obj into t->slot: 0, a CoAP error, or 1 when a bootstrap write (or Create)
+ * will create it: its dry run checks the values against the free slot it will get. (An iid of
+ * LWM2M_NO_ID, from a TLV, "finds" a free slot or else finds no room: 4.00 either way.) */
 static uint8_t
-resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
+write_inst(target_t *t, uint16_t iid)
 {
-  int s;
-  t->ctx = ctx;
-  t->obj = NULL;
-  t->res = NULL;
-  t->slot = 0;
-  if(!p->len) {
-    return 0;
-  }
-  t->obj = find_obj(ctx, p->id[0]);
-  if(!t->obj) {
-    return COAP_NOT_FOUND;
-  }
-  if(p->len >= 2) {
-    if((s = find_slot(t->obj, p->id[1])) < 0) {
+  const lwm2m_object_t *o = t->obj;
+  int s = find_slot(o, iid);
+  uint8_t rc;
+  if(s < 0) {
+    if(!t->bs) {
       return COAP_NOT_FOUND;
     }
+    if((s = find_slot(o, LWM2M_NO_ID)) < 0) {
+      return COAP_BAD_REQUEST; /* no room for it */
+    }
     t->slot = (uint8_t)s;
+    if(t->dry) {
+      return 1;
+    }
+    o->iids[s] = iid;
+    if((rc = call(t, LWM2M_OP_CREATE, 0, 0, NULL))) {
+      o->iids[s] = LWM2M_NO_ID;
+      return rc;
+    }
+    lwm2m_request_update(t->ctx, LWM2M_UPD_OBJS);
+  }
+  t->slot = (uint8_t)s;
+  return 0;
+}
+
+/* Resolves p (at least the object) to t's object/slot/resource: 0 or a CoAP error. A bootstrap
+ * write (t->bs) creates the instance, or in its dry run (t->dry 2) takes the free slot it will
+ * get; such an instance has no resource instance yet. */
+static uint8_t
+locate(target_t *t, const lwm2m_path_t *p)
+{
+  uint8_t rc;
+  t->res = NULL;
+  t->slot = 0;
+  if(!(t->obj = find_obj(t->ctx, p->id[0]))) {
+    return COAP_NOT_FOUND;
+  }
+  if(p->len >= 2 && (rc = write_inst(t, p->id[1]))) {
+    if(rc > 1) {
+      return rc;
+    }
+    t->dry = 2;
   }
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4 && (!(t->res->flags & LWM2M_MULTI) || p->id[3] >= res_count(t, t->res))) {
+  if(p->len == 4 && (t->dry > 1 || !(t->res->flags & LWM2M_MULTI) ||
+                     p->id[3] >= res_count(t, t->res))) {
     return COAP_NOT_FOUND;
   }
   return 0;
+}
+
+/* The same for a request other than a write: every caller has checked that p names an object */
+static uint8_t
+resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
+{
+  t->ctx = ctx;
+  t->bs = 0;
+  t->dry = 0;
+  return locate(t, p);
 }
 
 /* ---------------------------------------------------------------- reading / encoding */
@@ -347,61 +388,28 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 
 /* ---------------------------------------------------------------- writing / decoding */
 
-typedef struct wctx {
-  target_t t;
-  uint8_t dry, bs, replace;
-} wctx_t;
-
 static uint8_t
-write_value(wctx_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
+write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
 {
   if(!x->bs && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
-  return call(&x->t, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
+  return call(x, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
 }
 
 static uint8_t
-clear_multi(wctx_t *x, const lwm2m_res_t *r)
+clear_multi(target_t *x, const lwm2m_res_t *r)
 {
   if(x->dry || !x->replace) {
     return 0;
   }
-  return call(&x->t, LWM2M_OP_CLEAR, r->id, 0, NULL);
-}
-
-static uint8_t create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot);
-
-/* The instance a write goes to (x->t.slot): 0, a CoAP error, or 1 when a bootstrap write (or
- * Create) will create it: the dry run checks the values against the free slot it will get. */
-static uint8_t
-write_inst(wctx_t *x, uint16_t iid)
-{
-  int s = find_slot(x->t.obj, iid);
-  uint8_t rc;
-  if(s < 0) {
-    if(!x->bs) {
-      return COAP_NOT_FOUND;
-    }
-    if(!x->dry) {
-      if((rc = create_inst(x->t.ctx, x->t.obj, iid, &s))) {
-        return rc;
-      }
-    } else if(iid == LWM2M_NO_ID || (s = find_slot(x->t.obj, LWM2M_NO_ID)) < 0) {
-      return COAP_BAD_REQUEST; /* no room for it */
-    } else {
-      x->t.slot = (uint8_t)s;
-      return 1;
-    }
-  }
-  x->t.slot = (uint8_t)s;
-  return 0;
+  return call(x, LWM2M_OP_CLEAR, r->id, 0, NULL);
 }
 
 /* Writes the TLV entries in [p, end) found at level lvl: 1 instances of the object, 2 resources
  * of an instance (r: NULL), 3 instances of multiple resource r. The tree was validated. */
 static uint8_t
-tlv_walk(wctx_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm2m_res_t *r)
+tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm2m_res_t *r)
 {
   lwm2m_tlv_t t;
   lwm2m_value_t v;
@@ -419,7 +427,7 @@ tlv_walk(wctx_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm
     }
     riid = t.id;
     if(lvl == 2) {
-      if(!(r = find_res(x->t.obj, t.id))) {
+      if(!(r = find_res(x->obj, t.id))) {
         if(x->bs) {
           continue; /* bootstrap: unknown optional resources are skipped */
         }
@@ -448,35 +456,20 @@ tlv_walk(wctx_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm
   return 0;
 }
 
-/* Write of payload (fmt) at path p; bs: bootstrap semantics (creates instances, ignores W). */
+/* Write of payload (fmt) at path p in x's mode (bootstrap: creates instances, ignores W). */
 static uint8_t
-write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, unsigned n)
+write_path(target_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, unsigned n)
 {
   const uint8_t *end = pl + n;
-  const lwm2m_res_t *r = NULL;
+  const lwm2m_res_t *r;
   lwm2m_value_t v;
   lwm2m_tlv_t tl;
   uint8_t rc;
 
-  x->t.obj = find_obj(x->t.ctx, p->id[0]);
-  if(!x->t.obj) {
-    return COAP_NOT_FOUND;
+  if((rc = locate(x, p))) {
+    return rc;
   }
-  if(p->len >= 2) {
-    rc = write_inst(x, p->id[1]);
-    if(rc == 1) { /* dry run of a bootstrap write creating the instance: check the payload only */
-      x->dry = 2;
-    } else if(rc) {
-      return rc;
-    }
-  }
-  if(p->len >= 3 && !(r = find_res(x->t.obj, p->id[2]))) {
-    return COAP_NOT_FOUND;
-  }
-  /* a resource instance must exist (an instance about to be created has none) */
-  if(p->len == 4 && (x->dry > 1 || !(r->flags & LWM2M_MULTI) || p->id[3] >= res_count(&x->t, r))) {
-    return COAP_NOT_FOUND;
-  }
+  r = x->res;
   switch(fmt) {
   case LWM2M_CF_TEXT:
   case LWM2M_CF_OPAQUE: {
@@ -531,7 +524,7 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
           return COAP_BAD_REQUEST;
         }
       }
-      if(!(r = find_res(x->t.obj, rec.path.id[2]))) {
+      if(!(r = find_res(x->obj, rec.path.id[2]))) {
         return COAP_NOT_FOUND;
       }
       if((rc = write_inst(x, rec.path.id[1])) > 1) {
@@ -557,9 +550,9 @@ static uint8_t
 write_checked(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, const coap_msg_t *req,
               uint8_t bs, uint8_t replace)
 {
-  wctx_t x; /* write_path sets the object and slot */
+  target_t x; /* write_path sets the object, slot and resource */
   uint8_t rc;
-  x.t.ctx = ctx;
+  x.ctx = ctx;
   x.dry = 1;
   x.bs = bs;
   x.replace = replace;
@@ -571,26 +564,6 @@ write_checked(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, const coap_
   return write_path(&x, p, fmt, req->payload, req->payload_len);
 }
 
-static uint8_t
-create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot)
-{
-  int s = find_slot(o, LWM2M_NO_ID);
-  target_t t = { ctx, o, NULL, 0 };
-  uint8_t rc;
-  if(s < 0 || iid == LWM2M_NO_ID) {
-    return COAP_BAD_REQUEST;
-  }
-  o->iids[s] = iid;
-  t.slot = (uint8_t)s;
-  if((rc = call(&t, LWM2M_OP_CREATE, 0, 0, NULL))) {
-    o->iids[s] = LWM2M_NO_ID;
-    return rc;
-  }
-  *slot = s;
-  lwm2m_request_update(ctx, LWM2M_UPD_OBJS);
-  return 0;
-}
-
 #if LWM2M_WITH_OBSERVE
 static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
 #endif
@@ -599,7 +572,7 @@ __attribute__((unused)) static void
 delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
 {
   lwm2m_path_t p; /* ids beyond len are never read */
-  target_t t = { ctx, o, NULL, slot };
+  target_t t = { .ctx = ctx, .obj = o, .slot = slot };
   p.id[0] = o->id;
   p.id[1] = o->iids[slot];
   p.len = 2;
