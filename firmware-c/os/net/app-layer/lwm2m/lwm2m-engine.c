@@ -20,7 +20,7 @@
 #define CTX(c) ((lwm2m_ctx_t *)(void *)((char *)(c) - offsetof(lwm2m_ctx_t, coap)))
 #define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
 #define SCRATCH 40
-#define LWM2M_OP_CHECK 0x80 /* internal: WRITE with check set */
+#define LWM2M_OP_CHECK (0x80 | LWM2M_OP_WRITE) /* internal: WRITE with check set */
 /* a resource whose Block1 writes go to its handler block by block (an image without such
  * resources builds with LWM2M_WITH_STREAM 0 and drops the code); r NULL: a bootstrap write,
  * which resolves no target and is never streamed */
@@ -57,7 +57,8 @@ find_slot(const lwm2m_object_t *o, uint16_t iid)
   return -1;
 }
 
-static const lwm2m_res_t *
+/* out of line (here and in resolve): measured smaller than inlined at each caller */
+static __attribute__((noinline)) const lwm2m_res_t *
 find_res(const lwm2m_object_t *o, uint16_t rid)
 {
   for(unsigned i = 0; i < o->nres; i++) {
@@ -94,8 +95,8 @@ call(const target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *
   uint8_t rc;
   memset(&x, 0, sizeof(x));
   x.ctx = t->ctx;
-  x.op = op == LWM2M_OP_CHECK ? LWM2M_OP_WRITE : op;
-  x.check = op == LWM2M_OP_CHECK;
+  x.op = op & 0x7F;
+  x.check = op >> 7;
   x.slot = t->slot;
   x.iid = o->iids[t->slot];
   x.rid = rid;
@@ -184,12 +185,13 @@ locate(target_t *t, const lwm2m_path_t *p)
 }
 
 /* The same for a request other than a write: every caller has checked that p names an object */
-static uint8_t
+static __attribute__((noinline)) uint8_t
 resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 {
   t->ctx = ctx;
   t->bs = 0;
   t->dry = 0;
+  t->replace = 0; /* a POST's write (partial update) */
   return locate(t, p);
 }
 
@@ -407,34 +409,39 @@ clear_multi(target_t *x, const lwm2m_res_t *r)
 }
 
 /* Writes the TLV entries in [p, end) found at level lvl: 1 instances of the object, 2 resources
- * of an instance (r: NULL), 3 instances of multiple resource r. The tree was validated. */
+ * of an instance, 3 instances of multiple resource x->res. The tree was validated. want: the id
+ * of the one entry there must be (the path's), or LWM2M_NO_ID for any entries. */
 static uint8_t
-tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm2m_res_t *r)
+tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_t want)
 {
+  const lwm2m_res_t *r = x->res;
   lwm2m_tlv_t t;
   lwm2m_value_t v;
   uint16_t riid;
   uint8_t rc;
   while(lwm2m_tlv_next(&p, end, &t) > 0) {
+    if(want != LWM2M_NO_ID && (t.id != want || p != end)) {
+      return COAP_BAD_REQUEST;
+    }
     if(lvl == 1) {
       if(t.type != LWM2M_TLV_INST) {
         return COAP_BAD_REQUEST;
       }
-      if((rc = write_inst(x, t.id)) > 1 || (rc = tlv_walk(x, 2, t.val, t.val + t.len, NULL))) {
+      if((rc = write_inst(x, t.id)) > 1 || (rc = tlv_walk(x, 2, t.val, t.val + t.len, LWM2M_NO_ID))) {
         return rc;
       }
       continue;
     }
     riid = t.id;
     if(lvl == 2) {
-      if(!(r = find_res(x->obj, t.id))) {
+      if(!(x->res = r = find_res(x->obj, t.id))) {
         if(x->bs) {
           continue; /* bootstrap: unknown optional resources are skipped */
         }
         return COAP_NOT_FOUND;
       }
       if(t.type == LWM2M_TLV_MULTI && (r->flags & LWM2M_MULTI)) {
-        if((rc = clear_multi(x, r)) || (rc = tlv_walk(x, 3, t.val, t.val + t.len, r))) {
+        if((rc = clear_multi(x, r)) || (rc = tlv_walk(x, 3, t.val, t.val + t.len, LWM2M_NO_ID))) {
           return rc;
         }
         continue;
@@ -456,15 +463,17 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const l
   return 0;
 }
 
-/* Write of payload (fmt) at path p in x's mode (bootstrap: creates instances, ignores W). */
+/* One pass of the write of req's payload at path p in x's mode (bootstrap: creates instances,
+ * ignores W). */
 static uint8_t
-write_path(target_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, unsigned n)
+write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
-  const uint8_t *end = pl + n;
+  const uint8_t *pl = req->payload;
+  uint16_t n = req->payload_len, fmt = req->content_format;
   const lwm2m_res_t *r;
   lwm2m_value_t v;
-  lwm2m_tlv_t tl;
-  uint8_t rc;
+  uint16_t want;
+  uint8_t rc, lvl;
 
   if((rc = locate(x, p))) {
     return rc;
@@ -492,22 +501,18 @@ write_path(target_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, 
     if(lwm2m_tlv_check(pl, n) < 0) {
       return COAP_BAD_REQUEST;
     }
-    if(p->len == 2) {
-      /* an instance TLV wrapping the resources is accepted too */
-      const uint8_t *q = pl;
-      if(lwm2m_tlv_next(&q, end, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
-        if(tl.id != p->id[1] || q != end) {
-          return COAP_BAD_REQUEST;
-        }
-        pl = tl.val;
-      }
-    } else if(p->len >= 3) { /* one entry: the resource, or the resource instance */
-      const uint8_t *q = pl;
-      if(lwm2m_tlv_next(&q, end, &tl) <= 0 || q != end || tl.id != p->id[p->len - 1]) {
+    /* the entries at the path's level; one entry, the resource (instance) itself, at a resource
+     * (instance); at an instance, one instance entry wrapping the resources is accepted too (the
+     * entry type: the top two bits of its first byte) */
+    lvl = p->len;
+    want = LWM2M_NO_ID;
+    if(lvl > 2 || (lvl == 2 && n && pl[0] >> 6 == LWM2M_TLV_INST)) {
+      if(!n) {
         return COAP_BAD_REQUEST;
       }
+      want = p->id[--lvl];
     }
-    return tlv_walk(x, p->len == 4 ? 3 : p->len == 1 ? 1 : 2, pl, end, r);
+    return tlv_walk(x, lvl, pl, pl + n, want);
 #if LWM2M_WITH_SENML
   case LWM2M_CF_SENML_JSON: {
     lwm2m_senml_reader_t rd;
@@ -545,23 +550,17 @@ write_path(target_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, 
   return COAP_UNSUPPORTED_CF;
 }
 
-/* Validate everything first, then apply: a failed write changes nothing. */
+/* Validate everything first (dry run), then apply: a failed write changes nothing. x: the
+ * write's context and mode (bs, replace); write_path sets its object, slot and resource. */
 static uint8_t
-write_checked(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, const coap_msg_t *req,
-              uint8_t bs, uint8_t replace)
+write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
-  target_t x; /* write_path sets the object, slot and resource */
   uint8_t rc;
-  x.ctx = ctx;
-  x.dry = 1;
-  x.bs = bs;
-  x.replace = replace;
-  rc = write_path(&x, p, fmt, req->payload, req->payload_len);
-  if(rc) {
-    return rc;
+  for(x->dry = 1;; x->dry = 0) {
+    if((rc = write_path(x, p, req)) || !x->dry) {
+      return rc;
+    }
   }
-  x.dry = 0;
-  return write_path(&x, p, fmt, req->payload, req->payload_len);
 }
 
 #if LWM2M_WITH_OBSERVE
@@ -996,13 +995,14 @@ do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_
   return x.more ? COAP_CONTINUE : COAP_CHANGED;
 }
 
+/* t: resolved by a management server's request (t->res for a streamed resource), or just the
+ * context (bs); its mode set (bs, replace) */
 static uint8_t
-do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t,
-         coap_resp_t *r, unsigned bs, unsigned replace)
+do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t *r)
 {
   uint8_t rc;
   if(p->len == 3 && STREAMED(t->res)) {
-    return do_stream(ctx, req, t, r);
+    return do_stream(t->ctx, req, t, r);
   }
   if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
     r->size1 = LWM2M_MAX_BODY; /* no reassembly buffer: the whole body must come at once */
@@ -1011,12 +1011,12 @@ do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const t
   if(req->content_format == COAP_NO_CF) {
     return COAP_BAD_REQUEST;
   }
-  rc = write_checked(ctx, p, req->content_format, req, bs, replace);
+  rc = write_checked(t, p, req);
   if(rc) {
     return rc;
   }
-  if(p->len >= 1 && !bs) {
-    lwm2m_changed(ctx, p->id[0], p->len > 1 ? p->id[1] : LWM2M_NO_ID,
+  if(!t->bs) { /* a management server's path names an object at least */
+    lwm2m_changed(t->ctx, p->id[0], p->len > 1 ? p->id[1] : LWM2M_NO_ID,
                   p->len > 2 ? p->id[2] : LWM2M_NO_ID);
   }
   return COAP_CHANGED;
@@ -1028,7 +1028,7 @@ static char loc_buf[12];
 /* Create is a bootstrap-style write (it makes the instance, ignores W) at /o/iid, the instance
  * given by the server in an instance TLV or else the first free ID. */
 static uint8_t
-do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_t *r)
+do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 {
   const lwm2m_object_t *o = t->obj;
   const uint8_t *pl = req->payload;
@@ -1052,7 +1052,8 @@ do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_
       p.id[1]++;
     }
   }
-  if((rc = write_checked(ctx, &p, req->content_format, req, 1, 0))) {
+  t->bs = 1;
+  if((rc = write_checked(t, &p, req))) {
     return rc;
   }
   coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf) - 1, 0);
@@ -1098,11 +1099,12 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       return write_attrs(ctx, p, &t, req);
     }
 #endif
-    return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(ctx, req, p, &t, r, 0, 1);
+    t.replace = 1;
+    return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(req, p, &t, r);
   case COAP_POST:
 #if LWM2M_WITH_CREATE
     if(p->len == 1) {
-      return do_create(ctx, req, &t, r);
+      return do_create(req, &t, r);
     }
 #endif
     if(p->len == 3 && (t.res->flags & LWM2M_E)) {
@@ -1113,7 +1115,7 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     }
     /* partial update of an instance, or a streamed resource */
     if(p->len == 2 || (p->len == 3 && STREAMED(t.res))) {
-      return do_write(ctx, req, p, &t, r, 0, 0);
+      return do_write(req, p, &t, r);
     }
     return COAP_METHOD_NOT_ALLOWED;
 #if LWM2M_WITH_CREATE
@@ -1141,9 +1143,11 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
     if(!find_obj(ctx, p->id[0])) {
       return COAP_NOT_FOUND;
     }
-    t.obj = NULL;
-    t.res = NULL;
-    return do_write(ctx, req, p, &t, r, 1, 0);
+    t.ctx = ctx;
+    t.res = NULL; /* not streamed */
+    t.bs = 1;
+    t.replace = 0;
+    return do_write(req, p, &t, r);
   case COAP_DELETE:
     if(p->len > 2) {
       return COAP_BAD_REQUEST;
