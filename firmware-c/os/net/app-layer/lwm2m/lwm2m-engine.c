@@ -390,7 +390,8 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 
 /* ---------------------------------------------------------------- writing / decoding */
 
-static uint8_t
+/* out of line: measured smaller than inlined in its three callers */
+static __attribute__((noinline)) uint8_t
 write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
 {
   if(!x->bs && !(r->flags & LWM2M_W)) {
@@ -1216,7 +1217,8 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l)) {
     int32_t x;
-    if(!p.len && !bs_uri && l == 2 && v[0] == 'b' && v[1] == 's') {
+    /* "bs" (Bootstrap-Finish); without bootstrap it is not a number: 4.04 all the same */
+    if(LWM2M_WITH_BOOTSTRAP && !p.len && !bs_uri && l == 2 && v[0] == 'b' && v[1] == 's') {
       bs_uri = 1;
       continue;
     }
