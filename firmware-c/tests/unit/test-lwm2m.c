@@ -630,6 +630,25 @@ UNIT_TEST(create_with_id_and_location)
   UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
 }
 
+/* Location-Path of the longest instance path: both segments, nothing cut off */
+UNIT_TEST(create_location_of_the_largest_ids)
+{
+  static const uint8_t tlv[] = { 0x20, 0xFF, 0xFE }; /* instance 65534, empty */
+  coap_msg_t m;
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  registered(60);
+  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_CREATED);
+  coap_opt_iter_init(&it, &m);
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 4 && !memcmp(v, "3303", 4));
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 5 && !memcmp(v, "65534", 5));
+  UNIT_CHECK(!coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/65534/5700"));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+}
+
 UNIT_TEST(discover_and_attributes)
 {
   coap_msg_t m;
@@ -1395,6 +1414,7 @@ main(void)
   UNIT_RUN(disable_deregisters_for_the_disable_timeout);
   UNIT_RUN(disable_while_deregistered_restarts_the_timeout);
   UNIT_RUN(create_with_id_and_location);
+  UNIT_RUN(create_location_of_the_largest_ids);
   UNIT_RUN(discover_and_attributes);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);

@@ -418,46 +418,43 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
   const lwm2m_res_t *r = x->res;
   lwm2m_tlv_t t;
   lwm2m_value_t v;
-  uint16_t riid;
-  uint8_t rc;
+  uint8_t rc, type;
   while(lwm2m_tlv_next(&p, end, &t) > 0) {
     if(want != LWM2M_NO_ID && (t.id != want || p != end)) {
       return COAP_BAD_REQUEST;
     }
-    if(lvl == 1) {
-      if(t.type != LWM2M_TLV_INST) {
+    if(lvl == 2 && !(x->res = r = find_res(x->obj, t.id))) {
+      if(x->bs) {
+        continue; /* bootstrap: unknown optional resources are skipped */
+      }
+      return COAP_NOT_FOUND;
+    }
+    /* the one entry type each level holds: 1 instance (0), 3 resource instance (1), 2 resource
+     * (3) or multiple resource (2) */
+    type = lvl == 2 ? LWM2M_TLV_RES - !!(r->flags & LWM2M_MULTI) : lvl >> 1;
+    if(t.type != type) {
+      return COAP_BAD_REQUEST;
+    }
+    if(type == LWM2M_TLV_INST) {
+      rc = write_inst(x, t.id); /* 1: to be created (dry run) */
+      if(rc > 1) {
+        return rc;
+      }
+    } else if(type == LWM2M_TLV_MULTI) {
+      if((rc = clear_multi(x, r))) {
+        return rc;
+      }
+    } else {
+      if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
         return COAP_BAD_REQUEST;
       }
-      if((rc = write_inst(x, t.id)) > 1 || (rc = tlv_walk(x, 2, t.val, t.val + t.len, LWM2M_NO_ID))) {
+      if((rc = write_value(x, r, lvl == 3 ? t.id : LWM2M_NO_ID, &v))) {
         return rc;
       }
       continue;
     }
-    riid = t.id;
-    if(lvl == 2) {
-      if(!(x->res = r = find_res(x->obj, t.id))) {
-        if(x->bs) {
-          continue; /* bootstrap: unknown optional resources are skipped */
-        }
-        return COAP_NOT_FOUND;
-      }
-      if(t.type == LWM2M_TLV_MULTI && (r->flags & LWM2M_MULTI)) {
-        if((rc = clear_multi(x, r)) || (rc = tlv_walk(x, 3, t.val, t.val + t.len, LWM2M_NO_ID))) {
-          return rc;
-        }
-        continue;
-      }
-      if(t.type != LWM2M_TLV_RES || (r->flags & LWM2M_MULTI)) {
-        return COAP_BAD_REQUEST;
-      }
-      riid = LWM2M_NO_ID;
-    } else if(t.type != LWM2M_TLV_RES_INST) {
-      return COAP_BAD_REQUEST;
-    }
-    if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
-      return COAP_BAD_REQUEST;
-    }
-    if((rc = write_value(x, r, riid, &v))) {
+    /* an instance's resources, a multiple resource's instances */
+    if((rc = tlv_walk(x, lvl + 1, t.val, t.val + t.len, LWM2M_NO_ID))) {
       return rc;
     }
   }
@@ -1024,7 +1021,7 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
 }
 
 #if LWM2M_WITH_CREATE
-static char loc_buf[12];
+static char loc_buf[12]; /* "65535/65535" */
 
 /* Create is a bootstrap-style write (it makes the instance, ignores W) at /o/iid, the instance
  * given by the server in an instance TLV or else the first free ID. */
@@ -1057,11 +1054,10 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
   if((rc = write_checked(t, &p, req))) {
     return rc;
   }
-  coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf) - 1, 0);
-  lwm2m_text_int(&w, p.id[0]);
-  coap_win_byte(&w, '/');
-  lwm2m_text_int(&w, p.id[1]);
-  loc_buf[coap_win_len(&w)] = 0;
+  /* Location-Path "o/iid": the instance's link "</o/iid>", its "</" skipped, its ">" made NUL */
+  coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf), 2);
+  lwm2m_link_path(&w, 1, p.id, 2);
+  loc_buf[w.pos - 3] = 0;
   r->location = loc_buf;
   return COAP_CREATED;
 }
