@@ -1113,6 +1113,52 @@ UNIT_TEST(bootstrap_write_single_resource)
   UNIT_CHECK_EQ(lwm2m_srv[0].lifetime, 30);
 }
 
+/* A Bootstrap-Write creating an instance is checked against the free slot it will get before
+ * anything happens: a bad value, no room, or a resource instance (which a new instance cannot
+ * have yet) leaves no instance behind. Unknown resources are skipped. */
+UNIT_TEST(bootstrap_write_creating_an_instance_is_all_or_nothing)
+{
+  coap_msg_t m;
+  uint8_t p[64], o[68];
+  uint16_t n;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  n = tlv_str(p, 0, "coap://[::1]:5683");
+  n = (uint16_t)(n + tlv_int(p + n, 2, 9)); /* security mode 9: no such mode */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/1", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], LWM2M_NO_ID);
+  o[0] = 0x08; /* the same in instance 1's entry, written to the object */
+  o[1] = 1;
+  o[2] = (uint8_t)n;
+  memcpy(o + 3, p, n);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0", .cf = LWM2M_CF_TLV, .pl = o, .n = n + 3u,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], LWM2M_NO_ID);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/1/0", .cf = LWM2M_CF_TEXT, .pl = "30", .n = 2,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  UNIT_CHECK_EQ(lwm2m_srv_iids[0], LWM2M_NO_ID);
+  p[n - 1] = 3; /* mode 3 (no security); and an unknown resource, skipped */
+  n = (uint16_t)(n + tlv_int(p + n, 200, 1));
+  o[2] = (uint8_t)n;
+  memcpy(o + 3, p, n);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0", .cf = LWM2M_CF_TLV, .pl = o, .n = n + 3u,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], 1);
+  UNIT_CHECK_EQ(lwm2m_sec[1].mode, 3);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/2", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST); /* no room for a third account */
+  UNIT_CHECK_EQ(lwm2m_sec_iids[0], 0);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], 1);
+}
+
 UNIT_TEST(bootstrap_flow)
 {
   coap_msg_t m;
@@ -1426,6 +1472,7 @@ main(void)
   UNIT_RUN(observe_threshold_boundaries);
   UNIT_RUN(block2_read_and_block1_refused);
   UNIT_RUN(bootstrap_write_single_resource);
+  UNIT_RUN(bootstrap_write_creating_an_instance_is_all_or_nothing);
   UNIT_RUN(bootstrap_flow);
   UNIT_RUN(bootstrap_timeout_and_bad_config);
   UNIT_RUN(fallback_to_bootstrap_after_failures);
