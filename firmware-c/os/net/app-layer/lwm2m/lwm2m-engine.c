@@ -74,7 +74,7 @@ typedef struct target {
   lwm2m_ctx_t *ctx;
   const lwm2m_object_t *obj;
   const lwm2m_res_t *res;
-  unsigned slot;
+  uint8_t slot;
   uint8_t dry;     /* write: 1 dry run (op.check), 2 the same for an instance it will create */
   uint8_t bs;      /* bootstrap semantics: creates instances, ignores W (also Create) */
   uint8_t replace; /* write: PUT (replace) rather than POST (partial update) */
@@ -125,9 +125,10 @@ res_count(const target_t *t, const lwm2m_res_t *r)
   return call(t, LWM2M_OP_COUNT, r->id, 0, &v) ? 0 : (uint16_t)v.i;
 }
 
-/* Instance iid of t->obj into t->slot: 0, a CoAP error, or 1 when a bootstrap write (or Create)
- * will create it: its dry run checks the values against the free slot it will get. (An iid of
- * LWM2M_NO_ID, from a TLV, "finds" a free slot or else finds no room: 4.00 either way.) */
+/* Instance iid of t->obj into t->slot: 0 or a CoAP error. A bootstrap write (or Create) creates
+ * it; its dry run checks the values against the free slot it will get, and notes (t->dry 2)
+ * that the instance has no resource instances yet. (An iid of LWM2M_NO_ID, from a TLV, "finds"
+ * a free slot or else finds no room: 4.00 either way.) */
 static uint8_t
 write_inst(target_t *t, uint16_t iid)
 {
@@ -143,7 +144,8 @@ write_inst(target_t *t, uint16_t iid)
     }
     t->slot = (uint8_t)s;
     if(t->dry) {
-      return 1;
+      t->dry = 2;
+      return 0;
     }
     o->iids[s] = iid;
     if((rc = call(t, LWM2M_OP_CREATE, 0, 0, NULL))) {
@@ -157,22 +159,18 @@ write_inst(target_t *t, uint16_t iid)
 }
 
 /* Resolves p (at least the object) to t's object/slot/resource: 0 or a CoAP error. A bootstrap
- * write (t->bs) creates the instance, or in its dry run (t->dry 2) takes the free slot it will
- * get; such an instance has no resource instance yet. */
+ * write (t->bs) creates the instance, or in its dry run takes the free slot it will get (t->dry
+ * 2: such an instance has no resource instance yet). */
 static uint8_t
 locate(target_t *t, const lwm2m_path_t *p)
 {
   uint8_t rc;
   t->res = NULL;
-  t->slot = 0;
   if(!(t->obj = find_obj(t->ctx, p->id[0]))) {
     return COAP_NOT_FOUND;
   }
   if(p->len >= 2 && (rc = write_inst(t, p->id[1]))) {
-    if(rc > 1) {
-      return rc;
-    }
-    t->dry = 2;
+    return rc;
   }
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
@@ -190,8 +188,9 @@ static __attribute__((noinline)) SIZE_OPT("optimize-sibling-calls") uint8_t
 resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 {
   t->ctx = ctx;
-  t->bs = 0;
+  t->slot = 0; /* an object's (a write sets it, write_inst, before any handler call) */
   t->dry = 0;
+  t->bs = 0;
   t->replace = 0; /* a POST's write (partial update) */
   return locate(t, p);
 }
@@ -437,8 +436,7 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
       return COAP_BAD_REQUEST;
     }
     if(type == LWM2M_TLV_INST) {
-      rc = write_inst(x, t.id); /* 1: to be created (dry run) */
-      if(rc > 1) {
+      if((rc = write_inst(x, t.id))) {
         return rc;
       }
     } else if(type == LWM2M_TLV_MULTI) {
@@ -531,7 +529,7 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
       if(!(r = find_res(x->obj, rec.path.id[2]))) {
         return COAP_NOT_FOUND;
       }
-      if((rc = write_inst(x, rec.path.id[1])) > 1) {
+      if((rc = write_inst(x, rec.path.id[1]))) {
         return rc;
       }
       if(((r->flags & LWM2M_MULTI) != 0) != (rec.path.len == 4) ||
