@@ -1009,9 +1009,8 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
   if(rc) {
     return rc;
   }
-  if(!t->bs) { /* a management server's path names an object at least */
-    lwm2m_changed(t->ctx, p->id[0], p->len > 1 ? p->id[1] : LWM2M_NO_ID,
-                  p->len > 2 ? p->id[2] : LWM2M_NO_ID);
+  if(!t->bs) { /* a management server writes an instance at least (dm_request) */
+    lwm2m_changed(t->ctx, p->id[0], p->id[1], p->len > 2 ? p->id[2] : LWM2M_NO_ID);
   }
   return COAP_CHANGED;
 }
