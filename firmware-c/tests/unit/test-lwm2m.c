@@ -1058,10 +1058,17 @@ UNIT_TEST(block2_read_and_block1_refused)
                .block1 = COAP_BLOCK(0, 1, 0)));
   UNIT_CHECK_EQ(m.code, COAP_TOO_LARGE);
   UNIT_CHECK(m.size1 != COAP_NONE);
-  /* a single block (num 0, no more) is an ordinary write */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "1", .n = 1,
+               .block1 = COAP_BLOCK(1, 0, 6)));
+  UNIT_CHECK_EQ(m.code, COAP_TOO_LARGE); /* the last block of several */
+  /* a single block (num 0, no more) is an ordinary write, whatever its size */
   m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "3", .n = 1,
                .block1 = COAP_BLOCK(0, 0, 0)));
   UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "4", .n = 1,
+               .block1 = COAP_BLOCK(0, 0, 6)));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_light_dim, 4);
 }
 
 /* ---- bootstrap ---- */

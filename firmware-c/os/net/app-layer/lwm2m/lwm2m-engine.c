@@ -998,7 +998,8 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
   if(p->len == 3 && STREAMED(t->res)) {
     return do_stream(t->ctx, req, t, r);
   }
-  if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
+  /* a block number or "more": anything above block 0 without more (whatever its size) */
+  if(req->block1 != COAP_NONE && req->block1 > COAP_BLOCK(0, 0, 7)) {
     r->size1 = LWM2M_MAX_BODY; /* no reassembly buffer: the whole body must come at once */
     return COAP_TOO_LARGE;
   }
