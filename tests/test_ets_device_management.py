@@ -180,3 +180,19 @@ def test_ets_290_delete_object_instance(rig: Rig, node: RigNode) -> None:
     refused("4.04", dev.delete, "/3303/1")
     refused("4.05", dev.delete, "/3/0")
     assert dev.read("/3/0/0") == "lwm2m-rig"
+
+
+def test_uri_paths_outside_the_data_model_get_404(rig: Rig, node: RigNode) -> None:
+    """This image has no client-initiated bootstrap: "bs" is a path like any other non-number."""
+    dev = registered(rig, node)
+    remote = dev.registration.remote
+
+    def code(method: str, *path: str) -> str:
+        return rig.run(dev.server.coap.request(remote, method, path, timeout=10)).code
+
+    assert code("POST", "bs") == "4.04"  # no Bootstrap-Finish to a management server
+    assert code("GET", "bs") == "4.04"
+    assert code("GET", "3", "00") == "4.04"  # leading zero
+    assert code("GET", "65535") == "4.04"  # beyond the 16-bit ids (65535 means "none")
+    assert code("GET", "3", "0", "0", "0", "0") == "4.04"  # more than 4 segments
+    assert code("GET", "3", "0", "0") == "2.05"

@@ -329,6 +329,67 @@ UNIT_TEST(disable_while_deregistered_restarts_the_timeout)
   UNIT_CHECK(lwm2m_step(&ctx, h_now) > 0);
 }
 
+/* TLV writes name what the path names: at an instance the resources, or one instance entry
+ * wrapping them (its id the path's); at a resource (instance) exactly one entry with its id. The
+ * entry type is checked where it is written; 4.05 below comes from the value's write (R only),
+ * after every format check. */
+UNIT_TEST(write_tlv_entries_match_the_path)
+{
+  static const uint8_t inst0[] = { 0x04, 0x00, 0xE1, 0x16, 0xDB, 0x0B };  /* 0 { 5851 = 11 } */
+  static const uint8_t inst1[] = { 0x04, 0x01, 0xE1, 0x16, 0xDB, 0x0C };  /* 1 { 5851 = 12 } */
+  static const uint8_t inst0_more[] = { 0x04, 0x00, 0xE1, 0x16, 0xDB, 0x0C, /* ... 5850 = 1 */
+                                        0xE1, 0x16, 0xDA, 0x01 };
+  static const uint8_t dim13[] = { 0xE1, 0x16, 0xDB, 0x0D };
+  static const uint8_t on1[] = { 0xE1, 0x16, 0xDA, 0x01 };
+  static const uint8_t two[] = { 0xE1, 0x16, 0xDB, 0x0E, 0xE1, 0x16, 0xDB, 0x0F };
+  static const uint8_t ri0[] = { 0x41, 0x00, 0x15 }, ri1[] = { 0x41, 0x01, 0x15 };
+  static const uint8_t res0[] = { 0xC1, 0x00, 0x15 };
+  static const uint8_t multi1[] = { 0x83, 0x01, 0x41, 0x00, 0x15 };
+  static const uint8_t multi2[] = { 0x83, 0x02, 0x41, 0x00, 0x15 };
+  coap_msg_t m;
+  int on;
+  registered(60);
+  on = h_light_on;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst0, .n = 6));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_light_dim, 11);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst1, .n = 6));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst0_more, .n = 10));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* nothing to write */
+  UNIT_CHECK_EQ(h_light_dim, 11);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = dim13, .n = 4));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_light_dim, 13);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = on1, .n = 4));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = two, .n = 8));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(h_light_dim, 13);
+  UNIT_CHECK_EQ(h_light_on, on);
+  /* /4/0/1: a multiple resource (one instance) the server may not write */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = ri0, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = ri1, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = res0, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/1", .cf = LWM2M_CF_TLV, .pl = ri1, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = multi1, .n = 5));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = multi2, .n = 5));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = ri0, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST); /* level 2: a resource instance needs its resource */
+}
+
 UNIT_TEST(disable_deregisters_for_the_disable_timeout)
 {
   coap_msg_t m;
@@ -618,6 +679,25 @@ UNIT_TEST(create_with_id_and_location)
   UNIT_CHECK_EQ(m.code, COAP_DELETED);
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/7"));
   UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+}
+
+/* Location-Path of the longest instance path: both segments, nothing cut off */
+UNIT_TEST(create_location_of_the_largest_ids)
+{
+  static const uint8_t tlv[] = { 0x20, 0xFF, 0xFE }; /* instance 65534, empty */
+  coap_msg_t m;
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  registered(60);
+  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_CREATED);
+  coap_opt_iter_init(&it, &m);
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 4 && !memcmp(v, "3303", 4));
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 5 && !memcmp(v, "65534", 5));
+  UNIT_CHECK(!coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/65534/5700"));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
 }
 
 UNIT_TEST(discover_and_attributes)
@@ -1033,10 +1113,17 @@ UNIT_TEST(block2_read_and_block1_refused)
                .block1 = COAP_BLOCK(0, 1, 0)));
   UNIT_CHECK_EQ(m.code, COAP_TOO_LARGE);
   UNIT_CHECK(m.size1 != COAP_NONE);
-  /* a single block (num 0, no more) is an ordinary write */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "1", .n = 1,
+               .block1 = COAP_BLOCK(1, 0, 6)));
+  UNIT_CHECK_EQ(m.code, COAP_TOO_LARGE); /* the last block of several */
+  /* a single block (num 0, no more) is an ordinary write, whatever its size */
   m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "3", .n = 1,
                .block1 = COAP_BLOCK(0, 0, 0)));
   UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "4", .n = 1,
+               .block1 = COAP_BLOCK(0, 0, 6)));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(h_light_dim, 4);
 }
 
 /* ---- bootstrap ---- */
@@ -1086,6 +1173,52 @@ UNIT_TEST(bootstrap_write_single_resource)
   UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* a bootstrap write creates the instance */
   UNIT_CHECK_EQ(lwm2m_srv_iids[0], 0);
   UNIT_CHECK_EQ(lwm2m_srv[0].lifetime, 30);
+}
+
+/* A Bootstrap-Write creating an instance is checked against the free slot it will get before
+ * anything happens: a bad value, no room, or a resource instance (which a new instance cannot
+ * have yet) leaves no instance behind. Unknown resources are skipped. */
+UNIT_TEST(bootstrap_write_creating_an_instance_is_all_or_nothing)
+{
+  coap_msg_t m;
+  uint8_t p[64], o[68];
+  uint16_t n;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  n = tlv_str(p, 0, "coap://[::1]:5683");
+  n = (uint16_t)(n + tlv_int(p + n, 2, 9)); /* security mode 9: no such mode */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/1", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], LWM2M_NO_ID);
+  o[0] = 0x08; /* the same in instance 1's entry, written to the object */
+  o[1] = 1;
+  o[2] = (uint8_t)n;
+  memcpy(o + 3, p, n);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0", .cf = LWM2M_CF_TLV, .pl = o, .n = n + 3u,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], LWM2M_NO_ID);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/1/0", .cf = LWM2M_CF_TEXT, .pl = "30", .n = 2,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  UNIT_CHECK_EQ(lwm2m_srv_iids[0], LWM2M_NO_ID);
+  p[n - 1] = 3; /* mode 3 (no security); and an unknown resource, skipped */
+  n = (uint16_t)(n + tlv_int(p + n, 200, 1));
+  o[2] = (uint8_t)n;
+  memcpy(o + 3, p, n);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0", .cf = LWM2M_CF_TLV, .pl = o, .n = n + 3u,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], 1);
+  UNIT_CHECK_EQ(lwm2m_sec[1].mode, 3);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/2", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST); /* no room for a third account */
+  UNIT_CHECK_EQ(lwm2m_sec_iids[0], 0);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], 1);
 }
 
 UNIT_TEST(bootstrap_flow)
@@ -1386,9 +1519,11 @@ main(void)
   UNIT_RUN(read_accept_table);
   UNIT_RUN(read_instance_tlv);
   UNIT_RUN(write_and_execute);
+  UNIT_RUN(write_tlv_entries_match_the_path);
   UNIT_RUN(disable_deregisters_for_the_disable_timeout);
   UNIT_RUN(disable_while_deregistered_restarts_the_timeout);
   UNIT_RUN(create_with_id_and_location);
+  UNIT_RUN(create_location_of_the_largest_ids);
   UNIT_RUN(discover_and_attributes);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);
@@ -1400,6 +1535,7 @@ main(void)
   UNIT_RUN(observe_threshold_boundaries);
   UNIT_RUN(block2_read_and_block1_refused);
   UNIT_RUN(bootstrap_write_single_resource);
+  UNIT_RUN(bootstrap_write_creating_an_instance_is_all_or_nothing);
   UNIT_RUN(bootstrap_flow);
   UNIT_RUN(bootstrap_timeout_and_bad_config);
   UNIT_RUN(fallback_to_bootstrap_after_failures);

@@ -20,7 +20,7 @@
 #define CTX(c) ((lwm2m_ctx_t *)(void *)((char *)(c) - offsetof(lwm2m_ctx_t, coap)))
 #define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
 #define SCRATCH 40
-#define LWM2M_OP_CHECK 0x80 /* internal: WRITE with check set */
+#define LWM2M_OP_CHECK (0x80 | LWM2M_OP_WRITE) /* internal: WRITE with check set */
 /* a resource whose Block1 writes go to its handler block by block (an image without such
  * resources builds with LWM2M_WITH_STREAM 0 and drops the code); r NULL: a bootstrap write,
  * which resolves no target and is never streamed */
@@ -57,7 +57,8 @@ find_slot(const lwm2m_object_t *o, uint16_t iid)
   return -1;
 }
 
-static const lwm2m_res_t *
+/* out of line: measured smaller than inlined at each caller */
+static __attribute__((noinline)) const lwm2m_res_t *
 find_res(const lwm2m_object_t *o, uint16_t rid)
 {
   for(unsigned i = 0; i < o->nres; i++) {
@@ -68,12 +69,15 @@ find_res(const lwm2m_object_t *o, uint16_t rid)
   return NULL;
 }
 
-/* Object, instance slot (and resource) a request works on */
+/* Object, instance slot (and resource) a request works on; a write also carries its mode */
 typedef struct target {
   lwm2m_ctx_t *ctx;
   const lwm2m_object_t *obj;
   const lwm2m_res_t *res;
-  unsigned slot;
+  uint8_t slot;
+  uint8_t dry;     /* write: 1 dry run (op.check), 2 the same for an instance it will create */
+  uint8_t bs;      /* bootstrap semantics: creates instances, ignores W (also Create) */
+  uint8_t replace; /* write: PUT (replace) rather than POST (partial update) */
 } target_t;
 
 /* A READ's value with room for a computed string */
@@ -91,8 +95,8 @@ call(const target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *
   uint8_t rc;
   memset(&x, 0, sizeof(x));
   x.ctx = t->ctx;
-  x.op = op == LWM2M_OP_CHECK ? LWM2M_OP_WRITE : op;
-  x.check = op == LWM2M_OP_CHECK;
+  x.op = op & 0x7F;
+  x.check = op >> 7;
   x.slot = t->slot;
   x.iid = o->iids[t->slot];
   x.rid = rid;
@@ -121,35 +125,74 @@ res_count(const target_t *t, const lwm2m_res_t *r)
   return call(t, LWM2M_OP_COUNT, r->id, 0, &v) ? 0 : (uint16_t)v.i;
 }
 
-/* Resolves path to object/slot/resource; 0 or COAP_NOT_FOUND. */
+/* Instance iid of t->obj into t->slot: 0 or a CoAP error. A bootstrap write (or Create) creates
+ * it; its dry run checks the values against the free slot it will get, and notes (t->dry 2)
+ * that the instance has no resource instances yet. (An iid of LWM2M_NO_ID, from a TLV, "finds"
+ * a free slot or else finds no room: 4.00 either way.) */
 static uint8_t
-resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
+write_inst(target_t *t, uint16_t iid)
 {
-  int s;
-  t->ctx = ctx;
-  t->obj = NULL;
-  t->res = NULL;
-  t->slot = 0;
-  if(!p->len) {
-    return 0;
-  }
-  t->obj = find_obj(ctx, p->id[0]);
-  if(!t->obj) {
-    return COAP_NOT_FOUND;
-  }
-  if(p->len >= 2) {
-    if((s = find_slot(t->obj, p->id[1])) < 0) {
+  const lwm2m_object_t *o = t->obj;
+  int s = find_slot(o, iid);
+  uint8_t rc;
+  if(s < 0) {
+    if(!t->bs) {
       return COAP_NOT_FOUND;
     }
+    if((s = find_slot(o, LWM2M_NO_ID)) < 0) {
+      return COAP_BAD_REQUEST; /* no room for it */
+    }
     t->slot = (uint8_t)s;
+    if(t->dry) {
+      t->dry = 2;
+      return 0;
+    }
+    o->iids[s] = iid;
+    if((rc = call(t, LWM2M_OP_CREATE, 0, 0, NULL))) {
+      o->iids[s] = LWM2M_NO_ID;
+      return rc;
+    }
+    lwm2m_request_update(t->ctx, LWM2M_UPD_OBJS);
+  }
+  t->slot = (uint8_t)s;
+  return 0;
+}
+
+/* Resolves p (at least the object) to t's object/slot/resource: 0 or a CoAP error. A bootstrap
+ * write (t->bs) creates the instance, or in its dry run takes the free slot it will get (t->dry
+ * 2: such an instance has no resource instance yet). */
+static uint8_t
+locate(target_t *t, const lwm2m_path_t *p)
+{
+  uint8_t rc;
+  t->res = NULL;
+  if(!(t->obj = find_obj(t->ctx, p->id[0]))) {
+    return COAP_NOT_FOUND;
+  }
+  if(p->len >= 2 && (rc = write_inst(t, p->id[1]))) {
+    return rc;
   }
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4 && (!(t->res->flags & LWM2M_MULTI) || p->id[3] >= res_count(t, t->res))) {
+  if(p->len == 4 && (t->dry > 1 || !(t->res->flags & LWM2M_MULTI) ||
+                     p->id[3] >= res_count(t, t->res))) {
     return COAP_NOT_FOUND;
   }
   return 0;
+}
+
+/* The same for a request other than a write: every caller has checked that p names an object.
+ * Out of line, a tail call (measured smaller than inlined). */
+static __attribute__((noinline)) SIZE_OPT("optimize-sibling-calls") uint8_t
+resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
+{
+  t->ctx = ctx;
+  t->slot = 0; /* an object's (a write sets it, write_inst, before any handler call) */
+  t->dry = 0;
+  t->bs = 0;
+  t->replace = 0; /* a POST's write (partial update) */
+  return locate(t, p);
 }
 
 /* ---------------------------------------------------------------- reading / encoding */
@@ -348,136 +391,92 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 
 /* ---------------------------------------------------------------- writing / decoding */
 
-typedef struct wctx {
-  target_t t;
-  uint8_t dry, bs, replace;
-} wctx_t;
-
-static uint8_t
-write_value(wctx_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
+/* out of line: measured smaller than inlined in its three callers */
+static __attribute__((noinline)) uint8_t
+write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
 {
   if(!x->bs && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
-  return call(&x->t, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
+  return call(x, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
 }
 
 static uint8_t
-clear_multi(wctx_t *x, const lwm2m_res_t *r)
+clear_multi(target_t *x, const lwm2m_res_t *r)
 {
   if(x->dry || !x->replace) {
     return 0;
   }
-  return call(&x->t, LWM2M_OP_CLEAR, r->id, 0, NULL);
-}
-
-static uint8_t create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot);
-
-/* The instance a write goes to (x->t.slot): 0, a CoAP error, or 1 when a bootstrap write (or
- * Create) will create it: the dry run checks the values against the free slot it will get. */
-static uint8_t
-write_inst(wctx_t *x, uint16_t iid)
-{
-  int s = find_slot(x->t.obj, iid);
-  uint8_t rc;
-  if(s < 0) {
-    if(!x->bs) {
-      return COAP_NOT_FOUND;
-    }
-    if(!x->dry) {
-      if((rc = create_inst(x->t.ctx, x->t.obj, iid, &s))) {
-        return rc;
-      }
-    } else if(iid == LWM2M_NO_ID || (s = find_slot(x->t.obj, LWM2M_NO_ID)) < 0) {
-      return COAP_BAD_REQUEST; /* no room for it */
-    } else {
-      x->t.slot = (uint8_t)s;
-      return 1;
-    }
-  }
-  x->t.slot = (uint8_t)s;
-  return 0;
+  return call(x, LWM2M_OP_CLEAR, r->id, 0, NULL);
 }
 
 /* Writes the TLV entries in [p, end) found at level lvl: 1 instances of the object, 2 resources
- * of an instance (r: NULL), 3 instances of multiple resource r. The tree was validated. */
+ * of an instance, 3 instances of multiple resource x->res. The tree was validated. want: the id
+ * of the one entry there must be (the path's), or LWM2M_NO_ID for any entries. */
 static uint8_t
-tlv_walk(wctx_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, const lwm2m_res_t *r)
+tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_t want)
 {
+  const lwm2m_res_t *r = x->res;
   lwm2m_tlv_t t;
   lwm2m_value_t v;
-  uint16_t riid;
-  uint8_t rc;
+  uint8_t rc, type;
   while(lwm2m_tlv_next(&p, end, &t) > 0) {
-    if(lvl == 1) {
-      if(t.type != LWM2M_TLV_INST) {
+    if(want != LWM2M_NO_ID && (t.id != want || p != end)) {
+      return COAP_BAD_REQUEST;
+    }
+    if(lvl == 2 && !(x->res = r = find_res(x->obj, t.id))) {
+      if(x->bs) {
+        continue; /* bootstrap: unknown optional resources are skipped */
+      }
+      return COAP_NOT_FOUND;
+    }
+    /* the one entry type each level holds: 1 instance (0), 3 resource instance (1), 2 resource
+     * (3) or multiple resource (2) */
+    type = lvl == 2 ? LWM2M_TLV_RES - !!(r->flags & LWM2M_MULTI) : lvl >> 1;
+    if(t.type != type) {
+      return COAP_BAD_REQUEST;
+    }
+    if(type == LWM2M_TLV_INST) {
+      if((rc = write_inst(x, t.id))) {
+        return rc;
+      }
+    } else if(type == LWM2M_TLV_MULTI) {
+      if((rc = clear_multi(x, r))) {
+        return rc;
+      }
+    } else {
+      if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
         return COAP_BAD_REQUEST;
       }
-      if((rc = write_inst(x, t.id)) > 1 || (rc = tlv_walk(x, 2, t.val, t.val + t.len, NULL))) {
+      if((rc = write_value(x, r, lvl == 3 ? t.id : LWM2M_NO_ID, &v))) {
         return rc;
       }
       continue;
     }
-    riid = t.id;
-    if(lvl == 2) {
-      if(!(r = find_res(x->t.obj, t.id))) {
-        if(x->bs) {
-          continue; /* bootstrap: unknown optional resources are skipped */
-        }
-        return COAP_NOT_FOUND;
-      }
-      if(t.type == LWM2M_TLV_MULTI && (r->flags & LWM2M_MULTI)) {
-        if((rc = clear_multi(x, r)) || (rc = tlv_walk(x, 3, t.val, t.val + t.len, r))) {
-          return rc;
-        }
-        continue;
-      }
-      if(t.type != LWM2M_TLV_RES || (r->flags & LWM2M_MULTI)) {
-        return COAP_BAD_REQUEST;
-      }
-      riid = LWM2M_NO_ID;
-    } else if(t.type != LWM2M_TLV_RES_INST) {
-      return COAP_BAD_REQUEST;
-    }
-    if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
-      return COAP_BAD_REQUEST;
-    }
-    if((rc = write_value(x, r, riid, &v))) {
+    /* an instance's resources, a multiple resource's instances */
+    if((rc = tlv_walk(x, lvl + 1, t.val, t.val + t.len, LWM2M_NO_ID))) {
       return rc;
     }
   }
   return 0;
 }
 
-/* Write of payload (fmt) at path p; bs: bootstrap semantics (creates instances, ignores W). */
+/* One pass of the write of req's payload at path p in x's mode (bootstrap: creates instances,
+ * ignores W). */
 static uint8_t
-write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, unsigned n)
+write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
-  const uint8_t *end = pl + n;
-  const lwm2m_res_t *r = NULL;
+  const uint8_t *pl = req->payload;
+  uint16_t n = req->payload_len, fmt = req->content_format;
+  const lwm2m_res_t *r;
   lwm2m_value_t v;
-  lwm2m_tlv_t tl;
-  uint8_t rc;
+  uint16_t want;
+  uint8_t rc, lvl;
 
-  x->t.obj = find_obj(x->t.ctx, p->id[0]);
-  if(!x->t.obj) {
-    return COAP_NOT_FOUND;
+  if((rc = locate(x, p))) {
+    return rc;
   }
-  if(p->len >= 2) {
-    rc = write_inst(x, p->id[1]);
-    if(rc == 1) { /* dry run of a bootstrap write creating the instance: check the payload only */
-      x->dry = 2;
-    } else if(rc) {
-      return rc;
-    }
-  }
-  if(p->len >= 3 && !(r = find_res(x->t.obj, p->id[2]))) {
-    return COAP_NOT_FOUND;
-  }
-  /* a resource instance must exist (an instance about to be created has none) */
-  if(p->len == 4 && (x->dry > 1 || !(r->flags & LWM2M_MULTI) || p->id[3] >= res_count(&x->t, r))) {
-    return COAP_NOT_FOUND;
-  }
+  r = x->res;
   switch(fmt) {
   case LWM2M_CF_TEXT:
   case LWM2M_CF_OPAQUE: {
@@ -500,22 +499,18 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
     if(lwm2m_tlv_check(pl, n) < 0) {
       return COAP_BAD_REQUEST;
     }
-    if(p->len == 2) {
-      /* an instance TLV wrapping the resources is accepted too */
-      const uint8_t *q = pl;
-      if(lwm2m_tlv_next(&q, end, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
-        if(tl.id != p->id[1] || q != end) {
-          return COAP_BAD_REQUEST;
-        }
-        pl = tl.val;
-      }
-    } else if(p->len >= 3) { /* one entry: the resource, or the resource instance */
-      const uint8_t *q = pl;
-      if(lwm2m_tlv_next(&q, end, &tl) <= 0 || q != end || tl.id != p->id[p->len - 1]) {
+    /* the entries at the path's level; one entry, the resource (instance) itself, at a resource
+     * (instance); at an instance, one instance entry wrapping the resources is accepted too (the
+     * entry type: the top two bits of its first byte) */
+    lvl = p->len;
+    want = LWM2M_NO_ID;
+    if(lvl > 2 || (lvl == 2 && n && pl[0] >> 6 == LWM2M_TLV_INST)) {
+      if(!n) {
         return COAP_BAD_REQUEST;
       }
+      want = p->id[--lvl];
     }
-    return tlv_walk(x, p->len == 4 ? 3 : p->len == 1 ? 1 : 2, pl, end, r);
+    return tlv_walk(x, lvl, pl, pl + n, want);
 #if LWM2M_WITH_SENML
   case LWM2M_CF_SENML_JSON: {
     lwm2m_senml_reader_t rd;
@@ -532,10 +527,10 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
           return COAP_BAD_REQUEST;
         }
       }
-      if(!(r = find_res(x->t.obj, rec.path.id[2]))) {
+      if(!(r = find_res(x->obj, rec.path.id[2]))) {
         return COAP_NOT_FOUND;
       }
-      if((rc = write_inst(x, rec.path.id[1])) > 1) {
+      if((rc = write_inst(x, rec.path.id[1]))) {
         return rc;
       }
       if(((r->flags & LWM2M_MULTI) != 0) != (rec.path.len == 4) ||
@@ -553,43 +548,17 @@ write_path(wctx_t *x, const lwm2m_path_t *p, uint16_t fmt, const uint8_t *pl, un
   return COAP_UNSUPPORTED_CF;
 }
 
-/* Validate everything first, then apply: a failed write changes nothing. */
+/* Validate everything first (dry run), then apply: a failed write changes nothing. x: the
+ * write's context and mode (bs, replace); write_path sets its object, slot and resource. */
 static uint8_t
-write_checked(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, const coap_msg_t *req,
-              uint8_t bs, uint8_t replace)
+write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
-  wctx_t x; /* write_path sets the object and slot */
   uint8_t rc;
-  x.t.ctx = ctx;
-  x.dry = 1;
-  x.bs = bs;
-  x.replace = replace;
-  rc = write_path(&x, p, fmt, req->payload, req->payload_len);
-  if(rc) {
-    return rc;
+  for(x->dry = 1;; x->dry = 0) {
+    if((rc = write_path(x, p, req)) || !x->dry) {
+      return rc;
+    }
   }
-  x.dry = 0;
-  return write_path(&x, p, fmt, req->payload, req->payload_len);
-}
-
-static uint8_t
-create_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint16_t iid, int *slot)
-{
-  int s = find_slot(o, LWM2M_NO_ID);
-  target_t t = { ctx, o, NULL, 0 };
-  uint8_t rc;
-  if(s < 0 || iid == LWM2M_NO_ID) {
-    return COAP_BAD_REQUEST;
-  }
-  o->iids[s] = iid;
-  t.slot = (uint8_t)s;
-  if((rc = call(&t, LWM2M_OP_CREATE, 0, 0, NULL))) {
-    o->iids[s] = LWM2M_NO_ID;
-    return rc;
-  }
-  *slot = s;
-  lwm2m_request_update(ctx, LWM2M_UPD_OBJS);
-  return 0;
 }
 
 #if LWM2M_WITH_OBSERVE
@@ -600,7 +569,7 @@ __attribute__((unused)) static void
 delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
 {
   lwm2m_path_t p; /* ids beyond len are never read */
-  target_t t = { ctx, o, NULL, slot };
+  target_t t = { .ctx = ctx, .obj = o, .slot = slot };
   p.id[0] = o->id;
   p.id[1] = o->iids[slot];
   p.len = 2;
@@ -989,12 +958,16 @@ do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_
   if(req->content_format != LWM2M_CF_OPAQUE && req->content_format != COAP_NO_CF) {
     return COAP_UNSUPPORTED_CF;
   }
-  if(b1 != COAP_NONE && COAP_BLOCK_SZX(b1) > LWM2M_STREAM_MAX_SZX) {
-    r->block1 = COAP_BLOCK(0, 0, LWM2M_STREAM_MAX_SZX);
-    r->size1 = COAP_BLOCK_SIZE(LWM2M_STREAM_MAX_SZX);
-    return COAP_TOO_LARGE;
+  memset(&x, 0, sizeof(x)); /* without Block1: one final block at offset 0 */
+  if(b1 != COAP_NONE) {
+    if(COAP_BLOCK_SZX(b1) > LWM2M_STREAM_MAX_SZX) {
+      r->block1 = COAP_BLOCK(0, 0, LWM2M_STREAM_MAX_SZX);
+      r->size1 = COAP_BLOCK_SIZE(LWM2M_STREAM_MAX_SZX);
+      return COAP_TOO_LARGE;
+    }
+    x.offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
+    x.more = (uint8_t)COAP_BLOCK_MORE(b1);
   }
-  memset(&x, 0, sizeof(x));
   x.ctx = ctx;
   x.op = LWM2M_OP_BLOCK;
   x.slot = t->slot;
@@ -1003,53 +976,47 @@ do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_
   x.riid = LWM2M_NO_ID;
   x.v.p = req->payload;
   x.v.len = req->payload_len;
-  if(b1 != COAP_NONE) {
-    x.offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
-    x.more = (uint8_t)COAP_BLOCK_MORE(b1);
-  }
   if((rc = t->obj->handler(&x))) {
     return rc;
   }
-  if(b1 == COAP_NONE) {
-    return COAP_CHANGED;
-  }
-  r->block1 = b1;
+  r->block1 = b1; /* echoed; COAP_NONE (the response's default, no option) without Block1 */
   return x.more ? COAP_CONTINUE : COAP_CHANGED;
 }
 
+/* t: resolved by a management server's request (t->res for a streamed resource), or just the
+ * context (bs); its mode set (bs, replace) */
 static uint8_t
-do_write(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t,
-         coap_resp_t *r, unsigned bs, unsigned replace)
+do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t *r)
 {
   uint8_t rc;
   if(p->len == 3 && STREAMED(t->res)) {
-    return do_stream(ctx, req, t, r);
+    return do_stream(t->ctx, req, t, r);
   }
-  if(req->block1 != COAP_NONE && (COAP_BLOCK_NUM(req->block1) || COAP_BLOCK_MORE(req->block1))) {
+  /* a block number or "more": anything above block 0 without more (whatever its size) */
+  if(req->block1 != COAP_NONE && req->block1 > COAP_BLOCK(0, 0, 7)) {
     r->size1 = LWM2M_MAX_BODY; /* no reassembly buffer: the whole body must come at once */
     return COAP_TOO_LARGE;
   }
   if(req->content_format == COAP_NO_CF) {
     return COAP_BAD_REQUEST;
   }
-  rc = write_checked(ctx, p, req->content_format, req, bs, replace);
+  rc = write_checked(t, p, req);
   if(rc) {
     return rc;
   }
-  if(p->len >= 1 && !bs) {
-    lwm2m_changed(ctx, p->id[0], p->len > 1 ? p->id[1] : LWM2M_NO_ID,
-                  p->len > 2 ? p->id[2] : LWM2M_NO_ID);
+  if(!t->bs) { /* a management server writes an instance at least (dm_request) */
+    lwm2m_changed(t->ctx, p->id[0], p->id[1], p->len > 2 ? p->id[2] : LWM2M_NO_ID);
   }
   return COAP_CHANGED;
 }
 
 #if LWM2M_WITH_CREATE
-static char loc_buf[12];
+static char loc_buf[12]; /* "65535/65535" */
 
 /* Create is a bootstrap-style write (it makes the instance, ignores W) at /o/iid, the instance
  * given by the server in an instance TLV or else the first free ID. */
 static uint8_t
-do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_t *r)
+do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 {
   const lwm2m_object_t *o = t->obj;
   const uint8_t *pl = req->payload;
@@ -1073,14 +1040,14 @@ do_create(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_
       p.id[1]++;
     }
   }
-  if((rc = write_checked(ctx, &p, req->content_format, req, 1, 0))) {
+  t->bs = 1;
+  if((rc = write_checked(t, &p, req))) {
     return rc;
   }
-  coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf) - 1, 0);
-  lwm2m_text_int(&w, p.id[0]);
-  coap_win_byte(&w, '/');
-  lwm2m_text_int(&w, p.id[1]);
-  loc_buf[coap_win_len(&w)] = 0;
+  /* Location-Path "o/iid": the instance's link "</o/iid>", its "</" skipped, its ">" made NUL */
+  coap_win_init(&w, (uint8_t *)loc_buf, sizeof(loc_buf), 2);
+  lwm2m_link_path(&w, 1, p.id, 2);
+  loc_buf[w.pos - 3] = 0;
   r->location = loc_buf;
   return COAP_CREATED;
 }
@@ -1119,11 +1086,12 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       return write_attrs(ctx, p, &t, req);
     }
 #endif
-    return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(ctx, req, p, &t, r, 0, 1);
+    t.replace = 1;
+    return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(req, p, &t, r);
   case COAP_POST:
 #if LWM2M_WITH_CREATE
     if(p->len == 1) {
-      return do_create(ctx, req, &t, r);
+      return do_create(req, &t, r);
     }
 #endif
     if(p->len == 3 && (t.res->flags & LWM2M_E)) {
@@ -1134,7 +1102,7 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     }
     /* partial update of an instance, or a streamed resource */
     if(p->len == 2 || (p->len == 3 && STREAMED(t.res))) {
-      return do_write(ctx, req, p, &t, r, 0, 0);
+      return do_write(req, p, &t, r);
     }
     return COAP_METHOD_NOT_ALLOWED;
 #if LWM2M_WITH_CREATE
@@ -1162,9 +1130,11 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
     if(!find_obj(ctx, p->id[0])) {
       return COAP_NOT_FOUND;
     }
-    t.obj = NULL;
-    t.res = NULL;
-    return do_write(ctx, req, p, &t, r, 1, 0);
+    t.ctx = ctx;
+    t.res = NULL; /* not streamed */
+    t.bs = 1;
+    t.replace = 0;
+    return do_write(req, p, &t, r);
   case COAP_DELETE:
     if(p->len > 2) {
       return COAP_BAD_REQUEST;
@@ -1233,7 +1203,8 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l)) {
     int32_t x;
-    if(!p.len && !bs_uri && l == 2 && v[0] == 'b' && v[1] == 's') {
+    /* "bs" (Bootstrap-Finish); without bootstrap it is not a number: 4.04 all the same */
+    if(LWM2M_WITH_BOOTSTRAP && !p.len && !bs_uri && l == 2 && v[0] == 'b' && v[1] == 's') {
       bs_uri = 1;
       continue;
     }
