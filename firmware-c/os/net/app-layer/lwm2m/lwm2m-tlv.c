@@ -55,22 +55,18 @@ lwm2m_tlv_next(const uint8_t **pp, const uint8_t *end, lwm2m_tlv_t *t)
   return 1;
 }
 
-/* Nesting rules: instance holds resources/multiples; multiple holds resource instances; at the
- * top level anything goes (a write to /o/i/r/ri carries one resource instance). */
+/* Nesting rules, as the set of entry types (bit per LWM2M_TLV_*) a level may hold: an instance
+ * holds resources and multiples (0xC), a multiple holds resource instances (0x2), the top level
+ * anything (a write to /o/i/r/ri carries one resource instance). Instances and multiples, the
+ * even types, hold entries: their sets are 0x2C >> (2 * type). */
 static int
-check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
+check_level(const uint8_t *p, const uint8_t *end, unsigned holds)
 {
   lwm2m_tlv_t t;
   int r;
   while((r = lwm2m_tlv_next(&p, end, &t)) > 0) {
-    if(parent == LWM2M_TLV_INST && (t.type == LWM2M_TLV_INST || t.type == LWM2M_TLV_RES_INST)) {
-      return -1;
-    }
-    if(parent == LWM2M_TLV_MULTI && t.type != LWM2M_TLV_RES_INST) {
-      return -1;
-    }
-    if((t.type == LWM2M_TLV_INST || t.type == LWM2M_TLV_MULTI) &&
-       check_level(t.val, t.val + t.len, t.type) < 0) {
+    if(!((holds >> t.type) & 1) ||
+       (!(t.type & 1) && check_level(t.val, t.val + t.len, 0x2Cu >> (2 * t.type)) < 0)) {
       return -1;
     }
   }
@@ -80,7 +76,7 @@ check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
 TAIL_CALL int
 lwm2m_tlv_check(const uint8_t *p, uint32_t len)
 {
-  return check_level(p, p + len, 0xFF);
+  return check_level(p, p + len, 0xF);
 }
 
 void
