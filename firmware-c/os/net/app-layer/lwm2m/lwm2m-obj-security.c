@@ -198,31 +198,37 @@ const lwm2m_object_t lwm2m_obj_server = {
   srv_handler
 };
 
+/* The first free slot of an instance table, taken (iid = slot); -1 if all are in use */
+static int
+claim_slot(uint16_t *iids, uint8_t n)
+{
+  for(uint8_t s = 0; s < n; s++) {
+    if(iids[s] == LWM2M_NO_ID) {
+      iids[s] = s;
+      return s;
+    }
+  }
+  return -1;
+}
+
 int
 lwm2m_add_server(const char *uri, uint8_t bootstrap, uint16_t ssid, uint32_t lifetime)
 {
-  uint8_t s;
+  int s;
   size_t n = strlen(uri);
-  if(n >= LWM2M_URI_MAX) {
+  lwm2m_security_t *sec;
+  if(n >= LWM2M_URI_MAX || (s = claim_slot(lwm2m_sec_iids, LWM2M_MAX_SEC)) < 0) {
     return -1;
   }
-  for(s = 0; s < LWM2M_MAX_SEC && lwm2m_sec_iids[s] != LWM2M_NO_ID; s++) {
-  }
-  if(s == LWM2M_MAX_SEC) {
-    return -1;
-  }
-  lwm2m_sec_iids[s] = s;
-  sec_reset(&lwm2m_sec[s]);
-  memcpy(lwm2m_sec[s].uri, uri, n + 1);
-  lwm2m_sec[s].bootstrap = bootstrap;
-  lwm2m_sec[s].ssid = bootstrap ? 0 : ssid;
-  if(!bootstrap) {
-    for(s = 0; s < LWM2M_MAX_SRV && lwm2m_srv_iids[s] != LWM2M_NO_ID; s++) {
-    }
-    if(s == LWM2M_MAX_SRV) {
+  sec = &lwm2m_sec[s];
+  sec_reset(sec);
+  memcpy(sec->uri, uri, n + 1);
+  sec->bootstrap = bootstrap;
+  if(!bootstrap) { /* a management server: its Security ssid and Server /1/x */
+    sec->ssid = ssid;
+    if((s = claim_slot(lwm2m_srv_iids, LWM2M_MAX_SRV)) < 0) {
       return -1;
     }
-    lwm2m_srv_iids[s] = s;
     srv_reset(&lwm2m_srv[s]);
     lwm2m_srv[s].ssid = ssid;
     lwm2m_srv[s].lifetime = lifetime;
