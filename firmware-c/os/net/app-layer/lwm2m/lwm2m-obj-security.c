@@ -41,7 +41,8 @@ static const lwm2m_res_t sec_res[] = {
 
 /* Plain fields of an instance: resource id, offset in the struct and kind. One routine reads,
  * validates and stores them for both objects, so the limits are data:
- *   F_STR | n   NUL-terminated string in n bytes (writes up to n - 1 chars);
+ *   F_STR | n   NUL-terminated string in n bytes (writes up to n - 1 chars); with F_MIN1 a
+ *               binding, which must name UDP;
  *   1, 2, 4     unsigned integer of that size: 0..4 (mode; bools are 0/1 already), 0..65535,
  *               0..INT32_MAX;   F_MIN1: at least 1 (lifetime). */
 typedef struct field {
@@ -72,7 +73,8 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
     return 0;
   }
   if(f->kind & F_STR) {
-    if(op->v.len >= k) {
+    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only */
+    if(op->v.len >= k || ((f->kind & F_MIN1) && !(op->v.len && memchr(op->v.p, 'U', op->v.len)))) {
       return COAP_BAD_REQUEST;
     }
     if(!op->check) {
@@ -102,6 +104,8 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
   { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_MIN1) }
 #define FIELD_STR(rid, type, member) \
   { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_STR) }
+#define FIELD_BINDING(rid, type, member) \
+  { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_STR | F_MIN1) }
 
 static const field_t sec_fields[] = {
   FIELD_STR(0, lwm2m_security_t, uri), FIELD(1, lwm2m_security_t, bootstrap),
@@ -152,7 +156,7 @@ static const lwm2m_res_t srv_res[] = {
 static const field_t srv_fields[] = {
   FIELD(0, lwm2m_server_t, ssid), FIELD_MIN1(1, lwm2m_server_t, lifetime),
   FIELD(2, lwm2m_server_t, pmin), FIELD(3, lwm2m_server_t, pmax),
-  FIELD(5, lwm2m_server_t, disable_timeout), FIELD(6, lwm2m_server_t, storing), FIELD_STR(7, lwm2m_server_t, binding)
+  FIELD(5, lwm2m_server_t, disable_timeout), FIELD(6, lwm2m_server_t, storing), FIELD_BINDING(7, lwm2m_server_t, binding)
 };
 
 static void
@@ -173,13 +177,7 @@ srv_handler(lwm2m_op_t *op)
   case LWM2M_OP_DELETE:
     srv_reset(s);
     return 0;
-  case LWM2M_OP_WRITE:
-    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only (the
-     * length limit is srv_fields'). A new lifetime makes the engine send an Update with lt=. */
-    if(op->rid == 7 && (!op->v.len || !memchr(op->v.p, 'U', op->v.len))) {
-      return COAP_BAD_REQUEST;
-    }
-    __attribute__((fallthrough));
+  case LWM2M_OP_WRITE: /* a new lifetime makes the engine send an Update with lt= */
   case LWM2M_OP_READ:
     return field_io(op, s, srv_fields, sizeof(srv_fields) / sizeof(srv_fields[0]));
   case LWM2M_OP_EXECUTE:
