@@ -12,8 +12,11 @@
                      "no-tree-scev-cprop", "no-tree-tail-merge", "no-tree-reassoc")
 /* thin wrappers: a branch to the shared routine, not a call (sibling calls are off above) */
 #define TAIL_CALL __attribute__((optimize("optimize-sibling-calls")))
+/* per-function exceptions to the set above, measured likewise */
+#define SIZE_OPT(...) __attribute__((optimize(__VA_ARGS__)))
 #else
 #define TAIL_CALL
+#define SIZE_OPT(...)
 #endif
 
 int
@@ -96,7 +99,7 @@ lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 }
 
 /* Binary64 for m/1000 by long division: exact to the last bit, rounded to nearest. */
-void
+SIZE_OPT("no-tree-loop-optimize", "no-tree-coalesce-vars") void
 lwm2m_milli_to_double(int32_t m, uint8_t out[8])
 {
   uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
@@ -127,7 +130,7 @@ lwm2m_milli_to_double(int32_t m, uint8_t out[8])
   }
 }
 
-void
+SIZE_OPT("no-if-conversion") void
 lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
 {
   uint8_t b[8], n = 4;
