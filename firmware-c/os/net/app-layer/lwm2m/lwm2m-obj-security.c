@@ -53,7 +53,7 @@ typedef struct field {
 _Static_assert(LWM2M_URI_MAX < 64, "field kind holds string sizes up to 63");
 
 static uint8_t
-field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
+field_io(lwm2m_op_t *op, void *inst, const field_t *f, unsigned n)
 {
   uint8_t *q, k;
   for(; n && f->rid != op->rid; n--, f++) {
