@@ -10,7 +10,7 @@
 #pragma GCC optimize("no-tree-loop-optimize", "no-optimize-sibling-calls", "no-ipa-modref", \
                      "no-move-loop-invariants", "no-tree-forwprop", "no-schedule-insns2", \
                      "no-tree-tail-merge", "no-tree-coalesce-vars", "no-if-conversion", \
-                     "no-code-hoisting", "ira-algorithm=priority")
+                     "ira-algorithm=priority")
 /* thin wrappers: a branch to the shared routine, not a call (sibling calls are off above) */
 #define TAIL_CALL __attribute__((optimize("optimize-sibling-calls")))
 /* per-function exceptions to the set above, measured likewise */
