@@ -85,12 +85,11 @@ lwm2m_tlv_check(const uint8_t *p, uint32_t len)
 void
 lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 {
-  uint8_t h[6], *q = h + 1, big = id > 255;
-  unsigned lb = len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
-  h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? (uint32_t)lb << 3 : len));
-  if(big) {
-    *q++ = (uint8_t)(id >> 8);
-  }
+  uint8_t h[6], *q = h + 1;
+  unsigned big = id > 255, lb = (len > 7) + (len > 0xFF) + (len > 0xFFFF); /* length bytes */
+  h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? lb << 3 : len));
+  *q = (uint8_t)(id >> 8); /* kept for a 2-byte identifier only */
+  q += big;
   *q++ = (uint8_t)id;
   while(lb--) {
     *q++ = (uint8_t)(len >> (8 * lb));
