@@ -48,6 +48,12 @@ static const lwm2m_res_t sec_res[] = {
 typedef struct field {
   uint8_t rid, off, kind;
 } field_t;
+/* An integer field of k bytes is the low k bytes of an int32: where they start */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LOW(k) (4 - (k))
+#else
+#define LOW(k) 0
+#endif
 #define F_STR 0x80
 #define F_MIN1 0x40
 _Static_assert(LWM2M_URI_MAX < 64, "field kind holds string sizes up to 63");
@@ -68,7 +74,9 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, unsigned n)
       op->v.p = q;
       op->v.len = (uint16_t)strlen((const char *)q);
     } else {
-      op->v.i = k == 1 ? *q : k == 2 ? *(uint16_t *)q : (int32_t)*(uint32_t *)q;
+      uint32_t x = 0;
+      memcpy((uint8_t *)&x + LOW(k), q, k);
+      op->v.i = (int32_t)x;
     }
     return 0;
   }
@@ -87,13 +95,7 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, unsigned n)
     return COAP_BAD_REQUEST;
   }
   if(!op->check) {
-    if(k == 1) {
-      *q = (uint8_t)op->v.i;
-    } else if(k == 2) {
-      *(uint16_t *)q = (uint16_t)op->v.i;
-    } else {
-      *(uint32_t *)q = (uint32_t)op->v.i;
-    }
+    memcpy(q, (uint8_t *)&op->v.i + LOW(k), k);
   }
   return 0;
 }
