@@ -7,9 +7,10 @@
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
-/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~28 B less */
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~30 B less */
 #pragma GCC optimize("no-tree-forwprop", "no-optimize-sibling-calls", "no-schedule-insns2", \
-                     "no-code-hoisting", "no-expensive-optimizations", "no-gcse", "no-tree-dse")
+                     "no-code-hoisting", "no-expensive-optimizations", "no-gcse", "no-tree-dse", \
+                     "no-guess-branch-probability")
 #endif
 
 lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
@@ -61,7 +62,7 @@ _Static_assert(LWM2M_URI_MAX < 64, "field kind holds string sizes up to 63");
 static uint8_t
 field_io(lwm2m_op_t *op, void *inst, const field_t *f, unsigned n)
 {
-  uint8_t *q, k;
+  uint8_t *q, *iv, k;
   for(; n && f->rid != op->rid; n--, f++) {
   }
   if(!n) {
@@ -69,18 +70,12 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, unsigned n)
   }
   q = (uint8_t *)inst + f->off;
   k = f->kind & 0x3F;
-  if(op->op == LWM2M_OP_READ) {
-    if(f->kind & F_STR) {
+  if(f->kind & F_STR) {
+    if(op->op == LWM2M_OP_READ) {
       op->v.p = q;
       op->v.len = (uint16_t)strlen((const char *)q);
-    } else {
-      uint32_t x = 0;
-      memcpy((uint8_t *)&x + LOW(k), q, k);
-      op->v.i = (int32_t)x;
+      return 0;
     }
-    return 0;
-  }
-  if(f->kind & F_STR) {
     /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only */
     if(op->v.len >= k || ((f->kind & F_MIN1) && !(op->v.len && memchr(op->v.p, 'U', op->v.len)))) {
       return COAP_BAD_REQUEST;
@@ -91,11 +86,16 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, unsigned n)
     }
     return 0;
   }
-  if(op->v.i < ((f->kind & F_MIN1) ? 1 : 0) || op->v.i > (k == 1 ? 4 : k == 2 ? 65535 : INT32_MAX)) {
+  /* integers: the field is the low k bytes of v.i, copied one way or the other */
+  iv = (uint8_t *)&op->v.i + LOW(k);
+  if(op->op == LWM2M_OP_READ) {
+    op->v.i = 0;
+    memcpy(iv, q, k);
+  } else if(op->v.i < ((f->kind & F_MIN1) ? 1 : 0) ||
+            op->v.i > (k == 1 ? 4 : k == 2 ? 65535 : INT32_MAX)) {
     return COAP_BAD_REQUEST;
-  }
-  if(!op->check) {
-    memcpy(q, (uint8_t *)&op->v.i + LOW(k), k);
+  } else if(!op->check) {
+    memcpy(q, iv, k);
   }
   return 0;
 }
