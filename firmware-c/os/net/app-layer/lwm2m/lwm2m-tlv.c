@@ -60,26 +60,20 @@ lwm2m_tlv_next(const uint8_t **pp, const uint8_t *end, lwm2m_tlv_t *t)
 
 /* Nesting rules, as the set of entry types (bit per LWM2M_TLV_*) a level may hold: an instance
  * holds resources and multiples (0xC), a multiple holds resource instances (0x2), the top level
- * anything (a write to /o/i/r/ri carries one resource instance). Instances and multiples, the
- * even types, hold entries: their sets are 0x2C >> (2 * type). */
-static int
-check_level(const uint8_t *p, const uint8_t *end, unsigned holds)
+ * anything (0xF, lwm2m_tlv_check: a write to /o/i/r/ri carries one resource instance). Instances
+ * and multiples, the even types, hold entries: their sets are 0x2C >> (2 * type). */
+int
+lwm2m_tlv_check_in(const uint8_t *p, const uint8_t *end, unsigned holds)
 {
   lwm2m_tlv_t t;
   int r;
   while((r = lwm2m_tlv_next(&p, end, &t)) > 0) {
     if(!((holds >> t.type) & 1) ||
-       (!(t.type & 1) && check_level(t.val, t.val + t.len, 0x2Cu >> (2 * t.type)) < 0)) {
+       (!(t.type & 1) && lwm2m_tlv_check_in(t.val, t.val + t.len, 0x2Cu >> (2 * t.type)) < 0)) {
       return -1;
     }
   }
   return r;
-}
-
-TAIL_CALL int
-lwm2m_tlv_check(const uint8_t *p, uint32_t len)
-{
-  return check_level(p, p + len, 0xF);
 }
 
 void
