@@ -58,6 +58,60 @@ UNIT_TEST(tlv_malformed)
   UNIT_CHECK_EQ(lwm2m_tlv_check(NULL, 0), 0);
 }
 
+/* Every parent/child pair of entry types: an instance holds resources and multiples, a multiple
+ * holds resource instances, a value (resource, resource instance) holds bytes, the top level
+ * anything */
+UNIT_TEST(tlv_nesting)
+{
+  static const int ok[4][4] = {
+    /* child:      INST RES_INST MULTI RES */
+    /* INST */     { -1, -1, 0, 0 },
+    /* RES_INST */ { 0, 0, 0, 0 },
+    /* MULTI */    { -1, 0, -1, -1 },
+    /* RES */      { 0, 0, 0, 0 },
+  };
+  for(uint8_t pt = 0; pt < 4; pt++) {
+    for(uint8_t ct = 0; ct < 4; ct++) {
+      /* parent id 1 of 2 bytes: child id 2, empty */
+      const uint8_t d[] = { (uint8_t)(pt << 6 | 2), 1, (uint8_t)(ct << 6), 2 };
+      UNIT_CHECK_EQ(lwm2m_tlv_check(d + 2, 2), 0);
+      if(lwm2m_tlv_check(d, sizeof(d)) != ok[pt][ct]) {
+        printf("  parent %u child %u\n", pt, ct);
+        UNIT_CHECK(0);
+      }
+    }
+  }
+  {
+    /* two levels: instance 0 { multiple 1 { resource instance 0 = 7 } }, then with a resource
+     * inside the multiple instead */
+    static const uint8_t deep[] = { 0x05, 0x00, 0x83, 0x01, 0x41, 0x00, 0x07 };
+    static const uint8_t deep_bad[] = { 0x04, 0x00, 0x82, 0x01, 0xC0, 0x01 };
+    UNIT_CHECK_EQ(lwm2m_tlv_check(deep, sizeof(deep)), 0);
+    UNIT_CHECK_EQ(lwm2m_tlv_check(deep_bad, sizeof(deep_bad)), -1);
+  }
+}
+
+/* Header sizes at the boundaries of the identifier (1 / 2 bytes) and length (0..3 bytes) */
+UNIT_TEST(tlv_header_sizes)
+{
+  static const struct { uint16_t id; uint32_t len; uint8_t n, h0; } c[] = {
+    { 0, 0, 2, 0xC0 }, { 255, 7, 2, 0xC7 }, { 256, 7, 3, 0xE7 }, { 1, 8, 3, 0xC8 },
+    { 1, 255, 3, 0xC8 }, { 1, 256, 4, 0xD0 }, { 65534, 65535, 5, 0xF0 }, { 1, 65536, 5, 0xD8 },
+    { 1, 0xFFFFFF, 5, 0xD8 },
+  };
+  for(unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+    uint8_t b[8];
+    coap_win_t w;
+    coap_win_init(&w, b, sizeof(b), 0);
+    lwm2m_tlv_header(&w, LWM2M_TLV_RES, c[i].id, c[i].len);
+    UNIT_CHECK_EQ(w.pos, c[i].n);
+    UNIT_CHECK_EQ(b[0], c[i].h0);
+    if(c[i].n >= 2 && c[i].len > 7) { /* the last byte is the length's lowest */
+      UNIT_CHECK_EQ(b[c[i].n - 1], (uint8_t)c[i].len);
+    }
+  }
+}
+
 UNIT_TEST(tlv_values)
 {
   lwm2m_value_t v;
@@ -230,6 +284,8 @@ main(void)
   UNIT_RUN(tlv_headers);
   UNIT_RUN(tlv_reader);
   UNIT_RUN(tlv_malformed);
+  UNIT_RUN(tlv_nesting);
+  UNIT_RUN(tlv_header_sizes);
   UNIT_RUN(tlv_values);
   UNIT_RUN(float_conversion_exact);
   UNIT_RUN(float_decode);

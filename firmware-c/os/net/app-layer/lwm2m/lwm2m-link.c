@@ -6,13 +6,13 @@ void
 lwm2m_link_path(coap_win_t *w, uint8_t first, const uint16_t *ids, uint8_t n)
 {
   coap_win_str(w, &",<"[first != 0]); /* first link: no comma */
-  for(uint8_t i = 0; i < n; i++) {
+  const uint16_t *end = ids + n;
+  do { /* "/1/2" for n ids, "/" for none */
     coap_win_byte(w, '/');
-    lwm2m_text_int(w, ids[i]);
-  }
-  if(!n) {
-    coap_win_byte(w, '/');
-  }
+    if(ids < end) {
+      lwm2m_text_int(w, *ids++);
+    }
+  } while(ids < end);
   coap_win_byte(w, '>');
 }
 

@@ -7,9 +7,10 @@
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
-/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~22 B less */
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~30 B less */
 #pragma GCC optimize("no-tree-forwprop", "no-optimize-sibling-calls", "no-schedule-insns2", \
-                     "no-code-hoisting", "no-expensive-optimizations")
+                     "no-code-hoisting", "no-expensive-optimizations", "no-gcse", "no-tree-dse", \
+                     "no-guess-branch-probability")
 #endif
 
 lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
@@ -41,20 +42,27 @@ static const lwm2m_res_t sec_res[] = {
 
 /* Plain fields of an instance: resource id, offset in the struct and kind. One routine reads,
  * validates and stores them for both objects, so the limits are data:
- *   F_STR | n   NUL-terminated string in n bytes (writes up to n - 1 chars);
+ *   F_STR | n   NUL-terminated string in n bytes (writes up to n - 1 chars); with F_MIN1 a
+ *               binding, which must name UDP;
  *   1, 2, 4     unsigned integer of that size: 0..4 (mode; bools are 0/1 already), 0..65535,
  *               0..INT32_MAX;   F_MIN1: at least 1 (lifetime). */
 typedef struct field {
   uint8_t rid, off, kind;
 } field_t;
+/* An integer field of k bytes is the low k bytes of an int32: where they start */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LOW(k) (4 - (k))
+#else
+#define LOW(k) 0
+#endif
 #define F_STR 0x80
 #define F_MIN1 0x40
 _Static_assert(LWM2M_URI_MAX < 64, "field kind holds string sizes up to 63");
 
 static uint8_t
-field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
+field_io(lwm2m_op_t *op, void *inst, const field_t *f, unsigned n)
 {
-  uint8_t *q, k;
+  uint8_t *q, *iv, k;
   for(; n && f->rid != op->rid; n--, f++) {
   }
   if(!n) {
@@ -62,17 +70,14 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
   }
   q = (uint8_t *)inst + f->off;
   k = f->kind & 0x3F;
-  if(op->op == LWM2M_OP_READ) {
-    if(f->kind & F_STR) {
+  if(f->kind & F_STR) {
+    if(op->op == LWM2M_OP_READ) {
       op->v.p = q;
       op->v.len = (uint16_t)strlen((const char *)q);
-    } else {
-      op->v.i = k == 1 ? *q : k == 2 ? *(uint16_t *)q : (int32_t)*(uint32_t *)q;
+      return 0;
     }
-    return 0;
-  }
-  if(f->kind & F_STR) {
-    if(op->v.len >= k) {
+    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only */
+    if(op->v.len >= k || ((f->kind & F_MIN1) && !(op->v.len && memchr(op->v.p, 'U', op->v.len)))) {
       return COAP_BAD_REQUEST;
     }
     if(!op->check) {
@@ -81,17 +86,16 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
     }
     return 0;
   }
-  if(op->v.i < ((f->kind & F_MIN1) ? 1 : 0) || op->v.i > (k == 1 ? 4 : k == 2 ? 65535 : INT32_MAX)) {
+  /* integers: the field is the low k bytes of v.i, copied one way or the other */
+  iv = (uint8_t *)&op->v.i + LOW(k);
+  if(op->op == LWM2M_OP_READ) {
+    op->v.i = 0;
+    memcpy(iv, q, k);
+  } else if(op->v.i < ((f->kind & F_MIN1) ? 1 : 0) ||
+            op->v.i > (k == 1 ? 4 : k == 2 ? 65535 : INT32_MAX)) {
     return COAP_BAD_REQUEST;
-  }
-  if(!op->check) {
-    if(k == 1) {
-      *q = (uint8_t)op->v.i;
-    } else if(k == 2) {
-      *(uint16_t *)q = (uint16_t)op->v.i;
-    } else {
-      *(uint32_t *)q = (uint32_t)op->v.i;
-    }
+  } else if(!op->check) {
+    memcpy(q, iv, k);
   }
   return 0;
 }
@@ -102,6 +106,8 @@ field_io(lwm2m_op_t *op, void *inst, const field_t *f, uint8_t n)
   { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_MIN1) }
 #define FIELD_STR(rid, type, member) \
   { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_STR) }
+#define FIELD_BINDING(rid, type, member) \
+  { rid, (uint8_t)offsetof(type, member), (uint8_t)(sizeof(((type *)0)->member) | F_STR | F_MIN1) }
 
 static const field_t sec_fields[] = {
   FIELD_STR(0, lwm2m_security_t, uri), FIELD(1, lwm2m_security_t, bootstrap),
@@ -152,7 +158,7 @@ static const lwm2m_res_t srv_res[] = {
 static const field_t srv_fields[] = {
   FIELD(0, lwm2m_server_t, ssid), FIELD_MIN1(1, lwm2m_server_t, lifetime),
   FIELD(2, lwm2m_server_t, pmin), FIELD(3, lwm2m_server_t, pmax),
-  FIELD(5, lwm2m_server_t, disable_timeout), FIELD(6, lwm2m_server_t, storing), FIELD_STR(7, lwm2m_server_t, binding)
+  FIELD(5, lwm2m_server_t, disable_timeout), FIELD(6, lwm2m_server_t, storing), FIELD_BINDING(7, lwm2m_server_t, binding)
 };
 
 static void
@@ -173,13 +179,7 @@ srv_handler(lwm2m_op_t *op)
   case LWM2M_OP_DELETE:
     srv_reset(s);
     return 0;
-  case LWM2M_OP_WRITE:
-    /* binding: U, UQ (1.0 queue), T, S, N combinations; this client speaks UDP only (the
-     * length limit is srv_fields'). A new lifetime makes the engine send an Update with lt=. */
-    if(op->rid == 7 && (!op->v.len || !memchr(op->v.p, 'U', op->v.len))) {
-      return COAP_BAD_REQUEST;
-    }
-    __attribute__((fallthrough));
+  case LWM2M_OP_WRITE: /* a new lifetime makes the engine send an Update with lt= */
   case LWM2M_OP_READ:
     return field_io(op, s, srv_fields, sizeof(srv_fields) / sizeof(srv_fields[0]));
   case LWM2M_OP_EXECUTE:
@@ -198,31 +198,37 @@ const lwm2m_object_t lwm2m_obj_server = {
   srv_handler
 };
 
+/* The first free slot of an instance table, taken (iid = slot); -1 if all are in use */
+static int
+claim_slot(uint16_t *iids, uint8_t n)
+{
+  for(uint8_t s = 0; s < n; s++) {
+    if(iids[s] == LWM2M_NO_ID) {
+      iids[s] = s;
+      return s;
+    }
+  }
+  return -1;
+}
+
 int
 lwm2m_add_server(const char *uri, uint8_t bootstrap, uint16_t ssid, uint32_t lifetime)
 {
-  uint8_t s;
+  int s;
   size_t n = strlen(uri);
-  if(n >= LWM2M_URI_MAX) {
+  lwm2m_security_t *sec;
+  if(n >= LWM2M_URI_MAX || (s = claim_slot(lwm2m_sec_iids, LWM2M_MAX_SEC)) < 0) {
     return -1;
   }
-  for(s = 0; s < LWM2M_MAX_SEC && lwm2m_sec_iids[s] != LWM2M_NO_ID; s++) {
-  }
-  if(s == LWM2M_MAX_SEC) {
-    return -1;
-  }
-  lwm2m_sec_iids[s] = s;
-  sec_reset(&lwm2m_sec[s]);
-  memcpy(lwm2m_sec[s].uri, uri, n + 1);
-  lwm2m_sec[s].bootstrap = bootstrap;
-  lwm2m_sec[s].ssid = bootstrap ? 0 : ssid;
-  if(!bootstrap) {
-    for(s = 0; s < LWM2M_MAX_SRV && lwm2m_srv_iids[s] != LWM2M_NO_ID; s++) {
-    }
-    if(s == LWM2M_MAX_SRV) {
+  sec = &lwm2m_sec[s];
+  sec_reset(sec);
+  memcpy(sec->uri, uri, n + 1);
+  sec->bootstrap = bootstrap;
+  if(!bootstrap) { /* a management server: its Security ssid and Server /1/x */
+    sec->ssid = ssid;
+    if((s = claim_slot(lwm2m_srv_iids, LWM2M_MAX_SRV)) < 0) {
       return -1;
     }
-    lwm2m_srv_iids[s] = s;
     srv_reset(&lwm2m_srv[s]);
     lwm2m_srv[s].ssid = ssid;
     lwm2m_srv[s].lifetime = lifetime;

@@ -5,15 +5,19 @@
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
-/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~40 B less */
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): ~50 B less */
 #pragma GCC optimize("no-tree-ch", "no-schedule-insns2", "no-optimize-sibling-calls", \
                      "no-ipa-pure-const", "no-ssa-phiopt", "no-tree-sink", \
-                     "no-tree-dominator-opts", "no-tree-vrp", "no-shrink-wrap", \
-                     "no-tree-scev-cprop")
+                     "no-tree-vrp", "no-shrink-wrap", \
+                     "no-tree-scev-cprop", "no-tree-tail-merge", "no-tree-reassoc", \
+                     "no-tree-coalesce-vars", "no-tree-ccp", "ira-region=all")
 /* thin wrappers: a branch to the shared routine, not a call (sibling calls are off above) */
 #define TAIL_CALL __attribute__((optimize("optimize-sibling-calls")))
+/* per-function exceptions to the set above, measured likewise */
+#define SIZE_OPT(...) __attribute__((optimize(__VA_ARGS__)))
 #else
 #define TAIL_CALL
+#define SIZE_OPT(...)
 #endif
 
 int
@@ -55,43 +59,32 @@ lwm2m_tlv_next(const uint8_t **pp, const uint8_t *end, lwm2m_tlv_t *t)
   return 1;
 }
 
-/* Nesting rules: instance holds resources/multiples; multiple holds resource instances; at the
- * top level anything goes (a write to /o/i/r/ri carries one resource instance). */
-static int
-check_level(const uint8_t *p, const uint8_t *end, uint8_t parent)
+/* Nesting rules, as the set of entry types (bit per LWM2M_TLV_*) a level may hold: an instance
+ * holds resources and multiples (0xC), a multiple holds resource instances (0x2), the top level
+ * anything (0xF, lwm2m_tlv_check: a write to /o/i/r/ri carries one resource instance). Instances
+ * and multiples, the even types, hold entries: their sets are 0x2C >> (2 * type). */
+int
+lwm2m_tlv_check_in(const uint8_t *p, const uint8_t *end, unsigned holds)
 {
   lwm2m_tlv_t t;
   int r;
   while((r = lwm2m_tlv_next(&p, end, &t)) > 0) {
-    if(parent == LWM2M_TLV_INST && (t.type == LWM2M_TLV_INST || t.type == LWM2M_TLV_RES_INST)) {
-      return -1;
-    }
-    if(parent == LWM2M_TLV_MULTI && t.type != LWM2M_TLV_RES_INST) {
-      return -1;
-    }
-    if((t.type == LWM2M_TLV_INST || t.type == LWM2M_TLV_MULTI) &&
-       check_level(t.val, t.val + t.len, t.type) < 0) {
+    if(!((holds >> t.type) & 1) ||
+       (!(t.type & 1) && lwm2m_tlv_check_in(t.val, t.val + t.len, 0x2Cu >> (2 * t.type)) < 0)) {
       return -1;
     }
   }
   return r;
 }
 
-TAIL_CALL int
-lwm2m_tlv_check(const uint8_t *p, uint32_t len)
-{
-  return check_level(p, p + len, 0xFF);
-}
-
 void
 lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 {
-  uint8_t h[6], *q = h + 1, big = id > 255;
-  unsigned lb = len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
-  h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? (uint32_t)lb << 3 : len));
-  if(big) {
-    *q++ = (uint8_t)(id >> 8);
-  }
+  uint8_t h[6], *q = h + 1;
+  unsigned big = id > 255, lb = (len > 7) + (len > 0xFF) + (len > 0xFFFF); /* length bytes */
+  h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? lb << 3 : len));
+  *q = (uint8_t)(id >> 8); /* kept for a 2-byte identifier only */
+  q += big;
   *q++ = (uint8_t)id;
   while(lb--) {
     *q++ = (uint8_t)(len >> (8 * lb));
@@ -100,7 +93,7 @@ lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 }
 
 /* Binary64 for m/1000 by long division: exact to the last bit, rounded to nearest. */
-void
+SIZE_OPT("no-tree-loop-optimize") void
 lwm2m_milli_to_double(int32_t m, uint8_t out[8])
 {
   uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
@@ -131,7 +124,7 @@ lwm2m_milli_to_double(int32_t m, uint8_t out[8])
   }
 }
 
-void
+SIZE_OPT("no-if-conversion") void
 lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
 {
   uint8_t b[8], n = 4;

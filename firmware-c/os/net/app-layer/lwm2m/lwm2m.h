@@ -282,8 +282,15 @@ typedef struct lwm2m_tlv {
 } lwm2m_tlv_t;
 /* Next entry in [*p, end): 1 ok (advances *p), 0 at end, -1 malformed. */
 int lwm2m_tlv_next(const uint8_t **p, const uint8_t *end, lwm2m_tlv_t *t);
+/* Validates the TLV entries in [p, end) of a level that may hold the entry types in `holds`
+ * (bit per LWM2M_TLV_*), and what they hold, recursively. */
+int lwm2m_tlv_check_in(const uint8_t *p, const uint8_t *end, unsigned holds);
 /* Validates a whole TLV tree (nesting: instance > resource / multiple > resource instance). */
-int lwm2m_tlv_check(const uint8_t *p, uint32_t len);
+static inline int
+lwm2m_tlv_check(const uint8_t *p, uint32_t len)
+{
+  return lwm2m_tlv_check_in(p, p + len, 0xF); /* the top level holds any entry */
+}
 void lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len);
 void lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v);
 int lwm2m_tlv_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v);
