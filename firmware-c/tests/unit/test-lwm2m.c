@@ -463,6 +463,10 @@ UNIT_TEST(read_formats_and_codes)
   UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
   m = h_do(REQ(.code = COAP_GET, .path = "/3/x"));
   UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_GET, .path = "/+3/0/0")); /* ids are digits only: no sign */
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/-0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
   /* any access to /0 by a management server */
   m = h_do(REQ(.code = COAP_GET, .path = "/0"));
   UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
@@ -1221,6 +1225,52 @@ UNIT_TEST(bootstrap_write_creating_an_instance_is_all_or_nothing)
   UNIT_CHECK_EQ(lwm2m_sec_iids[1], 1);
 }
 
+/* Found in review: the dry run gave every new instance the same free slot, so a bootstrap write
+ * creating two instances with room for one passed it, created the first and failed (4.00) on the
+ * second, leaving the first behind. And a TLV instance 65535 (LWM2M_NO_ID) "found" a free slot and
+ * wrote into its storage. */
+UNIT_TEST(bootstrap_write_creating_more_instances_than_room)
+{
+  coap_msg_t m;
+  uint8_t p[64], o[140];
+  uint16_t n, k = 0;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0); /* one free Security slot */
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  n = tlv_str(p, 0, "coap://[::1]:5683");
+  n = (uint16_t)(n + tlv_int(p + n, 2, 3));
+  for(uint16_t iid = 1; iid <= 2; iid++) { /* instances 1 and 2 */
+    o[k++] = 0x08;
+    o[k++] = (uint8_t)iid;
+    o[k++] = (uint8_t)n;
+    memcpy(o + k, p, n);
+    k = (uint16_t)(k + n);
+  }
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0", .cf = LWM2M_CF_TLV, .pl = o, .n = k, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[0], 0);
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], LWM2M_NO_ID); /* nothing created */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0", .cf = LWM2M_CF_TLV, .pl = o, .n = 3u + n,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* one instance fits */
+  UNIT_CHECK_EQ(lwm2m_sec_iids[1], 1);
+  /* instance 65535 of the Server object (one free slot) */
+  o[0] = 0x28; /* instance, 16-bit id, 8-bit length */
+  o[1] = 0xFF;
+  o[2] = 0xFF;
+  n = tlv_int(o + 4, 1, 30);
+  o[3] = (uint8_t)n;
+  lwm2m_srv[0].lifetime = 12345; /* the free slot's storage */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1", .cf = LWM2M_CF_TLV, .pl = o, .n = 4u + n,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(lwm2m_srv_iids[0], LWM2M_NO_ID);
+  UNIT_CHECK_EQ(lwm2m_srv[0].lifetime, 12345);
+}
+
 UNIT_TEST(bootstrap_flow)
 {
   coap_msg_t m;
@@ -1536,6 +1586,7 @@ main(void)
   UNIT_RUN(block2_read_and_block1_refused);
   UNIT_RUN(bootstrap_write_single_resource);
   UNIT_RUN(bootstrap_write_creating_an_instance_is_all_or_nothing);
+  UNIT_RUN(bootstrap_write_creating_more_instances_than_room);
   UNIT_RUN(bootstrap_flow);
   UNIT_RUN(bootstrap_timeout_and_bad_config);
   UNIT_RUN(fallback_to_bootstrap_after_failures);

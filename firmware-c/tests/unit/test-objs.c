@@ -194,6 +194,11 @@ UNIT_TEST(device)
   UNIT_CHECK_EQ(run(o, LWM2M_OP_WRITE, 0, 13, 2000000, NULL, 0), 0);
   ctx.now = 7000;
   UNIT_CHECK_EQ(rd_int(o, 13), 2000002);
+  /* the extremes of a time written by a server read back as written (no signed overflow) */
+  UNIT_CHECK_EQ(run(o, LWM2M_OP_WRITE, 0, 13, INT32_MIN, NULL, 0), 0);
+  UNIT_CHECK_EQ(rd_int(o, 13), INT32_MIN);
+  UNIT_CHECK_EQ(run(o, LWM2M_OP_WRITE, 0, 13, INT32_MAX, NULL, 0), 0);
+  UNIT_CHECK_EQ(rd_int(o, 13), INT32_MAX);
   UNIT_CHECK_EQ(run(o, LWM2M_OP_READ, 0, 4, 0, NULL, 0), COAP_NOT_FOUND);
   UNIT_CHECK_EQ(run(o, LWM2M_OP_EXECUTE, 0, 12, 0, NULL, 0), 0);
   UNIT_CHECK_EQ(run(o, LWM2M_OP_EXECUTE, 0, 4, 0, NULL, 0), 0);

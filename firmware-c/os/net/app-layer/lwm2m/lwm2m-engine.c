@@ -46,16 +46,19 @@ find_obj(lwm2m_ctx_t *ctx, uint16_t oid)
   return NULL;
 }
 
+/* The slot of the (skip + 1)-th instance iid (LWM2M_NO_ID: of free slots), or -1 */
 static int
-find_slot(const lwm2m_object_t *o, uint16_t iid)
+find_nth(const lwm2m_object_t *o, uint16_t iid, unsigned skip)
 {
   for(unsigned i = 0; i < o->max_inst; i++) {
-    if(o->iids[i] == iid) {
+    if(o->iids[i] == iid && !skip--) {
       return i;
     }
   }
   return -1;
 }
+#define find_slot(o, iid) find_nth(o, iid, 0)
+#define free_slot(o, skip) find_nth(o, LWM2M_NO_ID, skip)
 
 /* out of line: measured smaller than inlined at each caller */
 static __attribute__((noinline)) const lwm2m_res_t *
@@ -78,6 +81,8 @@ typedef struct target {
   uint8_t dry;     /* write: 1 dry run (op.check), 2 the same for an instance it will create */
   uint8_t bs;      /* bootstrap semantics: creates instances, ignores W (also Create) */
   uint8_t replace; /* write: PUT (replace) rather than POST (partial update) */
+  uint8_t made;    /* write: instances the dry run has promised a free slot, less one; */
+  uint16_t last;   /* the last of them (LWM2M_NO_ID: none yet) */
 } target_t;
 
 /* A READ's value with room for a computed string */
@@ -127,19 +132,28 @@ res_count(const target_t *t, const lwm2m_res_t *r)
 
 /* Instance iid of t->obj into t->slot: 0 or a CoAP error. A bootstrap write (or Create) creates
  * it; its dry run checks the values against the free slot it will get, and notes (t->dry 2)
- * that the instance has no resource instances yet. (An iid of LWM2M_NO_ID, from a TLV, "finds"
- * a free slot or else finds no room: 4.00 either way.) */
+ * that the instance has no resource instances yet. */
 static uint8_t
 write_inst(target_t *t, uint16_t iid)
 {
   const lwm2m_object_t *o = t->obj;
   int s = find_slot(o, iid);
   uint8_t rc;
+  if(iid == LWM2M_NO_ID) {
+    return COAP_BAD_REQUEST; /* (from a TLV: it would "find" a free slot) */
+  }
   if(s < 0) {
     if(!t->bs) {
       return COAP_NOT_FOUND;
     }
-    if((s = find_slot(o, LWM2M_NO_ID)) < 0) {
+    /* the dry run gives each instance it will create a free slot of its own, in the order the
+     * real pass takes them (one named again at once, by the path and then its TLV, keeps its
+     * slot): a write creating more than there is room for fails before anything changes */
+    if(t->dry && iid != t->last) {
+      t->last = iid;
+      t->made++;
+    }
+    if((s = free_slot(o, t->dry ? t->made : 0)) < 0) {
       return COAP_BAD_REQUEST; /* no room for it */
     }
     t->slot = (uint8_t)s;
@@ -555,6 +569,8 @@ write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
   uint8_t rc;
   for(x->dry = 1;; x->dry = 0) {
+    x->made = 0xFF;
+    x->last = LWM2M_NO_ID;
     if((rc = write_path(x, p, req)) || !x->dry) {
       return rc;
     }
@@ -1208,8 +1224,9 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
       bs_uri = 1;
       continue;
     }
-    if(bs_uri || p.len == 4 || lwm2m_parse_int((const char *)v, l, &x) < 0 || x < 0 ||
-       x >= LWM2M_NO_ID || (l > 1 && v[0] == '0')) {
+    /* an id is digits only: no sign ("+5", "-0"), no leading zero, below 65535 */
+    if(bs_uri || p.len == 4 || lwm2m_parse_int((const char *)v, l, &x) < 0 ||
+       (uint8_t)(v[0] - '0') > 9 || x >= LWM2M_NO_ID || (l > 1 && v[0] == '0')) {
       r->code = COAP_NOT_FOUND;
       return;
     }

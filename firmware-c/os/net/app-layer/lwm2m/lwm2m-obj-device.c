@@ -14,7 +14,9 @@ static uint16_t dev_iids[1] = { 0 };
 _Static_assert(LWM2M_PLAT_MODEL == 1 - (1 >> 1) && LWM2M_PLAT_FW_VERSION == 3 - (3 >> 1),
                "Device string resources map onto the LWM2M_PLAT_* order");
 _Static_assert(LWM2M_EV_FACTORY_RESET == LWM2M_EV_REBOOT + 1, "Execute /3/0/4, 5: events in order");
-static int32_t time_offset; /* Current Time = plat base + offset + uptime */
+/* Current Time = plat base + offset + uptime, modulo 2^32 (unsigned: a far-off time written by a
+ * server wraps instead of overflowing a signed int) */
+static uint32_t time_offset;
 /* Error Code (/3/0/11) is always 0 ("no error"): nothing in this client raises one, so there is
  * no state to keep and Reset Error Code (/3/0/12) has nothing to clear. */
 
@@ -41,7 +43,7 @@ reboot(lwm2m_ctx_t *ctx, uint8_t ev)
 static uint8_t
 dev_handler(lwm2m_op_t *op)
 {
-  int32_t now_s = lwm2m_plat_time_base() + (int32_t)(op->ctx->now / 1000);
+  uint32_t now_s = (uint32_t)lwm2m_plat_time_base() + op->ctx->now / 1000;
   switch(op->op) {
   case LWM2M_OP_COUNT:
     op->v.i = 1;
@@ -69,7 +71,7 @@ dev_handler(lwm2m_op_t *op)
     case 16: s = "U"; break;
     case 10: op->v.i = (int32_t)lwm2m_plat_free_memory_kb(); return 0;
     case 11: op->v.i = 0; return 0;
-    case 13: op->v.i = now_s + time_offset; return 0;
+    case 13: op->v.i = (int32_t)(now_s + time_offset); return 0;
     default: return COAP_NOT_FOUND;
     }
     op->v.p = (const uint8_t *)s;
@@ -78,7 +80,7 @@ dev_handler(lwm2m_op_t *op)
   }
   case LWM2M_OP_WRITE: /* only Current Time is writable */
     if(!op->check) {
-      time_offset = op->v.i - now_s;
+      time_offset = (uint32_t)op->v.i - now_s;
     }
     return 0;
   case LWM2M_OP_EXECUTE:
