@@ -51,13 +51,17 @@
 extern const lwm2m_object_t lwm2m_obj_fw; /* Object 5, lwm2m-obj-fw.c */
 #endif
 
-/* One table; an extra object is one more line here (max 255 entries). */
+/* One table; an extra object is one more line here (max 255 entries). LWM2M_CLIENT_CORE_OBJECTS
+ * (app lwm2m-client-min): objects 0/1/3 only. */
 static const lwm2m_object_t *const client_objects[] = {
-  &lwm2m_obj_security, &lwm2m_obj_server, &lwm2m_obj_device, &lwm2m_obj_connmon,
+  &lwm2m_obj_security, &lwm2m_obj_server, &lwm2m_obj_device,
+#ifndef LWM2M_CLIENT_CORE_OBJECTS
+  &lwm2m_obj_connmon,
 #ifdef LWM2M_WITH_FW
   &lwm2m_obj_fw,
 #endif
   &lwm2m_obj_temperature, &lwm2m_obj_light,
+#endif
 };
 
 PROCESS(lwm2m_client_process, "lwm2m-client");

@@ -14,7 +14,7 @@ LWM2M_CLIENT_CC2538_SRCS = apps/lwm2m-client/cc2538-main.c $(LWM2M_SRCS) $(COAP_
 LWM2M_CLIENT_CC2538_CFLAGS = -DFIRMWARE_VERSION='"$(FIRMWARE_VERSION)"' -DLWM2M_WITH_SENML=0 \
   $(LWM2M_CLIENT_EXTRA_CFLAGS)
 
-CC2538_APPS += lwm2m-client lwm2m-client-bs
+CC2538_APPS += lwm2m-client lwm2m-client-bs lwm2m-client-min
 lwm2m-client_CC2538_SRCS = $(LWM2M_CLIENT_CC2538_SRCS)
 # No Object 5 in these two images: no streamed (Block1-to-handler) writes either. lwm2m-client is
 # provisioned with a management server account only and nothing can add a bootstrap account (a
@@ -24,3 +24,10 @@ lwm2m-client_CC2538_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) -DLWM2M_WITH_STREAM=0
   -DLWM2M_WITH_BOOTSTRAP=0
 lwm2m-client-bs_SRCS = $(LWM2M_CLIENT_CC2538_SRCS)
 lwm2m-client-bs_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) -DLWM2M_WITH_STREAM=0 -DLWM2M_BOOTSTRAP=1
+# The smallest profile: objects 0/1/3 only and none of the optional engine features (observe and
+# Write-Attributes, Discover, Create/Delete, float, bootstrap, streaming, SenML): registration,
+# Read, Write, Execute with TLV, plain text, opaque and link format (tests/test_lwm2m_minimal_profile.py).
+lwm2m-client-min_SRCS = $(LWM2M_CLIENT_CC2538_SRCS)
+lwm2m-client-min_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) -DLWM2M_CLIENT_CORE_OBJECTS -DLWM2M_WITH_STREAM=0 \
+  -DLWM2M_WITH_BOOTSTRAP=0 -DLWM2M_WITH_OBSERVE=0 -DLWM2M_WITH_DISCOVER=0 -DLWM2M_WITH_CREATE=0 \
+  -DLWM2M_WITH_FLOAT=0
