@@ -9,22 +9,17 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-import pytest
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from rig.lwm2m.errors import LwM2MError
 from rig.lwm2m.server import Event, LwM2MServer
-from rig.rig import Rig, RigNode, SyncDevice
+from rig.rig import Rig, RigNode
 from rig.topology import firmware_path
+
+from lwm2m_steps import refused, registered
 
 DEVICE_STRINGS = {0: "lwm2m-rig", 1: "CC2538", 2: "00124B0000000001", 3: "1.0.0", 16: "U"}
 SRAM = 32 * 1024
-
-
-def registered(rig: Rig, node: RigNode) -> SyncDevice:
-    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
-    return rig.wait_for_registration(timeout=0.1)
 
 
 def free_memory_kib(elf: Path) -> int:
@@ -36,12 +31,6 @@ def free_memory_kib(elf: Path) -> int:
         assert symbols, f"{elf} has no _ram_end symbol"
         ram_end = int(symbols[0]["st_value"])
     return (SRAM - (ram_end - 0x20000000)) // 1024
-
-
-def refused(code: str, call: object, *args: object, **kwargs: object) -> None:
-    with pytest.raises(LwM2MError) as info:
-        call(*args, **kwargs)  # type: ignore[operator]
-    assert info.value.code_str == code, f"expected {code}, got {info.value}"
 
 
 def test_ets_201_query_basic_information_in_plain_text(rig: Rig, node: RigNode) -> None:

@@ -9,16 +9,13 @@ from __future__ import annotations
 import itertools
 
 from rig.lwm2m.trace import TraceEntry
-from rig.rig import Rig, RigNode, SyncDevice
+from rig.rig import Rig, RigNode
+
+from lwm2m_steps import registered
 
 TEMP = "/3303/0/5700"
 SAMPLING = 1.0  # the client samples observed numeric resources once a second (LWM2M_POLL_MS)
 TICK = 1 / 128  # the client's clock resolution (CLOCK_SECOND = 128)
-
-
-def registered(rig: Rig, node: RigNode) -> SyncDevice:
-    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
-    return rig.wait_for_registration(timeout=0.1)
 
 
 def notifications(rig: Rig, token: str, after: float = 0.0) -> list[TraceEntry]:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from rig.rig import Rig, RigNode, SyncDevice
+from rig.rig import Rig, RigNode
+
+from lwm2m_steps import registered
 
 ON_OFF = "/3311/0/5850"
-
-
-def registered(rig: Rig, node: RigNode) -> SyncDevice:
-    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
-    return rig.wait_for_registration(node.name, timeout=0.1)
 
 
 def test_light_bulb_follows_the_server_and_reports_each_change(rig: Rig, node: RigNode) -> None:

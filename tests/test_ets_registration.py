@@ -12,8 +12,10 @@ import pytest
 
 from rig.lwm2m.errors import LwM2MError
 from rig.lwm2m.server import Event, LwM2MServer
-from rig.rig import Rig, RigNode, SyncDevice
+from rig.rig import Rig, RigNode
 from rig.topology import Topology
+
+from lwm2m_steps import registered
 
 CLIENT_OBJECTS = {1: [0], 3: [0], 4: [0], 3303: [0], 3311: [0]}
 
@@ -22,12 +24,6 @@ def record(server: LwM2MServer, endpoint: str) -> list[Event]:
     events: list[Event] = []
     server.on(None, lambda e: events.append(e) if e.endpoint == endpoint else None)
     return events
-
-
-def registered(rig: Rig, node: RigNode) -> SyncDevice:
-    """The device once the client itself knows it is registered (the 2.01 reached it)."""
-    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
-    return rig.wait_for_registration(timeout=0.1)
 
 
 def kinds(events: list[Event], *wanted: str) -> list[str]:

@@ -13,22 +13,12 @@ from __future__ import annotations
 
 import pytest
 
-from rig.lwm2m.errors import LwM2MError
-from rig.rig import Rig, RigNode, SyncDevice
+from rig.rig import Rig, RigNode
+
+from lwm2m_steps import refused, registered
 
 MINIMAL = {"node": [{"name": "node1", "firmware": "lwm2m-client-min"}]}
 pytestmark = pytest.mark.topology(MINIMAL)
-
-
-def registered(rig: Rig, node: RigNode) -> SyncDevice:
-    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
-    return rig.wait_for_registration(timeout=0.1)
-
-
-def refused(code: str, call: object, *args: object, **kwargs: object) -> None:
-    with pytest.raises(LwM2MError) as info:
-        call(*args, **kwargs)  # type: ignore[operator]
-    assert info.value.code_str == code, f"expected {code}, got {info.value}"
 
 
 def test_registers_with_objects_0_1_3_only(rig: Rig, node: RigNode) -> None:

@@ -346,48 +346,50 @@ UNIT_TEST(write_tlv_entries_match_the_path)
   static const uint8_t res0[] = { 0xC1, 0x00, 0x15 };
   static const uint8_t multi1[] = { 0x83, 0x01, 0x41, 0x00, 0x15 };
   static const uint8_t multi2[] = { 0x83, 0x02, 0x41, 0x00, 0x15 };
-  coap_msg_t m;
+#define W(path, pl, code, dim) { path, pl, sizeof(pl), code, dim }
+#define W0(path, code, dim) { path, NULL, 0, code, dim } /* an empty payload */
+  /* each PUT (TLV) and the dimmer (/3311/0/5851) after it */
+  static const struct {
+    const char *path;
+    const uint8_t *pl;
+    uint16_t n;
+    uint8_t code;
+    int dim;
+  } cases[] = {
+    W("/3311/0", inst0, COAP_CHANGED, 11),
+    W("/3311/0", inst1, COAP_BAD_REQUEST, 11),       /* another instance's entry */
+    W("/3311/0", inst0_more, COAP_BAD_REQUEST, 11),  /* more than the one instance entry */
+    W0("/3311/0", COAP_CHANGED, 11),                  /* nothing to write */
+    W("/3311/0/5851", dim13, COAP_CHANGED, 13),
+    W("/3311/0/5851", on1, COAP_BAD_REQUEST, 13),     /* another resource's entry */
+    W("/3311/0/5851", two, COAP_BAD_REQUEST, 13),     /* two entries */
+    W0("/3311/0/5851", COAP_BAD_REQUEST, 13),         /* no entry */
+    /* /4/0/1: a multiple resource (one instance) the server may not write */
+    W("/4/0/1/0", ri0, COAP_METHOD_NOT_ALLOWED, 13),
+    W("/4/0/1/0", ri1, COAP_BAD_REQUEST, 13),
+    W("/4/0/1/0", res0, COAP_BAD_REQUEST, 13),
+    W0("/4/0/1/0", COAP_BAD_REQUEST, 13),
+    W("/4/0/1/1", ri1, COAP_NOT_FOUND, 13),
+    W("/4/0/1", multi1, COAP_METHOD_NOT_ALLOWED, 13),
+    W("/4/0/1", multi2, COAP_BAD_REQUEST, 13),
+    W("/4/0/1", ri0, COAP_BAD_REQUEST, 13),           /* a resource instance needs its resource */
+  };
+#undef W
+#undef W0
   int on;
   registered(60);
   on = h_light_on;
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst0, .n = 6));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  UNIT_CHECK_EQ(h_light_dim, 11);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst1, .n = 6));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = inst0_more, .n = 10));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* nothing to write */
-  UNIT_CHECK_EQ(h_light_dim, 11);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = dim13, .n = 4));
-  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
-  UNIT_CHECK_EQ(h_light_dim, 13);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = on1, .n = 4));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = two, .n = 8));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  UNIT_CHECK_EQ(h_light_dim, 13);
+  for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    coap_msg_t m = h_do(REQ(.code = COAP_PUT, .path = cases[i].path, .cf = LWM2M_CF_TLV,
+                            .pl = cases[i].pl ? cases[i].pl : (const uint8_t *)"",
+                            .n = cases[i].n));
+    if(m.code != cases[i].code || h_light_dim != cases[i].dim) {
+      printf("  case %u: %s\n", (unsigned)i, cases[i].path);
+    }
+    UNIT_CHECK_EQ(m.code, cases[i].code);
+    UNIT_CHECK_EQ(h_light_dim, cases[i].dim);
+  }
   UNIT_CHECK_EQ(h_light_on, on);
-  /* /4/0/1: a multiple resource (one instance) the server may not write */
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = ri0, .n = 3));
-  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = ri1, .n = 3));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = res0, .n = 3));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/0", .cf = LWM2M_CF_TLV, .pl = "", .n = 0));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1/1", .cf = LWM2M_CF_TLV, .pl = ri1, .n = 3));
-  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = multi1, .n = 5));
-  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = multi2, .n = 5));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
-  m = h_do(REQ(.code = COAP_PUT, .path = "/4/0/1", .cf = LWM2M_CF_TLV, .pl = ri0, .n = 3));
-  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST); /* level 2: a resource instance needs its resource */
 }
 
 UNIT_TEST(disable_deregisters_for_the_disable_timeout)
@@ -662,19 +664,28 @@ UNIT_TEST(write_and_execute)
   UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
 }
 
+/* POST /3303 with tlv: 2.01 with Location-Path "3303" / iid, nothing more */
+static void
+check_created(const uint8_t *tlv, uint16_t n, const char *iid)
+{
+  coap_msg_t m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = n));
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  UNIT_CHECK_EQ(m.code, COAP_CREATED);
+  coap_opt_iter_init(&it, &m);
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 4 && !memcmp(v, "3303", 4));
+  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == strlen(iid) &&
+             !memcmp(v, iid, l));
+  UNIT_CHECK(!coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l));
+}
+
 UNIT_TEST(create_with_id_and_location)
 {
   coap_msg_t m;
   static const uint8_t tlv[] = { 0x08, 0x07, 0x00 };
-  coap_opt_iter_t it;
-  const uint8_t *v;
-  uint16_t l;
   registered(60);
-  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
-  UNIT_CHECK_EQ(m.code, COAP_CREATED);
-  coap_opt_iter_init(&it, &m);
-  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 4 && !memcmp(v, "3303", 4));
-  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 1 && v[0] == '7');
+  check_created(tlv, 3, "7");
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/7/5700"));
   UNIT_CHECK(h_payload_is(&m, "27.1"));
   m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
@@ -690,16 +701,8 @@ UNIT_TEST(create_location_of_the_largest_ids)
 {
   static const uint8_t tlv[] = { 0x20, 0xFF, 0xFE }; /* instance 65534, empty */
   coap_msg_t m;
-  coap_opt_iter_t it;
-  const uint8_t *v;
-  uint16_t l;
   registered(60);
-  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
-  UNIT_CHECK_EQ(m.code, COAP_CREATED);
-  coap_opt_iter_init(&it, &m);
-  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 4 && !memcmp(v, "3303", 4));
-  UNIT_CHECK(coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l) && l == 5 && !memcmp(v, "65534", 5));
-  UNIT_CHECK(!coap_opt_find(&it, COAP_OPT_LOCATION_PATH, &v, &l));
+  check_created(tlv, 3, "65534");
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/65534/5700"));
   UNIT_CHECK_EQ(m.code, COAP_CONTENT);
 }
@@ -1157,18 +1160,25 @@ tlv_int(uint8_t *o, uint16_t id, uint8_t v)
   return 3;
 }
 
-/* Found by fuzz-lwm2m-session: a Bootstrap-Write of a single resource (/1/0/1) looked at the
- * target's resource entry for streaming, but bootstrap writes resolve no target (NULL): a NULL
- * dereference on the most ordinary bootstrap operation. */
-UNIT_TEST(bootstrap_write_single_resource)
+/* A client with a bootstrap account only, waiting for the bootstrap server's writes */
+static void
+bootstrapping(void)
 {
-  coap_msg_t m;
   fresh();
   UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
   lwm2m_start(&ctx);
   lwm2m_step(&ctx, h_now);
   h_answer(COAP_CHANGED, NULL, &h_bs);
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+}
+
+/* Found by fuzz-lwm2m-session: a Bootstrap-Write of a single resource (/1/0/1) looked at the
+ * target's resource entry for streaming, but bootstrap writes resolve no target (NULL): a NULL
+ * dereference on the most ordinary bootstrap operation. */
+UNIT_TEST(bootstrap_write_single_resource)
+{
+  coap_msg_t m;
+  bootstrapping();
   m = h_do(REQ(.code = COAP_PUT, .path = "/0/0/0", .cf = LWM2M_CF_TEXT, .pl = "coap://[::1]:5783",
                .n = 17, .from = &h_bs));
   UNIT_CHECK_EQ(m.code, COAP_CHANGED);
@@ -1187,12 +1197,7 @@ UNIT_TEST(bootstrap_write_creating_an_instance_is_all_or_nothing)
   coap_msg_t m;
   uint8_t p[64], o[68];
   uint16_t n;
-  fresh();
-  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
-  lwm2m_start(&ctx);
-  lwm2m_step(&ctx, h_now);
-  h_answer(COAP_CHANGED, NULL, &h_bs);
-  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  bootstrapping();
   n = tlv_str(p, 0, "coap://[::1]:5683");
   n = (uint16_t)(n + tlv_int(p + n, 2, 9)); /* security mode 9: no such mode */
   m = h_do(REQ(.code = COAP_PUT, .path = "/0/1", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
@@ -1234,12 +1239,7 @@ UNIT_TEST(bootstrap_write_creating_more_instances_than_room)
   coap_msg_t m;
   uint8_t p[64], o[140];
   uint16_t n, k = 0;
-  fresh();
-  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0); /* one free Security slot */
-  lwm2m_start(&ctx);
-  lwm2m_step(&ctx, h_now);
-  h_answer(COAP_CHANGED, NULL, &h_bs);
-  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  bootstrapping(); /* one free Security slot */
   n = tlv_str(p, 0, "coap://[::1]:5683");
   n = (uint16_t)(n + tlv_int(p + n, 2, 3));
   for(uint16_t iid = 1; iid <= 2; iid++) { /* instances 1 and 2 */
