@@ -631,18 +631,23 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 static void
 attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
 {
-  e->set = 0;
-  e->pmin = lwm2m_srv[ctx->srv].pmin;
-  e->pmax = lwm2m_srv[ctx->srv].pmax;
+  const lwm2m_server_t *s = &lwm2m_srv[ctx->srv];
+  unsigned set = 0;
+  e->pmin = s->pmin;
+  e->pmax = s->pmax;
   for(unsigned len = 1; len <= p->len; len++) {
     lwm2m_attr_t *a = attr_find(ctx, p, len);
-    for(unsigned b = 0; a && b < 5; b++) {
+    if(!a) {
+      continue;
+    }
+    for(unsigned b = 0; b < 5; b++) {
       if(a->set >> b & 1) { /* a free entry has none */
         e->v[b] = a->v[b];
-        e->set |= 1u << b;
       }
     }
+    set |= a->set;
   }
+  e->set = set;
 }
 
 static void
