@@ -628,21 +628,26 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 /* The attributes in effect on an observation of p: pmin / pmax (seconds) of the closest level
  * that has them, else the server's. gt / lt / st can only be written on a single numeric resource
  * (write_attrs), so only p's own entry has them. */
-static void
+static inline __attribute__((always_inline)) void /* measured: inlined in obs_step, -16 B */
 attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
 {
-  e->set = 0;
-  e->pmin = lwm2m_srv[ctx->srv].pmin;
-  e->pmax = lwm2m_srv[ctx->srv].pmax;
+  const lwm2m_server_t *s = &lwm2m_srv[ctx->srv];
+  unsigned set = 0;
+  e->pmin = s->pmin;
+  e->pmax = s->pmax;
   for(unsigned len = 1; len <= p->len; len++) {
     lwm2m_attr_t *a = attr_find(ctx, p, len);
-    for(unsigned b = 0; a && b < 5; b++) {
+    if(!a) {
+      continue;
+    }
+    for(unsigned b = 0; b < 5; b++) {
       if(a->set >> b & 1) { /* a free entry has none */
         e->v[b] = a->v[b];
-        e->set |= 1u << b;
       }
     }
+    set |= a->set;
   }
+  e->set = set;
 }
 
 static void
@@ -810,7 +815,7 @@ static const char attr_names[] = "pmin\0pmax\0gt\0lt\0st\0epmin\0epmax";
 
 #if LWM2M_WITH_DISCOVER
 /* Discover: the attributes written on e's path (its level), as ";name=value" link parameters */
-static void SIZE_OPT("no-tree-loop-optimize") /* measured: -4 B */
+static void SIZE_OPT("no-tree-loop-optimize", "no-if-conversion") /* measured: -8 B */
 link_attrs(const enc_t *e)
 {
 #if LWM2M_WITH_OBSERVE
