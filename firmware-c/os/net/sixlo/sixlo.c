@@ -15,6 +15,10 @@
 
 sixlo_stats_t sixlo_stats;
 
+/* Drops the frame, counted in sixlo_stats.f: one shared increment (smaller than one per site). */
+#define STAT(f) (&sixlo_stats.f)
+#define DROP(f) do { ctr = STAT(f); goto drop; } while(0)
+
 static uint8_t small_buf[SIXLO_SMALL_BUF];
 
 static struct {
@@ -61,26 +65,24 @@ static int mark(uint16_t from, uint16_t to)
 static uint8_t *frag_input(const uint8_t *in, uint8_t len, const mac_addr_t *src,
                            const mac_addr_t *dst, uint32_t now, uint16_t *out_len)
 {
+  uint32_t *ctr; /* the sixlo_stats counter of a drop */
   uint8_t first = (in[0] & 0xF8) == DISPATCH_FRAG1;
   uint8_t hlen = first ? 4 : 5;
   if(len <= hlen) {
-    sixlo_stats.frag_bad++;
-    return NULL;
+    DROP(frag_bad);
   }
   uint16_t size = (uint16_t)(((in[0] & 7) << 8) | in[1]);
   uint16_t tag = (uint16_t)((in[2] << 8) | in[3]);
   uint16_t off = first ? 0 : (uint16_t)(in[4] * 8u);
   if(size < 40 || size > SIXLO_MTU) {
-    sixlo_stats.frag_bad++;
-    return NULL;
+    DROP(frag_bad);
   }
   if(rs.size && (uint32_t)(now - rs.started) > SIXLO_REASS_TIMEOUT) {
     sixlo_stats.frag_timeout++;
     rs.size = 0;
   }
   if(rs.size && !mac_addr_eq(&rs.src, src)) {
-    sixlo_stats.frag_busy++;
-    return NULL;
+    DROP(frag_busy);
   }
   if(rs.size && rs.tag != tag) {
     /* The same sender moved on to a new datagram: the old one will never complete. */
@@ -110,7 +112,7 @@ static uint8_t *frag_input(const uint8_t *in, uint8_t len, const mac_addr_t *src
     } else {
       h = sixlo_decompress(data, dlen, src, dst, &sixlo_ctx0, size, hdr, sizeof(hdr), &used);
       if(h < 0) {
-        sixlo_stats.rx_iphc++;
+        ctr = STAT(rx_iphc);
         goto abort;
       }
     }
@@ -124,8 +126,7 @@ static uint8_t *frag_input(const uint8_t *in, uint8_t len, const mac_addr_t *src
   int m = mark((uint16_t)(off / 8), (uint16_t)((end + 7) / 8));
   if(m) {
     if(m > 0) {
-      sixlo_stats.frag_dup++;
-      return NULL;
+      DROP(frag_dup);
     }
     goto bad;
   }
@@ -140,18 +141,20 @@ static uint8_t *frag_input(const uint8_t *in, uint8_t len, const mac_addr_t *src
   rs.size = 0;
   return rs.buf;
 bad:
-  sixlo_stats.frag_bad++;
+  ctr = STAT(frag_bad);
 abort:
   rs.size = 0;
+drop:
+  (*ctr)++;
   return NULL;
 }
 
 uint8_t *sixlo_input(const uint8_t *in, uint8_t len, const mac_addr_t *src,
                      const mac_addr_t *dst, uint32_t now, uint16_t *out_len)
 {
+  uint32_t *ctr;
   if(len < 1) {
-    sixlo_stats.rx_dispatch++;
-    return NULL;
+    DROP(rx_dispatch);
   }
   if((in[0] & 0xD8) == 0xC0) {
     /* 11000xxx FRAG1 or 11100xxx FRAGN */
@@ -165,16 +168,17 @@ uint8_t *sixlo_input(const uint8_t *in, uint8_t len, const mac_addr_t *src,
   } else if((in[0] & 0xE0) == 0x60) {
     h = sixlo_decompress(in, len, src, dst, &sixlo_ctx0, 0, small_buf, sizeof(small_buf), &used);
   } else {
-    sixlo_stats.rx_dispatch++;
-    return NULL;
+    DROP(rx_dispatch);
   }
   if(h < 0 || (size_t)h + (size_t)(len - used) > sizeof(small_buf)) {
-    sixlo_stats.rx_iphc++;
-    return NULL;
+    DROP(rx_iphc);
   }
   memcpy(small_buf + h, in + used, (size_t)(len - used));
   *out_len = (uint16_t)(h + (len - used));
   return small_buf;
+drop:
+  (*ctr)++;
+  return NULL;
 }
 
 int sixlo_output(const uint8_t *hdr, uint8_t hdr_len, const uint8_t *payload, uint16_t payload_len,
