@@ -17,7 +17,7 @@
 
 sixlo_ctx_t sixlo_ctx0;
 
-static const uint8_t short_iid[6] = { 0, 0, 0, 0xff, 0xfe, 0 };
+static const uint8_t short_iid[8] = { 0, 0, 0, 0xff, 0xfe, 0, 0, 0 }; /* + the short address */
 static const uint8_t zero16[16];
 /* inline bytes per mode */
 static const uint8_t tf_len[4] = { 4, 3, 1, 0 };      /* TF */
@@ -28,14 +28,14 @@ static const uint8_t hop_limit[4] = { 0, 1, 64, 255 }; /* HLIM */
 
 void sixlo_iid_from_mac(uint8_t *iid, const mac_addr_t *ll)
 {
+  /* short (or, defensively, none: treated as short 0) */
+  memcpy(iid, short_iid, 8);
   if(ll->mode == MAC_AM_EXT) {
     memcpy(iid, ll->a, 8);
     iid[0] ^= 0x02;
-  } else {
-    /* short (or, defensively, none: treated as short 0) */
-    memcpy(iid, short_iid, 6);
-    iid[6] = ll->mode == MAC_AM_SHORT ? ll->a[0] : 0;
-    iid[7] = ll->mode == MAC_AM_SHORT ? ll->a[1] : 0;
+  } else if(ll->mode == MAC_AM_SHORT) {
+    iid[6] = ll->a[0];
+    iid[7] = ll->a[1];
   }
 }
 
