@@ -196,20 +196,20 @@ static void take_tail(rd_t *r, uint8_t *a, uint8_t n)
   memcpy(a + 16 - n, take(r, n), n);
 }
 
-/* Reads a unicast address for SAC/DAC c and SAM/DAM m (c=1 m=0: the unspecified address, only
- * valid for the source: the caller checks). */
+/* Reads a unicast address (a zeroed by the caller) for SAC/DAC c and SAM/DAM m (c=1 m=0: the
+ * unspecified address, only valid for the source: the caller checks). */
 static void get_unicast(rd_t *r, uint8_t *a, uint8_t c, uint8_t m, const mac_addr_t *ll,
                         const sixlo_ctx_t *ctx)
 {
-  memset(a, 0, 16);
   if(c) {
     if(m == 0) {
       return;
     }
     if(!ctx || !ctx->valid) {
       r->bad = 1;
+    } else {
+      memcpy(a, ctx->prefix, 8);
     }
-    memcpy(a, ctx ? ctx->prefix : zero16, 8);
   } else {
     a[0] = 0xfe;
     a[1] = 0x80;
@@ -220,7 +220,8 @@ static void get_unicast(rd_t *r, uint8_t *a, uint8_t c, uint8_t m, const mac_add
     }
     sixlo_iid_from_mac(a + 8, ll);
   } else if(m == 2) {
-    memcpy(a + 8, short_iid, 6);
+    a[11] = 0xff; /* 0000:00ff:fe00:XXXX */
+    a[12] = 0xfe;
   }
   take_tail(r, a, iid_len[m]);
 }
@@ -248,6 +249,7 @@ int sixlo_decompress(const uint8_t *in, uint8_t in_len, const mac_addr_t *lls,
   }
   uint8_t tc = (uint8_t)((v << 2) | ((uint8_t)v >> 6)); /* ECN|DSCP -> DSCP|ECN */
   put_be(out, 0x60000000u | ((uint32_t)tc << 20) | fl, 4);
+  memset(out + 8, 0, 32); /* the addresses' elided bytes */
   uint8_t nhc = (b0 >> 2) & 1;
   out[6] = nhc ? NH_UDP : *take(&r, 1);
   out[7] = (b0 & 3) ? hop_limit[b0 & 3] : *take(&r, 1);
@@ -258,7 +260,6 @@ int sixlo_decompress(const uint8_t *in, uint8_t in_len, const mac_addr_t *lls,
     if(b1 & 0x04) {
       return -1; /* DAC=1 with M=1: unicast-prefix-based multicast unsupported / reserved */
     }
-    memset(d, 0, 16);
     d[0] = 0xff;
     if(dam == 3) {
       d[1] = 0x02;
