@@ -199,8 +199,7 @@ int sixlo_output(const uint8_t *hdr, uint8_t hdr_len, const uint8_t *payload, ui
     return -1;
   }
   uint8_t *o = mac_tx_prepare(dst, &room);
-  /* One frame when it fits, else FRAG1 (header + as much payload as ends the uncompressed span
-   * on an 8-byte boundary) and FRAGNs. */
+  /* One frame when it fits, else FRAG1 (header + payload) and FRAGNs. */
   uint8_t frag = (uint16_t)c + payload_len > room;
   if(frag) {
     tx_tag++;
@@ -211,18 +210,15 @@ int sixlo_output(const uint8_t *hdr, uint8_t hdr_len, const uint8_t *payload, ui
       o = mac_tx_prepare(dst, &room);
     }
     uint8_t p = 0;
-    uint16_t n = 0xFFFF;
+    uint16_t at = (uint16_t)(hdr_len + off); /* uncompressed offset of this frame's payload */
     if(frag) {
       o[0] = (uint8_t)((first ? DISPATCH_FRAG1 : DISPATCH_FRAGN) | (total >> 8));
       o[1] = (uint8_t)total;
       o[2] = (uint8_t)(tx_tag >> 8);
       o[3] = (uint8_t)tx_tag;
       p = 4;
-      if(first) {
-        n = (uint16_t)(((room - p - c + hdr_len) & ~7u) - hdr_len);
-      } else {
-        o[p++] = (uint8_t)((hdr_len + off) / 8);
-        n = (uint16_t)((room - p) & ~7u);
+      if(!first) {
+        o[p++] = (uint8_t)(at / 8);
       }
       sixlo_stats.tx_frags++;
     }
@@ -230,6 +226,8 @@ int sixlo_output(const uint8_t *hdr, uint8_t hdr_len, const uint8_t *payload, ui
       memcpy(o + p, chdr, (size_t)c);
       p = (uint8_t)(p + c);
     }
+    /* as much as ends the fragment's span on an 8-byte boundary */
+    uint16_t n = frag ? (uint16_t)(((room - p + at) & ~7u) - at) : 0xFFFF;
     if(n > payload_len - off) {
       n = (uint16_t)(payload_len - off);
     }
