@@ -22,13 +22,14 @@ sixlo_stats_t sixlo_stats;
 static uint8_t small_buf[SIXLO_SMALL_BUF];
 
 static struct {
-  uint8_t buf[SIXLO_MTU];
-  uint8_t have[SIXLO_MTU / 64]; /* bitmap of received 8-byte units */
-  mac_addr_t src;
+  /* the small fields first: short offsets, shorter instructions */
   uint32_t started;
   uint16_t size;   /* 0 = idle */
   uint16_t tag;
   uint16_t got;    /* bytes received so far */
+  mac_addr_t src;
+  uint8_t have[SIXLO_MTU / 64]; /* bitmap of received 8-byte units */
+  uint8_t buf[SIXLO_MTU];
 } rs;
 
 static uint16_t tx_tag;
