@@ -347,6 +347,117 @@ UNIT_TEST(iphc_truncations_and_garbage)
   }
 }
 
+/* Writes address kind k (the SAC/SAM or DAC/DAM it must compress to is in modes[k]) for link
+ * address ll: link-local / context 0 prefix with the IID from ll, 0000:00ff:fe00:XXXX or inline;
+ * a global inline address, the unspecified address, multicast 8 / 32 / 48 / 128 bits. */
+static const uint8_t addr_modes[12] = { 0x3, 0x2, 0x1, 0x7, 0x6, 0x5, 0x0, 0x4, 0xB, 0xA, 0x9, 0x8 };
+
+static void make_addr(uint8_t *a, int k, const mac_addr_t *ll)
+{
+  memset(a, 0, 16);
+  if(k < 6) {
+    if(k < 3) {
+      a[0] = 0xfe;
+      a[1] = 0x80;
+    } else {
+      memcpy(a, fd00, 8);
+    }
+    sixlo_iid_from_mac(a + 8, ll);
+    if(k % 3 == 1) {
+      a[8] = a[9] = a[10] = a[13] = 0;
+      a[11] = 0xff;
+      a[12] = 0xfe;
+    } else if(k % 3 == 2) {
+      a[15] ^= 0x5a;
+      a[9] = 0x77;
+    }
+  } else if(k == 6) {
+    memcpy(a, "\x20\x01\x0d\xb8\x00\x01\x00\x02\x00\x03\x00\x04\x00\x05\x00\x06", 16);
+  } else if(k >= 8) {
+    static const uint8_t tails[4][4] = { { 2, 15 }, { 5, 13 }, { 0x0e, 11 }, { 0x1e, 1 } };
+    a[0] = 0xff;
+    a[1] = tails[k - 8][0];
+    for(int i = tails[k - 8][1]; i < 16; i++) {
+      a[i] = (uint8_t)(0xa0 + i);
+    }
+  }
+}
+
+/* Every address mode for source and destination, with every traffic class/flow label form, hop
+ * limit, next header and UDP port form in turn: compressed to the expected modes, decompressed
+ * back to the same datagram, and every truncation of the compressed frame dropped and counted. */
+UNIT_TEST(iphc_every_mode_round_trips)
+{
+  static const uint8_t hlims[4] = { 64, 1, 255, 17 };
+  static const uint16_t ports[4][2] = { { 1000, 2000 }, { 1000, 0xF077 }, { 0xF012, 5683 },
+                                        { 0xF0B3, 0xF0BC } };
+  static const uint32_t tcfl[4] = { 0x6B812345, 0x60012345, 0x6B800000, 0x60000000 };
+  setup();
+  int count = 0;
+  for(int sk = 0; sk < 8; sk++) {
+    for(int dk = 0; dk < 12; dk++) {
+      if(dk == 7) {
+        continue; /* the unspecified address is a source only */
+      }
+      int v = count++;
+      uint8_t pkt[60], comp[64], used;
+      uint8_t udp = (uint8_t)(v & 1);
+      uint8_t hl = udp ? 48 : 40;
+      uint16_t len = (uint16_t)(hl + 12);
+      for(int i = 0; i < 4; i++) {
+        pkt[i] = (uint8_t)(tcfl[v % 4] >> (24 - 8 * i));
+      }
+      pkt[4] = 0;
+      pkt[5] = (uint8_t)(len - 40);
+      pkt[6] = udp ? 17 : 58;
+      pkt[7] = hlims[(v / 4) % 4];
+      make_addr(pkt + 8, sk, &node_mac);
+      make_addr(pkt + 24, dk, &router_mac);
+      if(udp) {
+        const uint16_t *pp = ports[(v / 2) % 4];
+        pkt[40] = (uint8_t)(pp[0] >> 8);
+        pkt[41] = (uint8_t)pp[0];
+        pkt[42] = (uint8_t)(pp[1] >> 8);
+        pkt[43] = (uint8_t)pp[1];
+        pkt[44] = 0;
+        pkt[45] = (uint8_t)(len - 40);
+        pkt[46] = 0xab;
+        pkt[47] = (uint8_t)v;
+      }
+      for(int i = hl; i < len; i++) {
+        pkt[i] = (uint8_t)(i * 3 + v);
+      }
+      int c = sixlo_compress(pkt, hl, &node_mac, &router_mac, &sixlo_ctx0, comp, sizeof(comp), &used);
+      UNIT_CHECK(c > 0 && used == hl);
+      if(c <= 0) {
+        continue;
+      }
+      UNIT_CHECK_EQ(comp[1] & 0x7F, (addr_modes[sk] << 4) | addr_modes[dk]);
+      UNIT_CHECK_EQ((comp[0] >> 3) & 3, v % 4);
+      memcpy(comp + c, pkt + hl, 12);
+      uint16_t n = 0;
+      uint8_t *d = sixlo_input(comp, (uint8_t)(c + 12), &node_mac, &router_mac, 0, &n);
+      UNIT_CHECK(d != NULL && n == len && memcmp(d, pkt, len) == 0);
+      /* Truncated inside the compressed header: dropped, counted. */
+      uint32_t before = sixlo_stats.rx_iphc;
+      for(int l = 1; l < c; l++) {
+        UNIT_CHECK(sixlo_input(comp, (uint8_t)l, &node_mac, &router_mac, 0, &n) == NULL);
+      }
+      UNIT_CHECK_EQ(sixlo_stats.rx_iphc - before, (uint32_t)(c - 1));
+    }
+  }
+  UNIT_CHECK_EQ(count, 88);
+  /* A link-address-derived IID needs a link address. */
+  static const uint8_t sam3[] = { 0x7b, 0x33, 58 };
+  mac_addr_t none = { MAC_AM_NONE, { 0 } };
+  uint16_t n;
+  uint32_t before = sixlo_stats.rx_iphc;
+  UNIT_CHECK(sixlo_input(sam3, sizeof(sam3), &none, &router_mac, 0, &n) == NULL);
+  UNIT_CHECK(sixlo_input(sam3, sizeof(sam3), &node_mac, &none, 0, &n) == NULL);
+  UNIT_CHECK(sixlo_input(sam3, sizeof(sam3), &node_mac, &router_mac, 0, &n) != NULL);
+  UNIT_CHECK_EQ(sixlo_stats.rx_iphc - before, 2);
+}
+
 UNIT_TEST(output_errors)
 {
   static uint8_t pkt[1300];
@@ -372,6 +483,7 @@ int main(void)
   UNIT_RUN(fragment_new_tag_same_sender_replaces);
   UNIT_RUN(fragment_bad_inputs);
   UNIT_RUN(iphc_truncations_and_garbage);
+  UNIT_RUN(iphc_every_mode_round_trips);
   UNIT_RUN(output_errors);
   return UNIT_DONE();
 }

@@ -1,167 +1,157 @@
-/* RFC 6282 IPHC and UDP NHC (pure functions). */
+/* RFC 6282 IPHC and UDP NHC (pure functions).
+ * Size: the variable-length fields (traffic class/flow label, ports, addresses) go through a few
+ * shared helpers driven by small per-mode length tables, the same tables both ways; the decoder
+ * reads through a cursor whose error is sticky, so one check at the end covers every truncation. */
 #include <string.h>
 
 #include "sixlo/sixlo.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
+/* -Os size trade-offs measured on this file (arm-none-eabi-gcc 12, Cortex-M3): -60 B */
+#pragma GCC optimize("ira-algorithm=priority", "no-tree-tail-merge", "no-tree-vrp", \
+                     "no-tree-scev-cprop", "no-optimize-sibling-calls", \
+                     "no-inline-functions-called-once")
+#endif
 
 #define NH_UDP 17
 
 sixlo_ctx_t sixlo_ctx0;
 
-static const uint8_t ll_prefix[8] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0 };
-static const uint8_t short_iid[6] = { 0, 0, 0, 0xff, 0xfe, 0 };
+static const uint8_t short_iid[8] = { 0, 0, 0, 0xff, 0xfe, 0, 0, 0 }; /* + the short address */
+static const uint8_t zero16[16];
+/* inline bytes per mode */
+static const uint8_t tf_len[4] = { 4, 3, 1, 0 };      /* TF */
+static const uint8_t iid_len[4] = { 16, 8, 2, 0 };    /* SAM/DAM, unicast */
+static const uint8_t mc_len[4] = { 16, 5, 3, 1 };     /* DAM, multicast (after the flags byte) */
+static const uint8_t port_len[4] = { 4, 3, 3, 1 };    /* UDP NHC P */
+static const uint8_t hop_limit[4] = { 0, 1, 64, 255 }; /* HLIM */
 
 void sixlo_iid_from_mac(uint8_t *iid, const mac_addr_t *ll)
 {
+  /* short (or, defensively, none: treated as short 0) */
+  memcpy(iid, short_iid, 8);
   if(ll->mode == MAC_AM_EXT) {
     memcpy(iid, ll->a, 8);
     iid[0] ^= 0x02;
-  } else {
-    /* short (or, defensively, none: treated as short 0) */
-    memcpy(iid, short_iid, 6);
-    iid[6] = ll->mode == MAC_AM_SHORT ? ll->a[0] : 0;
-    iid[7] = ll->mode == MAC_AM_SHORT ? ll->a[1] : 0;
+  } else if(ll->mode == MAC_AM_SHORT) {
+    iid[6] = ll->a[0];
+    iid[7] = ll->a[1];
   }
 }
 
-/* Address mode (SAM/DAM 0..3) to encode the IID part of a unicast address. */
-static uint8_t iid_mode(const uint8_t *addr, const mac_addr_t *ll)
+static int is_ll_prefix(const uint8_t *a)
 {
-  uint8_t iid[8];
-  sixlo_iid_from_mac(iid, ll);
-  if(memcmp(addr + 8, iid, 8) == 0) {
-    return 3;
-  }
-  if(memcmp(addr + 8, short_iid, 6) == 0) {
-    return 2;
-  }
-  return 1;
+  return a[0] == 0xfe && a[1] == 0x80 && memcmp(a + 2, zero16, 6) == 0;
 }
 
-/* Writes the inline bytes of a unicast address for mode m; returns the count. */
-static uint8_t put_iid(uint8_t *o, const uint8_t *addr, uint8_t m)
+/* Writes the n low bytes of v, big-endian; returns the end. */
+static uint8_t *put_be(uint8_t *o, uint32_t v, uint8_t n)
 {
-  static const uint8_t n[4] = { 16, 8, 2, 0 };
-  memcpy(o, addr + 16 - n[m], n[m]);
-  return n[m];
+  while(n--) {
+    *o++ = (uint8_t)(v >> (8 * n));
+  }
+  return o;
+}
+
+/* Appends the compressed form of unicast address a; returns its (C << 2 | M) mode bits. */
+static uint8_t put_unicast(uint8_t **o, const uint8_t *a, const mac_addr_t *ll,
+                           const sixlo_ctx_t *ctx, uint8_t is_src)
+{
+  uint8_t mode = 0;
+  if(is_ll_prefix(a)) {
+    mode = 3;
+  } else if(is_src && memcmp(a, zero16, 16) == 0) {
+    return 4; /* SAC=1 SAM=00: unspecified */
+  } else if(ctx && ctx->valid && memcmp(a, ctx->prefix, 8) == 0) {
+    mode = 7;
+  }
+  if(mode) {
+    /* the IID: derived from the link address (3), 0000:00ff:fe00:XXXX (2), or inline (1) */
+    uint8_t iid[8];
+    sixlo_iid_from_mac(iid, ll);
+    if(memcmp(a + 8, iid, 8) != 0) {
+      mode -= memcmp(a + 8, short_iid, 6) == 0 ? 1 : 2;
+    }
+  }
+  uint8_t n = iid_len[mode & 3];
+  memcpy(*o, a + 16 - n, n);
+  *o += n;
+  return mode;
 }
 
 int sixlo_compress(const uint8_t *ip, uint8_t hdr_len, const mac_addr_t *lls, const mac_addr_t *lld,
                    const sixlo_ctx_t *ctx, uint8_t *out, uint8_t out_size, uint8_t *consumed)
 {
   uint8_t tmp[64]; /* worst case: 2 + 4 + 1 + 1 + 16 + 16 + 7 = 47 */
-  uint8_t p = 2;
+  uint8_t *o = tmp + 2;
   if(hdr_len < 40 || (ip[0] >> 4) != 6) {
     return -1;
   }
-  uint8_t b0 = 0x60, b1 = 0;
-  /* Traffic class (DSCP|ECN in IPv6, ECN|DSCP in IPHC) and flow label. */
+  /* Traffic class (DSCP|ECN in IPv6, ECN|DSCP in IPHC) and flow label. TF 1 drops the DSCP,
+   * so ECN lands in the top bits of the byte that holds the flow label's top nibble. */
   uint8_t tc = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
   uint8_t tci = (uint8_t)((tc >> 2) | (tc << 6));
   uint32_t fl = ((uint32_t)(ip[1] & 0x0F) << 16) | ((uint32_t)ip[2] << 8) | ip[3];
-  if(fl == 0 && tc == 0) {
-    b0 |= 0x18;
-  } else if(fl == 0) {
-    b0 |= 0x10;
-    tmp[p++] = tci;
-  } else if((tc >> 2) == 0) {
-    b0 |= 0x08;
-    tmp[p++] = (uint8_t)((tc << 6) | (fl >> 16));
-    tmp[p++] = (uint8_t)(fl >> 8);
-    tmp[p++] = (uint8_t)fl;
-  } else {
-    tmp[p++] = tci;
-    tmp[p++] = (uint8_t)(fl >> 16);
-    tmp[p++] = (uint8_t)(fl >> 8);
-    tmp[p++] = (uint8_t)fl;
-  }
+  uint8_t tf = fl ? ((tc >> 2) ? 0 : 1) : (tc ? 2 : 3);
+  o = put_be(o, tf < 2 ? ((uint32_t)tci << (24 - 8 * tf)) | fl : tci, tf_len[tf]);
+  uint8_t b0 = (uint8_t)(0x60 | (tf << 3));
   uint8_t nhc = ip[6] == NH_UDP && hdr_len >= 48;
   if(nhc) {
     b0 |= 0x04;
   } else {
-    tmp[p++] = ip[6];
+    *o++ = ip[6];
   }
-  if(ip[7] == 1) {
-    b0 |= 1;
-  } else if(ip[7] == 64) {
-    b0 |= 2;
-  } else if(ip[7] == 255) {
-    b0 |= 3;
-  } else {
-    tmp[p++] = ip[7];
+  uint8_t hl = 3;
+  while(hl && ip[7] != hop_limit[hl]) {
+    hl--;
   }
-  /* Source. */
-  const uint8_t *src = ip + 8, *dst = ip + 24;
-  static const uint8_t zero16[16];
-  if(memcmp(src, ll_prefix, 8) == 0) {
-    uint8_t m = iid_mode(src, lls);
-    b1 |= (uint8_t)(m << 4);
-    p += put_iid(tmp + p, src, m);
-  } else if(memcmp(src, zero16, 16) == 0) {
-    b1 |= 0x40; /* SAC=1 SAM=00: unspecified */
-  } else if(ctx && ctx->valid && memcmp(src, ctx->prefix, 8) == 0) {
-    uint8_t m = iid_mode(src, lls);
-    b1 |= (uint8_t)(0x40 | (m << 4));
-    p += put_iid(tmp + p, src, m);
-  } else {
-    p += put_iid(tmp + p, src, 0);
+  if(!hl) {
+    *o++ = ip[7];
   }
+  b0 |= hl;
+  uint8_t b1 = (uint8_t)(put_unicast(&o, ip + 8, lls, ctx, 1) << 4);
   /* Destination. */
+  const uint8_t *dst = ip + 24;
   if(dst[0] == 0xff) {
-    b1 |= 0x08;
-    if(dst[1] == 0x02 && memcmp(dst + 2, zero16, 13) == 0) {
-      b1 |= 3;
-      tmp[p++] = dst[15];
-    } else if(memcmp(dst + 2, zero16, 11) == 0) {
-      b1 |= 2;
-      tmp[p++] = dst[1];
-      memcpy(tmp + p, dst + 13, 3);
-      p += 3;
-    } else if(memcmp(dst + 2, zero16, 9) == 0) {
-      b1 |= 1;
-      tmp[p++] = dst[1];
-      memcpy(tmp + p, dst + 11, 5);
-      p += 5;
-    } else {
-      memcpy(tmp + p, dst, 16);
-      p += 16;
+    /* ffXX::00XX:XXXX:XXXX (1), ffXX::00XX:XXXX (2), ff02::00XX (3): the flags/scope byte inline
+     * for 1 and 2, then the tail */
+    uint8_t z = 0;
+    while(z < 13 && dst[2 + z] == 0) {
+      z++;
     }
-  } else if(memcmp(dst, ll_prefix, 8) == 0) {
-    uint8_t m = iid_mode(dst, lld);
-    b1 |= m;
-    p += put_iid(tmp + p, dst, m);
-  } else if(ctx && ctx->valid && memcmp(dst, ctx->prefix, 8) == 0) {
-    uint8_t m = iid_mode(dst, lld);
-    b1 |= (uint8_t)(0x04 | m);
-    p += put_iid(tmp + p, dst, m);
+    uint8_t dam = z == 13 && dst[1] == 0x02 ? 3 : z >= 11 ? 2 : z >= 9 ? 1 : 0;
+    b1 |= (uint8_t)(0x08 | dam);
+    if(dam == 1 || dam == 2) {
+      *o++ = dst[1];
+    }
+    uint8_t n = mc_len[dam];
+    memcpy(o, dst + 16 - n, n);
+    o += n;
   } else {
-    p += put_iid(tmp + p, dst, 0);
+    b1 |= put_unicast(&o, dst, lld, ctx, 0);
   }
   *consumed = 40;
   if(nhc) {
     const uint8_t *u = ip + 40;
     uint16_t sp = (uint16_t)((u[0] << 8) | u[1]), dp = (uint16_t)((u[2] << 8) | u[3]);
+    uint32_t v = ((uint32_t)sp << 16) | dp;
+    uint8_t pm = 0;
     if((sp & 0xFFF0) == 0xF0B0 && (dp & 0xFFF0) == 0xF0B0) {
-      tmp[p++] = 0xF3;
-      tmp[p++] = (uint8_t)((sp & 0xF) << 4 | (dp & 0xF));
+      pm = 3;
+      v = (uint32_t)((sp & 0xF) << 4 | (dp & 0xF));
     } else if((dp & 0xFF00) == 0xF000) {
-      tmp[p++] = 0xF1;
-      tmp[p++] = u[0];
-      tmp[p++] = u[1];
-      tmp[p++] = u[3];
+      pm = 1;
+      v = ((uint32_t)sp << 8) | (dp & 0xFF);
     } else if((sp & 0xFF00) == 0xF000) {
-      tmp[p++] = 0xF2;
-      tmp[p++] = u[1];
-      tmp[p++] = u[2];
-      tmp[p++] = u[3];
-    } else {
-      tmp[p++] = 0xF0;
-      memcpy(tmp + p, u, 4);
-      p += 4;
+      pm = 2; /* the low 24 bits of v */
     }
-    tmp[p++] = u[6]; /* checksum always inline */
-    tmp[p++] = u[7];
+    *o++ = (uint8_t)(0xF0 | pm);
+    o = put_be(o, v, port_len[pm]);
+    *o++ = u[6]; /* checksum always inline */
+    *o++ = u[7];
     *consumed = 48;
   }
+  uint8_t p = (uint8_t)(o - tmp);
   if(p > out_size) {
     return -1;
   }
@@ -171,36 +161,69 @@ int sixlo_compress(const uint8_t *ip, uint8_t hdr_len, const mac_addr_t *lls, co
   return p;
 }
 
-/* Reads a unicast address for SAC/DAC c and SAM/DAM m. Returns bytes consumed or -1. */
-static int get_unicast(uint8_t *a, const uint8_t *in, uint8_t left, uint8_t c, uint8_t m,
-                       const mac_addr_t *ll, const sixlo_ctx_t *ctx)
+/* Decoder cursor: a read past the end sets bad and yields zeros. */
+typedef struct {
+  const uint8_t *p;
+  uint8_t left;
+  uint8_t bad;
+} rd_t;
+
+static const uint8_t *take(rd_t *r, uint8_t n)
 {
-  static const uint8_t n[4] = { 16, 8, 2, 0 };
+  const uint8_t *q = r->p;
+  if(n > r->left) {
+    r->bad = 1;
+    return zero16;
+  }
+  r->p += n;
+  r->left = (uint8_t)(r->left - n);
+  return q;
+}
+
+static uint32_t take_be(rd_t *r, uint8_t n)
+{
+  const uint8_t *q = take(r, n);
+  uint32_t v = 0;
+  while(n--) {
+    v = v << 8 | *q++;
+  }
+  return v;
+}
+
+/* Copies the n inline bytes to the end of the 16-byte address a. */
+static void take_tail(rd_t *r, uint8_t *a, uint8_t n)
+{
+  memcpy(a + 16 - n, take(r, n), n);
+}
+
+/* Reads a unicast address (a zeroed by the caller) for SAC/DAC c and SAM/DAM m (c=1 m=0: the
+ * unspecified address, only valid for the source: the caller checks). */
+static void get_unicast(rd_t *r, uint8_t *a, uint8_t c, uint8_t m, const mac_addr_t *ll,
+                        const sixlo_ctx_t *ctx)
+{
   if(c) {
     if(m == 0) {
-      memset(a, 0, 16); /* unspecified (only valid for the source: the caller checks) */
-      return 0;
+      return;
     }
     if(!ctx || !ctx->valid) {
-      return -1;
+      r->bad = 1;
+    } else {
+      memcpy(a, ctx->prefix, 8);
     }
-    memcpy(a, ctx->prefix, 8);
   } else {
-    memcpy(a, ll_prefix, 8);
-  }
-  if(n[m] > left) {
-    return -1;
+    a[0] = 0xfe;
+    a[1] = 0x80;
   }
   if(m == 3) {
     if(ll->mode == MAC_AM_NONE) {
-      return -1;
+      r->bad = 1;
     }
     sixlo_iid_from_mac(a + 8, ll);
   } else if(m == 2) {
-    memcpy(a + 8, short_iid, 6);
+    a[11] = 0xff; /* 0000:00ff:fe00:XXXX */
+    a[12] = 0xfe;
   }
-  memcpy(a + 16 - n[m], in, n[m]);
-  return n[m];
+  take_tail(r, a, iid_len[m]);
 }
 
 int sixlo_decompress(const uint8_t *in, uint8_t in_len, const mac_addr_t *lls,
@@ -211,153 +234,76 @@ int sixlo_decompress(const uint8_t *in, uint8_t in_len, const mac_addr_t *lls,
     return -1;
   }
   uint8_t b0 = in[0], b1 = in[1];
-  uint8_t p = 2;
-  if(b1 & 0x80) {
-    /* CID extension: only context 0 exists. */
-    if(in_len < 3 || in[2] != 0) {
-      return -1;
-    }
-    p++;
+  rd_t r = { in + 2, (uint8_t)(in_len - 2), 0 };
+  if((b1 & 0x80) && *take(&r, 1) != 0) {
+    return -1; /* CID extension: only context 0 exists */
   }
-  uint8_t tc = 0;
-  uint32_t fl = 0;
-  switch((b0 >> 3) & 3) {
-  case 0:
-    if(p + 4 > in_len) {
-      return -1;
+  uint8_t tf = (b0 >> 3) & 3;
+  uint32_t v = take_be(&r, tf_len[tf]), fl = 0;
+  if(tf < 2) {
+    fl = v & 0xFFFFF;
+    v >>= 24 - 8 * tf;
+    if(tf) {
+      v &= 0xC0;
     }
-    tc = in[p];
-    fl = ((uint32_t)(in[p + 1] & 0x0F) << 16) | ((uint32_t)in[p + 2] << 8) | in[p + 3];
-    p += 4;
-    break;
-  case 1:
-    if(p + 3 > in_len) {
-      return -1;
-    }
-    tc = in[p] & 0xC0;
-    fl = ((uint32_t)(in[p] & 0x0F) << 16) | ((uint32_t)in[p + 1] << 8) | in[p + 2];
-    p += 3;
-    break;
-  case 2:
-    if(p + 1 > in_len) {
-      return -1;
-    }
-    tc = in[p++];
-    break;
-  default:
-    break;
   }
-  tc = (uint8_t)((tc << 2) | (tc >> 6)); /* ECN|DSCP -> DSCP|ECN */
-  out[0] = (uint8_t)(0x60 | (tc >> 4));
-  out[1] = (uint8_t)((tc << 4) | (fl >> 16));
-  out[2] = (uint8_t)(fl >> 8);
-  out[3] = (uint8_t)fl;
+  uint8_t tc = (uint8_t)((v << 2) | ((uint8_t)v >> 6)); /* ECN|DSCP -> DSCP|ECN */
+  put_be(out, 0x60000000u | ((uint32_t)tc << 20) | fl, 4);
+  memset(out + 8, 0, 32); /* the addresses' elided bytes */
   uint8_t nhc = (b0 >> 2) & 1;
-  if(!nhc) {
-    if(p >= in_len) {
-      return -1;
-    }
-    out[6] = in[p++];
-  } else {
-    out[6] = NH_UDP;
-  }
-  static const uint8_t hl[4] = { 0, 1, 64, 255 };
-  if((b0 & 3) == 0) {
-    if(p >= in_len) {
-      return -1;
-    }
-    out[7] = in[p++];
-  } else {
-    out[7] = hl[b0 & 3];
-  }
-  int r = get_unicast(out + 8, in + p, (uint8_t)(in_len - p), (b1 >> 6) & 1, (b1 >> 4) & 3, lls, ctx);
-  if(r < 0) {
-    return -1;
-  }
-  p = (uint8_t)(p + r);
+  out[6] = nhc ? NH_UDP : *take(&r, 1);
+  out[7] = (b0 & 3) ? hop_limit[b0 & 3] : *take(&r, 1);
+  get_unicast(&r, out + 8, (b1 >> 6) & 1, (b1 >> 4) & 3, lls, ctx);
   uint8_t *d = out + 24;
   uint8_t dam = b1 & 3;
   if(b1 & 0x08) {
-    static const uint8_t mn[4] = { 16, 6, 4, 1 };
     if(b1 & 0x04) {
       return -1; /* DAC=1 with M=1: unicast-prefix-based multicast unsupported / reserved */
     }
-    if(p + mn[dam] > in_len) {
-      return -1;
-    }
-    memset(d, 0, 16);
     d[0] = 0xff;
-    if(dam == 0) {
-      memcpy(d, in + p, 16);
-    } else if(dam == 3) {
+    if(dam == 3) {
       d[1] = 0x02;
-      d[15] = in[p];
-    } else {
-      d[1] = in[p];
-      memcpy(d + 16 - (mn[dam] - 1), in + p + 1, mn[dam] - 1u);
+    } else if(dam) {
+      d[1] = *take(&r, 1);
     }
-    p = (uint8_t)(p + mn[dam]);
+    take_tail(&r, d, mc_len[dam]);
   } else {
     if((b1 & 0x04) && dam == 0) {
       return -1; /* reserved */
     }
-    r = get_unicast(d, in + p, (uint8_t)(in_len - p), (b1 >> 2) & 1, dam, lld, ctx);
-    if(r < 0) {
-      return -1;
-    }
-    p = (uint8_t)(p + r);
+    get_unicast(&r, d, (b1 >> 2) & 1, dam, lld, ctx);
   }
   uint16_t hlen = 40;
   if(nhc) {
-    if(p >= in_len || (in[p] & 0xF8) != 0xF0) {
+    uint8_t h = *take(&r, 1);
+    if((h & 0xF8) != 0xF0) {
       return -1; /* only UDP NHC, checksum inline */
     }
-    uint8_t ports = in[p++] & 3;
-    static const uint8_t pn[4] = { 4, 3, 3, 1 };
-    if(p + pn[ports] + 2 > in_len) {
-      return -1;
+    uint8_t pm = h & 3;
+    v = take_be(&r, port_len[pm]);
+    if(pm == 1) {
+      v = ((v & 0xFFFF00) << 8) | 0xF000 | (v & 0xFF);
+    } else if(pm == 2) {
+      v |= 0xF0000000u;
+    } else if(pm == 3) {
+      v = 0xF0B0F0B0u | ((v & 0xF0) << 12) | (v & 0x0F);
     }
-    uint8_t *u = out + 40;
-    switch(ports) {
-    case 0:
-      memcpy(u, in + p, 4);
-      break;
-    case 1:
-      u[0] = in[p];
-      u[1] = in[p + 1];
-      u[2] = 0xF0;
-      u[3] = in[p + 2];
-      break;
-    case 2:
-      u[0] = 0xF0;
-      u[1] = in[p];
-      u[2] = in[p + 1];
-      u[3] = in[p + 2];
-      break;
-    default:
-      u[0] = 0xF0;
-      u[1] = (uint8_t)(0xB0 | (in[p] >> 4));
-      u[2] = 0xF0;
-      u[3] = (uint8_t)(0xB0 | (in[p] & 0x0F));
-      break;
-    }
-    p = (uint8_t)(p + pn[ports]);
-    u[6] = in[p];
-    u[7] = in[p + 1];
-    p += 2;
+    put_be(out + 40, v, 4);
+    put_be(out + 46, take_be(&r, 2), 2);
     hlen = 48;
   }
-  uint16_t total = dgram_size ? dgram_size : (uint16_t)(hlen + (in_len - p));
+  if(r.bad) {
+    return -1;
+  }
+  uint16_t total = dgram_size ? dgram_size : (uint16_t)(hlen + r.left);
   if(total < hlen || total > SIXLO_MTU) {
     return -1;
   }
   uint16_t plen = (uint16_t)(total - 40);
-  out[4] = (uint8_t)(plen >> 8);
-  out[5] = (uint8_t)plen;
+  put_be(out + 4, plen, 2);
   if(nhc) {
-    out[44] = (uint8_t)(plen >> 8);
-    out[45] = (uint8_t)plen;
+    put_be(out + 44, plen, 2);
   }
-  *consumed = p;
+  *consumed = (uint8_t)(r.p - in);
   return hlen;
 }
