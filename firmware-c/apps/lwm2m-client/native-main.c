@@ -289,7 +289,7 @@ main(int argc, char **argv)
   }
   {
     coap_ep_t tmp;
-    if(lwm2m_parse_uri(server, &tmp) < 0) {
+    if(coap_ep_parse(server, &tmp) < 0) {
       fprintf(stderr, "lwm2m-client: unsupported server URI '%s' (want coap://[IPv6]:port or "
                       "coap://a.b.c.d:port)\n", server);
       return 2;

@@ -1,4 +1,5 @@
-/* libFuzzer: CoAP parser, option iterator and the endpoint's input path (server role). */
+/* libFuzzer: CoAP parser, option iterator, the endpoint's input path (server role) and the
+ * coap:// URI parser (the input as a string). */
 #include "net/app-layer/coap/coap-engine.h"
 
 #include <string.h>
@@ -60,5 +61,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   coap_input(&c, 1, data, n, &ep);
   coap_input(&c, 2, data, n, &ep); /* duplicate path */
   coap_step(&c, 100000);
+  {
+    static char uri[128];
+    size_t k = size < sizeof(uri) - 1 ? size : sizeof(uri) - 1;
+    memcpy(uri, data, k);
+    uri[k] = 0;
+    (void)coap_ep_parse(uri, &ep);
+  }
   return 0;
 }

@@ -141,6 +141,10 @@ void coap_build_body(coap_trans_t *t, coap_build_t *b, coap_render_fn render, vo
 
 uint16_t coap_ep_hash(const coap_ep_t *ep);
 int coap_ep_equal(const coap_ep_t *a, const coap_ep_t *b);
+/* "coap://[v6]:port..." or "coap://a.b.c.d:port..." (port 5683 if none; a path may follow) to an
+ * endpoint: 0, or -1 for another scheme, a host name or a malformed address or port
+ * (coap-uri.c) */
+int coap_ep_parse(const char *uri, coap_ep_t *ep);
 
 /* ---- Observe, server side ---- */
 typedef struct coap_observer {

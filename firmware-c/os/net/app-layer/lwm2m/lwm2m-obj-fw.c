@@ -295,7 +295,7 @@ fw_write_uri(lwm2m_op_t *op)
     return 0;
   }
   path = strchr(fw.uri + 7, '/');
-  if(lwm2m_parse_uri(fw.uri, &ep) || !path || !path[1]) {
+  if(coap_ep_parse(fw.uri, &ep) || !path || !path[1]) {
     fw_fail(LWM2M_FW_R_BAD_URI);
     return 0;
   }

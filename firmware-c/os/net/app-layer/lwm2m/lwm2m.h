@@ -258,9 +258,6 @@ void lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why);
 void lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid);
 const char *lwm2m_state_name(uint8_t st);
 
-/* URI "coap://[v6]:port" or "coap://a.b.c.d:port" to an endpoint; 0 ok, -1 unsupported/bad. */
-int lwm2m_parse_uri(const char *uri, coap_ep_t *ep);
-
 /* ---- codecs (lwm2m-text.c, lwm2m-tlv.c, lwm2m-senml.c, lwm2m-link.c) ---- */
 void lwm2m_text_int(coap_win_t *w, int32_t v);
 void lwm2m_text_milli(coap_win_t *w, int32_t v);
