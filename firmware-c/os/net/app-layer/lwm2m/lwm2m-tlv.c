@@ -77,19 +77,27 @@ lwm2m_tlv_check_in(const uint8_t *p, const uint8_t *end, unsigned holds)
   return r;
 }
 
+/* Built back to front: the length bytes (none for a length below 8, which the type byte
+ * holds), the identifier's one or two bytes, then the type byte that says how many of each */
 void
 lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 {
-  uint8_t h[6], *q = h + 1;
-  unsigned big = id > 255, lb = (len > 7) + (len > 0xFF) + (len > 0xFFFF); /* length bytes */
-  h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? lb << 3 : len));
-  *q = (uint8_t)(id >> 8); /* kept for a 2-byte identifier only */
-  q += big;
-  *q++ = (uint8_t)id;
-  while(lb--) {
-    *q++ = (uint8_t)(len >> (8 * lb));
+  uint8_t h[6], *e = h + sizeof(h), *q = e;
+  unsigned t = type << 6;
+  if(len > 7) {
+    do { /* 1 to 3 bytes: a TLV length has 24 bits */
+      *--q = (uint8_t)len;
+    } while((len >>= 8) && q > e - 3);
+    len = (unsigned)(e - q) << 3; /* their count, in bits 3-4 */
   }
-  coap_win_put(w, h, (uint16_t)(q - h));
+  t |= len;
+  *--q = (uint8_t)id;
+  if(id > 255) {
+    *--q = (uint8_t)(id >> 8);
+    t |= 0x20;
+  }
+  *--q = (uint8_t)t;
+  coap_win_put(w, q, (uint16_t)(e - q));
 }
 
 /* Binary64 for m/1000 by long division: exact to the last bit, rounded to nearest. */
