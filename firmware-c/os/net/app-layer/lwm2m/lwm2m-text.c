@@ -219,7 +219,7 @@ lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out)
 
 /* One decoder for TLV values and plain text (LWM2M_DEC_TEXT in type): same dispatch, same
  * range rules, only the spelling of a value differs. */
-SIZE_OPT("no-thread-jumps") int
+SIZE_OPT("no-thread-jumps", "no-code-hoisting") int
 lwm2m_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
 {
   uint8_t text = type & LWM2M_DEC_TEXT;
