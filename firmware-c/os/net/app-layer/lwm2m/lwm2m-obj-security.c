@@ -11,6 +11,10 @@
 #pragma GCC optimize("no-tree-forwprop", "no-optimize-sibling-calls", "no-schedule-insns2", \
                      "no-code-hoisting", "no-expensive-optimizations", "no-gcse", "no-tree-dse", \
                      "no-guess-branch-probability", "no-tree-sink", "no-tree-vrp")
+/* the handlers' call of plain_io: a branch, not a call (sibling calls are off above) */
+#define TAIL_CALL __attribute__((optimize("optimize-sibling-calls")))
+#else
+#define TAIL_CALL
 #endif
 
 lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
@@ -150,7 +154,7 @@ static const plain_obj_t sec_obj = {
   sizeof(sec_fields) / sizeof(sec_fields[0])
 };
 
-static __attribute__((optimize("optimize-sibling-calls"))) uint8_t /* a branch, not a call */
+static TAIL_CALL uint8_t
 sec_handler(lwm2m_op_t *op)
 {
   return plain_io(op, &sec_obj);
@@ -194,7 +198,7 @@ static const plain_obj_t srv_obj = {
   sizeof(srv_fields) / sizeof(srv_fields[0])
 };
 
-static __attribute__((optimize("optimize-sibling-calls"))) uint8_t
+static TAIL_CALL uint8_t
 srv_handler(lwm2m_op_t *op)
 {
   if(op->op == LWM2M_OP_EXECUTE) {
