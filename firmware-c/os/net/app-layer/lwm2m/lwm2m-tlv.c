@@ -77,75 +77,97 @@ lwm2m_tlv_check_in(const uint8_t *p, const uint8_t *end, unsigned holds)
   return r;
 }
 
+/* Built back to front: the length bytes (none for a length below 8, which the type byte
+ * holds), the identifier's one or two bytes, then the type byte that says how many of each */
 void
 lwm2m_tlv_header(coap_win_t *w, uint8_t type, uint16_t id, uint32_t len)
 {
-  uint8_t h[6], *q = h + 1;
-  unsigned big = id > 255, lb = (len > 7) + (len > 0xFF) + (len > 0xFFFF); /* length bytes */
-  h[0] = (uint8_t)((type << 6) | (big << 5) | (lb ? lb << 3 : len));
-  *q = (uint8_t)(id >> 8); /* kept for a 2-byte identifier only */
-  q += big;
-  *q++ = (uint8_t)id;
-  while(lb--) {
-    *q++ = (uint8_t)(len >> (8 * lb));
+  uint8_t h[6], *e = h + sizeof(h), *q = e;
+  unsigned t = type << 6;
+  if(len > 7) {
+    do { /* 1 to 3 bytes: a TLV length has 24 bits */
+      *--q = (uint8_t)len;
+    } while((len >>= 8) && q > e - 3);
+    len = (unsigned)(e - q) << 3; /* their count, in bits 3-4 */
   }
-  coap_win_put(w, h, (uint16_t)(q - h));
+  t |= len;
+  *--q = (uint8_t)id;
+  if(id > 255) {
+    *--q = (uint8_t)(id >> 8);
+    t |= 0x20;
+  }
+  *--q = (uint8_t)t;
+  coap_win_put(w, q, (uint16_t)(e - q));
 }
 
-/* Binary64 for m/1000 by long division: exact to the last bit, rounded to nearest. */
-SIZE_OPT("no-tree-loop-optimize") void
-lwm2m_milli_to_double(int32_t m, uint8_t out[8])
+/* IEEE 754 binary64 bits of m/1000 by long division: exact to the last bit, rounded to nearest.
+ * Inlined in lwm2m_tlv_value, its only user in the firmware (lwm2m_milli_to_double is for tests
+ * and tools: the linker drops it there). */
+static inline __attribute__((always_inline)) uint64_t
+milli_to_bits(int32_t m)
 {
   uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
   uint32_t r = a, d = 1000; /* d <= 1000 << 21 and r < 2 * d: 32 bits suffice */
-  uint64_t mant = 0, bits = 0;
+  uint64_t mant = 0;
   /* sign and biased exponent minus one: the mantissa's leading 1 is added on top of it, so a
    * rounding carry out of the mantissa moves into the exponent by itself */
   uint32_t e = (m < 0 ? 0x800u : 0) + 1022;
-  if(a) {
-    /* scale so that 1 <= r / d < 2, then 54 quotient bits (53 + round) */
-    for(; r < d; e--) {
-      r <<= 1;
-    }
-    for(; r - d >= d; e++) {
-      d <<= 1;
-    }
-    for(int i = 0; i < 54; i++, r <<= 1) {
-      mant <<= 1;
-      if(r >= d) {
-        r -= d;
-        mant |= 1;
-      }
-    }
-    bits = ((uint64_t)e << 52) + ((mant + 1) >> 1); /* round half up on the 54th bit */
+  if(!a) {
+    return 0;
   }
-  for(unsigned i = 8; i--; bits >>= 8) { /* big-endian, last byte first */
-    out[i] = (uint8_t)bits;
+  /* scale so that 1 <= r / d < 2, then 54 quotient bits (53 + round) */
+  for(; r < d; e--) {
+    r <<= 1;
+  }
+  for(; r - d >= d; e++) {
+    d <<= 1;
+  }
+  for(int i = 0; i < 54; i++, r <<= 1) {
+    mant <<= 1;
+    if(r >= d) {
+      r -= d;
+      mant |= 1;
+    }
+  }
+  return ((uint64_t)e << 52) + ((mant + 1) >> 1); /* round half up on the 54th bit */
+}
+
+/* n bytes of x, big-endian */
+static inline __attribute__((always_inline)) void
+put_be(uint8_t *out, uint64_t x, unsigned n)
+{
+  while(n--) { /* last byte first */
+    out[n] = (uint8_t)x;
+    x >>= 8;
   }
 }
 
+void
+lwm2m_milli_to_double(int32_t m, uint8_t out[8])
+{
+  put_be(out, milli_to_bits(m), 8);
+}
+
+/* One big-endian writer for every number: a float's 8 bytes, an object link's 4, an integer's
+ * shortest of 1, 2 or 4 */
 SIZE_OPT("no-if-conversion") void
 lwm2m_tlv_value(coap_win_t *w, uint8_t type, const lwm2m_value_t *v)
 {
   uint8_t b[8], n = 4;
-  uint32_t x = (uint32_t)v->i;
+  uint64_t x = (uint32_t)v->i;
   if(type == LWM2M_T_STR || type == LWM2M_T_OPAQUE) {
     coap_win_put(w, v->p, v->len);
     return;
   }
 #if LWM2M_WITH_FLOAT
   if(type == LWM2M_T_FLOAT) {
-    lwm2m_milli_to_double(v->i, b);
+    x = milli_to_bits(v->i);
     n = 8;
   } else
 #endif
-  {
-    if(type != LWM2M_T_OBJLNK) { /* integers: shortest of 1, 2, 4 bytes */
-      n = (v->i >= -128 && v->i <= 127) ? 1 : (v->i >= -32768 && v->i <= 32767) ? 2 : 4;
-    }
-    for(unsigned i = n; i--; x >>= 8) { /* big-endian, last byte first */
-      b[i] = (uint8_t)x;
-    }
+  if(type != LWM2M_T_OBJLNK) {
+    n = (v->i >= -128 && v->i <= 127) ? 1 : (v->i >= -32768 && v->i <= 32767) ? 2 : 4;
   }
+  put_be(b, x, n);
   coap_win_put(w, b, n);
 }
