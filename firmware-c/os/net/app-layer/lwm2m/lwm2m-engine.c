@@ -1392,14 +1392,19 @@ pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap)
        lwm2m_sec[s].bootstrap != bootstrap || lwm2m_parse_uri(lwm2m_sec[s].uri, &ctx->server)) {
       continue;
     }
-    if(bootstrap) {
+    /* ctx->sec is read only for the Bootstrap-Finish event, ctx->srv only with several Server
+     * slots (one: always 0): a failed pick may leave them changed */
+    if(LWM2M_WITH_BOOTSTRAP) {
       ctx->sec = s;
+    }
+    if(bootstrap) {
       return 0;
     }
     for(unsigned v = 0; v < LWM2M_MAX_SRV; v++) {
       if(lwm2m_srv_iids[v] != LWM2M_NO_ID && lwm2m_srv[v].ssid == lwm2m_sec[s].ssid) {
-        ctx->sec = s;
-        ctx->srv = v;
+        if(LWM2M_MAX_SRV > 1) {
+          ctx->srv = v;
+        }
         return 0;
       }
     }
