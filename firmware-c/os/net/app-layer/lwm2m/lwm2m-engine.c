@@ -1344,6 +1344,7 @@ reg_links(void *arg, coap_win_t *w)
   obj_links(arg, w, 1, LWM2M_NO_ID, 0);
 }
 
+_Static_assert(LWM2M_UPD_LT == 1, "lwm2m_step sets UPD_LT from a comparison");
 /* What a registration-side request carries (ctx->upd_sent, also for its retransmissions): its
  * state in the low 4 bits, LWM2M_UPD_* reasons above (UPD_LT: lt=, UPD_OBJS: the object links) */
 #define REQ(st, upd) ((st) | (upd) << 4)
@@ -1419,14 +1420,16 @@ goto_state(lwm2m_ctx_t *ctx, uint8_t st, uint32_t delay)
   ctx->timer = ctx->now + delay;
 }
 
-/* Every transition with an event: enter state st for delay ms (its timer), then report ev.
- * State and event travel in one argument (SE) to keep the calls short. */
+/* Every transition with an event: enter state st for delay_s seconds (its timer), then report
+ * ev. State and event travel in one argument (SE) to keep the calls short; every delay is whole
+ * seconds, multiplied here once (at most 4,000,000 s: within 32 bits in ms). */
 #define SE(st, ev) ((st) | (ev) << 4)
 _Static_assert(LWM2M_ST_FAILED < 16 && LWM2M_EV_BAD_REQUEST < 16, "SE packs state and event");
+_Static_assert(LWM2M_BS_TIMEOUT_MS % 1000 == 0, "the Bootstrap-Finish wait is whole seconds");
 static void __attribute__((noinline)) /* measured: -12 B */
-go(lwm2m_ctx_t *ctx, uint8_t se, uint32_t delay, const char *detail)
+go(lwm2m_ctx_t *ctx, uint8_t se, uint32_t delay_s, const char *detail)
 {
-  goto_state(ctx, se & 15, delay);
+  goto_state(ctx, se & 15, delay_s * 1000u);
   event(ctx, se >> 4, detail);
 }
 
@@ -1436,7 +1439,7 @@ backoff(lwm2m_ctx_t *ctx, uint8_t se, const char *why)
 {
   uint8_t r = ctx->retries < 6 ? ctx->retries : 6;
   ctx->retries++;
-  go(ctx, se, 1000u << r, why);
+  go(ctx, se, 1u << r, why);
 }
 
 static void
@@ -1465,8 +1468,7 @@ deregistered(lwm2m_ctx_t *ctx, const char *loc)
   if(ctx->disabled) {
     ctx->disabled = LWM2M_DISABLE_WAITING;
   }
-  go(ctx, SE(LWM2M_ST_DEREGISTERED, LWM2M_EV_DEREGISTERED), (t > 4000000 ? 4000000 : t) * 1000u,
-     loc);
+  go(ctx, SE(LWM2M_ST_DEREGISTERED, LWM2M_EV_DEREGISTERED), t > 4000000 ? 4000000 : t, loc);
 }
 
 /* Registered (again): the next Update before the lifetime ends; se: SE(REGISTERED, event) */
@@ -1475,7 +1477,7 @@ registered(lwm2m_ctx_t *ctx, uint8_t se)
 {
   uint32_t lt = ctx->reg_lifetime;
   uint32_t margin = lt / 2 < 93 ? lt / 2 : 93; /* leave MAX_TRANSMIT_WAIT before expiry */
-  go(ctx, se, (lt - margin) * 1000u, ctx->loc);
+  go(ctx, se, lt - margin, ctx->loc);
 }
 
 static int SIZE_OPT("no-if-conversion", "no-thread-jumps") /* measured: -16 B */
@@ -1492,7 +1494,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
   case LWM2M_ST_BS_REQ:
     if(ok) {
       ctx->retries = 0;
-      go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS, NULL);
+      go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS / 1000, NULL);
     } else {
       backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED), why);
     }
@@ -1649,11 +1651,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     break;
   case LWM2M_ST_REGISTERED:
     if(!ctx->disabled) {
-      if(lt != ctx->reg_lifetime) {
-        ctx->upd |= LWM2M_UPD_LT;
-      }
-      if(ctx->upd | due) { /* measured: | is 4 B smaller than || */
-        send = REQ(LWM2M_ST_UPDATE, ctx->upd);
+      /* the Update's reasons: those asked for, and a new lifetime (UPD_LT is 1) */
+      unsigned upd = ctx->upd | (lt != ctx->reg_lifetime);
+      if(upd | due) { /* measured: | is 4 B smaller than || */
+        send = REQ(LWM2M_ST_UPDATE, upd);
         ctx->upd = 0;
       }
       break;
