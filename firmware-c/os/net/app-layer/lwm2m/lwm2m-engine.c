@@ -1347,9 +1347,9 @@ reg_links(void *arg, coap_win_t *w)
 _Static_assert(LWM2M_UPD_LT == 1, "lwm2m_step sets UPD_LT from a comparison");
 /* What a registration-side request carries (ctx->upd_sent, also for its retransmissions): its
  * state in the low 4 bits, LWM2M_UPD_* reasons above (UPD_LT: lt=, UPD_OBJS: the object links) */
-#define REQ(st, upd) ((st) | (upd) << 4)
-#define REQ_LT (LWM2M_UPD_LT << 4)
-#define REQ_OBJS (LWM2M_UPD_OBJS << 4)
+#define REG_REQ(st, upd) ((st) | (upd) << 4)
+#define REG_REQ_LT (LWM2M_UPD_LT << 4)
+#define REG_REQ_OBJS (LWM2M_UPD_OBJS << 4)
 
 static void SIZE_OPT("no-thread-jumps", "no-if-conversion")
 reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
@@ -1358,19 +1358,19 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   uint8_t st = ctx->state;
   /* a Register carries both. (Built from the state: a Bootstrap-Request still retransmitted after
    * Bootstrap-Finish goes out as what the state asks for now, as it always has.) */
-  uint8_t f = st == LWM2M_ST_REG ? REQ_LT | REQ_OBJS : ctx->upd_sent;
+  uint8_t f = st == LWM2M_ST_REG ? REG_REQ_LT | REG_REQ_OBJS : ctx->upd_sent;
   /* Bootstrap-Request at /bs, Register at /rd, Update (POST) and De-register (DELETE) at the
    * registration's location */
   coap_build_path(b, COAP_OPT_URI_PATH,
                   st == LWM2M_ST_REG ? "rd"
                   : LWM2M_WITH_BOOTSTRAP && st == LWM2M_ST_BS_REQ ? "bs" : ctx->loc);
-  if(f & REQ_OBJS) {
+  if(f & REG_REQ_OBJS) {
     coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
   }
   if(st == LWM2M_ST_REG || (LWM2M_WITH_BOOTSTRAP && st == LWM2M_ST_BS_REQ)) {
     q_opt(b, "ep=", ctx->ep, 0);
   }
-  if(f & REQ_LT) {
+  if(f & REG_REQ_LT) {
     q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
   }
   if(st == LWM2M_ST_REG) {
@@ -1382,7 +1382,7 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
     }
   }
-  coap_build_body(t, b, f & REQ_OBJS ? reg_links : NULL, ctx);
+  coap_build_body(t, b, f & REG_REQ_OBJS ? reg_links : NULL, ctx);
 }
 
 static int
@@ -1564,15 +1564,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
   return 1;
 }
 
-/* Lifetime of the server account, capped so that it stays within 32 bits in milliseconds */
-static inline __attribute__((always_inline)) uint32_t /* measured: -12 B */
-srv_lifetime(lwm2m_ctx_t *ctx)
-{
-  uint32_t lt = CUR_SRV(ctx).lifetime;
-  return lt > 4000000 ? 4000000 : lt;
-}
-
-/* Enter the state of req (REQ()) and send its request (reg_build). Without a transaction slot
+/* Enter the state of req (REG_REQ()) and send its request (reg_build). Without a transaction slot
  * (or when it cannot be built): back to the previous state, retry in 1 s. */
 static void SIZE_OPT("schedule-insns2") /* measured: -4 B */
 reg_send(lwm2m_ctx_t *ctx, uint8_t req)
@@ -1605,12 +1597,20 @@ plat_deferred(lwm2m_ctx_t *ctx)
   }
 }
 
+/* Lifetime of the server account, capped so that it stays within 32 bits in milliseconds */
+static inline __attribute__((always_inline)) uint32_t /* measured: -12 B */
+srv_lifetime(lwm2m_ctx_t *ctx)
+{
+  uint32_t lt = CUR_SRV(ctx).lifetime;
+  return lt > 4000000 ? 4000000 : lt;
+}
+
 uint32_t SIZE_OPT("no-if-conversion", "no-thread-jumps") /* measured: -22 B */
 lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next, w, lt;
   uint8_t due;
-  unsigned send = 0; /* the request that goes out now (REQ(), reg_send), 0 none */
+  unsigned send = 0; /* the request that goes out now (REG_REQ(), reg_send), 0 none */
   ctx->now = now;
   next = coap_step(&ctx->coap, now);
   plat_deferred(ctx);
@@ -1654,7 +1654,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
       /* the Update's reasons: those asked for, and a new lifetime (UPD_LT is 1) */
       unsigned upd = ctx->upd | (lt != ctx->reg_lifetime);
       if(upd | due) { /* measured: | is 4 B smaller than || */
-        send = REQ(LWM2M_ST_UPDATE, upd);
+        send = REG_REQ(LWM2M_ST_UPDATE, upd);
         ctx->upd = 0;
       }
       break;
