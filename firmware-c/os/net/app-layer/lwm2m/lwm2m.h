@@ -54,7 +54,7 @@
 #define LWM2M_LOC_MAX 24        /* registration location "rd/xyz" incl. NUL */
 #endif
 #ifndef LWM2M_BS_TIMEOUT_MS
-#define LWM2M_BS_TIMEOUT_MS 60000 /* wait for Bootstrap-Finish */
+#define LWM2M_BS_TIMEOUT_MS 60000 /* wait for Bootstrap-Finish (whole seconds) */
 #endif
 #ifndef LWM2M_POLL_MS
 #define LWM2M_POLL_MS 1000      /* sampling of observed numeric resources */
