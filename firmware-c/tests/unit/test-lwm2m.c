@@ -264,6 +264,37 @@ UNIT_TEST(update_cycle)
   UNIT_CHECK_EQ(h_n, 1);
 }
 
+/* The Register's b= is the Server's Binding as is: a Server instance starts with "U" and a write
+ * of /1/x/7 must name UDP (non-empty, with a U), so the binding is never empty. A 1.0 registration
+ * in queue mode says b=UQ instead. */
+UNIT_TEST(registration_binding_never_empty)
+{
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_GET, .path = "/1/0/7"));
+  UNIT_CHECK(h_payload_is(&m, "U"));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/7", .cf = 0, .pl = "", .n = 0));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/7", .cf = 0, .pl = "T", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/7", .cf = 0, .pl = "UQ", .n = 2));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK(path_is(&m, "/rd"));
+  UNIT_CHECK(query_has(&m, "b=UQ"));
+  UNIT_CHECK(!query_has(&m, "Q"));
+  /* a 1.0 server (4.00 to lwm2m=1.1) in queue mode: b=UQ, no Q */
+  h_answer(COAP_BAD_REQUEST, NULL, NULL);
+  lwm2m_set_queue_mode(&ctx, 1);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK(query_has(&m, "lwm2m=1.0"));
+  UNIT_CHECK(query_has(&m, "b=UQ"));
+  UNIT_CHECK(!query_has(&m, "Q"));
+}
+
 UNIT_TEST(update_404_reregisters)
 {
   coap_msg_t m;
@@ -1484,6 +1515,7 @@ main(void)
   UNIT_RUN(registration_retry_and_bad_location);
   UNIT_RUN(lost_requests_retransmit_on_time);
   UNIT_RUN(update_cycle);
+  UNIT_RUN(registration_binding_never_empty);
   UNIT_RUN(update_404_reregisters);
   UNIT_RUN(deregistration);
   UNIT_RUN(read_formats_and_codes);

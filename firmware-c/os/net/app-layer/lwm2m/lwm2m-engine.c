@@ -1344,50 +1344,46 @@ reg_links(void *arg, coap_win_t *w)
   obj_links(arg, w, 1, LWM2M_NO_ID, 0);
 }
 
-static void SIZE_OPT("no-thread-jumps", "no-if-conversion") /* measured: -12 B */
+_Static_assert(LWM2M_UPD_LT == 1, "lwm2m_step sets UPD_LT from a comparison");
+/* What a registration-side request carries (ctx->upd_sent, also for its retransmissions): its
+ * state in the low 4 bits, LWM2M_UPD_* reasons above (UPD_LT: lt=, UPD_OBJS: the object links) */
+#define REG_REQ(st, upd) ((st) | (upd) << 4)
+#define REG_REQ_LT (LWM2M_UPD_LT << 4)
+#define REG_REQ_OBJS (LWM2M_UPD_OBJS << 4)
+
+static void SIZE_OPT("no-thread-jumps", "no-if-conversion") /* measured: -16 B */
 reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
   lwm2m_ctx_t *ctx = CTX(c);
-  uint8_t links = 0;
+  uint8_t st = ctx->state;
+  /* a Register carries both. (Built from the state: a Bootstrap-Request still retransmitted after
+   * Bootstrap-Finish goes out as what the state asks for now, as it always has.) */
+  uint8_t f = st == LWM2M_ST_REG ? REG_REQ_LT | REG_REQ_OBJS : ctx->upd_sent;
   /* Bootstrap-Request at /bs, Register at /rd, Update (POST) and De-register (DELETE) at the
    * registration's location */
   coap_build_path(b, COAP_OPT_URI_PATH,
-                  ctx->state == LWM2M_ST_REG ? "rd"
-                  : LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_REQ ? "bs" : ctx->loc);
-  switch(ctx->state) {
-#if LWM2M_WITH_BOOTSTRAP
-  case LWM2M_ST_BS_REQ:
-    q_opt(b, "ep=", ctx->ep, 0);
-    break;
-#endif
-  case LWM2M_ST_REG:
+                  st == LWM2M_ST_REG ? "rd"
+                  : LWM2M_WITH_BOOTSTRAP && st == LWM2M_ST_BS_REQ ? "bs" : ctx->loc);
+  if(f & REG_REQ_OBJS) {
     coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
+  }
+  if(st == LWM2M_ST_REG || (LWM2M_WITH_BOOTSTRAP && st == LWM2M_ST_BS_REQ)) {
     q_opt(b, "ep=", ctx->ep, 0);
+  }
+  if(f & REG_REQ_LT) {
     q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
+  }
+  if(st == LWM2M_ST_REG) {
     /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
     q_opt(b, "lwm2m=1.", NULL, !ctx->v10); /* lwm2m=1.1, or 1.0 */
-    links = 1;
-    if(ctx->v10 && ctx->queue) {
-      coap_build_opt_str(b, COAP_OPT_URI_QUERY, "b=UQ");
-      break;
-    }
-    q_opt(b, "b=", CUR_SRV(ctx).binding[0] ? CUR_SRV(ctx).binding : "U", 0);
-    if(ctx->queue) {
+    /* the binding is never empty: a new Server instance has "U" and a write needs a U */
+    q_opt(b, "b=", ctx->v10 && ctx->queue ? "UQ" : CUR_SRV(ctx).binding, 0);
+    if(ctx->queue && !ctx->v10) {
       coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
     }
-    break;
-  case LWM2M_ST_UPDATE:
-    links = (uint8_t)(ctx->upd_sent & LWM2M_UPD_OBJS);
-    if(links) {
-      coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, LWM2M_CF_LINK);
-    }
-    if(ctx->upd_sent & LWM2M_UPD_LT) {
-      q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
-    }
   }
-  coap_build_body(t, b, links ? reg_links : NULL, ctx);
+  coap_build_body(t, b, f & REG_REQ_OBJS ? reg_links : NULL, ctx);
 }
-
 
 static int
 pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap)
@@ -1397,14 +1393,19 @@ pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap)
        lwm2m_sec[s].bootstrap != bootstrap || coap_ep_parse(lwm2m_sec[s].uri, &ctx->server)) {
       continue;
     }
-    if(bootstrap) {
+    /* ctx->sec is read only for the Bootstrap-Finish event, ctx->srv only with several Server
+     * slots (one: always 0): a failed pick may leave them changed */
+    if(LWM2M_WITH_BOOTSTRAP) {
       ctx->sec = s;
+    }
+    if(bootstrap) {
       return 0;
     }
     for(unsigned v = 0; v < LWM2M_MAX_SRV; v++) {
       if(lwm2m_srv_iids[v] != LWM2M_NO_ID && lwm2m_srv[v].ssid == lwm2m_sec[s].ssid) {
-        ctx->sec = s;
-        ctx->srv = v;
+        if(LWM2M_MAX_SRV > 1) {
+          ctx->srv = v;
+        }
         return 0;
       }
     }
@@ -1419,14 +1420,16 @@ goto_state(lwm2m_ctx_t *ctx, uint8_t st, uint32_t delay)
   ctx->timer = ctx->now + delay;
 }
 
-/* Every transition with an event: enter state st for delay ms (its timer), then report ev.
- * State and event travel in one argument (SE) to keep the calls short. */
+/* Every transition with an event: enter state st for delay_s seconds (its timer), then report
+ * ev. State and event travel in one argument (SE) to keep the calls short; every delay is whole
+ * seconds, multiplied here once (at most 4,000,000 s: within 32 bits in ms). */
 #define SE(st, ev) ((st) | (ev) << 4)
 _Static_assert(LWM2M_ST_FAILED < 16 && LWM2M_EV_BAD_REQUEST < 16, "SE packs state and event");
+_Static_assert(LWM2M_BS_TIMEOUT_MS % 1000 == 0, "the Bootstrap-Finish wait is whole seconds");
 static void __attribute__((noinline)) /* measured: -12 B */
-go(lwm2m_ctx_t *ctx, uint8_t se, uint32_t delay, const char *detail)
+go(lwm2m_ctx_t *ctx, uint8_t se, uint32_t delay_s, const char *detail)
 {
-  goto_state(ctx, se & 15, delay);
+  goto_state(ctx, se & 15, delay_s * 1000u);
   event(ctx, se >> 4, detail);
 }
 
@@ -1436,7 +1439,7 @@ backoff(lwm2m_ctx_t *ctx, uint8_t se, const char *why)
 {
   uint8_t r = ctx->retries < 6 ? ctx->retries : 6;
   ctx->retries++;
-  go(ctx, se, 1000u << r, why);
+  go(ctx, se, 1u << r, why);
 }
 
 static void
@@ -1465,8 +1468,7 @@ deregistered(lwm2m_ctx_t *ctx, const char *loc)
   if(ctx->disabled) {
     ctx->disabled = LWM2M_DISABLE_WAITING;
   }
-  go(ctx, SE(LWM2M_ST_DEREGISTERED, LWM2M_EV_DEREGISTERED), (t > 4000000 ? 4000000 : t) * 1000u,
-     loc);
+  go(ctx, SE(LWM2M_ST_DEREGISTERED, LWM2M_EV_DEREGISTERED), t > 4000000 ? 4000000 : t, loc);
 }
 
 /* Registered (again): the next Update before the lifetime ends; se: SE(REGISTERED, event) */
@@ -1475,14 +1477,15 @@ registered(lwm2m_ctx_t *ctx, uint8_t se)
 {
   uint32_t lt = ctx->reg_lifetime;
   uint32_t margin = lt / 2 < 93 ? lt / 2 : 93; /* leave MAX_TRANSMIT_WAIT before expiry */
-  go(ctx, se, (lt - margin) * 1000u, ctx->loc);
+  go(ctx, se, lt - margin, ctx->loc);
 }
 
 static int SIZE_OPT("no-if-conversion", "no-thread-jumps") /* measured: -16 B */
 reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 {
   lwm2m_ctx_t *ctx = CTX(c);
-  uint8_t ok = m && m->type != COAP_RST && (m->code >> 5) == 2;
+  uint8_t code = m ? m->code : 0;
+  uint8_t ok = m && m->type != COAP_RST && (code >> 5) == 2;
   const char *why = m ? "rejected" : "no answer"; /* of a failed Bootstrap-Request / Register */
   (void)t;
   ctx->reg_t = NULL;
@@ -1491,7 +1494,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
   case LWM2M_ST_BS_REQ:
     if(ok) {
       ctx->retries = 0;
-      go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS, NULL);
+      go(ctx, SE(LWM2M_ST_BS_WAIT, LWM2M_EV_BOOTSTRAP_REQ), LWM2M_BS_TIMEOUT_MS / 1000, NULL);
     } else {
       backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED), why);
     }
@@ -1502,12 +1505,12 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     const uint8_t *v;
     uint16_t l;
     char *q = ctx->loc;
-    if(m && m->code == COAP_BAD_REQUEST && !ctx->v10) {
+    if(code == COAP_BAD_REQUEST && !ctx->v10) {
       ctx->v10 = 1; /* retry at once as LwM2M 1.0 */
       go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0, "4.00, retrying as 1.0");
       break;
     }
-    if(!ok || m->code != COAP_CREATED) {
+    if(!ok || code != COAP_CREATED) {
       reg_failed(ctx, why);
       break;
     }
@@ -1545,10 +1548,10 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     if(ok) {
       registered(ctx, SE(LWM2M_ST_REGISTERED, LWM2M_EV_UPDATED));
     } else {
-      /* 4.04 (unknown registration), other errors and timeouts: register again */
-      ctx->upd = 0;
+      /* 4.04 (unknown registration), other errors and timeouts: register again (upd, which
+       * only REGISTERED reads, is cleared when that succeeds) */
       go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0,
-         m && m->code == COAP_NOT_FOUND ? "update: 4.04" : "update failed");
+         code == COAP_NOT_FOUND ? "update: 4.04" : "update failed");
     }
     break;
   case LWM2M_ST_DEREG:
@@ -1561,15 +1564,16 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
   return 1;
 }
 
-/* Enter state st and send its request (reg_build). Without a transaction slot (or when it
- * cannot be built): back to the previous state, retry in 1 s. */
+/* Enter the state of req (REG_REQ()) and send its request (reg_build). Without a transaction slot
+ * (or when it cannot be built): back to the previous state, retry in 1 s. */
 static void SIZE_OPT("schedule-insns2") /* measured: -4 B */
-reg_send(lwm2m_ctx_t *ctx, uint8_t st)
+reg_send(lwm2m_ctx_t *ctx, uint8_t req)
 {
   uint8_t prev = ctx->state;
-  ctx->state = st;
+  ctx->state = req & 15;
+  ctx->upd_sent = req;
   ctx->reg_t = coap_request(&ctx->coap, &ctx->server, COAP_CON,
-                            st == LWM2M_ST_DEREG ? COAP_DELETE : COAP_POST, NULL, 0,
+                            req == LWM2M_ST_DEREG ? COAP_DELETE : COAP_POST, NULL, 0,
                             reg_build, reg_resp, ctx);
   if(!ctx->reg_t) {
     ctx->state = prev;
@@ -1604,12 +1608,14 @@ srv_lifetime(lwm2m_ctx_t *ctx)
 uint32_t SIZE_OPT("no-if-conversion", "no-thread-jumps") /* measured: -22 B */
 lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
-  uint32_t next, w;
-  uint8_t due, send = 0; /* send: the state whose request goes out now (reg_send), 0 none */
+  uint32_t next, w, lt;
+  uint8_t due;
+  unsigned send = 0; /* the request that goes out now (REG_REQ(), reg_send), 0 none */
   ctx->now = now;
   next = coap_step(&ctx->coap, now);
   plat_deferred(ctx);
   due = DUE(ctx->timer, now);
+  lt = srv_lifetime(ctx); /* of the account a Register/Update is for (BS_DONE may pick another) */
   switch(ctx->state) {
 #if LWM2M_WITH_BOOTSTRAP
   case LWM2M_ST_BS_WAIT:
@@ -1626,6 +1632,9 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
     ctx->retries = 0;
     go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_BOOTSTRAPPED), 0, lwm2m_sec[ctx->sec].uri);
+    if(LWM2M_MAX_SRV > 1) {
+      lt = srv_lifetime(ctx);
+    }
     due = 1;
     __attribute__((fallthrough));
   case LWM2M_ST_BS_REQ:
@@ -1642,13 +1651,11 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     break;
   case LWM2M_ST_REGISTERED:
     if(!ctx->disabled) {
-      if(srv_lifetime(ctx) != ctx->reg_lifetime) {
-        ctx->upd |= LWM2M_UPD_LT;
-      }
-      if(ctx->upd | due) { /* measured: | is 4 B smaller than || */
-        ctx->upd_sent = ctx->upd; /* what this update carries, also for its retransmissions */
+      /* the Update's reasons: those asked for, and a new lifetime (UPD_LT is 1) */
+      unsigned upd = ctx->upd | (lt != ctx->reg_lifetime);
+      if(upd | due) { /* measured: | is 4 B smaller than || */
+        send = REG_REQ(LWM2M_ST_UPDATE, upd);
         ctx->upd = 0;
-        send = LWM2M_ST_UPDATE;
       }
       break;
     }
@@ -1668,7 +1675,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   }
   if(send) {
     if(!LWM2M_WITH_BOOTSTRAP || send != LWM2M_ST_BS_REQ) {
-      ctx->reg_lifetime = srv_lifetime(ctx); /* what this Register/Update announces */
+      ctx->reg_lifetime = lt; /* what this Register/Update announces */
     }
     reg_send(ctx, send);
   }
@@ -1680,8 +1687,8 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     }
   }
 #endif
-  /* the registration timer: every state from BS_REQ to DEREG (BS_DONE: next is 0 below anyway),
-   * DEREGISTERED only for the Disable Timeout; none while idle or failed */
+  /* the registration timer: every state from BS_REQ to DEREG (none survives the switch in
+   * BS_DONE), DEREGISTERED only for the Disable Timeout; none while idle or failed */
   if(!ctx->reg_t && (ctx->state - 1u < LWM2M_ST_DEREGISTERED - 1u ||
                      (ctx->state == LWM2M_ST_DEREGISTERED && ctx->disabled))) {
     w = DUE(ctx->timer, now) ? 0 : ctx->timer - now;
@@ -1696,13 +1703,10 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
   if(w < next) {
     next = w;
   }
-  /* at once: check the bootstrap result, or an Update / Disable that came up during this step
-   * (REGISTERED has no transaction in flight). A deferred event (pending_ev) was reported at
-   * the start: only a request (lwm2m_input) sets one, and none is handled within a step. */
-  if((LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_DONE) ||
-     (ctx->state == LWM2M_ST_REGISTERED && (ctx->upd || ctx->disabled))) {
-    next = 0;
-  }
+  /* Nothing is left for "at once": what asks for it (a deferred event, Bootstrap-Finish, an
+   * Update or Disable request) comes from a request (lwm2m_input) or an API call between steps,
+   * and the switch above has dealt with it; the switch leaves neither BS_DONE nor REGISTERED with
+   * upd / disabled set. */
   return next;
 }
 

@@ -54,7 +54,7 @@
 #define LWM2M_LOC_MAX 24        /* registration location "rd/xyz" incl. NUL */
 #endif
 #ifndef LWM2M_BS_TIMEOUT_MS
-#define LWM2M_BS_TIMEOUT_MS 60000 /* wait for Bootstrap-Finish */
+#define LWM2M_BS_TIMEOUT_MS 60000 /* wait for Bootstrap-Finish (whole seconds) */
 #endif
 #ifndef LWM2M_POLL_MS
 #define LWM2M_POLL_MS 1000      /* sampling of observed numeric resources */
@@ -221,7 +221,8 @@ struct lwm2m_ctx {
   coap_ep_t server;          /* current (bootstrap or management) server; first: its address is
                               * the context's (measured: -4 B) */
   /* small fields next: Thumb-2 loads them with 16-bit instructions (short offsets) */
-  uint8_t nobjs, state, upd, upd_sent, retries, sec, srv, queue, pending_ev, v10;
+  uint8_t nobjs, state, upd, retries, sec, srv, queue, pending_ev, v10;
+  uint8_t upd_sent;          /* the registration-side request in flight: state | UPD_* << 4 */
   uint8_t disabled;          /* LWM2M_DISABLE_*: Execute /1/x/4 */
   uint32_t timer;            /* next registration-side deadline */
   uint32_t now;
