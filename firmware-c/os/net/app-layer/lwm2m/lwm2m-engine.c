@@ -654,9 +654,10 @@ attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
 static void
 obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
 {
-  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-    if(path_prefix(p, &ctx->obs[i].path)) {
-      coap_observe_stop(&ctx->coap, &ctx->obs[i].co);
+  for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
+    /* p is an instance (delete_inst): the observations of it and of what it holds */
+    if(o->path.len >= 2 && o->path.id[0] == p->id[0] && o->path.id[1] == p->id[1]) {
+      coap_observe_stop(&ctx->coap, &o->co);
     }
   }
 }
@@ -798,12 +799,13 @@ void
 lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
 {
 #if LWM2M_WITH_OBSERVE
-  uint16_t id[3] = { oid, iid, rid }; /* ids beyond n are never read */
-  unsigned n = iid == LWM2M_NO_ID ? 1 : rid == LWM2M_NO_ID ? 2 : 3;
-  for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-    lwm2m_obs_t *o = &ctx->obs[i];
-    /* overlapping paths (either contains the other); an inactive observation starts afresh */
-    if(!memcmp(id, o->path.id, 2u * (n < o->path.len ? n : o->path.len))) {
+  for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
+    const lwm2m_path_t *p = &o->path;
+    /* overlapping paths (either contains the other; an active observation names an object at
+     * least); an inactive observation starts afresh anyway */
+    if(p->id[0] == oid &&
+       (p->len < 2 || iid == LWM2M_NO_ID ||
+        (p->id[1] == iid && (p->len < 3 || rid == LWM2M_NO_ID || p->id[2] == rid)))) {
       o->changed = 1;
     }
   }
