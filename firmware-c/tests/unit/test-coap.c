@@ -692,7 +692,7 @@ static void
 obs_on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
 {
   (void)c;
-  if(obs.active && obs.last_mid == mid && coap_ep_equal(obs.ep, from)) {
+  if(obs.active && obs.last_mid == mid && coap_ep_equal(&obs.ep, from)) {
     obs.active = 0;
   }
 }

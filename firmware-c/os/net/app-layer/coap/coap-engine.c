@@ -508,7 +508,7 @@ void
 coap_observe_start(coap_observer_t *o, const coap_ep_t *from, const coap_msg_t *req,
                    coap_resp_t *r)
 {
-  o->ep = from;
+  o->ep = *from;
   o->tkl = req->tkl;
   memcpy(o->token, req->token, req->tkl);
   o->active = 1;
@@ -531,7 +531,7 @@ coap_observe_notify(coap_ctx_t *c, coap_observer_t *o, int con, coap_build_fn bu
     return 0; /* its retransmissions re-render, so they carry this newest state */
   }
   if(con || o->since_con + 1 >= COAP_OBS_CON_EVERY) {
-    t = coap_request(c, o->ep, COAP_CON, COAP_CONTENT, o->token, o->tkl, build, resp, arg);
+    t = coap_request(c, &o->ep, COAP_CON, COAP_CONTENT, o->token, o->tkl, build, resp, arg);
     if(!t) {
       return -1;
     }
@@ -543,7 +543,7 @@ coap_observe_notify(coap_ctx_t *c, coap_observer_t *o, int con, coap_build_fn bu
   } else {
     coap_trans_t tmp;
     memset(&tmp, 0, sizeof(tmp));
-    tmp.ep = *o->ep;
+    tmp.ep = o->ep;
     tmp.type = COAP_NON;
     tmp.code = COAP_CONTENT;
     tmp.mid = c->next_mid++;
@@ -575,5 +575,5 @@ int
 coap_observe_match_token(const coap_observer_t *o, const coap_ep_t *from, const coap_msg_t *m)
 {
   return o->active && o->tkl == m->tkl && !memcmp(o->token, m->token, m->tkl) &&
-         coap_ep_equal(o->ep, from);
+         coap_ep_equal(&o->ep, from);
 }

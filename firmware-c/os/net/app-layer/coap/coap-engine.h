@@ -144,15 +144,14 @@ int coap_ep_equal(const coap_ep_t *a, const coap_ep_t *b);
 
 /* ---- Observe, server side ---- */
 typedef struct coap_observer {
-  const coap_ep_t *ep; /* the observer's endpoint, kept by reference: it must stay valid (and the
-                        * same) while the observation lasts (LwM2M: the context's server) */
+  coap_ep_t ep;
   uint32_t seq;
   uint16_t last_mid;
   uint8_t tkl, since_con, active, con_pending;
   uint8_t token[COAP_MAX_TKL];
 } coap_observer_t;
 
-/* Registers the observer of `req` (Observe=0) at `from` (kept by reference): sets r->observe. */
+/* Registers the observer of `req` (Observe=0): sets r->observe. */
 void coap_observe_start(coap_observer_t *o, const coap_ep_t *from, const coap_msg_t *req,
                         coap_resp_t *r);
 /* Sends a notification: NON, or CON when `con` or when COAP_OBS_CON_EVERY-1 NONs were sent
