@@ -667,7 +667,7 @@ typedef struct nctx {
   lwm2m_obs_t *o;
 } nctx_t;
 
-static void
+static void SIZE_OPT("optimize-sibling-calls") /* measured: -4 B */
 notify_render(void *arg, coap_win_t *w)
 {
   nctx_t *n = arg;
