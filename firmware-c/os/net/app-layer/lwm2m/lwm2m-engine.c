@@ -627,28 +627,34 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 
 /* The attributes in effect on an observation of p: pmin / pmax (seconds) of the closest level
  * that has them, else the server's. gt / lt / st can only be written on a single numeric resource
- * (write_attrs), so only p's own entry has them. */
+ * (write_attrs: read_numeric), which no other observable path lies below (a resource instance
+ * path needs a multiple resource): only p's own entry, the last level's, has them. */
 static inline __attribute__((always_inline)) void /* measured: inlined in obs_step, -16 B */
 attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
 {
   /* the current account's (as CUR_SRV: with one Server slot a constant address) */
   const lwm2m_server_t *s = &lwm2m_srv[LWM2M_MAX_SRV > 1 ? ctx->srv : 0];
-  unsigned set = 0;
+  lwm2m_attr_t *a = NULL;
   e->pmin = s->pmin;
   e->pmax = s->pmax;
   for(unsigned len = 1; len <= p->len; len++) {
-    lwm2m_attr_t *a = attr_find(ctx, p, len);
-    if(!a) {
-      continue;
-    }
-    for(unsigned b = 0; b < 5; b++) {
-      if(a->set >> b & 1) { /* a free entry has none */
-        e->v[b] = a->v[b];
+    if((a = attr_find(ctx, p, len))) {
+      if(a->set & LWM2M_A_PMIN) { /* a free entry has none */
+        e->pmin = a->pmin;
+      }
+      if(a->set & LWM2M_A_PMAX) {
+        e->pmax = a->pmax;
       }
     }
-    set |= a->set;
   }
-  e->set = set;
+  /* gt / lt / st: p's own entry has them, if any */
+  e->set = 0;
+  if(a) {
+    e->set = a->set;
+    e->gt = a->gt;
+    e->lt = a->lt;
+    e->st = a->st;
+  }
 }
 
 static void
