@@ -1093,6 +1093,39 @@ first_notification(uint32_t from_ms, uint32_t to_ms, char *payload, size_t cap)
   return 0;
 }
 
+/* gt / lt / st come from the observed resource's own attributes, pmin / pmax from the closest
+ * level that has them (here the instance's and the object's): all of them at once */
+UNIT_TEST(observe_thresholds_with_inherited_periods)
+{
+  coap_msg_t m;
+  int n;
+  registered(86400);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "pmin=5"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "st=0.3"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  /* 20.0 C at t = 0, 0.1 C a second: st alone would notify every 3 s, the instance's pmin makes
+   * it every 5 s */
+  h_now = 0;
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 9));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(1000, 30000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 6);
+  /* gt never crossed (the temperature stays below 26.0): only the object's pmax, every 7 s (at
+   * least the instance's pmin) */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "st&gt=30"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303", .query = "pmax=7"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  n = count_notifications(31000, 59000, 1000, NULL);
+  UNIT_CHECK_EQ(n, 4);
+  /* Discover lists each level's own attributes only */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0>;pmin=5,</3303/0/5700>;gt=30.0,</3303/0/5701>,"
+                              "</3303/0/5601>,</3303/0/5602>,</3303/0/5603>,</3303/0/5604>,"
+                              "</3303/0/5605>"));
+}
+
 UNIT_TEST(observe_threshold_boundaries)
 {
   /* the temperature is 20.0 C at t = 0 and climbs 0.1 C a second; each case writes the
@@ -1535,6 +1568,7 @@ main(void)
   UNIT_RUN(reregistration_drops_pending_notification);
   UNIT_RUN(attributes_levels_table_and_errors);
   UNIT_RUN(observe_lt_crossing_and_reregistration);
+  UNIT_RUN(observe_thresholds_with_inherited_periods);
   UNIT_RUN(observe_threshold_boundaries);
   UNIT_RUN(block2_read_and_block1_refused);
   UNIT_RUN(bootstrap_write_single_resource);

@@ -149,8 +149,8 @@ int coap_ep_parse(const char *uri, coap_ep_t *ep);
 /* ---- Observe, server side ---- */
 typedef struct coap_observer {
   coap_ep_t ep;
+  uint16_t last_mid;   /* here: fills ep's 18 bytes up to seq's alignment (36 bytes, not 40) */
   uint32_t seq;
-  uint16_t last_mid;
   uint8_t tkl, since_con, active, con_pending;
   uint8_t token[COAP_MAX_TKL];
 } coap_observer_t;
