@@ -650,7 +650,7 @@ attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
   /* gt / lt / st: p's own entry has them, if any */
   e->set = 0;
   if(a) {
-    e->set = a->set;
+    e->set = a->set; /* without it, gt / lt / st stay unset and are never read (obs_step) */
     e->gt = a->gt;
     e->lt = a->lt;
     e->st = a->st;
@@ -701,6 +701,12 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
   }
 }
 
+/* a's gt / lt / st are read only where a.set has their bit (attr_effective leaves the others
+ * unset): GCC cannot see that through the inlined attr_effective */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 /* Checks observations; returns ms until the next check is needed. */
 static inline __attribute__((always_inline)) uint32_t /* measured: inlined is smaller */
 obs_step(lwm2m_ctx_t *ctx, uint32_t now)
@@ -759,6 +765,10 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   }
   return next;
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* GET with Observe 0 (start, or re-register the same observation) or 1 (cancel) */
 static void
