@@ -264,6 +264,49 @@ UNIT_TEST(update_cycle)
   UNIT_CHECK_EQ(h_n, 1);
 }
 
+static void
+h_build_nothing(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  (void)c;
+  (void)t;
+  (void)b;
+}
+
+/* An Update that finds no free CoAP transaction is retried a second later with what it was to
+ * carry: here the new object list (it used to go out as a bare Update) */
+UNIT_TEST(update_without_a_transaction_slot_keeps_its_reasons)
+{
+  static const uint8_t tlv[] = { 0x08, 0x01, 0x00 }; /* instance 1, empty */
+  coap_trans_t *busy[COAP_MAX_TRANS];
+  coap_msg_t m;
+  int n = 0;
+  registered(300);
+  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_CREATED);
+  while(n < COAP_MAX_TRANS &&
+        (busy[n] = coap_request(&ctx.coap, &h_srv, COAP_CON, COAP_GET, NULL, 0, h_build_nothing,
+                                NULL, NULL))) {
+    n++;
+  }
+  UNIT_CHECK_EQ(n, COAP_MAX_TRANS);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED); /* nothing sent */
+  while(n) {
+    coap_trans_cancel(&ctx.coap, busy[--n]);
+  }
+  h_now += 1000;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_UPDATE);
+  m = h_last_request();
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_LINK);
+  UNIT_CHECK(m.payload_len > 0 && strstr((const char *)m.payload, "</3303/1>"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/3303/1")); /* as the other tests expect it */
+  UNIT_CHECK_EQ(m.code, COAP_DELETED);
+}
+
 /* The Register's b= is the Server's Binding as is: a Server instance starts with "U" and a write
  * of /1/x/7 must name UDP (non-empty, with a U), so the binding is never empty. A 1.0 registration
  * in queue mode says b=UQ instead. */
@@ -1548,6 +1591,7 @@ main(void)
   UNIT_RUN(registration_retry_and_bad_location);
   UNIT_RUN(lost_requests_retransmit_on_time);
   UNIT_RUN(update_cycle);
+  UNIT_RUN(update_without_a_transaction_slot_keeps_its_reasons);
   UNIT_RUN(registration_binding_never_empty);
   UNIT_RUN(update_404_reregisters);
   UNIT_RUN(deregistration);

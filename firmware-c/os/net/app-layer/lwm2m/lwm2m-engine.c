@@ -1584,7 +1584,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 }
 
 /* Enter the state of req (REG_REQ()) and send its request (reg_build). Without a transaction slot
- * (or when it cannot be built): back to the previous state, retry in 1 s. */
+ * (or when it cannot be built): back to the previous state, retry in 1 s with the same reasons. */
 static void SIZE_OPT("schedule-insns2") /* measured: -4 B */
 reg_send(lwm2m_ctx_t *ctx, uint8_t req)
 {
@@ -1597,6 +1597,7 @@ reg_send(lwm2m_ctx_t *ctx, uint8_t req)
   if(!ctx->reg_t) {
     ctx->state = prev;
     ctx->timer = ctx->now + 1000;
+    ctx->upd |= req >> 4; /* an Update's lt= and object links go with its retry */
   }
 }
 
