@@ -83,7 +83,9 @@ enum {
 #define LWM2M_STREAM 0x80 /* Block1 writes reach the handler block by block (LWM2M_OP_BLOCK) */
 #define LWM2M_TYPE(f) ((f) & 7)
 
-typedef struct lwm2m_res {
+/* packed: 3 bytes an entry instead of 4 (the tables are flash; Cortex-M3 loads an unaligned id
+ * with one ldrh, and the compiler picks byte loads where the target cannot) */
+typedef struct __attribute__((packed)) lwm2m_res {
   uint16_t id;
   uint8_t flags;
 } lwm2m_res_t;
