@@ -943,28 +943,39 @@ pick_fmt(const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t, uint16
            : COAP_NOT_ACCEPTABLE;
 }
 
+/* Read, and Discover (Accept: link format; not in a Bootstrap-Read, from NULL): one render */
 static uint8_t
 do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lwm2m_path_t *p,
         const target_t *t, coap_resp_t *r)
 {
   uint16_t fmt;
   uint8_t rc;
-  if(p->len >= 3 && !(t->res->flags & LWM2M_R)) {
-    return COAP_METHOD_NOT_ALLOWED;
+#if LWM2M_WITH_DISCOVER
+  if(req->accept == LWM2M_CF_LINK && (!LWM2M_WITH_BOOTSTRAP || from)) {
+    if(p->len == 4) {
+      return COAP_BAD_REQUEST;
+    }
+    fmt = LWM2M_CF_LINK;
+  } else
+#endif
+  {
+    if(p->len >= 3 && !(t->res->flags & LWM2M_R)) {
+      return COAP_METHOD_NOT_ALLOWED;
+    }
+    if((rc = pick_fmt(req, p, t, &fmt))) {
+      return rc;
+    }
   }
-  if((rc = pick_fmt(req, p, t, &fmt)) || (rc = render(ctx, p, fmt, &r->win))) {
+  if((rc = render(ctx, p, fmt, &r->win))) {
     return rc;
   }
   r->cf = fmt;
 #if LWM2M_WITH_OBSERVE
-  if(!from) {
-    return COAP_CONTENT; /* Bootstrap-Read: no observation */
-  }
-  if(req->observe <= 1) {
+  /* Discover and Bootstrap-Read start no observation */
+  if(fmt != LWM2M_CF_LINK && from && req->observe <= 1) {
     obs_start(ctx, from, req, p, fmt, r);
   }
 #else
-  (void)ctx;
   (void)from;
 #endif
   return COAP_CONTENT;
@@ -1091,15 +1102,6 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   }
   switch(req->code) {
   case COAP_GET:
-#if LWM2M_WITH_DISCOVER
-    if(req->accept == LWM2M_CF_LINK) {
-      if(p->len == 4) {
-        return COAP_BAD_REQUEST;
-      }
-      r->cf = LWM2M_CF_LINK;
-      return (rc = render(ctx, p, LWM2M_CF_LINK, &r->win)) ? rc : COAP_CONTENT;
-    }
-#endif
     return do_read(ctx, from, req, p, &t, r);
   case COAP_PUT:
 #if LWM2M_WITH_OBSERVE
