@@ -581,22 +581,18 @@ write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
 #endif
 
+/* Deletes the instance t has resolved (t->slot), at path p (object and instance) */
 __attribute__((unused)) static void
-delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
+delete_inst(target_t *t, const lwm2m_path_t *p)
 {
-  lwm2m_path_t p; /* ids beyond len are never read */
-  target_t t = { .ctx = ctx, .obj = o, .slot = slot };
-  p.id[0] = o->id;
-  p.id[1] = o->iids[slot];
-  p.len = 2;
-  call(&t, LWM2M_OP_DELETE, 0, 0, NULL);
-  o->iids[slot] = LWM2M_NO_ID;
+  call(t, LWM2M_OP_DELETE, 0, 0, NULL);
+  t->obj->iids[t->slot] = LWM2M_NO_ID;
 #if LWM2M_WITH_OBSERVE
-  obs_cancel_path(ctx, &p);
+  obs_cancel_path(t->ctx, p);
 #else
   (void)p;
 #endif
-  lwm2m_request_update(ctx, LWM2M_UPD_OBJS);
+  lwm2m_request_update(t->ctx, LWM2M_UPD_OBJS);
 }
 
 /* ---------------------------------------------------------------- attributes, observe */
@@ -1109,8 +1105,11 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       return write_attrs(ctx, p, &t, req);
     }
 #endif
+    if(p->len < 2) {
+      return COAP_METHOD_NOT_ALLOWED;
+    }
     t.replace = 1;
-    return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(req, p, &t, r);
+    break; /* a write, below */
   case COAP_POST:
 #if LWM2M_WITH_CREATE
     if(p->len == 1) {
@@ -1125,7 +1124,7 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     }
     /* partial update of an instance, or a streamed resource */
     if(p->len == 2 || (p->len == 3 && STREAMED(t.res))) {
-      return do_write(req, p, &t, r);
+      break; /* a write, below */
     }
     return COAP_METHOD_NOT_ALLOWED;
 #if LWM2M_WITH_CREATE
@@ -1133,11 +1132,13 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     if(p->len != 2 || !(t.obj->flags & LWM2M_OBJ_CREATE)) {
       return COAP_METHOD_NOT_ALLOWED;
     }
-    delete_inst(ctx, t.obj, (uint8_t)t.slot);
+    delete_inst(&t, p);
     return COAP_DELETED;
 #endif
+  default:
+    return COAP_METHOD_NOT_ALLOWED;
   }
-  return COAP_METHOD_NOT_ALLOWED;
+  return do_write(req, p, &t, r); /* one call: inlined where bootstrap does not call it too */
 }
 
 #if LWM2M_WITH_BOOTSTRAP
@@ -1180,7 +1181,11 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
           }
           continue;
         }
-        delete_inst(ctx, o, s);
+        {
+          lwm2m_path_t ip = { { o->id, o->iids[s] }, 2 };
+          resolve(ctx, &ip, &t); /* o and slot s again */
+          delete_inst(&t, &ip);
+        }
       }
     }
     return COAP_DELETED;
