@@ -20,7 +20,6 @@
 #define CTX(c) ((lwm2m_ctx_t *)(void *)((char *)(c) - offsetof(lwm2m_ctx_t, coap)))
 #define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
 #define SCRATCH 40
-#define LWM2M_OP_CHECK (0x80 | LWM2M_OP_WRITE) /* internal: WRITE with check set */
 /* a resource whose Block1 writes go to its handler block by block (an image without such
  * resources builds with LWM2M_WITH_STREAM 0 and drops the code); r NULL: a bootstrap write,
  * which resolves no target and is never streamed */
@@ -100,8 +99,8 @@ call(const target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *
   uint8_t rc;
   memset(&x, 0, sizeof(x));
   x.ctx = t->ctx;
-  x.op = op & 0x7F;
-  x.check = op >> 7;
+  x.op = op;
+  x.check = t->dry; /* through a write's dry run (its WRITEs check only; COUNT ignores it) */
   x.slot = t->slot;
   x.iid = o->iids[t->slot];
   x.rid = rid;
@@ -412,7 +411,7 @@ write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
   if(!x->bs && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
-  return call(x, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
+  return call(x, LWM2M_OP_WRITE, r->id, riid, v); /* a check in the dry run */
 }
 
 static uint8_t
