@@ -129,6 +129,11 @@ res_count(const target_t *t, const lwm2m_res_t *r)
   return call(t, LWM2M_OP_COUNT, r->id, 0, &v) ? 0 : (uint16_t)v.i;
 }
 
+/* Only a bootstrap write creates more than one instance, or one at a path below the instance: a
+ * Create makes the one of its path /o/iid (its TLV may name just that one, write_path). Without
+ * bootstrap, what serves those cases compiles out. */
+#define BS_WRITES LWM2M_WITH_BOOTSTRAP
+
 /* Instance iid of t->obj into t->slot: 0 or a CoAP error. A bootstrap write (or Create) creates
  * it; its dry run checks the values against the free slot it will get, and notes (t->dry 2)
  * that the instance has no resource instances yet. */
@@ -148,16 +153,18 @@ write_inst(target_t *t, uint16_t iid)
     /* the dry run gives each instance it will create a free slot of its own, in the order the
      * real pass takes them (one named again at once, by the path and then its TLV, keeps its
      * slot): a write creating more than there is room for fails before anything changes */
-    if(t->dry && iid != t->last) {
+    if(BS_WRITES && t->dry && iid != t->last) {
       t->last = iid;
       t->made++;
     }
-    if((s = free_slot(o, t->dry ? t->made : 0)) < 0) {
+    if((s = free_slot(o, BS_WRITES && t->dry ? t->made : 0)) < 0) {
       return COAP_BAD_REQUEST; /* no room for it */
     }
     t->slot = (uint8_t)s;
     if(t->dry) {
-      t->dry = 2;
+      if(BS_WRITES) {
+        t->dry = 2; /* (locate reads it for a resource instance path) */
+      }
       return 0;
     }
     o->iids[s] = iid;
@@ -188,7 +195,7 @@ locate(target_t *t, const lwm2m_path_t *p)
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4 && (t->dry > 1 || !(t->res->flags & LWM2M_MULTI) ||
+  if(p->len == 4 && ((BS_WRITES && t->dry > 1) || !(t->res->flags & LWM2M_MULTI) ||
                      p->id[3] >= res_count(t, t->res))) {
     return COAP_NOT_FOUND;
   }
@@ -568,8 +575,10 @@ write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
   uint8_t rc;
   for(x->dry = 1;; x->dry = 0) {
-    x->made = 0xFF;
-    x->last = LWM2M_NO_ID;
+    if(BS_WRITES) {
+      x->made = 0xFF;
+      x->last = LWM2M_NO_ID;
+    }
     if((rc = write_path(x, p, req)) || !x->dry) {
       return rc;
     }
