@@ -129,6 +129,10 @@ res_count(const target_t *t, const lwm2m_res_t *r)
   return call(t, LWM2M_OP_COUNT, r->id, 0, &v) ? 0 : (uint16_t)v.i;
 }
 
+/* t's write has bootstrap semantics (creates instances, ignores W): a bootstrap write or a Create;
+ * constant 0 in a build with neither */
+#define BS_MODE(t) ((LWM2M_WITH_BOOTSTRAP || LWM2M_WITH_CREATE) && (t)->bs)
+
 /* Only a bootstrap write creates more than one instance, or one at a path below the instance: a
  * Create makes the one of its path /o/iid (its TLV may name just that one, write_path). Without
  * bootstrap, what serves those cases compiles out. */
@@ -147,7 +151,7 @@ write_inst(target_t *t, uint16_t iid)
     return COAP_BAD_REQUEST; /* (from a TLV: it would "find" a free slot) */
   }
   if(s < 0) {
-    if(!t->bs) {
+    if(!BS_MODE(t)) {
       return COAP_NOT_FOUND;
     }
     /* the dry run gives each instance it will create a free slot of its own, in the order the
@@ -415,7 +419,7 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 static __attribute__((noinline)) uint8_t
 write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
 {
-  if(!x->bs && !(r->flags & LWM2M_W)) {
+  if(!BS_MODE(x) && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
   return call(x, LWM2M_OP_WRITE, r->id, riid, v); /* a check in the dry run */
@@ -445,7 +449,7 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
       return COAP_BAD_REQUEST;
     }
     if(lvl == 2 && !(x->res = r = find_res(x->obj, t.id))) {
-      if(x->bs) {
+      if(BS_MODE(x)) {
         continue; /* bootstrap: unknown optional resources are skipped */
       }
       return COAP_NOT_FOUND;
@@ -1040,7 +1044,7 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
   if(rc) {
     return rc;
   }
-  if(!t->bs) { /* a management server writes an instance at least (dm_request) */
+  if(!BS_MODE(t)) { /* a management server writes an instance at least (dm_request) */
     lwm2m_changed(t->ctx, p->id[0], p->id[1], p->len > 2 ? p->id[2] : LWM2M_NO_ID);
   }
   return COAP_CHANGED;
