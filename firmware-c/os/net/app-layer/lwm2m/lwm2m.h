@@ -132,7 +132,8 @@ typedef uint8_t (*lwm2m_handler_fn)(lwm2m_op_t *op);
 
 #define LWM2M_OBJ_CREATE 1 /* a management server may create/delete instances */
 
-typedef struct lwm2m_object {
+/* packed: 18 bytes of flash an object instead of 20 (two bytes of padding before handler) */
+typedef struct __attribute__((packed)) lwm2m_object {
   uint16_t id;
   uint8_t ver;      /* object version as 0xMm; 0 = 1.0 (not advertised) */
   uint8_t nres;
