@@ -1062,7 +1062,7 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
   const uint8_t *pl = req->payload;
   lwm2m_path_t p = { { o->id, 0 }, 2 };
   lwm2m_tlv_t tl;
-  uint8_t rc;
+  uint8_t rc, named;
   coap_win_t w;
   if(!(o->flags & LWM2M_OBJ_CREATE)) {
     return COAP_METHOD_NOT_ALLOWED;
@@ -1070,15 +1070,13 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
   if(req->content_format != LWM2M_CF_TLV && req->content_format != LWM2M_CF_TLV_OLD) {
     return COAP_UNSUPPORTED_CF;
   }
-  if(lwm2m_tlv_next(&pl, pl + req->payload_len, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
-    if(find_slot(o, tl.id) >= 0) {
-      return COAP_BAD_REQUEST;
+  named = lwm2m_tlv_next(&pl, pl + req->payload_len, &tl) > 0 && tl.type == LWM2M_TLV_INST;
+  p.id[1] = named ? tl.id : 0;
+  while(find_slot(o, p.id[1]) >= 0) {
+    if(named) {
+      return COAP_BAD_REQUEST; /* the server's instance id exists */
     }
-    p.id[1] = tl.id;
-  } else {
-    while(find_slot(o, p.id[1]) >= 0) {
-      p.id[1]++;
-    }
+    p.id[1]++; /* else the first free id */
   }
   t->bs = 1;
   if((rc = write_checked(t, &p, req))) {
