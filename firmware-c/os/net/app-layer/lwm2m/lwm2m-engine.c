@@ -71,18 +71,22 @@ find_res(const lwm2m_object_t *o, uint16_t rid)
   return NULL;
 }
 
-/* Object, instance slot (and resource) a request works on; a write also carries its mode */
+/* Object, instance slot (and resource) a request works on; a write also carries its mode. The
+ * handler call it makes is prepared in place (op): its context, the instance slot and, through a
+ * write's dry run, op.check (1; 2 for an instance it will create). */
 typedef struct target {
-  lwm2m_ctx_t *ctx;
+  union {
+    lwm2m_op_t op;
+    lwm2m_ctx_t *ctx; /* op.ctx (its first member) */
+  };
   const lwm2m_object_t *obj;
   const lwm2m_res_t *res;
-  uint8_t slot;
-  uint8_t dry;     /* write: 1 dry run (op.check), 2 the same for an instance it will create */
   uint8_t bs;      /* bootstrap semantics: creates instances, ignores W (also Create) */
   uint8_t replace; /* write: PUT (replace) rather than POST (partial update) */
   uint8_t made;    /* write: instances the dry run has promised a free slot, less one; */
   uint16_t last;   /* the last of them (LWM2M_NO_ID: none yet) */
 } target_t;
+_Static_assert(offsetof(lwm2m_op_t, ctx) == 0, "target_t.ctx is its op's");
 
 /* A READ's value with room for a computed string */
 typedef struct rd {
@@ -92,35 +96,30 @@ typedef struct rd {
 
 /* One handler call; for READ, v is the v of an rd_t (the handler gets its scratch). */
 static uint8_t
-call(const target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
+call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
 {
-  const lwm2m_object_t *o = t->obj;
-  lwm2m_op_t x;
+  lwm2m_op_t *x = &t->op; /* ctx, slot and check are set */
   uint8_t rc;
-  memset(&x, 0, sizeof(x));
-  x.ctx = t->ctx;
-  x.op = op;
-  x.check = t->dry; /* through a write's dry run (its WRITEs check only; COUNT ignores it) */
-  x.slot = t->slot;
-  x.iid = o->iids[t->slot];
-  x.rid = rid;
-  x.riid = riid;
+  x->op = op;
+  x->iid = t->obj->iids[x->slot];
+  x->rid = rid;
+  x->riid = riid;
   if(v) {
-    x.v = *v;
+    x->v = *v;
   }
   if(op == LWM2M_OP_READ) {
-    x.scratch = ((rd_t *)(void *)v)->scratch;
-    x.scratch_len = SCRATCH;
+    x->scratch = ((rd_t *)(void *)v)->scratch;
+    x->scratch_len = SCRATCH;
   }
-  rc = o->handler(&x);
+  rc = t->obj->handler(x);
   if(v) {
-    *v = x.v;
+    *v = x->v;
   }
   return rc;
 }
 
 static uint16_t
-res_count(const target_t *t, const lwm2m_res_t *r)
+res_count(target_t *t, const lwm2m_res_t *r)
 {
   lwm2m_value_t v = { 0 };
   if(!(r->flags & LWM2M_MULTI)) {
@@ -138,8 +137,8 @@ res_count(const target_t *t, const lwm2m_res_t *r)
  * bootstrap, what serves those cases compiles out. */
 #define BS_WRITES LWM2M_WITH_BOOTSTRAP
 
-/* Instance iid of t->obj into t->slot: 0 or a CoAP error. A bootstrap write (or Create) creates
- * it; its dry run checks the values against the free slot it will get, and notes (t->dry 2)
+/* Instance iid of t->obj into t->op.slot: 0 or a CoAP error. A bootstrap write (or Create) creates
+ * it; its dry run checks the values against the free slot it will get, and notes (t->op.check 2)
  * that the instance has no resource instances yet. */
 static uint8_t
 write_inst(target_t *t, uint16_t iid)
@@ -157,17 +156,17 @@ write_inst(target_t *t, uint16_t iid)
     /* the dry run gives each instance it will create a free slot of its own, in the order the
      * real pass takes them (one named again at once, by the path and then its TLV, keeps its
      * slot): a write creating more than there is room for fails before anything changes */
-    if(BS_WRITES && t->dry && iid != t->last) {
+    if(BS_WRITES && t->op.check && iid != t->last) {
       t->last = iid;
       t->made++;
     }
-    if((s = free_slot(o, BS_WRITES && t->dry ? t->made : 0)) < 0) {
+    if((s = free_slot(o, BS_WRITES && t->op.check ? t->made : 0)) < 0) {
       return COAP_BAD_REQUEST; /* no room for it */
     }
-    t->slot = (uint8_t)s;
-    if(t->dry) {
+    t->op.slot = (uint8_t)s;
+    if(t->op.check) {
       if(BS_WRITES) {
-        t->dry = 2; /* (locate reads it for a resource instance path) */
+        t->op.check = 2; /* (locate reads it for a resource instance path) */
       }
       return 0;
     }
@@ -178,12 +177,12 @@ write_inst(target_t *t, uint16_t iid)
     }
     lwm2m_request_update(t->ctx, LWM2M_UPD_OBJS);
   }
-  t->slot = (uint8_t)s;
+  t->op.slot = (uint8_t)s;
   return 0;
 }
 
 /* Resolves p (at least the object) to t's object/slot/resource: 0 or a CoAP error. A bootstrap
- * write (t->bs) creates the instance, or in its dry run takes the free slot it will get (t->dry
+ * write (t->bs) creates the instance, or in its dry run takes the free slot it will get (t->op.check
  * 2: such an instance has no resource instance yet). */
 static uint8_t
 locate(target_t *t, const lwm2m_path_t *p)
@@ -199,7 +198,7 @@ locate(target_t *t, const lwm2m_path_t *p)
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4 && ((BS_WRITES && t->dry > 1) || !(t->res->flags & LWM2M_MULTI) ||
+  if(p->len == 4 && ((BS_WRITES && t->op.check > 1) || !(t->res->flags & LWM2M_MULTI) ||
                      p->id[3] >= res_count(t, t->res))) {
     return COAP_NOT_FOUND;
   }
@@ -212,8 +211,8 @@ static __attribute__((noinline)) SIZE_OPT("optimize-sibling-calls") uint8_t
 resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 {
   t->ctx = ctx;
-  t->slot = 0; /* an object's (a write sets it, write_inst, before any handler call) */
-  t->dry = 0;
+  t->op.slot = 0; /* an object's (a write sets it, write_inst, before any handler call) */
+  t->op.check = 0;
   t->bs = 0;
   t->replace = 0; /* a POST's write (partial update) */
   return locate(t, p);
@@ -342,7 +341,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   }
   for(unsigned i = 0; i < n && (!rc || rc == COAP_NOT_FOUND); i++) {
     if(lvl == 1) {
-      e->t.slot = i;
+      e->t.op.slot = i;
       if((e->path.id[1] = o->iids[i]) == LWM2M_NO_ID) {
         continue;
       }
@@ -428,7 +427,7 @@ write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
 static uint8_t
 clear_multi(target_t *x, const lwm2m_res_t *r)
 {
-  if(x->dry || !x->replace) {
+  if(x->op.check || !x->replace) {
     return 0;
   }
   return call(x, LWM2M_OP_CLEAR, r->id, 0, NULL);
@@ -578,12 +577,12 @@ static uint8_t
 write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
   uint8_t rc;
-  for(x->dry = 1;; x->dry = 0) {
+  for(x->op.check = 1;; x->op.check = 0) {
     if(BS_WRITES) {
       x->made = 0xFF;
       x->last = LWM2M_NO_ID;
     }
-    if((rc = write_path(x, p, req)) || !x->dry) {
+    if((rc = write_path(x, p, req)) || !x->op.check) {
       return rc;
     }
   }
@@ -593,12 +592,12 @@ write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
 #endif
 
-/* Deletes the instance t has resolved (t->slot), at path p (object and instance) */
+/* Deletes the instance t has resolved (t->op.slot), at path p (object and instance) */
 __attribute__((unused)) static void
 delete_inst(target_t *t, const lwm2m_path_t *p)
 {
   call(t, LWM2M_OP_DELETE, 0, 0, NULL);
-  t->obj->iids[t->slot] = LWM2M_NO_ID;
+  t->obj->iids[t->op.slot] = LWM2M_NO_ID;
 #if LWM2M_WITH_OBSERVE
   obs_cancel_path(t->ctx, p);
 #else
@@ -990,37 +989,33 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
 }
 
 static uint8_t
-do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_t *r)
+do_stream(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 {
   uint32_t b1 = req->block1;
-  lwm2m_op_t x;
+  lwm2m_op_t *x = &t->op;
   uint8_t rc;
   if(req->content_format != LWM2M_CF_OPAQUE && req->content_format != COAP_NO_CF) {
     return COAP_UNSUPPORTED_CF;
   }
-  memset(&x, 0, sizeof(x)); /* without Block1: one final block at offset 0 */
+  x->offset = 0; /* without Block1: one final block at offset 0 */
+  x->more = 0;
   if(b1 != COAP_NONE) {
     if(COAP_BLOCK_SZX(b1) > LWM2M_STREAM_MAX_SZX) {
       r->block1 = COAP_BLOCK(0, 0, LWM2M_STREAM_MAX_SZX);
       r->size1 = COAP_BLOCK_SIZE(LWM2M_STREAM_MAX_SZX);
       return COAP_TOO_LARGE;
     }
-    x.offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
-    x.more = (uint8_t)COAP_BLOCK_MORE(b1);
+    x->offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
+    x->more = (uint8_t)COAP_BLOCK_MORE(b1);
   }
-  x.ctx = ctx;
-  x.op = LWM2M_OP_BLOCK;
-  x.slot = t->slot;
-  x.iid = t->obj->iids[t->slot];
-  x.rid = t->res->id;
-  x.riid = LWM2M_NO_ID;
-  x.v.p = req->payload;
-  x.v.len = req->payload_len;
-  if((rc = t->obj->handler(&x))) {
+  x->v.p = req->payload;
+  x->v.len = req->payload_len;
+  x->v.i = 0;
+  if((rc = call(t, LWM2M_OP_BLOCK, t->res->id, LWM2M_NO_ID, NULL))) { /* keeps x->v */
     return rc;
   }
   r->block1 = b1; /* echoed; COAP_NONE (the response's default, no option) without Block1 */
-  return x.more ? COAP_CONTINUE : COAP_CHANGED;
+  return x->more ? COAP_CONTINUE : COAP_CHANGED;
 }
 
 /* t: resolved by a management server's request (t->res for a streamed resource), or just the
@@ -1030,7 +1025,7 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
 {
   uint8_t rc;
   if(p->len == 3 && STREAMED(t->res)) {
-    return do_stream(t->ctx, req, t, r);
+    return do_stream(req, t, r);
   }
   /* a block number or "more": anything above block 0 without more (whatever its size) */
   if(req->block1 != COAP_NONE && req->block1 > COAP_BLOCK(0, 0, 7)) {
