@@ -121,11 +121,13 @@ call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
   return rc;
 }
 
+/* The instances of multiple resource r; 0 for a single resource (it has none: locate refuses a
+ * resource instance path to it, and emit does not use the count of one) */
 static uint16_t
 res_count(target_t *t, const lwm2m_res_t *r)
 {
   if(!(r->flags & LWM2M_MULTI)) {
-    return 1;
+    return 0;
   }
   t->op.v.i = 0;
   return call(t, LWM2M_OP_COUNT, r->id, 0, NULL) ? 0 : (uint16_t)t->op.v.i;
@@ -201,8 +203,7 @@ locate(target_t *t, const lwm2m_path_t *p)
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4 && ((BS_WRITES && t->op.check > 1) || !(t->res->flags & LWM2M_MULTI) ||
-                     p->id[3] >= res_count(t, t->res))) {
+  if(p->len == 4 && ((BS_WRITES && t->op.check > 1) || p->id[3] >= res_count(t, t->res))) {
     return COAP_NOT_FOUND;
   }
   return 0;
@@ -312,7 +313,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     lwm2m_tlv_header(w, lvl == 3 ? LWM2M_TLV_RES - !!(r->flags & LWM2M_MULTI) : lvl / 2 - 1,
                      e->path.id[lvl - 1], cnt.pos);
   }
-  /* the next level down: instance slots, resources or resource instances (a single one: 1) */
+  /* the next level down: instance slots, resources or resource instances (a single resource: 0) */
   n = lvl == 1 ? o->max_inst : lvl == 2 ? o->nres : lvl == 3 ? res_count(&e->t, r) : 0;
 #if LWM2M_WITH_DISCOVER
   if(e->fmt == ENC(LWM2M_CF_LINK)) {
