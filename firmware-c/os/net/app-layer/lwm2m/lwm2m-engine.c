@@ -94,30 +94,34 @@ typedef struct rd {
   char scratch[SCRATCH];
 } rd_t;
 
-/* One handler call, on t's op (ctx, slot and check are set); v in and out, if any. For READ, v is
- * the v of an rd_t (the handler gets its scratch). A field the op does not use keeps what an
- * earlier call left (v of a call without one, scratch outside READ, offset and more outside
- * BLOCK): no handler reads it there, so the op needs no clearing (measured: -28 B). */
+/* One handler call on t's op (ctx, slot and check are set), whose v carries the value in and out.
+ * A field the op does not use keeps what an earlier call left (v of a call without a value,
+ * scratch outside READ, offset and more outside BLOCK): no handler reads it there, so the op
+ * needs no clearing (measured: -28 B). */
 static uint8_t
-call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
+call_op(target_t *t, uint8_t op, uint16_t rid, uint16_t riid)
 {
   lwm2m_op_t *x = &t->op;
-  uint8_t rc;
   x->op = op;
   x->iid = t->obj->iids[x->slot];
   x->rid = rid;
   x->riid = riid;
-  if(v) {
-    x->v = *v;
-  }
+  return t->obj->handler(x);
+}
+
+/* The same with the value in *v, and out again; for READ, v is the v of an rd_t (the handler gets
+ * its scratch) */
+static uint8_t
+call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
+{
+  uint8_t rc;
+  t->op.v = *v;
   if(op == LWM2M_OP_READ) {
-    x->scratch = ((rd_t *)(void *)v)->scratch;
-    x->scratch_len = SCRATCH;
+    t->op.scratch = ((rd_t *)(void *)v)->scratch;
+    t->op.scratch_len = SCRATCH;
   }
-  rc = t->obj->handler(x);
-  if(v) {
-    *v = x->v;
-  }
+  rc = call_op(t, op, rid, riid);
+  *v = t->op.v;
   return rc;
 }
 
@@ -130,7 +134,7 @@ res_count(target_t *t, const lwm2m_res_t *r)
     return 0;
   }
   t->op.v.i = 0;
-  return call(t, LWM2M_OP_COUNT, r->id, 0, NULL) ? 0 : (uint16_t)t->op.v.i;
+  return call_op(t, LWM2M_OP_COUNT, r->id, 0) ? 0 : (uint16_t)t->op.v.i;
 }
 
 /* t's write has bootstrap semantics (creates instances, ignores W): a bootstrap write or a Create;
@@ -176,7 +180,7 @@ write_inst(target_t *t, uint16_t iid)
       return 0;
     }
     o->iids[s] = iid;
-    if((rc = call(t, LWM2M_OP_CREATE, 0, 0, NULL))) {
+    if((rc = call_op(t, LWM2M_OP_CREATE, 0, 0))) {
       o->iids[s] = LWM2M_NO_ID;
       return rc;
     }
@@ -251,11 +255,13 @@ emit_value(enc_t *e)
 {
   const lwm2m_res_t *r = e->t.res;
   uint8_t rc;
-  rd_t rd;
-  lwm2m_value_t *v = &rd.v;
+  char scratch[SCRATCH];
+  lwm2m_value_t *v = &e->t.op.v;
   uint8_t type = LWM2M_TYPE(r->flags);
   memset(v, 0, sizeof(*v));
-  if((rc = call(&e->t, LWM2M_OP_READ, r->id, e->path.id[3], v))) {
+  e->t.op.scratch = scratch;
+  e->t.op.scratch_len = SCRATCH;
+  if((rc = call_op(&e->t, LWM2M_OP_READ, r->id, e->path.id[3]))) {
     return rc;
   }
   switch(e->fmt) {
@@ -420,12 +426,12 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 
 /* out of line: measured smaller than inlined in its three callers */
 static __attribute__((noinline)) uint8_t
-write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
+write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid)
 {
   if(!BS_MODE(x) && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
-  return call(x, LWM2M_OP_WRITE, r->id, riid, v); /* a check in the dry run */
+  return call_op(x, LWM2M_OP_WRITE, r->id, riid); /* x->op.v; a check in the dry run */
 }
 
 static uint8_t
@@ -434,7 +440,7 @@ clear_multi(target_t *x, const lwm2m_res_t *r)
   if(x->op.check || !x->replace) {
     return 0;
   }
-  return call(x, LWM2M_OP_CLEAR, r->id, 0, NULL);
+  return call_op(x, LWM2M_OP_CLEAR, r->id, 0);
 }
 
 /* Writes the TLV entries in [p, end) found at level lvl: 1 instances of the object, 2 resources
@@ -445,7 +451,6 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
 {
   const lwm2m_res_t *r = x->res;
   lwm2m_tlv_t t;
-  lwm2m_value_t v;
   uint8_t rc, type;
   while(lwm2m_tlv_next(&p, end, &t) > 0) {
     if(want != LWM2M_NO_ID && (t.id != want || p != end)) {
@@ -472,10 +477,10 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
         return rc;
       }
     } else {
-      if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
+      if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &x->op.v) < 0) {
         return COAP_BAD_REQUEST;
       }
-      if((rc = write_value(x, r, lvl == 3 ? t.id : LWM2M_NO_ID, &v))) {
+      if((rc = write_value(x, r, lvl == 3 ? t.id : LWM2M_NO_ID))) {
         return rc;
       }
       continue;
@@ -496,7 +501,6 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
   const uint8_t *pl = req->payload;
   uint16_t n = req->payload_len, fmt = req->content_format;
   const lwm2m_res_t *r;
-  lwm2m_value_t v;
   uint16_t want;
   uint8_t rc, lvl;
 
@@ -516,10 +520,10 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
     if((fmt == LWM2M_CF_OPAQUE) != (LWM2M_TYPE(r->flags) == LWM2M_T_OPAQUE)) {
       return COAP_UNSUPPORTED_CF;
     }
-    if(lwm2m_decode(LWM2M_TYPE(r->flags) | LWM2M_DEC_TEXT, pl, n, &v) < 0) {
+    if(lwm2m_decode(LWM2M_TYPE(r->flags) | LWM2M_DEC_TEXT, pl, n, &x->op.v) < 0) {
       return COAP_BAD_REQUEST;
     }
-    return write_value(x, r, p->len == 4 ? p->id[3] : LWM2M_NO_ID, &v);
+    return write_value(x, r, p->len == 4 ? p->id[3] : LWM2M_NO_ID);
   }
   case LWM2M_CF_TLV:
   case LWM2M_CF_TLV_OLD:
@@ -561,10 +565,10 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
         return rc;
       }
       if(((r->flags & LWM2M_MULTI) != 0) != (rec.path.len == 4) ||
-         lwm2m_senml_decode(&rec, LWM2M_TYPE(r->flags), &v) < 0) {
+         lwm2m_senml_decode(&rec, LWM2M_TYPE(r->flags), &x->op.v) < 0) {
         return COAP_BAD_REQUEST;
       }
-      if((rc = write_value(x, r, rec.path.len == 4 ? rec.path.id[3] : LWM2M_NO_ID, &v))) {
+      if((rc = write_value(x, r, rec.path.len == 4 ? rec.path.id[3] : LWM2M_NO_ID))) {
         return rc;
       }
     }
@@ -600,7 +604,7 @@ static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
 __attribute__((unused)) static void
 delete_inst(target_t *t, const lwm2m_path_t *p)
 {
-  call(t, LWM2M_OP_DELETE, 0, 0, NULL);
+  call_op(t, LWM2M_OP_DELETE, 0, 0);
   t->obj->iids[t->op.slot] = LWM2M_NO_ID;
 #if LWM2M_WITH_OBSERVE
   obs_cancel_path(t->ctx, p);
@@ -1015,7 +1019,7 @@ do_stream(const coap_msg_t *req, target_t *t, coap_resp_t *r)
   x->v.p = req->payload;
   x->v.len = req->payload_len;
   x->v.i = 0;
-  if((rc = call(t, LWM2M_OP_BLOCK, t->res->id, LWM2M_NO_ID, NULL))) { /* keeps x->v */
+  if((rc = call_op(t, LWM2M_OP_BLOCK, t->res->id, LWM2M_NO_ID))) {
     return rc;
   }
   r->block1 = b1; /* echoed; COAP_NONE (the response's default, no option) without Block1 */
@@ -1126,8 +1130,10 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     }
 #endif
     if(p->len == 3 && (t.res->flags & LWM2M_E)) {
-      lwm2m_value_t v = { req->payload, req->payload_len, 0 };
-      return (rc = call(&t, LWM2M_OP_EXECUTE, p->id[2], LWM2M_NO_ID, &v))
+      t.op.v.p = req->payload; /* the arguments */
+      t.op.v.len = req->payload_len;
+      t.op.v.i = 0;
+      return (rc = call_op(&t, LWM2M_OP_EXECUTE, p->id[2], LWM2M_NO_ID))
                ? rc
                : COAP_CHANGED;
     }
