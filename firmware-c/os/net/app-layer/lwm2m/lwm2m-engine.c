@@ -523,7 +523,7 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
     if(lwm2m_decode(LWM2M_TYPE(r->flags) | LWM2M_DEC_TEXT, pl, n, &x->op.v) < 0) {
       return COAP_BAD_REQUEST;
     }
-    return write_value(x, r, p->len == 4 ? p->id[3] : LWM2M_NO_ID);
+    return write_value(x, r, p->id[3]); /* LWM2M_NO_ID past the path (on_request) */
   }
   case LWM2M_CF_TLV:
   case LWM2M_CF_TLV_OLD:
@@ -1048,7 +1048,7 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
     return rc;
   }
   if(!BS_MODE(t)) { /* a management server writes an instance at least (dm_request) */
-    lwm2m_changed(t->ctx, p->id[0], p->id[1], p->len > 2 ? p->id[2] : LWM2M_NO_ID);
+    lwm2m_changed(t->ctx, p->id[0], p->id[1], p->id[2]); /* LWM2M_NO_ID past the path */
   }
   return COAP_CHANGED;
 }
@@ -1243,6 +1243,7 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
     return;
   }
   p.len = 0;
+  p.id[2] = p.id[3] = LWM2M_NO_ID; /* a request's ids past its length: "none" (write_path, do_write) */
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l)) {
     int32_t x;
