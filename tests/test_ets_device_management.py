@@ -158,6 +158,28 @@ def test_ets_270_create_object_instance(rig: Rig, node: RigNode, lwm2m_server: L
     refused("4.05", dev.create, "/3", {})  # Device is a single-instance object
 
 
+def test_create_with_an_instance_tlv_makes_that_one_instance(rig: Rig, node: RigNode) -> None:
+    """Create naming its instance in a TLV instance entry (this image has no bootstrap: a write
+    creates at most that one instance): the named ID, or 4.00 and nothing created."""
+    dev = registered(rig, node)
+    remote = dev.registration.remote
+
+    def create(payload: bytes) -> tuple[str, tuple[str, ...]]:
+        resp = rig.run(
+            dev.server.coap.request(remote, "POST", ("3303",), payload, content_format=11542, timeout=10)
+        )
+        return resp.code, resp.location_path
+
+    assert create(bytes([0x00, 7, 0x00, 8]))[0] == "4.00"  # two instance entries
+    refused("4.04", dev.read, "/3303/7")
+    refused("4.04", dev.read, "/3303/8")
+    assert create(bytes([0x00, 7])) == ("2.01", ("3303", "7"))  # an empty instance entry: ID 7
+    assert dev.read("/3303/7/5701") == "Cel"
+    assert create(bytes([0x00, 7]))[0] == "4.00"  # it exists
+    assert create(bytes([0x00, 9]))[0] == "4.00"  # both slots (0 and 7) taken
+    refused("4.04", dev.read, "/3303/9")
+
+
 def test_ets_290_delete_object_instance(rig: Rig, node: RigNode) -> None:
     dev = registered(rig, node)
     assert dev.create("/3303", {}) == 1

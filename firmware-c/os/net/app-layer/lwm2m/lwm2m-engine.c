@@ -20,7 +20,6 @@
 #define CTX(c) ((lwm2m_ctx_t *)(void *)((char *)(c) - offsetof(lwm2m_ctx_t, coap)))
 #define DUE(t, now) ((int32_t)((t) - (now)) <= 0)
 #define SCRATCH 40
-#define LWM2M_OP_CHECK (0x80 | LWM2M_OP_WRITE) /* internal: WRITE with check set */
 /* a resource whose Block1 writes go to its handler block by block (an image without such
  * resources builds with LWM2M_WITH_STREAM 0 and drops the code); r NULL: a bootstrap write,
  * which resolves no target and is never streamed */
@@ -72,18 +71,22 @@ find_res(const lwm2m_object_t *o, uint16_t rid)
   return NULL;
 }
 
-/* Object, instance slot (and resource) a request works on; a write also carries its mode */
+/* Object, instance slot (and resource) a request works on; a write also carries its mode. The
+ * handler call it makes is prepared in place (op): its context, the instance slot and, through a
+ * write's dry run, op.check (1; 2 for an instance it will create). */
 typedef struct target {
-  lwm2m_ctx_t *ctx;
+  union {
+    lwm2m_op_t op;
+    lwm2m_ctx_t *ctx; /* op.ctx (its first member) */
+  };
   const lwm2m_object_t *obj;
   const lwm2m_res_t *res;
-  uint8_t slot;
-  uint8_t dry;     /* write: 1 dry run (op.check), 2 the same for an instance it will create */
   uint8_t bs;      /* bootstrap semantics: creates instances, ignores W (also Create) */
   uint8_t replace; /* write: PUT (replace) rather than POST (partial update) */
   uint8_t made;    /* write: instances the dry run has promised a free slot, less one; */
   uint16_t last;   /* the last of them (LWM2M_NO_ID: none yet) */
 } target_t;
+_Static_assert(offsetof(lwm2m_op_t, ctx) == 0, "target_t.ctx is its op's");
 
 /* A READ's value with room for a computed string */
 typedef struct rd {
@@ -91,47 +94,60 @@ typedef struct rd {
   char scratch[SCRATCH];
 } rd_t;
 
-/* One handler call; for READ, v is the v of an rd_t (the handler gets its scratch). */
+/* One handler call on t's op (ctx, slot and check are set), whose v carries the value in and out.
+ * A field the op does not use keeps what an earlier call left (v of a call without a value,
+ * scratch outside READ, offset and more outside BLOCK): no handler reads it there, so the op
+ * needs no clearing (measured: -28 B). */
 static uint8_t
-call(const target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
+call_op(target_t *t, uint8_t op, uint16_t rid, uint16_t riid)
 {
-  const lwm2m_object_t *o = t->obj;
-  lwm2m_op_t x;
+  lwm2m_op_t *x = &t->op;
+  x->op = op;
+  x->iid = t->obj->iids[x->slot];
+  x->rid = rid;
+  x->riid = riid;
+  return t->obj->handler(x);
+}
+
+/* The same with the value in *v, and out again; for READ, v is the v of an rd_t (the handler gets
+ * its scratch) */
+static uint8_t
+call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
+{
   uint8_t rc;
-  memset(&x, 0, sizeof(x));
-  x.ctx = t->ctx;
-  x.op = op & 0x7F;
-  x.check = op >> 7;
-  x.slot = t->slot;
-  x.iid = o->iids[t->slot];
-  x.rid = rid;
-  x.riid = riid;
-  if(v) {
-    x.v = *v;
-  }
+  t->op.v = *v;
   if(op == LWM2M_OP_READ) {
-    x.scratch = ((rd_t *)(void *)v)->scratch;
-    x.scratch_len = SCRATCH;
+    t->op.scratch = ((rd_t *)(void *)v)->scratch;
+    t->op.scratch_len = SCRATCH;
   }
-  rc = o->handler(&x);
-  if(v) {
-    *v = x.v;
-  }
+  rc = call_op(t, op, rid, riid);
+  *v = t->op.v;
   return rc;
 }
 
+/* The instances of multiple resource r; 0 for a single resource (it has none: locate refuses a
+ * resource instance path to it, and emit does not use the count of one) */
 static uint16_t
-res_count(const target_t *t, const lwm2m_res_t *r)
+res_count(target_t *t, const lwm2m_res_t *r)
 {
-  lwm2m_value_t v = { 0 };
   if(!(r->flags & LWM2M_MULTI)) {
-    return 1;
+    return 0;
   }
-  return call(t, LWM2M_OP_COUNT, r->id, 0, &v) ? 0 : (uint16_t)v.i;
+  t->op.v.i = 0;
+  return call_op(t, LWM2M_OP_COUNT, r->id, 0) ? 0 : (uint16_t)t->op.v.i;
 }
 
-/* Instance iid of t->obj into t->slot: 0 or a CoAP error. A bootstrap write (or Create) creates
- * it; its dry run checks the values against the free slot it will get, and notes (t->dry 2)
+/* t's write has bootstrap semantics (creates instances, ignores W): a bootstrap write or a Create;
+ * constant 0 in a build with neither */
+#define BS_MODE(t) ((LWM2M_WITH_BOOTSTRAP || LWM2M_WITH_CREATE) && (t)->bs)
+
+/* Only a bootstrap write creates more than one instance, or one at a path below the instance: a
+ * Create makes the one of its path /o/iid (its TLV may name just that one, write_path). Without
+ * bootstrap, what serves those cases compiles out. */
+#define BS_WRITES LWM2M_WITH_BOOTSTRAP
+
+/* Instance iid of t->obj into t->op.slot: 0 or a CoAP error. A bootstrap write (or Create) creates
+ * it; its dry run checks the values against the free slot it will get, and notes (t->op.check 2)
  * that the instance has no resource instances yet. */
 static uint8_t
 write_inst(target_t *t, uint16_t iid)
@@ -143,37 +159,39 @@ write_inst(target_t *t, uint16_t iid)
     return COAP_BAD_REQUEST; /* (from a TLV: it would "find" a free slot) */
   }
   if(s < 0) {
-    if(!t->bs) {
+    if(!BS_MODE(t)) {
       return COAP_NOT_FOUND;
     }
     /* the dry run gives each instance it will create a free slot of its own, in the order the
      * real pass takes them (one named again at once, by the path and then its TLV, keeps its
      * slot): a write creating more than there is room for fails before anything changes */
-    if(t->dry && iid != t->last) {
+    if(BS_WRITES && t->op.check && iid != t->last) {
       t->last = iid;
       t->made++;
     }
-    if((s = free_slot(o, t->dry ? t->made : 0)) < 0) {
+    if((s = free_slot(o, BS_WRITES && t->op.check ? t->made : 0)) < 0) {
       return COAP_BAD_REQUEST; /* no room for it */
     }
-    t->slot = (uint8_t)s;
-    if(t->dry) {
-      t->dry = 2;
+    t->op.slot = (uint8_t)s;
+    if(t->op.check) {
+      if(BS_WRITES) {
+        t->op.check = 2; /* (locate reads it for a resource instance path) */
+      }
       return 0;
     }
     o->iids[s] = iid;
-    if((rc = call(t, LWM2M_OP_CREATE, 0, 0, NULL))) {
+    if((rc = call_op(t, LWM2M_OP_CREATE, 0, 0))) {
       o->iids[s] = LWM2M_NO_ID;
       return rc;
     }
     lwm2m_request_update(t->ctx, LWM2M_UPD_OBJS);
   }
-  t->slot = (uint8_t)s;
+  t->op.slot = (uint8_t)s;
   return 0;
 }
 
 /* Resolves p (at least the object) to t's object/slot/resource: 0 or a CoAP error. A bootstrap
- * write (t->bs) creates the instance, or in its dry run takes the free slot it will get (t->dry
+ * write (t->bs) creates the instance, or in its dry run takes the free slot it will get (t->op.check
  * 2: such an instance has no resource instance yet). */
 static uint8_t
 locate(target_t *t, const lwm2m_path_t *p)
@@ -189,8 +207,7 @@ locate(target_t *t, const lwm2m_path_t *p)
   if(p->len >= 3 && !(t->res = find_res(t->obj, p->id[2]))) {
     return COAP_NOT_FOUND;
   }
-  if(p->len == 4 && (t->dry > 1 || !(t->res->flags & LWM2M_MULTI) ||
-                     p->id[3] >= res_count(t, t->res))) {
+  if(p->len == 4 && ((BS_WRITES && t->op.check > 1) || p->id[3] >= res_count(t, t->res))) {
     return COAP_NOT_FOUND;
   }
   return 0;
@@ -202,8 +219,8 @@ static __attribute__((noinline)) SIZE_OPT("optimize-sibling-calls") uint8_t
 resolve(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, target_t *t)
 {
   t->ctx = ctx;
-  t->slot = 0; /* an object's (a write sets it, write_inst, before any handler call) */
-  t->dry = 0;
+  t->op.slot = 0; /* an object's (a write sets it, write_inst, before any handler call) */
+  t->op.check = 0;
   t->bs = 0;
   t->replace = 0; /* a POST's write (partial update) */
   return locate(t, p);
@@ -238,11 +255,13 @@ emit_value(enc_t *e)
 {
   const lwm2m_res_t *r = e->t.res;
   uint8_t rc;
-  rd_t rd;
-  lwm2m_value_t *v = &rd.v;
+  char scratch[SCRATCH];
+  lwm2m_value_t *v = &e->t.op.v;
   uint8_t type = LWM2M_TYPE(r->flags);
   memset(v, 0, sizeof(*v));
-  if((rc = call(&e->t, LWM2M_OP_READ, r->id, e->path.id[3], v))) {
+  e->t.op.scratch = scratch;
+  e->t.op.scratch_len = SCRATCH;
+  if((rc = call_op(&e->t, LWM2M_OP_READ, r->id, e->path.id[3]))) {
     return rc;
   }
   switch(e->fmt) {
@@ -300,7 +319,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     lwm2m_tlv_header(w, lvl == 3 ? LWM2M_TLV_RES - !!(r->flags & LWM2M_MULTI) : lvl / 2 - 1,
                      e->path.id[lvl - 1], cnt.pos);
   }
-  /* the next level down: instance slots, resources or resource instances (a single one: 1) */
+  /* the next level down: instance slots, resources or resource instances (a single resource: 0) */
   n = lvl == 1 ? o->max_inst : lvl == 2 ? o->nres : lvl == 3 ? res_count(&e->t, r) : 0;
 #if LWM2M_WITH_DISCOVER
   if(e->fmt == ENC(LWM2M_CF_LINK)) {
@@ -332,7 +351,7 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
   }
   for(unsigned i = 0; i < n && (!rc || rc == COAP_NOT_FOUND); i++) {
     if(lvl == 1) {
-      e->t.slot = i;
+      e->t.op.slot = i;
       if((e->path.id[1] = o->iids[i]) == LWM2M_NO_ID) {
         continue;
       }
@@ -407,21 +426,21 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 
 /* out of line: measured smaller than inlined in its three callers */
 static __attribute__((noinline)) uint8_t
-write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid, lwm2m_value_t *v)
+write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid)
 {
-  if(!x->bs && !(r->flags & LWM2M_W)) {
+  if(!BS_MODE(x) && !(r->flags & LWM2M_W)) {
     return COAP_METHOD_NOT_ALLOWED;
   }
-  return call(x, x->dry ? LWM2M_OP_CHECK : LWM2M_OP_WRITE, r->id, riid, v);
+  return call_op(x, LWM2M_OP_WRITE, r->id, riid); /* x->op.v; a check in the dry run */
 }
 
 static uint8_t
 clear_multi(target_t *x, const lwm2m_res_t *r)
 {
-  if(x->dry || !x->replace) {
+  if(x->op.check || !x->replace) {
     return 0;
   }
-  return call(x, LWM2M_OP_CLEAR, r->id, 0, NULL);
+  return call_op(x, LWM2M_OP_CLEAR, r->id, 0);
 }
 
 /* Writes the TLV entries in [p, end) found at level lvl: 1 instances of the object, 2 resources
@@ -432,14 +451,13 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
 {
   const lwm2m_res_t *r = x->res;
   lwm2m_tlv_t t;
-  lwm2m_value_t v;
   uint8_t rc, type;
   while(lwm2m_tlv_next(&p, end, &t) > 0) {
     if(want != LWM2M_NO_ID && (t.id != want || p != end)) {
       return COAP_BAD_REQUEST;
     }
     if(lvl == 2 && !(x->res = r = find_res(x->obj, t.id))) {
-      if(x->bs) {
+      if(BS_MODE(x)) {
         continue; /* bootstrap: unknown optional resources are skipped */
       }
       return COAP_NOT_FOUND;
@@ -459,10 +477,10 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
         return rc;
       }
     } else {
-      if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &v) < 0) {
+      if(lwm2m_decode(LWM2M_TYPE(r->flags), t.val, t.len, &x->op.v) < 0) {
         return COAP_BAD_REQUEST;
       }
-      if((rc = write_value(x, r, lvl == 3 ? t.id : LWM2M_NO_ID, &v))) {
+      if((rc = write_value(x, r, lvl == 3 ? t.id : LWM2M_NO_ID))) {
         return rc;
       }
       continue;
@@ -483,7 +501,6 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
   const uint8_t *pl = req->payload;
   uint16_t n = req->payload_len, fmt = req->content_format;
   const lwm2m_res_t *r;
-  lwm2m_value_t v;
   uint16_t want;
   uint8_t rc, lvl;
 
@@ -503,10 +520,10 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
     if((fmt == LWM2M_CF_OPAQUE) != (LWM2M_TYPE(r->flags) == LWM2M_T_OPAQUE)) {
       return COAP_UNSUPPORTED_CF;
     }
-    if(lwm2m_decode(LWM2M_TYPE(r->flags) | LWM2M_DEC_TEXT, pl, n, &v) < 0) {
+    if(lwm2m_decode(LWM2M_TYPE(r->flags) | LWM2M_DEC_TEXT, pl, n, &x->op.v) < 0) {
       return COAP_BAD_REQUEST;
     }
-    return write_value(x, r, p->len == 4 ? p->id[3] : LWM2M_NO_ID, &v);
+    return write_value(x, r, p->id[3]); /* LWM2M_NO_ID past the path (on_request) */
   }
   case LWM2M_CF_TLV:
   case LWM2M_CF_TLV_OLD:
@@ -548,10 +565,10 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
         return rc;
       }
       if(((r->flags & LWM2M_MULTI) != 0) != (rec.path.len == 4) ||
-         lwm2m_senml_decode(&rec, LWM2M_TYPE(r->flags), &v) < 0) {
+         lwm2m_senml_decode(&rec, LWM2M_TYPE(r->flags), &x->op.v) < 0) {
         return COAP_BAD_REQUEST;
       }
-      if((rc = write_value(x, r, rec.path.len == 4 ? rec.path.id[3] : LWM2M_NO_ID, &v))) {
+      if((rc = write_value(x, r, rec.path.len == 4 ? rec.path.id[3] : LWM2M_NO_ID))) {
         return rc;
       }
     }
@@ -568,10 +585,12 @@ static uint8_t
 write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 {
   uint8_t rc;
-  for(x->dry = 1;; x->dry = 0) {
-    x->made = 0xFF;
-    x->last = LWM2M_NO_ID;
-    if((rc = write_path(x, p, req)) || !x->dry) {
+  for(x->op.check = 1;; x->op.check = 0) {
+    if(BS_WRITES) {
+      x->made = 0xFF;
+      x->last = LWM2M_NO_ID;
+    }
+    if((rc = write_path(x, p, req)) || !x->op.check) {
       return rc;
     }
   }
@@ -581,22 +600,18 @@ write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
 #endif
 
+/* Deletes the instance t has resolved (t->op.slot), at path p (object and instance) */
 __attribute__((unused)) static void
-delete_inst(lwm2m_ctx_t *ctx, const lwm2m_object_t *o, uint8_t slot)
+delete_inst(target_t *t, const lwm2m_path_t *p)
 {
-  lwm2m_path_t p; /* ids beyond len are never read */
-  target_t t = { .ctx = ctx, .obj = o, .slot = slot };
-  p.id[0] = o->id;
-  p.id[1] = o->iids[slot];
-  p.len = 2;
-  call(&t, LWM2M_OP_DELETE, 0, 0, NULL);
-  o->iids[slot] = LWM2M_NO_ID;
+  call_op(t, LWM2M_OP_DELETE, 0, 0);
+  t->obj->iids[t->op.slot] = LWM2M_NO_ID;
 #if LWM2M_WITH_OBSERVE
-  obs_cancel_path(ctx, &p);
+  obs_cancel_path(t->ctx, p);
 #else
   (void)p;
 #endif
-  lwm2m_request_update(ctx, LWM2M_UPD_OBJS);
+  lwm2m_request_update(t->ctx, LWM2M_UPD_OBJS);
 }
 
 /* ---------------------------------------------------------------- attributes, observe */
@@ -962,65 +977,72 @@ pick_fmt(const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t, uint16
            : COAP_NOT_ACCEPTABLE;
 }
 
+/* Read, and Discover (Accept: link format; not in a Bootstrap-Read, from NULL): one render */
 static uint8_t
 do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lwm2m_path_t *p,
         const target_t *t, coap_resp_t *r)
 {
   uint16_t fmt;
   uint8_t rc;
-  if(p->len >= 3 && !(t->res->flags & LWM2M_R)) {
-    return COAP_METHOD_NOT_ALLOWED;
+#if LWM2M_WITH_DISCOVER
+  if(req->accept == LWM2M_CF_LINK && (!LWM2M_WITH_BOOTSTRAP || from)) {
+    if(p->len == 4) {
+      return COAP_BAD_REQUEST;
+    }
+    fmt = LWM2M_CF_LINK;
+  } else
+#endif
+  {
+    if(p->len >= 3 && !(t->res->flags & LWM2M_R)) {
+      return COAP_METHOD_NOT_ALLOWED;
+    }
+    if((rc = pick_fmt(req, p, t, &fmt))) {
+      return rc;
+    }
   }
-  if((rc = pick_fmt(req, p, t, &fmt)) || (rc = render(ctx, p, fmt, &r->win))) {
+  if((rc = render(ctx, p, fmt, &r->win))) {
     return rc;
   }
   r->cf = fmt;
 #if LWM2M_WITH_OBSERVE
-  if(!from) {
-    return COAP_CONTENT; /* Bootstrap-Read: no observation */
-  }
-  if(req->observe <= 1) {
+  /* Discover and Bootstrap-Read start no observation */
+  if(fmt != LWM2M_CF_LINK && from && req->observe <= 1) {
     obs_start(ctx, from, req, p, fmt, r);
   }
 #else
-  (void)ctx;
   (void)from;
 #endif
   return COAP_CONTENT;
 }
 
 static uint8_t
-do_stream(lwm2m_ctx_t *ctx, const coap_msg_t *req, const target_t *t, coap_resp_t *r)
+do_stream(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 {
   uint32_t b1 = req->block1;
-  lwm2m_op_t x;
+  lwm2m_op_t *x = &t->op;
   uint8_t rc;
   if(req->content_format != LWM2M_CF_OPAQUE && req->content_format != COAP_NO_CF) {
     return COAP_UNSUPPORTED_CF;
   }
-  memset(&x, 0, sizeof(x)); /* without Block1: one final block at offset 0 */
+  x->offset = 0; /* without Block1: one final block at offset 0 */
+  x->more = 0;
   if(b1 != COAP_NONE) {
     if(COAP_BLOCK_SZX(b1) > LWM2M_STREAM_MAX_SZX) {
       r->block1 = COAP_BLOCK(0, 0, LWM2M_STREAM_MAX_SZX);
       r->size1 = COAP_BLOCK_SIZE(LWM2M_STREAM_MAX_SZX);
       return COAP_TOO_LARGE;
     }
-    x.offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
-    x.more = (uint8_t)COAP_BLOCK_MORE(b1);
+    x->offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
+    x->more = (uint8_t)COAP_BLOCK_MORE(b1);
   }
-  x.ctx = ctx;
-  x.op = LWM2M_OP_BLOCK;
-  x.slot = t->slot;
-  x.iid = t->obj->iids[t->slot];
-  x.rid = t->res->id;
-  x.riid = LWM2M_NO_ID;
-  x.v.p = req->payload;
-  x.v.len = req->payload_len;
-  if((rc = t->obj->handler(&x))) {
+  x->v.p = req->payload;
+  x->v.len = req->payload_len;
+  x->v.i = 0;
+  if((rc = call_op(t, LWM2M_OP_BLOCK, t->res->id, LWM2M_NO_ID))) {
     return rc;
   }
   r->block1 = b1; /* echoed; COAP_NONE (the response's default, no option) without Block1 */
-  return x.more ? COAP_CONTINUE : COAP_CHANGED;
+  return x->more ? COAP_CONTINUE : COAP_CHANGED;
 }
 
 /* t: resolved by a management server's request (t->res for a streamed resource), or just the
@@ -1030,7 +1052,7 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
 {
   uint8_t rc;
   if(p->len == 3 && STREAMED(t->res)) {
-    return do_stream(t->ctx, req, t, r);
+    return do_stream(req, t, r);
   }
   /* a block number or "more": anything above block 0 without more (whatever its size) */
   if(req->block1 != COAP_NONE && req->block1 > COAP_BLOCK(0, 0, 7)) {
@@ -1044,8 +1066,8 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
   if(rc) {
     return rc;
   }
-  if(!t->bs) { /* a management server writes an instance at least (dm_request) */
-    lwm2m_changed(t->ctx, p->id[0], p->id[1], p->len > 2 ? p->id[2] : LWM2M_NO_ID);
+  if(!BS_MODE(t)) { /* a management server writes an instance at least (dm_request) */
+    lwm2m_changed(t->ctx, p->id[0], p->id[1], p->id[2]); /* LWM2M_NO_ID past the path */
   }
   return COAP_CHANGED;
 }
@@ -1062,7 +1084,7 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
   const uint8_t *pl = req->payload;
   lwm2m_path_t p = { { o->id, 0 }, 2 };
   lwm2m_tlv_t tl;
-  uint8_t rc;
+  uint8_t rc, named;
   coap_win_t w;
   if(!(o->flags & LWM2M_OBJ_CREATE)) {
     return COAP_METHOD_NOT_ALLOWED;
@@ -1070,15 +1092,13 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
   if(req->content_format != LWM2M_CF_TLV && req->content_format != LWM2M_CF_TLV_OLD) {
     return COAP_UNSUPPORTED_CF;
   }
-  if(lwm2m_tlv_next(&pl, pl + req->payload_len, &tl) > 0 && tl.type == LWM2M_TLV_INST) {
-    if(find_slot(o, tl.id) >= 0) {
-      return COAP_BAD_REQUEST;
+  named = lwm2m_tlv_next(&pl, pl + req->payload_len, &tl) > 0 && tl.type == LWM2M_TLV_INST;
+  p.id[1] = named ? tl.id : 0;
+  while(find_slot(o, p.id[1]) >= 0) {
+    if(named) {
+      return COAP_BAD_REQUEST; /* the server's instance id exists */
     }
-    p.id[1] = tl.id;
-  } else {
-    while(find_slot(o, p.id[1]) >= 0) {
-      p.id[1]++;
-    }
+    p.id[1]++; /* else the first free id */
   }
   t->bs = 1;
   if((rc = write_checked(t, &p, req))) {
@@ -1110,15 +1130,6 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   }
   switch(req->code) {
   case COAP_GET:
-#if LWM2M_WITH_DISCOVER
-    if(req->accept == LWM2M_CF_LINK) {
-      if(p->len == 4) {
-        return COAP_BAD_REQUEST;
-      }
-      r->cf = LWM2M_CF_LINK;
-      return (rc = render(ctx, p, LWM2M_CF_LINK, &r->win)) ? rc : COAP_CONTENT;
-    }
-#endif
     return do_read(ctx, from, req, p, &t, r);
   case COAP_PUT:
 #if LWM2M_WITH_OBSERVE
@@ -1126,8 +1137,11 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
       return write_attrs(ctx, p, &t, req);
     }
 #endif
+    if(p->len < 2) {
+      return COAP_METHOD_NOT_ALLOWED;
+    }
     t.replace = 1;
-    return p->len < 2 ? COAP_METHOD_NOT_ALLOWED : do_write(req, p, &t, r);
+    break; /* a write, below */
   case COAP_POST:
 #if LWM2M_WITH_CREATE
     if(p->len == 1) {
@@ -1135,14 +1149,16 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     }
 #endif
     if(p->len == 3 && (t.res->flags & LWM2M_E)) {
-      lwm2m_value_t v = { req->payload, req->payload_len, 0 };
-      return (rc = call(&t, LWM2M_OP_EXECUTE, p->id[2], LWM2M_NO_ID, &v))
+      t.op.v.p = req->payload; /* the arguments */
+      t.op.v.len = req->payload_len;
+      t.op.v.i = 0;
+      return (rc = call_op(&t, LWM2M_OP_EXECUTE, p->id[2], LWM2M_NO_ID))
                ? rc
                : COAP_CHANGED;
     }
     /* partial update of an instance, or a streamed resource */
     if(p->len == 2 || (p->len == 3 && STREAMED(t.res))) {
-      return do_write(req, p, &t, r);
+      break; /* a write, below */
     }
     return COAP_METHOD_NOT_ALLOWED;
 #if LWM2M_WITH_CREATE
@@ -1150,11 +1166,13 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
     if(p->len != 2 || !(t.obj->flags & LWM2M_OBJ_CREATE)) {
       return COAP_METHOD_NOT_ALLOWED;
     }
-    delete_inst(ctx, t.obj, (uint8_t)t.slot);
+    delete_inst(&t, p);
     return COAP_DELETED;
 #endif
+  default:
+    return COAP_METHOD_NOT_ALLOWED;
   }
-  return COAP_METHOD_NOT_ALLOWED;
+  return do_write(req, p, &t, r); /* one call: inlined where bootstrap does not call it too */
 }
 
 #if LWM2M_WITH_BOOTSTRAP
@@ -1197,7 +1215,11 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
           }
           continue;
         }
-        delete_inst(ctx, o, s);
+        {
+          lwm2m_path_t ip = { { o->id, o->iids[s] }, 2 };
+          resolve(ctx, &ip, &t); /* o and slot s again */
+          delete_inst(&t, &ip);
+        }
       }
     }
     return COAP_DELETED;
@@ -1240,6 +1262,7 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
     return;
   }
   p.len = 0;
+  p.id[2] = p.id[3] = LWM2M_NO_ID; /* a request's ids past its length: "none" (write_path, do_write) */
   coap_opt_iter_init(&it, req);
   while(coap_opt_find(&it, COAP_OPT_URI_PATH, &v, &l)) {
     int32_t x;
