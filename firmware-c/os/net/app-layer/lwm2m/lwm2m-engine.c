@@ -109,8 +109,9 @@ call_op(target_t *t, uint8_t op, uint16_t rid, uint16_t riid)
   return t->obj->handler(x);
 }
 
+#if LWM2M_WITH_OBSERVE
 /* The same with the value in *v, and out again; for READ, v is the v of an rd_t (the handler gets
- * its scratch) */
+ * its scratch). Only read_numeric needs it. */
 static uint8_t
 call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
 {
@@ -124,6 +125,7 @@ call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
   *v = t->op.v;
   return rc;
 }
+#endif
 
 /* The instances of multiple resource r; 0 for a single resource (it has none: locate refuses a
  * resource instance path to it, and emit does not use the count of one) */

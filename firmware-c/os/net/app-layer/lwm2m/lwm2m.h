@@ -127,7 +127,9 @@ typedef struct lwm2m_op {
  *   BLOCK    LWM2M_STREAM resources: one Block1 block of a write at op->offset (op->more: more
  *            follow); return COAP_INCOMPLETE for a gap. A write without Block1 is one final block.
  * Returns 0 on success or a CoAP error code (COAP_NOT_FOUND for an absent optional resource,
- * COAP_BAD_REQUEST for a bad value, ...). */
+ * COAP_BAD_REQUEST for a bad value, ...). Besides ctx, op, slot, iid, rid, riid and check, read
+ * only the fields named for your op: the engine reuses one op, so the others hold whatever an
+ * earlier call left there. */
 typedef uint8_t (*lwm2m_handler_fn)(lwm2m_op_t *op);
 
 #define LWM2M_OBJ_CREATE 1 /* a management server may create/delete instances */
