@@ -1450,6 +1450,51 @@ UNIT_TEST(bootstrap_flow)
   UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
 }
 
+/* A bootstrap server's Write and Finish may overtake the ACK of our Bootstrap-Request (lost):
+ * the Finish ends that exchange. It went on retransmitting, rebuilt for the new state as a
+ * Register to the bootstrap server, and held the Register to the new server back. Until the next
+ * step picks the management server, the bootstrap server is refused (it was served as one). */
+UNIT_TEST(bootstrap_finish_overtaking_the_request_ack)
+{
+  coap_msg_t m;
+  uint8_t p[64];
+  uint16_t n;
+  int sent;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now); /* Bootstrap-Request, never acknowledged */
+  m = h_last_request();
+  UNIT_CHECK(path_is(&m, "/bs"));
+  n = tlv_str(p, 0, "coap://[::1]:5683");
+  n = (uint16_t)(n + tlv_int(p + n, 1, 0));
+  n = (uint16_t)(n + tlv_int(p + n, 10, 42));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/1", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  n = tlv_int(p, 0, 42);
+  n = (uint16_t)(n + tlv_int(p + n, 1, 90));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+  sent = h_n;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, sent + 1); /* the Register, at once */
+  m = h_last_request();
+  UNIT_CHECK(path_is(&m, "/rd") && query_has(&m, "lt=90"));
+  h_answer(COAP_CREATED, "rd/b", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  sent = h_n;
+  for(int i = 0; i < 40; i++) { /* 40 s (the first Update is due at 45 s): nothing more sent */
+    h_now += 1000;
+    lwm2m_step(&ctx, h_now);
+  }
+  UNIT_CHECK_EQ(h_n, sent);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REG_FAILED], 0);
+}
+
 UNIT_TEST(bootstrap_timeout_and_bad_config)
 {
   fresh();
@@ -1619,6 +1664,7 @@ main(void)
   UNIT_RUN(bootstrap_write_creating_an_instance_is_all_or_nothing);
   UNIT_RUN(bootstrap_write_creating_more_instances_than_room);
   UNIT_RUN(bootstrap_flow);
+  UNIT_RUN(bootstrap_finish_overtaking_the_request_ack);
   UNIT_RUN(bootstrap_timeout_and_bad_config);
   UNIT_RUN(fallback_to_bootstrap_after_failures);
   UNIT_RUN(state_names);

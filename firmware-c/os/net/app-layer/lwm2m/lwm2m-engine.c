@@ -1253,8 +1253,12 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
   uint8_t bs = LWM2M_WITH_BOOTSTRAP &&
                (ctx->state == LWM2M_ST_BS_REQ || ctx->state == LWM2M_ST_BS_WAIT);
 
-  if(!coap_ep_equal(from, &ctx->server)) {
-    r->code = COAP_UNAUTHORIZED; /* only the server we registered with (or bootstrap server) */
+  /* only the server we registered with (or bootstrap server); after Bootstrap-Finish neither,
+   * until the next step has picked the management server (ctx->server is still the bootstrap
+   * server's: its requests would be served as a management server's) */
+  if(!coap_ep_equal(from, &ctx->server) ||
+     (LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_DONE)) {
+    r->code = COAP_UNAUTHORIZED;
     return;
   }
   if(ctx->state >= LWM2M_ST_DEREGISTERED) {
@@ -1286,7 +1290,12 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
       r->code = COAP_NOT_FOUND;
       return;
     }
-    ctx->state = LWM2M_ST_BS_DONE; /* Bootstrap-Finish; configuration checked in lwm2m_step */
+    /* Bootstrap-Finish; configuration checked in lwm2m_step. The server has had our
+     * Bootstrap-Request: one still unacknowledged stops (its retransmissions are rebuilt from
+     * the state, they would go out as a Register to the bootstrap server) */
+    coap_trans_cancel(&ctx->coap, ctx->reg_t);
+    ctx->reg_t = NULL;
+    ctx->state = LWM2M_ST_BS_DONE;
     ctx->timer = ctx->now;
     r->code = COAP_CHANGED;
     return;
