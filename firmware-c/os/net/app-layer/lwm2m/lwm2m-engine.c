@@ -88,12 +88,6 @@ typedef struct target {
 } target_t;
 _Static_assert(offsetof(lwm2m_op_t, ctx) == 0, "target_t.ctx is its op's");
 
-/* A READ's value with room for a computed string */
-typedef struct rd {
-  lwm2m_value_t v;
-  char scratch[SCRATCH];
-} rd_t;
-
 /* One handler call on t's op (ctx, slot and check are set), whose v carries the value in and out.
  * A field the op does not use keeps what an earlier call left (v of a call without a value,
  * scratch outside READ, offset and more outside BLOCK): no handler reads it there, so the op
@@ -108,24 +102,6 @@ call_op(target_t *t, uint8_t op, uint16_t rid, uint16_t riid)
   x->riid = riid;
   return t->obj->handler(x);
 }
-
-#if LWM2M_WITH_OBSERVE
-/* The same with the value in *v, and out again; for READ, v is the v of an rd_t (the handler gets
- * its scratch). Only read_numeric needs it. */
-static uint8_t
-call(target_t *t, uint8_t op, uint16_t rid, uint16_t riid, lwm2m_value_t *v)
-{
-  uint8_t rc;
-  t->op.v = *v;
-  if(op == LWM2M_OP_READ) {
-    t->op.scratch = ((rd_t *)(void *)v)->scratch;
-    t->op.scratch_len = SCRATCH;
-  }
-  rc = call_op(t, op, rid, riid);
-  *v = t->op.v;
-  return rc;
-}
-#endif
 
 /* The instances of multiple resource r; 0 for a single resource (it has none: locate refuses a
  * resource instance path to it, and emit does not use the count of one) */
@@ -394,31 +370,37 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
 }
 
 #if LWM2M_WITH_OBSERVE
-/* Single numeric resource value (for gt/lt/st and change detection); -1 if not numeric. */
+/* Single numeric resource value (for gt/lt/st and change detection); -1 if not numeric. The
+ * value is read as render reads it (emit_value), its text counted into a null window. */
 static int
 read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 {
-  target_t t;
-  rd_t rd;
+  enc_t e;
+  coap_win_t w;
   uint8_t type;
-  if(p->len < 3 || resolve(ctx, p, &t) || !(t.res->flags & LWM2M_R) ||
-     (p->len == 3 && (t.res->flags & LWM2M_MULTI))) {
+  int32_t i;
+  if(p->len < 3 || resolve(ctx, p, &e.t) || !(e.t.res->flags & LWM2M_R) ||
+     (p->len == 3 && (e.t.res->flags & LWM2M_MULTI))) {
     return -1;
   }
-  type = LWM2M_TYPE(t.res->flags);
+  type = LWM2M_TYPE(e.t.res->flags);
   if(!((1u << LWM2M_T_INT | 1u << LWM2M_T_FLOAT | 1u << LWM2M_T_BOOL | 1u << LWM2M_T_TIME) >> type &
         1)) {
     return -1;
   }
-  memset(&rd.v, 0, sizeof(rd.v));
-  if(call(&t, LWM2M_OP_READ, p->id[2], p->len == 4 ? p->id[3] : LWM2M_NO_ID, &rd.v)) {
+  coap_win_init(&w, NULL, 0, 0);
+  e.w = &w;
+  e.fmt = ENC(LWM2M_CF_TEXT);
+  e.path = *p; /* id[3]: LWM2M_NO_ID for a resource (on_request) */
+  if(emit_value(&e)) {
     return -1;
   }
   /* compare floats in thousandths, integers scaled the same way as attribute values; saturate, so an
    * integer beyond +-2,147,483 (a Unix time) compares as beyond every attribute value, not as UB */
-  *out = rd.v.i;
-  if(type != LWM2M_T_FLOAT && __builtin_mul_overflow(rd.v.i, 1000, out)) {
-    *out = (rd.v.i >> 31) ^ INT32_MAX; /* INT32_MIN below 0 */
+  i = e.t.op.v.i;
+  *out = i;
+  if(type != LWM2M_T_FLOAT && __builtin_mul_overflow(i, 1000, out)) {
+    *out = (i >> 31) ^ INT32_MAX; /* INT32_MIN below 0 */
   }
   return 0;
 }
