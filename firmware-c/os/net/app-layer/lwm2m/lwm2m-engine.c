@@ -581,7 +581,7 @@ write_checked(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
 }
 
 #if LWM2M_WITH_OBSERVE
-static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p);
+static void obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len);
 #endif
 
 /* Deletes the instance t has resolved (t->op.slot), at path p (object and instance) */
@@ -591,7 +591,7 @@ delete_inst(target_t *t, const lwm2m_path_t *p)
   call_op(t, LWM2M_OP_DELETE, 0, 0);
   t->obj->iids[t->op.slot] = LWM2M_NO_ID;
 #if LWM2M_WITH_OBSERVE
-  obs_cancel_path(t->ctx, p);
+  obs_cancel_path(t->ctx, p, 2);
 #else
   (void)p;
 #endif
@@ -656,12 +656,13 @@ attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
   }
 }
 
+/* Ends the observations of the first len ids of p and of what they hold: an instance's when it
+ * is deleted (len 2), every one for a new registration (len 0) */
 static void
-obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p)
+obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 {
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
-    /* p is an instance (delete_inst): the observations of it and of what it holds */
-    if(o->path.len >= 2 && o->path.id[0] == p->id[0] && o->path.id[1] == p->id[1]) {
+    if(o->path.len >= len && !memcmp(o->path.id, p->id, 2u * len)) {
       coap_observe_stop(&ctx->coap, &o->co);
     }
   }
@@ -1570,10 +1571,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
     ctx->upd = 0;
 #if LWM2M_WITH_OBSERVE
     /* a new registration starts with no observations (nor notifications in flight) */
-#pragma GCC unroll 1 /* measured: the loop is smaller than its unrolled copies */
-    for(unsigned i = 0; i < LWM2M_MAX_OBS; i++) {
-      coap_observe_stop(&ctx->coap, &ctx->obs[i].co);
-    }
+    obs_cancel_path(ctx, &ctx->obs[0].path, 0);
     memset(ctx->obs, 0, sizeof(ctx->obs));
 #endif
     registered(ctx, SE(LWM2M_ST_REGISTERED, LWM2M_EV_REGISTERED));
