@@ -625,10 +625,11 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 }
 
 /* The attributes in effect on an observation of p: pmin / pmax (seconds) of the closest level
- * that has them, else the server's. gt / lt / st can only be written on a single numeric resource
- * (write_attrs: read_numeric), which no other observable path lies below (a resource instance
- * path needs a multiple resource): only p's own entry, the last level's, has them. */
-static inline __attribute__((always_inline)) void /* measured: inlined in obs_step, -16 B */
+ * that has them, else the server's, into e; returns p's own entry (else a free one, or NULL).
+ * gt / lt / st can only be written on a single numeric resource (write_attrs: read_numeric),
+ * which no other observable path lies below (a resource instance path needs a multiple
+ * resource): only p's own entry, the last level's, has them. */
+static inline __attribute__((always_inline)) const lwm2m_attr_t * /* inlined in obs_step */
 attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
 {
   /* the current account's (as CUR_SRV: with one Server slot a constant address) */
@@ -646,14 +647,7 @@ attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
       }
     }
   }
-  /* gt / lt / st: p's own entry has them, if any */
-  e->set = 0;
-  if(a) {
-    e->set = a->set; /* without it, gt / lt / st stay unset and are never read (obs_step) */
-    e->gt = a->gt;
-    e->lt = a->lt;
-    e->st = a->st;
-  }
+  return a;
 }
 
 /* Ends the observations of the first len ids of p and of what they hold: an instance's when it
@@ -701,12 +695,6 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
   }
 }
 
-/* a's gt / lt / st are read only where a.set has their bit (attr_effective leaves the others
- * unset): GCC cannot see that through the inlined attr_effective */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 /* Checks observations; returns ms until the next check is needed. */
 static inline __attribute__((always_inline)) uint32_t /* measured: inlined is smaller */
 obs_step(lwm2m_ctx_t *ctx, uint32_t now)
@@ -716,10 +704,11 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
     uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
     int32_t cur = o->last_val; /* stays so unless the resource is numeric */
     lwm2m_attr_t a;
+    const lwm2m_attr_t *own;
     if(!o->co.active) {
       continue;
     }
-    attr_effective(ctx, &o->path, &a);
+    own = attr_effective(ctx, &o->path, &a);
     pmax = a.pmax >= a.pmin ? a.pmax * 1000u : 0; /* pmax < pmin is ignored */
     if(!pmax) {
       pmax = 0xFFFFFFFFu; /* none */
@@ -729,17 +718,19 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
        * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
        * gt/lt/st are written on the observed resource itself (write_attrs allows no other level) */
-      unsigned s = a.set;
+      unsigned s = own ? own->set : 0;
       uint32_t lo = (uint32_t)(cur < o->last_val ? cur : o->last_val);
       uint32_t span = (uint32_t)(cur < o->last_val ? o->last_val : cur) - lo;
+      uint32_t st = 1; /* no threshold: any change (st of one thousandth) */
       w = LWM2M_POLL_MS;
       if(!(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST))) {
-        s = LWM2M_A_ST; /* no threshold: any change (st of one thousandth) */
-        a.st = 1;
+        s = LWM2M_A_ST;
+      } else {
+        st = (uint32_t)own->st; /* read only where s has its bit */
       }
-      if(((s & LWM2M_A_GT) && (uint32_t)a.gt - lo < span) ||
-         ((s & LWM2M_A_LT) && (uint32_t)a.lt - 1u - lo < span) ||
-         ((s & LWM2M_A_ST) && (uint32_t)a.st <= span)) {
+      if(((s & LWM2M_A_GT) && (uint32_t)own->gt - lo < span) ||
+         ((s & LWM2M_A_LT) && (uint32_t)own->lt - 1u - lo < span) ||
+         ((s & LWM2M_A_ST) && st <= span)) {
         o->changed = 1;
       }
     }
@@ -765,10 +756,6 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   }
   return next;
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 /* GET with Observe 0 (start, or re-register the same observation) or 1 (cancel) */
 static void
