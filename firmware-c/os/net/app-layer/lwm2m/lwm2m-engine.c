@@ -977,8 +977,8 @@ do_read(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, const lw
   }
   r->cf = fmt;
 #if LWM2M_WITH_OBSERVE
-  /* Discover and Bootstrap-Read start no observation */
-  if(fmt != LWM2M_CF_LINK && from && req->observe <= 1) {
+  /* Discover and Bootstrap-Read (from NULL, only with bootstrap) start no observation */
+  if(fmt != LWM2M_CF_LINK && (!LWM2M_WITH_BOOTSTRAP || from) && req->observe <= 1) {
     obs_start(ctx, from, req, p, fmt, r);
   }
 #else
