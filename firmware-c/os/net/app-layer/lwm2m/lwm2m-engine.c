@@ -726,7 +726,7 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       if(!(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST))) {
         s = LWM2M_A_ST;
       } else {
-        st = (uint32_t)own->st; /* read only where s has its bit */
+        st = (uint32_t)own->st; /* used only where s has its bit */
       }
       if(((s & LWM2M_A_GT) && (uint32_t)own->gt - lo < span) ||
          ((s & LWM2M_A_LT) && (uint32_t)own->lt - 1u - lo < span) ||
