@@ -1379,8 +1379,8 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
   lwm2m_ctx_t *ctx = CTX(c);
   uint8_t st = ctx->state;
-  /* a Register carries both. (Built from the state: a Bootstrap-Request still retransmitted after
-   * Bootstrap-Finish goes out as what the state asks for now, as it always has.) */
+  /* a Register carries both. (Built from the state, also for retransmissions: no state change
+   * leaves a request in flight; Bootstrap-Finish ends an unacknowledged Bootstrap-Request.) */
   uint8_t f = st == LWM2M_ST_REG ? REG_REQ_LT | REG_REQ_OBJS : ctx->upd_sent;
   /* Bootstrap-Request at /bs, Register at /rd, Update (POST) and De-register (DELETE) at the
    * registration's location */

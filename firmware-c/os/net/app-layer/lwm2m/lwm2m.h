@@ -114,7 +114,7 @@ typedef struct lwm2m_op {
   uint32_t offset; /* BLOCK */
   uint16_t iid, rid, riid;
   uint8_t op, slot, scratch_len, more;
-  uint8_t check;   /* WRITE: validate only, change nothing (all-or-nothing writes) */
+  uint8_t check;   /* WRITE: non-zero: validate only, change nothing (all-or-nothing writes) */
 } lwm2m_op_t;
 /* One function per object does everything, keyed by op->op:
  *   READ     fill op->v for (iid, rid, riid; riid LWM2M_NO_ID for single resources); strings may
