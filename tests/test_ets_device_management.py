@@ -137,8 +137,17 @@ def test_ets_260_discover(rig: Rig, node: RigNode) -> None:
     object_links = dev.discover("/3")
     assert object_links[0].target == "/3" and object_links[0].attrs == {"ver": "1.1"}
     assert [link.target for link in object_links[1:]] == [link.target for link in links]
-    # Attributes written with Write-Attributes show up in Discover.
-    dev.write_attributes("/3303/0/5700", pmin=2, pmax=10)
+    # Attributes written with Write-Attributes show up in Discover as TS 5.4.2 lists them: on an
+    # object only the object's own, on an instance each link's own, on a resource with what the
+    # resource inherits from its instance and object.
+    dev.write_attributes("/3303", pmin=2)
+    dev.write_attributes("/3303/0", pmax=20)
+    dev.write_attributes("/3303/0/5700", pmax=10)
+    object_links = dev.discover("/3303")
+    assert object_links[0].attrs == {"ver": "1.1", "pmin": "2"}
+    assert all(not link.attrs for link in object_links[1:])
+    instance_links = {link.target: link.attrs for link in dev.discover("/3303/0")}
+    assert instance_links["/3303/0"] == {"pmax": "20"} and instance_links["/3303/0/5700"] == {"pmax": "10"}
     (one,) = dev.discover("/3303/0/5700")
     assert (one.target, one.attrs) == ("/3303/0/5700", {"pmin": "2", "pmax": "10"})
     refused("4.04", dev.discover, "/3/1")

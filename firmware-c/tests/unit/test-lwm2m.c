@@ -797,7 +797,9 @@ UNIT_TEST(discover_and_attributes)
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
   UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>;pmin=2;pmax=30;gt=25.5;st=0.5"));
   m = h_do(REQ(.code = COAP_GET, .path = "/4", .accept = LWM2M_CF_LINK));
-  UNIT_CHECK(h_payload_is(&m, "</4>;ver=1.2,</4/0>,</4/0/0>,</4/0/1>;dim=1,</4/0/2>,</4/0/4>;dim=2"));
+  UNIT_CHECK(h_payload_is(&m, "</4>;ver=1.2,</4/0>,</4/0/0>,</4/0/1>,</4/0/2>,</4/0/4>"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/4/0", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</4/0>,</4/0/0>,</4/0/1>;dim=1,</4/0/2>,</4/0/4>;dim=2"));
   /* unset one attribute */
   m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt&st"));
   UNIT_CHECK_EQ(m.code, COAP_CHANGED);
@@ -825,6 +827,45 @@ UNIT_TEST(discover_and_attributes)
   UNIT_CHECK_EQ(m.code, COAP_CHANGED);
   m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "st=-1"));
   UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+}
+
+/* TS 5.4.2: a Discover on an object carries the object's attributes only (no dim either), on an
+ * instance each link's own, on a resource the resource's with what it inherits from above */
+UNIT_TEST(discover_lists_attributes_by_the_level_asked)
+{
+  char all[600];
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303", .query = "pmin=5&pmax=90"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0", .query = "pmax=20"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "gt=25.5"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_get_all(REQ(.code = COAP_GET, .path = "/3303", .accept = LWM2M_CF_LINK), all, sizeof(all));
+  {
+    /* (earlier tests may have left more instances) */
+    static const char head[] = "</3303>;ver=1.1;pmin=5;pmax=90,</3303/0>,</3303/0/5700>,";
+    UNIT_CHECK(!strncmp(all, head, sizeof(head) - 1) || !printf("  %s\n", all));
+    UNIT_CHECK(!strchr(all + sizeof(head) - 1, ';'));
+  }
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0>;pmax=20,</3303/0/5700>;gt=25.5,</3303/0/5701>,"
+                              "</3303/0/5601>,</3303/0/5602>,</3303/0/5603>,</3303/0/5604>,"
+                              "</3303/0/5605>"));
+  /* pmin from the object, pmax from the instance (closer than the object's) */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>;pmin=5;pmax=20;gt=25.5"));
+  /* the resource's own pmax wins; a resource with nothing of its own shows the inherited ones */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3303/0/5700", .query = "pmax=30"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0/5700>;pmin=5;pmax=30;gt=25.5"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5701", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3303/0/5701>;pmin=5;pmax=20"));
+  /* another object's attributes are not inherited */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/11", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK(h_payload_is(&m, "</3/0/11>;dim=1"));
 }
 
 static int
@@ -1068,7 +1109,7 @@ UNIT_TEST(attributes_levels_table_and_errors)
   put_attrs(table_full, sizeof(table_full) / sizeof(table_full[0]));
   m = h_do(REQ(.code = COAP_GET, .path = "/3303", .accept = LWM2M_CF_LINK));
   {
-    static const char head[] = "</3303>;ver=1.1,</3303/0>;pmin=10,";
+    static const char head[] = "</3303>;ver=1.1,</3303/0>,"; /* no instance level attributes */
     UNIT_CHECK(m.payload_len > sizeof(head) && !memcmp(m.payload, head, sizeof(head) - 1));
   }
   /* pmax < pmin on one path is refused; across levels the closest of each wins and pmax < pmin
@@ -1650,6 +1691,7 @@ main(void)
   UNIT_RUN(create_with_id_and_location);
   UNIT_RUN(create_location_of_the_largest_ids);
   UNIT_RUN(discover_and_attributes);
+  UNIT_RUN(discover_lists_attributes_by_the_level_asked);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);

@@ -211,6 +211,9 @@ typedef struct enc {
   coap_win_t *w;
   lwm2m_path_t path; /* of the position: object, instance, resource, resource instance */
   uint8_t fmt;    /* ENC() of the content format */
+#if LWM2M_WITH_DISCOVER
+  uint8_t root;   /* the level asked for (Discover: which attributes to list) */
+#endif
   unsigned first; /* no SenML record / link written yet */
 } enc_t;
 
@@ -312,11 +315,14 @@ emit(enc_t *e, uint8_t lvl, uint8_t wrap)
     if(lvl == 1) {
       link_obj_ver(e->w, o);
     }
-    if(lvl == 3 && (r->flags & LWM2M_MULTI)) {
-      coap_win_str(e->w, ";dim=");
-      lwm2m_text_int(e->w, n);
+    /* a Discover on an object gives attributes (dim included) on the object's link only */
+    if(lvl == 1 || e->root > 1) {
+      if(lvl == 3 && (r->flags & LWM2M_MULTI)) {
+        coap_win_str(e->w, ";dim=");
+        lwm2m_text_int(e->w, n);
+      }
+      link_attrs(e);
     }
-    link_attrs(e);
     if(lvl == 3) {
       return 0;
     }
@@ -360,6 +366,9 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
   e.fmt = ENC(fmt);
   e.first = 1;
   e.path = *p;
+#if LWM2M_WITH_DISCOVER
+  e.root = p->len;
+#endif
   rc = emit(&e, p->len, p->len >= 3); /* a whole object's instances wrap themselves (level 2) */
 #if LWM2M_WITH_SENML
   if(fmt == LWM2M_CF_SENML_JSON && !rc) {
@@ -624,30 +633,22 @@ attr_find(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
   return f;
 }
 
-/* The attributes in effect on an observation of p: pmin / pmax (seconds) of the closest level
- * that has them, else the server's, into e; returns p's own entry (else a free one, or NULL).
- * gt / lt / st can only be written on a single numeric resource (write_attrs: read_numeric),
- * which no other observable path lies below (a resource instance path needs a multiple
- * resource): only p's own entry, the last level's, has them. */
-static inline __attribute__((always_inline)) const lwm2m_attr_t * /* inlined in obs_step */
-attr_effective(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *e)
+/* Merges into m (its set bits saying which) the attributes written on p's levels from the first
+ * len ids down to p itself: the closest level's win. gt / lt / st are only ever written on a single
+ * numeric resource (write_attrs: read_numeric), the last level of any path they are found on. */
+static void
+attr_merge(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len, lwm2m_attr_t *m)
 {
-  /* the current account's (as CUR_SRV: with one Server slot a constant address) */
-  const lwm2m_server_t *s = &lwm2m_srv[LWM2M_MAX_SRV > 1 ? ctx->srv : 0];
-  lwm2m_attr_t *a = NULL;
-  e->pmin = s->pmin;
-  e->pmax = s->pmax;
-  for(unsigned len = 1; len <= p->len; len++) {
-    if((a = attr_find(ctx, p, len))) {
-      if(a->set & LWM2M_A_PMIN) { /* a free entry has none */
-        e->pmin = a->pmin;
-      }
-      if(a->set & LWM2M_A_PMAX) {
-        e->pmax = a->pmax;
+  for(; len <= p->len; len++) {
+    const lwm2m_attr_t *a = attr_find(ctx, p, len);
+    unsigned set = a ? a->set : 0; /* a free entry has none */
+    m->set |= set;
+    for(unsigned b = 0; set; b++, set >>= 1) {
+      if(set & 1) {
+        m->v[b] = a->v[b];
       }
     }
   }
-  return a;
 }
 
 /* Ends the observations of the first len ids of p and of what they hold: an instance's when it
@@ -703,12 +704,17 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
     uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
     int32_t cur = o->last_val; /* stays so unless the resource is numeric */
+    /* the current account's periods (as CUR_SRV: with one Server slot a constant address), unless
+     * a level of the path has its own */
+    const lwm2m_server_t *srv = &lwm2m_srv[LWM2M_MAX_SRV > 1 ? ctx->srv : 0];
     lwm2m_attr_t a;
-    const lwm2m_attr_t *own;
     if(!o->co.active) {
       continue;
     }
-    own = attr_effective(ctx, &o->path, &a);
+    a.pmin = srv->pmin;
+    a.pmax = srv->pmax;
+    a.set = 0;
+    attr_merge(ctx, &o->path, 1, &a);
     pmax = a.pmax >= a.pmin ? a.pmax * 1000u : 0; /* pmax < pmin is ignored */
     if(!pmax) {
       pmax = 0xFFFFFFFFu; /* none */
@@ -718,7 +724,7 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
        * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
        * gt/lt/st are written on the observed resource itself (write_attrs allows no other level) */
-      unsigned s = own ? own->set : 0;
+      unsigned s = a.set;
       uint32_t lo = (uint32_t)(cur < o->last_val ? cur : o->last_val);
       uint32_t span = (uint32_t)(cur < o->last_val ? o->last_val : cur) - lo;
       uint32_t st = 1; /* no threshold: any change (st of one thousandth) */
@@ -726,10 +732,10 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       if(!(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST))) {
         s = LWM2M_A_ST;
       } else {
-        st = (uint32_t)own->st; /* used only where s has its bit */
+        st = (uint32_t)a.st; /* used only where s has its bit */
       }
-      if(((s & LWM2M_A_GT) && (uint32_t)own->gt - lo < span) ||
-         ((s & LWM2M_A_LT) && (uint32_t)own->lt - 1u - lo < span) ||
+      if(((s & LWM2M_A_GT) && (uint32_t)a.gt - lo < span) ||
+         ((s & LWM2M_A_LT) && (uint32_t)a.lt - 1u - lo < span) ||
          ((s & LWM2M_A_ST) && st <= span)) {
         o->changed = 1;
       }
@@ -820,20 +826,23 @@ static const char attr_names[] = "pmin\0pmax\0gt\0lt\0st\0epmin\0epmax";
 #endif
 
 #if LWM2M_WITH_DISCOVER
-/* Discover: the attributes written on e's path (its level), as ";name=value" link parameters */
+/* Discover: the attributes on e's path as ";name=value" link parameters: its own, and on a
+ * resource asked for itself those it inherits from its instance and object too (TS 5.4.2) */
 static void SIZE_OPT("no-tree-loop-optimize", "no-if-conversion") /* measured: -8 B */
 link_attrs(const enc_t *e)
 {
 #if LWM2M_WITH_OBSERVE
   coap_win_t *w = e->w;
-  lwm2m_attr_t *a = attr_find(e->t.ctx, &e->path, e->path.len);
+  lwm2m_attr_t a;
   const char *nm = attr_names;
-  for(unsigned b = 0; a && b < 5; b++, nm += strlen(nm) + 1) {
-    if(a->set >> b & 1) { /* a free entry has none */
+  a.set = 0;
+  attr_merge(e->t.ctx, &e->path, e->root == 3 ? 1 : e->path.len, &a);
+  for(unsigned b = 0; b < 5; b++, nm += strlen(nm) + 1) {
+    if(a.set >> b & 1) {
       coap_win_byte(w, ';');
       coap_win_str(w, nm);
       coap_win_byte(w, '=');
-      (b < 2 ? lwm2m_text_int : lwm2m_text_milli)(w, a->v[b]);
+      (b < 2 ? lwm2m_text_int : lwm2m_text_milli)(w, a.v[b]);
     }
   }
 #else
