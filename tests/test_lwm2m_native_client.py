@@ -132,7 +132,7 @@ async def test_bootstrap_then_registration_with_the_configured_lifetime() -> Non
         await run.wait_line("bootstrap finished")
 
 
-@pytest.mark.parametrize("fmt", [None, "tlv", "senml-json"])
+@pytest.mark.parametrize("fmt", [None, "tlv", "senml-json", "senml-cbor"])
 async def test_read_and_write_in_every_format(fmt: str | None) -> None:
     async with native(f"nat-rw-{fmt}") as run:
         dev = await run.server.wait_for_registration(f"nat-rw-{fmt}", timeout=WAIT)
@@ -149,6 +149,10 @@ async def test_read_and_write_in_every_format(fmt: str | None) -> None:
         assert await dev.read("/3311/0/5851", fmt=fmt) == 7
         await dev.write("/3/0/13", 1_700_000_000, fmt=fmt or "tlv")
         assert abs(await dev.read("/3/0/13", fmt=fmt) - 1_700_000_000) < 3600
+        # notifications come in the observation's format
+        stream = await dev.observe("/3303/0", fmt=fmt)
+        assert isinstance(stream.first.value[5700], float) and stream.first.value[5701] == "Cel"
+        await dev.cancel_observe("/3303/0")
 
 
 async def test_plain_text_opaque_and_refusals() -> None:

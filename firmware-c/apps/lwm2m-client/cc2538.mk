@@ -10,8 +10,9 @@ FIRMWARE_VERSION ?= 1.0.0
 LWM2M_CLIENT_BASE_SRCS ?= $(KERNEL_SRCS) $(KERNEL_MAIN_SRCS) $(LIB_SRCS) $(CC2538_SRCS)
 LWM2M_CLIENT_CC2538_SRCS = apps/lwm2m-client/cc2538-main.c $(LWM2M_SRCS) $(COAP_SRCS) \
   $(LWM2M_CLIENT_EXTRA_SRCS) $(LWM2M_CLIENT_BASE_SRCS) $(CC2538_NET_SRCS)
-# SenML JSON off: plain text, opaque, TLV and link format cover ETS 1.0; it saves flash.
+# SenML JSON and CBOR off: plain text, opaque, TLV and link format cover ETS 1.0; it saves flash.
 LWM2M_CLIENT_CC2538_CFLAGS = -DFIRMWARE_VERSION='"$(FIRMWARE_VERSION)"' -DLWM2M_WITH_SENML=0 \
+  -DLWM2M_WITH_SENML_CBOR=0 \
   $(LWM2M_CLIENT_EXTRA_CFLAGS)
 
 CC2538_APPS += lwm2m-client lwm2m-client-bs lwm2m-client-min

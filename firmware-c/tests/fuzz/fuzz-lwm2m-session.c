@@ -243,7 +243,7 @@ static const uint16_t ids[32] = {
   0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 16, 3303, 3311,
   5700, 5701, 5601, 5605, 5850, 5851, 5852, 9, 14, 15, 100, 65534, 65535, 1000, 22, 1,
 };
-static const uint16_t cfs[8] = { 0, 40, 42, 110, 11542, 1542, 60, 0xFFFE };
+static const uint16_t cfs[8] = { 0, 40, 42, 110, 11542, 1542, 112, 0xFFFE };
 static const char *const queries[16] = {
   "pmin=1", "pmax=2", "pmin=0&pmax=0", "gt=20.5", "lt=21", "st=0.5", "pmin=5&pmax=3",
   "gt=25&lt=15&st=1", "epmin=1&epmax=5", "pmin", "pmax=", "pmin=4294967296", "gt=-1.25&lt=-3",

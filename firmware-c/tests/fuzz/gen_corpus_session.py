@@ -16,7 +16,7 @@ TARGETS = ("fuzz-lwm2m-session", "fuzz-lwm2m-session-fw")  # the -fw one has the
 # indexes into the fuzzer's tables
 IDS = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 10: 9, 13: 12, 3303: 14, 3311: 15, 5700: 16, 5850: 20,
        5851: 21}
-CF = {"text": 0, "link": 1, "opaque": 2, "senml": 3, "tlv": 4}
+CF = {"text": 0, "link": 1, "opaque": 2, "senml": 3, "tlv": 4, "senml-cbor": 6}
 METHOD = {"GET": 0, "PUT": 1, "POST": 2, "DELETE": 3, "FETCH": 5}
 ANS = {"2.01": 0, "2.04": 1, "2.02": 2, "4.00": 3, "4.04": 4, "2.05": 5, "4.13": 6, "2.31": 7}
 LOC_RD = 1 << 3  # Location-Path rd/5a3f
@@ -130,6 +130,15 @@ def main() -> None:
         + request("POST", [3303], cf="tlv", payload=b"", token=4)
         + request("GET", [3303], accept="senml", token=5)
         + api(6, 3) + run(9) + run(9) + STEP + answer("4.13", param=0) + run(12))
+    # SenML CBOR: [{-2: "/3311/0/", 0: "5851", 2: 33}, {0: "5850", 4: false}], then reads and an observation
+    seeds["senml-cbor"] = (
+        bytes((REGISTERED | LT300,))
+        + request("PUT", [3311, 0], cf="senml-cbor",
+                  payload=bytes.fromhex("82a32168") + b"/3311/0/" + bytes.fromhex("0064") + b"5851"
+                  + bytes.fromhex("021821a20064") + b"5850" + bytes.fromhex("04f4"))
+        + request("GET", [3303], accept="senml-cbor", token=2)
+        + request("GET", [3303, 0, 5700], accept="senml-cbor", observe=0, token=3)
+        + run(9) + run(9))
     # Object 5 pull: a Package URI, the client GETs it, the "server" answers one 16-byte block
     seeds["fw-pull"] = (
         bytes((REGISTERED | LT300,))

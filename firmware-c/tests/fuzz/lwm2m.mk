@@ -4,8 +4,8 @@ FUZZ_TARGETS += fuzz-coap fuzz-tlv fuzz-senml fuzz-link fuzz-lwm2m fuzz-lwm2m-se
 fuzz-coap_SRCS := tests/fuzz/fuzz-coap.c $(COAP_SRCS)
 fuzz-tlv_SRCS := tests/fuzz/fuzz-tlv.c $(LWM2M_DIR)/lwm2m-tlv.c $(LWM2M_DIR)/lwm2m-text.c \
   os/net/app-layer/coap/coap-msg.c
-fuzz-senml_SRCS := tests/fuzz/fuzz-senml.c $(LWM2M_DIR)/lwm2m-senml.c $(LWM2M_DIR)/lwm2m-text.c \
-  $(LWM2M_DIR)/lwm2m-link.c os/net/app-layer/coap/coap-msg.c
+fuzz-senml_SRCS := tests/fuzz/fuzz-senml.c $(LWM2M_SENML_SRCS) $(LWM2M_DIR)/lwm2m-text.c \
+  $(LWM2M_DIR)/lwm2m-link.c $(LWM2M_DIR)/lwm2m-tlv.c os/net/app-layer/coap/coap-msg.c
 fuzz-link_SRCS := tests/fuzz/fuzz-link.c $(LWM2M_DIR)/lwm2m-link.c $(LWM2M_DIR)/lwm2m-text.c \
   os/net/app-layer/coap/coap-msg.c
 fuzz-lwm2m_SRCS := tests/fuzz/fuzz-lwm2m.c $(LWM2M_SRCS) $(COAP_SRCS)

@@ -6,4 +6,4 @@ test-bootloader_SRCS = tests/unit/test-bootloader.c bootloader/bl-core.c bootloa
 UNIT_TESTS += test-fwobj
 test-fwobj_SRCS = tests/unit/test-fwobj.c os/net/app-layer/lwm2m/lwm2m-obj-fw.c \
   bootloader/bl-flash-ram.c bootloader/bootstate.c bootloader/fw-image.c os/lib/sha256.c \
-  $(LWM2M_CORE_SRCS) $(LWM2M_DIR)/lwm2m-senml.c $(COAP_SRCS)
+  $(LWM2M_CORE_SRCS) $(LWM2M_SENML_SRCS) $(COAP_SRCS)

@@ -574,6 +574,12 @@ UNIT_TEST(read_formats_and_codes)
   /* SenML JSON of a float resource */
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_SENML_JSON));
   UNIT_CHECK(h_payload_is(&m, "[{\"n\":\"/3303/0/5700\",\"v\":20.1}]"));
+  /* and SenML CBOR: a one-record array, 20.1 as the nearest binary64 */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .accept = LWM2M_CF_SENML_CBOR));
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_SENML_CBOR);
+  UNIT_CHECK(m.payload_len == 26 &&
+             !memcmp(m.payload, "\x81\xa2\x00\x6c/3303/0/5700\x02\xfb\x40\x34\x19\x99\x99\x99\x99\x9a",
+                     25));
   m = h_do(REQ(.code = COAP_GET, .path = "/4/0/2"));
   UNIT_CHECK(h_payload_is(&m, "-71"));
   /* unsupported methods */
@@ -598,6 +604,7 @@ UNIT_TEST(read_accept_table)
     { "/3/0/0", LWM2M_CF_TLV, COAP_CONTENT, LWM2M_CF_TLV },
     { "/3/0/0", LWM2M_CF_TLV_OLD, COAP_CONTENT, LWM2M_CF_TLV_OLD },
     { "/3/0/0", LWM2M_CF_SENML_JSON, COAP_CONTENT, LWM2M_CF_SENML_JSON },
+    { "/3/0/0", LWM2M_CF_SENML_CBOR, COAP_CONTENT, LWM2M_CF_SENML_CBOR },
     { "/3/0/0", 50, COAP_NOT_ACCEPTABLE, 0 },
     { "/3/0/11", COAP_NO_CF, COAP_CONTENT, LWM2M_CF_TLV },
     { "/3/0/11", LWM2M_CF_TEXT, COAP_NOT_ACCEPTABLE, 0 },
@@ -615,11 +622,13 @@ UNIT_TEST(read_accept_table)
     { "/3", COAP_NO_CF, COAP_CONTENT, LWM2M_CF_TLV },
     { "/3", LWM2M_CF_TEXT, COAP_NOT_ACCEPTABLE, 0 },
     { "/3", LWM2M_CF_SENML_JSON, COAP_CONTENT, LWM2M_CF_SENML_JSON },
+    { "/3", LWM2M_CF_SENML_CBOR, COAP_CONTENT, LWM2M_CF_SENML_CBOR },
     { "/3/0/4", COAP_NO_CF, COAP_METHOD_NOT_ALLOWED, 0 },
     { "/3/0/4", LWM2M_CF_TEXT, COAP_METHOD_NOT_ALLOWED, 0 },
     { "/3/0/4", LWM2M_CF_OPAQUE, COAP_METHOD_NOT_ALLOWED, 0 },
     { "/3/0/4", LWM2M_CF_TLV, COAP_METHOD_NOT_ALLOWED, 0 },
     { "/3/0/4", LWM2M_CF_SENML_JSON, COAP_METHOD_NOT_ALLOWED, 0 },
+    { "/3/0/4", LWM2M_CF_SENML_CBOR, COAP_METHOD_NOT_ALLOWED, 0 },
     { "/3/0/4", 50, COAP_METHOD_NOT_ALLOWED, 0 },
   };
   registered(60);
@@ -703,6 +712,26 @@ UNIT_TEST(write_and_execute)
     UNIT_CHECK_EQ(m.code, COAP_CHANGED);
     UNIT_CHECK_EQ(h_light_dim, 77);
     UNIT_CHECK_EQ(h_light_on, 1);
+  }
+  /* SenML CBOR write: [{-2: "/3311/0/", 0: "5851", 2: 33}, {0: "5850", 4: false}]; then one whose
+   * second record does not decode (vb for an integer) changes nothing */
+  {
+    static const char cb[] = "\x82\xa3\x21\x68/3311/0/\x00\x64" "5851\x02\x18\x21\xa2\x00\x64"
+                             "5850\x04\xf4";
+    static const char bad[] = "\x82\xa3\x21\x68/3311/0/\x00\x64" "5850\x04\xf5\xa2\x00\x64"
+                              "5851\x04\xf4";
+    m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0", .cf = LWM2M_CF_SENML_CBOR, .pl = cb,
+                 .n = sizeof(cb) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+    UNIT_CHECK_EQ(h_light_dim, 33);
+    UNIT_CHECK_EQ(h_light_on, 0);
+    m = h_do(REQ(.code = COAP_POST, .path = "/3311/0", .cf = LWM2M_CF_SENML_CBOR, .pl = bad,
+                 .n = sizeof(bad) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+    UNIT_CHECK_EQ(h_light_on, 0);
+    m = h_do(REQ(.code = COAP_POST, .path = "/3311/0", .cf = LWM2M_CF_SENML_CBOR, .pl = cb,
+                 .n = sizeof(cb) - 2)); /* truncated */
+    UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
   }
   /* read-only resource, unknown format, missing format, malformed TLV */
   m = h_do(REQ(.code = COAP_PUT, .path = "/3/0/0", .cf = 0, .pl = "x", .n = 1));
@@ -1245,13 +1274,14 @@ UNIT_TEST(block2_read_and_block1_refused)
   char all[1024];
   size_t got = 0;
   registered(60);
-  /* /3 in SenML JSON is larger than one block */
-  for(uint32_t num = 0; num < 10; num++) {
-    m = h_do(REQ(.code = COAP_GET, .path = "/3", .accept = LWM2M_CF_SENML_JSON,
-                 .block2 = num ? COAP_BLOCK(num, 0, 2) : COAP_NONE));
+  /* /3 in SenML JSON is larger than one block: the first request leaves the size to the client,
+   * the next ones ask for the block after the last one received, at its size */
+  for(uint32_t num = 0, next = COAP_NONE; num < 10; num++) {
+    m = h_do(REQ(.code = COAP_GET, .path = "/3", .accept = LWM2M_CF_SENML_JSON, .block2 = next));
     UNIT_CHECK_EQ(m.code, COAP_CONTENT);
     UNIT_CHECK(m.block2 != COAP_NONE);
     UNIT_CHECK_EQ(COAP_BLOCK_NUM(m.block2), num);
+    next = COAP_BLOCK(num + 1, 0, COAP_BLOCK_SZX(m.block2));
     UNIT_CHECK(got + m.payload_len < sizeof(all));
     memcpy(all + got, m.payload, m.payload_len);
     got += m.payload_len;
@@ -1263,6 +1293,38 @@ UNIT_TEST(block2_read_and_block1_refused)
   UNIT_CHECK(got > 200);
   UNIT_CHECK(!strncmp(all, "[{\"n\":\"/3/0/0\",\"vs\":\"ACME\"}", 27));
   UNIT_CHECK(all[got - 1] == ']');
+  /* the same in SenML CBOR, in 32-byte blocks: the array's count, in the first block, matches the
+   * records the blocks carry (read back by the client's own reader) and those of SenML JSON */
+  {
+    lwm2m_senml_reader_t rd;
+    lwm2m_senml_rec_t rec;
+    int k, n = 0, nj = 0;
+    lwm2m_senml_reader_init(&rd, (const uint8_t *)all, (uint16_t)got);
+    while((k = lwm2m_senml_next(&rd, &rec)) > 0) {
+      nj++;
+    }
+    UNIT_CHECK(k == 0 && nj > 5);
+    got = 0;
+    for(uint32_t num = 0; num < 40; num++) {
+      m = h_do(REQ(.code = COAP_GET, .path = "/3", .accept = LWM2M_CF_SENML_CBOR,
+                   .block2 = COAP_BLOCK(num, 0, 1)));
+      UNIT_CHECK(m.code == COAP_CONTENT && COAP_BLOCK_NUM(m.block2) == num);
+      UNIT_CHECK(got + m.payload_len < sizeof(all));
+      memcpy(all + got, m.payload, m.payload_len);
+      got += m.payload_len;
+      if(!COAP_BLOCK_MORE(m.block2)) {
+        break;
+      }
+    }
+    UNIT_CHECK(got > 64);
+    UNIT_CHECK_EQ((uint8_t)all[0], 0x80 | nj);
+    lwm2m_senml_reader_init(&rd, (const uint8_t *)all, (uint16_t)got);
+    while((k = lwm2m_senml_cbor_next(&rd, &rec)) > 0) {
+      n++;
+    }
+    UNIT_CHECK_EQ(k, 0);
+    UNIT_CHECK_EQ(n, nj);
+  }
   /* block-wise write to a non-streamed resource: 4.13 with Size1 */
   m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "1", .n = 1,
                .block1 = COAP_BLOCK(0, 1, 0)));

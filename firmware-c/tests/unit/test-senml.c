@@ -1,4 +1,4 @@
-/* SenML JSON writer and reader. */
+/* SenML JSON and SenML CBOR writers and readers (CBOR vectors checked against Python cbor2). */
 #include "unit.h"
 #include "net/app-layer/lwm2m/lwm2m.h"
 
@@ -100,6 +100,151 @@ UNIT_TEST(reader_malformed)
   }
 }
 
+/* ---- SenML CBOR ---- */
+
+static size_t
+cbor_rec(uint16_t o, uint16_t i, uint16_t r, uint8_t type, lwm2m_value_t v)
+{
+  coap_win_t w;
+  lwm2m_path_t p = { { o, i, r }, 3 };
+  coap_win_init(&w, (uint8_t *)out, sizeof(out), 0);
+  lwm2m_senml_cbor_record(&w, &p, type, &v);
+  return coap_win_len(&w);
+}
+
+#define CBOR_IS(n, lit) ((n) == sizeof(lit) - 1 && !memcmp(out, lit, sizeof(lit) - 1))
+
+UNIT_TEST(cbor_writer)
+{
+  lwm2m_value_t v = { (const uint8_t *)"Open", 4, 0 };
+  size_t n = cbor_rec(3, 0, 0, LWM2M_T_STR, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x66/3/0/0\x03\x64Open"));
+  v.i = -1500;
+  n = cbor_rec(3303, 0, 5700, LWM2M_T_FLOAT, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x6c/3303/0/5700\x02\xfb\xbf\xf8\x00\x00\x00\x00\x00\x00"));
+  v.i = 1700000000;
+  n = cbor_rec(3, 0, 13, LWM2M_T_TIME, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x67/3/0/13\x02\x1a\x65\x53\xf1\x00"));
+  v.i = -5;
+  n = cbor_rec(3, 0, 9, LWM2M_T_INT, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x66/3/0/9\x02\x24"));
+  v.i = INT32_MIN;
+  n = cbor_rec(3, 0, 9, LWM2M_T_INT, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x66/3/0/9\x02\x3a\x7f\xff\xff\xff"));
+  v.i = 1;
+  n = cbor_rec(3311, 0, 5850, LWM2M_T_BOOL, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x6c/3311/0/5850\x04\xf5"));
+  v.p = (const uint8_t *)"\xfb\xff";
+  v.len = 2;
+  n = cbor_rec(5, 0, 0, LWM2M_T_OPAQUE, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x66/5/0/0\x08\x42\xfb\xff"));
+  v.i = (3 << 16) | 0;
+  n = cbor_rec(1, 0, 9, LWM2M_T_OBJLNK, v);
+  UNIT_CHECK(CBOR_IS(n, "\xa2\x00\x66/1/0/9\x63vlo\x63" "3:0"));
+  /* heads: 1, 2 and 4 argument bytes */
+  {
+    coap_win_t w;
+    coap_win_init(&w, (uint8_t *)out, sizeof(out), 0);
+    lwm2m_cbor_head(&w, 4, 23);
+    lwm2m_cbor_head(&w, 4, 24);
+    lwm2m_cbor_head(&w, 3, 256);
+    lwm2m_cbor_head(&w, 2, 65536);
+    UNIT_CHECK(CBOR_IS(coap_win_len(&w), "\x97\x98\x18\x79\x01\x00\x5a\x00\x01\x00\x00"));
+  }
+}
+
+static int
+cbor_read(const char *d, size_t n, lwm2m_senml_rec_t *recs, int max)
+{
+  lwm2m_senml_reader_t r;
+  int k = 0, got;
+  lwm2m_senml_reader_init(&r, (const uint8_t *)d, (uint16_t)n);
+  while(k < max && (got = lwm2m_senml_cbor_next(&r, &recs[k])) > 0) {
+    k++;
+  }
+  return k < max && got < 0 ? -1 : k;
+}
+
+UNIT_TEST(cbor_reader)
+{
+  /* cbor2.dumps([{-2: "/3/0/", 0: "1", 3: "xA"}, {0: "13", 2: 1700000000, 6: 0},
+   *              {-2: "/3303/0/", 0: "5700", 2: 1.5}, {0: "5701", 2: -5, 1: "Cel"}]) */
+  static const char d[] = "\x84\xa3\x21\x65/3/0/\x00\x61" "1\x03\x62xA\xa3\x00\x62" "13\x02\x1a\x65\x53"
+                          "\xf1\x00\x06\x00\xa3\x21\x68/3303/0/\x00\x64" "5700\x02\xfb\x3f\xf8\x00\x00"
+                          "\x00\x00\x00\x00\xa3\x00\x64" "5701\x02\x24\x01\x63" "Cel";
+  /* indefinite array and map; binary16 1.5 and binary32 25.5; vb, vd, vlo; a tagged time */
+  static const char e[] = "\x9f\xbf\x00\x66/1/0/6\x04\xf4\xff\xa2\x00\x66/5/0/0\x08\x43\x01\x02\x03"
+                          "\xa2\x00\x66/1/0/9\x63vlo\x63" "3:0\xa3\x00\x6c/3303/0/5700\x02\xf9\x3e\x00"
+                          "\x06\xc1\x1a\x65\x53\xf1\x00\xa2\x00\x6c/3303/0/5700\x02\xfa\x41\xcc\x00\x00"
+                          "\xff";
+  lwm2m_senml_rec_t c[6];
+  lwm2m_value_t v;
+  UNIT_CHECK_EQ(cbor_read(d, sizeof(d) - 1, c, 6), 4);
+  UNIT_CHECK(c[0].path.len == 3 && c[0].path.id[0] == 3 && c[0].path.id[2] == 1);
+  UNIT_CHECK(!lwm2m_senml_decode(&c[0], LWM2M_T_STR, &v) && v.len == 2 && !memcmp(v.p, "xA", 2));
+  UNIT_CHECK(c[1].path.id[2] == 13 && !lwm2m_senml_decode(&c[1], LWM2M_T_TIME, &v) &&
+             v.i == 1700000000);
+  UNIT_CHECK_EQ(lwm2m_senml_decode(&c[1], LWM2M_T_FLOAT, &v), -1); /* beyond thousandths range */
+  UNIT_CHECK(c[2].path.id[0] == 3303 && !lwm2m_senml_decode(&c[2], LWM2M_T_FLOAT, &v) && v.i == 1500);
+  UNIT_CHECK_EQ(lwm2m_senml_decode(&c[2], LWM2M_T_INT, &v), -1); /* 1.5 is no integer */
+  UNIT_CHECK(!lwm2m_senml_decode(&c[3], LWM2M_T_INT, &v) && v.i == -5);
+  UNIT_CHECK(!lwm2m_senml_decode(&c[3], LWM2M_T_FLOAT, &v) && v.i == -5000);
+  UNIT_CHECK_EQ(lwm2m_senml_decode(&c[3], LWM2M_T_STR, &v), -1);
+  UNIT_CHECK_EQ(cbor_read(e, sizeof(e) - 1, c, 6), 5);
+  UNIT_CHECK(!lwm2m_senml_decode(&c[0], LWM2M_T_BOOL, &v) && v.i == 0);
+  UNIT_CHECK(!lwm2m_senml_decode(&c[1], LWM2M_T_OPAQUE, &v) && v.len == 3 && v.p[2] == 3);
+  UNIT_CHECK(!lwm2m_senml_decode(&c[2], LWM2M_T_OBJLNK, &v) && v.i == 0x30000);
+  UNIT_CHECK(!lwm2m_senml_decode(&c[3], LWM2M_T_FLOAT, &v) && v.i == 1500);
+  UNIT_CHECK(!lwm2m_senml_decode(&c[4], LWM2M_T_FLOAT, &v) && v.i == 25500);
+  /* a whole float is an integer resource's value */
+  {
+    static const char f[] = "\x81\xa2\x00\x66/3/0/9\x02\xf9\x45\x00"; /* 5.0 */
+    UNIT_CHECK_EQ(cbor_read(f, sizeof(f) - 1, c, 6), 1);
+    UNIT_CHECK(!lwm2m_senml_decode(&c[0], LWM2M_T_INT, &v) && v.i == 5);
+  }
+  /* empty arrays */
+  UNIT_CHECK_EQ(cbor_read("\x80", 1, c, 6), 0);
+  UNIT_CHECK_EQ(cbor_read("\x9f\xff", 2, c, 6), 0);
+}
+
+UNIT_TEST(cbor_reader_malformed)
+{
+  static const struct {
+    const char *d;
+    size_t n;
+  } bad[] = {
+#define BAD(lit) { lit, sizeof(lit) - 1 }
+    BAD(""), BAD("\xa0"), BAD("\x81"), BAD("\x82\xa1\x00\x66/1/0/1"), BAD("\x81\xa1\x00\x66/1/0"),
+    BAD("\x81\xa1\x00\x66/1/0/1\x00"),                 /* a byte after the array */
+    BAD("\x81\xa2\x00\x66/1/0/1\x02\x1a\x80\x00\x00\x00"), /* 2^31: beyond int32 */
+    BAD("\x81\xa2\x00\x66/1/0/1\x02\x1b\x00\x00\x00\x00\x00\x00\x00\x01"), /* 64-bit integer */
+    BAD("\x81\xa2\x00\x66/1/0/1\x02\xf9\x7e\x00"),     /* NaN */
+    BAD("\x81\xa2\x00\x66/1/0/1\x02\xfa\x7f\x80\x00\x00"), /* infinity */
+    BAD("\x81\xa2\x00\x66/1/0/1\x02\xfa\x4f\x80\x00\x00"), /* 2^32: beyond thousandths */
+    BAD("\x81\xa2\x00\x66/1/0/1\x02\x63" "abc"),        /* v as text */
+    BAD("\x81\xa2\x00\x66/1/0/1\x04\x01"),               /* vb as 1 */
+    BAD("\x81\xa2\x00\x66/1/0/1\x06\x81\x00"),           /* an array as a field value */
+    BAD("\x81\xa2\x00\x66/1/0/1\x41\x00\x00"),           /* a byte string key */
+    BAD("\x81\xa2\x00\x66/1/0/1\x03\x7f\x61x\xff"),      /* a chunked string */
+    BAD("\x81\xa2\x00\x66/1/0/1\x03\x78\x50"),           /* a string longer than the input */
+    BAD("\x81\xa1\x00\x66/1/0/1/2/3"),                   /* not an LwM2M path */
+    BAD("\x81\xa1\x00\x78\x19/1/0/1/2/3/4/5/6/7/8/9/10"), /* a name too long */
+    BAD("\x81\xa1\x00\x66/1/0/1\xff"),                   /* a break in a definite map */
+    BAD("\x81\xa1\x19\xff\xff\x00"),                     /* an unknown label beyond 0x7FFF */
+    BAD("\x9f\xa1\x00\x66/1/0/1"),                       /* an indefinite array without its break */
+    BAD("\x81\xa1\x00\x66/1/0/1\x1c"),                   /* reserved additional information */
+#undef BAD
+  };
+  for(unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    lwm2m_senml_rec_t c[4];
+    int k = cbor_read(bad[i].d, bad[i].n, c, 4);
+    if(k != -1) {
+      printf("  accepted: case %u\n", i);
+    }
+    UNIT_CHECK_EQ(k, -1);
+  }
+}
+
 int
 main(void)
 {
@@ -107,5 +252,8 @@ main(void)
   UNIT_RUN(reader);
   UNIT_RUN(reader_values);
   UNIT_RUN(reader_malformed);
+  UNIT_RUN(cbor_writer);
+  UNIT_RUN(cbor_reader);
+  UNIT_RUN(cbor_reader_malformed);
   return UNIT_DONE();
 }

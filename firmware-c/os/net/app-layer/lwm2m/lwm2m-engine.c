@@ -215,11 +215,14 @@ typedef struct enc {
   uint8_t root;   /* the level asked for (Discover: which attributes to list) */
 #endif
   unsigned first; /* no SenML record / link written yet */
+#if LWM2M_WITH_SENML_CBOR
+  unsigned recs;  /* SenML CBOR records written */
+#endif
 } enc_t;
 
-/* The formats render takes (text, opaque, TLV, old TLV, SenML JSON, link) differ in their low 4
- * bits, but for the two TLVs, which are the same encoding: small constants to compare with */
-#define ENC(cf) ((cf) & 15)
+/* The formats render takes (text, opaque, TLV, old TLV, SenML JSON and CBOR, link) differ in the
+ * bits of 0xEF, but for the two TLVs, which are the same encoding: byte constants to compare with */
+#define ENC(cf) ((uint8_t)((cf) & 0xEF))
 /* (emit_value's switch has a case for each of the others: a clash would not compile) */
 _Static_assert(ENC(LWM2M_CF_TLV) == ENC(LWM2M_CF_TLV_OLD) && ENC(LWM2M_CF_TEXT) == 0,
                "ENC tells the formats apart");
@@ -260,6 +263,13 @@ emit_value(enc_t *e)
     e->first = 0;
     break;
   }
+#endif
+#if LWM2M_WITH_SENML_CBOR
+  case ENC(LWM2M_CF_SENML_CBOR):
+    e->path.len = e->path.id[3] == LWM2M_NO_ID ? 3 : 4;
+    lwm2m_senml_cbor_record(e->w, &e->path, type, v);
+    e->recs++;
+    break;
 #endif
   case ENC(LWM2M_CF_OPAQUE): /* pick_fmt let through opaque resources only, and text for others */
     coap_win_put(e->w, v->p, v->len);
@@ -368,6 +378,20 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
   e.path = *p;
 #if LWM2M_WITH_DISCOVER
   e.root = p->len;
+#endif
+#if LWM2M_WITH_SENML_CBOR
+  if(fmt == LWM2M_CF_SENML_CBOR) {
+    /* a definite-length array: the records are counted by a first pass into a null window */
+    enc_t count = e;
+    coap_win_t none;
+    coap_win_init(&none, NULL, 0, 0);
+    count.w = &none;
+    count.recs = 0;
+    if((rc = emit(&count, p->len, 0))) {
+      return rc;
+    }
+    lwm2m_cbor_head(w, 4, count.recs);
+  }
 #endif
   rc = emit(&e, p->len, p->len >= 3); /* a whole object's instances wrap themselves (level 2) */
 #if LWM2M_WITH_SENML
@@ -486,6 +510,15 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
   return 0;
 }
 
+#if LWM2M_WITH_SENML && LWM2M_WITH_SENML_CBOR
+#define SENML_NEXT(fmt, rd, rec) \
+  ((fmt) == LWM2M_CF_SENML_CBOR ? lwm2m_senml_cbor_next : lwm2m_senml_next)(rd, rec)
+#elif LWM2M_WITH_SENML_CBOR
+#define SENML_NEXT(fmt, rd, rec) lwm2m_senml_cbor_next(rd, rec)
+#else
+#define SENML_NEXT(fmt, rd, rec) lwm2m_senml_next(rd, rec)
+#endif
+
 /* One pass of the write of req's payload at path p in x's mode (bootstrap: creates instances,
  * ignores W). */
 static uint8_t
@@ -535,13 +568,19 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
       want = p->id[--lvl];
     }
     return tlv_walk(x, lvl, pl, pl + n, want);
+#if LWM2M_WITH_SENML || LWM2M_WITH_SENML_CBOR
 #if LWM2M_WITH_SENML
-  case LWM2M_CF_SENML_JSON: {
+  case LWM2M_CF_SENML_JSON:
+#endif
+#if LWM2M_WITH_SENML_CBOR
+  case LWM2M_CF_SENML_CBOR:
+#endif
+  {
     lwm2m_senml_reader_t rd;
     lwm2m_senml_rec_t rec;
     int k;
     lwm2m_senml_reader_init(&rd, pl, n);
-    while((k = lwm2m_senml_next(&rd, &rec)) > 0) {
+    while((k = SENML_NEXT(fmt, &rd, &rec)) > 0) {
       uint8_t i;
       if(rec.path.len < 3) {
         return COAP_BAD_REQUEST;
@@ -828,7 +867,7 @@ static const char attr_names[] = "pmin\0pmax\0gt\0lt\0st\0epmin\0epmax";
 #if LWM2M_WITH_DISCOVER
 /* Discover: the attributes on e's path as ";name=value" link parameters: its own, and on a
  * resource asked for itself those it inherits from its instance and object too (TS 5.4.2) */
-static void SIZE_OPT("no-tree-loop-optimize", "no-if-conversion") /* measured: -8 B */
+static void
 link_attrs(const enc_t *e)
 {
 #if LWM2M_WITH_OBSERVE
@@ -953,7 +992,8 @@ pick_fmt(const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t, uint16
   uint16_t f = req->accept == COAP_NO_CF ? dflt : req->accept;
   *fmt = f;
   return f == dflt || f == LWM2M_CF_TLV || f == LWM2M_CF_TLV_OLD ||
-             (LWM2M_WITH_SENML && f == LWM2M_CF_SENML_JSON)
+             (LWM2M_WITH_SENML && f == LWM2M_CF_SENML_JSON) ||
+             (LWM2M_WITH_SENML_CBOR && f == LWM2M_CF_SENML_CBOR)
            ? 0
            : COAP_NOT_ACCEPTABLE;
 }

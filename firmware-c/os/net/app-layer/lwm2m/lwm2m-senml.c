@@ -160,15 +160,6 @@ jstring(lwm2m_senml_reader_t *r, char *out, uint16_t cap, uint16_t *n)
   return 0;
 }
 
-void
-lwm2m_senml_reader_init(lwm2m_senml_reader_t *r, const uint8_t *p, uint16_t len)
-{
-  r->p = (const char *)p;
-  r->end = r->p + len;
-  r->bn_len = 0;
-  r->state = 0;
-}
-
 static int
 b64dec(char *s, uint16_t n, uint16_t *out_n)
 {
@@ -280,8 +271,7 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
           return -1;
         }
         rec->kind = 'b';
-        rec->num = s;
-        rec->num_len = l;
+        rec->ival = l == 4;
       } else {
         for(const char *c = s; c < r->p; c++) {
           if(!((*c >= '0' && *c <= '9') || *c == '-' || *c == '+' || *c == '.' || *c == 'e' ||
@@ -306,18 +296,34 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
     }
     break;
   }
-  {
-    char full[48];
-    if(r->bn_len + nn > sizeof(full)) {
-      return -1;
-    }
-    memcpy(full, r->bn, r->bn_len);
-    memcpy(full + r->bn_len, name, nn);
-    if(lwm2m_path_parse(full, (uint16_t)(r->bn_len + nn), &rec->path) < 0) {
-      return -1;
-    }
+  return lwm2m_senml_name(r, name, nn, &rec->path);
+}
+
+#endif /* LWM2M_WITH_SENML */
+
+/* ---- shared with SenML CBOR (lwm2m-senml-cbor.c) ---- */
+
+#if LWM2M_WITH_SENML || LWM2M_WITH_SENML_CBOR
+
+int
+lwm2m_senml_name(const lwm2m_senml_reader_t *r, const char *name, uint16_t n, lwm2m_path_t *p)
+{
+  char full[sizeof(r->bn) + 24];
+  if(r->bn_len + n > sizeof(full)) {
+    return -1;
   }
-  return 1;
+  memcpy(full, r->bn, r->bn_len);
+  memcpy(full + r->bn_len, name, n);
+  return lwm2m_path_parse(full, (uint16_t)(r->bn_len + n), p) < 0 ? -1 : 1;
+}
+
+void
+lwm2m_senml_reader_init(lwm2m_senml_reader_t *r, const uint8_t *p, uint16_t len)
+{
+  r->p = (const char *)p;
+  r->end = r->p + len;
+  r->bn_len = 0;
+  r->state = 0;
 }
 
 int
@@ -334,8 +340,21 @@ lwm2m_senml_decode(const lwm2m_senml_rec_t *rec, uint8_t type, lwm2m_value_t *v)
   case 'o':
     return type == LWM2M_T_OBJLNK ? lwm2m_text_decode(type, v->p, v->len, v) : -1;
   case 'b':
-    v->i = rec->num_len == 4;
+    v->i = rec->ival;
     return type == LWM2M_T_BOOL ? 0 : -1;
+  case 'i': /* a CBOR integer: also a float's whole value, if it has one in thousandths */
+    v->i = rec->ival;
+    if(type == LWM2M_T_FLOAT) {
+      return __builtin_mul_overflow(rec->ival, 1000, &v->i) ? -1 : 0;
+    }
+    return type == LWM2M_T_INT || type == LWM2M_T_TIME ? 0 : -1;
+  case 'm': /* a CBOR float: also an integer resource's value if it is a whole number */
+    v->i = rec->ival;
+    if(type == LWM2M_T_INT || type == LWM2M_T_TIME) {
+      v->i = rec->ival / 1000;
+      return rec->ival % 1000 ? -1 : 0;
+    }
+    return type == LWM2M_T_FLOAT ? 0 : -1;
   case 'v':
     if(type == LWM2M_T_FLOAT) {
       return lwm2m_parse_milli(rec->num, rec->num_len, &v->i);
@@ -348,4 +367,4 @@ lwm2m_senml_decode(const lwm2m_senml_rec_t *rec, uint8_t type, lwm2m_value_t *v)
   return -1;
 }
 
-#endif /* LWM2M_WITH_SENML */
+#endif

@@ -17,6 +17,9 @@
 #ifndef LWM2M_WITH_SENML
 #define LWM2M_WITH_SENML 1      /* SenML JSON (110) reader and writer */
 #endif
+#ifndef LWM2M_WITH_SENML_CBOR
+#define LWM2M_WITH_SENML_CBOR 1 /* SenML CBOR (112) reader and writer */
+#endif
 #ifndef LWM2M_WITH_BOOTSTRAP
 #define LWM2M_WITH_BOOTSTRAP 1  /* client-initiated bootstrap */
 #endif
@@ -68,6 +71,7 @@
 #define LWM2M_CF_LINK 40
 #define LWM2M_CF_OPAQUE 42
 #define LWM2M_CF_SENML_JSON 110
+#define LWM2M_CF_SENML_CBOR 112
 #define LWM2M_CF_TLV 11542
 #define LWM2M_CF_TLV_OLD 1542
 
@@ -264,7 +268,7 @@ void lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why);
 void lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid);
 const char *lwm2m_state_name(uint8_t st);
 
-/* ---- codecs (lwm2m-text.c, lwm2m-tlv.c, lwm2m-senml.c, lwm2m-link.c) ---- */
+/* ---- codecs (lwm2m-text.c, lwm2m-tlv.c, lwm2m-senml.c, lwm2m-senml-cbor.c, lwm2m-link.c) ---- */
 void lwm2m_text_int(coap_win_t *w, int32_t v);
 void lwm2m_text_milli(coap_win_t *w, int32_t v);
 /* Parse a decimal integer / decimal fraction (thousandths) spanning exactly len chars. */
@@ -304,25 +308,35 @@ int lwm2m_decode(uint8_t type, const uint8_t *p, uint32_t len, lwm2m_value_t *v)
 void lwm2m_milli_to_double(int32_t m, uint8_t out[8]);
 int lwm2m_float_to_milli(const uint8_t *p, uint32_t len, int32_t *out);
 
-/* SenML JSON */
+/* SenML JSON and SenML CBOR: one record model, one reader state, one value decoder */
 typedef struct lwm2m_senml_rec {
   lwm2m_path_t path;
-  const char *num;  /* "v" text, "vb" as "true"/"false" */
+  const char *num;  /* JSON "v": its text */
   uint16_t num_len, str_len;
-  uint8_t kind;     /* 'v' number, 's' string, 'b' bool, 'd' data, 'o' objlnk, 0 none */
+  int32_t ival;     /* vb: 0 / 1; CBOR v: the integer, or a float's thousandths */
+  uint8_t kind;     /* 'v' number text, 'i' integer, 'm' thousandths, 's' string, 'b' bool,
+                     * 'd' data, 'o' objlnk, 0 none */
   char str[LWM2M_URI_MAX + 16]; /* unescaped vs / decoded vd / vlo */
 } lwm2m_senml_rec_t;
 typedef struct lwm2m_senml_reader {
   const char *p, *end;
+  uint32_t left;    /* CBOR: records still to come in a definite-length array */
   char bn[24];
   uint8_t bn_len, state;
 } lwm2m_senml_reader_t;
 void lwm2m_senml_reader_init(lwm2m_senml_reader_t *r, const uint8_t *p, uint16_t len);
 /* 1 record, 0 end, -1 malformed */
 int lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec);
+int lwm2m_senml_cbor_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec);
 void lwm2m_senml_record(coap_win_t *w, uint8_t first, const lwm2m_path_t *p, uint8_t type,
                         const lwm2m_value_t *v);
+/* A CBOR head (major type 0-7, argument n): SenML CBOR's array of n records starts with one */
+void lwm2m_cbor_head(coap_win_t *w, uint8_t major, uint32_t n);
+void lwm2m_senml_cbor_record(coap_win_t *w, const lwm2m_path_t *p, uint8_t type,
+                             const lwm2m_value_t *v);
 int lwm2m_senml_decode(const lwm2m_senml_rec_t *rec, uint8_t type, lwm2m_value_t *v);
+/* The record's path: the reader's base name and the record's name (n bytes); 1, or -1 */
+int lwm2m_senml_name(const lwm2m_senml_reader_t *r, const char *name, uint16_t n, lwm2m_path_t *p);
 
 /* CoRE link format */
 void lwm2m_link_path(coap_win_t *w, uint8_t first, const uint16_t *ids, uint8_t n);
