@@ -155,6 +155,24 @@ async def test_read_and_write_in_every_format(fmt: str | None) -> None:
         await dev.cancel_observe("/3303/0")
 
 
+@pytest.mark.parametrize("fmt", ["senml-json", "senml-cbor"])
+async def test_read_composite_and_write_composite(fmt: str) -> None:
+    async with native(f"nat-comp-{fmt}") as run:
+        dev = await run.server.wait_for_registration(f"nat-comp-{fmt}", timeout=WAIT)
+        await dev.write_composite({"/3311/0/5851": 21, "/3311/0/5850": True, "/1/0/1": 90}, fmt=fmt)
+        await run.wait_line("light on=1 dimmer=21")
+        values = await dev.read_composite(["/3311/0", "/1/0/1", "/3/0/0", "/0/0", "/3/0/99"], fmt=fmt)
+        # /0 and the missing resource are left out (best effort); the rest as one pack
+        assert values[(3311, 0, 5851)] == 21 and values[(3311, 0, 5850)] is True
+        assert values[(1, 0, 1)] == 90 and values[(3, 0, 0)] == "lwm2m-rig"
+        assert not any(p[0] == 0 or p == (3, 0, 99) for p in values)
+        # all or nothing: a read-only resource in the pack refuses the whole write
+        with pytest.raises(LwM2MError) as info:
+            await dev.write_composite({"/3311/0/5851": 5, "/3/0/0": "x"}, fmt=fmt)
+        assert info.value.code == 4.05
+        assert await dev.read("/3311/0/5851") == 21
+
+
 async def test_plain_text_opaque_and_refusals() -> None:
     async with native("nat-text") as run:
         dev = await run.server.wait_for_registration("nat-text", timeout=WAIT)

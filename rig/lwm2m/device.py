@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rig.lwm2m import codecs
 from rig.lwm2m.aiocoap_adapter import CoapFailure, Observation, Response
-from rig.lwm2m.codecs import CodecError, Path, Values, format_path, parse_path
+from rig.lwm2m.codecs import CodecError, Path, Value, Values, format_path, parse_path
 from rig.lwm2m.codecs.link import Link, parse_links
 from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered
 
@@ -232,6 +232,12 @@ class Device:
         body = codecs.encode(cf, dict.fromkeys(plist), (), None)  # type: ignore[arg-type]
         resp = await self._request("FETCH", None, body, content_format=cf, accept=cf)
         return self._decode(resp, ())
+
+    async def write_composite(self, values: Mapping[PathLike, Value], fmt: int | str = "senml-cbor") -> None:
+        """Write-Composite (iPATCH on the root): resources of any objects in one atomic request."""
+        cf = codecs.format_number(fmt)
+        body = codecs.encode(cf, {as_path(p): v for p, v in values.items()}, (), self.server.registry)
+        await self._request("iPATCH", None, body, content_format=cf)
 
     async def observe(self, path: PathLike, fmt: int | str | None = None) -> ObservationStream:
         base = as_path(path)

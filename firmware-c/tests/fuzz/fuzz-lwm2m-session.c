@@ -249,7 +249,7 @@ static const char *const queries[16] = {
   "gt=25&lt=15&st=1", "epmin=1&epmax=5", "pmin", "pmax=", "pmin=4294967296", "gt=-1.25&lt=-3",
   "st=-1", "ep=x", "pmin=1&pmin=2",
 };
-/* payloads that decode (TLV, text, SenML, link) to get past the decoders */
+/* payloads that decode (TLV, text, SenML JSON and CBOR, link) to get past the decoders */
 static const uint8_t tlv_light[] = { 0xE1, 0x16, 0xDA, 0x01, 0xE1, 0x16, 0xDB, 0x32 };
 static const uint8_t tlv_inst0[] = { 0x08, 0x00, 0x08, 0xE1, 0x16, 0xDA, 0x01, 0xE1, 0x16, 0xDB, 0x05 };
 static const uint8_t tlv_srv[] = { 0xC1, 0x00, 0x65, 0xC2, 0x01, 0x00, 0x3C, 0xC1, 0x02, 0x01,
@@ -259,6 +259,10 @@ static const uint8_t tlv_sec[] = { 0xC8, 0x00, 0x11, 'c', 'o', 'a', 'p', ':', '/
                                    ':', '1', ']', ':', '5', '6', '8', '3', 0xC1, 0x01, 0x00,
                                    0xC1, 0x02, 0x03, 0xC1, 0x0A, 0x65 };
 static const uint8_t tlv_multi[] = { 0x88, 0x0B, 0x06, 0x41, 0x00, 0x01, 0x41, 0x01, 0x02 };
+/* SenML CBOR: [{0: "/3311/0/5851", 2: 12}, {0: "/1/0/1", 2: 120}] (a write, composite or not),
+ * and [{0: "/3311/0"}, {0: "/1/0/1"}, {0: "/0/0"}] (names for a Read-Composite) */
+static const char cbor_write[] = "\x82\xa2\x00\x6c/3311/0/5851\x02\x0c\xa2\x00\x66/1/0/1\x02\x18\x78";
+static const char cbor_names[] = "\x83\xa1\x00\x67/3311/0\xa1\x00\x66/1/0/1\xa1\x00\x64/0/0";
 static const char *const texts[] = {
   "1", "0", "100", "101", "-1", "2147483648", "true", "12.5", "", "coap://[::1]:5683",
   "[{\"bn\":\"/3311/0/\",\"n\":\"5850\",\"vb\":true},{\"n\":\"5851\",\"v\":7}]",
@@ -350,6 +354,8 @@ op_request(void)
       case 2: r.pl = tlv_srv; r.n = sizeof(tlv_srv); break;
       case 3: r.pl = tlv_sec; r.n = sizeof(tlv_sec); break;
       case 4: r.pl = tlv_multi; r.n = sizeof(tlv_multi); break;
+      case 6: r.pl = cbor_write; r.n = sizeof(cbor_write) - 1; break;
+      case 7: r.pl = cbor_names; r.n = sizeof(cbor_names) - 1; break;
       default: {
         const char *s = texts[(l >> 3) & 15];
         r.pl = s;

@@ -17,7 +17,7 @@ TARGETS = ("fuzz-lwm2m-session", "fuzz-lwm2m-session-fw")  # the -fw one has the
 IDS = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 10: 9, 13: 12, 3303: 14, 3311: 15, 5700: 16, 5850: 20,
        5851: 21}
 CF = {"text": 0, "link": 1, "opaque": 2, "senml": 3, "tlv": 4, "senml-cbor": 6}
-METHOD = {"GET": 0, "PUT": 1, "POST": 2, "DELETE": 3, "FETCH": 5}
+METHOD = {"GET": 0, "PUT": 1, "POST": 2, "DELETE": 3, "FETCH": 5, "iPATCH": 6}
 ANS = {"2.01": 0, "2.04": 1, "2.02": 2, "4.00": 3, "4.04": 4, "2.05": 5, "4.13": 6, "2.31": 7}
 LOC_RD = 1 << 3  # Location-Path rd/5a3f
 
@@ -62,6 +62,9 @@ def request(method: str, path: list[int], *, non: bool = False, frm: int = 0, cf
 def text(idx: int) -> int:
     """Payload template byte: the fuzzer's texts[idx] (2: "100", 10/11: SenML writes, 14: a Package URI)."""
     return 0x80 | idx << 3 | 5
+
+
+CBOR_WRITE, CBOR_NAMES = 0x86, 0x87  # payload template bytes: the fuzzer's SenML CBOR packs
 
 
 def run(idx: int) -> bytes:
@@ -139,6 +142,14 @@ def main() -> None:
         + request("GET", [3303], accept="senml-cbor", token=2)
         + request("GET", [3303, 0, 5700], accept="senml-cbor", observe=0, token=3)
         + run(9) + run(9))
+    # Read-Composite and Write-Composite on "/", then an ordinary read in SenML CBOR
+    seeds["composite"] = (
+        bytes((REGISTERED | LT300,))
+        + request("FETCH", [], cf="senml-cbor", payload=CBOR_NAMES)
+        + request("FETCH", [], cf="senml-cbor", accept="senml", payload=CBOR_NAMES, token=2)
+        + request("iPATCH", [], cf="senml-cbor", payload=CBOR_WRITE, token=3)
+        + request("GET", [3311, 0], accept="senml-cbor", token=4)
+        + run(9))
     # Object 5 pull: a Package URI, the client GETs it, the "server" answers one 16-byte block
     seeds["fw-pull"] = (
         bytes((REGISTERED | LT300,))

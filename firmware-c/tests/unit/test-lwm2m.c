@@ -897,6 +897,68 @@ UNIT_TEST(discover_lists_attributes_by_the_level_asked)
   UNIT_CHECK(h_payload_is(&m, "</3/0/11>;dim=1"));
 }
 
+/* Read-Composite (FETCH /) and Write-Composite (iPATCH /), TS 1.1 6.3.3 / 6.3.4 */
+UNIT_TEST(composite_read_and_write)
+{
+  static const char names[] = "[{\"n\":\"/3/0/0\"},{\"n\":\"/3311/0\"},{\"n\":\"/0/0\"},{\"n\":\"/3/0/99\"},"
+                              "{\"bn\":\"/1/0/\",\"n\":\"1\"},{\"n\":\"4\"}]";
+  char all[600];
+  coap_msg_t m;
+  registered(60);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = LWM2M_CF_TEXT, .pl = "0", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  /* paths that cannot be read (/0, a missing resource, an executable one) are left out */
+  h_get_all(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = names,
+                .n = sizeof(names) - 1), all, sizeof(all));
+  UNIT_CHECK(!strcmp(all, "[{\"n\":\"/3/0/0\",\"vs\":\"ACME\"},{\"n\":\"/3311/0/5850\",\"vb\":false},"
+                          "{\"n\":\"/3311/0/5851\",\"v\":0},{\"n\":\"/3311/0/5852\",\"v\":0},"
+                          "{\"n\":\"/1/0/1\",\"v\":60}]") || !printf("  %s\n", all));
+  /* the same in SenML CBOR (Accept): one definite array of the same five records */
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = names,
+               .n = sizeof(names) - 1, .accept = LWM2M_CF_SENML_CBOR));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK_EQ(m.content_format, LWM2M_CF_SENML_CBOR);
+  UNIT_CHECK(m.payload_len > 1 && m.payload[0] == 0x85);
+  /* formats: the pack must be SenML, and so must the answer */
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_TLV, .pl = "\x00", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_UNSUPPORTED_CF);
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = names,
+               .n = sizeof(names) - 1, .accept = LWM2M_CF_TLV));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = "[{\"n\":", .n = 6));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  /* Write-Composite: [{0: "/3311/0/5851", 2: 12}, {0: "/1/0/1", 2: 120}] */
+  {
+    static const char cb[] = "\x82\xa2\x00\x6c/3311/0/5851\x02\x0c\xa2\x00\x66/1/0/1\x02\x18\x78";
+    static const char ro[] = "\x82\xa2\x00\x6c/3311/0/5851\x02\x0d\xa2\x00\x66/3/0/0\x03\x61x";
+    static const char sec[] = "\x81\xa2\x00\x66/0/0/0\x03\x61x";
+    static const char nobj[] = "\x81\xa2\x00\x69/9999/0/0\x02\x01";
+    m = h_do(REQ(.code = COAP_IPATCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = cb,
+                 .n = sizeof(cb) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+    UNIT_CHECK_EQ(h_light_dim, 12);
+    UNIT_CHECK_EQ(lwm2m_srv[0].lifetime, 120);
+    /* all or nothing: a read-only resource in the pack changes nothing */
+    m = h_do(REQ(.code = COAP_IPATCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = ro,
+                 .n = sizeof(ro) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+    UNIT_CHECK_EQ(h_light_dim, 12);
+    m = h_do(REQ(.code = COAP_IPATCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = sec,
+                 .n = sizeof(sec) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+    m = h_do(REQ(.code = COAP_IPATCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = nobj,
+                 .n = sizeof(nobj) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+    m = h_do(REQ(.code = COAP_IPATCH, .path = "/", .cf = LWM2M_CF_TEXT, .pl = "1", .n = 1));
+    UNIT_CHECK_EQ(m.code, COAP_UNSUPPORTED_CF);
+  }
+  /* iPATCH anywhere else, and PUT on "/": not allowed */
+  m = h_do(REQ(.code = COAP_IPATCH, .path = "/3311/0", .cf = LWM2M_CF_SENML_CBOR, .pl = "\x80", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = "\x80", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_METHOD_NOT_ALLOWED);
+}
+
 static int
 count_notifications(uint32_t from_ms, uint32_t to_ms, uint32_t step, int *cons)
 {
@@ -1754,6 +1816,7 @@ main(void)
   UNIT_RUN(create_location_of_the_largest_ids);
   UNIT_RUN(discover_and_attributes);
   UNIT_RUN(discover_lists_attributes_by_the_level_asked);
+  UNIT_RUN(composite_read_and_write);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);

@@ -510,6 +510,12 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
   return 0;
 }
 
+/* The root path "/": Read-Composite (FETCH) and Write-Composite (iPATCH) name their paths in the
+ * payload */
+#define COMPOSITE_ROOT(p) (LWM2M_WITH_COMPOSITE && !(p)->len)
+#define IS_SENML(cf) ((LWM2M_WITH_SENML && (cf) == LWM2M_CF_SENML_JSON) || \
+                      (LWM2M_WITH_SENML_CBOR && (cf) == LWM2M_CF_SENML_CBOR))
+
 #if LWM2M_WITH_SENML && LWM2M_WITH_SENML_CBOR
 #define SENML_NEXT(fmt, rd, rec) \
   ((fmt) == LWM2M_CF_SENML_CBOR ? lwm2m_senml_cbor_next : lwm2m_senml_next)(rd, rec)
@@ -530,7 +536,7 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
   uint16_t want;
   uint8_t rc, lvl;
 
-  if((rc = locate(x, p))) {
+  if(!COMPOSITE_ROOT(p) && (rc = locate(x, p))) {
     return rc;
   }
   r = x->res;
@@ -590,6 +596,12 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
           return COAP_BAD_REQUEST;
         }
       }
+      if(COMPOSITE_ROOT(p) && (rc = rec.path.id[0] ? 0 : COAP_UNAUTHORIZED) /* no /0 */) {
+        return rc;
+      }
+      if(COMPOSITE_ROOT(p) && !(x->obj = find_obj(x->ctx, rec.path.id[0]))) {
+        return COAP_NOT_FOUND; /* Write-Composite: each record names its object */
+      }
       if(!(r = find_res(x->obj, rec.path.id[2]))) {
         return COAP_NOT_FOUND;
       }
@@ -602,6 +614,9 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
       }
       if((rc = write_value(x, r, rec.path.len == 4 ? rec.path.id[3] : LWM2M_NO_ID))) {
         return rc;
+      }
+      if(COMPOSITE_ROOT(p) && !x->op.check) {
+        lwm2m_changed(x->ctx, rec.path.id[0], rec.path.id[1], rec.path.id[2]);
       }
     }
     return k < 0 ? COAP_BAD_REQUEST : 0;
@@ -1087,7 +1102,8 @@ do_write(const coap_msg_t *req, const lwm2m_path_t *p, target_t *t, coap_resp_t 
   if(rc) {
     return rc;
   }
-  if(!BS_MODE(t)) { /* a management server writes an instance at least (dm_request) */
+  if(!BS_MODE(t) && !COMPOSITE_ROOT(p)) { /* an instance at least (dm_request); a composite
+                                            * write reports each of its resources (write_path) */
     lwm2m_changed(t->ctx, p->id[0], p->id[1], p->id[2]); /* LWM2M_NO_ID past the path */
   }
   return COAP_CHANGED;
@@ -1134,12 +1150,94 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 }
 #endif /* LWM2M_WITH_CREATE */
 
+#if LWM2M_WITH_COMPOSITE
+/* Read-Composite: the values at each path the request's SenML pack names (records without
+ * values), one pack in fmt. Best effort (TS 1.1 6.3.3): a path that cannot be read is left out. */
+static uint8_t
+render_composite(lwm2m_ctx_t *ctx, const coap_msg_t *req, uint16_t fmt, coap_win_t *w)
+{
+  lwm2m_senml_reader_t rd;
+  lwm2m_senml_rec_t rec;
+  coap_win_t none;
+  enc_t e;
+  int k;
+  coap_win_init(&none, NULL, 0, 0);
+  e.fmt = ENC(fmt);
+  e.first = 1;
+#if LWM2M_WITH_SENML_CBOR
+  e.recs = 0;
+#endif
+  /* SenML CBOR's array is counted first: a pass into a null window */
+  for(int pass = fmt == LWM2M_CF_SENML_CBOR ? 0 : 1; pass < 2; pass++) {
+    e.w = pass ? w : &none;
+#if LWM2M_WITH_SENML_CBOR
+    if(pass && fmt == LWM2M_CF_SENML_CBOR) {
+      lwm2m_cbor_head(w, 4, e.recs);
+    }
+#endif
+    lwm2m_senml_reader_init(&rd, req->payload, req->payload_len);
+    while((k = SENML_NEXT(req->content_format, &rd, &rec)) > 0) {
+      if(rec.path.len && rec.path.id[0] && !resolve(ctx, &rec.path, &e.t) &&
+         (rec.path.len < 3 || (e.t.res->flags & LWM2M_R))) {
+        e.path = rec.path;
+#if LWM2M_WITH_DISCOVER
+        e.root = rec.path.len;
+#endif
+        emit(&e, rec.path.len, 0); /* SenML has no wrapping; an error leaves the path out */
+      }
+    }
+    if(k < 0) {
+      return COAP_BAD_REQUEST;
+    }
+  }
+#if LWM2M_WITH_SENML
+  if(fmt == LWM2M_CF_SENML_JSON) {
+    coap_win_str(w, e.first ? "[]" : "]");
+  }
+#endif
+  return 0;
+}
+
+/* FETCH / iPATCH on "/": Read-Composite / Write-Composite, SenML JSON or CBOR */
+static uint8_t
+composite(lwm2m_ctx_t *ctx, const coap_msg_t *req, coap_resp_t *r)
+{
+  uint16_t fmt = req->accept == COAP_NO_CF ? req->content_format : req->accept;
+  uint8_t rc;
+  if(!IS_SENML(req->content_format)) {
+    return COAP_UNSUPPORTED_CF;
+  }
+  if(req->code == COAP_IPATCH) {
+    target_t t;
+    t.ctx = ctx;
+    t.res = NULL;
+    t.bs = 0;
+    t.replace = 0;
+    t.op.slot = 0;
+    return do_write(req, &(const lwm2m_path_t){ { 0 }, 0 }, &t, r);
+  }
+  if(!IS_SENML(fmt)) {
+    return COAP_NOT_ACCEPTABLE;
+  }
+  if((rc = render_composite(ctx, req, fmt, &r->win))) {
+    return rc;
+  }
+  r->cf = fmt;
+  return COAP_CONTENT;
+}
+#endif /* LWM2M_WITH_COMPOSITE */
+
 static uint8_t
 dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
            const lwm2m_path_t *p, coap_resp_t *r)
 {
   target_t t;
   uint8_t rc;
+#if LWM2M_WITH_COMPOSITE
+  if(!p->len && (req->code == COAP_FETCH || req->code == COAP_IPATCH)) {
+    return composite(ctx, req, r);
+  }
+#endif
   if(!p->len) {
     return COAP_METHOD_NOT_ALLOWED;
   }

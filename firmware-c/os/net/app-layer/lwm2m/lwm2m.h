@@ -20,6 +20,9 @@
 #ifndef LWM2M_WITH_SENML_CBOR
 #define LWM2M_WITH_SENML_CBOR 1 /* SenML CBOR (112) reader and writer */
 #endif
+#ifndef LWM2M_WITH_COMPOSITE /* Read-Composite (FETCH) and Write-Composite (iPATCH) in SenML */
+#define LWM2M_WITH_COMPOSITE (LWM2M_WITH_SENML || LWM2M_WITH_SENML_CBOR)
+#endif
 #ifndef LWM2M_WITH_BOOTSTRAP
 #define LWM2M_WITH_BOOTSTRAP 1  /* client-initiated bootstrap */
 #endif
