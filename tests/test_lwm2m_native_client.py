@@ -173,6 +173,29 @@ async def test_read_composite_and_write_composite(fmt: str) -> None:
         assert await dev.read("/3311/0/5851") == 21
 
 
+async def test_observe_composite_notifies_on_a_change_of_any_path() -> None:
+    async with native("nat-ocomp") as run:
+        dev = await run.server.wait_for_registration("nat-ocomp", timeout=WAIT)
+        await dev.write("/3311/0/5851", 10, fmt="text")
+        stream = await dev.observe_composite(["/3311/0/5851", "/3/0/0"])
+        assert stream.first.value == {(3311, 0, 5851): 10, (3, 0, 0): "lwm2m-rig"}
+        await dev.write("/3311/0/5851", 64, fmt="text")
+        note = await stream.next(timeout=WAIT)
+        assert note.value == {(3311, 0, 5851): 64, (3, 0, 0): "lwm2m-rig"}
+        await dev.cancel_observe("composite")
+        assert stream.ended
+
+
+async def test_send_reports_values_to_the_server() -> None:
+    async with native("nat-send", "--send", "/3303/0/5700,/3/0/0", "--send-period", "1") as run:
+        event = await run.server.wait_for_event("send", "nat-send", timeout=WAIT)
+        values = event.data["values"]
+        assert set(values) == {(3303, 0, 5700), (3, 0, 0)} and isinstance(values[(3303, 0, 5700)], float)
+        await run.wait_line("sent")
+        second = await run.server.wait_for_event("send", "nat-send", timeout=WAIT)
+        assert second.data["values"][(3, 0, 0)] == "lwm2m-rig"
+
+
 async def test_plain_text_opaque_and_refusals() -> None:
     async with native("nat-text") as run:
         dev = await run.server.wait_for_registration("nat-text", timeout=WAIT)

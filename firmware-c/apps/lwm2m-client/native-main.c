@@ -135,6 +135,12 @@ on_event(lwm2m_ctx_t *c, uint8_t ev, const char *detail)
   case LWM2M_EV_FACTORY_RESET:
     restart_self("factory reset (Execute /3/0/5)");
     break;
+  case LWM2M_EV_SENT:
+    printf("lwm2m: sent\n");
+    break;
+  case LWM2M_EV_SEND_FAILED:
+    printf("lwm2m: send failed: %s\n", detail);
+    break;
   }
   fflush(stdout);
 }
@@ -222,7 +228,8 @@ static void
 usage(FILE *f)
 {
   fprintf(f, "usage: lwm2m-client --server coap://[ADDR]:PORT --ep NAME [--bootstrap] "
-             "[--lifetime S] [--port LOCAL] [--queue] [--verbose]\n");
+             "[--lifetime S] [--port LOCAL] [--queue] [--send PATH[,PATH...] [--send-period S]] "
+             "[--verbose]\n");
 }
 
 int
@@ -233,7 +240,9 @@ main(int argc, char **argv)
   int bootstrap = 0, queue = 0;
   struct sockaddr_in6 sa;
   socklen_t sl = sizeof(sa);
-  uint32_t stop_at = 0;
+  uint32_t stop_at = 0, send_ms = 0, next_send = 0;
+  lwm2m_path_t send_paths[LWM2M_COMPOSITE_MAX];
+  uint8_t nsend = 0;
   int i, zero = 0;
 
   saved_argv = argv;
@@ -263,6 +272,31 @@ main(int argc, char **argv)
         return 2;
       }
       i++;
+    } else if(!strcmp(a, "--send") && v) {
+      /* comma-separated paths, e.g. /3303/0/5700,/3/0/13 */
+      const char *s = v;
+      while(*s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if(nsend == LWM2M_COMPOSITE_MAX ||
+           lwm2m_path_parse(s, (uint16_t)n, &send_paths[nsend]) < 0 || !send_paths[nsend].len) {
+          fprintf(stderr, "lwm2m-client: bad --send '%s' (up to %d paths like /3303/0/5700, "
+                          "comma-separated)\n", v, LWM2M_COMPOSITE_MAX);
+          return 2;
+        }
+        nsend++;
+        s += n + (e != NULL);
+      }
+      i++;
+    } else if(!strcmp(a, "--send-period") && v) {
+      char *end;
+      long sp = strtol(v, &end, 10);
+      if(*end || sp < 1 || sp > 86400) {
+        fprintf(stderr, "lwm2m-client: bad --send-period '%s' (1..86400 seconds)\n", v);
+        return 2;
+      }
+      send_ms = (uint32_t)sp * 1000u;
+      i++;
     } else if(!strcmp(a, "--bootstrap")) {
       bootstrap = 1;
     } else if(!strcmp(a, "--queue")) {
@@ -277,6 +311,9 @@ main(int argc, char **argv)
       usage(stderr);
       return 2;
     }
+  }
+  if(nsend && !send_ms) {
+    send_ms = 10000;
   }
   if(!server || !ep_name) {
     fprintf(stderr, "lwm2m-client: --server and --ep are required\n");
@@ -338,7 +375,18 @@ main(int argc, char **argv)
       printf("lwm2m: stopping, deregistering\n");
       lwm2m_deregister(&ctx);
     }
+    /* Send (POST /dp, SenML CBOR) of the --send paths every --send-period while registered */
+    if(nsend && !stop_requested && ctx.state == LWM2M_ST_REGISTERED &&
+       (int32_t)(now - next_send) >= 0) {
+      next_send = now + send_ms;
+      if(lwm2m_send(&ctx, send_paths, nsend, LWM2M_CF_SENML_CBOR) < 0) {
+        printf("lwm2m: send skipped (the last one is still in flight)\n");
+      }
+    }
     wait = lwm2m_step(&ctx, now);
+    if(nsend && wait > send_ms) {
+      wait = send_ms;
+    }
     if(stop_requested && (ctx.state == LWM2M_ST_DEREGISTERED || (int32_t)(now - stop_at) >= 0)) {
       if(ctx.state != LWM2M_ST_DEREGISTERED) {
         printf("lwm2m: no answer to deregistration, exiting anyway\n");

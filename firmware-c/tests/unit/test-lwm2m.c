@@ -984,6 +984,82 @@ count_notifications(uint32_t from_ms, uint32_t to_ms, uint32_t step, int *cons)
   return n;
 }
 
+/* Observe-Composite (FETCH / with Observe) and Send (POST /dp), TS 1.1 6.4.3 / 6.4.4 */
+UNIT_TEST(observe_composite_and_send)
+{
+  /* [{0: "/3311/0/5851"}, {0: "/3311/0/5850"}] */
+  static const char names[] = "\x82\xa1\x00\x6c/3311/0/5851\xa1\x00\x6c/3311/0/5850";
+  static const lwm2m_path_t sp[2] = { { { 3311, 0, 5851 }, 3 }, { { 3, 0, 0 }, 3 } };
+  lwm2m_senml_reader_t rd;
+  lwm2m_senml_rec_t rec;
+  coap_msg_t m;
+  int n;
+  registered(86400);
+  lwm2m_srv[0].pmin = 0;
+  lwm2m_srv[0].pmax = 0; /* no periodic notifications: only changes */
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = names,
+               .n = sizeof(names) - 1, .observe = 0, .token = 9));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK(m.observe != COAP_NONE);
+  UNIT_CHECK_EQ(count_notifications(h_now, h_now + 5000, 500, NULL), 0);
+  /* a change of one of its paths: one notification of both */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "44", .n = 2));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(count_notifications(h_now, h_now, 1, NULL), 1);
+  m = h_last();
+  UNIT_CHECK(m.token[1] == 9 && m.content_format == LWM2M_CF_SENML_CBOR);
+  lwm2m_senml_reader_init(&rd, m.payload, m.payload_len);
+  UNIT_CHECK(lwm2m_senml_cbor_next(&rd, &rec) == 1 && rec.kind == 'i' && rec.ival == 44);
+  UNIT_CHECK(lwm2m_senml_cbor_next(&rd, &rec) == 1 && rec.kind == 'b');
+  UNIT_CHECK_EQ(lwm2m_senml_cbor_next(&rd, &rec), 0);
+  /* a change elsewhere: none */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/1", .cf = 0, .pl = "86400", .n = 5));
+  UNIT_CHECK_EQ(count_notifications(h_now, h_now, 1, NULL), 0);
+  /* cancelled by FETCH with Observe 1 (its token) */
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = names,
+               .n = sizeof(names) - 1, .observe = 1, .token = 9));
+  UNIT_CHECK(m.code == COAP_CONTENT && m.observe == COAP_NONE);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "45", .n = 2));
+  UNIT_CHECK_EQ(count_notifications(h_now, h_now + 2000, 500, NULL), 0);
+  /* Send: POST /dp, the values of both paths in one pack, acknowledged */
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 2, LWM2M_CF_SENML_CBOR), 0);
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 1, LWM2M_CF_SENML_CBOR), -1); /* one at a time */
+  n = h_events[LWM2M_EV_SENT];
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK(m.code == COAP_POST && path_is(&m, "/dp") && m.content_format == LWM2M_CF_SENML_CBOR);
+  lwm2m_senml_reader_init(&rd, m.payload, m.payload_len);
+  UNIT_CHECK(lwm2m_senml_cbor_next(&rd, &rec) == 1 && rec.path.id[0] == 3311 && rec.ival == 45);
+  UNIT_CHECK(lwm2m_senml_cbor_next(&rd, &rec) == 1 && rec.kind == 's' && rec.path.id[0] == 3);
+  h_answer(COAP_CHANGED, NULL, NULL);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_SENT], n + 1);
+  /* muted by the server (/1/0/23 Mute Send), then allowed again */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/23", .cf = 0, .pl = "1", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 1, LWM2M_CF_SENML_CBOR), -1);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/23", .cf = 0, .pl = "0", .n = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 1, LWM2M_CF_SENML_CBOR), 0);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, NULL);
+  /* refused: no path, too many, not SenML; not registered */
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 0, LWM2M_CF_SENML_CBOR), -1);
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, LWM2M_COMPOSITE_MAX + 1, LWM2M_CF_SENML_CBOR), -1);
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 2, LWM2M_CF_TLV), -1);
+  lwm2m_deregister(&ctx);
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 2, LWM2M_CF_SENML_JSON), -1);
+  /* a Send nobody answers: reported once the retransmissions are over */
+  registered(86400);
+  n = h_events[LWM2M_EV_SEND_FAILED];
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 1, LWM2M_CF_SENML_JSON), 0);
+  for(int i = 0; i < 200; i++) {
+    h_now += 1000;
+    lwm2m_step(&ctx, h_now);
+  }
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_SEND_FAILED], n + 1);
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 1, LWM2M_CF_SENML_JSON), 0); /* free again */
+}
+
 UNIT_TEST(observe_pmin_pmax)
 {
   coap_msg_t m;
@@ -1817,6 +1893,7 @@ main(void)
   UNIT_RUN(discover_and_attributes);
   UNIT_RUN(discover_lists_attributes_by_the_level_asked);
   UNIT_RUN(composite_read_and_write);
+  UNIT_RUN(observe_composite_and_send);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);

@@ -24,6 +24,10 @@
  * resources builds with LWM2M_WITH_STREAM 0 and drops the code); r NULL: a bootstrap write,
  * which resolves no target and is never streamed */
 #define STREAMED(r) (LWM2M_WITH_STREAM && (r) && ((r)->flags & LWM2M_STREAM))
+/* The Server instance of the current account (ctx->srv, always 0 with one Server slot: then a
+ * constant address instead of an indexed load) */
+#define CUR_SRV(ctx) lwm2m_srv[LWM2M_MAX_SRV > 1 ? (ctx)->srv : 0]
+
 #ifndef LWM2M_MAX_BODY
 #define LWM2M_MAX_BODY 512      /* largest unblocked write we take (Size1 of a 4.13) */
 #endif
@@ -715,6 +719,11 @@ obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
       coap_observe_stop(&ctx->coap, &o->co);
     }
   }
+#if LWM2M_WITH_COMPOSITE
+  if(!len) { /* (a composite observation outlives a deleted instance: it reads what is there) */
+    coap_observe_stop(&ctx->coap, &ctx->cobs.co);
+  }
+#endif
 }
 
 typedef struct nctx {
@@ -748,6 +757,11 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
       o->active = 0; /* Cancel Observation by Reset (again if already inactive: harmless) */
     }
   }
+#if LWM2M_WITH_COMPOSITE
+  if(ctx->cobs.co.last_mid == mid && coap_ep_equal(&ctx->cobs.co.ep, from)) {
+    ctx->cobs.co.active = 0;
+  }
+#endif
 }
 
 /* Checks observations; returns ms until the next check is needed. */
@@ -758,9 +772,8 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
     uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
     int32_t cur = o->last_val; /* stays so unless the resource is numeric */
-    /* the current account's periods (as CUR_SRV: with one Server slot a constant address), unless
-     * a level of the path has its own */
-    const lwm2m_server_t *srv = &lwm2m_srv[LWM2M_MAX_SRV > 1 ? ctx->srv : 0];
+    /* the current account's periods, unless a level of the path has its own */
+    const lwm2m_server_t *srv = &CUR_SRV(ctx);
     lwm2m_attr_t a;
     if(!o->co.active) {
       continue;
@@ -850,20 +863,34 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
 }
 
 #endif /* LWM2M_WITH_OBSERVE */
+#if LWM2M_WITH_OBSERVE
+/* A change at (oid, iid, rid) (LWM2M_NO_ID past its path) and path p overlap: either contains the
+ * other (an active observation names an object at least; an inactive one starts afresh anyway) */
+static inline __attribute__((always_inline)) int
+touches(const lwm2m_path_t *p, uint16_t oid, uint16_t iid, uint16_t rid)
+{
+  return p->id[0] == oid &&
+         (p->len < 2 || iid == LWM2M_NO_ID ||
+          (p->id[1] == iid && (p->len < 3 || rid == LWM2M_NO_ID || p->id[2] == rid)));
+}
+#endif
+
 void SIZE_OPT("no-ivopts") /* measured: -2 B */
 lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
 {
 #if LWM2M_WITH_OBSERVE
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
-    const lwm2m_path_t *p = &o->path;
-    /* overlapping paths (either contains the other; an active observation names an object at
-     * least); an inactive observation starts afresh anyway */
-    if(p->id[0] == oid &&
-       (p->len < 2 || iid == LWM2M_NO_ID ||
-        (p->id[1] == iid && (p->len < 3 || rid == LWM2M_NO_ID || p->id[2] == rid)))) {
+    if(touches(&o->path, oid, iid, rid)) {
       o->changed = 1;
     }
   }
+#if LWM2M_WITH_COMPOSITE
+  for(const lwm2m_path_t *p = ctx->cobs.paths.p; p < ctx->cobs.paths.p + ctx->cobs.paths.n; p++) {
+    if(p->len && touches(p, oid, iid, rid)) {
+      ctx->cobs.changed = 1;
+    }
+  }
+#endif
 #else
   (void)ctx;
   (void)oid;
@@ -1151,16 +1178,13 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 #endif /* LWM2M_WITH_CREATE */
 
 #if LWM2M_WITH_COMPOSITE
-/* Read-Composite: the values at each path the request's SenML pack names (records without
- * values), one pack in fmt. Best effort (TS 1.1 6.3.3): a path that cannot be read is left out. */
-static uint8_t
-render_composite(lwm2m_ctx_t *ctx, const coap_msg_t *req, uint16_t fmt, coap_win_t *w)
+/* The values at each of ps's paths as one SenML pack in fmt. Best effort (TS 1.1 6.3.3): a path
+ * that cannot be read (/0, absent, not readable) is left out. */
+static void
+render_paths(lwm2m_ctx_t *ctx, const lwm2m_paths_t *ps, uint16_t fmt, coap_win_t *w)
 {
-  lwm2m_senml_reader_t rd;
-  lwm2m_senml_rec_t rec;
   coap_win_t none;
   enc_t e;
-  int k;
   coap_win_init(&none, NULL, 0, 0);
   e.fmt = ENC(fmt);
   e.first = 1;
@@ -1175,19 +1199,14 @@ render_composite(lwm2m_ctx_t *ctx, const coap_msg_t *req, uint16_t fmt, coap_win
       lwm2m_cbor_head(w, 4, e.recs);
     }
 #endif
-    lwm2m_senml_reader_init(&rd, req->payload, req->payload_len);
-    while((k = SENML_NEXT(req->content_format, &rd, &rec)) > 0) {
-      if(rec.path.len && rec.path.id[0] && !resolve(ctx, &rec.path, &e.t) &&
-         (rec.path.len < 3 || (e.t.res->flags & LWM2M_R))) {
-        e.path = rec.path;
+    for(const lwm2m_path_t *p = ps->p; p < ps->p + ps->n; p++) {
+      if(p->len && p->id[0] && !resolve(ctx, p, &e.t) && (p->len < 3 || (e.t.res->flags & LWM2M_R))) {
+        e.path = *p;
 #if LWM2M_WITH_DISCOVER
-        e.root = rec.path.len;
+        e.root = p->len;
 #endif
-        emit(&e, rec.path.len, 0); /* SenML has no wrapping; an error leaves the path out */
+        emit(&e, p->len, 0); /* SenML has no wrapping; an error leaves the path out */
       }
-    }
-    if(k < 0) {
-      return COAP_BAD_REQUEST;
     }
   }
 #if LWM2M_WITH_SENML
@@ -1195,15 +1214,63 @@ render_composite(lwm2m_ctx_t *ctx, const coap_msg_t *req, uint16_t fmt, coap_win
     coap_win_str(w, e.first ? "[]" : "]");
   }
 #endif
-  return 0;
 }
 
-/* FETCH / iPATCH on "/": Read-Composite / Write-Composite, SenML JSON or CBOR */
+#if LWM2M_WITH_OBSERVE
+static void
+cobs_render(void *arg, coap_win_t *w)
+{
+  lwm2m_ctx_t *ctx = arg;
+  render_paths(ctx, &ctx->cobs.paths, ctx->cobs.cf, w);
+}
+
+static void
+cobs_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  lwm2m_ctx_t *ctx = CTX(c);
+  coap_build_opt_uint(b, COAP_OPT_OBSERVE, ctx->cobs.co.seq);
+  coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, ctx->cobs.cf);
+  coap_build_body(t, b, cobs_render, ctx);
+}
+
+/* The Observe-Composite observation: a notification when one of its paths changed (after the
+ * server's pmin) or at its pmax; returns ms until it needs a look again */
+static uint32_t
+cobs_step(lwm2m_ctx_t *ctx, uint32_t now)
+{
+  const lwm2m_server_t *srv = &CUR_SRV(ctx);
+  lwm2m_cobs_t *o = &ctx->cobs;
+  uint32_t el = now - o->last_ms, pmin = srv->pmin * 1000u, pmax = srv->pmax * 1000u, d;
+  if(!o->co.active) {
+    return 0xFFFFFFFFu;
+  }
+  if(!pmax || pmax < pmin) {
+    pmax = 0xFFFFFFFFu;
+  }
+  d = o->changed && pmin < pmax ? pmin : pmax;
+  if(d != 0xFFFFFFFFu && el >= d) {
+    if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, cobs_build, NULL, o) < 0) {
+      return LWM2M_POLL_MS; /* no transaction slot: try again later */
+    }
+    o->last_ms = now;
+    o->changed = 0;
+    el = 0;
+    d = pmax;
+  }
+  return d == 0xFFFFFFFFu ? d : d - el;
+}
+#endif
+
+/* FETCH / iPATCH on "/": Read-Composite (Observe-Composite with Observe 0, its cancel with 1) /
+ * Write-Composite, SenML JSON or CBOR */
 static uint8_t
-composite(lwm2m_ctx_t *ctx, const coap_msg_t *req, coap_resp_t *r)
+composite(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, coap_resp_t *r)
 {
   uint16_t fmt = req->accept == COAP_NO_CF ? req->content_format : req->accept;
-  uint8_t rc;
+  lwm2m_senml_reader_t rd;
+  lwm2m_senml_rec_t rec;
+  lwm2m_paths_t ps;
+  int k;
   if(!IS_SENML(req->content_format)) {
     return COAP_UNSUPPORTED_CF;
   }
@@ -1219,11 +1286,82 @@ composite(lwm2m_ctx_t *ctx, const coap_msg_t *req, coap_resp_t *r)
   if(!IS_SENML(fmt)) {
     return COAP_NOT_ACCEPTABLE;
   }
-  if((rc = render_composite(ctx, req, fmt, &r->win))) {
-    return rc;
+  ps.n = 0;
+  lwm2m_senml_reader_init(&rd, req->payload, req->payload_len);
+  while((k = SENML_NEXT(req->content_format, &rd, &rec)) > 0) {
+    if(ps.n == LWM2M_COMPOSITE_MAX) {
+      return COAP_TOO_LARGE; /* more paths than one request may name here */
+    }
+    ps.p[ps.n++] = rec.path;
   }
+  if(k < 0) {
+    return COAP_BAD_REQUEST;
+  }
+  render_paths(ctx, &ps, fmt, &r->win);
   r->cf = fmt;
+#if LWM2M_WITH_OBSERVE
+  {
+    lwm2m_cobs_t *o = &ctx->cobs;
+    int mine = o->co.active && coap_observe_match_token(&o->co, from, req);
+    if(req->observe == 1 && mine) {
+      coap_observe_stop(&ctx->coap, &o->co); /* Cancel Observe-Composite */
+    } else if(req->observe == 0 && (!o->co.active || mine)) { /* else served as a plain read */
+      coap_observe_start(&o->co, from, req, r);
+      o->paths = ps;
+      o->cf = fmt;
+      o->last_ms = ctx->now;
+      o->changed = 0;
+    }
+  }
+#else
+  (void)from;
+#endif
   return COAP_CONTENT;
+}
+
+static void
+send_render(void *arg, coap_win_t *w)
+{
+  lwm2m_ctx_t *ctx = arg;
+  render_paths(ctx, &ctx->send_paths, ctx->send_cf, w);
+}
+
+static void
+send_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  lwm2m_ctx_t *ctx = CTX(c);
+  coap_build_path(b, COAP_OPT_URI_PATH, "dp");
+  coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, ctx->send_cf);
+  coap_build_body(t, b, send_render, ctx);
+}
+
+static int
+send_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
+{
+  lwm2m_ctx_t *ctx = CTX(c);
+  (void)t;
+  ctx->send_t = NULL;
+  if(m && m->type != COAP_RST && (m->code >> 5) == 2) {
+    ctx->event(ctx, LWM2M_EV_SENT, NULL);
+  } else {
+    ctx->event(ctx, LWM2M_EV_SEND_FAILED, !m ? "no answer" : m->type == COAP_RST ? "reset" : "rejected");
+  }
+  return 0;
+}
+
+int
+lwm2m_send(lwm2m_ctx_t *ctx, const lwm2m_path_t *paths, uint8_t n, uint16_t cf)
+{
+  if((ctx->state != LWM2M_ST_REGISTERED && ctx->state != LWM2M_ST_UPDATE) || ctx->send_t ||
+     !n || n > LWM2M_COMPOSITE_MAX || !IS_SENML(cf) || CUR_SRV(ctx).mute_send) {
+    return -1;
+  }
+  memcpy(ctx->send_paths.p, paths, n * sizeof(*paths));
+  ctx->send_paths.n = n;
+  ctx->send_cf = cf;
+  ctx->send_t = coap_request(&ctx->coap, &ctx->server, COAP_CON, COAP_POST, NULL, 0, send_build,
+                             send_resp, ctx);
+  return ctx->send_t ? 0 : -1;
 }
 #endif /* LWM2M_WITH_COMPOSITE */
 
@@ -1235,7 +1373,7 @@ dm_request(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   uint8_t rc;
 #if LWM2M_WITH_COMPOSITE
   if(!p->len && (req->code == COAP_FETCH || req->code == COAP_IPATCH)) {
-    return composite(ctx, req, r);
+    return composite(ctx, from, req, r);
   }
 #endif
   if(!p->len) {
@@ -1431,9 +1569,6 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
 
 /* ---------------------------------------------------------------- registration */
 
-/* The Server instance of the current account (ctx->srv, always 0 with one Server slot: then a
- * constant address instead of an indexed load) */
-#define CUR_SRV(ctx) lwm2m_srv[LWM2M_MAX_SRV > 1 ? (ctx)->srv : 0]
 
 static inline __attribute__((always_inline)) void /* measured: -4 B */
 event(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail)
@@ -1853,6 +1988,12 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
     if(w < next) {
       next = w;
     }
+#if LWM2M_WITH_COMPOSITE
+    w = cobs_step(ctx, now);
+    if(w < next) {
+      next = w;
+    }
+#endif
   }
 #endif
   /* the registration timer: every state from BS_REQ to DEREG (none survives the switch in

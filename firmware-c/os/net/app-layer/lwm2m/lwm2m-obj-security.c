@@ -175,12 +175,18 @@ static const lwm2m_res_t srv_res[] = {
   { 6, LWM2M_T_BOOL | LWM2M_R | LWM2M_W },  /* Notification Storing */
   { 7, LWM2M_T_STR | LWM2M_R | LWM2M_W },   /* Binding */
   { 8, LWM2M_E },                           /* Registration Update Trigger */
+#if LWM2M_WITH_COMPOSITE
+  { 23, LWM2M_T_BOOL | LWM2M_R | LWM2M_W }, /* Mute Send */
+#endif
 };
 
 static const field_t srv_fields[] = {
   FIELD(0, lwm2m_server_t, ssid), FIELD_MIN1(1, lwm2m_server_t, lifetime),
   FIELD(2, lwm2m_server_t, pmin), FIELD(3, lwm2m_server_t, pmax),
   FIELD(5, lwm2m_server_t, disable_timeout), FIELD(6, lwm2m_server_t, storing), FIELD_BINDING(7, lwm2m_server_t, binding)
+#if LWM2M_WITH_COMPOSITE
+  , FIELD(23, lwm2m_server_t, mute_send)
+#endif
 };
 
 static void

@@ -20,8 +20,11 @@
 #ifndef LWM2M_WITH_SENML_CBOR
 #define LWM2M_WITH_SENML_CBOR 1 /* SenML CBOR (112) reader and writer */
 #endif
-#ifndef LWM2M_WITH_COMPOSITE /* Read-Composite (FETCH) and Write-Composite (iPATCH) in SenML */
+#ifndef LWM2M_WITH_COMPOSITE /* Read-, Observe- and Write-Composite, and Send, in SenML */
 #define LWM2M_WITH_COMPOSITE (LWM2M_WITH_SENML || LWM2M_WITH_SENML_CBOR)
+#endif
+#ifndef LWM2M_COMPOSITE_MAX
+#define LWM2M_COMPOSITE_MAX 8   /* paths a composite operation or a Send may name */
 #endif
 #ifndef LWM2M_WITH_BOOTSTRAP
 #define LWM2M_WITH_BOOTSTRAP 1  /* client-initiated bootstrap */
@@ -166,6 +169,9 @@ typedef struct lwm2m_server {
   uint16_t ssid;
   uint8_t storing;
   char binding[4];
+#if LWM2M_WITH_COMPOSITE
+  uint8_t mute_send;         /* /1/x/23: no Send while set */
+#endif
 } lwm2m_server_t;
 
 extern lwm2m_security_t lwm2m_sec[LWM2M_MAX_SEC];
@@ -207,6 +213,20 @@ typedef struct lwm2m_obs {
   uint8_t changed;
 } lwm2m_obs_t;
 
+/* The paths of a composite operation (Read-/Observe-Composite) or of a Send */
+typedef struct lwm2m_paths {
+  lwm2m_path_t p[LWM2M_COMPOSITE_MAX];
+  uint8_t n;
+} lwm2m_paths_t;
+/* The one Observe-Composite observation */
+typedef struct lwm2m_cobs {
+  coap_observer_t co;
+  lwm2m_paths_t paths;
+  uint32_t last_ms;
+  uint16_t cf;
+  uint8_t changed;
+} lwm2m_cobs_t;
+
 /* Order matters: from DEREGISTERED on there is no registration (requests are ignored) */
 enum {
   LWM2M_ST_IDLE, LWM2M_ST_BS_REQ, LWM2M_ST_BS_WAIT, LWM2M_ST_BS_DONE, LWM2M_ST_REG,
@@ -216,7 +236,8 @@ enum {
 enum {
   LWM2M_EV_BOOTSTRAP_REQ, LWM2M_EV_BOOTSTRAPPED, LWM2M_EV_BOOTSTRAP_FAILED, LWM2M_EV_REGISTERED,
   LWM2M_EV_REG_FAILED, LWM2M_EV_UPDATED, LWM2M_EV_DEREGISTERED, LWM2M_EV_REBOOT,
-  LWM2M_EV_FACTORY_RESET, LWM2M_EV_BAD_REQUEST
+  LWM2M_EV_FACTORY_RESET, LWM2M_EV_BAD_REQUEST,
+  LWM2M_EV_SENT, LWM2M_EV_SEND_FAILED /* a Send (lwm2m_send) acknowledged, or not (detail why) */
 };
 #define LWM2M_UPD_LT 1
 #define LWM2M_UPD_OBJS 2
@@ -248,6 +269,14 @@ struct lwm2m_ctx {
   lwm2m_attr_t attrs[LWM2M_MAX_ATTRS];
   lwm2m_obs_t obs[LWM2M_MAX_OBS];
 #endif
+#if LWM2M_WITH_COMPOSITE
+#if LWM2M_WITH_OBSERVE
+  lwm2m_cobs_t cobs;
+#endif
+  lwm2m_paths_t send_paths;  /* the Send in flight (send_t), rebuilt from them when retransmitted */
+  uint16_t send_cf;
+  coap_trans_t *send_t;
+#endif
   coap_ctx_t coap;           /* last (large); the CoAP callbacks get back to the context by offset */
 };
 
@@ -267,6 +296,11 @@ void lwm2m_deregister(lwm2m_ctx_t *ctx);
 void lwm2m_disable(lwm2m_ctx_t *ctx);
 /* Registration Update soon: LWM2M_UPD_* reasons */
 void lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why);
+/* Send (TS 1.1 6.4.4, POST /dp): the values at paths[0..n) in SenML (cf 110 or 112), confirmable,
+ * to the registered server; one at a time. 0 if sent, -1 if not registered, busy, muted by the
+ * server (/1/x/23), or the paths or format are not accepted. LWM2M_EV_SENT / LWM2M_EV_SEND_FAILED
+ * report the outcome. */
+int lwm2m_send(lwm2m_ctx_t *ctx, const lwm2m_path_t *paths, uint8_t n, uint16_t cf);
 /* A resource value changed (LWM2M_NO_ID for wider paths): notify observers */
 void lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid);
 const char *lwm2m_state_name(uint8_t st);
