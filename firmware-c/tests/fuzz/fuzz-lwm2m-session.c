@@ -133,7 +133,7 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
 static void
 fz_event(lwm2m_ctx_t *c, uint8_t ev, const char *detail)
 {
-  if(ev > LWM2M_EV_BAD_REQUEST || c != &ctx || (detail && strlen(detail) > 200)) {
+  if(ev > LWM2M_EV_SEND_FAILED || c != &ctx || (detail && strlen(detail) > 200)) {
     __builtin_trap();
   }
 #ifdef FZ_WITH_FW
@@ -547,8 +547,16 @@ op_api(uint8_t param)
   case 6:
     fail_sends = a & 7;
     break;
-  default:
+  case 7: { /* Send of 1..8 of the paths the observation ops use */
+    lwm2m_path_t ps[8];
+    uint8_t n = (uint8_t)((a & 7) + 1);
+    for(uint8_t i = 0; i < n; i++) {
+      const uint16_t *p = obs_paths[(a + i) & 7];
+      ps[i] = (lwm2m_path_t){ { p[0], p[1], p[2], LWM2M_NO_ID }, (uint8_t)(i & 1 ? 2 : 3) };
+    }
+    (void)lwm2m_send(&ctx, ps, n, a & 8 ? LWM2M_CF_SENML_JSON : LWM2M_CF_SENML_CBOR);
     break;
+  }
   }
   check_state();
 }

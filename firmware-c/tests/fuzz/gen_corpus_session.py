@@ -150,6 +150,10 @@ def main() -> None:
         + request("iPATCH", [], cf="senml-cbor", payload=CBOR_WRITE, token=3)
         + request("GET", [3311, 0], accept="senml-cbor", token=4)
         + run(9))
+    # Send: two paths in SenML CBOR, acknowledged; three in JSON, unanswered
+    seeds["send"] = (
+        bytes((REGISTERED | LT300,))
+        + api(7, 1) + STEP + answer("2.04") + api(7, 8 | 2) + run(12) + run(12))
     # Object 5 pull: a Package URI, the client GETs it, the "server" answers one 16-byte block
     seeds["fw-pull"] = (
         bytes((REGISTERED | LT300,))
