@@ -600,11 +600,13 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
           return COAP_BAD_REQUEST;
         }
       }
-      if(COMPOSITE_ROOT(p) && (rc = rec.path.id[0] ? 0 : COAP_UNAUTHORIZED) /* no /0 */) {
-        return rc;
-      }
-      if(COMPOSITE_ROOT(p) && !(x->obj = find_obj(x->ctx, rec.path.id[0]))) {
-        return COAP_NOT_FOUND; /* Write-Composite: each record names its object */
+      if(COMPOSITE_ROOT(p)) { /* Write-Composite: each record names its object, never /0 */
+        if(!rec.path.id[0]) {
+          return COAP_UNAUTHORIZED;
+        }
+        if(!(x->obj = find_obj(x->ctx, rec.path.id[0]))) {
+          return COAP_NOT_FOUND;
+        }
       }
       if(!(r = find_res(x->obj, rec.path.id[2]))) {
         return COAP_NOT_FOUND;
