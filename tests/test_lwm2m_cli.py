@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from rig.cli import main
-from rig.lwm2m.cli import Console
+from rig.lwm2m.cli import Console, print_event
 from rig.lwm2m.fakeclient import free_udp_port, run_scenario
-from rig.lwm2m.server import LwM2MServer
+from rig.lwm2m.server import Event, LwM2MServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,6 +52,9 @@ def test_console_commands_drive_a_device(tmp_path: Path) -> None:
         assert listing.startswith("node [::1]:") and "/3303/0" in listing
         assert await console.execute("read node /3/0/0") == "node/3/0/0 = 'lwm2m-rig'"
         assert "6: {0: 1, 1: 5}" in await console.execute("read node /3/0 senml-json")
+        readc = await console.execute("readc node /3/0/0 /3303/0/5700")
+        assert readc == "node/3/0/0 = 'lwm2m-rig'\nnode/3303/0/5700 = 21.5"
+        assert (await console.execute("readc node")).startswith("error: wrong arguments")
         assert await console.execute("write node /3/0/13 99") == "node/3/0/13 written"
         assert client.resources[(3, 0, 13)] == 99
         assert (await console.execute("write node /3311/0/5850 true")).startswith("error: ")  # no instance
@@ -90,3 +93,8 @@ def test_rig_server_runs_and_quits_from_a_pipe() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert f"LwM2M server on coap://[::1]:{port}" in proc.stdout and "no registered endpoints" in proc.stdout
+
+
+def test_a_send_prints_its_values(capsys: pytest.CaptureFixture) -> None:
+    print_event(Event("send", "node", 0.0, data={"values": {(3303, 0, 5700): 21.5, (3, 0, 0): "x"}}))
+    assert capsys.readouterr().out == "[send] node /3/0/0='x' /3303/0/5700=21.5\n"

@@ -18,6 +18,7 @@ from typing import Any
 from rig.errors import ConfigError, RigError
 from rig.lwm2m import codecs
 from rig.lwm2m.bootstrap import BootstrapConfig
+from rig.lwm2m.codecs import format_path
 from rig.lwm2m.codecs.text import decode_text_value
 from rig.lwm2m.device import as_path, flatten
 from rig.lwm2m.model import ObjectRegistry, ResourceType
@@ -28,6 +29,7 @@ from rig.net.transport import transport_from_spec
 HELP = """commands:
   list                         registered endpoints
   read EP PATH [FORMAT]        FORMAT: text, tlv, senml-json, senml-cbor, json, opaque
+  readc EP PATH...             Read-Composite (SenML CBOR) of several paths at once
   write EP PATH VALUE [FORMAT]  VALUE typed by the object model (opaque: 0xHEX)
   exec EP PATH [ARGS]
   observe EP PATH | cancel EP PATH
@@ -124,6 +126,12 @@ class Console:
         value = await self.server.device(ep).read(path, fmt=fmt)
         return f"{ep}{path} = {format_value(value)}"
 
+    async def cmd_readc(self, ep: str, *paths: str) -> str:
+        if not paths:
+            return "error: wrong arguments; usage: readc EP PATH..."
+        values = await self.server.device(ep).read_composite(paths)
+        return "\n".join(f"{ep}{format_path(p)} = {format_value(v)}" for p, v in sorted(values.items())) or "(nothing)"
+
     async def cmd_write(self, ep: str, path: str, value: str, fmt: str | None = None) -> str:
         base = as_path(path)
         typed = parse_value(value, base, self.server.registry)
@@ -171,6 +179,8 @@ def print_event(event: Event) -> None:
     extra = ""
     if event.kind == "registered" and reg is not None:
         extra = f" from [{reg.address[0]}]:{reg.address[1]} lt={reg.lifetime} lwm2m={reg.version}"
+    elif event.kind == "send":
+        extra = " " + " ".join(f"{format_path(p)}={format_value(v)}" for p, v in sorted(event.data["values"].items()))
     elif "detail" in event.data:
         extra = f": {event.data['detail']}"
     print(f"[{event.kind}] {event.endpoint}{extra}", flush=True)

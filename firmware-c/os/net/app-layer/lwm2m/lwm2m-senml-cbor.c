@@ -83,7 +83,7 @@ lwm2m_senml_cbor_record(coap_win_t *w, const lwm2m_path_t *p, uint8_t type, cons
     text_of(w, NULL, type, v);
     break;
   case LWM2M_T_FLOAT: {
-    uint8_t d[9] = { 0xFB }; /* binary64, the exact value of the thousandths */
+    uint8_t d[9] = { 0xFB }; /* binary64: the one nearest the thousandths */
     label(w, LBL_V);
     lwm2m_milli_to_double(v->i, d + 1);
     coap_win_put(w, d, sizeof(d));
