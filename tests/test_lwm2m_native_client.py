@@ -166,6 +166,9 @@ async def test_read_composite_and_write_composite(fmt: str) -> None:
         assert values[(3311, 0, 5851)] == 21 and values[(3311, 0, 5850)] is True
         assert values[(1, 0, 1)] == 90 and values[(3, 0, 0)] == "lwm2m-rig"
         assert not any(p[0] == 0 or p == (3, 0, 99) for p in values)
+        # whole objects: an answer of several blocks, each asked for with the same FETCH body
+        whole = await dev.read_composite(["/3", "/3303", "/3311", "/1"], fmt=fmt)
+        assert len(whole) > 20 and whole[(3303, 0, 5701)] == "Cel" and whole[(1, 0, 1)] == 90
         # all or nothing: a read-only resource in the pack refuses the whole write
         with pytest.raises(LwM2MError) as info:
             await dev.write_composite({"/3311/0/5851": 5, "/3/0/0": "x"}, fmt=fmt)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import importlib.metadata
 import math
 import socket
@@ -397,13 +398,25 @@ class CoapEndpoint:
 
     async def _rest_of_body(self, msg: aiocoap.Message, obs: Observation, timeout: float = 60.0) -> aiocoap.Message:
         """Complete a Block2 answer of an observation: GET (FETCH) blocks 1.. with fresh tokens."""
+        return await self._next_blocks(
+            msg,
+            lambda: self._message(
+                obs.remote, obs.method, obs.path, obs.body, obs.body_format, obs.accept, obs.query, None
+            ),
+            timeout,
+        )
+
+    async def _next_blocks(
+        self, msg: aiocoap.Message, make: Callable[[], aiocoap.Message], timeout: float
+    ) -> aiocoap.Message:
+        """Blocks 1.. of a Block2 answer, each asked for by a fresh copy of the request (`make`): a
+        FETCH repeats its body in every block request (RFC 8132 2.3.2), which aiocoap's own
+        block-wise transfer leaves out."""
         assert self._ctx is not None
         body = bytearray(msg.payload)
         block = msg.opt.block2
         while block is not None and block.more:
-            req = self._message(
-                obs.remote, obs.method, obs.path, obs.body, obs.body_format, obs.accept, obs.query, None
-            )
+            req = make()
             req.opt.block2 = BlockOption.BlockwiseTuple(block.block_number + 1, False, block.size_exponent)
             part = await _response(self._ctx.request(req, handle_blockwise=False), timeout)
             if not part.code.is_successful():
@@ -411,7 +424,7 @@ class CoapEndpoint:
             body += part.payload
             block = part.opt.block2
             if len(body) > self._max_body:
-                raise CoapFailure(f"notification larger than {self._max_body} bytes")
+                raise CoapFailure(f"answer larger than {self._max_body} bytes")
         msg.payload = bytes(body)
         msg.opt.block2 = None
         return msg
@@ -482,6 +495,12 @@ class CoapEndpoint:
             msg = self._message(target, method, path, payload, content_format, accept, query, None)
             if block2_size is not None:
                 msg.opt.block2 = BlockOption.BlockwiseTuple(0, False, _szx(block2_size))
+            if method == "FETCH":
+                first = await _response(self._ctx.request(msg, handle_blockwise=False), timeout)
+                again = functools.partial(
+                    self._message, target, method, path, payload, content_format, accept, query, None
+                )
+                return _to_response(await self._next_blocks(first, again, timeout))
             resp = _to_response(await _response(self._ctx.request(msg), timeout))
             if resp.code != "4.13" or not payload:
                 return resp
