@@ -157,6 +157,7 @@ async def test_read_and_write_in_every_format(fmt: str | None) -> None:
 
 @pytest.mark.parametrize("fmt", ["senml-json", "senml-cbor"])
 async def test_read_composite_and_write_composite(fmt: str) -> None:
+    """OMA ETS 1.1-int-229 (Read-Composite) and 230 (Write-Composite), on the native client."""
     async with native(f"nat-comp-{fmt}") as run:
         dev = await run.server.wait_for_registration(f"nat-comp-{fmt}", timeout=WAIT)
         await dev.write_composite({"/3311/0/5851": 21, "/3311/0/5850": True, "/1/0/1": 90}, fmt=fmt)
@@ -177,6 +178,7 @@ async def test_read_composite_and_write_composite(fmt: str) -> None:
 
 
 async def test_observe_composite_notifies_on_a_change_of_any_path() -> None:
+    """OMA ETS 1.1 Observe-Composite (304-311 range): one notification carries every path."""
     async with native("nat-ocomp") as run:
         dev = await run.server.wait_for_registration("nat-ocomp", timeout=WAIT)
         await dev.write("/3311/0/5851", 10, fmt="text")
@@ -190,6 +192,7 @@ async def test_observe_composite_notifies_on_a_change_of_any_path() -> None:
 
 
 async def test_send_reports_values_to_the_server() -> None:
+    """OMA ETS 1.1 Send and muting Send (/1/0/23), 304-311 range."""
     async with native("nat-send", "--send", "/3303/0/5700,/3/0/0", "--send-period", "1") as run:
         event = await run.server.wait_for_event("send", "nat-send", timeout=WAIT)
         values = event.data["values"]
@@ -197,6 +200,14 @@ async def test_send_reports_values_to_the_server() -> None:
         await run.wait_line("sent")
         second = await run.server.wait_for_event("send", "nat-send", timeout=WAIT)
         assert second.data["values"][(3, 0, 0)] == "lwm2m-rig"
+        # muted by the server (ETS 1.1 "muting Send"): no more Sends until unmuted
+        await run.server.device("nat-send").write("/1/0/23", True, fmt="text")
+        await run.wait_line("send muted by the server (/1/0/23)")
+        t = asyncio.get_running_loop().time()
+        await run.server.device("nat-send").write("/1/0/23", False, fmt="text")
+        await run.wait_line("send unmuted by the server (/1/0/23)")
+        again = await run.server.wait_for_event("send", "nat-send", timeout=WAIT, since=t)
+        assert (3303, 0, 5700) in again.data["values"]
 
 
 async def test_plain_text_opaque_and_refusals() -> None:

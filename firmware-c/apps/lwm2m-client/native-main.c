@@ -242,7 +242,7 @@ main(int argc, char **argv)
   socklen_t sl = sizeof(sa);
   uint32_t stop_at = 0, send_ms = 0, next_send = 0;
   lwm2m_path_t send_paths[LWM2M_COMPOSITE_MAX];
-  uint8_t nsend = 0;
+  uint8_t nsend = 0, muted = 0;
   int i, zero = 0;
 
   saved_argv = argv;
@@ -379,7 +379,11 @@ main(int argc, char **argv)
     if(nsend && !stop_requested && ctx.state == LWM2M_ST_REGISTERED &&
        (int32_t)(now - next_send) >= 0) {
       next_send = now + send_ms;
-      if(lwm2m_send(&ctx, send_paths, nsend, LWM2M_CF_SENML_CBOR) < 0) {
+      if(lwm2m_srv[0].mute_send != muted) { /* said once per change */
+        muted = lwm2m_srv[0].mute_send;
+        printf("lwm2m: send %s by the server (/1/0/23)\n", muted ? "muted" : "unmuted");
+      }
+      if(!muted && lwm2m_send(&ctx, send_paths, nsend, LWM2M_CF_SENML_CBOR) < 0) {
         printf("lwm2m: send skipped (the last one is still in flight)\n");
       }
     }
