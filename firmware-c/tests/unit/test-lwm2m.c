@@ -1021,6 +1021,18 @@ UNIT_TEST(observe_composite_and_send)
   UNIT_CHECK(m.code == COAP_CONTENT && m.observe == COAP_NONE);
   m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "45", .n = 2));
   UNIT_CHECK_EQ(count_notifications(h_now, h_now + 2000, 500, NULL), 0);
+  /* a sensor nobody writes (the temperature, 0.1 C a second): its value is sampled */
+  {
+    static const char temp[] = "\x82\xa1\x00\x6c/3303/0/5700\xa1\x00\x66/3/0/0";
+    m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = temp,
+                 .n = sizeof(temp) - 1, .observe = 0, .token = 10));
+    UNIT_CHECK(m.code == COAP_CONTENT && m.observe != COAP_NONE);
+    n = count_notifications(h_now, h_now + 5000, 250, NULL);
+    UNIT_CHECK(n >= 4 && n <= 6);
+    m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = temp,
+                 .n = sizeof(temp) - 1, .observe = 1, .token = 10));
+    UNIT_CHECK_EQ(count_notifications(h_now, h_now + 3000, 250, NULL), 0);
+  }
   /* Send: POST /dp, the values of both paths in one pack, acknowledged */
   UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 2, LWM2M_CF_SENML_CBOR), 0);
   UNIT_CHECK_EQ(lwm2m_send(&ctx, sp, 1, LWM2M_CF_SENML_CBOR), -1); /* one at a time */

@@ -1235,17 +1235,43 @@ cobs_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   coap_build_body(t, b, cobs_render, ctx);
 }
 
-/* The Observe-Composite observation: a notification when one of its paths changed (after the
- * server's pmin) or at its pmax; returns ms until it needs a look again */
+/* Samples the single numeric resources among the composite observation's paths: whether one
+ * differs from the value last notified (and, with `keep`, remembers the values); -1 if none is */
+static int
+cobs_sample(lwm2m_ctx_t *ctx, uint8_t keep)
+{
+  lwm2m_cobs_t *o = &ctx->cobs;
+  int changed = -1;
+  for(uint8_t i = 0; i < o->paths.n; i++) {
+    int32_t v;
+    if(!read_numeric(ctx, &o->paths.p[i], &v)) {
+      changed = changed > 0 || v != o->last[i];
+      if(keep) {
+        o->last[i] = v;
+      }
+    }
+  }
+  return changed;
+}
+
+/* The Observe-Composite observation: a notification when one of its paths changed (a write, an
+ * object's lwm2m_changed, or a sampled numeric value; after the server's pmin) or at its pmax;
+ * returns ms until it needs a look again */
 static uint32_t
 cobs_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   const lwm2m_server_t *srv = &CUR_SRV(ctx);
   lwm2m_cobs_t *o = &ctx->cobs;
-  uint32_t el = now - o->last_ms, pmin = srv->pmin * 1000u, pmax = srv->pmax * 1000u, d;
+  uint32_t el = now - o->last_ms, pmin = srv->pmin * 1000u, pmax = srv->pmax * 1000u, d, w;
+  int sampled;
   if(!o->co.active) {
     return 0xFFFFFFFFu;
   }
+  sampled = cobs_sample(ctx, 0);
+  if(sampled > 0) {
+    o->changed = 1;
+  }
+  w = sampled < 0 ? 0xFFFFFFFFu : LWM2M_POLL_MS;
   if(!pmax || pmax < pmin) {
     pmax = 0xFFFFFFFFu;
   }
@@ -1254,12 +1280,13 @@ cobs_step(lwm2m_ctx_t *ctx, uint32_t now)
     if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, cobs_build, NULL, o) < 0) {
       return LWM2M_POLL_MS; /* no transaction slot: try again later */
     }
+    cobs_sample(ctx, 1);
     o->last_ms = now;
     o->changed = 0;
     el = 0;
     d = pmax;
   }
-  return d == 0xFFFFFFFFu ? d : d - el;
+  return d != 0xFFFFFFFFu && d - el < w ? d - el : w;
 }
 #endif
 
@@ -1313,6 +1340,7 @@ composite(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, coap_r
       o->cf = fmt;
       o->last_ms = ctx->now;
       o->changed = 0;
+      cobs_sample(ctx, 1);
     }
   }
 #else

@@ -222,6 +222,7 @@ typedef struct lwm2m_paths {
 typedef struct lwm2m_cobs {
   coap_observer_t co;
   lwm2m_paths_t paths;
+  int32_t last[LWM2M_COMPOSITE_MAX]; /* single numeric resources: the values last notified */
   uint32_t last_ms;
   uint16_t cf;
   uint8_t changed;
