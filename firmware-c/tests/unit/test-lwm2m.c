@@ -985,6 +985,84 @@ count_notifications(uint32_t from_ms, uint32_t to_ms, uint32_t step, int *cons)
 }
 
 /* Observe-Composite (FETCH / with Observe) and Send (POST /dp), TS 1.1 6.4.3 / 6.4.4 */
+/* Send's corner cases (found in review): no event listener, a Block2 answer, a pack of several
+ * Block1 blocks whose values change between blocks, nothing readable; FETCH in Block1 blocks */
+UNIT_TEST(send_corners)
+{
+  static const lwm2m_path_t big[2] = { { { 3311, 0, 5851 }, 3 }, { { 3 }, 1 } };
+  static const lwm2m_path_t sec[1] = { { { 0, 0, 0 }, 3 } };
+  char all[1024];
+  size_t got = 0;
+  coap_msg_t m;
+  uint8_t buf[64];
+  coap_build_t b;
+  int before, sent, posts = 0;
+  registered(86400);
+  /* nobody listens to events: no crash when the Send ends */
+  ctx.event = NULL;
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, big, 1, LWM2M_CF_SENML_JSON), 0);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, NULL);
+  ctx.event = h_event;
+  /* a 2.04 with Block2 "more": the Send is over, nothing is fetched, one event */
+  sent = h_events[LWM2M_EV_SENT];
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, big, 1, LWM2M_CF_SENML_JSON), 0);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  before = h_n;
+  coap_build_init(&b, buf, sizeof(buf), COAP_ACK, COAP_CHANGED, m.mid, m.token, m.tkl);
+  coap_build_opt_uint(&b, COAP_OPT_BLOCK2, COAP_BLOCK(0, 1, 0));
+  coap_build_payload(&b, "0123456789abcdef", 16);
+  lwm2m_input(&ctx, h_now, buf, coap_build_end(&b), &h_srv);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, before); /* no second POST /dp */
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_SENT], sent + 1);
+  /* several Block1 blocks: the pack is the one taken at lwm2m_send, whatever changes meanwhile */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "5", .n = 1));
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, big, 2, LWM2M_CF_SENML_JSON), 0);
+  lwm2m_step(&ctx, h_now);
+  for(int i = 0; i < 20; i++) {
+    coap_msg_t q = h_last_request();
+    int more = q.block1 != COAP_NONE && COAP_BLOCK_MORE(q.block1);
+    UNIT_CHECK(q.code == COAP_POST && path_is(&q, "/dp"));
+    posts++;
+    memcpy(all + got, q.payload, q.payload_len);
+    got += q.payload_len;
+    /* the value changes before the server asks for the next block */
+    coap_build_init(&b, buf, sizeof(buf), COAP_ACK, more ? COAP_CONTINUE : COAP_CHANGED, q.mid,
+                    q.token, q.tkl);
+    if(q.block1 != COAP_NONE) {
+      coap_build_opt_uint(&b, COAP_OPT_BLOCK1, q.block1);
+    }
+    h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "100", .n = 3));
+    lwm2m_input(&ctx, h_now, buf, coap_build_end(&b), &h_srv);
+    lwm2m_step(&ctx, h_now);
+    if(!more) {
+      break;
+    }
+  }
+  all[got] = 0;
+  UNIT_CHECK(posts > 1);
+  UNIT_CHECK(!strncmp(all, "[{\"n\":\"/3311/0/5851\",\"v\":5},{\"n\":\"/3/0/0\"", 41) || !printf("  %s\n", all));
+  {
+    lwm2m_senml_reader_t rd;
+    lwm2m_senml_rec_t rec;
+    int k, n = 0;
+    lwm2m_senml_reader_init(&rd, (const uint8_t *)all, (uint16_t)got);
+    while((k = lwm2m_senml_next(&rd, &rec)) > 0) {
+      UNIT_CHECK(rec.path.id[0] == 3311 || rec.path.id[0] == 3);
+      n++;
+    }
+    UNIT_CHECK(k == 0 && n > 5);
+  }
+  /* nothing readable among the paths: no Send of an empty pack */
+  UNIT_CHECK_EQ(lwm2m_send(&ctx, sec, 1, LWM2M_CF_SENML_CBOR), -1);
+  /* a FETCH pack in several Block1 blocks: 4.13, no reassembly */
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = "[{\"n\":\"/3/0/0\"}",
+               .n = 15, .block1 = COAP_BLOCK(0, 1, 0)));
+  UNIT_CHECK_EQ(m.code, COAP_TOO_LARGE);
+}
+
 UNIT_TEST(observe_composite_and_send)
 {
   /* [{0: "/3311/0/5851"}, {0: "/3311/0/5850"}] */
@@ -1906,6 +1984,7 @@ main(void)
   UNIT_RUN(discover_lists_attributes_by_the_level_asked);
   UNIT_RUN(composite_read_and_write);
   UNIT_RUN(observe_composite_and_send);
+  UNIT_RUN(send_corners);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);

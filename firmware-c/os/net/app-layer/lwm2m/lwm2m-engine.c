@@ -28,6 +28,15 @@
  * constant address instead of an indexed load) */
 #define CUR_SRV(ctx) lwm2m_srv[LWM2M_MAX_SRV > 1 ? (ctx)->srv : 0]
 
+/* An event to the application, if it listens */
+static inline __attribute__((always_inline)) void /* measured: -4 B */
+event(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail)
+{
+  if(ctx->event) {
+    ctx->event(ctx, ev, detail);
+  }
+}
+
 #ifndef LWM2M_MAX_BODY
 #define LWM2M_MAX_BODY 512      /* largest unblocked write we take (Size1 of a 4.13) */
 #endif
@@ -384,6 +393,7 @@ render(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, uint16_t fmt, coap_win_t *w)
   e.root = p->len;
 #endif
 #if LWM2M_WITH_SENML_CBOR
+  e.recs = 0;
   if(fmt == LWM2M_CF_SENML_CBOR) {
     /* a definite-length array: the records are counted by a first pass into a null window */
     enc_t count = e;
@@ -1180,10 +1190,10 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 #endif /* LWM2M_WITH_CREATE */
 
 #if LWM2M_WITH_COMPOSITE
-/* The values at each of ps's paths as one SenML pack in fmt. Best effort (TS 1.1 6.3.3): a path
- * that cannot be read (/0, absent, not readable) is left out. */
-static void
-render_paths(lwm2m_ctx_t *ctx, const lwm2m_paths_t *ps, uint16_t fmt, coap_win_t *w)
+/* The values at paths[0..n) as one SenML pack in fmt. Best effort (TS 1.1 6.3.3): a path that
+ * cannot be read (/0, absent, not readable) is left out. Whether any record was written. */
+static int
+render_paths(lwm2m_ctx_t *ctx, const lwm2m_path_t *paths, uint8_t n, uint16_t fmt, coap_win_t *w)
 {
   coap_win_t none;
   enc_t e;
@@ -1201,7 +1211,7 @@ render_paths(lwm2m_ctx_t *ctx, const lwm2m_paths_t *ps, uint16_t fmt, coap_win_t
       lwm2m_cbor_head(w, 4, e.recs);
     }
 #endif
-    for(const lwm2m_path_t *p = ps->p; p < ps->p + ps->n; p++) {
+    for(const lwm2m_path_t *p = paths; p < paths + n; p++) {
       if(p->len && p->id[0] && !resolve(ctx, p, &e.t) && (p->len < 3 || (e.t.res->flags & LWM2M_R))) {
         e.path = *p;
 #if LWM2M_WITH_DISCOVER
@@ -1214,7 +1224,11 @@ render_paths(lwm2m_ctx_t *ctx, const lwm2m_paths_t *ps, uint16_t fmt, coap_win_t
 #if LWM2M_WITH_SENML
   if(fmt == LWM2M_CF_SENML_JSON) {
     coap_win_str(w, e.first ? "[]" : "]");
+    return !e.first;
   }
+#endif
+#if LWM2M_WITH_SENML_CBOR
+  return e.recs != 0;
 #endif
 }
 
@@ -1223,7 +1237,7 @@ static void
 cobs_render(void *arg, coap_win_t *w)
 {
   lwm2m_ctx_t *ctx = arg;
-  render_paths(ctx, &ctx->cobs.paths, ctx->cobs.cf, w);
+  render_paths(ctx, ctx->cobs.paths.p, ctx->cobs.paths.n, ctx->cobs.cf, w);
 }
 
 static void
@@ -1315,6 +1329,10 @@ composite(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, coap_r
   if(!IS_SENML(fmt)) {
     return COAP_NOT_ACCEPTABLE;
   }
+  if(req->block1 != COAP_NONE && req->block1 > COAP_BLOCK(0, 0, 7)) {
+    r->size1 = COAP_MAX_PDU; /* no reassembly: the pack must come in one datagram */
+    return COAP_TOO_LARGE;
+  }
   ps.n = 0;
   lwm2m_senml_reader_init(&rd, req->payload, req->payload_len);
   while((k = SENML_NEXT(req->content_format, &rd, &rec)) > 0) {
@@ -1326,7 +1344,7 @@ composite(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, coap_r
   if(k < 0) {
     return COAP_BAD_REQUEST;
   }
-  render_paths(ctx, &ps, fmt, &r->win);
+  render_paths(ctx, ps.p, ps.n, fmt, &r->win);
   r->cf = fmt;
 #if LWM2M_WITH_OBSERVE
   {
@@ -1353,7 +1371,7 @@ static void
 send_render(void *arg, coap_win_t *w)
 {
   lwm2m_ctx_t *ctx = arg;
-  render_paths(ctx, &ctx->send_paths, ctx->send_cf, w);
+  coap_win_put(w, ctx->send_buf, ctx->send_len);
 }
 
 static void
@@ -1365,29 +1383,38 @@ send_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   coap_build_body(t, b, send_render, ctx);
 }
 
+/* The Send's outcome; non-zero: a Block2 rest of the answer is not fetched (nothing to read) */
 static int
 send_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
 {
   lwm2m_ctx_t *ctx = CTX(c);
   (void)t;
+  if(!ctx->send_t) {
+    return 1; /* failed inside coap_request: lwm2m_send returns -1 for it */
+  }
   ctx->send_t = NULL;
   if(m && m->type != COAP_RST && (m->code >> 5) == 2) {
-    ctx->event(ctx, LWM2M_EV_SENT, NULL);
+    event(ctx, LWM2M_EV_SENT, NULL);
   } else {
-    ctx->event(ctx, LWM2M_EV_SEND_FAILED, !m ? "no answer" : m->type == COAP_RST ? "reset" : "rejected");
+    event(ctx, LWM2M_EV_SEND_FAILED, !m ? "no answer" : m->type == COAP_RST ? "reset" : "rejected");
   }
-  return 0;
+  return 1;
 }
 
 int
 lwm2m_send(lwm2m_ctx_t *ctx, const lwm2m_path_t *paths, uint8_t n, uint16_t cf)
 {
+  coap_win_t w;
   if((ctx->state != LWM2M_ST_REGISTERED && ctx->state != LWM2M_ST_UPDATE) || ctx->send_t ||
      !n || n > LWM2M_COMPOSITE_MAX || !IS_SENML(cf) || CUR_SRV(ctx).mute_send) {
     return -1;
   }
-  memcpy(ctx->send_paths.p, paths, n * sizeof(*paths));
-  ctx->send_paths.n = n;
+  /* a snapshot of the values: every block and retransmission carries the same pack */
+  coap_win_init(&w, ctx->send_buf, sizeof(ctx->send_buf), 0);
+  if(!render_paths(ctx, paths, n, cf, &w) || coap_win_len(&w) > sizeof(ctx->send_buf)) {
+    return -1; /* nothing readable, or more than LWM2M_SEND_MAX bytes */
+  }
+  ctx->send_len = coap_win_len(&w);
   ctx->send_cf = cf;
   ctx->send_t = coap_request(&ctx->coap, &ctx->server, COAP_CON, COAP_POST, NULL, 0, send_build,
                              send_resp, ctx);
@@ -1599,14 +1626,6 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
 
 /* ---------------------------------------------------------------- registration */
 
-
-static inline __attribute__((always_inline)) void /* measured: -4 B */
-event(lwm2m_ctx_t *ctx, uint8_t ev, const char *detail)
-{
-  if(ctx->event) {
-    ctx->event(ctx, ev, detail);
-  }
-}
 
 /* Uri-Query "key" + string v, or + decimal i when v is NULL */
 static void

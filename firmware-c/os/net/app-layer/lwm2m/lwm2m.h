@@ -26,6 +26,9 @@
 #ifndef LWM2M_COMPOSITE_MAX
 #define LWM2M_COMPOSITE_MAX 8   /* paths a composite operation or a Send may name */
 #endif
+#ifndef LWM2M_SEND_MAX
+#define LWM2M_SEND_MAX 512      /* bytes of a Send's pack (kept: each block, each retransmission) */
+#endif
 #ifndef LWM2M_WITH_BOOTSTRAP
 #define LWM2M_WITH_BOOTSTRAP 1  /* client-initiated bootstrap */
 #endif
@@ -274,9 +277,9 @@ struct lwm2m_ctx {
 #if LWM2M_WITH_OBSERVE
   lwm2m_cobs_t cobs;
 #endif
-  lwm2m_paths_t send_paths;  /* the Send in flight (send_t), rebuilt from them when retransmitted */
-  uint16_t send_cf;
-  coap_trans_t *send_t;
+  coap_trans_t *send_t;      /* the Send in flight, its pack and format */
+  uint16_t send_len, send_cf;
+  uint8_t send_buf[LWM2M_SEND_MAX];
 #endif
   coap_ctx_t coap;           /* last (large); the CoAP callbacks get back to the context by offset */
 };
@@ -297,10 +300,10 @@ void lwm2m_deregister(lwm2m_ctx_t *ctx);
 void lwm2m_disable(lwm2m_ctx_t *ctx);
 /* Registration Update soon: LWM2M_UPD_* reasons */
 void lwm2m_request_update(lwm2m_ctx_t *ctx, uint8_t why);
-/* Send (TS 1.1 6.4.4, POST /dp): the values at paths[0..n) in SenML (cf 110 or 112), confirmable,
- * to the registered server; one at a time. 0 if sent, -1 if not registered, busy, muted by the
- * server (/1/x/23), or the paths or format are not accepted. LWM2M_EV_SENT / LWM2M_EV_SEND_FAILED
- * report the outcome. */
+/* Send (TS 1.1 6.4.4, POST /dp): the values at paths[0..n) now, in SenML (cf 110 or 112),
+ * confirmable, to the registered server; one at a time. 0 if sent, -1 if not registered, busy,
+ * muted by the server (/1/x/23), none of the paths readable, the pack above LWM2M_SEND_MAX bytes,
+ * or the format not SenML. LWM2M_EV_SENT / LWM2M_EV_SEND_FAILED report the outcome. */
 int lwm2m_send(lwm2m_ctx_t *ctx, const lwm2m_path_t *paths, uint8_t n, uint16_t cf);
 /* A resource value changed (LWM2M_NO_ID for wider paths): notify observers */
 void lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid);
