@@ -416,13 +416,20 @@ class CoapEndpoint:
         body = bytearray(msg.payload)
         block = msg.opt.block2
         while block is not None and block.more:
+            if len(body) % block.size:
+                raise CoapFailure(f"Block2 blocks of {block.size} bytes do not line up with {len(body)} bytes")
+            want = len(body) // block.size  # the block at the end of what came so far, at its size
             req = make()
-            req.opt.block2 = BlockOption.BlockwiseTuple(block.block_number + 1, False, block.size_exponent)
+            req.opt.block2 = BlockOption.BlockwiseTuple(want, False, block.size_exponent)
             part = await _response(self._ctx.request(req, handle_blockwise=False), timeout)
             if not part.code.is_successful():
-                raise CoapFailure(f"block {block.block_number + 1} answered {code_str(part.code)}")
+                raise CoapFailure(f"block {want} answered {code_str(part.code)}")
+            got = part.opt.block2
+            if got is None or got.block_number * got.size != len(body):
+                what = "no Block2" if got is None else f"block {got.block_number} of {got.size} bytes"
+                raise CoapFailure(f"block {want} answered with {what}")
             body += part.payload
-            block = part.opt.block2
+            block = got
             if len(body) > self._max_body:
                 raise CoapFailure(f"answer larger than {self._max_body} bytes")
         msg.payload = bytes(body)

@@ -85,6 +85,9 @@ UNIT_TEST(reader_malformed)
     "[{\"n\":\"/1/0/1\",\"vd\":\"*\"}]", "[{\"bn\":\"/1/0/1/2/3\",\"v\":1}]",
     "[{\"n\":\"/99999/0/1\",\"v\":1}]", "[{\"n\":\"1/0/1\",\"v\":1}]",
     "[{\"n\":\"/1/0/1\",\"vs\":\"0123456789012345678901234567890123456789012345678901234567890123456789\"}]",
+    "[{\"n\":\"/1/0/1\",\"v\":1,\"foo_\":1}]", "[{\"bv\":1,\"n\":\"/1/0/1\",\"v\":1}]",
+    "[{\"bs\":1,\"n\":\"/1/0/1\",\"v\":1}]", "[{\"bver\":11,\"n\":\"/1/0/1\",\"v\":1}]",
+    "[{\"n\":\"/1/0/1\",\"v\":1,\"vs\":\"x\"}]", "[{\"n\":\"/1/0/1\",\"vb\":true,\"v\":1}]",
   };
   for(unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     lwm2m_senml_reader_t r;
@@ -202,6 +205,28 @@ UNIT_TEST(cbor_reader)
     UNIT_CHECK_EQ(cbor_read(f, sizeof(f) - 1, c, 6), 1);
     UNIT_CHECK(!lwm2m_senml_decode(&c[0], LWM2M_T_INT, &v) && v.i == 5);
   }
+  /* what RFC 8428 lets a reader skip: a tagged time, an array under an unknown text label, a label
+   * beyond 0x7FFF, an 8-byte time; bver 10; and a decimal fraction (tag 4: 27.05) */
+  {
+    static const char g[] = "\x81\xa7\x00\x66/3/0/1\x06\xc1\x01\x61x\x82\x01\xa1\x00\x00\x19\xff\xff\x01"
+                            "\x20\x0a\x07\x1b\x00\x00\x00\x01\x00\x00\x00\x00\x02\xc4\x82\x21\x19\x0a\x91";
+    UNIT_CHECK_EQ(cbor_read(g, sizeof(g) - 1, c, 6), 1);
+    UNIT_CHECK(!lwm2m_senml_decode(&c[0], LWM2M_T_FLOAT, &v) && v.i == 27050);
+  }
+  /* decimal fractions: rounded to thousandths, and their range */
+  {
+    static const char h[] = "\x83\xa2\x00\x66/3/0/1\x02\xc4\x82\x24\x19\x30\x39" /* 0.12345 */
+                            "\xa2\x00\x66/3/0/2\x02\xc4\x82\x02\x20"                /* -100 */
+                            "\xa2\x00\x66/3/0/3\x02\xc4\x82\x30\x00";               /* 0 e-17 */
+    static const char big[] = "\x81\xa2\x00\x66/3/0/1\x02\xc4\x82\x06\x03";    /* 3e6 */
+    UNIT_CHECK_EQ(cbor_read(h, sizeof(h) - 1, c, 6), 3);
+    UNIT_CHECK(!lwm2m_senml_decode(&c[0], LWM2M_T_FLOAT, &v) && v.i == 123);
+    UNIT_CHECK(!lwm2m_senml_decode(&c[1], LWM2M_T_INT, &v) && v.i == -100);
+    UNIT_CHECK(!lwm2m_senml_decode(&c[2], LWM2M_T_FLOAT, &v) && v.i == 0);
+    static const char huge[] = "\x81\xa2\x00\x66/3/0/1\x02\xc4\x82\x12\x1a\xff\xff\xff\xff"; /* e18 */
+    UNIT_CHECK_EQ(cbor_read(big, sizeof(big) - 1, c, 6), -1); /* 3e9 thousandths */
+    UNIT_CHECK_EQ(cbor_read(huge, sizeof(huge) - 1, c, 6), -1);
+  }
   /* empty arrays */
   UNIT_CHECK_EQ(cbor_read("\x80", 1, c, 6), 0);
   UNIT_CHECK_EQ(cbor_read("\x9f\xff", 2, c, 6), 0);
@@ -217,20 +242,28 @@ UNIT_TEST(cbor_reader_malformed)
     BAD(""), BAD("\xa0"), BAD("\x81"), BAD("\x82\xa1\x00\x66/1/0/1"), BAD("\x81\xa1\x00\x66/1/0"),
     BAD("\x81\xa1\x00\x66/1/0/1\x00"),                 /* a byte after the array */
     BAD("\x81\xa2\x00\x66/1/0/1\x02\x1a\x80\x00\x00\x00"), /* 2^31: beyond int32 */
-    BAD("\x81\xa2\x00\x66/1/0/1\x02\x1b\x00\x00\x00\x00\x00\x00\x00\x01"), /* 64-bit integer */
+    BAD("\x81\xa2\x00\x66/1/0/1\x02\x1b\x00\x00\x00\x01\x00\x00\x00\x00"), /* 2^32 */
     BAD("\x81\xa2\x00\x66/1/0/1\x02\xf9\x7e\x00"),     /* NaN */
     BAD("\x81\xa2\x00\x66/1/0/1\x02\xfa\x7f\x80\x00\x00"), /* infinity */
     BAD("\x81\xa2\x00\x66/1/0/1\x02\xfa\x4f\x80\x00\x00"), /* 2^32: beyond thousandths */
     BAD("\x81\xa2\x00\x66/1/0/1\x02\x63" "abc"),        /* v as text */
     BAD("\x81\xa2\x00\x66/1/0/1\x04\x01"),               /* vb as 1 */
-    BAD("\x81\xa2\x00\x66/1/0/1\x06\x81\x00"),           /* an array as a field value */
+    BAD("\x81\xa2\x00\x66/1/0/1\x06\x81\x81\x81\x81\x81\x00"), /* nested 5 deep, skipped */
     BAD("\x81\xa2\x00\x66/1/0/1\x41\x00\x00"),           /* a byte string key */
     BAD("\x81\xa2\x00\x66/1/0/1\x03\x7f\x61x\xff"),      /* a chunked string */
     BAD("\x81\xa2\x00\x66/1/0/1\x03\x78\x50"),           /* a string longer than the input */
     BAD("\x81\xa1\x00\x66/1/0/1/2/3"),                   /* not an LwM2M path */
     BAD("\x81\xa1\x00\x78\x19/1/0/1/2/3/4/5/6/7/8/9/10"), /* a name too long */
     BAD("\x81\xa1\x00\x66/1/0/1\xff"),                   /* a break in a definite map */
-    BAD("\x81\xa1\x19\xff\xff\x00"),                     /* an unknown label beyond 0x7FFF */
+    BAD("\x81\xa1\x19\xff\xff\x00"),                     /* no name */
+    BAD("\x81\xa3\x00\x66/3/0/1\x02\x05\x64" "foo_\x01"), /* a must-understand label */
+    BAD("\x81\xa3\x24\x18\x64\x00\x66/3/0/1\x02\x05"), /* bv: base value */
+    BAD("\x81\xa3\x25\x01\x00\x66/3/0/1\x02\x05"),      /* bs: base sum */
+    BAD("\x81\xa3\x20\x14\x00\x66/3/0/1\x02\x05"),      /* bver 20: a later SenML */
+    BAD("\x81\xa3\x20\x61" "a\x00\x66/3/0/1\x02\x05"), /* bver as text */
+    BAD("\x81\xa2\x00\x66/3/0/1\x04\xf8\x14"),           /* false in two bytes: malformed */
+    BAD("\x9a\xff\xff\xff\xff\xa2\x00\x66/3/0/1\x02\x05\xff"), /* a huge definite array */
+    BAD("\x81\xa3\x00\x66/3/0/1\x02\x05\x03\x61x"),      /* two values */
     BAD("\x9f\xa1\x00\x66/1/0/1"),                       /* an indefinite array without its break */
     BAD("\x81\xa1\x00\x66/1/0/1\x1c"),                   /* reserved additional information */
 #undef BAD

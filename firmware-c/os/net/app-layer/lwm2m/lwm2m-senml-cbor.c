@@ -98,13 +98,19 @@ lwm2m_senml_cbor_record(coap_win_t *w, const lwm2m_path_t *p, uint8_t type, cons
 
 /* ---- reader ---- */
 
-/* One data item head: major type, and its argument (a count, a length, an integer's magnitude,
- * the simple value; INDEFINITE). A float is MAJ_FLOAT, its bytes left at r->p (*arg: their
- * count); integers above 32 bits are refused (no LwM2M value here needs them). */
+enum { LBL_BVER = -1, LBL_BV = -5, LBL_BS = -6 };
+#define SENML_VERSION 10 /* RFC 8428: the highest base version this reader understands */
+#define BIG 1            /* head(): an integer argument above 32 bits */
+#define MAX_NESTING 4    /* arrays / maps inside a field this reader skips */
+
+/* One data item head: major type and argument (a count, a length, an integer's magnitude, the
+ * simple value; INDEFINITE for an indefinite array or map, whose definite counts stay below
+ * 0x10000). A float is MAJ_FLOAT, its bytes left at r->p (*arg: their count). -1 malformed, 0, or
+ * BIG for an argument of 8 bytes above 32 bits (*arg then 0xFFFFFFFF: no length or count). */
 static int
 head(lwm2m_senml_reader_t *r, uint8_t *major, uint32_t *arg)
 {
-  uint8_t ai, n;
+  uint8_t ai, n, hi = 0;
   if(r->p >= r->end) {
     return -1;
   }
@@ -131,14 +137,19 @@ head(lwm2m_senml_reader_t *r, uint8_t *major, uint32_t *arg)
     *arg = n;
     return 0;
   }
-  if(n == 8) {
-    return -1;
-  }
   *arg = 0;
   while(n--) {
+    hi |= (uint8_t)(*arg >> 24);
     *arg = *arg << 8 | (uint8_t)*r->p++;
   }
-  return 0;
+  if(hi) {
+    *arg = 0xFFFFFFFFu;
+    return BIG;
+  }
+  if(*major == MAJ_SIMPLE && *arg < 32) {
+    return -1; /* a one-byte simple value below 32 is not well-formed (RFC 8949 3.3) */
+  }
+  return (*major == MAJ_ARRAY || *major == MAJ_MAP) && *arg > 0xFFFF ? -1 : 0;
 }
 
 /* A text or byte string of the given major type into out (cap bytes) */
@@ -147,77 +158,13 @@ string(lwm2m_senml_reader_t *r, uint8_t want, char *out, uint16_t cap, uint16_t 
 {
   uint8_t major;
   uint32_t len;
-  if(head(r, &major, &len) < 0 || major != want || len > cap || len > (uint32_t)(r->end - r->p)) {
+  if(head(r, &major, &len) != 0 || major != want || len > cap || len > (uint32_t)(r->end - r->p)) {
     return -1;
   }
   memcpy(out, r->p, len);
   r->p += len;
   *n = (uint16_t)len;
   return 0;
-}
-
-/* Skips one scalar item (a tag's content included): arrays and maps are no field values */
-static int
-skip(lwm2m_senml_reader_t *r)
-{
-  uint8_t major;
-  uint32_t arg;
-  do {
-    if(head(r, &major, &arg) < 0) {
-      return -1;
-    }
-  } while(major == MAJ_TAG);
-  if(major == MAJ_ARRAY || major == MAJ_MAP) {
-    return -1;
-  }
-  if(major == MAJ_BYTES || major == MAJ_TEXT || major == MAJ_FLOAT) { /* head checked a float's */
-    if(arg > (uint32_t)(r->end - r->p)) {
-      return -1;
-    }
-    r->p += arg;
-  }
-  return 0;
-}
-
-/* A number: an integer (kind 'i') or a float in thousandths (kind 'm'), into rec->ival */
-static int
-number(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
-{
-  uint8_t major, b[4];
-  uint32_t arg;
-  if(head(r, &major, &arg) < 0) {
-    return -1;
-  }
-  if(major == MAJ_UINT || major == MAJ_NEG) {
-    if(arg > INT32_MAX) { /* beyond int32 either way (a negative one is -1 - arg) */
-      return -1;
-    }
-    rec->ival = major == MAJ_NEG ? (int32_t)~arg : (int32_t)arg;
-    rec->kind = 'i';
-    return 0;
-  }
-  if(major != MAJ_FLOAT) {
-    return -1;
-  }
-  if(arg == 2) { /* binary16 as binary32: same sign, exponent rebiased 15 -> 127, mantissa << 13 */
-    uint32_t h = (uint32_t)(uint8_t)r->p[0] << 8 | (uint8_t)r->p[1];
-    uint32_t e = h >> 10 & 31, f = (h & 0x8000) << 16 | (h & 0x3FF) << 13;
-    if(e == 31) {
-      return -1; /* infinity, NaN */
-    }
-    if(e) { /* a subnormal is below 0.0001: zero in thousandths (f keeps exponent 0) */
-      f |= (e + 112) << 23;
-    }
-    for(int i = 3; i >= 0; i--, f >>= 8) {
-      b[i] = (uint8_t)f;
-    }
-    r->p += 2;
-    rec->kind = 'm';
-    return lwm2m_float_to_milli(b, 4, &rec->ival);
-  }
-  r->p += arg;
-  rec->kind = 'm';
-  return lwm2m_float_to_milli((const uint8_t *)r->p - arg, arg, &rec->ival);
 }
 
 /* At the end of a definite (left counted down to 0) or indefinite (a break next) container;
@@ -239,6 +186,126 @@ at_end(lwm2m_senml_reader_t *r, uint32_t *left)
   return 0;
 }
 
+/* Skips one data item, tags and nested arrays / maps (MAX_NESTING deep) included: the value of a
+ * field this reader does not use */
+static int
+skip(lwm2m_senml_reader_t *r, uint8_t depth)
+{
+  uint8_t major;
+  uint32_t arg;
+  int h;
+  do {
+    if((h = head(r, &major, &arg)) < 0) {
+      return -1;
+    }
+  } while(major == MAJ_TAG);
+  if(major == MAJ_BYTES || major == MAJ_TEXT || major == MAJ_FLOAT) { /* head checked a float's */
+    if(h || arg > (uint32_t)(r->end - r->p)) {
+      return -1;
+    }
+    r->p += arg;
+  } else if(major == MAJ_ARRAY || major == MAJ_MAP) {
+    uint32_t left = arg == INDEFINITE || major == MAJ_ARRAY ? arg : 2 * arg;
+    if(depth == MAX_NESTING) {
+      return -1;
+    }
+    while(!at_end(r, &left)) {
+      if(r->p >= r->end || skip(r, (uint8_t)(depth + 1)) < 0) {
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* A decimal fraction (tag 4: [exponent, mantissa], both integers) in thousandths */
+static int
+decimal(lwm2m_senml_reader_t *r, int32_t *out)
+{
+  uint8_t major;
+  uint32_t arg;
+  int64_t part[2], m;
+  if(head(r, &major, &arg) != 0 || major != MAJ_ARRAY || arg != 2) {
+    return -1;
+  }
+  for(int i = 0; i < 2; i++) {
+    if(head(r, &major, &arg) != 0 || (major != MAJ_UINT && major != MAJ_NEG)) {
+      return -1;
+    }
+    part[i] = major == MAJ_NEG ? -1 - (int64_t)arg : (int64_t)arg;
+  }
+  m = part[1];
+  /* |m| <= 2^32: 10^-13 times that is below half a thousandth, 10^7 times it beyond int32
+   * thousandths unless 0 */
+  if(part[0] < -12 || (part[0] > 6 && !m)) {
+    *out = 0;
+    return 0;
+  }
+  if(part[0] > 6) {
+    return -1;
+  }
+  if(part[0] + 3 >= 0) {
+    for(int64_t e = part[0] + 3; e > 0; e--) {
+      m *= 10; /* at most 10^9 times: within int64 */
+    }
+  } else {
+    int64_t d = 1;
+    for(int64_t e = part[0] + 3; e < 0; e++) {
+      d *= 10;
+    }
+    m = (m + (m < 0 ? -d : d) / 2) / d; /* rounded once, half away from zero */
+  }
+  if(m < INT32_MIN || m > INT32_MAX) {
+    return -1;
+  }
+  *out = (int32_t)m;
+  return 0;
+}
+
+/* A number: an integer (kind 'i'), or a float or decimal fraction in thousandths (kind 'm'),
+ * into rec->ival */
+static int
+number(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
+{
+  uint8_t major, b[4];
+  uint32_t arg;
+  if(head(r, &major, &arg) != 0) {
+    return -1; /* (an integer above 32 bits too) */
+  }
+  rec->kind = 'm';
+  if(major == MAJ_UINT || major == MAJ_NEG) {
+    if(arg > INT32_MAX) { /* beyond int32 either way (a negative one is -1 - arg) */
+      return -1;
+    }
+    rec->ival = major == MAJ_NEG ? (int32_t)~arg : (int32_t)arg;
+    rec->kind = 'i';
+    return 0;
+  }
+  if(major == MAJ_TAG && arg == 4) {
+    return decimal(r, &rec->ival);
+  }
+  if(major != MAJ_FLOAT) {
+    return -1;
+  }
+  if(arg == 2) { /* binary16 as binary32: same sign, exponent rebiased 15 -> 127, mantissa << 13 */
+    uint32_t h = (uint32_t)(uint8_t)r->p[0] << 8 | (uint8_t)r->p[1];
+    uint32_t e = h >> 10 & 31, f = (h & 0x8000) << 16 | (h & 0x3FF) << 13;
+    if(e == 31) {
+      return -1; /* infinity, NaN */
+    }
+    if(e) { /* a subnormal is below 0.0001: zero in thousandths (f keeps exponent 0) */
+      f |= (e + 112) << 23;
+    }
+    for(int i = 3; i >= 0; i--, f >>= 8) {
+      b[i] = (uint8_t)f;
+    }
+    r->p += 2;
+    return lwm2m_float_to_milli(b, 4, &rec->ival);
+  }
+  r->p += arg;
+  return lwm2m_float_to_milli((const uint8_t *)r->p - arg, arg, &rec->ival);
+}
+
 int
 lwm2m_senml_cbor_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
 {
@@ -250,7 +317,7 @@ lwm2m_senml_cbor_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
     return 0;
   }
   if(r->state == 0) {
-    if(head(r, &major, &r->left) < 0 || major != MAJ_ARRAY) {
+    if(head(r, &major, &r->left) != 0 || major != MAJ_ARRAY) {
       return -1;
     }
     r->state = 1;
@@ -261,36 +328,40 @@ lwm2m_senml_cbor_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
   }
   rec->kind = 0;
   rec->str_len = 0;
-  if(head(r, &major, &pairs) < 0 || major != MAJ_MAP) {
+  if(head(r, &major, &pairs) != 0 || major != MAJ_MAP) {
     return -1;
   }
   while(!at_end(r, &pairs)) {
     uint32_t key;
-    int lbl;
-    if(head(r, &major, &key) < 0) {
+    int lbl, h;
+    uint8_t had = rec->kind;
+    if((h = head(r, &major, &key)) < 0) {
       return -1;
     }
     if(major == MAJ_TEXT) { /* "vlo", or a label this reader does not know */
       char k[4];
-      if(key > (uint32_t)(r->end - r->p)) {
+      if(h || key > (uint32_t)(r->end - r->p)) {
         return -1;
       }
       memcpy(k, r->p, key < 4 ? key : 4);
       r->p += key;
+      if(key && r->p[-1] == '_') {
+        return -1; /* a label that must be understood (RFC 8428 4.4) */
+      }
       if(key == 3 && !memcmp(k, "vlo", 3)) {
-        if(string(r, MAJ_TEXT, rec->str, sizeof(rec->str), &rec->str_len) < 0) {
+        if(had || string(r, MAJ_TEXT, rec->str, sizeof(rec->str), &rec->str_len) < 0) {
           return -1;
         }
         rec->kind = 'o';
-      } else if(skip(r) < 0) {
+      } else if(skip(r, 0) < 0) {
         return -1;
       }
       continue;
     }
-    if((major != MAJ_UINT && major != MAJ_NEG) || key > 0x7FFF) {
+    if(major != MAJ_UINT && major != MAJ_NEG) {
       return -1;
     }
-    lbl = major == MAJ_NEG ? -1 - (int)key : (int)key;
+    lbl = h || key > 0x7FFF ? 0x7FFF : major == MAJ_NEG ? -1 - (int)key : (int)key;
     switch(lbl) {
     case LBL_BN:
       if(string(r, MAJ_TEXT, r->bn, sizeof(r->bn), &kn) < 0) {
@@ -304,27 +375,35 @@ lwm2m_senml_cbor_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
       }
       break;
     case LBL_V:
-      if(number(r, rec) < 0) {
+      if(had || number(r, rec) < 0) {
         return -1;
       }
       break;
     case LBL_VS:
     case LBL_VD:
-      if(string(r, lbl == LBL_VS ? MAJ_TEXT : MAJ_BYTES, rec->str, sizeof(rec->str),
-                &rec->str_len) < 0) {
+      if(had || string(r, lbl == LBL_VS ? MAJ_TEXT : MAJ_BYTES, rec->str, sizeof(rec->str),
+                       &rec->str_len) < 0) {
         return -1;
       }
       rec->kind = lbl == LBL_VS ? 's' : 'd';
       break;
     case LBL_VB:
-      if(head(r, &major, &key) < 0 || major != MAJ_SIMPLE || (key != 20 && key != 21)) {
+      if(had || head(r, &major, &key) != 0 || major != MAJ_SIMPLE || (key != 20 && key != 21)) {
         return -1;
       }
       rec->kind = 'b';
       rec->ival = key == 21;
       break;
+    case LBL_BVER:
+      if(head(r, &major, &key) != 0 || major != MAJ_UINT || key > SENML_VERSION) {
+        return -1; /* a later SenML version than this reader knows (RFC 8428 4.4) */
+      }
+      break;
+    case LBL_BV:
+    case LBL_BS:
+      return -1; /* base value / sum: values would need adding up, which LwM2M never asks */
     default: /* times, units, sums, versions: not used here */
-      if(skip(r) < 0) {
+      if(skip(r, 0) < 0) {
         return -1;
       }
     }

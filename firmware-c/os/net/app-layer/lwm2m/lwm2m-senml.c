@@ -233,6 +233,10 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
     if(jstring(r, key, sizeof(key), &kn) < 0 || expect(r, ':') < 0) {
       return -1;
     }
+    /* must-understand labels (RFC 8428 4.4), and base value / sum (values to add up): refused */
+    if((kn && key[kn - 1] == '_') || (kn == 2 && key[0] == 'b' && (key[1] == 'v' || key[1] == 's'))) {
+      return -1;
+    }
     ws(r);
     if(kn == 2 && !memcmp(key, "bn", 2)) {
       if(jstring(r, r->bn, sizeof(r->bn), &kn) < 0) {
@@ -249,7 +253,7 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
         return -1;
       }
       if(k) {
-        if(jstring(r, rec->str, sizeof(rec->str), &rec->str_len) < 0 ||
+        if(rec->kind || jstring(r, rec->str, sizeof(rec->str), &rec->str_len) < 0 ||
            (k == 'd' && b64dec(rec->str, rec->str_len, &rec->str_len) < 0)) {
           return -1;
         }
@@ -267,7 +271,7 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
       }
       if(kn == 2 && !memcmp(key, "vb", 2)) {
         uint16_t l = (uint16_t)(r->p - s);
-        if(!(l == 4 && !memcmp(s, "true", 4)) && !(l == 5 && !memcmp(s, "false", 5))) {
+        if(rec->kind || (!(l == 4 && !memcmp(s, "true", 4)) && !(l == 5 && !memcmp(s, "false", 5)))) {
           return -1;
         }
         rec->kind = 'b';
@@ -279,7 +283,16 @@ lwm2m_senml_next(lwm2m_senml_reader_t *r, lwm2m_senml_rec_t *rec)
             return -1; /* not a JSON number (its value is checked against the resource type) */
           }
         }
+        if(kn == 4 && !memcmp(key, "bver", 4)) {
+          int32_t ver;
+          if(lwm2m_parse_int(s, (uint16_t)(r->p - s), &ver) < 0 || ver < 0 || ver > 10) {
+            return -1; /* a later SenML version than this reader knows */
+          }
+        }
         if(kn == 1 && key[0] == 'v') {
+          if(rec->kind) {
+            return -1; /* one value a record */
+          }
           rec->kind = 'v';
           rec->num = s;
           rec->num_len = (uint16_t)(r->p - s);
