@@ -987,6 +987,31 @@ count_notifications(uint32_t from_ms, uint32_t to_ms, uint32_t step, int *cons)
 /* Observe-Composite (FETCH / with Observe) and Send (POST /dp), TS 1.1 6.4.3 / 6.4.4 */
 /* Send's corner cases (found in review): no event listener, a Block2 answer, a pack of several
  * Block1 blocks whose values change between blocks, nothing readable; FETCH in Block1 blocks */
+/* Observe-Composite with Write-Attributes on its paths: each path's own periods, the first due
+ * notifies them all (pmin 30 on the dimmer holds its change back; pmax 10 on /3/0 comes first) */
+UNIT_TEST(observe_composite_honours_each_paths_attributes)
+{
+  static const char names[] = "\x82\xa1\x00\x6c/3311/0/5851\xa1\x00\x66/3/0/0";
+  coap_msg_t m;
+  registered(86400);
+  lwm2m_srv[0].pmin = 0;
+  lwm2m_srv[0].pmax = 0;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .query = "pmin=30"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3/0", .query = "pmax=10"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = names,
+               .n = sizeof(names) - 1, .observe = 0, .token = 11));
+  UNIT_CHECK(m.code == COAP_CONTENT && m.observe != COAP_NONE);
+  h_now += 1000;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/3311/0/5851", .cf = 0, .pl = "7", .n = 1));
+  UNIT_CHECK_EQ(count_notifications(h_now, h_now + 8500, 500, NULL), 0);
+  UNIT_CHECK_EQ(count_notifications(h_now + 500, h_now + 1000, 500, NULL), 1); /* t = 10 s */
+  UNIT_CHECK_EQ(count_notifications(h_now + 500, h_now + 9500, 500, NULL), 1); /* t = 20 s */
+  m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_CBOR, .pl = names,
+               .n = sizeof(names) - 1, .observe = 1, .token = 11));
+}
+
 UNIT_TEST(send_corners)
 {
   static const lwm2m_path_t big[2] = { { { 3311, 0, 5851 }, 3 }, { { 3 }, 1 } };
@@ -1985,6 +2010,7 @@ main(void)
   UNIT_RUN(composite_read_and_write);
   UNIT_RUN(observe_composite_and_send);
   UNIT_RUN(send_corners);
+  UNIT_RUN(observe_composite_honours_each_paths_attributes);
   UNIT_RUN(observe_pmin_pmax);
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);

@@ -897,9 +897,10 @@ lwm2m_changed(lwm2m_ctx_t *ctx, uint16_t oid, uint16_t iid, uint16_t rid)
     }
   }
 #if LWM2M_WITH_COMPOSITE
-  for(const lwm2m_path_t *p = ctx->cobs.paths.p; p < ctx->cobs.paths.p + ctx->cobs.paths.n; p++) {
+  for(uint8_t i = 0; i < ctx->cobs.paths.n; i++) {
+    const lwm2m_path_t *p = &ctx->cobs.paths.p[i];
     if(p->len && touches(p, oid, iid, rid)) {
-      ctx->cobs.changed = 1;
+      ctx->cobs.changed |= 1u << i;
     }
   }
 #endif
@@ -1249,17 +1250,18 @@ cobs_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   coap_build_body(t, b, cobs_render, ctx);
 }
 
-/* Samples the single numeric resources among the composite observation's paths: whether one
- * differs from the value last notified (and, with `keep`, remembers the values); -1 if none is */
-static int
+/* Samples the single numeric resources among the composite observation's paths: the bits of
+ * those that differ from the value last notified (with `keep`: remembers the values instead);
+ * -1 if none is numeric */
+static int32_t
 cobs_sample(lwm2m_ctx_t *ctx, uint8_t keep)
 {
   lwm2m_cobs_t *o = &ctx->cobs;
-  int changed = -1;
+  int32_t changed = -1;
   for(uint8_t i = 0; i < o->paths.n; i++) {
     int32_t v;
     if(!read_numeric(ctx, &o->paths.p[i], &v)) {
-      changed = changed > 0 || v != o->last[i];
+      changed = (changed < 0 ? 0 : changed) | (v != o->last[i]) << i;
       if(keep) {
         o->last[i] = v;
       }
@@ -1268,28 +1270,39 @@ cobs_sample(lwm2m_ctx_t *ctx, uint8_t keep)
   return changed;
 }
 
-/* The Observe-Composite observation: a notification when one of its paths changed (a write, an
- * object's lwm2m_changed, or a sampled numeric value; after the server's pmin) or at its pmax;
- * returns ms until it needs a look again */
+/* The Observe-Composite observation: each path with the periods in effect on it (Write-Attributes
+ * on its levels, else the server's), as an observation of it alone would have; a notification of
+ * all of them when the first is due: a path's pmax, or its pmin after it changed (a write, an
+ * object's lwm2m_changed, a sampled numeric value). Returns ms until it needs a look again. */
 static uint32_t
 cobs_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   const lwm2m_server_t *srv = &CUR_SRV(ctx);
   lwm2m_cobs_t *o = &ctx->cobs;
-  uint32_t el = now - o->last_ms, pmin = srv->pmin * 1000u, pmax = srv->pmax * 1000u, d, w;
-  int sampled;
+  uint32_t el = now - o->last_ms, d = 0xFFFFFFFFu, w;
+  int32_t sampled;
   if(!o->co.active) {
     return 0xFFFFFFFFu;
   }
   sampled = cobs_sample(ctx, 0);
   if(sampled > 0) {
-    o->changed = 1;
+    o->changed |= (uint32_t)sampled;
   }
   w = sampled < 0 ? 0xFFFFFFFFu : LWM2M_POLL_MS;
-  if(!pmax || pmax < pmin) {
-    pmax = 0xFFFFFFFFu;
+  for(uint8_t i = 0; i < o->paths.n; i++) {
+    lwm2m_attr_t a;
+    uint32_t pmin, pmax, di;
+    a.pmin = srv->pmin;
+    a.pmax = srv->pmax;
+    a.set = 0;
+    attr_merge(ctx, &o->paths.p[i], 1, &a);
+    pmin = a.pmin * 1000u;
+    pmax = a.pmax && a.pmax >= a.pmin ? a.pmax * 1000u : 0xFFFFFFFFu; /* pmax < pmin: ignored */
+    di = (o->changed >> i & 1) && pmin < pmax ? pmin : pmax;
+    if(di < d) {
+      d = di;
+    }
   }
-  d = o->changed && pmin < pmax ? pmin : pmax;
   if(d != 0xFFFFFFFFu && el >= d) {
     if(coap_observe_notify(&ctx->coap, &o->co, LWM2M_NOTIFY_CON, cobs_build, NULL, o) < 0) {
       return LWM2M_POLL_MS; /* no transaction slot: try again later */
@@ -1297,8 +1310,7 @@ cobs_step(lwm2m_ctx_t *ctx, uint32_t now)
     cobs_sample(ctx, 1);
     o->last_ms = now;
     o->changed = 0;
-    el = 0;
-    d = pmax;
+    return LWM2M_POLL_MS < w ? LWM2M_POLL_MS : w; /* the periods start again: a look soon */
   }
   return d != 0xFFFFFFFFu && d - el < w ? d - el : w;
 }

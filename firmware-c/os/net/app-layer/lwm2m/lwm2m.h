@@ -26,6 +26,9 @@
 #ifndef LWM2M_COMPOSITE_MAX
 #define LWM2M_COMPOSITE_MAX 8   /* paths a composite operation or a Send may name */
 #endif
+#if LWM2M_COMPOSITE_MAX > 31
+#error "LWM2M_COMPOSITE_MAX: a composite observation keeps a bit for each of its paths (up to 31)"
+#endif
 #ifndef LWM2M_SEND_MAX
 #define LWM2M_SEND_MAX 512      /* bytes of a Send's pack (kept: each block, each retransmission) */
 #endif
@@ -227,8 +230,8 @@ typedef struct lwm2m_cobs {
   lwm2m_paths_t paths;
   int32_t last[LWM2M_COMPOSITE_MAX]; /* single numeric resources: the values last notified */
   uint32_t last_ms;
+  uint32_t changed;          /* a bit for each path that changed since the last notification */
   uint16_t cf;
-  uint8_t changed;
 } lwm2m_cobs_t;
 
 /* Order matters: from DEREGISTERED on there is no registration (requests are ignored) */
