@@ -913,6 +913,14 @@ UNIT_TEST(composite_read_and_write)
   UNIT_CHECK(!strcmp(all, "[{\"n\":\"/3/0/0\",\"vs\":\"ACME\"},{\"n\":\"/3311/0/5850\",\"vb\":false},"
                           "{\"n\":\"/3311/0/5851\",\"v\":0},{\"n\":\"/3311/0/5852\",\"v\":0},"
                           "{\"n\":\"/1/0/1\",\"v\":60}]") || !printf("  %s\n", all));
+  /* overlapping paths: each value once */
+  {
+    static const char twice[] = "[{\"n\":\"/3311/0/5851\"},{\"n\":\"/3311/0\"},{\"n\":\"/3311/0\"}]";
+    h_get_all(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = twice,
+                  .n = sizeof(twice) - 1), all, sizeof(all));
+    UNIT_CHECK(!strcmp(all, "[{\"n\":\"/3311/0/5850\",\"vb\":false},{\"n\":\"/3311/0/5851\",\"v\":0},"
+                            "{\"n\":\"/3311/0/5852\",\"v\":0}]") || !printf("  %s\n", all));
+  }
   /* the same in SenML CBOR (Accept): one definite array of the same five records */
   m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = names,
                .n = sizeof(names) - 1, .accept = LWM2M_CF_SENML_CBOR));

@@ -1191,6 +1191,19 @@ do_create(const coap_msg_t *req, target_t *t, coap_resp_t *r)
 #endif /* LWM2M_WITH_CREATE */
 
 #if LWM2M_WITH_COMPOSITE
+/* Whether another of paths[0..n) holds p: a shorter one above it, or the same one earlier */
+static int
+covered(const lwm2m_path_t *paths, uint8_t n, const lwm2m_path_t *p)
+{
+  for(const lwm2m_path_t *q = paths; q < paths + n; q++) {
+    if(q != p && q->len <= p->len && !memcmp(q->id, p->id, 2u * q->len) &&
+       (q->len < p->len || q < p)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* The values at paths[0..n) as one SenML pack in fmt. Best effort (TS 1.1 6.3.3): a path that
  * cannot be read (/0, absent, not readable) is left out. Whether any record was written. */
 static int
@@ -1213,6 +1226,9 @@ render_paths(lwm2m_ctx_t *ctx, const lwm2m_path_t *paths, uint8_t n, uint16_t fm
     }
 #endif
     for(const lwm2m_path_t *p = paths; p < paths + n; p++) {
+      if(covered(paths, n, p)) {
+        continue; /* each value once */
+      }
       if(p->len && p->id[0] && !resolve(ctx, p, &e.t) && (p->len < 3 || (e.t.res->flags & LWM2M_R))) {
         e.path = *p;
 #if LWM2M_WITH_DISCOVER
