@@ -776,6 +776,24 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
 #endif
 }
 
+/* The attributes in effect on an observation of p into a (its periods: the current account's,
+ * unless a level of the path has its own), and its periods in ms: pmax 0xFFFFFFFF for none
+ * (0, or below pmin: ignored) */
+static inline __attribute__((always_inline)) void
+periods(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *a, uint32_t *pmin, uint32_t *pmax)
+{
+  const lwm2m_server_t *srv = &CUR_SRV(ctx);
+  a->pmin = srv->pmin;
+  a->pmax = srv->pmax;
+  a->set = 0;
+  attr_merge(ctx, p, 1, a);
+  *pmax = a->pmax >= a->pmin ? a->pmax * 1000u : 0;
+  if(!*pmax) {
+    *pmax = 0xFFFFFFFFu;
+  }
+  *pmin = a->pmin * 1000u;
+}
+
 /* Checks observations; returns ms until the next check is needed. */
 static inline __attribute__((always_inline)) uint32_t /* measured: inlined is smaller */
 obs_step(lwm2m_ctx_t *ctx, uint32_t now)
@@ -784,21 +802,11 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
     uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
     int32_t cur = o->last_val; /* stays so unless the resource is numeric */
-    /* the current account's periods, unless a level of the path has its own */
-    const lwm2m_server_t *srv = &CUR_SRV(ctx);
     lwm2m_attr_t a;
     if(!o->co.active) {
       continue;
     }
-    a.pmin = srv->pmin;
-    a.pmax = srv->pmax;
-    a.set = 0;
-    attr_merge(ctx, &o->path, 1, &a);
-    pmax = a.pmax >= a.pmin ? a.pmax * 1000u : 0; /* pmax < pmin is ignored */
-    if(!pmax) {
-      pmax = 0xFFFFFFFFu; /* none */
-    }
-    pmin = a.pmin * 1000u;
+    periods(ctx, &o->path, &a, &pmin, &pmax);
     if(!read_numeric(ctx, &o->path, &cur)) {
       /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
        * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
@@ -1293,7 +1301,6 @@ cobs_sample(lwm2m_ctx_t *ctx, uint8_t keep)
 static uint32_t
 cobs_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
-  const lwm2m_server_t *srv = &CUR_SRV(ctx);
   lwm2m_cobs_t *o = &ctx->cobs;
   uint32_t el = now - o->last_ms, d = 0xFFFFFFFFu, w;
   int32_t sampled;
@@ -1308,12 +1315,7 @@ cobs_step(lwm2m_ctx_t *ctx, uint32_t now)
   for(uint8_t i = 0; i < o->paths.n; i++) {
     lwm2m_attr_t a;
     uint32_t pmin, pmax, di;
-    a.pmin = srv->pmin;
-    a.pmax = srv->pmax;
-    a.set = 0;
-    attr_merge(ctx, &o->paths.p[i], 1, &a);
-    pmin = a.pmin * 1000u;
-    pmax = a.pmax && a.pmax >= a.pmin ? a.pmax * 1000u : 0xFFFFFFFFu; /* pmax < pmin: ignored */
+    periods(ctx, &o->paths.p[i], &a, &pmin, &pmax);
     di = (o->changed >> i & 1) && pmin < pmax ? pmin : pmax;
     if(di < d) {
       d = di;
