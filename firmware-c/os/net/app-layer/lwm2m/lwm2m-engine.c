@@ -1054,9 +1054,7 @@ pick_fmt(const coap_msg_t *req, const lwm2m_path_t *p, const target_t *t, uint16
                                                                  : LWM2M_CF_TEXT;
   uint16_t f = req->accept == COAP_NO_CF ? dflt : req->accept;
   *fmt = f;
-  return f == dflt || f == LWM2M_CF_TLV || f == LWM2M_CF_TLV_OLD ||
-             (LWM2M_WITH_SENML && f == LWM2M_CF_SENML_JSON) ||
-             (LWM2M_WITH_SENML_CBOR && f == LWM2M_CF_SENML_CBOR)
+  return f == dflt || f == LWM2M_CF_TLV || f == LWM2M_CF_TLV_OLD || IS_SENML(f)
            ? 0
            : COAP_NOT_ACCEPTABLE;
 }
