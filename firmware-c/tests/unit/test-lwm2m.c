@@ -1196,6 +1196,25 @@ UNIT_TEST(observe_pmin_pmax)
   UNIT_CHECK_EQ(m.token[1], 2);
 }
 
+/* Periods beyond the 49.7 days of the ms clock saturate there instead of wrapping: pmin=4294968 s
+ * is 704 ms modulo 2^32, which would let the changing temperature through at once */
+UNIT_TEST(observe_periods_beyond_the_ms_clock)
+{
+  coap_msg_t m;
+  registered(86400);
+  UNIT_CHECK(attrs_written("/3303/0/5700", "pmin=4294968&pmax=4294969"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 1));
+  UNIT_CHECK(m.code == COAP_CONTENT && m.observe != COAP_NONE);
+  UNIT_CHECK_EQ(count_notifications(h_now, h_now + 60000, 1000, NULL), 0);
+  /* the server account's default periods likewise */
+  UNIT_CHECK(attrs_written("/3303/0/5700", "pmin&pmax"));
+  lwm2m_srv[0].pmin = 4294968;
+  lwm2m_srv[0].pmax = 0;
+  UNIT_CHECK_EQ(count_notifications(h_now, h_now + 60000, 1000, NULL), 0);
+  lwm2m_srv[0].pmin = 1; /* the check can fail: with a pmin of 1 s, the changes get through */
+  UNIT_CHECK(count_notifications(h_now, h_now + 5000, 1000, NULL) > 0);
+}
+
 UNIT_TEST(observe_gt_lt_st)
 {
   coap_msg_t m;
@@ -1989,6 +2008,7 @@ main(void)
   UNIT_RUN(send_corners);
   UNIT_RUN(observe_composite_honours_each_paths_attributes);
   UNIT_RUN(observe_pmin_pmax);
+  UNIT_RUN(observe_periods_beyond_the_ms_clock);
   UNIT_RUN(observe_gt_lt_st);
   UNIT_RUN(observe_integer_beyond_thousandths_range);
   UNIT_RUN(observe_cancel_by_rst_and_con_every_n);

@@ -776,6 +776,13 @@ on_rst(coap_ctx_t *c, const coap_ep_t *from, uint16_t mid)
 #endif
 }
 
+/* s seconds in ms, at most 4,294,967 s (49.7 days: the span of the ms clock; more would wrap) */
+static inline __attribute__((always_inline)) uint32_t
+secs_ms(uint32_t s)
+{
+  return (s < 4294967u ? s : 4294967u) * 1000u;
+}
+
 /* The attributes in effect on an observation of p into a (its periods: the current account's,
  * unless a level of the path has its own), and its periods in ms: pmax 0xFFFFFFFF for none
  * (0, or below pmin: ignored) */
@@ -787,11 +794,11 @@ periods(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, lwm2m_attr_t *a, uint32_t *pmin
   a->pmax = srv->pmax;
   a->set = 0;
   attr_merge(ctx, p, 1, a);
-  *pmax = a->pmax >= a->pmin ? a->pmax * 1000u : 0;
+  *pmax = a->pmax >= a->pmin ? secs_ms(a->pmax) : 0;
   if(!*pmax) {
     *pmax = 0xFFFFFFFFu;
   }
-  *pmin = a->pmin * 1000u;
+  *pmin = secs_ms(a->pmin);
 }
 
 /* Checks observations; returns ms until the next check is needed. */
