@@ -405,6 +405,47 @@ def test_device_that_does_not_answer_times_out_and_the_server_goes_on() -> None:
     scenario(body, request_timeout=300)
 
 
+@pytest.mark.parametrize(
+    ("later_block", "error"),
+    [
+        ((5, False), r"5\.00 .*block 1 answered with block 5 of 32 bytes"),  # skips ahead
+        (None, r"5\.00 .*block 1 answered with no Block2"),
+        ("4.08", r"4\.08 .*block 1 answered 4\.08"),  # the device refuses the continuation
+    ],
+)
+def test_a_broken_block2_answer_is_an_lwm2m_error_not_a_timeout(
+    later_block: tuple[int, bool] | str | None, error: str
+) -> None:
+    """A composite read (FETCH) answered in blocks that do not continue: the device did answer."""
+
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client()
+        await client.register()
+        dev = await server.wait_for_registration("dev1")
+        serve = client._serve
+
+        def broken_fetch(req: cw.Msg) -> cw.Msg:
+            block = req.block(cw.BLOCK2)
+            if req.code != cw.FETCH:
+                return serve(req)
+            resp = client._reply(req, "2.05", bytes(32)).add(cw.CONTENT_FORMAT, codecs.SENML_CBOR)
+            if block is None or block[0] == 0:
+                return resp.add(cw.BLOCK2, cw.block_value(0, True, 1))
+            if isinstance(later_block, str):
+                return client._reply(req, later_block)
+            if later_block is not None:
+                num, more = later_block
+                resp.add(cw.BLOCK2, cw.block_value(num, more, 1))
+            return resp
+
+        client._serve = broken_fetch
+        with pytest.raises(LwM2MError, match=error):
+            await dev.read_composite(["/3/0/9"])
+        assert await dev.read("/3/0/9") == 95  # and the device is still served
+
+    scenario(body, request_timeout=60)
+
+
 def test_wait_for_registration_times_out_in_virtual_time() -> None:
     async def body(server: LwM2MServer, make_client: Callable) -> None:
         with pytest.raises(DeviceTimeout):

@@ -70,6 +70,15 @@ class CoapFailure(Exception):
     """The exchange failed below CoAP codes: no answer after retransmissions, timeout, RST, shutdown."""
 
 
+class BrokenBlockwise(CoapFailure):
+    """The device answered, but its Block2 answer broke RFC 7959 (blocks that do not line up, an
+    error code for a later block, more than the body limit): not a timeout."""
+
+    def __init__(self, message: str, code: str = "5.00") -> None:
+        super().__init__(message)
+        self.code = code  # the device's own code when a later block was refused
+
+
 async def _response(request: Any, timeout: float) -> aiocoap.Message:
     try:
         return await asyncio.wait_for(request.response, timeout)
@@ -417,21 +426,21 @@ class CoapEndpoint:
         block = msg.opt.block2
         while block is not None and block.more:
             if len(body) % block.size:
-                raise CoapFailure(f"Block2 blocks of {block.size} bytes do not line up with {len(body)} bytes")
+                raise BrokenBlockwise(f"Block2 blocks of {block.size} bytes do not line up with {len(body)} bytes")
             want = len(body) // block.size  # the block at the end of what came so far, at its size
             req = make()
             req.opt.block2 = BlockOption.BlockwiseTuple(want, False, block.size_exponent)
             part = await _response(self._ctx.request(req, handle_blockwise=False), timeout)
             if not part.code.is_successful():
-                raise CoapFailure(f"block {want} answered {code_str(part.code)}")
+                raise BrokenBlockwise(f"block {want} answered {code_str(part.code)}", code_str(part.code))
             got = part.opt.block2
             if got is None or got.block_number * got.size != len(body):
                 what = "no Block2" if got is None else f"block {got.block_number} of {got.size} bytes"
-                raise CoapFailure(f"block {want} answered with {what}")
+                raise BrokenBlockwise(f"block {want} answered with {what}")
             body += part.payload
             block = got
             if len(body) > self._max_body:
-                raise CoapFailure(f"answer larger than {self._max_body} bytes")
+                raise BrokenBlockwise(f"answer larger than {self._max_body} bytes")
         msg.payload = bytes(body)
         msg.opt.block2 = None
         return msg

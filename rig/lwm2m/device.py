@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rig.lwm2m import codecs
-from rig.lwm2m.aiocoap_adapter import CoapFailure, Observation, Response
+from rig.lwm2m.aiocoap_adapter import BrokenBlockwise, CoapFailure, Observation, Response
 from rig.lwm2m.codecs import CodecError, Path, Value, Values, format_path, parse_path
 from rig.lwm2m.codecs.link import Link, parse_links
 from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered
@@ -138,6 +138,8 @@ class Device:
         kw.setdefault("timeout", self.server.request_timeout)
         try:
             resp = await self.server.coap.request(reg.remote, method, coap_path, payload, **kw)
+        except BrokenBlockwise as exc:
+            raise LwM2MError(exc.code, format_path(path or ()), str(exc), self.endpoint) from None
         except CoapFailure as exc:
             raise DeviceTimeout(f"{self.endpoint}{format_path(path or ())}: {exc}") from None
         self._raise_for(resp, format_path(path or ()))
@@ -301,6 +303,8 @@ class Device:
             target = root + tuple(map(str, base))
         try:
             first, handle = await self.server.coap.observe(reg.remote, target, **kw)
+        except BrokenBlockwise as exc:
+            raise LwM2MError(exc.code, key, str(exc), self.endpoint) from None
         except CoapFailure as exc:
             raise DeviceTimeout(f"{self.endpoint}{key}: {exc}") from None
         self._raise_for(first, key)
