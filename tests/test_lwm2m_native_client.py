@@ -1,62 +1,63 @@
 """The Python server against the native C client (firmware-c/build/native/lwm2m-client) as a subprocess.
 
-These run on the real clock (a separate process cannot share the virtual one): timeouts are generous
-and every assertion is about behaviour, never about how long something took.
+The client runs on the rig's virtual clock (rig.lwm2m.native: `--clock-fd`, in lockstep), so every
+timeout and wait below is virtual seconds and a run is deterministic. Only the `rig server` prompt test
+at the end runs on the wall clock: it drives two real processes through an interactive CLI.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
+import functools
+import socket
+import subprocess
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec
 
 import pytest
 
+from rig.errors import RigError
 from rig.lwm2m import LwM2MError, LwM2MServer
 from rig.lwm2m.bootstrap import BootstrapConfig
 from rig.lwm2m.fakeclient import free_udp_port
+from rig.lwm2m.native import NATIVE_CLIENT, NativeClient, NativeClock, run_native
 
 REPO = Path(__file__).resolve().parents[1]
-CLIENT = REPO / "firmware-c" / "build" / "native" / "lwm2m-client"
-WAIT = 30.0  # generous: the machine is shared
+CLIENT = NATIVE_CLIENT
+WAIT = 30.0  # virtual seconds
+P = ParamSpec("P")
 
 pytestmark = pytest.mark.skipif(not CLIENT.exists(), reason="native client not built (make -C firmware-c native)")
+
+
+def on_virtual_time(test: Callable[P, Awaitable[None]]) -> Callable[P, None]:
+    """Run an async test under run_native (pytest sees a plain function; parameters pass through)."""
+
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        run_native(lambda _clock: test(*args, **kwargs))
+
+    return run
 
 
 @dataclass
 class Native:
     server: LwM2MServer
-    proc: asyncio.subprocess.Process
-    lines: list[str] = field(default_factory=list)
-    _reader: asyncio.Task | None = None
+    client: NativeClient
+
+    @property
+    def lines(self) -> list[str]:
+        return [text for _, text in self.client.lines]
 
     async def wait_line(self, text: str, timeout: float = WAIT) -> str:
-        async def poll() -> str:
-            while True:
-                for line in self.lines:
-                    if text in line:
-                        return line
-                if self.proc.returncode is not None and self._reader is not None and self._reader.done():
-                    raise AssertionError(f"client exited before printing {text!r}:\n" + "\n".join(self.lines))
-                await asyncio.sleep(0.05)
-
-        return await asyncio.wait_for(poll(), timeout)
+        return await self.client.wait_line(text, timeout)
 
     async def stop(self) -> int:
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), WAIT)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        if self._reader is not None:
-            await self._reader
-        return int(self.proc.returncode or 0)
+        return await self.client.stop()
 
 
 @contextlib.asynccontextmanager
@@ -67,32 +68,15 @@ async def native(ep: str, *extra: str, bootstrap: dict | None = None, **server_k
         config = BootstrapConfig.from_dict({"default": {"server_uri": f"coap://[::1]:{port}", **bootstrap}})
     server = LwM2MServer(port=port, bootstrap=config, request_timeout=WAIT, **server_kw)  # type: ignore[arg-type]
     await server.start()
-    proc = await asyncio.create_subprocess_exec(
-        str(CLIENT),
-        "--server",
-        f"coap://[::1]:{port}",
-        "--ep",
-        ep,
-        *extra,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    run = Native(server, proc)
-
-    async def read_lines() -> None:
-        assert proc.stdout is not None
-        async for raw in proc.stdout:
-            run.lines.append(raw.decode(errors="replace").rstrip())
-
-    run._reader = asyncio.get_running_loop().create_task(read_lines())
+    client = NativeClock.current().spawn("--server", f"coap://[::1]:{port}", "--ep", ep, *extra)
     try:
-        yield run
+        yield Native(server, client)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            await run.stop()
+        await client.stop()
         await server.stop()
 
 
+@on_virtual_time
 async def test_registration_update_and_deregistration() -> None:
     async with native("nat-reg", "--lifetime", "120") as run:
         dev = await run.server.wait_for_registration("nat-reg", timeout=WAIT)
@@ -121,6 +105,7 @@ def _drain(server: LwM2MServer) -> list:
     return events
 
 
+@on_virtual_time
 async def test_bootstrap_then_registration_with_the_configured_lifetime() -> None:
     async with native("nat-bs", "--bootstrap", bootstrap={"lifetime": 77, "short_server_id": 5}) as run:
         finished = await run.server.wait_for_event("bootstrap_finished", "nat-bs", timeout=WAIT)
@@ -133,6 +118,7 @@ async def test_bootstrap_then_registration_with_the_configured_lifetime() -> Non
 
 
 @pytest.mark.parametrize("fmt", [None, "tlv", "senml-json", "senml-cbor"])
+@on_virtual_time
 async def test_read_and_write_in_every_format(fmt: str | None) -> None:
     async with native(f"nat-rw-{fmt}") as run:
         dev = await run.server.wait_for_registration(f"nat-rw-{fmt}", timeout=WAIT)
@@ -156,6 +142,7 @@ async def test_read_and_write_in_every_format(fmt: str | None) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["senml-json", "senml-cbor"])
+@on_virtual_time
 async def test_read_composite_and_write_composite(fmt: str) -> None:
     """OMA ETS 1.1-int-229 (Read-Composite) and 230 (Write-Composite), on the native client."""
     async with native(f"nat-comp-{fmt}") as run:
@@ -177,6 +164,7 @@ async def test_read_composite_and_write_composite(fmt: str) -> None:
         assert await dev.read("/3311/0/5851") == 21
 
 
+@on_virtual_time
 async def test_observe_composite_notifies_on_a_change_of_any_path() -> None:
     """OMA ETS 1.1 Observe-Composite (304-311 range): one notification carries every path."""
     async with native("nat-ocomp") as run:
@@ -191,6 +179,7 @@ async def test_observe_composite_notifies_on_a_change_of_any_path() -> None:
         assert stream.ended
 
 
+@on_virtual_time
 async def test_send_reports_values_to_the_server() -> None:
     """OMA ETS 1.1 Send and muting Send (/1/0/23), 304-311 range."""
     async with native("nat-send", "--send", "/3303/0/5700,/3/0/0", "--send-period", "1") as run:
@@ -210,6 +199,7 @@ async def test_send_reports_values_to_the_server() -> None:
         assert (3303, 0, 5700) in again.data["values"]
 
 
+@on_virtual_time
 async def test_plain_text_opaque_and_refusals() -> None:
     async with native("nat-text") as run:
         dev = await run.server.wait_for_registration("nat-text", timeout=WAIT)
@@ -231,6 +221,7 @@ async def test_plain_text_opaque_and_refusals() -> None:
         assert info.value.code in (4.01, 4.03, 4.04, 4.05)
 
 
+@on_virtual_time
 async def test_execute_create_delete_discover() -> None:
     async with native("nat-ops") as run:
         dev = await run.server.wait_for_registration("nat-ops", timeout=WAIT)
@@ -257,6 +248,7 @@ async def test_execute_create_delete_discover() -> None:
 
 
 @pytest.mark.parametrize("mode", ["get", "rst"])
+@on_virtual_time
 async def test_observe_with_pmax_then_cancel(mode: str) -> None:
     async with native(f"nat-obs-{mode}") as run:
         dev = await run.server.wait_for_registration(f"nat-obs-{mode}", timeout=WAIT)
@@ -273,22 +265,18 @@ async def test_observe_with_pmax_then_cancel(mode: str) -> None:
             if e.direction == "in" and e.code == "2.05" and any(o.startswith("OBSERVE") for o in e.options)
         )
         await dev.cancel_observe("/3303/0/5700", mode=mode)
-        # Give the device a few pmax periods: after cancelling, at most one more notification (the one
-        # answered with RST) may arrive with this token.
-        await asyncio.sleep(5)
-        late = [
-            e
-            for e in run.server.trace.entries
-            if e.direction == "in" and e.token == token and any(o.startswith("OBSERVE") for o in e.options)
-        ]
-        marked = len(late)
-        await asyncio.sleep(4)
+        cancelled = asyncio.get_running_loop().time()
+        await asyncio.sleep(9)  # four and a half pmax periods (virtual)
         later = [
             e
             for e in run.server.trace.entries
-            if e.direction == "in" and e.token == token and any(o.startswith("OBSERVE") for o in e.options)
+            if e.direction == "in"
+            and e.token == token
+            and e.time > cancelled
+            and any(o.startswith("OBSERVE") for o in e.options)
         ]
-        assert len(later) == marked, "the device kept notifying after the cancel"
+        # GET Observe=1 ends it at once; a Reset ends it at the next notification, the one it answers
+        assert len(later) == (1 if mode == "rst" else 0), later
         assert [n async for n in stream] == [] and stream.ended
         if mode == "get":  # the explicit cancel: GET Observe=1 with the observation's token
             cancels = [
@@ -303,6 +291,7 @@ async def test_observe_with_pmax_then_cancel(mode: str) -> None:
             assert set(resets) & set(notes), "no notification was answered with RST"
 
 
+@on_virtual_time
 async def test_blockwise_both_ways() -> None:
     async with native("nat-blk") as run:
         dev = await run.server.wait_for_registration("nat-blk", timeout=WAIT)
@@ -325,6 +314,7 @@ async def test_blockwise_both_ways() -> None:
         assert {k: server_obj[k] for k in settings} == settings
 
 
+@on_virtual_time
 async def test_queue_mode_read_waits_for_the_next_update() -> None:
     async with native("nat-q", "--queue", "--lifetime", "12", awake_time=1.0) as run:
         dev = await run.server.wait_for_registration("nat-q", timeout=WAIT)
@@ -335,6 +325,68 @@ async def test_queue_mode_read_waits_for_the_next_update() -> None:
         inbound = [(e.direction, e.code) for e in run.server.trace.entries]
         held_get = max(i for i, entry in enumerate(inbound) if entry == ("out", "GET"))
         assert ("in", "POST") in inbound[2:held_get], "the read went out before the device woke up"
+
+
+def test_a_run_on_the_virtual_clock_repeats_exactly() -> None:
+    """The lockstep leaks no wall-clock time: two runs give the client the same instants, so the same
+    status lines at the same virtual times and the same exchanges (the server's tokens and message IDs
+    and both ports are random, so those are left out)."""
+
+    async def scenario() -> tuple[list, list]:
+        async with native("nat-same", "--lifetime", "40") as run:
+            dev = await run.server.wait_for_registration("nat-same", timeout=WAIT)
+            await dev.write_attributes("/3303/0/5700", pmin=1, pmax=3)
+            stream = await dev.observe("/3303/0/5700")
+            for _ in range(5):
+                await stream.next(timeout=WAIT)
+            await asyncio.sleep(50)  # an update at lt/2
+            exchanges = [(e.time, e.direction, e.mtype, e.code, e.payload) for e in run.server.trace.entries]
+            return exchanges, run.client.lines[1:]  # after the banner, which names the ports
+
+    first, second = (run_native(lambda _clock: scenario()) for _ in range(2))
+    assert len(first[0]) > 12 and any("updated" in text for _, text in first[1])
+    assert first == second
+
+
+def test_a_client_that_exits_at_once_is_reported_with_its_output() -> None:
+    async def body(clock: NativeClock) -> None:
+        client = clock.spawn("--server", "http://nowhere", "--ep", "nat-bad")
+        assert not client.alive
+        with pytest.raises(RigError, match=r"no line with 'registered', it exited:\n.*unsupported server URI"):
+            await client.wait_line("registered", timeout=5)
+        assert await client.stop() == 2
+
+    run_native(body)
+
+
+@pytest.mark.parametrize(
+    ("commands", "error"),
+    [
+        (b"x\n", "bad clock command 'x'"),
+        (b"t 5\nt 4\n", "bad clock command 't 4' (want \"t MS\", MS not going back"),
+        (b"t " + b"9" * 80, "clock command too long"),
+        (b"t 99999999999\n", "bad clock command 't 99999999999'"),
+    ],
+)
+def test_a_bad_clock_command_ends_the_client_with_a_message(commands: bytes, error: str) -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.sendall(commands)
+        argv = [str(CLIENT), "--server", "coap://[::1]:9", "--ep", "nat-clk", "--clock-fd", str(theirs.fileno())]
+        proc = subprocess.run(argv, capture_output=True, pass_fds=(theirs.fileno(),), timeout=WAIT, check=False)
+    assert proc.returncode == 1 and error in proc.stderr.decode(), proc
+
+
+@on_virtual_time
+async def test_reboot_restarts_the_process_on_the_same_clock() -> None:
+    async with native("nat-boot", "--lifetime", "600") as run:
+        dev = await run.server.wait_for_registration("nat-boot", timeout=WAIT)
+        await dev.execute("/3/0/4")
+        # the next registration: the new process starts a virtual millisecond later, so no race
+        await run.server.wait_for_event("registered", "nat-boot", timeout=WAIT)
+        assert await dev.read("/3/0/0") == "lwm2m-rig"  # the new process serves
+        assert "lwm2m: reboot (Execute /3/0/4): restarting" in run.lines
+        assert sum(1 for line in run.lines if line.startswith("lwm2m: registered")) == 2
 
 
 async def test_rig_server_prompt_drives_the_native_client() -> None:

@@ -27,6 +27,10 @@ static volatile sig_atomic_t stop_requested;
 static const char *ep_name;
 static char **saved_argv;
 static struct timespec t0;
+/* --clock-fd: the rig's virtual clock drives this process (lockstep, see README.md); -1: real time */
+static int clock_fd = -1;
+static uint32_t vnow, tx_count;
+#define VCLOCK_TIME_BASE 1767225600 /* /3/0/13 on the virtual clock: 2026-01-01 00:00:00 UTC + now */
 
 static const lwm2m_object_t *const objects[] = {
   &lwm2m_obj_security, &lwm2m_obj_server, &lwm2m_obj_device, &lwm2m_obj_connmon,
@@ -37,6 +41,9 @@ static uint32_t
 now_ms(void)
 {
   struct timespec t;
+  if(clock_fd >= 0) {
+    return vnow;
+  }
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint32_t)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 }
@@ -82,6 +89,7 @@ udp_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
     printf("lwm2m: send failed: %s\n", strerror(errno));
     return -1;
   }
+  tx_count++;
   return 0;
 }
 
@@ -97,6 +105,9 @@ restart_self(const char *why)
 {
   printf("lwm2m: %s: restarting\n", why);
   fflush(stdout);
+  if(clock_fd >= 0) { /* this instant is over; the new image takes the rig's next "t" */
+    dprintf(clock_fd, "idle 0 %u\n", (unsigned)tx_count);
+  }
   close(sock);
   execv("/proc/self/exe", saved_argv);
   printf("lwm2m: restart failed: %s\n", strerror(errno));
@@ -178,7 +189,7 @@ lwm2m_plat_time_base(void)
 {
   static int32_t base;
   if(!base) {
-    base = (int32_t)(time(NULL) - now_ms() / 1000);
+    base = clock_fd >= 0 ? VCLOCK_TIME_BASE : (int32_t)(time(NULL) - now_ms() / 1000);
   }
   return base;
 }
@@ -229,7 +240,86 @@ usage(FILE *f)
 {
   fprintf(f, "usage: lwm2m-client --server coap://[ADDR]:PORT --ep NAME [--bootstrap] "
              "[--lifetime S] [--port LOCAL] [--queue] [--send PATH[,PATH...] [--send-period S]] "
-             "[--verbose]\n");
+             "[--clock-fd FD] [--verbose]\n");
+}
+
+/* Virtual clock (--clock-fd): the rig writes "t MS" (virtual ms since start: take in what arrived
+ * and run the timers up to then) or "q" (stop: deregister, as on SIGTERM); after each "t" the
+ * client answers "idle WAIT TX" once it has nothing left to do at that instant: WAIT ms until it
+ * needs the next "t", TX datagrams sent so far. Returns -1 when the rig has gone; a bad command
+ * ends the process (status 1). */
+static int
+clock_command(void)
+{
+  static char line[64];
+  static size_t have;
+  for(;;) {
+    char *nl = memchr(line, '\n', have);
+    if(nl) {
+      unsigned long ms;
+      char *end;
+      size_t n = (size_t)(nl - line) + 1;
+      *nl = 0;
+      if(!strcmp(line, "q")) {
+        if(!stop_requested) {
+          stop_requested = 1;
+        }
+        memmove(line, line + n, have - n);
+        have -= n;
+        continue;
+      }
+      if(line[0] != 't' || line[1] != ' ' || (ms = strtoul(line + 2, &end, 10), *end) ||
+         ms > 0xFFFFFFFFul || (uint32_t)ms < vnow) {
+        fprintf(stderr, "lwm2m-client: bad clock command '%s' (want \"t MS\", MS not going back, "
+                        "or \"q\")\n", line);
+        exit(1);
+      }
+      vnow = (uint32_t)ms;
+      memmove(line, line + n, have - n);
+      have -= n;
+      return 0;
+    }
+    if(have == sizeof(line)) {
+      fprintf(stderr, "lwm2m-client: clock command too long\n");
+      exit(1);
+    }
+    {
+      ssize_t r = read(clock_fd, line + have, sizeof(line) - have);
+      if(r < 0 && errno == EINTR) {
+        continue;
+      }
+      if(r <= 0) {
+        return -1;
+      }
+      have += (size_t)r;
+    }
+  }
+}
+
+/* Every datagram waiting on the socket into the engine at now; the number taken in */
+static int
+drain_socket(void)
+{
+  int taken = 0;
+  uint8_t buf[1500];
+  struct sockaddr_in6 from;
+  socklen_t sl;
+  ssize_t n;
+  while(sl = sizeof(from),
+        (n = recvfrom(sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &sl)) >= 0) {
+    coap_ep_t ep;
+    if(from.sin6_family != AF_INET6) {
+      continue;
+    }
+    memcpy(ep.addr, &from.sin6_addr, 16);
+    ep.port = ntohs(from.sin6_port);
+    if(verbose) {
+      log_msg("rx", &ep, buf, (uint16_t)n);
+    }
+    lwm2m_input(&ctx, now_ms(), buf, (uint16_t)(n > 0xFFFF ? 0xFFFF : n), &ep);
+    taken++;
+  }
+  return taken;
 }
 
 int
@@ -297,6 +387,16 @@ main(int argc, char **argv)
       }
       send_ms = (uint32_t)sp * 1000u;
       i++;
+    } else if(!strcmp(a, "--clock-fd") && v) {
+      char *end;
+      long fd = strtol(v, &end, 10);
+      if(*end || fd < 3 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0) {
+        fprintf(stderr, "lwm2m-client: bad --clock-fd '%s' (an open descriptor from the rig, 3..1023)\n",
+                v);
+        return 2;
+      }
+      clock_fd = (int)fd;
+      i++;
     } else if(!strcmp(a, "--bootstrap")) {
       bootstrap = 1;
     } else if(!strcmp(a, "--queue")) {
@@ -348,10 +448,20 @@ main(int argc, char **argv)
   }
   getsockname(sock, (struct sockaddr *)&sa, &sl);
   fcntl(sock, F_SETFL, O_NONBLOCK);
-  srandom((unsigned)(time(NULL) ^ getpid()));
+  if(clock_fd >= 0) {
+    /* the same run twice: message IDs, tokens and retransmission timeouts seeded by the name */
+    uint8_t eui[8];
+    lwm2m_plat_eui64(eui);
+    srandom((unsigned)eui[4] << 24 | (unsigned)eui[5] << 16 | (unsigned)eui[6] << 8 | eui[7]);
+  } else {
+    srandom((unsigned)(time(NULL) ^ getpid()));
+  }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   setvbuf(stdout, NULL, _IOLBF, 0);
+  if(clock_fd >= 0 && clock_command() < 0) { /* the first "t": the start instant */
+    return 1;
+  }
 
   lwm2m_init(&ctx, ep_name, objects, sizeof(objects) / sizeof(objects[0]), udp_send, rnd, NULL,
              now_ms());
@@ -397,26 +507,23 @@ main(int argc, char **argv)
       }
       break;
     }
-    if(wait > 1000) {
-      wait = 1000;
+    if(stop_requested == 2 && wait > stop_at - now) {
+      wait = stop_at - now; /* the deregistration's deadline */
     }
-    if(poll(&pfd, 1, (int)wait) > 0 && (pfd.revents & POLLIN)) {
-      uint8_t buf[1500];
-      struct sockaddr_in6 from;
-      ssize_t n;
-      while(sl = sizeof(from),
-            (n = recvfrom(sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &sl)) >= 0) {
-        coap_ep_t ep;
-        if(from.sin6_family != AF_INET6) {
-          continue;
-        }
-        memcpy(ep.addr, &from.sin6_addr, 16);
-        ep.port = ntohs(from.sin6_port);
-        if(verbose) {
-          log_msg("rx", &ep, buf, (uint16_t)n);
-        }
-        lwm2m_input(&ctx, now_ms(), buf, (uint16_t)(n > 0xFFFF ? 0xFFFF : n), &ep);
+    if(clock_fd < 0 && wait > 1000) {
+      wait = 1000; /* a signal is noticed within a second */
+    }
+    if(clock_fd >= 0) {
+      if(drain_socket()) {
+        continue; /* answers and timers at this same instant before saying idle */
       }
+      fflush(stdout);
+      if(dprintf(clock_fd, "idle %u %u\n", (unsigned)wait, (unsigned)tx_count) < 0 ||
+         clock_command() < 0) {
+        break; /* the rig has gone: nobody to deregister for */
+      }
+    } else if(poll(&pfd, 1, (int)wait) > 0 && (pfd.revents & POLLIN)) {
+      drain_socket();
     }
   }
   close(sock);
