@@ -87,11 +87,16 @@ class NativeClient:
         if self.alive:
             self._quit = True
             await _loop().wait_until(lambda: not self.alive, timeout)
-        self.kill()
-        return self.proc.wait(ANSWER_TIMEOUT)
+        if self.alive:  # no clean stop in time
+            self.kill()
+        try:
+            return self.proc.wait(ANSWER_TIMEOUT)
+        except subprocess.TimeoutExpired:  # left the clock but did not exit
+            self.kill()
+            return self.proc.wait()
 
     def kill(self) -> None:
-        if self.proc.poll() is None and self.alive:
+        if self.proc.poll() is None:
             self.proc.kill()
         self._close()
 
