@@ -528,6 +528,21 @@ def test_fota_bad_numbers_are_refused_before_starting(some_package: Path, args: 
     assert message in line
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [  # each was accepted and silently ignored
+        (["--emulate", "1", "--uart", "tcp:127.0.0.1:4444"], "--uart is for real devices"),
+        (["--emulate", "1", "--host", "::1"], "--host is for real devices"),
+        (["--emulate", "1", "--port", "5684"], "--port is for real devices"),
+        (["--devices", "1", "--firmware", "x.elf"], "--firmware is the image emulated nodes boot"),
+    ],
+)
+def test_fota_option_for_the_other_kind_of_device_is_refused(some_package: Path, args: list[str], message: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    line = _finishes(lambda: _rig_error(["fota", str(some_package), "--quiet", *args], capsys))
+    assert message in line
+
+
 def test_fota_port_0_prints_the_port_really_bound(some_package: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # No device comes: the wait runs out; what matters is the announced address (was "[::1]:0").
     code = _finishes(lambda: main(["fota", str(some_package), "--port", "0", "--wait", "0.2", "--quiet"]))
