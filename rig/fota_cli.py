@@ -25,7 +25,8 @@ from rig.inputfile import read_regular_file
 from rig.lwm2m.errors import DeviceTimeout
 from rig.lwm2m.fota import BLOCK_SIZES, UpdateResult, format_table, update_fleet
 
-DEFAULT_FACTORY = Path("firmware-c/build/fota/lwm2m-client-fota-factory.elf")
+# Next to this package, not under the working directory: `rig fota` run elsewhere found no image.
+DEFAULT_FACTORY = Path(__file__).resolve().parents[1] / "firmware-c/build/fota/lwm2m-client-fota-factory.elf"
 DEFAULT_HOST = "::1"
 DEFAULT_PORT = 5683
 # Every emulated node is a full CC2538 stepped on this machine's CPU: 64 already takes minutes, and
