@@ -493,3 +493,27 @@ def test_fw_blocks_are_cut_at_the_smaller_size_and_renumbered() -> None:
     assert (renumbered.payload, renumbered.block2) == (data[512:768], (2, True, 4))
     last = serve_block(data, (3, 4), 6)  # the client's smaller size wins
     assert (last.payload, last.block2) == (data[768:], (3, False, 4))
+
+
+@pytest.mark.parametrize("fmt", [-1, 70000, 3.5, True, "٣"])
+def test_bad_content_format_is_refused_and_the_device_stays_usable(fmt: object) -> None:
+    # -1 was an OverflowError inside aiocoap, after which every request to the device failed.
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        device = server.device("node")
+        with pytest.raises(codecs.CodecError, match="content format"):
+            await device.read("/3/0/0", fmt=fmt)  # type: ignore[arg-type]
+        assert await device.read("/3/0/0") == "lwm2m-rig"
+
+    scenario(body)
+
+
+def test_writing_in_a_read_only_format_names_the_formats_writes_take() -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        with pytest.raises(codecs.CodecError, match=r"11543 \(json\); writes take text, opaque, tlv"):
+            await server.device("node").write("/3/0/0", "x", fmt="json")
+
+    scenario(body)
