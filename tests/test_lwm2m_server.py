@@ -517,3 +517,27 @@ def test_writing_in_a_read_only_format_names_the_formats_writes_take() -> None:
             await server.device("node").write("/3/0/0", "x", fmt="json")
 
     scenario(body)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("//", "empty segment"),  # was read as the root
+        ("//3/0", "empty segment"),  # was read as /3/0
+        (b"/3", "give a string"),  # was sent as /47/51
+        (None, "give a string"),  # was TypeError: 'NoneType' object is not iterable
+        ((3, -1), "each an integer 0..65535"),  # was sent as /3/-1
+        ((3, 70000), "each an integer 0..65535"),
+        ((3, "x"), "each an integer 0..65535"),
+        ((3, 0, 0, 0, 0), "up to 4 IDs"),
+    ],
+)
+def test_bad_paths_are_refused_before_anything_is_sent(path: object, message: str) -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        with pytest.raises(codecs.CodecError, match=message):
+            await server.device("node").read(path)  # type: ignore[arg-type]
+        assert not [e for e in server.trace.entries if e.direction == "out" and e.code == "GET"]
+
+    scenario(body)

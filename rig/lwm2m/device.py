@@ -21,7 +21,15 @@ PathLike = str | Path
 
 
 def as_path(path: PathLike) -> Path:
-    return parse_path(path) if isinstance(path, str) else tuple(path)
+    """'/3/0/1' or (3, 0, 1); anything else is refused here, before it reaches the wire as a
+    nonsense Uri-Path (b'/3' was sent as /47/51, (3, -1) as /3/-1)."""
+    if isinstance(path, str):
+        return parse_path(path)
+    if not isinstance(path, tuple | list):
+        raise CodecError(f"path {path!r}: give a string like '/3/0/1' or a tuple of IDs like (3, 0, 1)")
+    if len(path) > 4 or not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 65535 for p in path):
+        raise CodecError(f"path {path!r}: up to 4 IDs, each an integer 0..65535")
+    return tuple(path)
 
 
 def shape(values: Values, base: Path) -> Any:
