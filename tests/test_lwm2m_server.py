@@ -541,3 +541,19 @@ def test_bad_paths_are_refused_before_anything_is_sent(path: object, message: st
         assert not [e for e in server.trace.entries if e.direction == "out" and e.code == "GET"]
 
     scenario(body)
+
+
+@pytest.mark.parametrize("size", [0, 7, 100, -16, 4096, True])
+def test_block_size_that_coap_cannot_carry_is_refused(size: int) -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        device = server.device("node")
+        with pytest.raises(codecs.CodecError, match=f"block size {size!r}: use one of 16, 32"):
+            await device.read("/3/0/0", block_size=size)  # was silently rounded to 16..1024
+        with pytest.raises(codecs.CodecError, match="block size"):
+            await device.write("/5/0/0", b"x" * 300, fmt="opaque", block_size=size)
+        with pytest.raises(codecs.CodecError, match="block size"):
+            await device.write_partial("/1/0", {1: 600}, block_size=size)
+
+    scenario(body)

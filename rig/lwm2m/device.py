@@ -115,6 +115,13 @@ class ObservationStream:
         await self.device.cancel_observe(self.key, mode=mode)
 
 
+def _check_block_size(size: int | None) -> int | None:
+    """CoAP blocks are 16..1024 bytes, a power of two; anything else was silently rounded (100 -> 64)."""
+    if size is not None and (isinstance(size, bool) or size not in (16, 32, 64, 128, 256, 512, 1024)):
+        raise CodecError(f"block size {size!r}: use one of 16, 32, 64, 128, 256, 512, 1024")
+    return size
+
+
 class Device:
     """Operations on one endpoint; always uses its current registration (it may re-register)."""
 
@@ -168,7 +175,7 @@ class Device:
     async def read(self, path: PathLike, fmt: int | str | None = None, block_size: int | None = None) -> Any:
         """Read; `block_size` asks the device for a Block2 answer in blocks of that size."""
         base = as_path(path)
-        resp = await self._request("GET", base, accept=self._accept(fmt), block2_size=block_size)
+        resp = await self._request("GET", base, accept=self._accept(fmt), block2_size=_check_block_size(block_size))
         return shape(self._decode(resp, base), base)
 
     async def read_raw(self, path: PathLike, fmt: int | str | None = None) -> Response:
@@ -181,7 +188,7 @@ class Device:
         base = as_path(path)
         cf = self._write_format(fmt)
         payload = codecs.encode(cf, flatten(base, value), base, self.server.registry)
-        await self._request("PUT", base, payload, content_format=cf, block_size=block_size)
+        await self._request("PUT", base, payload, content_format=cf, block_size=_check_block_size(block_size))
 
     async def write_partial(
         self, path: PathLike, values: dict, fmt: int | str | None = None, block_size: int | None = None
@@ -190,7 +197,7 @@ class Device:
         base = as_path(path)
         cf = self._write_format(fmt)
         payload = codecs.encode(cf, flatten(base, values), base, self.server.registry)
-        await self._request("POST", base, payload, content_format=cf, block_size=block_size)
+        await self._request("POST", base, payload, content_format=cf, block_size=_check_block_size(block_size))
 
     async def execute(self, path: PathLike, args: str = "") -> None:
         base = as_path(path)
