@@ -557,3 +557,21 @@ def test_block_size_that_coap_cannot_carry_is_refused(size: int) -> None:
             await device.write_partial("/1/0", {1: 600}, block_size=size)
 
     scenario(body)
+
+
+@pytest.mark.parametrize(("path", "args", "message"), [
+    ("/3/0", "", r"execute needs a resource path \(/OBJ/INST/RES\), not /3/0"),  # was a Write-Update: "executed"
+    ("/3", "", "not /3"),  # was a Create
+    ("/", "", "not /$"),
+    ("/3/0/4/0", "", "not /3/0/4/0"),
+    ("/3/0/4", 5, "execute arguments must be text"),  # was AttributeError: 'int' object has no attribute 'encode'
+])
+def test_execute_refuses_what_is_not_an_execute(path: str, args: object, message: str) -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        with pytest.raises(codecs.CodecError, match=message):
+            await server.device("node").execute(path, args)  # type: ignore[arg-type]
+        assert not [e for e in server.trace.entries if e.direction == "out" and e.code == "POST"]
+
+    scenario(body)

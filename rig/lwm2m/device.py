@@ -201,6 +201,11 @@ class Device:
 
     async def execute(self, path: PathLike, args: str = "") -> None:
         base = as_path(path)
+        # POST on an object is Create and on an instance Write-Update: "executed" /3/0 changed nothing.
+        if len(base) != 3:
+            raise CodecError(f"execute needs a resource path (/OBJ/INST/RES), not {format_path(base)}")
+        if not isinstance(args, str):
+            raise CodecError(f"execute arguments must be text like \"0='x',1\", got {type(args).__name__}")
         await self._request("POST", base, args.encode(), content_format=0 if args else None)
 
     async def create(self, path: PathLike, values: dict, fmt: int | str | None = None) -> int | None:
