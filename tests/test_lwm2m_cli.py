@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
         (["server", "--port", "70000"], "is not a UDP port"),
         (["server", "--bootstrap-config", "/nonexistent.toml"], "no such file"),
         (["server", "--models", "/nonexistent-dir"], "no such directory"),
+        (["server", "--prefix", "fd00::/64"], "--prefix is the bridge's: it needs --uart"),  # was ignored
     ],
 )
 def test_bad_arguments_give_one_line_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
