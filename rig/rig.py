@@ -34,13 +34,12 @@ from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.device import Device, Notification, ObservationStream
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
-from rig.topology import NodeConfig, Topology, default_eui64, firmware_path
+from rig.topology import BORDER_EUI64, NodeConfig, Topology, default_eui64, firmware_path
 from rig.vtime import VirtualTimeLoop
 
 T = TypeVar("T")
 
 BORDER = "border"
-BORDER_EUI64 = bytes.fromhex("00124b00000000fe")
 SERVER_PORT = 5683  # the port the client firmware sends to (fd00::1:5683); the bridge maps it
 
 
@@ -195,6 +194,9 @@ class Rig:
         renode_path: str | None = None,
         threaded: bool = False,
     ) -> None:
+        if topology is not None and not isinstance(topology, Topology):  # a dict was AttributeError later
+            raise ConfigError(f"Rig(topology): give a Topology (Topology.from_dict({{...}}) or Topology.load(path)), "
+                              f"got {type(topology).__name__}")
         self.topology = topology or Topology()
         self.backend = backend
         self.artifacts = RigArtifacts(artifacts_dir) if artifacts_dir else None
