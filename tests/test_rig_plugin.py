@@ -97,3 +97,41 @@ def test_bad_waits_and_arguments_are_config_errors(rig: Rig, node: RigNode, call
     assert not thread.is_alive(), "still running after 30 s"
     assert errors and isinstance(errors[0], ConfigError), errors
     assert re.search(message, str(errors[0])), errors[0]
+
+
+def test_topology_marker_misuse_is_named(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.topology()
+        def test_no_args(rig_topology):
+            pass
+
+        @pytest.mark.topology(node=[{"name": "a"}])
+        def test_kwargs(rig_topology):
+            pass
+
+        @pytest.mark.topology({"node": [{"name": "a"}]}, {"node": [{"name": "b"}]})
+        def test_two_dicts(rig_topology):
+            pass
+
+        @pytest.mark.topology("topo.toml")
+        def test_a_file_name(rig_topology):
+            pass
+
+        @pytest.mark.topology({"nodes": []})
+        def test_typo(rig_topology):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=5)  # the second dict was ignored: a pass
+    out = result.stdout.str()
+    for tail in ("got ()", "got (node=[{'name': 'a'}])", "got ({'node': [{'name': 'a'}]}, {'node': [{'name': 'b'}]})",
+                 "got ('topo.toml')"):
+        assert f"takes one dict like {{'node': [{{'name': 'a'}}]}} (a TOML file: override the rig_topology fixture " \
+               f"with Topology.load), {tail}" in out, tail
+    assert "@pytest.mark.topology: unknown key 'nodes'" in out
+    assert "E       IndexError" not in out
