@@ -22,7 +22,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any
 
-from rig.errors import RigError
+from rig.errors import ConfigError, RigError
 from rig.lwm2m.cli import parse_value
 from rig.lwm2m.device import as_path
 from rig.rig import Rig, RigNode, SyncDevice, SyncObservation
@@ -58,6 +58,15 @@ class RigLibrary:
 
         `bootstrap=true`: the server also answers Bootstrap-Requests (for lwm2m-client-bs) and
         provisions a management account with `lifetime`."""
+        if topology:
+            # The file says it all: `nodes=3` next to it was silently ignored.
+            others = {"nodes": (nodes, 1), "firmware": (firmware, "lwm2m-client"), "loss": (loss, 0.0),
+                      "airtime": (airtime, False), "bootstrap": (bootstrap, False), "lifetime": (lifetime, 300)}
+            given = [name for name, (value, default) in others.items() if str(value) != str(default)]
+            if given:
+                raise ConfigError(f"Start Rig: topology={topology} sets everything; {given[0]}= cannot go with it "
+                                  "(put it in the topology file)")
+        airtime, bootstrap = _bool(airtime, "airtime"), _bool(bootstrap, "bootstrap")
         if self._rig is not None:
             self.stop_rig()
         if topology:
@@ -66,8 +75,8 @@ class RigLibrary:
             topo = Topology.from_dict(
                 {
                     "node": [{"name": f"node{i}", "firmware": firmware} for i in range(1, int(nodes) + 1)],
-                    "network": {"loss": float(loss), "airtime": _bool(airtime)},
-                    "server": {"bootstrap": _bool(bootstrap), "lifetime": int(lifetime)},
+                    "network": {"loss": float(loss), "airtime": airtime},
+                    "server": {"bootstrap": bootstrap, "lifetime": int(lifetime)},
                 }
             )
         self._runs += 1
@@ -114,6 +123,8 @@ class RigLibrary:
     def set_link_loss(self, probability: float, sender: str | None = None, receiver: str | None = None) -> None:
         """Frame loss on the medium: on every link, or on the link sender -> receiver."""
         medium = self._require().emulation.medium  # type: ignore[union-attr]
+        if bool(sender) != bool(receiver):  # one of the two was ignored: the loss hit every link
+            raise ConfigError("Set Link Loss: give both sender and receiver (one link) or neither (every link)")
         if sender and receiver:
             medium.set_link_loss(sender, receiver, float(probability))
         else:
@@ -231,5 +242,13 @@ class RigLibrary:
             raise RigError(f"{path} is not observed: call Observe Resource first") from None
 
 
-def _bool(value: object) -> bool:
-    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
+def _bool(value: object, name: str) -> bool:
+    """Robot's words for true and false; anything else (a typo like `ture`) was silently false."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off", "none", ""):
+        return False
+    raise ConfigError(f"{name}={value!r} is not true or false")
