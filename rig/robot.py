@@ -136,7 +136,11 @@ class RigLibrary:
 
     def node_address_should_be_in_prefix(self, node: str | None = None, prefix: str = "fd00::/64") -> None:
         address = ipaddress.IPv6Address(self._node(node).address)
-        if address not in ipaddress.IPv6Network(prefix):
+        try:
+            network = ipaddress.IPv6Network(prefix)
+        except ValueError as exc:  # was AddressValueError: At least 3 parts expected in 'bogus'
+            raise ConfigError(f"prefix {prefix!r} is not an IPv6 prefix like fd00::/64 ({exc})") from None
+        if address not in network:
             raise AssertionError(f"{address} is not in {prefix}")
 
     # -- LwM2M ---------------------------------------------------------------------------------------
@@ -166,7 +170,7 @@ class RigLibrary:
 
     def write_attributes(self, path: str, node: str | None = None, **attributes: str) -> None:
         """Write-Attributes, e.g. `Write Attributes    /3303/0/5700    pmin=2    pmax=10`."""
-        values = {key: (float(v) if "." in v else int(v)) for key, v in attributes.items()}
+        values = {key: _number(v, key) for key, v in attributes.items()}
         self._device(node).write_attributes(path, **values)
 
     def get_virtual_time(self) -> float:
@@ -181,15 +185,14 @@ class RigLibrary:
         objects: str | None = None,
     ) -> None:
         """Check the node's registration: lifetime, binding, object IDs (e.g. `objects=1 3 4 3303 3311`)."""
+        wanted = None if objects is None else sorted(_number(o, "objects") for o in objects.split())
         reg = self._device(node).registration
         if lifetime is not None and reg.lifetime != int(lifetime):
             raise AssertionError(f"registered with lifetime {reg.lifetime}, expected {lifetime}")
         if binding is not None and reg.binding != binding:
             raise AssertionError(f"registered with binding {reg.binding!r}, expected {binding!r}")
-        if objects is not None:
-            wanted = sorted(int(o) for o in objects.split())
-            if sorted(reg.objects) != wanted:
-                raise AssertionError(f"registered objects {sorted(reg.objects)}, expected {wanted}")
+        if wanted is not None and sorted(reg.objects) != wanted:
+            raise AssertionError(f"registered objects {sorted(reg.objects)}, expected {wanted}")
 
     def observe_resource(self, path: str, node: str | None = None) -> Any:
         """Start observing; returns the current value (the observation's first answer)."""
@@ -219,6 +222,8 @@ class RigLibrary:
         from rig.cli import main as rig_main
 
         status = rig_main(["footprint", elf, "--budget", budget, "--format", "table"])
+        if status == 2:  # bad input, not a budget overrun (was reported as "exceeds its budget")
+            raise ConfigError(f"footprint of {elf} could not be measured (the error is above)")
         if status != 0:
             raise AssertionError(f"{elf} exceeds its footprint budget (see the table above)")
 
@@ -240,6 +245,18 @@ class RigLibrary:
             return self._observations[(self._node(node).name, path)]
         except KeyError:
             raise RigError(f"{path} is not observed: call Observe Resource first") from None
+
+
+def _number(text: str, name: str) -> int | float:
+    """`pmin=2`, `gt=20.5`, `pmax=1e3`: int() alone was ValueError: invalid literal ... with no name."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a number") from None
 
 
 def _bool(value: object, name: str) -> bool:

@@ -35,3 +35,19 @@ def test_set_link_loss_needs_both_ends_or_neither(lib: RigLibrary) -> None:
     with pytest.raises(ConfigError, match="give both sender and receiver"):
         lib.set_link_loss(1.0, sender="node1")  # was: loss 1.0 on every link
     assert lib._require().emulation.medium._loss == 0.0  # type: ignore[union-attr]
+
+
+def test_footprint_keyword_tells_bad_input_from_a_budget_overrun(lib: RigLibrary, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="could not be measured"):  # was "exceeds its footprint budget"
+        lib.footprint_should_be_within_budget(str(tmp_path / "missing.elf"))
+
+
+def test_keyword_number_and_prefix_arguments_are_named(lib: RigLibrary) -> None:
+    lib.start_rig(firmware="udp-echo")
+    lib.wait_for_line_on_uart("udp-echo up", timeout=10)
+    with pytest.raises(ConfigError, match="prefix 'bogus' is not an IPv6 prefix"):
+        lib.node_address_should_be_in_prefix(prefix="bogus")  # was AddressValueError
+    with pytest.raises(ConfigError, match="pmin='abc' is not a number"):  # was ValueError: invalid literal for int()
+        lib.write_attributes("/3303/0/5700", pmin="abc")
+    with pytest.raises(ConfigError, match="objects='x' is not a number"):
+        lib.registration_should_have(objects="1 x")
