@@ -152,11 +152,21 @@ def test_trace_save_failure_is_a_config_error(tmp_path: Path) -> None:
         ({"format": []}, "format must be a name or a number"),  # was: AttributeError
         ({"format": "link"}, "cannot carry the bootstrap writes"),
         ({"format": 3}, "cannot carry the bootstrap writes"),
+        ({"security_mode": "psk"}, "security_mode psk needs psk_identity and psk_key"),  # was: empty key provisioned
+        ({"security_mode": 0, "psk_identity": "me"}, "needs psk_identity and psk_key"),
     ],
 )
 def test_bootstrap_setting_of_wrong_type_or_range(setting: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         BootstrapConfig.from_dict({"default": {"server_uri": URI, **setting}})
+
+
+@pytest.mark.parametrize(("name", "kind"), [("bs.conf", "JSON"), ("bs.TOML", "TOML")])
+def test_bootstrap_file_error_names_the_syntax_it_was_read_as(tmp_path: Path, name: str, kind: str) -> None:
+    path = tmp_path / name
+    path.write_text("server_uri = \n")
+    with pytest.raises(ConfigError, match=f"not valid {kind}:"):  # was "not valid conf", and .TOML read as JSON
+        BootstrapConfig.load(path)
 
 
 def test_good_bootstrap_settings_still_load() -> None:
