@@ -200,6 +200,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def run_all(args: argparse.Namespace) -> int:
+    if args.output_dir.exists() and not args.output_dir.is_dir():  # was "<dir>/bootloader.md: ... (File exists)"
+        raise ConfigError(f"--output-dir {args.output_dir} is a file, not a directory")
     config = load_components(args.components or DEFAULT_COMPONENTS)
     budget_path = args.budget or (DEFAULT_BUDGET if DEFAULT_BUDGET.is_file() else None)
     budgets = load_budgets(budget_path) if budget_path else {}
