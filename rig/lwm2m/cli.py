@@ -251,9 +251,12 @@ def _run(args: argparse.Namespace) -> int:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
 
         def reader() -> None:  # input() in a thread: works for terminals and pipes alike
-            for line in sys.stdin:
-                loop.call_soon_threadsafe(lines.put_nowait, line)
-            loop.call_soon_threadsafe(lines.put_nowait, None)
+            try:
+                for line in sys.stdin:
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+                loop.call_soon_threadsafe(lines.put_nowait, None)
+            except RuntimeError:  # the loop closed first (the server failed to start and said why)
+                pass
 
         if not args.no_prompt:
             threading.Thread(target=reader, daemon=True).start()
