@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rig.errors import ConfigError
 from rig.lwm2m import coapwire as cw
 from rig.lwm2m import codecs
 from rig.lwm2m.bootstrap import BootstrapConfig
@@ -573,5 +574,46 @@ def test_execute_refuses_what_is_not_an_execute(path: str, args: object, message
         with pytest.raises(codecs.CodecError, match=message):
             await server.device("node").execute(path, args)  # type: ignore[arg-type]
         assert not [e for e in server.trace.entries if e.direction == "out" and e.code == "POST"]
+
+    scenario(body)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"port": 70000}, "port 70000 is not a UDP port"),  # was OverflowError from bind()
+        ({"port": -1}, "port -1 is not a UDP port"),
+        ({"default_format": "tvl"}, "unknown content format 'tvl'"),  # was accepted, failed at the first write
+        ({"bootstrap": "/nonexistent/bs.toml"}, "bootstrap config /nonexistent/bs.toml"),  # a str was kept as config
+        ({"bootstrap": 5}, "give a BootstrapConfig or a file path, got int"),
+        ({"model_dirs": ["/nonexistent-models"]}, "/nonexistent-models"),  # was AttributeError on str
+    ],
+)
+def test_server_arguments_are_checked(kwargs: dict, message: str) -> None:
+    async def main() -> None:
+        server = LwM2MServer(**kwargs)
+        await server.start()
+        await server.stop()
+
+    with pytest.raises((ConfigError, codecs.CodecError), match=message):
+        asyncio.run(main())
+
+
+def test_bootstrap_config_given_as_a_str_path_is_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "bs.toml"
+    path.write_text('[default]\nserver_uri = "coap://[::1]:5683"\n')
+    server = LwM2MServer(bootstrap=str(path))
+    assert isinstance(server.bootstrap, BootstrapConfig) and server.bootstrap.default is not None
+
+
+def test_cancel_mode_typo_is_refused() -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        device = server.device("node")
+        await device.observe("/3/0/9")
+        with pytest.raises(codecs.CodecError, match="cancel mode 'RST': use 'get' or 'rst'"):
+            await device.cancel_observe("/3/0/9", mode="RST")  # was taken as 'get'
+        assert "/3/0/9" in device.observations  # still observed: nothing half-done
 
     scenario(body)

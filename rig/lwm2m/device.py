@@ -340,6 +340,8 @@ class Device:
 
     async def cancel_observe(self, path: PathLike, mode: str = "get") -> None:
         """Cancel for real at the device: 'get' (GET Observe=1, same token) or 'rst' (RST the next)."""
+        if mode not in ("get", "rst"):  # anything else was silently taken as 'get'
+            raise CodecError(f"cancel mode {mode!r}: use 'get' or 'rst'")
         key = path if isinstance(path, str) and path == "composite" else format_path(as_path(path))
         stream = self.observations.pop(key, None)
         if stream is None:
