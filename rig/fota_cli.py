@@ -25,7 +25,10 @@ from rig.inputfile import read_regular_file
 from rig.lwm2m.errors import DeviceTimeout
 from rig.lwm2m.fota import BLOCK_SIZES, UpdateResult, format_table, update_fleet
 
-DEFAULT_FACTORY = Path("firmware-c/build/fota/lwm2m-client-fota-factory.elf")
+# Next to this package, not under the working directory: `rig fota` run elsewhere found no image.
+DEFAULT_FACTORY = Path(__file__).resolve().parents[1] / "firmware-c/build/fota/lwm2m-client-fota-factory.elf"
+DEFAULT_HOST = "::1"
+DEFAULT_PORT = 5683
 # Every emulated node is a full CC2538 stepped on this machine's CPU: 64 already takes minutes, and
 # a typo like 1000000000 would otherwise build a topology for hours before saying anything.
 MAX_EMULATED = 64
@@ -44,10 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     who.add_argument("--emulate", type=int, metavar="N", help="boot N emulated nodes and update them")
     who.add_argument("--devices", type=int, metavar="N", default=1,
                      help="wait for N real devices to register (default 1)")
-    parser.add_argument("--firmware", type=Path, default=DEFAULT_FACTORY,
+    # No defaults here: None tells an option given for the other kind of device (refused) from one left out.
+    parser.add_argument("--firmware", type=Path,
                         help=f"factory ELF the emulated nodes boot (default {DEFAULT_FACTORY})")
-    parser.add_argument("--host", default="::1", help="server address (real devices)")
-    parser.add_argument("--port", type=int, default=5683, help="server UDP port (real devices)")
+    parser.add_argument("--host", help=f"server address (real devices; default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, help=f"server UDP port (real devices; default {DEFAULT_PORT})")
     parser.add_argument("--uart", metavar="SPEC",
                         help="bridge to a slip-radio border node: tcp:HOST:PORT or a serial device")
     parser.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
@@ -101,6 +105,16 @@ def _check_args(args: argparse.Namespace) -> None:
                           "(each is a whole emulated CC2538; use real devices beyond that)")
     if args.emulate is None and args.devices < 1:
         raise ConfigError(f"--devices {args.devices}: must be at least 1")
+    # An option for the other kind of device would be silently ignored: say so instead.
+    if args.emulate is not None:
+        for option, value in (("--host", args.host), ("--port", args.port), ("--uart", args.uart)):
+            if value is not None:
+                raise ConfigError(f"{option} is for real devices; --emulate runs its own server and border node")
+    elif args.firmware is not None:
+        raise ConfigError("--firmware is the image emulated nodes boot: it needs --emulate N")
+    args.firmware = args.firmware if args.firmware is not None else DEFAULT_FACTORY
+    args.host = args.host if args.host is not None else DEFAULT_HOST
+    args.port = args.port if args.port is not None else DEFAULT_PORT
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port} is not a UDP port (0..65535, 0: any free port)")
     if not math.isfinite(args.wait) or args.wait <= 0:

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from rig.errors import ConfigError
 from rig.lwm2m.server import LwM2MServer
 from rig.rig import Rig, RigNode
 from rig.topology import Topology
@@ -74,7 +75,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 @pytest.fixture
 def rig_topology(request: pytest.FixtureRequest) -> Topology:
     marker = request.node.get_closest_marker("topology")
-    return Topology.from_dict(marker.args[0] if marker else {})
+    if marker is None:
+        return Topology.from_dict({})
+    # topology() and topology(node=[...]) were IndexError; a second dict was silently ignored.
+    if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], dict):
+        given = ", ".join([*map(repr, marker.args), *(f"{k}={v!r}" for k, v in marker.kwargs.items())])
+        raise ConfigError(f"@pytest.mark.topology takes one dict like {{'node': [{{'name': 'a'}}]}} "
+                          f"(a TOML file: override the rig_topology fixture with Topology.load), got ({given})")
+    return Topology.from_dict(marker.args[0], source="@pytest.mark.topology")
 
 
 @pytest.fixture

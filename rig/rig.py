@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 import inspect
 import ipaddress
+import math
 import random
 import re
 import socket
@@ -28,18 +29,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
-from rig.errors import EmulationError, ExpectTimeout, RigError
+from rig.errors import ConfigError, EmulationError, ExpectTimeout, RigError
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.device import Device, Notification, ObservationStream
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
-from rig.topology import NodeConfig, Topology, default_eui64, firmware_path
+from rig.topology import BORDER_EUI64, NodeConfig, Topology, default_eui64, firmware_path
 from rig.vtime import VirtualTimeLoop
 
 T = TypeVar("T")
 
 BORDER = "border"
-BORDER_EUI64 = bytes.fromhex("00124b00000000fe")
 SERVER_PORT = 5683  # the port the client firmware sends to (fd00::1:5683); the bridge maps it
 
 
@@ -48,6 +48,14 @@ def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
         sock.bind(("::1", 0))
         return int(sock.getsockname()[1])
+
+
+def virtual_seconds(value: object, what: str) -> float:
+    """A wait in virtual seconds: NaN or inf made the clock run forever (a hang), a string was a TypeError
+    deep in asyncio, a negative one passed silently."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{what} must be a finite number >= 0 of virtual seconds, got {value!r}")
+    return float(value)
 
 
 def endpoint_name(eui64: bytes) -> str:
@@ -86,7 +94,11 @@ class RigNode:
 
     def expect(self, pattern: str | re.Pattern[str], timeout: float = 10.0) -> re.Match[str]:
         """Wait (virtual seconds) for a UART line after the previous match to match `pattern`."""
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        virtual_seconds(timeout, "expect timeout")
+        try:
+            regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        except re.error as exc:
+            raise ConfigError(f"expect: bad regular expression {pattern!r}: {exc}") from None
         found: list[re.Match[str]] = []
 
         def matched() -> bool:
@@ -109,6 +121,8 @@ class RigNode:
         raise ExpectTimeout(f"{self.name}: no UART line matching {regex.pattern!r} within {timeout} s")
 
     def write(self, text: str | bytes) -> None:
+        if not isinstance(text, str | bytes):  # bytes(5) would have sent five NUL bytes
+            raise ConfigError(f"write takes text or bytes, got {type(text).__name__} {text!r}")
         self.raw.uart.write(text.encode() if isinstance(text, str) else text)
 
     def led(self, index: int) -> bool:
@@ -118,7 +132,7 @@ class RigNode:
         self.raw.reset()
 
     def power_cut(self, off_for: float = 0.0) -> None:
-        self.raw.power_cycle(off_for)
+        self.raw.power_cycle(virtual_seconds(off_for, "power_cut off_for"))
 
 
 class SyncObservation:
@@ -127,7 +141,7 @@ class SyncObservation:
         self.stream = stream
 
     def next(self, timeout: float = 30.0) -> Notification:
-        return self._rig.run(self.stream.next(timeout))
+        return self._rig.run(self.stream.next(virtual_seconds(timeout, "next timeout")))
 
     def cancel(self, mode: str = "get") -> None:
         self._rig.run(self.stream.cancel(mode))
@@ -180,6 +194,9 @@ class Rig:
         renode_path: str | None = None,
         threaded: bool = False,
     ) -> None:
+        if topology is not None and not isinstance(topology, Topology):  # a dict was AttributeError later
+            raise ConfigError(f"Rig(topology): give a Topology (Topology.from_dict({{...}}) or Topology.load(path)), "
+                              f"got {type(topology).__name__}")
         self.topology = topology or Topology()
         self.backend = backend
         self.artifacts = RigArtifacts(artifacts_dir) if artifacts_dir else None
@@ -300,6 +317,13 @@ class Rig:
         """Run `awaitable` to completion on the rig's clock (`timeout` in virtual seconds)."""
         if self.loop is None:
             raise EmulationError("the rig is not started")
+        if timeout is not None:
+            try:
+                virtual_seconds(timeout, "run timeout")
+            except ConfigError:
+                if inspect.iscoroutine(awaitable):
+                    awaitable.close()  # never run: no "was never awaited" warning on top of the error
+                raise
         coro = _with_timeout(awaitable, timeout)
         if self._thread is None:
             return self.loop.run_until_complete(coro)
@@ -310,10 +334,10 @@ class Rig:
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         assert self.loop is not None
-        return self.run(self.loop.wait_until(predicate, timeout))
+        return self.run(self.loop.wait_until(predicate, virtual_seconds(timeout, "wait_until timeout")))
 
     def advance(self, seconds: float) -> None:
-        self.run(asyncio.sleep(seconds))
+        self.run(asyncio.sleep(virtual_seconds(seconds, "advance")))
 
     @property
     def now(self) -> float:
@@ -331,6 +355,7 @@ class Rig:
 
     def wait_for_registration(self, name: str | None = None, timeout: float = 30.0) -> SyncDevice:
         node = self.node(name)
+        timeout = virtual_seconds(timeout, "wait_for_registration timeout")
         return SyncDevice(self, self.run(self.server.wait_for_registration(node.endpoint, timeout)))
 
     def device(self, name: str | None = None) -> SyncDevice:

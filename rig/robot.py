@@ -22,7 +22,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any
 
-from rig.errors import RigError
+from rig.errors import ConfigError, RigError
 from rig.lwm2m.cli import parse_value
 from rig.lwm2m.device import as_path
 from rig.rig import Rig, RigNode, SyncDevice, SyncObservation
@@ -58,6 +58,15 @@ class RigLibrary:
 
         `bootstrap=true`: the server also answers Bootstrap-Requests (for lwm2m-client-bs) and
         provisions a management account with `lifetime`."""
+        if topology:
+            # The file says it all: `nodes=3` next to it was silently ignored.
+            others = {"nodes": (nodes, 1), "firmware": (firmware, "lwm2m-client"), "loss": (loss, 0.0),
+                      "airtime": (airtime, False), "bootstrap": (bootstrap, False), "lifetime": (lifetime, 300)}
+            given = [name for name, (value, default) in others.items() if str(value) != str(default)]
+            if given:
+                raise ConfigError(f"Start Rig: topology={topology} sets everything; {given[0]}= cannot go with it "
+                                  "(put it in the topology file)")
+        airtime, bootstrap = _bool(airtime, "airtime"), _bool(bootstrap, "bootstrap")
         if self._rig is not None:
             self.stop_rig()
         if topology:
@@ -66,8 +75,8 @@ class RigLibrary:
             topo = Topology.from_dict(
                 {
                     "node": [{"name": f"node{i}", "firmware": firmware} for i in range(1, int(nodes) + 1)],
-                    "network": {"loss": float(loss), "airtime": _bool(airtime)},
-                    "server": {"bootstrap": _bool(bootstrap), "lifetime": int(lifetime)},
+                    "network": {"loss": float(loss), "airtime": airtime},
+                    "server": {"bootstrap": bootstrap, "lifetime": int(lifetime)},
                 }
             )
         self._runs += 1
@@ -114,6 +123,8 @@ class RigLibrary:
     def set_link_loss(self, probability: float, sender: str | None = None, receiver: str | None = None) -> None:
         """Frame loss on the medium: on every link, or on the link sender -> receiver."""
         medium = self._require().emulation.medium  # type: ignore[union-attr]
+        if bool(sender) != bool(receiver):  # one of the two was ignored: the loss hit every link
+            raise ConfigError("Set Link Loss: give both sender and receiver (one link) or neither (every link)")
         if sender and receiver:
             medium.set_link_loss(sender, receiver, float(probability))
         else:
@@ -125,7 +136,11 @@ class RigLibrary:
 
     def node_address_should_be_in_prefix(self, node: str | None = None, prefix: str = "fd00::/64") -> None:
         address = ipaddress.IPv6Address(self._node(node).address)
-        if address not in ipaddress.IPv6Network(prefix):
+        try:
+            network = ipaddress.IPv6Network(prefix)
+        except ValueError as exc:  # was AddressValueError: At least 3 parts expected in 'bogus'
+            raise ConfigError(f"prefix {prefix!r} is not an IPv6 prefix like fd00::/64 ({exc})") from None
+        if address not in network:
             raise AssertionError(f"{address} is not in {prefix}")
 
     # -- LwM2M ---------------------------------------------------------------------------------------
@@ -155,7 +170,7 @@ class RigLibrary:
 
     def write_attributes(self, path: str, node: str | None = None, **attributes: str) -> None:
         """Write-Attributes, e.g. `Write Attributes    /3303/0/5700    pmin=2    pmax=10`."""
-        values = {key: (float(v) if "." in v else int(v)) for key, v in attributes.items()}
+        values = {key: _number(v, key) for key, v in attributes.items()}
         self._device(node).write_attributes(path, **values)
 
     def get_virtual_time(self) -> float:
@@ -170,15 +185,14 @@ class RigLibrary:
         objects: str | None = None,
     ) -> None:
         """Check the node's registration: lifetime, binding, object IDs (e.g. `objects=1 3 4 3303 3311`)."""
+        wanted = None if objects is None else sorted(_number(o, "objects") for o in objects.split())
         reg = self._device(node).registration
         if lifetime is not None and reg.lifetime != int(lifetime):
             raise AssertionError(f"registered with lifetime {reg.lifetime}, expected {lifetime}")
         if binding is not None and reg.binding != binding:
             raise AssertionError(f"registered with binding {reg.binding!r}, expected {binding!r}")
-        if objects is not None:
-            wanted = sorted(int(o) for o in objects.split())
-            if sorted(reg.objects) != wanted:
-                raise AssertionError(f"registered objects {sorted(reg.objects)}, expected {wanted}")
+        if wanted is not None and sorted(reg.objects) != wanted:
+            raise AssertionError(f"registered objects {sorted(reg.objects)}, expected {wanted}")
 
     def observe_resource(self, path: str, node: str | None = None) -> Any:
         """Start observing; returns the current value (the observation's first answer)."""
@@ -208,6 +222,8 @@ class RigLibrary:
         from rig.cli import main as rig_main
 
         status = rig_main(["footprint", elf, "--budget", budget, "--format", "table"])
+        if status == 2:  # bad input, not a budget overrun (was reported as "exceeds its budget")
+            raise ConfigError(f"footprint of {elf} could not be measured (the error is above)")
         if status != 0:
             raise AssertionError(f"{elf} exceeds its footprint budget (see the table above)")
 
@@ -231,5 +247,25 @@ class RigLibrary:
             raise RigError(f"{path} is not observed: call Observe Resource first") from None
 
 
-def _bool(value: object) -> bool:
-    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
+def _number(text: str, name: str) -> int | float:
+    """`pmin=2`, `gt=20.5`, `pmax=1e3`: int() alone was ValueError: invalid literal ... with no name."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a number") from None
+
+
+def _bool(value: object, name: str) -> bool:
+    """Robot's words for true and false; anything else (a typo like `ture`) was silently false."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off", "none", ""):
+        return False
+    raise ConfigError(f"{name}={value!r} is not true or false")

@@ -36,6 +36,7 @@ from rig.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO / "firmware-c" / "build" / "cc2538"
+BORDER_EUI64 = bytes.fromhex("00124b00000000fe")  # the slip-radio border node's: no client may take it
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 
 
@@ -92,7 +93,10 @@ class Topology:
     border_firmware: str = "slip-radio"
 
     @classmethod
-    def load(cls, path: Path) -> Topology:
+    def load(cls, path: Path | str) -> Topology:
+        if not isinstance(path, str | Path):
+            raise ConfigError(f"topology path {path!r}: give a file name (str or Path)")
+        path = Path(path)  # a str was AttributeError: 'str' object has no attribute 'read_text'
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -121,6 +125,8 @@ class Topology:
         owners: dict[bytes, str] = {}
         for i, n in enumerate(nodes):
             eui = n.eui64 or default_eui64(i + 1)
+            if eui == BORDER_EUI64:
+                raise ConfigError(f"{source}: node {n.name!r} has the border node's EUI-64, {eui.hex(':')}")
             if eui in owners:
                 raise ConfigError(f"{source}: nodes {owners[eui]!r} and {n.name!r} share an EUI-64, "
                                   f"{eui.hex(':')}" + ("" if n.eui64 else " (the default of a node without eui64)"))

@@ -152,11 +152,21 @@ def test_trace_save_failure_is_a_config_error(tmp_path: Path) -> None:
         ({"format": []}, "format must be a name or a number"),  # was: AttributeError
         ({"format": "link"}, "cannot carry the bootstrap writes"),
         ({"format": 3}, "cannot carry the bootstrap writes"),
+        ({"security_mode": "psk"}, "security_mode psk needs psk_identity and psk_key"),  # was: empty key provisioned
+        ({"security_mode": 0, "psk_identity": "me"}, "needs psk_identity and psk_key"),
     ],
 )
 def test_bootstrap_setting_of_wrong_type_or_range(setting: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         BootstrapConfig.from_dict({"default": {"server_uri": URI, **setting}})
+
+
+@pytest.mark.parametrize(("name", "kind"), [("bs.conf", "JSON"), ("bs.TOML", "TOML")])
+def test_bootstrap_file_error_names_the_syntax_it_was_read_as(tmp_path: Path, name: str, kind: str) -> None:
+    path = tmp_path / name
+    path.write_text("server_uri = \n")
+    with pytest.raises(ConfigError, match=f"not valid {kind}:"):  # was "not valid conf", and .TOML read as JSON
+        BootstrapConfig.load(path)
 
 
 def test_good_bootstrap_settings_still_load() -> None:
@@ -524,6 +534,21 @@ def test_fota_refuses_a_package_that_is_not_a_regular_file(tmp_path: Path, kind:
 )
 def test_fota_bad_numbers_are_refused_before_starting(some_package: Path, args: list[str], message: str,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    line = _finishes(lambda: _rig_error(["fota", str(some_package), "--quiet", *args], capsys))
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [  # each was accepted and silently ignored
+        (["--emulate", "1", "--uart", "tcp:127.0.0.1:4444"], "--uart is for real devices"),
+        (["--emulate", "1", "--host", "::1"], "--host is for real devices"),
+        (["--emulate", "1", "--port", "5684"], "--port is for real devices"),
+        (["--devices", "1", "--firmware", "x.elf"], "--firmware is the image emulated nodes boot"),
+    ],
+)
+def test_fota_option_for_the_other_kind_of_device_is_refused(some_package: Path, args: list[str], message: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     line = _finishes(lambda: _rig_error(["fota", str(some_package), "--quiet", *args], capsys))
     assert message in line
 

@@ -225,3 +225,10 @@ def test_no_map_and_no_dwarf(fw, rig, tmp_path: Path) -> None:
 def test_footprint_all_without_images(rig, tmp_path: Path) -> None:
     proc = rig("footprint-all", "--output-dir", str(tmp_path / "out"), "--build-dir", str(tmp_path))
     assert proc.returncode == 2 and "no firmware images" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_footprint_all_output_dir_that_is_a_file(rig, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("")
+    proc = rig("footprint-all", "--output-dir", str(out), "--build-dir", str(tmp_path))
+    assert proc.returncode == 2 and f"--output-dir {out} is a file, not a directory" in proc.stderr

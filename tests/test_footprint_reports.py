@@ -123,3 +123,11 @@ def test_footprint_all_writes_every_format_for_every_image(fw, tmp_path: Path, c
     assert json.loads((out / "tiny.json").read_text())["gate"]["ok"] is False
     index = (out / "index.md").read_text()
     assert "[fw](fw.md)" in index and "1 over" in index
+
+
+def test_footprint_all_says_when_the_stack_report_is_missing(fw, tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "stak.json"  # a typo: was silently ignored
+    argv = ["footprint-all", "--output-dir", str(tmp_path / "out"), "--build-dir", str(fw["root"] / "build/cc2538"),
+            "--components", str(fw["comps"]), "--stack", str(missing)]
+    assert main(argv) == 0  # `make footprint` before any `make test` still writes the reports
+    assert f"no stack report at {missing}" in capsys.readouterr().err

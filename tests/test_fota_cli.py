@@ -42,3 +42,12 @@ def test_rig_fota_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["fota", str(img), "--emulate", "1", "--firmware", str(tmp_path / "none.elf")]) == 2
     assert "no such factory image" in capsys.readouterr().err
     assert main(["fota", str(img), "--concurrency", "0"]) == 2
+
+
+def test_rig_fota_finds_its_default_factory_image_from_any_directory(
+        fota: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # was: "tmp/firmware-c/build/fota/...: no such factory image"
+    rc = main(["fota", str(fota / "lwm2m-client-fota-corrupt.img"), "--emulate", "1", "--quiet"])
+    out, err = capsys.readouterr()
+    assert rc == 1, out + err
+    assert "5 Integrity check failure" in out

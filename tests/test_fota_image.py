@@ -91,3 +91,10 @@ def test_sealed_elf_matches_package(tmp_path: Path) -> None:
     assert image.main(["inspect", str(fota / "fota-demo-corrupt.img")]) == 1  # printed, and REJECTED
     assert image.main(["seal", str(tmp_path / "missing.elf"), str(tmp_path / "x.img"),
                        "--version", "1"]) == 1
+
+
+def test_bad_of_a_broken_input_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.img"
+    empty.write_bytes(b"")
+    assert image.main(["bad", "corrupt", str(empty), str(tmp_path / "out.img")]) == 1
+    assert capsys.readouterr().err == f"error: {empty}: 0 bytes, too short for a firmware header\n"  # was "package: "

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
         (["server", "--port", "70000"], "is not a UDP port"),
         (["server", "--bootstrap-config", "/nonexistent.toml"], "no such file"),
         (["server", "--models", "/nonexistent-dir"], "no such directory"),
+        (["server", "--prefix", "fd00::/64"], "--prefix is the bridge's: it needs --uart"),  # was ignored
     ],
 )
 def test_bad_arguments_give_one_line_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
@@ -98,3 +99,29 @@ def test_rig_server_runs_and_quits_from_a_pipe() -> None:
 def test_a_send_prints_its_values(capsys: pytest.CaptureFixture) -> None:
     print_event(Event("send", "node", 0.0, data={"values": {(3303, 0, 5700): 21.5, (3, 0, 0): "x"}}))
     assert capsys.readouterr().out == "[send] node /3/0/0='x' /3303/0/5700=21.5\n"
+
+
+def test_server_that_fails_to_start_leaves_no_traceback_from_the_prompt_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import threading
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "9999.xml").write_text("<LWM2M/>")  # no <Object>: the server fails after the reader started
+    release = threading.Event()
+
+    class StdinAtEofLater:  # a pipe whose end comes after the loop closed (was: RuntimeError traceback)
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            release.wait(10)
+            return iter(())
+
+    monkeypatch.setattr(sys, "stdin", StdinAtEofLater())
+    errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: errors.append(hook.exc_value))
+    before = set(threading.enumerate())
+    assert main(["server", "--models", str(models), "--port", str(free_udp_port())]) == 2
+    release.set()
+    for thread in set(threading.enumerate()) - before:
+        thread.join(10)
+    assert errors == []
+    assert "no <Object> definition found" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rig.errors import ConfigError
 from rig.lwm2m import coapwire as cw
 from rig.lwm2m import codecs
 from rig.lwm2m.bootstrap import BootstrapConfig
@@ -493,3 +494,126 @@ def test_fw_blocks_are_cut_at_the_smaller_size_and_renumbered() -> None:
     assert (renumbered.payload, renumbered.block2) == (data[512:768], (2, True, 4))
     last = serve_block(data, (3, 4), 6)  # the client's smaller size wins
     assert (last.payload, last.block2) == (data[768:], (3, False, 4))
+
+
+@pytest.mark.parametrize("fmt", [-1, 70000, 3.5, True, "٣"])
+def test_bad_content_format_is_refused_and_the_device_stays_usable(fmt: object) -> None:
+    # -1 was an OverflowError inside aiocoap, after which every request to the device failed.
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        device = server.device("node")
+        with pytest.raises(codecs.CodecError, match="content format"):
+            await device.read("/3/0/0", fmt=fmt)  # type: ignore[arg-type]
+        assert await device.read("/3/0/0") == "lwm2m-rig"
+
+    scenario(body)
+
+
+def test_writing_in_a_read_only_format_names_the_formats_writes_take() -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        with pytest.raises(codecs.CodecError, match=r"11543 \(json\); writes take text, opaque, tlv"):
+            await server.device("node").write("/3/0/0", "x", fmt="json")
+
+    scenario(body)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("//", "empty segment"),  # was read as the root
+        ("//3/0", "empty segment"),  # was read as /3/0
+        (b"/3", "give a string"),  # was sent as /47/51
+        (None, "give a string"),  # was TypeError: 'NoneType' object is not iterable
+        ((3, -1), "each an integer 0..65535"),  # was sent as /3/-1
+        ((3, 70000), "each an integer 0..65535"),
+        ((3, "x"), "each an integer 0..65535"),
+        ((3, 0, 0, 0, 0), "up to 4 IDs"),
+    ],
+)
+def test_bad_paths_are_refused_before_anything_is_sent(path: object, message: str) -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        with pytest.raises(codecs.CodecError, match=message):
+            await server.device("node").read(path)  # type: ignore[arg-type]
+        assert not [e for e in server.trace.entries if e.direction == "out" and e.code == "GET"]
+
+    scenario(body)
+
+
+@pytest.mark.parametrize("size", [0, 7, 100, -16, 4096, True])
+def test_block_size_that_coap_cannot_carry_is_refused(size: int) -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        device = server.device("node")
+        with pytest.raises(codecs.CodecError, match=f"block size {size!r}: use one of 16, 32"):
+            await device.read("/3/0/0", block_size=size)  # was silently rounded to 16..1024
+        with pytest.raises(codecs.CodecError, match="block size"):
+            await device.write("/5/0/0", b"x" * 300, fmt="opaque", block_size=size)
+        with pytest.raises(codecs.CodecError, match="block size"):
+            await device.write_partial("/1/0", {1: 600}, block_size=size)
+
+    scenario(body)
+
+
+@pytest.mark.parametrize(("path", "args", "message"), [
+    ("/3/0", "", r"execute needs a resource path \(/OBJ/INST/RES\), not /3/0"),  # was a Write-Update: "executed"
+    ("/3", "", "not /3"),  # was a Create
+    ("/", "", "not /$"),
+    ("/3/0/4/0", "", "not /3/0/4/0"),
+    ("/3/0/4", 5, "execute arguments must be text"),  # was AttributeError: 'int' object has no attribute 'encode'
+])
+def test_execute_refuses_what_is_not_an_execute(path: str, args: object, message: str) -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        with pytest.raises(codecs.CodecError, match=message):
+            await server.device("node").execute(path, args)  # type: ignore[arg-type]
+        assert not [e for e in server.trace.entries if e.direction == "out" and e.code == "POST"]
+
+    scenario(body)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"port": 70000}, "port 70000 is not a UDP port"),  # was OverflowError from bind()
+        ({"port": -1}, "port -1 is not a UDP port"),
+        ({"default_format": "tvl"}, "unknown content format 'tvl'"),  # was accepted, failed at the first write
+        ({"bootstrap": "/nonexistent/bs.toml"}, "bootstrap config /nonexistent/bs.toml"),  # a str was kept as config
+        ({"bootstrap": 5}, "give a BootstrapConfig or a file path, got int"),
+        ({"model_dirs": ["/nonexistent-models"]}, "/nonexistent-models"),  # was AttributeError on str
+    ],
+)
+def test_server_arguments_are_checked(kwargs: dict, message: str) -> None:
+    async def main() -> None:
+        server = LwM2MServer(**kwargs)
+        await server.start()
+        await server.stop()
+
+    with pytest.raises((ConfigError, codecs.CodecError), match=message):
+        asyncio.run(main())
+
+
+def test_bootstrap_config_given_as_a_str_path_is_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "bs.toml"
+    path.write_text('[default]\nserver_uri = "coap://[::1]:5683"\n')
+    server = LwM2MServer(bootstrap=str(path))
+    assert isinstance(server.bootstrap, BootstrapConfig) and server.bootstrap.default is not None
+
+
+def test_cancel_mode_typo_is_refused() -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client("node")
+        await client.register()
+        device = server.device("node")
+        await device.observe("/3/0/9")
+        with pytest.raises(codecs.CodecError, match="cancel mode 'RST': use 'get' or 'rst'"):
+            await device.cancel_observe("/3/0/9", mode="RST")  # was taken as 'get'
+        assert "/3/0/9" in device.observations  # still observed: nothing half-done
+
+    scenario(body)

@@ -347,3 +347,13 @@ def test_oversized_injection_is_dropped() -> None:
     medium.inject(bytes(128), channel=26, at_cycles=0)
     medium.sync(0)
     assert medium.stats.oversized == 1 and nodes["a"].rf.stats.rx_frames == 0
+
+
+def test_link_loss_on_a_node_not_on_the_medium_is_refused() -> None:
+    import pytest
+
+    from rig.errors import ConfigError
+
+    medium, _ = make_net(["a", "b"])
+    with pytest.raises(ConfigError, match=r"set_link_loss: no node 'c' on the medium \(nodes: a, b\)"):
+        medium.set_link_loss("a", "c", 1.0)  # was stored silently and never matched a frame

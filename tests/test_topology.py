@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from rig.errors import ConfigError
+from rig.rig import Rig
 from rig.topology import Topology, default_eui64, parse_eui64
 
 
@@ -63,6 +64,9 @@ name = "lamp-2"
         ({"node": [{"position": [1, 2]}]}, "three numbers"),
         ({"node": [{"colour": "red"}]}, "unknown key 'colour'"),
         ({"node": [{"eui64": "00124b0000000001"}, {"eui64": "00:12:4b:00:00:00:00:01"}]}, "share an EUI-64"),
+        # Was accepted: the node and the border radio then answered to one address.
+        ({"node": [{"name": "a", "eui64": "00:12:4b:00:00:00:00:fe"}]}, "node 'a' has the border node's EUI-64"),
+        ({"node": [{"name": f"n{i}"} for i in range(254)]}, "node 'n253' has the border node's EUI-64"),
     ],
 )
 def test_mistakes_are_named(data: dict, message: str) -> None:
@@ -83,3 +87,13 @@ def test_eui64_helpers() -> None:
     assert parse_eui64("00-12-4B-00-00-00-00-2A") == bytes.fromhex("00124b000000002a")
     assert default_eui64(1) == bytes.fromhex("00124b0000000001")
     assert default_eui64(300)[-2:] == bytes([1, 44])
+
+
+def test_load_takes_a_str_path_and_rig_refuses_a_dict(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text('[[node]]\nname = "a"\n')
+    assert Topology.load(str(path)).nodes[0].name == "a"  # was AttributeError: 'str' object has no attribute ...
+    with pytest.raises(ConfigError, match="give a file name"):
+        Topology.load(None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"give a Topology .* got dict"):
+        Rig({"node": [{"name": "a"}]})  # type: ignore[arg-type]  # was AttributeError when started

@@ -199,9 +199,9 @@ def seal(elf_in: Path | str, img_out: Path | str | None, version: str,
 BAD_KINDS = ("corrupt", "oversized", "wrong-type", "no-start", "truncated")
 
 
-def make_bad(kind: str, package: bytes) -> bytes:
+def make_bad(kind: str, package: bytes, what: str = "package") -> bytes:
     """Test packages the device must refuse (or, for no-start, roll back)."""
-    pkg = parse_package(package)
+    pkg = parse_package(package, what)
     h = pkg.header
     if kind == "corrupt":  # a flipped bit in the body: integrity failure (Result 5)
         body = bytearray(pkg.body)
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             if "REJECTED" in text.splitlines()[-1]:
                 return 1  # scripts can test a package with `inspect`
         else:
-            _write(args.out, make_bad(args.kind, read_package(args.img)))
+            _write(args.out, make_bad(args.kind, read_package(args.img), str(args.img)))  # errors name the file
     except RigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

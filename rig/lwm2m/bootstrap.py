@@ -66,10 +66,11 @@ class BootstrapConfig:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"bootstrap config {path}: not UTF-8 text (byte {exc.start})") from None
         try:
-            data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+            is_toml = path.suffix.lower() == ".toml"
+            data = tomllib.loads(text) if is_toml else json.loads(text)
         except (ValueError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(
-                f"bootstrap config {path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}"
+            raise ConfigError(  # anything but .toml is read as JSON: say so ("not valid xyz" did not)
+                f"bootstrap config {path}: not valid {'TOML' if is_toml else 'JSON'}: {exc}"
             ) from None
         return cls.from_dict(data, str(path))
 
@@ -117,6 +118,9 @@ def _endpoint(entry: Any, where: str) -> EndpointConfig:
     _check_uri(values["server_uri"], where)
     if not values.get("binding", "U") or set(values.get("binding", "U")) - set(BINDING_LETTERS):
         raise ConfigError(f"{where}: binding {values['binding']!r} must be letters of {BINDING_LETTERS}")
+    if values.get("security_mode", 3) == 0 and not (values.get("psk_identity") and values.get("psk_key")):
+        # Was provisioned with an empty identity and key: a device that can never complete a handshake.
+        raise ConfigError(f"{where}: security_mode psk needs psk_identity and psk_key")
     if values.get("psk_key"):
         try:
             bytes.fromhex(values["psk_key"])

@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--uart", metavar="SPEC",
                         help="also run the 6LoWPAN bridge on a slip-radio border node's UART: tcp:HOST:PORT "
                              "(Renode's socket terminal) or a serial device (a real CC2538 dongle)")
-    parser.add_argument("--prefix", default="fd00::/64", help="the nodes' IPv6 prefix with --uart")
+    parser.add_argument("--prefix", help="the nodes' IPv6 prefix with --uart (default fd00::/64)")
     parser.add_argument("--no-prompt", action="store_true",
                         help="serve until interrupted without reading commands from standard input")
     parser.set_defaults(func=_run)
@@ -235,6 +235,9 @@ def _run(args: argparse.Namespace) -> int:
         # Checked now: the trace is written on exit, when a bad path would lose the whole session's trace.
         what = "is a directory" if args.trace.is_dir() else "its directory does not exist"
         raise ConfigError(f"--trace {args.trace}: {what}")
+    if args.prefix is not None and not args.uart:
+        raise ConfigError("--prefix is the bridge's: it needs --uart")  # was silently ignored, even garbage
+    args.prefix = args.prefix or "fd00::/64"
     if args.uart:
         BridgeConfig(prefix=args.prefix).check()  # before connecting to anything
     for directory in args.models:
@@ -248,9 +251,12 @@ def _run(args: argparse.Namespace) -> int:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
 
         def reader() -> None:  # input() in a thread: works for terminals and pipes alike
-            for line in sys.stdin:
-                loop.call_soon_threadsafe(lines.put_nowait, line)
-            loop.call_soon_threadsafe(lines.put_nowait, None)
+            try:
+                for line in sys.stdin:
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+                loop.call_soon_threadsafe(lines.put_nowait, None)
+            except RuntimeError:  # the loop closed first (the server failed to start and said why)
+                pass
 
         if not args.no_prompt:
             threading.Thread(target=reader, daemon=True).start()

@@ -21,7 +21,15 @@ PathLike = str | Path
 
 
 def as_path(path: PathLike) -> Path:
-    return parse_path(path) if isinstance(path, str) else tuple(path)
+    """'/3/0/1' or (3, 0, 1); anything else is refused here, before it reaches the wire as a
+    nonsense Uri-Path (b'/3' was sent as /47/51, (3, -1) as /3/-1)."""
+    if isinstance(path, str):
+        return parse_path(path)
+    if not isinstance(path, tuple | list):
+        raise CodecError(f"path {path!r}: give a string like '/3/0/1' or a tuple of IDs like (3, 0, 1)")
+    if len(path) > 4 or not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 65535 for p in path):
+        raise CodecError(f"path {path!r}: up to 4 IDs, each an integer 0..65535")
+    return tuple(path)
 
 
 def shape(values: Values, base: Path) -> Any:
@@ -107,6 +115,13 @@ class ObservationStream:
         await self.device.cancel_observe(self.key, mode=mode)
 
 
+def _check_block_size(size: int | None) -> int | None:
+    """CoAP blocks are 16..1024 bytes, a power of two; anything else was silently rounded (100 -> 64)."""
+    if size is not None and (isinstance(size, bool) or size not in (16, 32, 64, 128, 256, 512, 1024)):
+        raise CodecError(f"block size {size!r}: use one of 16, 32, 64, 128, 256, 512, 1024")
+    return size
+
+
 class Device:
     """Operations on one endpoint; always uses its current registration (it may re-register)."""
 
@@ -160,7 +175,7 @@ class Device:
     async def read(self, path: PathLike, fmt: int | str | None = None, block_size: int | None = None) -> Any:
         """Read; `block_size` asks the device for a Block2 answer in blocks of that size."""
         base = as_path(path)
-        resp = await self._request("GET", base, accept=self._accept(fmt), block2_size=block_size)
+        resp = await self._request("GET", base, accept=self._accept(fmt), block2_size=_check_block_size(block_size))
         return shape(self._decode(resp, base), base)
 
     async def read_raw(self, path: PathLike, fmt: int | str | None = None) -> Response:
@@ -173,7 +188,7 @@ class Device:
         base = as_path(path)
         cf = self._write_format(fmt)
         payload = codecs.encode(cf, flatten(base, value), base, self.server.registry)
-        await self._request("PUT", base, payload, content_format=cf, block_size=block_size)
+        await self._request("PUT", base, payload, content_format=cf, block_size=_check_block_size(block_size))
 
     async def write_partial(
         self, path: PathLike, values: dict, fmt: int | str | None = None, block_size: int | None = None
@@ -182,10 +197,15 @@ class Device:
         base = as_path(path)
         cf = self._write_format(fmt)
         payload = codecs.encode(cf, flatten(base, values), base, self.server.registry)
-        await self._request("POST", base, payload, content_format=cf, block_size=block_size)
+        await self._request("POST", base, payload, content_format=cf, block_size=_check_block_size(block_size))
 
     async def execute(self, path: PathLike, args: str = "") -> None:
         base = as_path(path)
+        # POST on an object is Create and on an instance Write-Update: "executed" /3/0 changed nothing.
+        if len(base) != 3:
+            raise CodecError(f"execute needs a resource path (/OBJ/INST/RES), not {format_path(base)}")
+        if not isinstance(args, str):
+            raise CodecError(f"execute arguments must be text like \"0='x',1\", got {type(args).__name__}")
         await self._request("POST", base, args.encode(), content_format=0 if args else None)
 
     async def create(self, path: PathLike, values: dict, fmt: int | str | None = None) -> int | None:
@@ -320,6 +340,8 @@ class Device:
 
     async def cancel_observe(self, path: PathLike, mode: str = "get") -> None:
         """Cancel for real at the device: 'get' (GET Observe=1, same token) or 'rst' (RST the next)."""
+        if mode not in ("get", "rst"):  # anything else was silently taken as 'get'
+            raise CodecError(f"cancel mode {mode!r}: use 'get' or 'rst'")
         key = path if isinstance(path, str) and path == "composite" else format_path(as_path(path))
         stream = self.observations.pop(key, None)
         if stream is None:

@@ -60,6 +60,8 @@ class Event:
 
 def check_port(host: str, port: int) -> None:
     """aiocoap sets SO_REUSEPORT, so a clash would go unnoticed: try the address with a plain socket first."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:  # was OverflowError
+        raise ConfigError(f"port {port!r} is not a UDP port (0..65535)")
     family = socket.AF_INET6 if ":" in host or host == "" else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         try:
@@ -100,15 +102,19 @@ class LwM2MServer:
         max_registrations: int = 100_000,
     ) -> None:
         self.host, self.port = host, port
-        if isinstance(bootstrap, Path):
-            bootstrap = BootstrapConfig.load(bootstrap)
+        # A str path was kept as the config itself and failed at the first Bootstrap-Request.
+        if isinstance(bootstrap, str | Path):
+            bootstrap = BootstrapConfig.load(Path(bootstrap))
+        elif bootstrap is not None and not isinstance(bootstrap, BootstrapConfig):
+            raise ConfigError(f"bootstrap: give a BootstrapConfig or a file path, got {type(bootstrap).__name__}")
         self.bootstrap = bootstrap
-        if registry is None:
-            registry = ObjectRegistry(model_dirs) if model_dirs else default_registry()
+        if registry is None:  # str directories were AttributeError: 'str' object has no attribute 'is_dir'
+            registry = ObjectRegistry([Path(d) for d in model_dirs]) if model_dirs else default_registry()
         self.registry = registry
         self.expiry_grace = expiry_grace
         self.awake_time = awake_time  # queue mode: how long after an update the device listens
         self.request_timeout = request_timeout
+        codecs.format_number(default_format)  # a typo here failed only at the first write
         self.default_format = default_format
         self.max_registrations = max_registrations
         self.registrations: dict[str, Registration] = {}

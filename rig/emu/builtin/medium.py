@@ -121,6 +121,11 @@ class Medium(ApiMedium):
         self._loss = _check_probability(probability)
 
     def set_link_loss(self, sender: str, receiver: str, probability: float) -> None:
+        for name in (sender, receiver):  # a typo'd name was stored and never matched: nothing lost, silently
+            if name not in self._radios:
+                from rig.errors import ConfigError
+
+                raise ConfigError(f"set_link_loss: no node {name!r} on the medium (nodes: {', '.join(self._radios)})")
         self._link_loss[(sender, receiver)] = _check_probability(probability)
 
     def capture(self, path: Path) -> None:

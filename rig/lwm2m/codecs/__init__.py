@@ -44,10 +44,16 @@ ENCODERS: dict[int, Encoder] = {
 
 
 def format_number(fmt: int | str) -> int:
-    if isinstance(fmt, int):
+    """A content format by name or number. Numbers must fit CoAP's option: a negative one raised
+    OverflowError deep in aiocoap and left the server unable to send to that device again."""
+    if isinstance(fmt, str) and fmt.isascii() and fmt.isdigit():
+        fmt = int(fmt)
+    if isinstance(fmt, int) and not isinstance(fmt, bool):
+        if not 0 <= fmt <= 65535:
+            raise CodecError(f"content format {fmt} is out of range (0..65535)")
         return fmt
-    if fmt.isdigit():
-        return int(fmt)
+    if not isinstance(fmt, str):
+        raise CodecError(f"content format {fmt!r}: give a name ({', '.join(FORMAT_NAMES)}) or a number")
     try:
         return FORMAT_NAMES[fmt.lower()]
     except KeyError:
@@ -64,7 +70,9 @@ def decode(content_format: int | None, payload: bytes, base: Path, registry: Obj
 
 def encode(content_format: int, values: Values, base: Path, registry: ObjectRegistry | None = None) -> bytes:
     if content_format not in ENCODERS:
-        raise CodecError(f"cannot encode content format {content_format}")
+        name = next((f" ({n})" for n, cf in FORMAT_NAMES.items() if cf == content_format), "")
+        writable = ", ".join(n for n, cf in FORMAT_NAMES.items() if cf in ENCODERS)
+        raise CodecError(f"cannot encode content format {content_format}{name}; writes take {writable}")
     return ENCODERS[content_format](values, base, registry)
 
 

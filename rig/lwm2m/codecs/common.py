@@ -24,11 +24,16 @@ def parse_path(text: str) -> Path:
     stripped = text.strip()
     if not stripped.startswith("/"):
         raise CodecError(f"path {text!r} does not start with '/'")
-    parts = stripped.strip("/").split("/") if stripped.strip("/") else []
+    body = stripped[1:]
+    if len(body) > 1 and body.endswith("/"):
+        body = body[:-1]  # one trailing slash is harmless ('/3/0/'); '//' or '//3' is a typo
+    parts = body.split("/") if body else []
     if len(parts) > 4:
         raise CodecError(f"path {text!r} has more than 4 levels")
     path = []
     for part in parts:
+        if not part:
+            raise CodecError(f"path {text!r} has an empty segment")
         if not part.isdigit() or not part.isascii():
             raise CodecError(f"path {text!r}: segment {part!r} is not a number")
         value = int(part)

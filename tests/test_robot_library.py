@@ -1,0 +1,53 @@
+"""Robot Framework keywords (rig.robot.RigLibrary) called directly: bad arguments are named, never ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rig.errors import ConfigError
+from rig.robot import RigLibrary
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> RigLibrary:
+    library = RigLibrary(artifacts_dir=str(tmp_path / "artifacts"))
+    yield library  # type: ignore[misc]
+    library.stop_rig()
+
+
+def test_start_rig_refuses_settings_next_to_a_topology_file(lib: RigLibrary, tmp_path: Path) -> None:
+    topo = tmp_path / "t.toml"
+    topo.write_text('[[node]]\nname = "a"\nfirmware = "udp-echo"\n')
+    with pytest.raises(ConfigError, match=r"topology=.* sets everything; nodes= cannot go with it"):
+        lib.start_rig(topology=str(topo), nodes=3)  # was: one node, nodes=3 silently ignored
+
+
+@pytest.mark.parametrize("word", ["ture", "maybe"])
+def test_start_rig_refuses_a_boolean_it_does_not_know(lib: RigLibrary, word: str) -> None:
+    with pytest.raises(ConfigError, match=f"airtime='{word}' is not true or false"):
+        lib.start_rig(firmware="udp-echo", airtime=word)  # was: silently false
+
+
+def test_set_link_loss_needs_both_ends_or_neither(lib: RigLibrary) -> None:
+    lib.start_rig(firmware="udp-echo")
+    with pytest.raises(ConfigError, match="give both sender and receiver"):
+        lib.set_link_loss(1.0, sender="node1")  # was: loss 1.0 on every link
+    assert lib._require().emulation.medium._loss == 0.0  # type: ignore[union-attr]
+
+
+def test_footprint_keyword_tells_bad_input_from_a_budget_overrun(lib: RigLibrary, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="could not be measured"):  # was "exceeds its footprint budget"
+        lib.footprint_should_be_within_budget(str(tmp_path / "missing.elf"))
+
+
+def test_keyword_number_and_prefix_arguments_are_named(lib: RigLibrary) -> None:
+    lib.start_rig(firmware="udp-echo")
+    lib.wait_for_line_on_uart("udp-echo up", timeout=10)
+    with pytest.raises(ConfigError, match="prefix 'bogus' is not an IPv6 prefix"):
+        lib.node_address_should_be_in_prefix(prefix="bogus")  # was AddressValueError
+    with pytest.raises(ConfigError, match="pmin='abc' is not a number"):  # was ValueError: invalid literal for int()
+        lib.write_attributes("/3303/0/5700", pmin="abc")
+    with pytest.raises(ConfigError, match="objects='x' is not a number"):
+        lib.registration_should_have(objects="1 x")
