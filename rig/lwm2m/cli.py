@@ -100,7 +100,7 @@ class Console:
             return f"error: wrong arguments; usage: {usage.split('  ')[0]}"
         try:
             return str(await handler(*args))
-        except (RigError, codecs.CodecError, TimeoutError) as exc:
+        except (RigError, TimeoutError) as exc:  # CodecError is a RigError
             return f"error: {exc or type(exc).__name__}"
 
     async def cmd_help(self) -> str:

@@ -6,6 +6,7 @@ import base64
 import math
 import re
 
+from rig.errors import RigError
 from rig.lwm2m.model import ObjectRegistry, ObjLnk, ResourceType
 
 Path = tuple[int, ...]
@@ -15,8 +16,9 @@ Values = dict[Path, Value]  # resource (o,i,r) or resource-instance (o,i,r,ri) p
 MAX_ID = 65535
 
 
-class CodecError(ValueError):
-    """Malformed or mistyped payload; the message names what was wrong."""
+class CodecError(RigError, ValueError):
+    """Malformed or mistyped payload, path or value; the message names what was wrong. A RigError (the
+    CLIs print it on one line) and a ValueError (what Python code expects of bad values)."""
 
 
 def parse_path(text: str) -> Path:
