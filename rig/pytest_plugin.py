@@ -8,7 +8,8 @@ Fixtures:
     node            the first node, a `dut`-style handle: node.expect(r"..."), node.led(0), node.reset()
     fleet           every client node
 
-Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow.
+Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, and --stack-report FILE
+(stack high-water marks over the suite, from rig.footprint.pytest_stack, which this plugin registers).
 When a test using the rig fails, each node's UART log, the radio pcap and the CoAP trace are attached
 to the report (and their paths to the JUnit XML as properties).
 """
