@@ -1,5 +1,6 @@
-"""Firmware packages for the two-slot bootloader: build, seal, inspect (see
-firmware-c/bootloader/fw-image.h for the C side; tests cross-check both).
+"""Firmware packages for the two-slot bootloader: build, seal, inspect.
+
+firmware-c/bootloader/fw-image.h is the C side; tests cross-check both.
 
 A package is a 0x400-byte header (little-endian fields, rest 0xFF) followed by the body: the
 bytes a slot-A application occupies from 0x00202400. `seal` takes an application ELF linked with
@@ -8,7 +9,7 @@ the ELF with the header filled in (the factory image a node boots).
 
     python -m rig.fota.image seal IN.elf OUT.img --version V [--elf-out OUT.elf]
     python -m rig.fota.image inspect FILE.img
-    python -m rig.fota.image bad KIND IN.img OUT.img     (corrupt, oversized, wrong-type, no-start)
+    python -m rig.fota.image bad KIND IN.img OUT.img     (corrupt, oversized, wrong-type, no-start, truncated)
 """
 
 from __future__ import annotations
