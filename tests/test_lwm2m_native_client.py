@@ -304,6 +304,8 @@ async def test_blockwise_both_ways() -> None:
             if e.direction == "in" and any(o.startswith("BLOCK2=") for o in e.options)
         ]
         assert len(blocks) > 3 and all(o.endswith("/16") for e in blocks for o in e.options if o.startswith("BLOCK2"))
+        etags = {o for e in blocks for o in e.options if o.startswith("ETAG")}
+        assert len(etags) == 1, etags  # every block names the one representation (RFC 7959 2.4)
         # Server -> device: a Block1 write in 16-byte blocks to a device without a reassembly buffer
         # gets 4.13 + Size1; the server resends the body unblocked, and the write takes effect.
         settings = {1: 86400, 2: 1, 3: 3600, 6: False, 7: "U"}  # 19 bytes of TLV

@@ -182,8 +182,54 @@ def test_large_observe_answers_and_notifications_are_completed_block_wise() -> N
         client.notify((3, 0))
         note = await stream.next(timeout=5)
         assert note.value[0] == "a much longer manufacturer name than before" and note.value[16] == "U"
-        later_blocks = [m.block(cw.BLOCK2) for m in client.requests if m.block(cw.BLOCK2)]
-        assert later_blocks and all(b[0] > 0 for b in later_blocks)
+        later_blocks = [m.block(cw.BLOCK2)[0] for m in client.requests if m.block(cw.BLOCK2)]
+        # the observation's answer: block 1 (ETags match); the notification's block 0 has no ETag
+        # (RFC 7959 2.6), so after block 1 the server takes the representation from block 0 again
+        assert later_blocks == [1, 1, 0, 1, 2]
+
+    scenario(body)
+
+
+def test_a_representation_that_changes_between_blocks_is_read_again_from_block_0() -> None:
+    """RFC 7959 2.4: each block carries the ETag of the representation it was cut from."""
+
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client(block2_size=32)
+        await client.register()
+        dev = await server.wait_for_registration("dev1")
+        before = await dev.read("/3/0", fmt="tlv")
+
+        def change_once(num: int) -> None:
+            if num == 0 and client.resources[(3, 0, 0)] == "lwm2m-rig":
+                client.resources[(3, 0, 0)] = "renamed between two blocks of one read"
+
+        client.on_block = change_once
+        client.requests.clear()
+        after = await dev.read("/3/0", fmt="tlv")
+        assert after == {**before, 0: "renamed between two blocks of one read"}  # whole, not torn
+        firsts = [m for m in client.requests if m.block(cw.BLOCK2) in (None, (0, False, 1))]
+        assert len(firsts) == 2  # block 0 asked for again when block 1's ETag differed
+
+        def change_always(num: int) -> None:
+            client.resources[(3, 0, 9)] = int(client.resources[(3, 0, 9)]) - 1
+
+        client.on_block = change_always
+        with pytest.raises(LwM2MError, match=r"5\.00 .*changed during each of 4 block-wise transfers"):
+            await dev.read("/3/0", fmt="tlv")
+        client.on_block = None
+        assert (await dev.read("/3/0", fmt="tlv"))[9] == client.resources[(3, 0, 9)]
+
+    scenario(body)
+
+
+def test_blocks_without_etags_are_taken_as_they_come() -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        client = await make_client(block2_size=32, block2_etag=False)
+        await client.register()
+        dev = await server.wait_for_registration("dev1")
+        client.requests.clear()
+        assert (await dev.read("/3/0", fmt="tlv"))[0] == "lwm2m-rig"
+        assert [m.block(cw.BLOCK2)[0] for m in client.requests if m.block(cw.BLOCK2)][:1] == [1]
 
     scenario(body)
 

@@ -32,6 +32,8 @@ from aiocoap.numbers.types import RST
 from aiocoap.optiontypes import BlockOption
 
 PINNED_VERSION = "0.4.17"
+# A Block2 transfer whose representation changes between blocks starts again at most this often.
+BLOCK2_RESTARTS = 3
 RemoteHandle = Any  # an aiocoap remote (UDP6EndpointAddress); only passed back to this module
 
 with contextlib.suppress(importlib.metadata.PackageNotFoundError):
@@ -420,30 +422,50 @@ class CoapEndpoint:
     ) -> aiocoap.Message:
         """Blocks 1.. of a Block2 answer, each asked for by a fresh copy of the request (`make`): a
         FETCH repeats its body in every block request (RFC 8132 2.3.2), which aiocoap's own
-        block-wise transfer leaves out."""
+        block-wise transfer leaves out. Every block must carry block 0's ETag (RFC 7959 2.4): when one
+        differs, the representation changed between two requests and the transfer starts again from
+        block 0 (also when block 0 came without one: a notification, RFC 7959 2.6)."""
         assert self._ctx is not None
         body = bytearray(msg.payload)
         block = msg.opt.block2
+        etag = msg.opt.etag
+        restarts = 0
         while block is not None and block.more:
             if len(body) % block.size:
                 raise BrokenBlockwise(f"Block2 blocks of {block.size} bytes do not line up with {len(body)} bytes")
             want = len(body) // block.size  # the block at the end of what came so far, at its size
-            req = make()
-            req.opt.block2 = BlockOption.BlockwiseTuple(want, False, block.size_exponent)
-            part = await _response(self._ctx.request(req, handle_blockwise=False), timeout)
-            if not part.code.is_successful():
-                raise BrokenBlockwise(f"block {want} answered {code_str(part.code)}", code_str(part.code))
+            part = await self._block(make, want, block.size_exponent, timeout)
             got = part.opt.block2
             if got is None or got.block_number * got.size != len(body):
                 what = "no Block2" if got is None else f"block {got.block_number} of {got.size} bytes"
                 raise BrokenBlockwise(f"block {want} answered with {what}")
+            if part.opt.etag != etag:
+                if restarts == BLOCK2_RESTARTS:
+                    raise BrokenBlockwise(
+                        f"the representation changed during each of {restarts + 1} block-wise transfers (ETag)"
+                    )
+                restarts += 1
+                part = await self._block(make, 0, got.size_exponent, timeout)
+                body, block, etag = bytearray(), part.opt.block2, part.opt.etag
+                if block is None or block.block_number:
+                    raise BrokenBlockwise("block 0, asked for again, answered without it")
+            else:
+                block = got
             body += part.payload
-            block = got
             if len(body) > self._max_body:
                 raise BrokenBlockwise(f"answer larger than {self._max_body} bytes")
         msg.payload = bytes(body)
         msg.opt.block2 = None
         return msg
+
+    async def _block(self, make: Callable[[], aiocoap.Message], num: int, szx: int, timeout: float) -> aiocoap.Message:
+        assert self._ctx is not None
+        req = make()
+        req.opt.block2 = BlockOption.BlockwiseTuple(num, False, szx)
+        part = await _response(self._ctx.request(req, handle_blockwise=False), timeout)
+        if not part.code.is_successful():
+            raise BrokenBlockwise(f"block {num} answered {code_str(part.code)}", code_str(part.code))
+        return part
 
     def _reset_later(self, key: tuple[bytes, tuple[str, int]]) -> None:
         """Answer further notifications on this (token, peer) with RST; the oldest entries age out."""
@@ -511,7 +533,7 @@ class CoapEndpoint:
             msg = self._message(target, method, path, payload, content_format, accept, query, None)
             if block2_size is not None:
                 msg.opt.block2 = BlockOption.BlockwiseTuple(0, False, _szx(block2_size))
-            if method == "FETCH":
+            if method in ("GET", "FETCH"):  # our own Block2 continuation: with FETCH's body, ETags checked
                 first = await _response(self._ctx.request(msg, handle_blockwise=False), timeout)
                 again = functools.partial(
                     self._message, target, method, path, payload, content_format, accept, query, None

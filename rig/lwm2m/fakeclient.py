@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,8 @@ class FakeClient(asyncio.DatagramProtocol):
     max_block1: int = 1024  # larger Block1 blocks are answered 4.13 + Size1
     no_block1: bool = False  # answer any Block1 with 4.13 + Size1=max_block1 (no reassembly buffer)
     block2_size: int = 512
+    block2_etag: bool = True  # an ETag on every block of a block-wise answer
+    on_block: Callable[[int], None] | None = None  # called after each block served (its number)
     read_format: int = codecs.TLV
     timeout: float = 30.0
     location: str | None = None
@@ -332,7 +335,11 @@ class FakeClient(asyncio.DatagramProtocol):
             chunk = body[num * size : (num + 1) * size]
             more = (num + 1) * size < len(body)
             resp.add(cw.BLOCK2, cw.block_value(num, more, size.bit_length() - 5))
+            if self.block2_etag:  # as the firmware does (RFC 7959 2.4)
+                resp.add(cw.ETAG, zlib.crc32(body).to_bytes(4, "big"))
             resp.payload = chunk
+            if self.on_block is not None:
+                self.on_block(num)
         else:
             resp.payload = body
         return resp

@@ -88,7 +88,7 @@ class LwM2MServer:
         host: str = "::1",
         port: int = 5683,
         *,
-        bootstrap: BootstrapConfig | Path | None = None,
+        bootstrap: BootstrapConfig | Path | str | None = None,
         registry: ObjectRegistry | None = None,
         model_dirs: list[Path] | None = None,
         expiry_grace: float = 5.0,

@@ -505,6 +505,53 @@ UNIT_TEST(server_block2)
   UNIT_CHECK_EQ(m.code, COAP_BAD_OPTION);
 }
 
+/* The ETag of a block-wise answer (2 bytes), 0 if it has none */
+static uint32_t
+etag_of(const coap_msg_t *m)
+{
+  coap_opt_iter_t it;
+  const uint8_t *v;
+  uint16_t l;
+  coap_opt_iter_init(&it, m);
+  return coap_opt_find(&it, COAP_OPT_ETAG, &v, &l) && l == 2 ? (uint32_t)v[0] << 8 | v[1] : 0;
+}
+
+static coap_msg_t
+get_block(uint16_t mid, uint32_t block2)
+{
+  uint8_t req[32];
+  coap_build_t b;
+  coap_build_init(&b, req, sizeof(req), COAP_CON, COAP_GET, mid, NULL, 0);
+  if(block2 != COAP_NONE) {
+    coap_build_opt_uint(&b, COAP_OPT_BLOCK2, block2);
+  }
+  input(1000, req, coap_build_end(&b), &peer);
+  return last_msg();
+}
+
+/* Every block carries the ETag of the whole representation (RFC 7959 2.4), so a client can tell
+ * blocks cut from a representation that changed between its requests; a one-datagram answer has none */
+UNIT_TEST(server_block2_etag)
+{
+  coap_msg_t m;
+  uint32_t tag;
+  setup();
+  memset(body, 'a', 300);
+  body_len = 300;
+  m = get_block(0x300, COAP_NONE);
+  tag = etag_of(&m);
+  UNIT_CHECK(tag & 0x8000);
+  m = get_block(0x301, COAP_BLOCK(1, 0, 3));
+  UNIT_CHECK_EQ(etag_of(&m), tag);
+  body[299] = 'b'; /* past this block: the representation changed all the same */
+  m = get_block(0x302, COAP_BLOCK(1, 0, 3));
+  UNIT_CHECK(etag_of(&m) != tag && (etag_of(&m) & 0x8000));
+  body_len = 20;
+  m = get_block(0x303, COAP_NONE);
+  UNIT_CHECK_EQ(m.block2, COAP_NONE);
+  UNIT_CHECK_EQ(etag_of(&m), 0);
+}
+
 UNIT_TEST(client_block1_with_negotiation)
 {
   uint8_t r[300];
@@ -920,6 +967,7 @@ main(void)
   UNIT_RUN(server_request_and_dedup);
   UNIT_RUN(server_malformed_and_bad_option);
   UNIT_RUN(server_block2);
+  UNIT_RUN(server_block2_etag);
   UNIT_RUN(client_block1_with_negotiation);
   UNIT_RUN(client_413_size1_retry);
   UNIT_RUN(client_block2_continuation);

@@ -393,6 +393,11 @@ handle_request(coap_ctx_t *c, const coap_msg_t *m, const coap_ep_t *from, uint16
   }
   coap_build_init(&b, c->resp, COAP_MAX_PDU, m->type == COAP_CON ? COAP_ACK : COAP_NON, r.code,
                   m->type == COAP_CON ? m->mid : c->next_mid++, m->token, m->tkl);
+  if(block2 != COAP_NONE) {
+    /* every block names the representation it was cut from (RFC 7959 2.4): a client that sees the
+     * ETag change between blocks starts again; 2 bytes, never the empty ETag */
+    coap_build_opt_uint(&b, COAP_OPT_ETAG, r.win.sum | 0x8000u);
+  }
   if(r.observe != COAP_NONE) {
     coap_build_opt_uint(&b, COAP_OPT_OBSERVE, r.observe);
   }

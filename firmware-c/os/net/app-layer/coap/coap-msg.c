@@ -354,6 +354,7 @@ coap_win_init(coap_win_t *w, uint8_t *p, uint16_t cap, uint32_t skip)
   w->cap = p ? cap : 0;
   w->skip = skip;
   w->pos = 0;
+  w->sum = 0;
 }
 
 void
@@ -363,6 +364,10 @@ coap_win_put(coap_win_t *w, const void *data, uint16_t n)
   uint32_t start = w->pos, end = w->pos + n;
   uint32_t lo = w->skip, hi = w->skip + w->cap;
   w->pos = end;
+  for(uint16_t i = 0; i < n; i++) { /* FNV-1a step, folded to 16 bits */
+    uint32_t h = (w->sum ^ d[i]) * 16777619u;
+    w->sum = (uint16_t)(h ^ h >> 16);
+  }
   if(end <= lo || start >= hi) {
     return;
   }

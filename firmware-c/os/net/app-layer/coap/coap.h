@@ -98,8 +98,6 @@ void coap_build_payload(coap_build_t *b, const void *data, uint16_t n);
 /* Final length, 0 on any error. */
 uint16_t coap_build_end(coap_build_t *b);
 
-#endif /* COAP_H_ */
-
 /* A window onto a representation that is rendered from its start every time: bytes before
  * `skip` and beyond `skip + cap` are counted but not stored. This lets a block-wise (RFC 7959)
  * transfer re-render one block at a time with no buffer for the whole body; `pos` ends as the
@@ -108,6 +106,8 @@ typedef struct coap_win {
   uint8_t *p;
   uint32_t skip, pos;
   uint16_t cap;
+  uint16_t sum; /* a hash of every byte put, stored or not: a block-wise answer's ETag (in what
+                 * was padding: the engine's recursive encoder keeps windows on its stack) */
 } coap_win_t;
 
 void coap_win_init(coap_win_t *w, uint8_t *p, uint16_t cap, uint32_t skip);
@@ -116,3 +116,5 @@ void coap_win_str(coap_win_t *w, const char *s);
 void coap_win_byte(coap_win_t *w, uint8_t c);
 /* Bytes of the window actually filled */
 uint16_t coap_win_len(const coap_win_t *w);
+
+#endif /* COAP_H_ */
