@@ -18,7 +18,6 @@ import concurrent.futures
 import contextlib
 import inspect
 import ipaddress
-import math
 import random
 import re
 import socket
@@ -35,7 +34,7 @@ from rig.lwm2m.device import Device, Notification, ObservationStream
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
 from rig.topology import BORDER_EUI64, NodeConfig, Topology, default_eui64, firmware_path
-from rig.vtime import VirtualTimeLoop
+from rig.vtime import VirtualTimeLoop, virtual_seconds
 
 T = TypeVar("T")
 
@@ -48,14 +47,6 @@ def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
         sock.bind(("::1", 0))
         return int(sock.getsockname()[1])
-
-
-def virtual_seconds(value: object, what: str) -> float:
-    """A wait in virtual seconds: NaN or inf made the clock run forever (a hang), a string was a TypeError
-    deep in asyncio, a negative one passed silently."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise ConfigError(f"{what} must be a finite number >= 0 of virtual seconds, got {value!r}")
-    return float(value)
 
 
 def endpoint_name(eui64: bytes) -> str:

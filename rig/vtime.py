@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import math
 import selectors
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rig.emu.api import Emulation
+from rig.errors import ConfigError
 
 if TYPE_CHECKING:
     from _typeshed import FileDescriptorLike
@@ -37,6 +39,14 @@ IDLE_STEP = 0.1
 # clock resolution). Float leftovers (e.g. 8.9e-16 s) are far below one CPU cycle, which no backend
 # can advance by; asking for them would spin forever.
 CLOCK_RESOLUTION = 1e-6
+
+
+def virtual_seconds(value: object, what: str) -> float:
+    """A wait in virtual seconds, checked: NaN or inf would run the clock forever (a hang), a string is a
+    TypeError deep in asyncio, a negative one would pass silently."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{what} must be a finite number >= 0 of virtual seconds, got {value!r}")
+    return float(value)
 
 
 @dataclass

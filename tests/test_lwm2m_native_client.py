@@ -356,6 +356,8 @@ def test_a_client_that_exits_at_once_is_reported_with_its_output() -> None:
         assert not client.alive
         with pytest.raises(RigError, match=r"no line with 'registered', it exited:\n.*unsupported server URI"):
             await client.wait_line("registered", timeout=5)
+        with pytest.raises(RigError, match="wait_line timeout must be a finite number"):
+            await client.wait_line("registered", timeout=float("nan"))  # would run the clock forever
         assert await client.stop() == 2
 
     run_native(body)

@@ -34,7 +34,7 @@ from typing import TypeVar
 
 from rig.errors import EmulationError, RigError
 from rig.lwm2m.vclock import BareClock
-from rig.vtime import VirtualTimeLoop, run
+from rig.vtime import VirtualTimeLoop, run, virtual_seconds
 
 T = TypeVar("T")
 
@@ -75,6 +75,7 @@ class NativeClient:
 
     async def wait_line(self, text: str, timeout: float) -> str:
         """The first status line containing `text`, waiting up to `timeout` virtual seconds."""
+        timeout = virtual_seconds(timeout, "wait_line timeout")
         await _loop().wait_until(lambda: self.line_with(text) is not None or not self.alive, timeout)
         line = self.line_with(text)
         if line is None:
@@ -86,7 +87,7 @@ class NativeClient:
         """Deregister and exit, as on SIGTERM (killed if still there after `timeout` virtual s); exit status."""
         if self.alive:
             self._quit = True
-            await _loop().wait_until(lambda: not self.alive, timeout)
+            await _loop().wait_until(lambda: not self.alive, virtual_seconds(timeout, "stop timeout"))
         if self.alive:  # no clean stop in time
             self.kill()
         try:
