@@ -317,6 +317,30 @@ async def test_blockwise_both_ways() -> None:
 
 
 @on_virtual_time
+async def test_a_block_wise_notification_names_its_representation() -> None:
+    """RFC 7959 2.6: the notification's first block carries the ETag its later blocks carry, so the
+    server completes it from block 1 without taking block 0 again."""
+    async with native("nat-bignote") as run:
+        dev = await run.server.wait_for_registration("nat-bignote", timeout=WAIT)
+        await dev.write_attributes("/3/0", pmax=5)
+        paths = ["/3/0", "/3303/0", "/3311/0", "/1/0"]  # in SenML JSON: more than one datagram
+        stream = await dev.observe_composite(paths, fmt="senml-json")
+        note = await stream.next(timeout=WAIT)
+        assert note.value[(3, 0, 0)] == "lwm2m-rig" and (3311, 0, 5851) in note.value
+        entries = list(run.server.trace.entries)
+        first = next(
+            i
+            for i, e in enumerate(entries)
+            if e.direction == "in" and e.mtype in ("NON", "CON") and "BLOCK2=0/1/128" in e.options
+        )
+        tag = [o for o in entries[first].options if o.startswith("ETAG=")]
+        later = [o for e in entries[first + 1 :] if e.direction == "in" for o in e.options if o.startswith("ETAG=")]
+        asked = [o for e in entries[first + 1 :] if e.direction == "out" for o in e.options if o.startswith("BLOCK2=")]
+        assert len(tag) == 1 and later and set(later) == set(tag), (tag, later)
+        assert asked and "BLOCK2=0/0/128" not in asked, asked
+
+
+@on_virtual_time
 async def test_queue_mode_read_waits_for_the_next_update() -> None:
     async with native("nat-q", "--queue", "--lifetime", "12", awake_time=1.0) as run:
         dev = await run.server.wait_for_registration("nat-q", timeout=WAIT)

@@ -210,6 +210,22 @@ coap_build_body(coap_trans_t *t, coap_build_t *b, coap_render_fn render, void *a
   coap_build_payload_end(b, n);
 }
 
+void
+coap_build_notification(coap_trans_t *t, coap_build_t *b, const coap_observer_t *o, uint16_t cf,
+                        coap_render_fn render, void *arg)
+{
+  coap_win_t w;
+  coap_win_init(&w, NULL, 0, 0);
+  render(arg, &w); /* a first pass for its length and ETag: options come before the body */
+  if(w.pos + b->len + 21 > b->cap) { /* block-wise, or nearly (Observe, Content-Format, the
+                                      * body's 10 and its marker) */
+    coap_build_opt_uint(b, COAP_OPT_ETAG, w.sum | 0x8000u); /* RFC 7959 2.6, as handle_request */
+  }
+  coap_build_opt_uint(b, COAP_OPT_OBSERVE, o->seq);
+  coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, cf);
+  coap_build_body(t, b, render, arg);
+}
+
 /* A response for t: Block1 continuation / 4.13 renegotiation, Block2 continuation, or done. */
 static void
 trans_response(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)

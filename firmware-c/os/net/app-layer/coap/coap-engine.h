@@ -160,10 +160,14 @@ void coap_observe_start(coap_observer_t *o, const coap_ep_t *from, const coap_ms
                         coap_resp_t *r);
 /* Sends a notification: NON, or CON when `con` or when COAP_OBS_CON_EVERY-1 NONs were sent
  * since the last CON (or a CON is already pending: then it is skipped and 1 returned later).
- * build must add the Observe option first (coap_build_opt_uint(b, 6, o->seq)).
+ * build makes the notification with coap_build_notification.
  * Returns 0 on success, -1 when it could not be sent. */
 int coap_observe_notify(coap_ctx_t *c, coap_observer_t *o, int con, coap_build_fn build,
                         coap_resp_fn resp, void *arg);
+/* A notification's options and body: ETag when it goes block-wise (the one its later blocks carry,
+ * RFC 7959 2.6: a first pass of render), Observe, Content-Format `cf`, then coap_build_body. */
+void coap_build_notification(coap_trans_t *t, coap_build_t *b, const coap_observer_t *o, uint16_t cf,
+                             coap_render_fn render, void *arg);
 /* Does a request/RST belong to this observer (same endpoint and token / last MID)? */
 int coap_observe_match_token(const coap_observer_t *o, const coap_ep_t *from,
                              const coap_msg_t *m);

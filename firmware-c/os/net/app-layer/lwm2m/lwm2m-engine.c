@@ -754,9 +754,7 @@ static void
 notify_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
   nctx_t n = { CTX(c), t->arg };
-  coap_build_opt_uint(b, COAP_OPT_OBSERVE, n.o->co.seq);
-  coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, n.o->cf);
-  coap_build_body(t, b, notify_render, &n);
+  coap_build_notification(t, b, &n.o->co, n.o->cf, notify_render, &n);
 }
 
 static void
@@ -1274,9 +1272,7 @@ static void
 cobs_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
   lwm2m_ctx_t *ctx = CTX(c);
-  coap_build_opt_uint(b, COAP_OPT_OBSERVE, ctx->cobs.co.seq);
-  coap_build_opt_uint(b, COAP_OPT_CONTENT_FORMAT, ctx->cobs.cf);
-  coap_build_body(t, b, cobs_render, ctx);
+  coap_build_notification(t, b, &ctx->cobs.co, ctx->cobs.cf, cobs_render, ctx);
 }
 
 /* Samples the single numeric resources among the composite observation's paths: the bits of
