@@ -579,7 +579,7 @@ def _image_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
 def _image_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     code, _out, err = _image_main(argv, capsys)
     lines = err.strip().splitlines()
-    assert code == 1 and len(lines) == 1 and lines[0].startswith("error: "), err
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), err  # 1 is "rejected"
     return lines[0]
 
 

@@ -90,11 +90,11 @@ def test_sealed_elf_matches_package(tmp_path: Path) -> None:
     assert image.main(["inspect", str(fota / "fota-demo-1.0.0.img")]) == 0
     assert image.main(["inspect", str(fota / "fota-demo-corrupt.img")]) == 1  # printed, and REJECTED
     assert image.main(["seal", str(tmp_path / "missing.elf"), str(tmp_path / "x.img"),
-                       "--version", "1"]) == 1
+                       "--version", "1"]) == 2  # bad input, not a rejected package
 
 
 def test_bad_of_a_broken_input_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "empty.img"
     empty.write_bytes(b"")
-    assert image.main(["bad", "corrupt", str(empty), str(tmp_path / "out.img")]) == 1
+    assert image.main(["bad", "corrupt", str(empty), str(tmp_path / "out.img")]) == 2
     assert capsys.readouterr().err == f"error: {empty}: 0 bytes, too short for a firmware header\n"  # was "package: "

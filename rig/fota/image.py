@@ -10,6 +10,9 @@ the ELF with the header filled in (the factory image a node boots).
     python -m rig.fota.image seal IN.elf OUT.img --version V [--elf-out OUT.elf]
     python -m rig.fota.image inspect FILE.img
     python -m rig.fota.image bad KIND IN.img OUT.img     (corrupt, oversized, wrong-type, no-start, truncated)
+
+Exit status: 0, or 1 when `inspect` rejects the package (as the bootloader would), or 2 for bad input
+(one line on stderr naming it), as the `rig` commands.
 """
 
 from __future__ import annotations
@@ -263,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             _write(args.out, make_bad(args.kind, read_package(args.img), str(args.img)))  # errors name the file
     except RigError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2  # 1 says "rejected" (inspect)
     return 0
 
 
