@@ -24,7 +24,6 @@ never a traceback later in the run:
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 import tomllib
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from rig.errors import ConfigError
+from rig.net.ipv6 import network_prefix
 
 REPO = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO / "firmware-c" / "build" / "cc2538"
@@ -155,11 +155,9 @@ def _network(table: dict[str, Any], where: str) -> NetworkConfig:
     _only(table, {"prefix", "loss", "airtime", "seed"}, where)
     prefix = _typed(table, "prefix", str, where, "fd00::/64")
     try:
-        net = ipaddress.IPv6Network(prefix)
-    except ValueError:
-        raise ConfigError(f"{where}: prefix {prefix!r} is not an IPv6 prefix") from None
-    if net.prefixlen != 64:
-        raise ConfigError(f"{where}: prefix must be a /64 (6LoWPAN context 0), got /{net.prefixlen}")
+        net = network_prefix(prefix)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     loss = float(_typed(table, "loss", (int, float), where, 0.0))
     if not 0.0 <= loss <= 1.0:
         raise ConfigError(f"{where}: loss must be between 0 and 1, got {loss}")

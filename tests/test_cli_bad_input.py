@@ -105,7 +105,7 @@ def test_server_trace_path_checked_up_front(tmp_path: Path, where: str, message:
 
 
 @pytest.mark.parametrize(("prefix", "message"), [("zzz", "not an IPv6 prefix"), ("10.0.0.0/8", "not an IPv6"),
-                                                 ("fd00::/48", "must be a /64")])
+                                                 ("fd00::/48", "must be a /64"), ("ff05::/64", "is multicast")])
 def test_server_uart_prefix_checked_before_connecting(prefix: str, message: str,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     # Port 1 on loopback refuses connections: the prefix error must come first.

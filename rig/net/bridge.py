@@ -78,12 +78,7 @@ class BridgeConfig:
 
     def check(self) -> None:
         """ConfigError naming the first bad setting (command lines pass these straight through)."""
-        try:
-            net = ipaddress.IPv6Network(self.prefix, strict=False)
-        except ValueError:
-            raise ConfigError(f"prefix {self.prefix!r} is not an IPv6 prefix (e.g. fd00::/64)") from None
-        if net.prefixlen != 64:
-            raise ConfigError(f"prefix {self.prefix!r} must be a /64 (addresses are prefix + EUI-64)")
+        ip.network_prefix(self.prefix)
         if not 11 <= self.channel <= 26:
             raise ConfigError(f"channel {self.channel} is not a 2.4 GHz IEEE 802.15.4 channel (11..26)")
         if not 0 <= self.pan_id <= 0xFFFE:

@@ -6,6 +6,8 @@ import ipaddress
 import struct
 from dataclasses import dataclass
 
+from rig.errors import ConfigError
+
 NH_HOPOPTS = 0
 NH_UDP = 17
 NH_ICMPV6 = 58
@@ -26,6 +28,25 @@ UNSPECIFIED = bytes(16)
 
 class PacketError(ValueError):
     """A malformed IPv6/UDP/ICMPv6 packet."""
+
+
+def network_prefix(text: str) -> ipaddress.IPv6Network:
+    """The /64 a 6LoWPAN network numbers its nodes from (prefix + EUI-64, context 0), checked: a
+    ConfigError names what is wrong with it."""
+    try:
+        net = ipaddress.IPv6Network(text, strict=False)
+    except ValueError:
+        raise ConfigError(f"prefix {text!r} is not an IPv6 prefix (e.g. fd00::/64)") from None
+    if net.prefixlen != 64:
+        raise ConfigError(f"prefix {text!r} must be a /64 (6LoWPAN context 0: addresses are prefix + EUI-64)")
+    if ipaddress.IPv6Interface(text).ip != net.network_address:
+        raise ConfigError(f"prefix {text!r} has bits set past the /64: did you mean {net}?")
+    kind = "multicast" if net.is_multicast else "link-local" if net.is_link_local else ""
+    if net.network_address.is_unspecified:
+        kind = "unspecified"
+    if kind:
+        raise ConfigError(f"prefix {text!r} is {kind}: nodes need a unicast prefix (e.g. fd00::/64)")
+    return net
 
 
 def addr(text: str | bytes | ipaddress.IPv6Address) -> bytes:
