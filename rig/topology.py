@@ -50,11 +50,14 @@ def firmware_path(name_or_path: str | Path) -> Path:
     return path
 
 
+_EUI64 = re.compile(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{2}([:\- ])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){6}")
+
+
 def parse_eui64(text: str) -> bytes:
-    digits = text.replace(":", "").replace("-", "")
-    if not re.fullmatch(r"[0-9A-Fa-f]{16}", digits):
+    """16 hex digits, or 8 hex bytes split by one kind of separator (00:12:4b:..., 00-12-4B-...)."""
+    if not _EUI64.fullmatch(text.strip()):
         raise ConfigError(f"EUI-64 {text!r} is not 8 hex bytes (e.g. 00:12:4b:00:00:00:00:01)")
-    return bytes.fromhex(digits)
+    return bytes.fromhex(re.sub(r"[:\- ]", "", text))
 
 
 def default_eui64(index: int) -> bytes:

@@ -107,7 +107,8 @@ def test_bad_firmware_one_line_error(case: str, hello: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--eui64", "xyz"], "expected 16 hex digits"),
+    (["--eui64", "xyz"], "--eui64: EUI-64 'xyz' is not 8 hex bytes"),
+    (["--eui64", "001:24b:000:000:0001"], "is not 8 hex bytes"),  # colons anywhere were stripped
     (["--until", "("], "bad regular expression"),
     (["--timeout", "0"], "must be a finite number > 0"),
     (["--timeout=nan"], "must be a finite number > 0"),

@@ -89,6 +89,10 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
 
 def test_eui64_helpers() -> None:
     assert parse_eui64("00-12-4B-00-00-00-00-2A") == bytes.fromhex("00124b000000002a")
+    assert parse_eui64("00 12 4b 00 00 00 00 2a") == parse_eui64("00124b000000002a")
+    for bad in ("001:24b:000:000:0001", "00:12-4b:00:00:00:00:2a", "00:12:4b:00:00:00:00:2a:", "0x00124b000000002a"):
+        with pytest.raises(ConfigError, match="is not 8 hex bytes"):
+            parse_eui64(bad)
     assert default_eui64(1) == bytes.fromhex("00124b0000000001")
     assert default_eui64(300)[-2:] == bytes([1, 44])
 

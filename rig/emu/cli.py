@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rig.emu.api import NodeSpec, UartLine, create_emulation
 from rig.errors import ConfigError, EmulationError, ExpectTimeout
+from rig.topology import parse_eui64
 
 # clock_time() is a uint32_t of 1/128 s ticks: past this it wraps, and the run would take days of wall time.
 MAX_TIMEOUT = 2**32 // 128
@@ -30,13 +31,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--eui64", metavar="HEX", help="EUI-64 of the node, e.g. 00124b0000000001")
     parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
     parser.set_defaults(func=run)
-
-
-def parse_eui64(text: str) -> bytes:
-    digits = re.sub(r"[:\-\s]", "", text)
-    if not re.fullmatch(r"[0-9a-fA-F]{16}", digits):
-        raise ConfigError(f"--eui64 {text!r}: expected 16 hex digits (8 bytes)")
-    return bytes.fromhex(digits)
 
 
 def parse_input(text: str) -> bytes:
@@ -63,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
             pattern = re.compile(args.until)
         except re.error as exc:
             raise ConfigError(f"--until {args.until!r}: bad regular expression: {exc}") from None
-    eui64 = parse_eui64(args.eui64) if args.eui64 else None
+    try:
+        eui64 = parse_eui64(args.eui64) if args.eui64 else None  # rig.topology's: one syntax everywhere
+    except ConfigError as exc:
+        raise ConfigError(f"--eui64: {exc}") from None
     data = parse_input(args.input) if args.input else b""
     if args.renode is not None and args.emulator != "renode":
         raise ConfigError("--renode PATH needs --emulator renode")
