@@ -160,7 +160,7 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
 
     server = LwM2MServer(args.host, args.port)
     await server.start()
-    port = _bound_port(server, args.port)
+    port = server.port  # the kernel's choice for --port 0
     bridge = None
     try:
         if args.uart:
@@ -191,14 +191,3 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
         if bridge is not None:
             bridge.close()
         await server.stop()
-
-
-def _bound_port(server: object, asked: int) -> int:
-    """The UDP port the server really listens on (`--port 0` lets the kernel choose one)."""
-    if asked:
-        return asked
-    try:
-        transport = server.coap._message_manager().message_interface.transport  # type: ignore[attr-defined]
-        return int(transport.get_extra_info("socket").getsockname()[1])
-    except (AttributeError, OSError, IndexError, TypeError):
-        return asked

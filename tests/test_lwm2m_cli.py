@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["server", "--port", "0"], "--port 0 is not a UDP port"),
+        (["server", "--port", "-1"], "--port -1 is not a UDP port (0..65535, 0: any free port)"),
         (["server", "--port", "70000"], "is not a UDP port"),
         (["server", "--bootstrap-config", "/nonexistent.toml"], "no such file"),
         (["server", "--models", "/nonexistent-dir"], "no such directory"),

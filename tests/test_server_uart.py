@@ -51,7 +51,7 @@ def test_server_runs_the_bridge_on_a_tcp_uart() -> None:
     border.settimeout(20)
     uart_port = border.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "rig", "server", "--port", str(_free_udp_port()), "--no-prompt",
+        [sys.executable, "-m", "rig", "server", "--port", "0", "--no-prompt",
          "--uart", f"tcp:127.0.0.1:{uart_port}"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -60,7 +60,10 @@ def test_server_runs_the_bridge_on_a_tcp_uart() -> None:
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=20)
         assert server.returncode == 0, err
-        assert f"bridge on tcp:127.0.0.1:{uart_port}" in out
+        # --port 0: the kernel's port is announced, and the firmware's [fd00::1]:5683 is bridged to it
+        port = int(out.split("LwM2M server on coap://[::1]:")[1].split()[0])
+        assert port != 0, out
+        assert f"bridge on tcp:127.0.0.1:{uart_port}, prefix fd00::/64, the nodes' port 5683 to {port}" in out
     finally:
         if server.poll() is None:
             server.kill()

@@ -41,7 +41,7 @@ HELP = """commands:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("server", help="run the LwM2M server with an interactive prompt")
     parser.add_argument("--host", default="::1", help="address to listen on (default ::1)")
-    parser.add_argument("--port", type=int, default=5683, help="UDP port (default 5683)")
+    parser.add_argument("--port", type=int, default=5683, help="UDP port (default 5683; 0: any free one)")
     parser.add_argument("--bootstrap-config", type=Path, help="JSON or TOML bootstrap configuration")
     parser.add_argument("--models", type=Path, action="append", default=[], help="extra object XML directory")
     parser.add_argument("--trace", type=Path, help="save the CoAP trace here on exit (.json or text)")
@@ -191,11 +191,11 @@ async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> N
     server = LwM2MServer(args.host, args.port, bootstrap=args.bootstrap_config, model_dirs=args.models or None)
     await server.start()
     server.on(None, print_event)
-    bridge = _start_bridge(args) if args.uart else None
+    bridge = _start_bridge(args, server.port) if args.uart else None
     console = Console(server)
     role = " + bootstrap" if server.bootstrap else ""
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"LwM2M server{role} on coap://{host}:{args.port} ('help' for commands)", flush=True)
+    print(f"LwM2M server{role} on coap://{host}:{server.port} ('help' for commands)", flush=True)
     try:
         while True:
             line = await lines.get()
@@ -214,19 +214,22 @@ async def serve(args: argparse.Namespace, lines: asyncio.Queue[str | None]) -> N
             await server.stop()
 
 
-def _start_bridge(args: argparse.Namespace) -> Bridge:
+def _start_bridge(args: argparse.Namespace, port: int) -> Bridge:
     """The bridge on the wall clock: the border node is Renode's or a real dongle, not the builtin emulator."""
-    bridge = Bridge(transport_from_spec(args.uart), time.monotonic, BridgeConfig(prefix=args.prefix))
+    # the firmware sends to [fd00::1]:5683: the bridge hands that to the port we listen on
+    port_map = {5683: port} if port != 5683 else {}
+    bridge = Bridge(transport_from_spec(args.uart), time.monotonic, BridgeConfig(prefix=args.prefix, port_map=port_map))
     bridge.on_transport_lost = lambda why: print(f"bridge stopped: {why}", file=sys.stderr, flush=True)
     bridge.attach_loop(asyncio.get_running_loop())
     bridge.start()
-    print(f"bridge on {args.uart}, prefix {args.prefix}", flush=True)
+    mapped = f", the nodes' port 5683 to {port}" if port_map else ""
+    print(f"bridge on {args.uart}, prefix {args.prefix}{mapped}", flush=True)
     return bridge
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not 0 < args.port < 65536:
-        raise ConfigError(f"--port {args.port} is not a UDP port (1..65535)")
+    if not 0 <= args.port < 65536:
+        raise ConfigError(f"--port {args.port} is not a UDP port (0..65535, 0: any free port)")
     if args.bootstrap_config is not None and not args.bootstrap_config.is_file():
         exists = args.bootstrap_config.exists()
         what = "not a regular file" if exists else "no such file"

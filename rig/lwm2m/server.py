@@ -149,6 +149,7 @@ class LwM2MServer:
             await self.coap.start(self.host, self.port)
         except OSError as exc:
             raise ConfigError(f"cannot listen on [{self.host}]:{self.port}: {exc.strerror or exc}") from None
+        self.port = self.coap.local_port()  # port 0: the one the kernel chose
 
     async def stop(self) -> None:
         for handle in self._expiry.values():
