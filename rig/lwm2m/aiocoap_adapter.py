@@ -401,14 +401,16 @@ class CoapEndpoint:
             ctx, self._ctx = self._ctx, None
             await ctx.shutdown()
 
+    def _socket(self) -> socket.socket:
+        return self._message_manager().message_interface.transport.get_extra_info("socket")
+
     def local_port(self) -> int:
         """The UDP port the server socket is bound to (the kernel's choice for port 0)."""
-        sock = self._message_manager().message_interface.transport.get_extra_info("socket")
-        return int(sock.getsockname()[1])
+        return int(self._socket().getsockname()[1])
 
     def raise_receive_buffer(self, size: int) -> int:
         """Raise SO_RCVBUF of the server socket (bursts of 1000 endpoints overflow the default)."""
-        sock = self._message_manager().message_interface.transport.get_extra_info("socket")
+        sock = self._socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
         return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
 

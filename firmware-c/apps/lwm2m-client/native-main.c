@@ -256,27 +256,26 @@ clock_command(void)
   for(;;) {
     char *nl = memchr(line, '\n', have);
     if(nl) {
+      char cmd[sizeof(line)], *end;
       unsigned long ms;
-      char *end;
-      size_t n = (size_t)(nl - line) + 1;
-      *nl = 0;
-      if(!strcmp(line, "q")) {
+      size_t n = (size_t)(nl - line) + 1; /* the command and its newline, taken off the buffer */
+      memcpy(cmd, line, n - 1);
+      cmd[n - 1] = 0;
+      memmove(line, line + n, have - n);
+      have -= n;
+      if(!strcmp(cmd, "q")) {
         if(!stop_requested) {
           stop_requested = 1;
         }
-        memmove(line, line + n, have - n);
-        have -= n;
         continue;
       }
-      if(line[0] != 't' || line[1] != ' ' || (ms = strtoul(line + 2, &end, 10), *end) ||
+      if(cmd[0] != 't' || cmd[1] != ' ' || (ms = strtoul(cmd + 2, &end, 10), *end) ||
          ms > 0xFFFFFFFFul || (uint32_t)ms < vnow) {
         fprintf(stderr, "lwm2m-client: bad clock command '%s' (want \"t MS\", MS not going back, "
-                        "or \"q\")\n", line);
+                        "or \"q\")\n", cmd);
         exit(1);
       }
       vnow = (uint32_t)ms;
-      memmove(line, line + n, have - n);
-      have -= n;
       return 0;
     }
     if(have == sizeof(line)) {
