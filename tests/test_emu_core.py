@@ -223,3 +223,41 @@ def test_faulted_node_with_an_armed_watchdog_is_reset_and_expect_waits_for_it() 
         assert node.faults[0].kind.startswith("unmapped")
         assert node.watchdog.expirations == 1
         assert line.string and node.uart.lines[-1].time == pytest.approx(node.faults[0].time + 1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("python_hook", [False, True], ids=["native", "python"])
+def test_coverage_bitmap_marks_executed_code_without_changing_time(python_hook: bool) -> None:
+    """The block hook's coverage bits: set for code that ran, clear for code that never did, and
+    the same instruction counts (UART timestamps) as a run without them."""
+    def trace(coverage: bool) -> tuple[list[tuple[float, str]], memoryview | None, BuiltinEmulation]:
+        emu = BuiltinEmulation(python_hook=python_hook)
+        node = emu.add_node(NodeSpec("n0", image_elf("exceptions")))
+        bits = node.cpu.counter.enable_coverage(0x200000, 512 * 1024) if coverage else None
+        node.expect("exceptions done", 2.0)
+        return [(line.time, line.text) for line in node.uart.lines], bits, emu
+
+    plain, _, _ = trace(False)
+    covered, bits, emu = trace(True)
+    assert covered == plain
+    assert bits is not None
+    firmware = emu.nodes["n0"].firmware
+
+    def ran(name: str) -> bool:
+        h = (firmware.symbols[name] & ~1) - 0x200000 >> 1
+        return bool(bits[h >> 3] >> (h & 7) & 1)
+
+    assert ran("main")
+    assert not any(bits[0x40000:])  # nothing past the first 256 KiB of flash ran
+    emu.close()
+
+
+def test_instructions_after_a_stop_inside_the_last_block() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("exceptions")))
+        node.expect("exceptions done", 2.0)
+        counter = node.cpu.counter
+        start, size = counter.state.block_addr, counter.state.block_size
+        assert size > 0
+        assert counter.instructions_after(start) >= 1
+        assert counter.instructions_after(start + size) == 0
+        assert counter.instructions_after(start - 2) == 0

@@ -45,6 +45,11 @@ class CoreState(ctypes.Structure):
         ("regions", Region * 4),
         ("emu_stop", ctypes.c_void_p),
         ("reg_read", ctypes.c_void_p),
+        ("block_addr", ctypes.c_uint64),
+        ("block_size", ctypes.c_uint32),
+        ("cov_base", ctypes.c_uint32),
+        ("cov_size", ctypes.c_uint32),
+        ("cov_bits", ctypes.c_void_p),
     ]
 
 
@@ -120,6 +125,8 @@ class InstructionCounter:
         st.emu_stop = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
         st.reg_read = ctypes.cast(uclib.uc_reg_read, ctypes.c_void_p).value
         self._block_sizes: dict[tuple[int, int], int] = {}  # Python fallback: decoded blocks
+        self._cov_buf: ctypes.Array[ctypes.c_char] | None = None  # enable_coverage
+        self._cov_view = memoryview(b"")
         lib = None if force_python else load_native()
         self.native = lib is not None
         self._handle = ctypes.c_size_t()
@@ -161,6 +168,35 @@ class InstructionCounter:
         if n is None:
             n = self._block_sizes[key] = self._count(address, size)
         st.count += n
+        st.block_addr = address
+        st.block_size = size
+        if st.cov_bits:
+            off = address - st.cov_base
+            if off >= 0 and off + size <= st.cov_size:
+                bits = self._cov_view
+                for h in range(off >> 1, (off + size) >> 1):
+                    bits[h >> 3] |= 1 << (h & 7)
+
+    def enable_coverage(self, base: int, size: int) -> memoryview:
+        """Record executed code in [base, base + size): one bit per halfword (bit h & 7 of byte
+        h >> 3 for the halfword at base + 2h), set for every instruction of every block entered.
+        Returns the live bitmap; counting and timing are unchanged."""
+        self._cov_buf = ctypes.create_string_buffer((size + 15) // 16)
+        self._cov_view = memoryview(self._cov_buf).cast("B")
+        st = self.state
+        st.cov_base = base
+        st.cov_size = size
+        st.cov_bits = ctypes.addressof(self._cov_buf)
+        return self._cov_view
+
+    def instructions_after(self, pc: int) -> int:
+        """Instructions of the block entered last from `pc` to its end: counted, but not run when
+        execution stopped at `pc` inside it (a breakpoint or a single step)."""
+        st = self.state
+        start, end = st.block_addr, st.block_addr + st.block_size
+        if not start <= pc < end:
+            return 0
+        return self._count(pc, end - pc)
 
     def invalidate(self) -> None:
         """Code memory changed (flash programmed): forget decoded blocks."""

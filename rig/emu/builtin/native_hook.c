@@ -30,6 +30,11 @@ struct rig_core {
     struct rig_region regions[4];
     emu_stop_fn emu_stop;
     reg_read_fn reg_read;
+    uint64_t block_addr;   /* the block entered last, counted whole: a stop inside it (a debugger's */
+    uint32_t block_size;   /* breakpoint or step) gives back the instructions it did not run */
+    uint32_t cov_base;     /* coverage: one bit per halfword of [cov_base, cov_base + cov_size) */
+    uint32_t cov_size;
+    uint8_t *cov_bits;     /* NULL: no coverage */
 };
 
 static int rig_masked(void *uc, struct rig_core *c)
@@ -72,6 +77,15 @@ void rig_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
         return;
     }
     c->count += rig_count_insns(c, address, size);
+    c->block_addr = address;
+    c->block_size = size;
+    if (c->cov_bits) {
+        uint64_t off = address - c->cov_base;
+        if (address >= c->cov_base && off + size <= c->cov_size) {
+            for (uint64_t h = off >> 1; h < (off + size) >> 1; h++)
+                c->cov_bits[h >> 3] |= (uint8_t)(1u << (h & 7));
+        }
+    }
 }
 
 size_t rig_core_size(void) { return sizeof(struct rig_core); }
