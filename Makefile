@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BUILD := build
-APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi clang tshark
+APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi clang tshark gdb-multiarch
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: help setup toolchain firmware test test-c test-py test-robot test-long fuzz bench demo footprint lint clean
@@ -31,13 +31,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-# The Debian cross toolchain (and clang for fuzzing, tshark as a pcap oracle).
+# The Debian cross toolchain (and clang for fuzzing, tshark as a pcap oracle, gdb-multiarch for
+# the GDB server's test with a real GDB).
 toolchain:
 	@missing=""; \
 	command -v arm-none-eabi-gcc >/dev/null || missing="$$missing gcc-arm-none-eabi"; \
 	test -e /usr/lib/arm-none-eabi/newlib/thumb/v7-m/nofp/libc_nano.a || test -e /usr/lib/arm-none-eabi/lib/thumb/v7-m/nofp/libc.a || missing="$$missing libnewlib-arm-none-eabi"; \
 	command -v clang >/dev/null || missing="$$missing clang"; \
 	command -v tshark >/dev/null || missing="$$missing tshark"; \
+	command -v gdb-multiarch >/dev/null || missing="$$missing gdb-multiarch"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \

@@ -151,6 +151,7 @@ def run_checks(renode: str | None = None) -> list[Check]:
         _tool("gcc", "toolchain", f"{APT} gcc"),
         check_clang(),
         _tool("tshark", "optional", f"{APT} tshark", ("--version",)),
+        _tool("gdb-multiarch", "optional", f"{APT} gdb-multiarch", ("--version",)),
         _tool(
             "renode-test",
             "optional",
