@@ -7,15 +7,17 @@ build plus those of the nodes still alive, not every node it ever made.
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from rig.coverage.data import Coverage, from_bitmap
-from rig.coverage.linemap import line_map, sha256_of
-from rig.errors import ConfigError
+from rig.coverage.linemap import MAX_ELF_BYTES, line_map_of_bytes
 from rig.emu.builtin.coverage import BASE, SIZE, NodeCoverage, observe_nodes
 from rig.emu.builtin.node import BuiltinNode
+from rig.errors import ConfigError, FirmwareError
+from rig.inputfile import read_regular_file
 
 BITMAP_BYTES = (SIZE + 15) // 16
 
@@ -24,6 +26,7 @@ BITMAP_BYTES = (SIZE + 15) // 16
 class Image:
     path: Path
     sha256: str
+    elf: bytes  # kept: the file may be rebuilt before the session ends
     bits: int = 0  # united executed-halfword bitmap (bit h: flash base + 2h)
     nodes: int = 0
 
@@ -32,7 +35,7 @@ class Collector:
     def __init__(self) -> None:
         self.images: dict[str, Image] = {}  # sha256 -> image
         self._live: list[tuple[weakref.ref[BuiltinNode], NodeCoverage, str]] = []
-        self._hashes: dict[tuple[Path, int, int], str] = {}
+        self._hashes: dict[tuple[Path, int, int], tuple[str, bytes]] = {}
         self.conflicts: list[str] = []
         self._undo: object = None
 
@@ -45,17 +48,18 @@ class Collector:
             self._undo()
         self._undo = None
 
-    def _sha256(self, path: Path) -> str:
+    def _read(self, path: Path) -> tuple[str, bytes]:
         st = path.stat()
         key = (path, st.st_mtime_ns, st.st_size)
-        digest = self._hashes.get(key)
-        if digest is None:
-            digest = self._hashes[key] = sha256_of(path)
-        return digest
+        known = self._hashes.get(key)
+        if known is None:
+            raw = read_regular_file(path, "an ELF file", MAX_ELF_BYTES, FirmwareError)
+            known = self._hashes[key] = (hashlib.sha256(raw).hexdigest(), raw)
+        return known
 
     def add(self, node: BuiltinNode) -> None:
         path = Path(node.firmware.path).resolve()
-        digest = self._sha256(path)
+        digest, raw = self._read(path)
         image = self.images.get(digest)
         if image is None:
             other = next((i for i in self.images.values() if i.path == path), None)
@@ -63,7 +67,7 @@ class Collector:
                 # a rebuilt ELF at the same path: its lines are not the first build's lines
                 self.conflicts.append(f"{path}: two different builds ran in one session (sha256 "
                                       f"{other.sha256[:12]}... and {digest[:12]}...); coverage kept apart")
-            image = self.images[digest] = Image(path, digest)
+            image = self.images[digest] = Image(path, digest, raw)
         image.nodes += 1
         self._live.append((weakref.ref(node), node.enable_coverage(), digest))
         self._fold(only_dead=True)
@@ -88,7 +92,7 @@ class Collector:
         """Source coverage per build (line maps parsed once per ELF, cached)."""
         out = []
         for image, bits in self.bitmaps():
-            lm = line_map(image.path, image.sha256)
+            lm = line_map_of_bytes(image.elf, str(image.path))
             out.append((image, from_bitmap(lm, bits, BASE, image.path.stem)))
         return out
 

@@ -88,10 +88,7 @@ def executed(bitmap: bytes | memoryview, base: int, start: int, end: int) -> boo
     h1 = (end - base + 1) >> 1
     if h0 < 0 or (h1 + 7) >> 3 > len(bitmap):
         return False
-    for h in range(h0, h1):
-        if bitmap[h >> 3] >> (h & 7) & 1:
-            return True
-    return False
+    return any(bitmap[h >> 3] >> (h & 7) & 1 for h in range(h0, h1))
 
 
 def from_bitmap(lm: LineMap, bitmap: bytes | memoryview, base: int, name: str) -> Coverage:

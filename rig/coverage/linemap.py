@@ -53,7 +53,8 @@ class LineMap:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LineMap:
-        return cls(data["sha256"], list(data["files"]), [tuple(r) for r in data["ranges"]],  # type: ignore[misc]
+        ranges = [(int(a), int(b), int(f), int(ln)) for a, b, f, ln in data["ranges"]]
+        return cls(data["sha256"], list(data["files"]), ranges,
                    [Function(n, fi, ln, a) for n, fi, ln, a in data["functions"]])
 
 
@@ -73,6 +74,12 @@ def line_map(path: Path | str, sha256: str | None = None) -> LineMap:
     if sha256 is not None and digest != sha256:
         raise FirmwareError(f"{path}: changed since it was loaded (sha256 {sha256[:12]}... then, "
                             f"{digest[:12]}... now): rebuilt during the run?")
+    return line_map_of_bytes(raw, str(path))
+
+
+def line_map_of_bytes(raw: bytes, what: str) -> LineMap:
+    """The line map of an ELF held in memory (`what` names it in errors)."""
+    digest = hashlib.sha256(raw).hexdigest()
     cached = _memory.get(digest)
     if cached is not None:
         return cached
@@ -86,7 +93,7 @@ def line_map(path: Path | str, sha256: str | None = None) -> LineMap:
                 return lm
         except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache entry is rebuilt below
-    lm = parse_line_map(raw, digest, str(path))
+    lm = parse_line_map(raw, digest, what)
     _memory[digest] = lm
     if cache_file is not None:
         _store(cache_file, lm)
@@ -124,7 +131,7 @@ def parse_line_map(raw: bytes, digest: str, what: str) -> LineMap:
 
 
 def _in_flash(start: int, end: int) -> bool:
-    return mm.FLASH_BASE <= start and end <= mm.FLASH_END
+    return start >= mm.FLASH_BASE and end <= mm.FLASH_END
 
 
 def _text(value: object) -> str:

@@ -14,8 +14,8 @@ from rig.emu.api import CPU_HZ, FaultReport
 from rig.emu.builtin import memmap as mm
 from rig.emu.builtin.bus import Bus
 from rig.emu.builtin.clock.scheduler import Scheduler
-from rig.emu.builtin.coverage import NodeCoverage
 from rig.emu.builtin.cortexm import CortexM3, Stop
+from rig.emu.builtin.coverage import NodeCoverage
 from rig.emu.builtin.dwt import Dwt
 from rig.emu.builtin.elf import Firmware, boot_info, eui64_info_bytes
 from rig.emu.builtin.flashctrl import FlashCtrl
