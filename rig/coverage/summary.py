@@ -59,6 +59,14 @@ def summarize(cov: Coverage, config: ComponentConfig) -> Summary:
     total = Tally()
     comps: dict[str, Tally] = {name: Tally() for name in config.names}
     files: dict[str, Tally] = {}
+    known: dict[tuple[str, str], str] = {}
+
+    def component(key: str, fname: str) -> str:  # fnmatch per line would dominate the run time
+        comp = known.get((key, fname))
+        if comp is None:
+            comp = known[(key, fname)] = config.classify(key, fname)[0]
+        return comp
+
     for path in sorted(cov.files):
         fc = cov.files[path]
         key = source_key(path, config)
@@ -72,12 +80,12 @@ def summarize(cov: Coverage, config: ComponentConfig) -> Summary:
             fname = funcs[i][1] if i >= 0 else ""
             if fname:
                 sizes[fname] = sizes.get(fname, 0) + 1
-            comp = config.classify(key, fname)[0]
+            comp = component(key, fname)
             for t in (total, ft, comps.setdefault(comp, Tally())):
                 t.lines += 1
                 t.lines_hit += 1 if hits else 0
         for fname, fn in fc.functions.items():
-            comp = config.classify(key, fname)[0]
+            comp = component(key, fname)
             for t in (total, ft, comps.setdefault(comp, Tally())):
                 t.functions += 1
                 t.functions_hit += 1 if fn.hits else 0
@@ -101,7 +109,7 @@ def _tail(path: str, n: int) -> str:
 
 def _never_run(t: Tally, top: int) -> str:
     items = sorted(t.never_run)[:top]
-    text = ", ".join(f"`{name}` ({where}:{line}, {-neg} lines)" for neg, name, where, line in items)
+    text = ", ".join(f"`{name}` ({where}:{line}, {_lines(-neg)})" for neg, name, where, line in items)
     more = len(t.never_run) - len(items)
     return text + (f" and {more} more" if more > 0 else "")
 
@@ -145,3 +153,7 @@ def render_text(summaries: list[Summary], top: int = TOP_FUNCTIONS, per_file: bo
                 out.append(f"  never run in {name}: {_never_run(t, top).replace('`', '')}")
         out.append("")
     return "\n".join(out)
+
+
+def _lines(n: int) -> str:
+    return f"{n} line" if n == 1 else f"{n} lines"
