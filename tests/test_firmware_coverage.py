@@ -223,7 +223,7 @@ def test_collector_unites_nodes_of_one_build_and_refuses_to_mix_builds(tmp_path:
         collector.stop()
     images = sorted(collector.images.values(), key=lambda i: i.nodes)
     assert [i.nodes for i in images] == [1, 2]
-    assert collector.conflicts and "two different builds" in collector.conflicts[0]
+    assert collector.warnings and "two different builds" in collector.warnings[0]
     covs = collector.coverages()
     assert len(covs) == 2 and covs[0][1].build != covs[1][1].build
     with pytest.raises(ConfigError, match="refusing to merge coverage of two different builds"):
@@ -342,6 +342,7 @@ def test_rig_boot_coverage_bad_input(tmp_path: Path, capsys: pytest.CaptureFixtu
         (["boot", str(stripped), "--timeout", "0.1", "--coverage", str(tmp_path / "x.info")], "no debug line tables"),
         (["boot", str(hello()), "--emulator", "renode", "--coverage", str(tmp_path / "x.info")],
          "--coverage needs the builtin emulator"),
+        (["boot", str(hello()), "--coverage", str(tmp_path)], "is a directory, not a tracefile"),
     ]
     for argv, message in cases:
         assert rig_main(argv) == 2, argv

@@ -16,7 +16,7 @@ from rig.coverage.data import Coverage, from_bitmap
 from rig.coverage.linemap import MAX_ELF_BYTES, line_map_of_bytes
 from rig.emu.builtin.coverage import BASE, SIZE, NodeCoverage, observe_nodes
 from rig.emu.builtin.node import BuiltinNode
-from rig.errors import ConfigError, FirmwareError
+from rig.errors import ConfigError, FirmwareError, RigError
 from rig.inputfile import read_regular_file
 
 BITMAP_BYTES = (SIZE + 15) // 16
@@ -36,7 +36,7 @@ class Collector:
         self.images: dict[str, Image] = {}  # sha256 -> image
         self._live: list[tuple[weakref.ref[BuiltinNode], NodeCoverage, str]] = []
         self._hashes: dict[tuple[Path, int, int], tuple[str, bytes]] = {}
-        self.conflicts: list[str] = []
+        self.warnings: list[str] = []
         self._undo: object = None
 
     def start(self) -> None:
@@ -59,13 +59,17 @@ class Collector:
 
     def add(self, node: BuiltinNode) -> None:
         path = Path(node.firmware.path).resolve()
-        digest, raw = self._read(path)
+        try:
+            digest, raw = self._read(path)
+        except (OSError, RigError) as exc:  # recording must never break the test that made the node
+            self.warnings.append(f"{path}: not recorded ({exc})")
+            return
         image = self.images.get(digest)
         if image is None:
             other = next((i for i in self.images.values() if i.path == path), None)
             if other is not None:
                 # a rebuilt ELF at the same path: its lines are not the first build's lines
-                self.conflicts.append(f"{path}: two different builds ran in one session (sha256 "
+                self.warnings.append(f"{path}: two different builds ran in one session (sha256 "
                                       f"{other.sha256[:12]}... and {digest[:12]}...); coverage kept apart")
             image = self.images[digest] = Image(path, digest, raw)
         image.nodes += 1

@@ -41,7 +41,7 @@ class CoverageSession:
             self.lines += write_reports(self.directory, coverages)
         except RigError as exc:
             self.lines.append(f"error: {exc}")
-        self.lines += [f"warning: {c}" for c in self.collector.conflicts]
+        self.lines += [f"warning: {c}" for c in self.collector.warnings]
 
 
 def pytest_configure(config: pytest.Config) -> None:

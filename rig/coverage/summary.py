@@ -141,13 +141,15 @@ def render_text(summaries: list[Summary], top: int = TOP_FUNCTIONS, per_file: bo
     for s in summaries:
         lines, funcs = s.total.cells()
         out.append(f"{s.name}{f' [{s.build[:16]}]' if s.build else ''}: {lines} lines, {funcs} functions")
-        rows = [(name, *t.cells()) for name, t in s.components.items()]
+        tables = [("component", [(name, *t.cells()) for name, t in s.components.items()])]
         if per_file:
-            rows += [(key, *t.cells()) for key, t in sorted(s.files.items())]
-        width = max([len(r[0]) for r in rows] + [9])
-        lw = max([len(r[1]) for r in rows] + [5])
-        out.append(f"  {'component':<{width}}  {'lines':>{lw}}  functions")
-        out += [f"  {a:<{width}}  {b:>{lw}}  {c}" for a, b, c in rows]
+            tables.append(("file", [(key, *t.cells()) for key, t in sorted(s.files.items())]))
+        every = [r for _, rows in tables for r in rows]
+        width = max([len(r[0]) for r in every] + [9])
+        lw = max([len(r[1]) for r in every] + [5])
+        for title, rows in tables:
+            out.append(f"  {title:<{width}}  {'lines':>{lw}}  functions")
+            out += [f"  {a:<{width}}  {b:>{lw}}  {c}" for a, b, c in rows]
         for name, t in s.components.items():
             if t.never_run:
                 out.append(f"  never run in {name}: {_never_run(t, top).replace('`', '')}")

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--renode PATH needs --emulator renode")
     if args.coverage is not None and args.emulator != "builtin":
         raise ConfigError("--coverage needs the builtin emulator (Renode nodes record no coverage)")
+    if args.coverage is not None and args.coverage.is_dir():
+        raise ConfigError(f"--coverage {args.coverage}: is a directory, not a tracefile to write")
     emulation = create_emulation(args.emulator, **({"renode_path": args.renode} if args.renode else {}))
     try:
         node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
