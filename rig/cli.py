@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = (
     "rig.fota_cli",  # fota
     "rig.doctor",  # doctor
     "rig.demo",  # demo
+    "rig.coverage.cli",  # coverage
 )
 
 

@@ -8,8 +8,9 @@ Fixtures:
     node            the first node, a `dut`-style handle: node.expect(r"..."), node.led(0), node.reset()
     fleet           every client node
 
-Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, and --stack-report FILE
-(stack high-water marks over the suite, from rig.footprint.pytest_stack, which this plugin registers).
+Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, --stack-report FILE
+(stack high-water marks over the suite, from rig.footprint.pytest_stack, which this plugin registers) and
+--firmware-coverage DIR (lcov tracefiles of the firmware code run, from rig.coverage.pytest_coverage).
 When a test using the rig fails, each node's UART log, the radio pcap and the CoAP trace are attached
 to the report (and their paths to the JUnit XML as properties).
 """
@@ -47,6 +48,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     from rig.footprint import pytest_stack
 
     pluginmanager.register(pytest_stack, "rig-stack")
+    from rig.coverage import pytest_coverage
+
+    pluginmanager.register(pytest_coverage, "rig-coverage")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                          "(with --emulator renode; default: $RENODE or PATH)")
     parser.add_argument("--eui64", metavar="HEX", help="EUI-64 of the node, e.g. 00124b0000000001")
     parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
+    parser.add_argument("--coverage", type=Path, metavar="OUT.info",
+                        help="write the firmware code the run executed as an lcov tracefile (builtin only)")
     parser.set_defaults(func=run)
 
 
@@ -64,9 +66,18 @@ def run(args: argparse.Namespace) -> int:
     data = parse_input(args.input) if args.input else b""
     if args.renode is not None and args.emulator != "renode":
         raise ConfigError("--renode PATH needs --emulator renode")
+    if args.coverage is not None and args.emulator != "builtin":
+        raise ConfigError("--coverage needs the builtin emulator (Renode nodes record no coverage)")
+    if args.coverage is not None and args.coverage.is_dir():
+        raise ConfigError(f"--coverage {args.coverage}: is a directory, not a tracefile to write")
     emulation = create_emulation(args.emulator, **({"renode_path": args.renode} if args.renode else {}))
     try:
         node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
+        if args.coverage is not None:
+            from rig.coverage.linemap import line_map
+
+            line_map(args.firmware)  # an ELF without line tables fails now, not after the run
+            node.enable_coverage()  # type: ignore[attr-defined]
         if data:
             node.uart.write(data)
         printed = 0
@@ -85,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
         emulation.run_until(progress, args.timeout)
         progress()
+        if args.coverage is not None:
+            _write_coverage(node, args.coverage)  # also when the run failed: what did it run?
         if node.fault is not None:
             raise EmulationError(f"node stopped: {node.fault}")
         if pattern is not None and not matched:
@@ -94,3 +107,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         emulation.close()
         sys.stdout.flush()
+
+
+def _write_coverage(node: object, out: Path) -> None:
+    from rig.coverage import lcov
+    from rig.coverage.data import from_bitmap
+    from rig.coverage.linemap import line_map, sha256_of
+    from rig.emu.builtin.coverage import BASE
+
+    firmware = node.firmware  # type: ignore[attr-defined]
+    lm = line_map(firmware.path, sha256_of(firmware.path))
+    cov = from_bitmap(lm, node.coverage.bitmap(), BASE, Path(firmware.path).stem)  # type: ignore[attr-defined]
+    lcov.write(out, [cov])
+    print(f"coverage: {cov.summary_line()} -> {out}", file=sys.stderr, flush=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rig.emu import api
 from rig.emu.api import CPU_HZ
+from rig.emu.builtin import coverage
 from rig.emu.builtin.elf import Firmware, load_firmware
 from rig.emu.builtin.medium import Medium
 from rig.emu.builtin.node import BuiltinNode
@@ -74,6 +75,7 @@ class BuiltinEmulation(api.Emulation):
         node = BuiltinNode(self, index, spec, firmware, self._now, node_seed,
                            force_python_hook=self.python_hook)
         self._nodes[spec.name] = node
+        coverage.node_added(node)  # a session recording coverage (pytest --firmware-coverage)
         return node
 
     def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:

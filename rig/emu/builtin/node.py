@@ -15,6 +15,7 @@ from rig.emu.builtin import memmap as mm
 from rig.emu.builtin.bus import Bus
 from rig.emu.builtin.clock.scheduler import Scheduler
 from rig.emu.builtin.cortexm import CortexM3, Stop
+from rig.emu.builtin.coverage import NodeCoverage
 from rig.emu.builtin.dwt import Dwt
 from rig.emu.builtin.elf import Firmware, boot_info, eui64_info_bytes
 from rig.emu.builtin.flashctrl import FlashCtrl
@@ -68,6 +69,7 @@ class BuiltinNode(api.Node):
         self._dirty: tuple[int, int] | None = None  # flash range written since the last slice
         self.slices = 0
         self._off = False
+        self.coverage: NodeCoverage | None = None  # enable_coverage()
 
         self.nvic = Nvic(self._nvic_changed)
         self.cpu = CortexM3(self.nvic, force_python_hook=force_python_hook)
@@ -292,6 +294,8 @@ class BuiltinNode(api.Node):
             lo, hi = self._dirty
             self._dirty = None
             self._remove_cache(lo, hi)
+            if self.coverage is not None:
+                self.coverage.flash_changed(lo, hi)
         error = self._internal_error
         if error is not None:
             self._internal_error = None
@@ -375,6 +379,8 @@ class BuiltinNode(api.Node):
             if base <= address and address + len(data) <= base + length:
                 ctypes.memmove(ctypes.addressof(buf) + address - base, bytes(data), len(data))
                 self._remove_cache(address, address + len(data))
+                if self.coverage is not None:
+                    self.coverage.flash_changed(address, address + len(data))
                 return
         raise EmulationError(f"write_memory: 0x{address:08x}+{len(data)} is not in flash or RAM")
 
@@ -414,6 +420,13 @@ class BuiltinNode(api.Node):
 
     def until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         return self._emulation.run_until(predicate, timeout)
+
+    def enable_coverage(self) -> NodeCoverage:
+        """Record which code in flash runs from now on (kept across resets and power cycles);
+        `node.coverage.bitmap()` gives it, rig.coverage maps it to source lines."""
+        if self.coverage is None:
+            self.coverage = NodeCoverage(self)
+        return self.coverage
 
     def crc_of_flash(self) -> int:
         return zlib.crc32(bytes(self.cpu.flash))
