@@ -12,7 +12,7 @@ BUILD := build
 APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi clang tshark gdb-multiarch
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup toolchain firmware test test-c test-py test-robot test-long fuzz bench demo footprint lint clean
+.PHONY: help setup toolchain firmware test test-c test-py test-robot test-long fuzz bench demo footprint coverage lint clean
 
 help:
 	@echo "make demo       run the rig end to end (node boots, registers, is managed and updated)"
@@ -22,6 +22,7 @@ help:
 	@echo "make footprint  footprint reports for every firmware image -> $(BUILD)/footprint/"
 	@echo "make test-long  the long sweeps (every power-cut point)"
 	@echo "make fuzz       longer fuzz runs of the firmware parsers"
+	@echo "make coverage   firmware line/function coverage of the pytest suite (builtin emulator)"
 
 setup: $(STAMP) toolchain
 
@@ -74,6 +75,11 @@ test: setup
 
 test-long: firmware
 	$(PY) -m pytest -q -p no:cacheprovider -m slow --run-slow
+
+# Which firmware lines the pytest suite ran (lcov tracefiles per image and a per-component summary)
+coverage: firmware
+	$(PY) -m pytest -q -p no:cacheprovider --firmware-coverage $(BUILD)/coverage
+	@echo "lcov tracefiles: $(BUILD)/coverage/*.info  summary: $(BUILD)/coverage/summary.md"
 
 fuzz: firmware
 	$(MAKE) -C firmware-c fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-300}

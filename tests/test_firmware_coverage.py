@@ -354,6 +354,7 @@ def test_rig_boot_coverage_bad_input(tmp_path: Path, capsys: pytest.CaptureFixtu
 # --- pytest plugin --------------------------------------------------------------------------------------
 
 def test_pytest_option_writes_a_tracefile_per_image_and_a_summary(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(
         f"""
         from rig.emu.api import NodeSpec
@@ -382,6 +383,7 @@ def test_pytest_option_writes_a_tracefile_per_image_and_a_summary(pytester: pyte
 
 
 def test_pytest_option_warns_that_renode_records_nothing(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile("def test_nothing():\n    pass\n")
     out = pytester.path / "cov"
     result = pytester.runpytest("-p", "no:cacheprovider", "--emulator=renode", f"--firmware-coverage={out}")
