@@ -390,3 +390,27 @@ def test_pytest_option_warns_that_renode_records_nothing(pytester: pytest.Pytest
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*coverage is recorded by the builtin emulator only*",
                                  "*no builtin node ran firmware*"])
+
+
+def test_pytest_option_reports_the_other_images_when_one_has_no_line_tables(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    stripped = tmp_path / "stripped.elf"
+    subprocess.run(["arm-none-eabi-objcopy", "--strip-debug", str(hello()), str(stripped)], check=True)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(
+        f"""
+        from rig.emu.api import NodeSpec
+        from rig.emu.builtin.emulation import BuiltinEmulation
+
+        def test_both():
+            with BuiltinEmulation() as emu:
+                emu.add_node(NodeSpec("s", {str(stripped)!r}))
+                emu.add_node(NodeSpec("f", {str(image_elf("faults"))!r})).expect("faults ready", timeout=5)
+        """
+    )
+    out = pytester.path / "cov"
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--firmware-coverage={out}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"faults: *% lines*(1 node) -> {out}/faults.info",
+                                 f"warning: {stripped}: not reported (*no debug line tables*"])
+    assert sorted(p.name for p in out.iterdir()) == ["faults.info", "summary.md"]
