@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from rig.emu.api import NodeSpec, UartLine, create_emulation
+from rig.emu.api import Node, NodeSpec, UartLine, create_emulation
 from rig.errors import ConfigError, EmulationError, ExpectTimeout
 from rig.topology import parse_eui64
 
@@ -30,7 +30,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                          "(with --emulator renode; default: $RENODE or PATH)")
     parser.add_argument("--eui64", metavar="HEX", help="EUI-64 of the node, e.g. 00124b0000000001")
     parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
+    parser.add_argument("--gdb", metavar="PORT", help="serve GDB's remote protocol on 127.0.0.1:PORT "
+                        "(0: any free port, announced on stderr); the node waits halted at the reset "
+                        "vector until GDB continues it (builtin emulator)")
     parser.set_defaults(func=run)
+
+
+def parse_gdb_port(text: str) -> int:
+    try:
+        port = int(text, 10)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--gdb {text!r}: a TCP port number 0-65535 is needed (0: any free port)")
+    return port
 
 
 def parse_input(text: str) -> bytes:
@@ -39,6 +52,15 @@ def parse_input(text: str) -> bytes:
         return text.encode("utf-8").decode("unicode_escape").encode("latin-1")
     except (UnicodeDecodeError, UnicodeEncodeError) as exc:
         raise ConfigError(f"--input {text!r}: bad escape sequence ({exc.reason})") from None
+
+
+def start_gdb(node: Node, port: int, firmware: Path) -> None:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    bound = node.start_gdb_server(port, wait=True, log=log)
+    log(f"gdb: listening on 127.0.0.1:{bound}")
+    log(f"gdb: connect with: gdb-multiarch {firmware} -ex 'target remote :{bound}'")
 
 
 def format_line(line: UartLine) -> str:
@@ -62,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise ConfigError(f"--eui64: {exc}") from None
     data = parse_input(args.input) if args.input else b""
+    gdb_port = parse_gdb_port(args.gdb) if args.gdb is not None else None
+    killed: tuple[type[BaseException], ...] = ()
+    if gdb_port is not None:
+        from rig.emu.builtin.gdbstub import GdbKilled  # imports unicorn: only when debugging
+
+        killed = (GdbKilled,)
+    if gdb_port is not None and args.emulator != "builtin":
+        raise ConfigError("--gdb works with the builtin emulator (in Renode: machine StartGdbServer PORT)")
     if args.renode is not None and args.emulator != "renode":
         raise ConfigError("--renode PATH needs --emulator renode")
     emulation = create_emulation(args.emulator, **({"renode_path": args.renode} if args.renode else {}))
@@ -69,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
         if data:
             node.uart.write(data)
+        if gdb_port is not None:
+            start_gdb(node, gdb_port, args.firmware)
         printed = 0
         matched = False
 
@@ -83,7 +115,12 @@ def run(args: argparse.Namespace) -> int:
                     matched = True
             return matched or node.fault is not None
 
-        emulation.run_until(progress, args.timeout)
+        try:
+            emulation.run_until(progress, args.timeout)
+        except killed as exc:
+            progress()
+            print(f"rig boot: {exc}", file=sys.stderr)
+            return 0
         progress()
         if node.fault is not None:
             raise EmulationError(f"node stopped: {node.fault}")

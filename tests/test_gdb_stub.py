@@ -1,0 +1,587 @@
+"""The GDB stub of the builtin emulator, driven through a real socket by a small RSP client (in a
+thread: the stub serves from inside the emulation's run loop, in the test's thread), by the real
+gdb-multiarch, and through `rig boot --gdb`. Everything runs on virtual time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rig.emu.api import NodeSpec
+from rig.emu.builtin.emulation import BuiltinEmulation
+from rig.emu.builtin.gdbclient import RspClient
+from rig.emu.builtin.gdbstub import TARGET_XML, GdbKilled, GdbStub, frame
+from rig.emu.builtin.node import BuiltinNode
+from rig.emu.builtin.testing import FIRMWARE_DIR, app_elf, image_elf
+from rig.errors import ConfigError, EmulationError
+
+REPO = Path(__file__).resolve().parents[1]
+SAFETY = 60.0  # wall seconds: a broken stub fails the test instead of hanging it (never reached)
+
+
+def hello_elf() -> Path:
+    path = FIRMWARE_DIR / "build" / "cc2538" / "hello.elf"
+    return path if path.exists() else app_elf("hello")
+
+
+def make_node(elf: Path | None = None) -> tuple[BuiltinEmulation, BuiltinNode]:
+    emu = BuiltinEmulation()
+    node = emu.add_node(NodeSpec("n0", elf or hello_elf()))
+    return emu, node
+
+
+class Session:
+    """A GDB client script in a thread, against the node's stub (started halted)."""
+
+    def __init__(self, node: BuiltinNode, script: Callable[[RspClient], Any], wait: bool = True) -> None:
+        self.port = node.start_gdb_server(0, wait=wait, timeout=SAFETY)
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(script,), daemon=True)
+        self.thread.start()
+
+    def _run(self, script: Callable[[RspClient], Any]) -> None:
+        try:
+            client = RspClient(self.port, timeout=SAFETY)
+            try:
+                self.result = script(client)
+            finally:
+                client.close()
+        except BaseException as exc:
+            self.error = exc
+
+    def finish(self) -> Any:
+        self.thread.join(SAFETY)
+        assert not self.thread.is_alive(), "GDB client script did not finish"
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def pc_of(c: RspClient) -> int:
+    return c.register(15)
+
+
+# --- registers, memory, target description ---------------------------------------------------------
+
+def test_registers_memory_and_target_description() -> None:
+    emu, node = make_node()
+    fw = node.firmware
+    vectors = node.read_memory(0x200000, 8)
+    sp0, reset = int.from_bytes(vectors[:4], "little"), int.from_bytes(vectors[4:], "little")
+
+    def script(c: RspClient) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        out["supported"] = c.request("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=arm")
+        out["stop"] = c.request("?")
+        out["attached"] = c.request("qAttached")
+        out["thread"] = (c.request("qC"), c.request("qfThreadInfo"), c.request("qsThreadInfo"))
+        # target.xml in small chunks: m... until l...
+        xml = b""
+        while True:
+            part = c.request(f"qXfer:features:read:target.xml:{len(xml):x},40")
+            xml += part[1:].encode("latin-1")
+            if part[0] == "l":
+                break
+            assert part[0] == "m"
+        out["xml"] = xml
+        out["bad_annex"] = c.request("qXfer:features:read:other.xml:0,100")
+        out["regs"] = c.registers()
+        out["vectors"] = c.read(0x200000, 8)
+        # RAM write/read, hex and binary (bytes that must be escaped)
+        out["M"] = c.write(0x20001000, b"\x01\x02\x03\x04")
+        out["ram"] = c.read(0x20001000, 4)
+        tricky = bytes([0x23, 0x24, 0x7D, 0x2A, 0x00, 0xFF])
+        out["X"] = c.write(0x20001010, tricky, binary=True)
+        out["ram_x"] = c.read(0x20001010, len(tricky))
+        # flash: patch the image, the node sees it
+        out["flash_w"] = c.write(0x27F000, b"\xde\xad\xbe\xef")
+        # peripheral space through the models (UART0 flag register), unmapped space, read-only ROM/info
+        out["uart_fr"] = c.read(0x4000C018, 4)
+        out["unmapped"] = c.request("m30000000,4")
+        out["info_w"] = c.write(0x280000, b"\x00")
+        out["rom_r"] = c.read(0x0, 4)
+        # single registers
+        out["P"] = c.request("P0=78563412")
+        out["r0"] = c.register(0)
+        out["p_bad"] = c.request("p99")
+        regs = c.request("g")
+        out["G"] = c.request("G" + regs)
+        out["G_short"] = c.request("G1234")
+        out["time"] = c.monitor("time")
+        out["help"] = c.monitor("help")
+        out["unknown"] = c.request("qSomethingNew")
+        out["vcont"] = c.request("vCont?")
+        out["H"] = c.request("Hg0")
+        out["detach"] = c.request("D")
+        return out
+
+    s = Session(node, script)
+    emu.run_for(0.5)
+    out = s.finish()
+    assert "PacketSize=4000" in out["supported"] and "qXfer:features:read+" in out["supported"]
+    assert "QStartNoAckMode+" in out["supported"]
+    assert out["stop"] == "S05"
+    assert out["attached"] == "1"
+    assert out["thread"] == ("QC1", "m1", "l")
+    assert out["xml"] == TARGET_XML
+    assert b"org.gnu.gdb.arm.m-profile" in out["xml"] and b'name="basepri"' in out["xml"]
+    assert out["bad_annex"].startswith("E")
+    regs = out["regs"]
+    assert len(regs) == 23
+    assert regs[15] == reset & ~1  # PC without the Thumb bit, at the reset vector
+    assert regs[16] & (1 << 24)  # xPSR T bit
+    assert regs[13] == sp0 and regs[17] == sp0  # sp = msp
+    assert out["vectors"] == vectors
+    assert out["M"] == "OK" and out["ram"] == b"\x01\x02\x03\x04"
+    assert out["X"] == "OK" and out["ram_x"] == bytes([0x23, 0x24, 0x7D, 0x2A, 0x00, 0xFF])
+    assert out["flash_w"] == "OK" and node.read_memory(0x27F000, 4) == b"\xde\xad\xbe\xef"
+    assert len(out["uart_fr"]) == 4
+    assert out["unmapped"].startswith("E")
+    assert out["info_w"].startswith("E")
+    assert out["rom_r"] == b"\x00" * 4
+    assert out["P"] == "OK" and out["r0"] == 0x12345678
+    assert out["p_bad"].startswith("E")
+    assert out["G"] == "OK" and out["G_short"].startswith("E")
+    assert "virtual time 0.000000000 s (0 cycles" in out["time"]
+    assert "reset" in out["help"] and "time" in out["help"]
+    assert out["unknown"] == ""
+    assert out["vcont"] == "vCont;c;C;s;S"
+    assert out["H"] == "OK"
+    assert out["detach"] == "OK"
+    # detached: the node ran on and booted
+    assert node.uart.lines and "hello" in node.uart.lines[0].text
+    assert fw.symbols["main"]
+    emu.close()
+
+
+# --- breakpoints, steps, continue, monitor reset -----------------------------------------------------
+
+def test_breakpoint_step_continue_and_reset() -> None:
+    emu, node = make_node()
+    main = node.symbol("main")
+    thread = node.symbol("process_thread_hello_process")
+    reset_vector = node.cpu.pc
+
+    def script(c: RspClient) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        c.no_ack()
+        out["Z0"] = c.request(f"Z0,{main:x},2")
+        out["c1"] = c.request("c")
+        out["pc1"] = pc_of(c)
+        pcs = []
+        for _ in range(4):
+            assert c.request("s").startswith("T05")
+            pcs.append(pc_of(c))
+        out["steps"] = pcs
+        out["vcont_s"] = c.request("vCont;s:1")
+        out["z0"] = c.request(f"z0,{main:x},2")
+        out["Z1"] = c.request(f"Z1,{thread:x},2")
+        out["c2"] = c.request("vCont;c")
+        out["pc2"] = pc_of(c)
+        # continue from a breakpoint address: the instruction runs, the next hit is the next call
+        out["c3"] = c.request("c")
+        out["pc3"] = pc_of(c)
+        out["time3"] = c.monitor("time")
+        out["z1"] = c.request(f"z1,{thread:x},2")
+        out["reset"] = c.monitor("reset")
+        out["pc_reset"] = pc_of(c)
+        out["Z0b"] = c.request(f"Z0,{main:x},2")
+        out["c4"] = c.request("c")
+        out["pc4"] = pc_of(c)
+        out["D"] = c.request("D")
+        return out
+
+    s = Session(node, script)
+    emu.run_for(3.0)
+    out = s.finish()
+    assert out["Z0"] == "OK" and out["c1"].startswith("T05")
+    assert out["pc1"] == main
+    steps = out["steps"]
+    assert len(set(steps)) >= 3 and main not in steps  # each step moved the PC
+    assert out["vcont_s"].startswith("T05")
+    assert out["Z1"] == "OK" and out["c2"].startswith("T05") and out["pc2"] == thread
+    assert out["c3"].startswith("T05") and out["pc3"] == thread  # hit again later, not at once
+    assert out["pc_reset"] == reset_vector
+    assert out["c4"].startswith("T05") and out["pc4"] == main  # booted again up to main
+    assert out["D"] == "OK"
+    emu.close()
+
+
+# --- the timing identity: a debugged run has the counts and timestamps of an undebugged one ----------
+
+def _scenario(emu: BuiltinEmulation, node: BuiltinNode) -> tuple[list[Any], list[Any], int]:
+    emu.run_for(0.3)
+    node.uart.write(b"time\n")
+    emu.run_for(1.2)
+    node.uart.write(b"stack\nab\n")
+    emu.run_for(1.5)
+    node.uart.write(b"time\n")
+    emu.run_for(0.6)
+    lines = [(line.time, line.text) for line in node.uart.lines]
+    pins = [(p.time, p.port, p.pin, p.level) for p in node.pin_changes]
+    return lines, pins, node.cycles
+
+
+def test_debugged_run_has_identical_counts_and_timestamps() -> None:
+    emu, node = make_node()
+    reference = _scenario(emu, node)
+    emu.close()
+    assert len(reference[0]) >= 6 and len(reference[1]) >= 3
+
+    emu, node = make_node()
+    main = node.symbol("main")
+    targets = [node.symbol(n) for n in ("process_thread_hello_process", "etimer_request_poll", "clock_time")]
+    line_len = node.symbol("hello_line_len")
+
+    def script(c: RspClient) -> int:
+        stops = 0
+        c.request(f"Z0,{main:x},2")
+        assert c.request("c").startswith("T05")
+        for _ in range(7):
+            assert c.request("s").startswith("T05")
+        c.request(f"z0,{main:x},2")
+        for target in targets:
+            c.request(f"Z0,{target:x},2")
+            for _ in range(3):
+                assert c.request("c").startswith("T05")
+                assert pc_of(c) == target
+                stops += 1
+                for _ in range(2):
+                    assert c.request("s").startswith("T05")
+            c.request(f"z0,{target:x},2")
+        c.request(f"Z2,{line_len:x},1")  # a write watchpoint: the run crawls, counts stay exact
+        for _ in range(2):
+            reply = c.request("c")
+            assert f"watch:{line_len:x}" in reply
+            stops += 1
+        c.request(f"z2,{line_len:x},1")
+        assert c.request("D") == "OK"
+        return stops
+
+    s = Session(node, script)
+    debugged = _scenario(emu, node)
+    assert s.finish() == 3 * 3 + 2
+    emu.close()
+    assert debugged[2] == reference[2]  # the same cycle count
+    assert debugged[0] == reference[0]  # the same UART lines at the same virtual times
+    assert debugged[1] == reference[1]  # the same LED changes at the same times
+
+
+# --- watchpoints ------------------------------------------------------------------------------------
+
+def test_watchpoints_stop_after_the_access() -> None:
+    emu, node = make_node()
+    line_len = node.symbol("hello_line_len")
+    node.uart.write(b"ab")
+
+    def script(c: RspClient) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        out["Z2"] = c.request(f"Z2,{line_len:x},1")
+        out["w0"] = c.request("c")  # the start-up code clearing .bss writes it first
+        out["v0"] = c.read(line_len, 1)[0]
+        out["w1"] = c.request("c")
+        out["v1"] = c.read(line_len, 1)[0]
+        out["w2"] = c.request("c")
+        out["v2"] = c.read(line_len, 1)[0]
+        out["z2"] = c.request(f"z2,{line_len:x},1")
+        out["Z3"] = c.request(f"Z3,{line_len:x},1")
+        node.uart.write(b"c")  # safe: the emulation is halted, waiting for this client
+        out["r"] = c.request("c")
+        out["z3"] = c.request(f"z3,{line_len:x},1")
+        out["Z4"] = c.request(f"Z4,{line_len:x},1")
+        node.uart.write(b"d")
+        out["a"] = c.request("c")
+        out["z4"] = c.request(f"z4,{line_len:x},1")
+        out["bad"] = c.request(f"Z2,{line_len:x},0")
+        out["D"] = c.request("D")
+        return out
+
+    s = Session(node, script)
+    emu.run_for(1.0)
+    out = s.finish()
+    assert out["Z2"] == "OK"
+    assert out["w0"].startswith("T05watch:") and out["v0"] == 0
+    assert out["w1"] == f"T05watch:{line_len:x};thread:1;"
+    assert out["v1"] == 1  # stopped after the store
+    assert out["w2"].startswith("T05watch:") and out["v2"] == 2
+    assert out["r"] == f"T05rwatch:{line_len:x};thread:1;"
+    assert out["a"].startswith("T05awatch:")
+    assert out["bad"].startswith("E")
+    emu.close()
+
+
+# --- Ctrl-C, detach, kill, disconnects -----------------------------------------------------------
+
+def test_ctrl_c_halts_a_running_node() -> None:
+    emu, node = make_node()
+
+    def script(c: RspClient) -> tuple[str, int, str]:
+        c.send("c")
+        c.interrupt()
+        reply = c.reply()
+        pc = pc_of(c)
+        return reply, pc, c.request("D")
+
+    s = Session(node, script)
+    emu.run_for(2.0)
+    reply, pc, detach = s.finish()
+    assert reply == "S02"
+    assert 0x200000 <= pc < 0x280000
+    assert detach == "OK"
+    assert node.uart.lines  # ran on after the detach
+    emu.close()
+
+
+def test_kill_ends_the_run() -> None:
+    emu, node = make_node()
+
+    def script(c: RspClient) -> None:
+        c.request(f"Z0,{node.symbol('main'):x},2")
+        c.request("c")
+        c.send("k")
+
+    s = Session(node, script)
+    with pytest.raises(GdbKilled, match="killed from GDB"):
+        emu.run_for(2.0)
+    s.finish()
+    assert node.debugger is None
+    emu.run_for(0.1)  # the emulation is usable afterwards, without a debugger
+    assert node.uart.lines
+    emu.close()
+
+
+@pytest.mark.parametrize("when", ["halted", "running", "mid_packet"])
+def test_client_that_goes_away_leaves_the_node_running(when: str) -> None:
+    emu, node = make_node()
+
+    def script(c: RspClient) -> None:
+        if when == "running":
+            c.send("c")
+        elif when == "mid_packet":
+            c.send_raw(b"$m200000,")
+        else:
+            assert c.request("?") == "S05"
+
+    s = Session(node, script)
+    emu.run_for(1.5)
+    s.finish()
+    assert node.uart.lines and "hello" in node.uart.lines[0].text
+    assert node.fault is None
+    # a new client can connect to the same port afterwards: it halts the node
+    port = node.debugger.port if node.debugger else 0
+    box: dict[str, Any] = {}
+
+    def second() -> None:
+        c = RspClient(port, timeout=SAFETY)
+        box["stop"] = c.request("?")
+        box["D"] = c.request("D")
+        c.close()
+
+    t = threading.Thread(target=second, daemon=True)
+    t.start()
+    # the stub looks for new clients between slices; run until the client has been served
+    emu.run_until(lambda: "D" in box, 5.0)
+    t.join(SAFETY)
+    assert box == {"stop": "S05", "D": "OK"}
+    emu.close()
+
+
+def test_malformed_packets_get_errors_not_crashes() -> None:
+    emu, node = make_node()
+
+    def script(c: RspClient) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        c.send_raw(b"$g#00")  # bad checksum: NAK
+        out["nak"] = bytes([c.read_byte()])
+        c.send_raw(b"$?#zz")  # checksum not hex: NAK
+        out["nak2"] = bytes([c.read_byte()])
+        c.send_raw(b"garbage+++")  # line noise is skipped
+        for packet in ("mzz,4", "m200000", "m200000,ffffffff", "mffffffff,10", "M20000000,4:zz",
+                       "M20000000,4:0102", "X20000000,4:\x01", "Pzz=0", "P0=12", "p", "Z0,zz,2",
+                       "Z0,200000", "Z9,200000,2", "Z2,20000000,0", "cxyz", "qRcmd,zz", "vCont;q", "G0",
+                       "qXfer:features:read:target.xml:zz", "m" + "1" * 40 + ",4"):
+            out[packet] = c.request(packet)
+        out["empty"] = c.request("")
+        out["still_alive"] = c.request("?")
+        c.no_ack()
+        out["after_noack"] = c.request("qC")
+        c.send_raw(b"$qC#00")  # a bad checksum in no-ack mode: dropped silently
+        out["dropped"] = c.request("?")
+        out["D"] = c.request("D")
+        return out
+
+    s = Session(node, script)
+    emu.run_for(0.5)
+    out = s.finish()
+    assert out["nak"] == b"-" and out["nak2"] == b"-"
+    for packet in ("mzz,4", "m200000", "m200000,ffffffff", "mffffffff,10", "M20000000,4:zz",
+                   "M20000000,4:0102", "X20000000,4:\x01", "Pzz=0", "P0=12", "Z0,zz,2", "Z0,200000",
+                   "Z2,20000000,0", "cxyz", "qRcmd,zz", "vCont;q", "G0", "qXfer:features:read:target.xml:zz",
+                   "m" + "1" * 40 + ",4"):
+        assert out[packet].startswith("E"), (packet, out[packet])
+    assert out["p"].startswith("E")
+    assert out["Z9,200000,2"] == ""  # unsupported kind: empty reply
+    assert out["empty"] == ""
+    assert out["still_alive"] == "S05" and out["after_noack"] == "QC1" and out["dropped"] == "S05"
+    assert node.uart.lines
+    emu.close()
+
+
+def test_fault_is_reported_as_a_signal() -> None:
+    emu, node = make_node(image_elf("faults"))
+
+    def script(c: RspClient) -> tuple[str, int, str, int]:
+        first = c.request("c")
+        pc = pc_of(c)
+        return first, pc, c.request("?"), len(c.registers())
+
+    node.uart.write(b"r")
+    s = Session(node, script)
+    emu.run_for(0.5)
+    emu.close()  # the client waits for its `?` answer: served at the fault already
+    reply, pc, again, nregs = s.finish()
+    assert reply == "S0b"  # SIGSEGV for the unmapped read
+    assert node.fault is not None and pc == node.fault.pc
+    assert again == "S0b" and nregs == 23
+
+
+def test_undefined_instruction_is_sigill() -> None:
+    emu, node = make_node(image_elf("faults"))
+    node.uart.write(b"u")
+    s = Session(node, lambda c: c.request("c"))
+    emu.run_for(0.5)
+    emu.close()
+    assert s.finish() == "S04"
+
+
+def test_close_tells_a_waiting_gdb_that_the_program_exited() -> None:
+    emu, node = make_node()
+    s = Session(node, lambda c: c.request("c"))
+    emu.run_for(0.5)
+    emu.close()
+    assert s.finish() == "W00"
+
+
+def test_start_gdb_server_arguments() -> None:
+    emu, node = make_node()
+    with pytest.raises(ConfigError, match="0-65535"):
+        node.start_gdb_server(70000)
+    with pytest.raises(ConfigError):
+        GdbStub(node, -1)
+    port = node.start_gdb_server(0, wait=False)
+    with pytest.raises(EmulationError, match="already has a GDB server"):
+        node.start_gdb_server(0)
+    other_emu, other = make_node()
+    with pytest.raises(EmulationError, match="cannot listen"):
+        other.start_gdb_server(port)  # taken
+    other_emu.close()
+    emu.run_for(0.2)  # wait=False: runs without a client
+    assert node.uart.lines
+    emu.close()
+    assert node.debugger is None
+
+
+def test_frame_round_trip() -> None:
+    assert frame(b"OK") == b"$OK#9a"
+
+
+# --- the real GDB ------------------------------------------------------------------------------------
+
+GDB = shutil.which("gdb-multiarch")
+
+
+@pytest.mark.skipif(GDB is None, reason="gdb-multiarch is not installed (apt-get install gdb-multiarch)")
+def test_real_gdb_multiarch_batch() -> None:
+    elf = hello_elf()
+    emu, node = make_node(elf)
+    port = node.start_gdb_server(0, wait=True, timeout=SAFETY)  # listening before gdb starts
+    main = node.symbol("main")
+    assert GDB is not None
+    proc = subprocess.Popen(
+        [GDB, "-nx", "-batch", "-ex", "set pagination off", "-ex", f"target remote 127.0.0.1:{port}",
+         "-ex", "break main", "-ex", "continue", "-ex", "bt", "-ex", "info registers pc",
+         "-ex", "info registers", "-ex", "stepi", "-ex", "next", "-ex", "print hello_line_len",
+         "-ex", "monitor time", "-ex", "kill", str(elf)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with pytest.raises(GdbKilled):
+            emu.run_for(5.0)
+        out, _ = proc.communicate(timeout=SAFETY)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        emu.close()
+    assert "Breakpoint 1, main" in out, out
+    assert "#0  main" in out, out
+    assert f"0x{main:x} <main>" in out, out
+    for reg in ("xpsr", "msp", "psp", "primask", "basepri", "faultmask", "control"):
+        assert f"\n{reg} " in out, (reg, out)
+    assert "$1 = 0 '\\000'" in out, out
+    assert "virtual time" in out, out
+
+
+# --- rig boot --gdb ---------------------------------------------------------------------------------
+
+def _rig(*args: str, **kw: Any) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.Popen([sys.executable, "-m", "rig", *args], cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+@pytest.mark.parametrize("bad", ["70000", "-1", "abc", ""])
+def test_rig_boot_gdb_bad_port(bad: str) -> None:
+    proc = _rig("boot", str(hello_elf()), "--gdb", bad)
+    _, err = proc.communicate(timeout=SAFETY)
+    assert proc.returncode == 2
+    assert "--gdb" in err and "0-65535" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_rig_boot_gdb_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = _rig("boot", str(hello_elf()), "--gdb", str(port))
+        _, err = proc.communicate(timeout=SAFETY)
+    assert proc.returncode == 2
+    assert "cannot listen" in err and len(err.strip().splitlines()) == 1
+
+
+def test_rig_boot_gdb_any_port_driven_by_client() -> None:
+    elf = hello_elf()
+    proc = _rig("boot", str(elf), "--gdb", "0", "--timeout", "2")
+    assert proc.stderr is not None
+    port = 0
+    announced = []
+    for line in proc.stderr:
+        announced.append(line)
+        if "listening on 127.0.0.1:" in line:
+            port = int(line.rsplit(":", 1)[1])
+        if "gdb-multiarch" in line:
+            break
+    assert port, announced
+    assert f"gdb-multiarch {elf} -ex 'target remote :{port}'" in announced[-1]
+    c = RspClient(port, timeout=SAFETY)
+    main = int(subprocess.check_output(["arm-none-eabi-nm", str(elf)], text=True).split(" T main\n")[0]
+               .rsplit("\n", 1)[-1], 16) if shutil.which("arm-none-eabi-nm") else None
+    assert c.request("?") == "S05"
+    if main is not None:
+        c.request(f"Z0,{main:x},2")
+        assert c.request("c").startswith("T05") and c.register(15) == main
+        c.request(f"z0,{main:x},2")
+    assert c.request("c") == "W00"  # the run reached --timeout: the program exited
+    c.close()
+    out, err = proc.communicate(timeout=SAFETY)
+    assert proc.returncode == 0, err
+    assert "lwm2m-rig hello" in out
