@@ -326,8 +326,10 @@ def test_ctrl_c_halts_a_running_node() -> None:
     emu, node = make_node()
 
     def script(c: RspClient) -> tuple[str, int, str]:
-        c.send("c")
-        c.interrupt()
+        # one write: the stub reads the Ctrl-C with the `c`, so it halts at the first slice boundary
+        # whatever the threads' timing
+        c.send_raw(frame(b"c") + b"\x03")
+        assert c.read_byte() == ord("+")
         reply = c.reply()
         pc = pc_of(c)
         return reply, pc, c.request("D")
@@ -381,16 +383,16 @@ def test_client_that_goes_away_leaves_the_node_running(when: str) -> None:
     port = node.debugger.port if node.debugger else 0
     box: dict[str, Any] = {}
 
+    c = RspClient(port, timeout=SAFETY)  # connected now: accepted at the next slice
+
     def second() -> None:
-        c = RspClient(port, timeout=SAFETY)
         box["stop"] = c.request("?")
         box["D"] = c.request("D")
         c.close()
 
     t = threading.Thread(target=second, daemon=True)
     t.start()
-    # the stub looks for new clients between slices; run until the client has been served
-    emu.run_until(lambda: "D" in box, 5.0)
+    emu.run_for(0.5)  # the stub accepts between slices and serves the client until it detaches
     t.join(SAFETY)
     assert box == {"stop": "S05", "D": "OK"}
     emu.close()
@@ -585,3 +587,79 @@ def test_rig_boot_gdb_any_port_driven_by_client() -> None:
     out, err = proc.communicate(timeout=SAFETY)
     assert proc.returncode == 0, err
     assert "lwm2m-rig hello" in out
+
+
+# --- pytest --gdb ------------------------------------------------------------------------------------
+
+def test_pytest_gdb_option_halts_the_first_node(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(
+        """
+        import threading
+        import pytest
+        from rig.emu.builtin.gdbclient import RspClient
+
+        @pytest.mark.topology({"node": [{"name": "n1", "firmware": "udp-echo"}]})
+        def test_debugged(node):
+            stub = node.raw.debugger
+            assert stub is not None
+            seen = {}
+
+            def gdb():
+                c = RspClient(stub.port, timeout=60)
+                seen["stop"] = c.request("?")
+                seen["pc"] = c.register(15)
+                seen["D"] = c.request("D")
+                c.close()
+
+            t = threading.Thread(target=gdb, daemon=True)
+            t.start()
+            node.expect("udp-echo up", timeout=5)  # halted until the client detached
+            t.join(60)
+            assert seen["stop"] == "S05" and seen["D"] == "OK"
+            print("PORT", stub.port)
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--gdb", "n1=0", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*[[]rig --gdb[]]*node 'n1' halted at its reset vector; GDB server on 127.0.0.1:*",
+                                 "*connect with: gdb-multiarch *udp-echo.elf -ex 'target remote :*"])
+
+
+def test_pytest_gdb_option_bad_values(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--gdb", "n1=abc")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--gdb 'n1=abc': give PORT or NODE=PORT*"])
+
+
+# --- Robot keyword ------------------------------------------------------------------------------------
+
+def test_robot_start_gdb_server_keyword(tmp_path: Path) -> None:
+    from rig.robot import RigLibrary
+
+    lib = RigLibrary(artifacts_dir=str(tmp_path / "artifacts"))
+    try:
+        lib.start_rig(firmware="udp-echo")
+        with pytest.raises(ConfigError, match="port='70000' is not a TCP port"):
+            lib.start_gdb_server(port="70000")  # type: ignore[arg-type]  # Robot passes strings
+        port = lib.start_gdb_server(port="0", wait="false")  # type: ignore[arg-type]
+        assert port > 0
+        seen: dict[str, Any] = {}
+
+        c = RspClient(port, timeout=SAFETY)  # connected now: accepted at the next slice
+
+        def gdb() -> None:
+            seen["stop"] = c.request("?")
+            seen["time"] = c.monitor("time")
+            seen["D"] = c.request("D")
+            c.close()
+
+        t = threading.Thread(target=gdb, daemon=True)
+        t.start()
+        lib.wait_for_line_on_uart("udp-echo up", timeout=5)
+        lib.advance_time(0.5)  # the client is served between slices, wherever it connected
+        t.join(SAFETY)
+        assert seen["stop"] == "S05" and "virtual time" in seen["time"] and seen["D"] == "OK"
+    finally:
+        lib.stop_rig()
