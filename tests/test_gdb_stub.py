@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_renode_fake_monitor import _emu as _renode_emu
+from test_renode_fake_monitor import fake, hello_elf  # noqa: F401  # the fake Renode's fixtures (pytest finds them here)
 
 from rig.emu.api import NodeSpec
 from rig.emu.builtin.emulation import BuiltinEmulation
@@ -28,14 +30,14 @@ REPO = Path(__file__).resolve().parents[1]
 SAFETY = 60.0  # wall seconds: a broken stub fails the test instead of hanging it (never reached)
 
 
-def hello_elf() -> Path:
+def hello_path() -> Path:
     path = FIRMWARE_DIR / "build" / "cc2538" / "hello.elf"
     return path if path.exists() else app_elf("hello")
 
 
 def make_node(elf: Path | None = None) -> tuple[BuiltinEmulation, BuiltinNode]:
     emu = BuiltinEmulation()
-    node = emu.add_node(NodeSpec("n0", elf or hello_elf()))
+    node = emu.add_node(NodeSpec("n0", elf or hello_path()))
     return emu, node
 
 
@@ -504,7 +506,7 @@ GDB = shutil.which("gdb-multiarch")
 
 @pytest.mark.skipif(GDB is None, reason="gdb-multiarch is not installed (apt-get install gdb-multiarch)")
 def test_real_gdb_multiarch_batch() -> None:
-    elf = hello_elf()
+    elf = hello_path()
     emu, node = make_node(elf)
     port = node.start_gdb_server(0, wait=True, timeout=SAFETY)  # listening before gdb starts
     main = node.symbol("main")
@@ -542,7 +544,7 @@ def _rig(*args: str, **kw: Any) -> subprocess.Popen[str]:
 
 @pytest.mark.parametrize("bad", ["70000", "-1", "abc", ""])
 def test_rig_boot_gdb_bad_port(bad: str) -> None:
-    proc = _rig("boot", str(hello_elf()), "--gdb", bad)
+    proc = _rig("boot", str(hello_path()), "--gdb", bad)
     _, err = proc.communicate(timeout=SAFETY)
     assert proc.returncode == 2
     assert "--gdb" in err and "0-65535" in err
@@ -554,14 +556,14 @@ def test_rig_boot_gdb_port_in_use() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        proc = _rig("boot", str(hello_elf()), "--gdb", str(port))
+        proc = _rig("boot", str(hello_path()), "--gdb", str(port))
         _, err = proc.communicate(timeout=SAFETY)
     assert proc.returncode == 2
     assert "cannot listen" in err and len(err.strip().splitlines()) == 1
 
 
 def test_rig_boot_gdb_any_port_driven_by_client() -> None:
-    elf = hello_elf()
+    elf = hello_path()
     proc = _rig("boot", str(elf), "--gdb", "0", "--timeout", "2")
     assert proc.stderr is not None
     port = 0
@@ -663,3 +665,17 @@ def test_robot_start_gdb_server_keyword(tmp_path: Path) -> None:
         assert seen["stop"] == "S05" and "virtual time" in seen["time"] and seen["D"] == "OK"
     finally:
         lib.stop_rig()
+
+
+# --- the Renode backend: Renode's own GDB server, through the fake Renode ----------------------------
+
+def test_renode_node_maps_to_machine_start_gdb_server(fake: Any, hello_elf: Path) -> None:  # noqa: F811
+    with _renode_emu() as emu:
+        node = emu.add_node(NodeSpec("client", hello_elf))
+        with pytest.raises(ConfigError, match="fixed TCP port"):
+            node.start_gdb_server(0)
+        assert node.start_gdb_server(3333) == 3333
+        assert fake.commands()[-1] == "machine StartGdbServer 3333"
+        with pytest.raises(EmulationError, match="already in use"):
+            node.start_gdb_server(3333)
+
