@@ -35,8 +35,8 @@ def hello_path() -> Path:
     return path if path.exists() else app_elf("hello")
 
 
-def make_node(elf: Path | None = None) -> tuple[BuiltinEmulation, BuiltinNode]:
-    emu = BuiltinEmulation()
+def make_node(elf: Path | None = None, python_hook: bool = False) -> tuple[BuiltinEmulation, BuiltinNode]:
+    emu = BuiltinEmulation(python_hook=python_hook)
     node = emu.add_node(NodeSpec("n0", elf or hello_path()))
     return emu, node
 
@@ -234,13 +234,14 @@ def _scenario(emu: BuiltinEmulation, node: BuiltinNode) -> tuple[list[Any], list
     return lines, pins, node.cycles
 
 
-def test_debugged_run_has_identical_counts_and_timestamps() -> None:
-    emu, node = make_node()
+@pytest.mark.parametrize("python_hook", [False, True], ids=["native-hook", "python-hook"])
+def test_debugged_run_has_identical_counts_and_timestamps(python_hook: bool) -> None:
+    emu, node = make_node(python_hook=python_hook)
     reference = _scenario(emu, node)
     emu.close()
     assert len(reference[0]) >= 6 and len(reference[1]) >= 3
 
-    emu, node = make_node()
+    emu, node = make_node(python_hook=python_hook)
     main = node.symbol("main")
     targets = [node.symbol(n) for n in ("process_thread_hello_process", "etimer_request_poll", "clock_time")]
     line_len = node.symbol("hello_line_len")
@@ -277,6 +278,54 @@ def test_debugged_run_has_identical_counts_and_timestamps() -> None:
     assert debugged[2] == reference[2]  # the same cycle count
     assert debugged[0] == reference[0]  # the same UART lines at the same virtual times
     assert debugged[1] == reference[1]  # the same LED changes at the same times
+
+
+def test_a_halted_node_holds_time_for_every_node() -> None:
+    """Two nodes in lockstep: while one is halted in GDB the other does not move on; both end with
+    the timestamps of a run without GDB."""
+    def two() -> tuple[BuiltinEmulation, BuiltinNode, BuiltinNode]:
+        emu = BuiltinEmulation()
+        return emu, emu.add_node(NodeSpec("a", hello_path())), emu.add_node(NodeSpec("b", hello_path()))
+
+    def trace(node: BuiltinNode) -> list[Any]:
+        return [(x.time, x.text) for x in node.uart.lines] + [(p.time, p.level) for p in node.pin_changes]
+
+    emu, a, b = two()
+    for n in (a, b):
+        n.uart.write(b"time\n")
+    emu.run_for(2.5)
+    reference = (trace(a), trace(b), a.cycles, b.cycles)
+    emu.close()
+
+    emu, a, b = two()
+    for n in (a, b):
+        n.uart.write(b"time\n")
+    main = a.symbol("main")
+
+    def script(c: RspClient) -> list[float]:
+        seen = []
+        c.request(f"Z0,{main:x},2")
+        c.request("c")
+        seen.append(b.time)  # b waits while a is halted: read from here, the emulation is stopped
+        for _ in range(5):
+            c.request("s")
+        seen.append(b.time)
+        c.request(f"z0,{main:x},2")
+        clock = a.symbol("clock_time")
+        c.request(f"Z0,{clock:x},2")
+        c.request("c")
+        seen.append(b.time)
+        c.request(f"z0,{clock:x},2")
+        c.request("D")
+        return seen
+
+    s = Session(a, script)
+    emu.run_for(2.5)
+    seen = s.finish()
+    assert seen[0] == seen[1]  # five steps of a: no time for b
+    assert trace(a) == reference[0] and trace(b) == reference[1]
+    assert (a.cycles, b.cycles) == reference[2:]
+    emu.close()
 
 
 # --- watchpoints ------------------------------------------------------------------------------------
@@ -626,6 +675,22 @@ def test_pytest_gdb_option_halts_the_first_node(pytester: pytest.Pytester) -> No
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*[[]rig --gdb[]]*node 'n1' halted at its reset vector; GDB server on 127.0.0.1:*",
                                  "*connect with: gdb-multiarch *udp-echo.elf -ex 'target remote :*"])
+
+
+def test_pytest_gdb_option_unknown_node(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.topology({"node": [{"name": "n1", "firmware": "udp-echo"}]})
+        def test_x(node):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--gdb", "nx=0")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*--gdb nx=0: no node 'nx' in this test's topology (nodes: n1)*"])
 
 
 def test_pytest_gdb_option_bad_values(pytester: pytest.Pytester) -> None:

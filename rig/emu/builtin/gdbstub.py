@@ -623,6 +623,8 @@ class GdbStub:
                 return self._query(packet)
         except (ValueError, UnicodeDecodeError):
             return b"E16"
+        except UcError:  # the engine refused a register or memory access
+            return b"E01"
         return b""
 
     def _v_packet(self, packet: bytes) -> bytes | str | None:
