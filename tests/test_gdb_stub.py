@@ -395,13 +395,18 @@ def test_ctrl_c_halts_a_running_node() -> None:
     emu.close()
 
 
-def test_kill_ends_the_run() -> None:
+@pytest.mark.parametrize("when", ["halted", "running"])
+def test_kill_ends_the_run(when: str) -> None:
     emu, node = make_node()
 
     def script(c: RspClient) -> None:
         c.request(f"Z0,{node.symbol('main'):x},2")
         c.request("c")
-        c.send("k")
+        if when == "halted":
+            c.send("k")
+        else:  # `k` right behind a `c`: read while the node runs
+            c.request(f"z0,{node.symbol('main'):x},2")
+            c.send_raw(frame(b"c") + frame(b"k"))
 
     s = Session(node, script)
     with pytest.raises(GdbKilled, match="killed from GDB"):

@@ -311,9 +311,9 @@ class GdbStub:
         while stop.kind == "debug":
             st.count -= cpu.counter.instructions_after(stop.pc)
             st.block_size = 0  # given back once
-            saved = (st.limit, st.sync)
             self._mid_block = True
             self._halt(self._pending_reply)
+            saved = (st.limit, st.sync)  # after the halt: GDB's peripheral accesses may have set them
             if self._mid_block:
                 # the block entry this stop split off was checked already: not again
                 self._restore = saved
@@ -525,7 +525,8 @@ class GdbStub:
                     self._send_raw(b"-")
                 continue
             if self._ack:
-                self._send_raw(b"+")
+                with contextlib.suppress(_ClientGone):  # GDB sends `k` and hangs up: still a kill
+                    self._send_raw(b"+")
             return ("packet", payload)
         return None
 
@@ -539,6 +540,8 @@ class GdbStub:
                 continue
             if event[0] == "break":
                 return True
+            if event[1] == b"k" or event[1].startswith(b"vKill"):
+                self._kill()
             self._send(b"")  # nothing else is valid while running in all-stop mode
 
     def _serve(self) -> str:
