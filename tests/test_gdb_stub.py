@@ -221,7 +221,7 @@ def test_breakpoint_step_continue_and_reset() -> None:
 
 # --- the timing identity: a debugged run has the counts and timestamps of an undebugged one ----------
 
-def _scenario(emu: BuiltinEmulation, node: BuiltinNode) -> tuple[list[Any], list[Any], int]:
+def _scenario(emu: BuiltinEmulation, node: BuiltinNode) -> tuple[list[Any], list[Any], int, int]:
     emu.run_for(0.3)
     node.uart.write(b"time\n")
     emu.run_for(1.2)
@@ -231,7 +231,7 @@ def _scenario(emu: BuiltinEmulation, node: BuiltinNode) -> tuple[list[Any], list
     emu.run_for(0.6)
     lines = [(line.time, line.text) for line in node.uart.lines]
     pins = [(p.time, p.port, p.pin, p.level) for p in node.pin_changes]
-    return lines, pins, node.cycles
+    return lines, pins, node.cycles, node.slices  # slices: the same block boundaries ended a slice
 
 
 @pytest.mark.parametrize("python_hook", [False, True], ids=["native-hook", "python-hook"])
@@ -245,6 +245,8 @@ def test_debugged_run_has_identical_counts_and_timestamps(python_hook: bool) -> 
     main = node.symbol("main")
     targets = [node.symbol(n) for n in ("process_thread_hello_process", "etimer_request_poll", "clock_time")]
     line_len = node.symbol("hello_line_len")
+    uart_write = node.symbol("uart_write_byte")
+    assert node.read_memory(uart_write + 0xE, 4) == bytes.fromhex("1060" "7047")  # str r0, [r2]; bx lr
 
     def script(c: RspClient) -> int:
         stops = 0
@@ -253,6 +255,13 @@ def test_debugged_run_has_identical_counts_and_timestamps(python_hook: bool) -> 
         for _ in range(7):
             assert c.request("s").startswith("T05")
         c.request(f"z0,{main:x},2")
+        # right after the UART data store, in the same block: a newline there asked for a sync that
+        # must end the slice at the block's end, as without GDB, not at the resume point
+        after_store = uart_write + 0x10
+        c.request(f"Z0,{after_store:x},2")
+        for _ in range(60):
+            assert c.request("c").startswith("T05") and pc_of(c) == after_store
+        c.request(f"z0,{after_store:x},2")
         for target in targets:
             c.request(f"Z0,{target:x},2")
             for _ in range(3):
@@ -278,6 +287,7 @@ def test_debugged_run_has_identical_counts_and_timestamps(python_hook: bool) -> 
     assert debugged[2] == reference[2]  # the same cycle count
     assert debugged[0] == reference[0]  # the same UART lines at the same virtual times
     assert debugged[1] == reference[1]  # the same LED changes at the same times
+    assert debugged[3] == reference[3]  # and the same slices: no check at a point that was mid-block
 
 
 def test_a_halted_node_holds_time_for_every_node() -> None:
@@ -749,3 +759,38 @@ def test_renode_node_maps_to_machine_start_gdb_server(fake: Any, hello_elf: Path
         with pytest.raises(EmulationError, match="already in use"):
             node.start_gdb_server(3333)
 
+
+
+def test_flash_patch_from_gdb_replaces_translated_code() -> None:
+    """Halted by Ctrl-C in main's UART polling loop (translated, and no breakpoint or watchpoint to
+    flush it), the loop is patched into `b .`; then a character arrives that the old code would act
+    on (a fault): the patched code runs instead."""
+    emu, node = make_node(image_elf("faults"))
+    main = node.symbol("main")
+
+    def halt_running(c: RspClient) -> str:
+        c.send_raw(frame(b"c") + b"\x03")
+        assert c.read_byte() == ord("+")
+        return c.reply()
+
+    def script(c: RspClient) -> tuple[str, int, str, int]:
+        for _ in range(20):  # past the banner, into the polling loop
+            assert halt_running(c) == "S02"
+            pc = c.register(15)
+            if main < pc < main + 0x46:
+                break
+        patched = c.write(pc, b"\xfe\xe7")  # b .
+        node.uart.write(b"r")  # the emulation is halted: safe from this thread
+        second = halt_running(c)
+        pc2 = c.register(15)
+        c.request("D")
+        return patched, pc, second, pc2
+
+    s = Session(node, script)
+    emu.run_for(0.3)
+    patched, pc, second, pc2 = s.finish()
+    assert main < pc < main + 0x46, hex(pc)  # in main's polling loop
+    assert patched == "OK" and second == "S02"
+    assert pc2 == pc  # spinning on the patched instruction
+    assert node.fault is None  # the old code would have read the 'r' and faulted
+    emu.close()
