@@ -598,6 +598,33 @@ def test_real_gdb_multiarch_batch() -> None:
     assert "virtual time" in out, out
 
 
+@pytest.mark.skipif(GDB is None, reason="gdb-multiarch is not installed (apt-get install gdb-multiarch)")
+def test_real_gdb_watchpoint_next_and_exit() -> None:
+    elf = hello_path()
+    emu, node = make_node(elf)
+    node.uart.write(b"ab\n")
+    port = node.start_gdb_server(0, wait=True, timeout=SAFETY)
+    assert GDB is not None
+    proc = subprocess.Popen(
+        [GDB, "-nx", "-batch", "-ex", "set pagination off", "-ex", f"target remote 127.0.0.1:{port}",
+         "-ex", "break process_thread_hello_process", "-ex", "continue", "-ex", "delete 1",
+         "-ex", "watch hello_line_len",
+         "-ex", "continue", "-ex", "continue", "-ex", "next", "-ex", "delete", "-ex", "continue", str(elf)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        emu.run_for(3.0)
+        emu.close()  # GDB's last `continue` hears that the program exited
+        out, _ = proc.communicate(timeout=SAFETY)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Hardware watchpoint 2: hello_line_len" in out, out
+    assert "Old value = 0 '\\000'\nNew value = 1 '\\001'" in out, out
+    assert "Old value = 1 '\\001'\nNew value = 2 '\\002'" in out, out
+    assert "exited normally" in out, out
+    assert [line.text for line in node.uart.lines][1] == "ab"  # the echo, after all that
+
+
 # --- rig boot --gdb ---------------------------------------------------------------------------------
 
 def _rig(*args: str, **kw: Any) -> subprocess.Popen[str]:
