@@ -821,3 +821,42 @@ def test_flash_patch_from_gdb_replaces_translated_code() -> None:
     assert pc2 == pc  # spinning on the patched instruction
     assert node.fault is None  # the old code would have read the 'r' and faulted
     emu.close()
+
+
+def test_breakpoint_inside_an_it_block_stops_at_its_it_instruction() -> None:
+    """unicorn ignores a stop requested inside an IT block: such a breakpoint stops at the block's IT
+    instruction instead (never later, never lost); a step over the block ends after it."""
+    emu, node = make_node()
+    start = node.symbol("process_thread_hello_process")
+    code = node.read_memory(start, 0x140)
+    it_at = None
+    pos = 0
+    while pos < len(code) - 2:  # decode from the function start: the IT block of hello_echo's store
+        hw = int.from_bytes(code[pos:pos + 2], "little")
+        if hw & 0xFF00 == 0xBF00 and hw & 0xF and (hw & 0xF) in (0x2, 0x6, 0xA, 0xE, 0x4, 0xC):  # 2-3 insns
+            it_at = start + pos
+            break
+        pos += 4 if hw >> 11 >= 0x1D else 2
+    assert it_at is not None
+    inside = it_at + 4  # the second instruction of the block (both 16-bit here)
+    node.uart.write(b"ab")
+
+    def script(c: RspClient) -> tuple[str, int, str, int]:
+        assert c.request(f"Z0,{inside:x},2") == "OK"
+        first = c.request("c")
+        pc = pc_of(c)
+        c.request(f"z0,{inside:x},2")
+        steps = []
+        for _ in range(4):
+            c.request("s")
+            steps.append(pc_of(c))
+        c.request("D")
+        return first, pc, str(steps), steps[0]
+
+    s = Session(node, script)
+    emu.run_for(0.5)
+    first, pc, _steps, after = s.finish()
+    emu.close()
+    assert first.startswith("T05")
+    assert pc == it_at
+    assert after != it_at + 2 and after != inside  # the step ran the IT instruction and its block
