@@ -860,3 +860,32 @@ def test_breakpoint_inside_an_it_block_stops_at_its_it_instruction() -> None:
     assert first.startswith("T05")
     assert pc == it_at
     assert after != it_at + 2 and after != inside  # the step ran the IT instruction and its block
+
+
+def test_a_stop_unicorn_drops_is_reported_at_the_next_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blind the stub to IT blocks: the watchpoint stop it then requests inside hello's IT block is
+    dropped by unicorn; it is reported at the next slice boundary instead (GDB is not left
+    waiting, the sleep that ended the slice is not lost, the timing stays exact)."""
+    emu, node = make_node()
+    node.uart.write(b"ab\n")
+    emu.run_for(1.0)
+    reference = ([(x.time, x.text) for x in node.uart.lines], node.cycles, node.slices)
+    emu.close()
+
+    monkeypatch.setattr(GdbStub, "_halfword", lambda self, address: 0)
+    emu, node = make_node()
+    node.uart.write(b"ab\n")
+    line_len = node.symbol("hello_line_len")
+
+    def script(c: RspClient) -> list[str]:
+        c.request(f"Z2,{line_len:x},1")
+        replies = [c.request("c") for _ in range(3)]  # .bss clear, then 'a', 'b' (late)
+        c.request("D")
+        return replies
+
+    s = Session(node, script)
+    emu.run_for(1.0)
+    replies = s.finish()
+    assert all(r.startswith("T05watch:") for r in replies), replies
+    assert ([(x.time, x.text) for x in node.uart.lines], node.cycles, node.slices) == reference
+    emu.close()

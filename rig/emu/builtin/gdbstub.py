@@ -215,6 +215,7 @@ class GdbStub:
         self._halt_reply: str | None = None  # a halt due at the next slice boundary
         self._last_stop = "S05"
         self._pending_reply = "S05"  # set by a hook that stopped the CPU
+        self._stop_requested = False  # ... and not yet served (unicorn may drop a request)
         self._fault_seen: FaultReport | None = node.fault
         self._mid_block = False
         # breakpoints and watchpoints: unicorn hook handles
@@ -288,6 +289,12 @@ class GdbStub:
             if self._client is not None:
                 self._stop_stepping()
                 self._halt_reply = f"S{fault_signal(fault):02x}"
+        if self._stop_requested and self._client is not None:
+            # a stop unicorn did not make where asked (none known besides IT blocks, which the
+            # hooks avoid): report it here rather than leave GDB waiting
+            self._stop_requested = False
+            self._stop_stepping()
+            self._halt_reply = self._pending_reply
         if self._client is None:
             if not self._accept(block=self._wait_first):
                 return
@@ -309,6 +316,7 @@ class GdbStub:
         inside the same slice; returns the first stop that is not ours."""
         st, cpu = self.state, self.cpu
         while stop.kind == "debug":
+            self._stop_requested = False
             st.count -= cpu.counter.instructions_after(stop.pc)
             st.block_size = 0  # given back once
             self._mid_block = True
@@ -371,16 +379,18 @@ class GdbStub:
     def _flush_tb(self) -> None:
         self.uc.ctl_flush_tb()  # type: ignore[attr-defined]  # unicorn 2.1 has it; its stubs lag
 
-    def _request_stop(self, reply: str) -> None:
+    def _request_stop(self, reply: str, address: int) -> None:
         self._pending_reply = reply
+        self._stop_requested = True
         self.cpu.debug_stop = True
+        self.cpu.debug_pc = address
         self.uc.emu_stop()
 
     # --- hooks (the CPU is inside emu_start: only flags, no I/O) -------------------------------------
     def _on_bp(self, uc: Uc, address: int, size: int, _ud: object) -> None:
         if self._stepping or self.state.stopped or address not in self._bp_sites:
             return
-        self._request_stop(f"T{SIGTRAP:02x}thread:1;")
+        self._request_stop(f"T{SIGTRAP:02x}thread:1;", address)
 
     def _on_step(self, uc: Uc, address: int, size: int, _ud: object) -> None:
         if not self._stepping or self.state.stopped:
@@ -407,14 +417,14 @@ class GdbStub:
         if hit is not None:
             self._watch_hit = None
             self._stop_stepping()
-            self._request_stop(f"T{SIGTRAP:02x}{hit}thread:1;")
+            self._request_stop(f"T{SIGTRAP:02x}{hit}thread:1;", address)
         elif self._step_mode == "step":
             self._stop_stepping()
             self.steps += 1
-            self._request_stop(f"T{SIGTRAP:02x}thread:1;")
+            self._request_stop(f"T{SIGTRAP:02x}thread:1;", address)
         elif address in self._bp_sites:
             self._stop_stepping()
-            self._request_stop(f"T{SIGTRAP:02x}thread:1;")
+            self._request_stop(f"T{SIGTRAP:02x}thread:1;", address)
         elif not self._watchpoints:
             self._stop_stepping()
 
