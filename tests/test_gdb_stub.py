@@ -864,28 +864,35 @@ def test_breakpoint_inside_an_it_block_stops_at_its_it_instruction() -> None:
 
 def test_a_stop_unicorn_drops_is_reported_at_the_next_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blind the stub to IT blocks: the watchpoint stop it then requests inside hello's IT block is
-    dropped by unicorn; it is reported at the next slice boundary instead (GDB is not left
-    waiting, the sleep that ended the slice is not lost, the timing stays exact)."""
+    dropped by unicorn; it is reported at the next slice boundary instead (GDB is not left waiting,
+    the slice ends for its own reason, the timing stays exact)."""
     emu, node = make_node()
     node.uart.write(b"ab\n")
     emu.run_for(1.0)
     reference = ([(x.time, x.text) for x in node.uart.lines], node.cycles, node.slices)
     emu.close()
 
+    emu, node = make_node()
+    it_block = node.symbol("process_thread_hello_process") + 0x114  # hello_echo's store: ittt ls
+    assert node.read_memory(it_block, 1) == b"\x9e" and node.read_memory(it_block + 1, 1) == b"\xbf"
+    emu.close()
     monkeypatch.setattr(GdbStub, "_halfword", lambda self, address: 0)
     emu, node = make_node()
     node.uart.write(b"ab\n")
     line_len = node.symbol("hello_line_len")
 
-    def script(c: RspClient) -> list[str]:
+    def script(c: RspClient) -> list[tuple[str, int]]:
         c.request(f"Z2,{line_len:x},1")
-        replies = [c.request("c") for _ in range(3)]  # .bss clear, then 'a', 'b' (late)
+        replies = []
+        for _ in range(3):  # .bss clear; 'a' (dropped in the IT block: reported late); the newline
+            replies.append((c.request("c"), c.register(15)))
         c.request("D")
         return replies
 
     s = Session(node, script)
     emu.run_for(1.0)
     replies = s.finish()
-    assert all(r.startswith("T05watch:") for r in replies), replies
+    assert all(r.startswith("T05watch:") for r, _ in replies), replies
+    assert replies[1][1] not in range(it_block, it_block + 8)  # not where it was asked: later
     assert ([(x.time, x.text) for x in node.uart.lines], node.cycles, node.slices) == reference
     emu.close()
