@@ -69,6 +69,20 @@ class Session:
         return self.result
 
 
+def find_it_block(node: BuiltinNode) -> int:
+    """The IT instruction (of a 2-3 instruction block) in hello's process thread: hello_echo's
+    bounded store into the line buffer, decoded from the function's start."""
+    start = node.symbol("process_thread_hello_process")
+    code = node.read_memory(start, 0x180)
+    pos = 0
+    while pos < len(code) - 2:
+        hw = int.from_bytes(code[pos:pos + 2], "little")
+        if hw & 0xFF00 == 0xBF00 and (hw & 0xF) in (0x2, 0x6, 0xA, 0xE, 0x4, 0xC):
+            return start + pos
+        pos += 4 if hw >> 11 >= 0x1D else 2
+    raise AssertionError("no IT block in process_thread_hello_process")
+
+
 def pc_of(c: RspClient) -> int:
     return c.register(15)
 
@@ -827,17 +841,7 @@ def test_breakpoint_inside_an_it_block_stops_at_its_it_instruction() -> None:
     """unicorn ignores a stop requested inside an IT block: such a breakpoint stops at the block's IT
     instruction instead (never later, never lost); a step over the block ends after it."""
     emu, node = make_node()
-    start = node.symbol("process_thread_hello_process")
-    code = node.read_memory(start, 0x140)
-    it_at = None
-    pos = 0
-    while pos < len(code) - 2:  # decode from the function start: the IT block of hello_echo's store
-        hw = int.from_bytes(code[pos:pos + 2], "little")
-        if hw & 0xFF00 == 0xBF00 and hw & 0xF and (hw & 0xF) in (0x2, 0x6, 0xA, 0xE, 0x4, 0xC):  # 2-3 insns
-            it_at = start + pos
-            break
-        pos += 4 if hw >> 11 >= 0x1D else 2
-    assert it_at is not None
+    it_at = find_it_block(node)
     inside = it_at + 4  # the second instruction of the block (both 16-bit here)
     node.uart.write(b"ab")
 
@@ -873,8 +877,7 @@ def test_a_stop_unicorn_drops_is_reported_at_the_next_boundary(monkeypatch: pyte
     emu.close()
 
     emu, node = make_node()
-    it_block = node.symbol("process_thread_hello_process") + 0x114  # hello_echo's store: ittt ls
-    assert node.read_memory(it_block, 1) == b"\x9e" and node.read_memory(it_block + 1, 1) == b"\xbf"
+    it_block = find_it_block(node)
     emu.close()
     monkeypatch.setattr(GdbStub, "_halfword", lambda self, address: 0)
     emu, node = make_node()
