@@ -14,11 +14,16 @@ emulation (every node is in lockstep, and the asyncio host side runs inside `run
   without GDB.
 - single steps, the first instruction after any resume (so that a breakpoint at the resume address
   executes instead of stopping again) and runs with watchpoints use one all-address code hook (a
-  Python call per instruction, ~3 MIPS; removed as soon as it is not needed). Watchpoints are
+  Python call per instruction: ~1 MIPS; removed as soon as it is not needed). Watchpoints are
   memory hooks that note the access; the code hook of the next instruction stops there ("after the
   accessing instruction").
 - exceptions are taken between slices, as everywhere in this emulator: a step may land in a handler
   (as on a real M3 with interrupts enabled).
+- unicorn drops a stop requested inside an IT block, so the code hook tracks IT blocks and stops
+  after them (a step over an IT instruction runs its whole block), and a breakpoint inside one is
+  hooked on its IT instruction. A stop unicorn drops anyway is reported at the next slice boundary.
+- GDB treats ARM watchpoints as non-continuable: after a watch stop it steps once more itself, so
+  it shows the location one instruction after the access.
 
 Memory: flash, RAM, the info page and the ROM are read directly; peripheral space goes through the
 bus models like a JTAG access (a read of a FIFO or a clear-on-read register has its side effect).
