@@ -487,7 +487,9 @@ def test_malformed_packets_get_errors_not_crashes() -> None:
         out["nak"] = bytes([c.read_byte()])
         c.send_raw(b"$?#zz")  # checksum not hex: NAK
         out["nak2"] = bytes([c.read_byte()])
-        c.send_raw(b"garbage+++")  # line noise is skipped
+        c.send_raw(b"garbage+++\x03")  # line noise is skipped; Ctrl-C while halted too
+        c.send_raw(b"$" + b"a" * 40000)  # a frame with no end: dropped (NAK), not buffered forever
+        out["overlong"] = bytes([c.read_byte()])
         for packet in ("mzz,4", "m200000", "m200000,ffffffff", "mffffffff,10", "M20000000,4:zz",
                        "M20000000,4:0102", "X20000000,4:\x01", "Pzz=0", "P0=12", "p", "Z0,zz,2",
                        "Z0,200000", "Z9,200000,2", "Z2,20000000,0", "cxyz", "qRcmd,zz", "vCont;q", "G0",
@@ -505,7 +507,7 @@ def test_malformed_packets_get_errors_not_crashes() -> None:
     s = Session(node, script)
     emu.run_for(0.5)
     out = s.finish()
-    assert out["nak"] == b"-" and out["nak2"] == b"-"
+    assert out["nak"] == b"-" and out["nak2"] == b"-" and out["overlong"] == b"-"
     for packet in ("mzz,4", "m200000", "m200000,ffffffff", "mffffffff,10", "M20000000,4:zz",
                    "M20000000,4:0102", "X20000000,4:\x01", "Pzz=0", "P0=12", "Z0,zz,2", "Z0,200000",
                    "Z2,20000000,0", "cxyz", "qRcmd,zz", "vCont;q", "G0", "qXfer:features:read:target.xml:zz",
