@@ -8,15 +8,18 @@ Fixtures:
     node            the first node, a `dut`-style handle: node.expect(r"..."), node.led(0), node.reset()
     fleet           every client node
 
-Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, --stack-report FILE
-(stack high-water marks over the suite, from rig.footprint.pytest_stack, which this plugin registers) and
---firmware-coverage DIR (lcov tracefiles of the firmware code run, from rig.coverage.pytest_coverage).
+Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, --gdb [NODE=]PORT (the
+first client node, or NODE, of each test starts halted with a GDB server on PORT, 0: any free port; the
+terminal says which), --stack-report FILE (stack high-water marks over the suite, from
+rig.footprint.pytest_stack, which this plugin registers) and --firmware-coverage DIR (lcov tracefiles of
+the firmware code run, from rig.coverage.pytest_coverage).
 When a test using the rig fails, each node's UART log, the radio pcap and the CoAP trace are attached
 to the report (and their paths to the JUnit XML as properties).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Generator, Iterator
@@ -28,7 +31,7 @@ import pytest
 from rig.errors import ConfigError
 from rig.lwm2m.server import LwM2MServer
 from rig.rig import Rig, RigNode
-from rig.topology import Topology
+from rig.topology import Topology, firmware_path
 
 ARTIFACTS_DEFAULT = Path("build/test-artifacts")
 
@@ -45,6 +48,11 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         help=f"where each test's UART logs, pcap and CoAP trace go (default: {ARTIFACTS_DEFAULT})",
     )
     group.addoption("--run-slow", action="store_true", help="also run tests marked slow")
+    group.addoption(
+        "--gdb", metavar="[NODE=]PORT", default=None,
+        help="the first client node (or NODE) of each rig test starts halted with a GDB server on "
+             "127.0.0.1:PORT (0: any free port); continue it from GDB",
+    )
     from rig.footprint import pytest_stack
 
     pluginmanager.register(pytest_stack, "rig-stack")
@@ -53,7 +61,42 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     pluginmanager.register(pytest_coverage, "rig-coverage")
 
 
+def parse_gdb_option(text: str) -> tuple[str | None, int]:
+    """--gdb PORT or --gdb NODE=PORT."""
+    name, eq, port_text = text.rpartition("=")
+    try:
+        port = int(port_text, 10)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535 or (eq and not name):
+        raise pytest.UsageError(f"--gdb {text!r}: give PORT or NODE=PORT with a TCP port 0-65535 (0: any free port)")
+    return (name or None), port
+
+
+def _start_gdb(config: pytest.Config, the_rig: Rig, nodeid: str) -> None:
+    name, port = parse_gdb_option(config.getoption("--gdb"))
+    if name is not None and name not in the_rig.nodes:
+        raise ConfigError(f"--gdb {name}={port}: no node {name!r} in this test's topology "
+                          f"(nodes: {', '.join(the_rig.nodes) or 'none'})")
+    rig_node = the_rig.node(name)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
+    def say(message: str) -> None:
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line(f"[rig --gdb] {message}")
+
+    bound = rig_node.raw.start_gdb_server(port, wait=True, log=say)
+    elf = firmware_path(rig_node.config.firmware)
+    say(f"{nodeid}: node {rig_node.name!r} halted at its reset vector; GDB server on 127.0.0.1:{bound}")
+    say(f"connect with: gdb-multiarch {elf} -ex 'target remote :{bound}', then 'continue'")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--gdb", None) is not None:
+        parse_gdb_option(config.getoption("--gdb"))  # a bad value is a usage error before any test
     config.addinivalue_line("markers", "topology(dict): the topology the rig fixture starts for this test")
     config.addinivalue_line("markers", "builtin_only: needs a feature only the builtin emulator has")
     config.addinivalue_line("markers", "renode: needs a Renode installation")
@@ -102,6 +145,8 @@ def rig(request: pytest.FixtureRequest, rig_topology: Topology) -> Iterator[Rig]
     )
     the_rig.start()
     try:
+        if config.getoption("--gdb") is not None:
+            _start_gdb(config, the_rig, request.node.nodeid)
         yield the_rig
     finally:
         the_rig.stop()

@@ -130,6 +130,25 @@ class RigLibrary:
         else:
             medium.set_loss(float(probability))
 
+    def start_gdb_server(self, port: int = 3333, node: str | None = None, wait: bool = True) -> int:
+        """Serve GDB's remote protocol for `node` (default: the first client node) on 127.0.0.1:`port`
+        (0: any free port); returns the port. `wait=true`: the node halts at its next instruction as
+        soon as time runs again, until a GDB connects and continues it (virtual time stands still for
+        every node meanwhile). Then: `gdb-multiarch FIRMWARE.elf -ex 'target remote :PORT'`."""
+        number = _number(str(port), "port")
+        if not isinstance(number, int) or not 0 <= number <= 65535:
+            raise ConfigError(f"Start Gdb Server: port={port!r} is not a TCP port 0-65535 (0: any free port)")
+        rig_node = self._node(node)
+
+        def say(message: str) -> None:
+            from robot.api import logger
+
+            logger.console(f"[rig gdb] {message}")
+
+        bound = rig_node.raw.start_gdb_server(number, wait=_bool(wait, "wait"), log=say)
+        say(f"node {rig_node.name}: GDB server on 127.0.0.1:{bound}")
+        return bound
+
     def advance_time(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass."""
         self._require().advance(float(seconds))

@@ -58,6 +58,7 @@ class FakeRenode:
         self.medium = False
         self.terminals: dict[str, dict[str, object]] = {}
         self.conn: socket.socket | None = None
+        self.gdb_ports: set[int] = set()
 
     # -- protocol -------------------------------------------------------------------------
     def serve(self) -> None:
@@ -172,6 +173,12 @@ class FakeRenode:
                 m.halted = False
                 return self.run("runMacro $reset", depth)
             if args[0] in ("LoadPlatformDescription", "PyDevFromFile"):
+                return ""
+            if args[0] == "StartGdbServer":  # test_gdb_stub.py
+                port = int(args[1])
+                if port in self.gdb_ports:
+                    raise _FakeError(f"Could not start GDB server: port {port} is already in use")
+                self.gdb_ports.add(port)
                 return ""
         if head == "connector" and args[0] == "Connect":
             if args[1] == "sysbus.radio":

@@ -120,6 +120,15 @@ class Node(ABC):
     def power_cycle(self, off_for: float = 0.0) -> None:
         """Cut power, stay off `off_for` virtual seconds, power on: RAM lost, flash kept."""
 
+    def start_gdb_server(self, port: int = 0, wait: bool = True, host: str = "127.0.0.1",
+                         timeout: float | None = None, log: Callable[[str], None] | None = None) -> int:
+        """Serve GDB's remote protocol for this node on a TCP port (0: any free port); returns the
+        bound port. `wait`: the node stays halted until GDB continues it. `timeout`: wall seconds a
+        blocking wait for GDB may last (None: forever). `log`: progress messages (e.g. to stderr)."""
+        from rig.errors import EmulationError
+
+        raise EmulationError(f"node {self.name}: this backend has no GDB server")
+
 
 class Medium(ABC):
     """The IEEE 802.15.4 medium joining every node's radio."""

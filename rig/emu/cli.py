@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from rig.emu.api import NodeSpec, UartLine, create_emulation
+from rig.emu.api import Node, NodeSpec, UartLine, create_emulation
 from rig.errors import ConfigError, EmulationError, ExpectTimeout
 from rig.topology import parse_eui64
 
@@ -23,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "timestamps. Exits 0 when --until matches (or at --timeout without --until).")
     parser.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
     parser.add_argument("--until", metavar="REGEX", help="stop successfully once a UART line matches")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="VIRTUAL_SECONDS",
-                        help="virtual seconds to run (default 10)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="VIRTUAL_SECONDS",
+                        help="virtual seconds to run (default 10; with --gdb, as long as the firmware's "
+                             "clock counts: the session ends when GDB kills the program)")
     parser.add_argument("--emulator", default="builtin", choices=("builtin", "renode"))
     parser.add_argument("--renode", metavar="PATH", help="Renode executable or portable directory "
                                                          "(with --emulator renode; default: $RENODE or PATH)")
@@ -32,7 +33,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
     parser.add_argument("--coverage", type=Path, metavar="OUT.info",
                         help="write the firmware code the run executed as an lcov tracefile (builtin only)")
+    parser.add_argument("--gdb", metavar="PORT", help="serve GDB's remote protocol on 127.0.0.1:PORT "
+                        "(0: any free port, announced on stderr); the node waits halted at the reset "
+                        "vector until GDB continues it (builtin emulator)")
     parser.set_defaults(func=run)
+
+
+def parse_gdb_port(text: str) -> int:
+    try:
+        port = int(text, 10)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--gdb {text!r}: a TCP port number 0-65535 is needed (0: any free port)")
+    return port
 
 
 def parse_input(text: str) -> bytes:
@@ -43,11 +57,28 @@ def parse_input(text: str) -> bytes:
         raise ConfigError(f"--input {text!r}: bad escape sequence ({exc.reason})") from None
 
 
+def start_gdb(node: Node, port: int, firmware: Path) -> None:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    bound = node.start_gdb_server(port, wait=True, log=log)
+    log(f"gdb: listening on 127.0.0.1:{bound}")
+    log(f"gdb: connect with: gdb-multiarch {firmware} -ex 'target remote :{bound}'")
+
+
 def format_line(line: UartLine) -> str:
     return f"[{line.time:12.6f}] {line.text}"
 
 
+def default_timeout(gdb: bool) -> float:
+    """Virtual seconds `rig boot` runs without --timeout: 10, or with --gdb as long as the firmware's
+    clock counts (a debugging session takes virtual time: 10 s would end it under the user's hands)."""
+    return float(MAX_TIMEOUT) if gdb else 10.0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.timeout is None:
+        args.timeout = default_timeout(args.gdb is not None)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise ConfigError(f"--timeout must be a finite number > 0 of virtual seconds, got {args.timeout}")
     if args.timeout > MAX_TIMEOUT:
@@ -64,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise ConfigError(f"--eui64: {exc}") from None
     data = parse_input(args.input) if args.input else b""
+    gdb_port = parse_gdb_port(args.gdb) if args.gdb is not None else None
+    killed: tuple[type[BaseException], ...] = ()
+    if gdb_port is not None:
+        from rig.emu.builtin.gdbstub import GdbKilled  # imports unicorn: only when debugging
+
+        killed = (GdbKilled,)
+    if gdb_port is not None and args.emulator != "builtin":
+        raise ConfigError("--gdb works with the builtin emulator (in Renode: machine StartGdbServer PORT)")
     if args.renode is not None and args.emulator != "renode":
         raise ConfigError("--renode PATH needs --emulator renode")
     if args.coverage is not None and args.emulator != "builtin":
@@ -80,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
             node.enable_coverage()  # type: ignore[attr-defined]
         if data:
             node.uart.write(data)
+        if gdb_port is not None:
+            start_gdb(node, gdb_port, args.firmware)
         printed = 0
         matched = False
 
@@ -94,7 +135,14 @@ def run(args: argparse.Namespace) -> int:
                     matched = True
             return matched or node.fault is not None
 
-        emulation.run_until(progress, args.timeout)
+        try:
+            emulation.run_until(progress, args.timeout)
+        except killed as exc:
+            progress()
+            print(f"rig boot: {exc}", file=sys.stderr)
+            if args.coverage is not None:
+                _write_coverage(node, args.coverage)
+            return 0
         progress()
         if args.coverage is not None:
             _write_coverage(node, args.coverage)  # also when the run failed: what did it run?

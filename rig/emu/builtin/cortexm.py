@@ -85,7 +85,8 @@ _INTR_KIND = {1: "undefined instruction", 3: "prefetch abort", 4: "data abort", 
 
 @dataclass
 class Stop:
-    """Why a slice ended. kind: 'slice' (budget or sync), 'sleep' (WFI), 'fault'."""
+    """Why a slice ended. kind: 'slice' (budget or sync), 'sleep' (WFI), 'fault', 'svc', 'debug' (a
+    debugger's hook stopped before the instruction at pc)."""
 
     kind: str
     fault: str = ""
@@ -153,6 +154,8 @@ class CortexM3:
         self._ctx0 = uc.context_save()
         self.read_vtor: Callable[[], int] = lambda: 0  # the SCB's VTOR (set by the node)
         self.pc = 0  # where execution resumes (no Thumb bit)
+        self.debug_stop = False  # set by a debugger's hook that stopped the engine (gdbstub.py)...
+        self.debug_pc = 0  # ... before the instruction here
 
     # --- hooks (only fire on events, never per instruction) ---------------------------------------
     def _on_intr(self, uc: Uc, intno: int, _ud: object) -> None:
@@ -296,6 +299,7 @@ class CortexM3:
         st.stopped = 0
         self._intr = None
         self._bad_access = None
+        self.debug_stop = False
         uc, regs = self.uc, self.regs
         try:
             uc.emu_start(self.pc | 1, UNTIL)
@@ -319,6 +323,8 @@ class CortexM3:
             return Stop("fault", _ERR_KIND.get(exc.errno, f"cpu error: {exc}"), None, pc)
         pc = regs.read(UC_ARM_REG_PC)
         self.pc = pc
+        if self.debug_stop and pc == self.debug_pc:  # elsewhere: unicorn dropped the request
+            return Stop("debug", pc=pc)
         if self._intr is not None:
             intno = self._intr
             if intno in (8, 3) and pc >= 0xFFFFFFF0:

@@ -128,6 +128,8 @@ class BuiltinEmulation(api.Emulation):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            for node in self._nodes.values():
+                node.stop_gdb_server()
             self.medium_impl.close()
 
     def __enter__(self) -> BuiltinEmulation:

@@ -33,6 +33,7 @@ from rig.errors import EmulationError, ExpectTimeout, FirmwareError
 
 if TYPE_CHECKING:
     from rig.emu.builtin.emulation import BuiltinEmulation
+    from rig.emu.builtin.gdbstub import GdbStub
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class BuiltinNode(api.Node):
         self.slices = 0
         self._off = False
         self.coverage: NodeCoverage | None = None  # enable_coverage()
+        self.debugger: GdbStub | None = None  # start_gdb_server
 
         self.nvic = Nvic(self._nvic_changed)
         self.cpu = CortexM3(self.nvic, force_python_hook=force_python_hook)
@@ -250,6 +252,8 @@ class BuiltinNode(api.Node):
         (so the emulation can check its predicate)."""
         cpu, nvic, sched, state = self.cpu, self.nvic, self.scheduler, self.state
         while True:
+            if self.debugger is not None:
+                self.debugger.between_slices()  # polls GDB; serves it while halted
             if self._pending_power_cut:
                 self._pending_power_cut = False
                 self._power_off(self.power_cut_off_for)
@@ -287,6 +291,8 @@ class BuiltinNode(api.Node):
             state.sync = 0
             self.slices += 1
             stop = cpu.run(stop_at - self._offset)
+            if stop.kind == "debug" and self.debugger is not None:
+                stop = self.debugger.debug_stop(stop)
             self._after_slice(stop)
 
     def _after_slice(self, stop: Stop) -> None:
@@ -427,6 +433,22 @@ class BuiltinNode(api.Node):
         if self.coverage is None:
             self.coverage = NodeCoverage(self)
         return self.coverage
+
+    def start_gdb_server(self, port: int = 0, wait: bool = True, host: str = "127.0.0.1",
+                         timeout: float | None = None, log: Callable[[str], None] | None = None) -> int:
+        """Serve GDB's remote protocol for this node on host:port (0: any free port); returns the
+        bound port. `wait`: the node stays halted at its current instruction (the reset vector before
+        the first run) until a GDB connects and continues. While halted, virtual time stands still
+        for the whole emulation. See rig/emu/builtin/gdbstub.py."""
+        from rig.emu.builtin.gdbstub import GdbStub
+
+        if self.debugger is not None:
+            raise EmulationError(f"node {self.name} already has a GDB server (port {self.debugger.port})")
+        return GdbStub(self, port, host=host, wait=wait, timeout=timeout, log=log).port
+
+    def stop_gdb_server(self) -> None:
+        if self.debugger is not None:
+            self.debugger.close()
 
     def crc_of_flash(self) -> int:
         return zlib.crc32(bytes(self.cpu.flash))

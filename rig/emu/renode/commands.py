@@ -180,6 +180,11 @@ def set_quantum(seconds: float) -> str:
 
 TIME_SOURCE_INFO = "emulation GetTimeSourceInfo"
 MACHINE_RESET = "machine Reset"
+
+
+def start_gdb_server(port: int) -> str:
+    """Renode's GDB server for the selected machine (all its CPUs) on `port`."""
+    return f"machine StartGdbServer {port}"
 QUIT = "quit"
 
 

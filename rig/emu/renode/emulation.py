@@ -32,7 +32,7 @@ from rig.emu.renode import commands as cmd
 from rig.emu.renode.elfinfo import ElfInfo, read_elf
 from rig.emu.renode.monitor import MonitorClient, MonitorError, Pyrenode3Monitor, quick_ack
 from rig.emu.renode.process import RenodeProcess, find_renode, free_port, not_found_message
-from rig.errors import ConfigError, EmulationError, ExpectTimeout
+from rig.errors import ConfigError, EmulationError, ExpectTimeout, RigError
 
 # Renode's log line for a CPU that stopped, e.g.
 # "08:36:32.0646 [ERROR] client/cpu: CPU abort [PC=0xBF00BF00]: Trying to execute code outside RAM..."
@@ -256,6 +256,24 @@ class RenodeNode(api.Node):
         mon = self.emu._monitor
         mon.select_machine(self.name)
         mon.execute(cmd.MACHINE_RESET)
+
+    def start_gdb_server(self, port: int = 0, wait: bool = True, host: str = "127.0.0.1",
+                         timeout: float | None = None, log: Callable[[str], None] | None = None) -> int:
+        """Renode's own GDB server for this machine: `machine StartGdbServer PORT`. Renode needs a
+        fixed port (no 0) and listens where Renode decides (host is not passed); it does not hold the
+        machine until GDB continues (`wait` has no effect), and a CPU that GDB halts stops this
+        machine's time in Renode, not the rig's lockstep."""
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise ConfigError(f"node {self.name}: Renode's GDB server needs a fixed TCP port 1-65535, got {port!r}")
+        mon = self.emu._monitor
+        mon.select_machine(self.name)
+        try:
+            mon.execute(cmd.start_gdb_server(port))
+        except RigError as exc:
+            raise EmulationError(f"node {self.name}: {exc}") from None
+        if log is not None:
+            log(f"gdb: Renode serves node {self.name} on port {port}")
+        return port
 
     def power_cycle(self, off_for: float = 0.0) -> None:
         """Approximation: reset, then hold the CPU halted for `off_for` while the others run.
