@@ -261,3 +261,22 @@ def test_instructions_after_a_stop_inside_the_last_block() -> None:
         assert counter.instructions_after(start) >= 1
         assert counter.instructions_after(start + size) == 0
         assert counter.instructions_after(start - 2) == 0
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, SystemExit, RuntimeError])
+def test_exception_inside_a_peripheral_model(monkeypatch: pytest.MonkeyPatch, raised: type[BaseException]) -> None:
+    """A model bug is reported with its node; Ctrl-C or SIGTERM (SystemExit) that happens to arrive
+    inside a model callback stays what it is (it was reported as 'emulator model error: SystemExit')."""
+    from rig.emu.builtin.uart import Uart
+
+    def broken(self: Uart, offset: int, size: int, value: int) -> None:
+        raise raised()
+
+    monkeypatch.setattr(Uart, "write", broken)
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("exceptions")))
+        expected: type[BaseException] = EmulationError if raised is RuntimeError else raised
+        with pytest.raises(expected) as info:
+            node.expect("exceptions done", 2.0)
+        if raised is RuntimeError:
+            assert "node n0: emulator model error: RuntimeError" in str(info.value)

@@ -305,6 +305,8 @@ class BuiltinNode(api.Node):
         error = self._internal_error
         if error is not None:
             self._internal_error = None
+            if not isinstance(error, Exception):
+                raise error  # Ctrl-C or SIGTERM (SystemExit) that arrived inside a model: not a model bug
             raise EmulationError(f"node {self.name}: emulator model error: "
                                  f"{type(error).__name__}: {error}") from error
         if stop.kind == "sleep":
