@@ -47,19 +47,21 @@ def _finish(thread: threading.Thread, box: dict[str, Any]) -> float:
     return float(box["value"])
 
 
+def _requests_per_s(c: RspClient, packet: str, n: int) -> float:
+    """n round trips of `packet` (a step, a continue to a breakpoint) per wall second, then detach."""
+    started = time.perf_counter()
+    for _ in range(n):
+        c.request(packet)
+    rate = n / (time.perf_counter() - started)
+    c.request("D")
+    return rate
+
+
 def _steps_per_s(n: int = 2000) -> float:
     with BuiltinEmulation() as emu:
         node = emu.add_node(NodeSpec("bench", _elf("hello")))
 
-        def script(c: RspClient) -> float:
-            started = time.perf_counter()
-            for _ in range(n):
-                c.request("s")
-            rate = n / (time.perf_counter() - started)
-            c.request("D")
-            return rate
-
-        thread, box = _session(node, script)
+        thread, box = _session(node, lambda c: _requests_per_s(c, "s", n))
         emu.advance(0.5)
         return _finish(thread, box)
 
@@ -72,12 +74,7 @@ def _bp_hits_per_s(n: int = 100) -> float:
 
         def script(c: RspClient) -> float:
             c.request(f"Z0,{target:x},2")
-            started = time.perf_counter()
-            for _ in range(n):
-                c.request("c")
-            rate = n / (time.perf_counter() - started)
-            c.request("D")
-            return rate
+            return _requests_per_s(c, "c", n)
 
         thread, box = _session(node, script)
         emu.advance(30.0)
