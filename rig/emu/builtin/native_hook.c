@@ -35,6 +35,9 @@ struct rig_core {
     uint32_t cov_base;     /* coverage: one bit per halfword of [cov_base, cov_base + cov_size) */
     uint32_t cov_size;
     uint8_t *cov_bits;     /* NULL: no coverage */
+    uint32_t cnt_base;     /* profile: executions of the instruction starting at each halfword of */
+    uint32_t cnt_size;     /* [cnt_base, cnt_base + cnt_size), one uint32_t per halfword */
+    uint32_t *cnt;         /* NULL: no profile */
 };
 
 static int rig_masked(void *uc, struct rig_core *c)
@@ -67,6 +70,32 @@ static uint32_t rig_count_insns(const struct rig_core *c, uint64_t address, uint
     return size / 2 ? size / 2 : 1; /* code outside flash/RAM: approximate */
 }
 
+/* +1 on every instruction start of the block (decoded as rig_count_insns does, so the counts of
+ * a block add up to what it adds to c->count); saturates at UINT32_MAX instead of wrapping. */
+static void rig_count_each(struct rig_core *c, uint64_t address, uint32_t size)
+{
+    uint64_t off = address - c->cnt_base;
+    if (address < c->cnt_base || off + size > c->cnt_size)
+        return;
+    const uint8_t *p = NULL;
+    for (uint32_t i = 0; i < c->n_regions; i++) {
+        const struct rig_region *r = &c->regions[i];
+        if (address >= r->base && address - r->base + size <= r->size) {
+            p = r->mem + (address - r->base);
+            break;
+        }
+    }
+    if (p == NULL)
+        return;
+    uint32_t *slot = c->cnt + (off >> 1);
+    for (uint32_t pos = 0; pos < size;) {
+        uint16_t hw = (uint16_t)(p[pos] | (p[pos + 1] << 8));
+        if (slot[pos >> 1] != UINT32_MAX)
+            slot[pos >> 1]++;
+        pos += ((hw >> 11) >= 0x1d) ? 4u : 2u;
+    }
+}
+
 void rig_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct rig_core *c = (struct rig_core *)user_data;
@@ -86,6 +115,8 @@ void rig_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
                 c->cov_bits[h >> 3] |= (uint8_t)(1u << (h & 7));
         }
     }
+    if (c->cnt)
+        rig_count_each(c, address, size);
 }
 
 size_t rig_core_size(void) { return sizeof(struct rig_core); }
