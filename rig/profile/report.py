@@ -20,7 +20,7 @@ def _where(f: FunctionProfile) -> str:
 
 
 def headline(p: Profile) -> str:
-    return (f"{p.name}: {p.cycles} cycles ({p.cycles / CPU_HZ:.3f} virtual s, {p.nodes} node"
+    return (f"{p.name}: {p.cycles} cycles ({p.cycles / CPU_HZ:.6f} virtual s, {p.nodes} node"
             f"{'s' if p.nodes != 1 else ''}), active {p.executed} ({_pct(p.executed, p.cycles)}), "
             f"asleep {p.asleep} ({_pct(p.asleep, p.cycles)})")
 
