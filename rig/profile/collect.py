@@ -147,9 +147,7 @@ def write_profile(out: Path, prof: Profile) -> list[Path]:
     import json
 
     name = out.name
-    if name.startswith("callgrind.out"):
-        targets = [out]
-    elif out.suffix in (".json", ".md", ".txt"):
+    if name.startswith("callgrind.out") or out.suffix in (".json", ".md", ".txt"):
         targets = [out]
     else:
         targets = [out.with_name(name + ".json"), out.with_name(name + ".md"),

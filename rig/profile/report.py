@@ -36,7 +36,8 @@ def render_text(p: Profile, top: int = TOP) -> str:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
     out = [headline(p)]
     for r in [head, *rows]:
-        out.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        cells = zip(r, widths, strict=True)
+        out.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(cells)))
     if p.outside_elf:
         out.append(f"  outside the ELF's code (RAM, reprogrammed flash): {p.outside_elf} cycles")
     return "\n".join(out) + "\n"

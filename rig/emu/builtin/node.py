@@ -16,13 +16,13 @@ from rig.emu.builtin.bus import Bus
 from rig.emu.builtin.clock.scheduler import Scheduler
 from rig.emu.builtin.cortexm import CortexM3, Stop
 from rig.emu.builtin.coverage import NodeCoverage
-from rig.emu.builtin.profiling import NodeProfile
 from rig.emu.builtin.dwt import Dwt
 from rig.emu.builtin.elf import Firmware, boot_info, eui64_info_bytes
 from rig.emu.builtin.flashctrl import FlashCtrl
 from rig.emu.builtin.gpio import MAX_CHANGES, GpioPort
 from rig.emu.builtin.nvic import SVCALL, Nvic
 from rig.emu.builtin.peripheral import Peripheral, PeripheralContext
+from rig.emu.builtin.profiling import NodeProfile
 from rig.emu.builtin.rfcore import RfCore
 from rig.emu.builtin.scs import SystemControlSpace
 from rig.emu.builtin.sleeptimer import SleepTimer
