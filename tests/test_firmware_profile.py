@@ -223,7 +223,8 @@ def test_rig_boot_profile_writes_files_and_report_diffs(tmp_path: Path, capsys: 
     assert rig_main(["profile", "report", str(tmp_path / "boot.json"), str(second), "--format", "md"]) == 0
     assert "### Firmware profile diff: hello" in capsys.readouterr().out
     assert rig_main(["profile", "report", str(second), "--top", "3"]) == 0
-    assert "fmt_put" in capsys.readouterr().out or True
+    top3 = capsys.readouterr().out
+    assert top3.startswith("hello: ") and len(top3.splitlines()) == 5
 
 
 def test_rig_profile_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -292,3 +293,51 @@ def test_pytest_option_writes_a_profile_per_image_with_coverage_too(pytester: py
     fmt = next(fc for path, fc in lc.files.items() if path.endswith("/fmt.c"))
     assert fmt.functions["fmt_put"].hits > 3  # counts summed over the nodes
     assert "### Firmware profile: faults" in (out / "summary.md").read_text()
+
+
+# --- a debugger's stops inside a block ------------------------------------------------------------------
+
+@pytest.mark.parametrize("python_hook", [False, True], ids=["native", "python"])
+def test_gdb_breakpoints_and_steps_leave_the_counts_exact(python_hook: bool) -> None:
+    import threading
+
+    from rig.emu.builtin.gdbclient import RspClient
+
+    def scenario(debug: bool) -> tuple[dict[int, int], int]:
+        with BuiltinEmulation(python_hook=python_hook) as emu:
+            node = emu.add_node(NodeSpec("n0", hello()))
+            prof = node.enable_profile()
+            thread = None
+            if debug:
+                # a breakpoint inside a block: the hook counted the block whole, the stop gives back
+                # the instructions after it (count and profile counts alike)
+                put = (node.symbol("uart_write_byte") & ~1) + 4
+                port = node.start_gdb_server(0, wait=True, timeout=60)
+
+                def script() -> None:
+                    c = RspClient(port, timeout=60)
+                    try:
+                        c.request(f"Z0,{put:x},2")
+                        for _ in range(20):
+                            assert c.request("c").startswith("T05")
+                            for _ in range(3):
+                                assert c.request("s").startswith("T05")
+                        c.request(f"z0,{put:x},2")
+                        assert c.request("D") == "OK"
+                    finally:
+                        c.close()
+
+                thread = threading.Thread(target=script, daemon=True)
+                thread.start()
+            emu.run_for(0.3)
+            node.uart.write(b"time\n")
+            emu.run_for(1.0)
+            if thread is not None:
+                thread.join(60)
+                assert not thread.is_alive()
+            return prof.counts(), node.state.count
+
+    plain = scenario(False)
+    debugged = scenario(True)
+    assert debugged[1] == plain[1] == sum(plain[0].values())
+    assert debugged[0] == plain[0]

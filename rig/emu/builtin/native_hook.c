@@ -51,6 +51,9 @@ static int rig_masked(void *uc, struct rig_core *c)
     return basepri != 0 && c->pending_prio >= (int32_t)basepri;
 }
 
+/* Instructions in the block; with a profile (c->cnt) also +1 on the execution count of each
+ * instruction start, in the same decoding pass, so a block's counts add up to what it adds to
+ * c->count. Counts saturate at UINT32_MAX instead of wrapping. */
 static uint32_t rig_count_insns(const struct rig_core *c, uint64_t address, uint32_t size)
 {
     for (uint32_t i = 0; i < c->n_regions; i++) {
@@ -59,6 +62,17 @@ static uint32_t rig_count_insns(const struct rig_core *c, uint64_t address, uint
         if (address >= r->base && off + size <= r->size) {
             const uint8_t *p = r->mem + off;
             uint32_t n = 0, pos = 0;
+            uint64_t coff = address - c->cnt_base;
+            if (c->cnt && address >= c->cnt_base && coff + size <= c->cnt_size) {
+                uint32_t *slot = c->cnt + (coff >> 1);
+                while (pos < size) {
+                    uint16_t hw = (uint16_t)(p[pos] | (p[pos + 1] << 8));
+                    slot[pos >> 1] += slot[pos >> 1] != UINT32_MAX;
+                    pos += ((hw >> 11) >= 0x1d) ? 4u : 2u;
+                    n++;
+                }
+                return n;
+            }
             while (pos < size) {
                 uint16_t hw = (uint16_t)(p[pos] | (p[pos + 1] << 8));
                 pos += ((hw >> 11) >= 0x1d) ? 4u : 2u;
@@ -68,32 +82,6 @@ static uint32_t rig_count_insns(const struct rig_core *c, uint64_t address, uint
         }
     }
     return size / 2 ? size / 2 : 1; /* code outside flash/RAM: approximate */
-}
-
-/* +1 on every instruction start of the block (decoded as rig_count_insns does, so the counts of
- * a block add up to what it adds to c->count); saturates at UINT32_MAX instead of wrapping. */
-static void rig_count_each(struct rig_core *c, uint64_t address, uint32_t size)
-{
-    uint64_t off = address - c->cnt_base;
-    if (address < c->cnt_base || off + size > c->cnt_size)
-        return;
-    const uint8_t *p = NULL;
-    for (uint32_t i = 0; i < c->n_regions; i++) {
-        const struct rig_region *r = &c->regions[i];
-        if (address >= r->base && address - r->base + size <= r->size) {
-            p = r->mem + (address - r->base);
-            break;
-        }
-    }
-    if (p == NULL)
-        return;
-    uint32_t *slot = c->cnt + (off >> 1);
-    for (uint32_t pos = 0; pos < size;) {
-        uint16_t hw = (uint16_t)(p[pos] | (p[pos + 1] << 8));
-        if (slot[pos >> 1] != UINT32_MAX)
-            slot[pos >> 1]++;
-        pos += ((hw >> 11) >= 0x1d) ? 4u : 2u;
-    }
 }
 
 void rig_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
@@ -115,8 +103,6 @@ void rig_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
                 c->cov_bits[h >> 3] |= (uint8_t)(1u << (h & 7));
         }
     }
-    if (c->cnt)
-        rig_count_each(c, address, size);
 }
 
 size_t rig_core_size(void) { return sizeof(struct rig_core); }
