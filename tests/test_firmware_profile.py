@@ -236,11 +236,14 @@ def test_rig_profile_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str
     broken.write_text(json.dumps({"format": data.FORMAT, "version": 1, "image": "x", "build": None,
                                   "nodes": 1, "cycles": 10, "executed": 5, "outside_elf": 0,
                                   "components": {}, "functions": [{"name": "f"}]}))
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
     stripped = tmp_path / "stripped.elf"
     subprocess.run(["arm-none-eabi-objcopy", "--strip-debug", str(hello()), str(stripped)], check=True)
     cases = [
         (["profile", "report", str(tmp_path / "missing.json")], "no such file"),
         (["profile", "report", str(notjson)], "not JSON"),
+        (["profile", "report", str(deep)], "not JSON"),
         (["profile", "report", str(other)], "not a firmware profile"),
         (["profile", "report", str(broken)], "malformed profile (missing 'file')"),
         (["profile", "report", str(tmp_path)], "is a directory"),
@@ -282,7 +285,8 @@ def test_pytest_option_writes_a_profile_per_image_with_coverage_too(pytester: py
     cov = pytester.path / "cov"
     result = pytester.runpytest("-p", "no:cacheprovider", f"--firmware-profile={out}", f"--firmware-coverage={cov}")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*firmware profile*", f"hello: * cycles *3 nodes*asleep* -> {out}/hello.json",
+    result.stdout.fnmatch_lines(["*firmware profile*",
+                                 f"hello: * cycles *summed over 3 nodes*asleep* -> {out}/hello.json",
                                  f"faults: * cycles *1 node)*-> {out}/faults.json"])
     assert sorted(p.name for p in out.iterdir()) == [
         "callgrind.out.faults", "callgrind.out.hello", "faults.json", "faults.md", "hello.json", "hello.md",

@@ -163,8 +163,8 @@ def read(path: Path) -> Profile:
     raw = read_regular_file(Path(path), "a profile (.json)", MAX_PROFILE_BYTES, ConfigError)
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path}: not JSON ({exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{path}: not JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
     return Profile.from_json(data, str(path))
 
 

@@ -20,8 +20,9 @@ def _where(f: FunctionProfile) -> str:
 
 
 def headline(p: Profile) -> str:
-    return (f"{p.name}: {p.cycles} cycles ({p.cycles / CPU_HZ:.6f} virtual s, {p.nodes} node"
-            f"{'s' if p.nodes != 1 else ''}), active {p.executed} ({_pct(p.executed, p.cycles)}), "
+    nodes = "1 node" if p.nodes == 1 else f"summed over {p.nodes} nodes"
+    return (f"{p.name}: {p.cycles} cycles ({p.cycles / CPU_HZ:.6f} virtual s, {nodes}), "
+            f"active {p.executed} ({_pct(p.executed, p.cycles)}), "
             f"asleep {p.asleep} ({_pct(p.asleep, p.cycles)})")
 
 
