@@ -345,3 +345,18 @@ def test_gdb_breakpoints_and_steps_leave_the_counts_exact(python_hook: bool) -> 
     debugged = scenario(True)
     assert debugged[1] == plain[1] == sum(plain[0].values())
     assert debugged[0] == plain[0]
+
+
+def test_a_blob_without_symbols_is_named_by_its_section() -> None:
+    # the factory image links the bootloader in as a raw section: its cycles show as "[.bootloader]"
+    from rig.fota.testing import fota_images
+
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", fota_images() / "fota-demo-factory.elf"))
+        node.enable_profile()
+        node.run_for(1.0)
+        prof = node_profile(node)
+        check_identities(prof, node)
+    boot = function(prof, "[.bootloader]")
+    assert boot.cycles > 0 and boot.file == ""
+    assert all(f.name != data.UNKNOWN for f in prof.functions)

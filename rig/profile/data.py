@@ -27,7 +27,7 @@ from rig.inputfile import read_regular_file
 
 FORMAT = "lwm2m-rig-profile"
 VERSION = 1
-UNKNOWN = "[no symbol]"  # code in the ELF's flash that no FUNC symbol covers
+UNKNOWN = "[no symbol]"  # code in the ELF's flash that no FUNC symbol or section covers
 MAX_PROFILE_BYTES = 64 << 20
 
 
@@ -181,7 +181,9 @@ _symbols_memory: dict[str, list[Symbol]] = {}
 
 
 def function_symbols(raw: bytes, digest: str, what: str) -> list[Symbol]:
-    """FUNC symbols in flash with a size, by address (one per address: the first name)."""
+    """FUNC symbols in flash with a size, by address (one per address: the first name); then, as
+    `[section]` pseudo-functions, the flash sections' stretches no FUNC symbol covers (a blob
+    such as a bootloader linked in as data)."""
     cached = _symbols_memory.get(digest)
     if cached is not None:
         return cached
@@ -197,6 +199,20 @@ def function_symbols(raw: bytes, digest: str, what: str) -> list[Symbol]:
                 address = sym["st_value"] & ~1
                 if mm.FLASH_BASE <= address < mm.FLASH_END:
                     by_address.setdefault(address, Symbol(sym.name, address, sym["st_size"]))
+        funcs = sorted(by_address.values(), key=lambda s: s.address)
+        for section in elf.iter_sections():
+            lo, size = section["sh_addr"], section["sh_size"]
+            if not section["sh_flags"] & 2 or not size or not mm.FLASH_BASE <= lo < mm.FLASH_END:
+                continue  # not allocated, or not in flash
+            pos = lo
+            for f in funcs:  # the gaps between the symbols inside the section
+                if f.address + f.size <= pos or f.address >= lo + size:
+                    continue
+                if f.address > pos:
+                    by_address.setdefault(pos, Symbol(f"[{section.name}]", pos, f.address - pos))
+                pos = max(pos, f.address + f.size)
+            if pos < lo + size:
+                by_address.setdefault(pos, Symbol(f"[{section.name}]", pos, lo + size - pos))
     except Exception as exc:  # a malformed ELF makes pyelftools fail in many ways
         raise FirmwareError(f"{what}: malformed ELF ({type(exc).__name__}: {exc})") from None
     out = sorted(by_address.values(), key=lambda s: s.address)
