@@ -8,6 +8,7 @@ All on virtual time. Exact numbers come from hand counts of the disassembly
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -167,6 +168,7 @@ def test_json_round_trip_merge_and_tables(tmp_path: Path) -> None:
     path.write_text(json.dumps(prof.to_json()))
     back = data.read(path)
     assert back.to_json() == prof.to_json()
+    assert run_hello(b"time\n").to_json() == prof.to_json()  # deterministic: same run, same profile
     back.merge(data.read(path))
     assert back.nodes == 2 and back.executed == 2 * prof.executed
     assert function(back, "fmt_put").calls == 2 * function(prof, "fmt_put").calls
@@ -187,6 +189,14 @@ def test_callgrind_file_parses_and_matches_the_profile(tmp_path: Path) -> None:
         assert parsed.costs[(f.file or callgrind.UNKNOWN_FILE, f.name)] == f.cycles
     with pytest.raises(ConfigError, match=r":3: malformed line 'oops'"):
         callgrind.parse("events: Ir\nfl=a.c\noops\n")
+    annotate = shutil.which("callgrind_annotate")  # valgrind's own reader, where installed
+    if annotate is not None:
+        out = tmp_path / "callgrind.out.hello"
+        callgrind.write(out, prof)
+        result = subprocess.run([annotate, str(out)], capture_output=True, text=True, check=True)
+        assert f"{prof.executed - prof.outside_elf:,} (100.0%)  PROGRAM TOTALS" in result.stdout
+        for f in prof.functions[:3]:  # (inlined lines show under their own file: costs not compared)
+            assert f"{f.file}:{f.name}" in result.stdout
 
 
 def test_diff_table_function_by_function() -> None:
