@@ -133,6 +133,7 @@ class InstructionCounter:
         self._cov_view = memoryview(b"")
         self._cnt_buf: ctypes.Array[ctypes.c_uint32] | None = None  # enable_counts
         self._block_starts: dict[tuple[int, int], tuple[int, ...]] = {}  # Python fallback, with counts
+        self._pending: dict[tuple[int, int], int] = {}  # Python fallback: block entries not yet in counts
         lib = None if force_python else load_native()
         self.native = lib is not None
         self._handle = ctypes.c_size_t()
@@ -183,17 +184,14 @@ class InstructionCounter:
                 for h in range(off >> 1, (off + size) >> 1):
                     bits[h >> 3] |= 1 << (h & 7)
         if st.cnt:
-            off = address - st.cnt_base
-            if off >= 0 and off + size <= st.cnt_size:
-                starts = self._block_starts.get(key)
-                if starts is None:
-                    starts = self._block_starts[key] = self._starts(address, size)
-                counts = self._cnt_buf
-                assert counts is not None
-                h0 = off >> 1
-                for h in starts:
-                    if counts[h0 + h] != _SATURATED:
-                        counts[h0 + h] += 1
+            # one dict update per block; spread over the block's instructions by flush_counts()
+            pending = self._pending
+            if key in pending:
+                pending[key] += 1
+            else:
+                pending[key] = 1
+                if key not in self._block_starts:  # decoded while the block's code is what ran
+                    self._block_starts[key] = self._starts(address, size)
 
     def enable_coverage(self, base: int, size: int) -> memoryview:
         """Record executed code in [base, base + size): one bit per halfword (bit h & 7 of byte
@@ -211,13 +209,28 @@ class InstructionCounter:
         """Count executions of every instruction in [base, base + size): element h of the returned
         live uint32 array counts the instruction starting at base + 2h (saturating at 2**32 - 1).
         Exact with the instruction count: every block entered adds 1 per instruction it holds, as
-        it adds that many to `count`. Counting and timing are unchanged."""
+        it adds that many to `count`. Counting and timing are unchanged. The Python hook adds
+        its counts in batches: call flush_counts() before reading the array."""
         self._cnt_buf = (ctypes.c_uint32 * (size // 2))()
         st = self.state
         st.cnt_base = base
         st.cnt_size = size
         st.cnt = ctypes.addressof(self._cnt_buf)
         return memoryview(self._cnt_buf).cast("B").cast("I")
+
+    def flush_counts(self) -> None:
+        """Bring the counts array up to date (the Python hook defers it; the C hook never does)."""
+        counts, st = self._cnt_buf, self.state
+        if not self._pending or counts is None:
+            return
+        for (address, size), n in self._pending.items():
+            off = address - st.cnt_base
+            if off < 0 or off + size > st.cnt_size:
+                continue
+            h0 = off >> 1
+            for h in self._block_starts[(address, size)]:
+                counts[h0 + h] = min(counts[h0 + h] + n, _SATURATED)
+        self._pending.clear()
 
     def count_one(self, pc: int) -> None:
         """One instruction at `pc` run outside the hook (a hint instruction the CPU model skips)."""
@@ -242,6 +255,7 @@ class InstructionCounter:
         st, counts = self.state, self._cnt_buf
         if not st.cnt or counts is None:
             return
+        self.flush_counts()
         off = address - st.cnt_base
         if 0 <= off < st.cnt_size and counts[off >> 1] != _SATURATED:
             counts[off >> 1] = max(counts[off >> 1] + delta, 0)
@@ -271,6 +285,7 @@ class InstructionCounter:
 
     def invalidate(self) -> None:
         """Code memory changed (flash programmed): forget decoded blocks."""
+        self.flush_counts()  # with the decoding of the code that ran
         self._block_sizes.clear()
         self._block_starts.clear()
 

@@ -44,6 +44,7 @@ class NodeProfile:
         lo, hi = max(lo, BASE), min(hi, BASE + SIZE)
         if lo >= hi:
             return
+        self.node.cpu.counter.flush_counts()
         live, same = self._live, self._same
         for h in range((lo - BASE) >> 1, (hi - BASE + 1) >> 1):
             n = live[h]
@@ -55,6 +56,7 @@ class NodeProfile:
 
     def counts(self) -> dict[int, int]:
         """Executions per instruction of the ELF's code: address -> count (nonzero only)."""
+        self.node.cpu.counter.flush_counts()
         out = {BASE + 2 * h: n for h, n in self._kept.items()}
         live = array("I", self._live.tobytes())  # one copy, then a C-speed scan for the nonzero runs
         same = self._same
