@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "rig.doctor",  # doctor
     "rig.demo",  # demo
     "rig.coverage.cli",  # coverage
+    "rig.profile.cli",  # profile
 )
 
 

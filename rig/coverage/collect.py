@@ -29,6 +29,7 @@ class Image:
     elf: bytes  # kept: the file may be rebuilt before the session ends
     bits: int = 0  # united executed-halfword bitmap (bit h: flash base + 2h)
     nodes: int = 0
+    counts: dict[int, int] | None = None  # summed execution counts of profiled nodes (real hit counts)
 
 
 class Collector:
@@ -82,7 +83,13 @@ class Collector:
             if only_dead and ref() is not None:
                 keep.append((ref, cov, digest))
                 continue
-            self.images[digest].bits |= int.from_bytes(cov.bitmap(), "little")
+            image = self.images[digest]
+            image.bits |= int.from_bytes(cov.bitmap(), "little")
+            profile = getattr(cov.node, "profile", None)  # also profiled (--firmware-profile)
+            if profile is not None:
+                image.counts = image.counts if image.counts is not None else {}
+                for address, n in profile.counts().items():
+                    image.counts[address] = image.counts.get(address, 0) + n
         self._live = keep
 
     def bitmaps(self) -> list[tuple[Image, bytes]]:
@@ -101,7 +108,7 @@ class Collector:
             except RigError as exc:  # one image without line tables (a test's stripped ELF) costs only itself
                 self.warnings.append(f"{image.path}: not reported ({exc})")
                 continue
-            out.append((image, from_bitmap(lm, bits, BASE, image.path.stem)))
+            out.append((image, from_bitmap(lm, bits, BASE, image.path.stem, image.counts)))
         return out
 
 

@@ -1,7 +1,8 @@
 """Coverage of one firmware build as source lines and functions, and the union of several runs.
 
-Hit counts are 0/1: the emulator records *whether* an instruction ran, not how often (counting
-every execution would cost a hook per instruction).
+Hit counts are 0/1 from the coverage bitmap (whether an instruction ran); with the execution
+counts of a profile (node.enable_profile()) they are real: a line's hits are the executions of its
+most executed instruction, a function's those of its first instruction.
 """
 
 from __future__ import annotations
@@ -91,10 +92,15 @@ def executed(bitmap: bytes | memoryview, base: int, start: int, end: int) -> boo
     return any(bitmap[h >> 3] >> (h & 7) & 1 for h in range(h0, h1))
 
 
-def from_bitmap(lm: LineMap, bitmap: bytes | memoryview, base: int, name: str) -> Coverage:
+def _most(counts: dict[int, int], start: int, end: int) -> int:
+    return max((counts.get(a, 0) for a in range(start, end, 2)), default=0)
+
+
+def from_bitmap(lm: LineMap, bitmap: bytes | memoryview, base: int, name: str,
+                counts: dict[int, int] | None = None) -> Coverage:
     """Source view of an executed-address bitmap: a line is instrumentable if a line-table row
     maps to it, hit if any instruction of any of its rows ran; a function is hit if its first
-    instruction ran."""
+    instruction ran. With `counts` (address -> executions) hits are execution counts."""
     files: dict[str, FileCov] = {}
     per_index: list[FileCov | None] = [None] * len(lm.files)
 
@@ -106,12 +112,18 @@ def from_bitmap(lm: LineMap, bitmap: bytes | memoryview, base: int, name: str) -
 
     for start, end, file_index, line in lm.ranges:
         fc = file_cov(file_index)
+        if counts is not None:
+            hits = max(_most(counts, start, end), 1 if executed(bitmap, base, start, end) else 0)
+            fc.lines[line] = max(fc.lines.get(line, 0), hits)
+            continue
         if fc.lines.get(line):
             continue
         fc.lines[line] = 1 if executed(bitmap, base, start, end) else 0
     for fn in lm.functions:
         fc = file_cov(fn.file)
         hit = 1 if executed(bitmap, base, fn.address, fn.address + 2) else 0
+        if counts is not None:
+            hit = max(hit, counts.get(fn.address, 0))
         have = fc.functions.get(fn.name)
         if have is None:
             fc.functions[fn.name] = FunctionCov(fn.line, hit)

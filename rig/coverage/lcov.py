@@ -2,7 +2,7 @@
 
 One test name (`TN:`) per firmware build: the image name and the ELF's sha256 prefix, e.g.
 `TN:lwm2m_client_sha256_1f2e3d4c5b6a7988`, so merging tracefiles can tell two builds apart.
-Hit counts are 0/1 (whether the code ran, not how often).
+Hit counts are 0/1 (whether the code ran), or execution counts when the nodes were also profiled.
 """
 
 from __future__ import annotations

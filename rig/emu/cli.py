@@ -33,6 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
     parser.add_argument("--coverage", type=Path, metavar="OUT.info",
                         help="write the firmware code the run executed as an lcov tracefile (builtin only)")
+    parser.add_argument("--profile", type=Path, metavar="OUT",
+                        help="write a flat profile of the firmware (cycles per function and line): OUT.json, "
+                             "OUT.md, OUT.txt or callgrind.out.* as the name says, else OUT.json, OUT.md and "
+                             "callgrind.out.OUT; the top 10 functions go to stderr (builtin only)")
     parser.add_argument("--gdb", metavar="PORT", help="serve GDB's remote protocol on 127.0.0.1:PORT "
                         "(0: any free port, announced on stderr); the node waits halted at the reset "
                         "vector until GDB continues it (builtin emulator)")
@@ -109,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--coverage needs the builtin emulator (Renode nodes record no coverage)")
     if args.coverage is not None and args.coverage.is_dir():
         raise ConfigError(f"--coverage {args.coverage}: is a directory, not a tracefile to write")
+    if args.profile is not None and args.emulator != "builtin":
+        raise ConfigError("--profile needs the builtin emulator (Renode nodes record no profile)")
+    if args.profile is not None and args.profile.is_dir():
+        raise ConfigError(f"--profile {args.profile}: is a directory, not a file name to write")
     emulation = create_emulation(args.emulator, **({"renode_path": args.renode} if args.renode else {}))
     try:
         node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
@@ -117,6 +125,11 @@ def run(args: argparse.Namespace) -> int:
 
             line_map(args.firmware)  # an ELF without line tables fails now, not after the run
             node.enable_coverage()  # type: ignore[attr-defined]
+        if args.profile is not None:
+            from rig.coverage.linemap import line_map
+
+            line_map(args.firmware)  # an ELF without line tables fails now, not after the run
+            node.enable_profile()  # type: ignore[attr-defined]
         if data:
             node.uart.write(data)
         if gdb_port is not None:
@@ -140,12 +153,10 @@ def run(args: argparse.Namespace) -> int:
         except killed as exc:
             progress()
             print(f"rig boot: {exc}", file=sys.stderr)
-            if args.coverage is not None:
-                _write_coverage(node, args.coverage)
+            _write_outputs(node, args)
             return 0
         progress()
-        if args.coverage is not None:
-            _write_coverage(node, args.coverage)  # also when the run failed: what did it run?
+        _write_outputs(node, args)  # also when the run failed: what did it run?
         if node.fault is not None:
             raise EmulationError(f"node stopped: {node.fault}")
         if pattern is not None and not matched:
@@ -157,6 +168,18 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
 
+def _write_outputs(node: object, args: argparse.Namespace) -> None:
+    if args.coverage is not None:
+        _write_coverage(node, args.coverage)
+    if args.profile is not None:
+        from rig.profile.collect import node_profile, print_top, write_profile
+
+        prof = node_profile(node)  # type: ignore[arg-type]
+        written = write_profile(args.profile, prof)
+        print_top(prof)
+        print(f"profile: -> {', '.join(str(p) for p in written)}", file=sys.stderr, flush=True)
+
+
 def _write_coverage(node: object, out: Path) -> None:
     from rig.coverage import lcov
     from rig.coverage.data import from_bitmap
@@ -165,6 +188,8 @@ def _write_coverage(node: object, out: Path) -> None:
 
     firmware = node.firmware  # type: ignore[attr-defined]
     lm = line_map(firmware.path, sha256_of(firmware.path))
-    cov = from_bitmap(lm, node.coverage.bitmap(), BASE, Path(firmware.path).stem)  # type: ignore[attr-defined]
+    profile = node.profile  # type: ignore[attr-defined]
+    counts = profile.counts() if profile is not None else None  # real hit counts with --profile
+    cov = from_bitmap(lm, node.coverage.bitmap(), BASE, Path(firmware.path).stem, counts)  # type: ignore[attr-defined]
     lcov.write(out, [cov])
     print(f"coverage: {cov.summary_line()} -> {out}", file=sys.stderr, flush=True)

@@ -310,7 +310,7 @@ class CortexM3:
                 hw = self.halfword(pc)
                 if hw in (WFE, YIELD, SEV, NOP):  # hint instructions unicorn rejects: no-ops here
                     self.pc = pc + 2
-                    st.count += 1
+                    self.counter.count_one(pc)
                     return Stop("slice")
                 return Stop("fault", "undefined instruction", None, pc)
             if self._bad_access is not None:

@@ -22,6 +22,7 @@ from unicorn.arm_const import UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK
 from unicorn.unicorn_py3.unicorn import uclib
 
 NO_PENDING = 256
+_SATURATED = 0xFFFFFFFF
 _BLOCK_HOOK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
 _SOURCE = Path(__file__).with_name("native_hook.c")
 
@@ -50,6 +51,9 @@ class CoreState(ctypes.Structure):
         ("cov_base", ctypes.c_uint32),
         ("cov_size", ctypes.c_uint32),
         ("cov_bits", ctypes.c_void_p),
+        ("cnt_base", ctypes.c_uint32),
+        ("cnt_size", ctypes.c_uint32),
+        ("cnt", ctypes.c_void_p),
     ]
 
 
@@ -127,6 +131,9 @@ class InstructionCounter:
         self._block_sizes: dict[tuple[int, int], int] = {}  # Python fallback: decoded blocks
         self._cov_buf: ctypes.Array[ctypes.c_char] | None = None  # enable_coverage
         self._cov_view = memoryview(b"")
+        self._cnt_buf: ctypes.Array[ctypes.c_uint32] | None = None  # enable_counts
+        self._block_starts: dict[tuple[int, int], tuple[int, ...]] = {}  # Python fallback, with counts
+        self._pending: dict[tuple[int, int], int] = {}  # Python fallback: block entries not yet in counts
         lib = None if force_python else load_native()
         self.native = lib is not None
         self._handle = ctypes.c_size_t()
@@ -176,6 +183,15 @@ class InstructionCounter:
                 bits = self._cov_view
                 for h in range(off >> 1, (off + size) >> 1):
                     bits[h >> 3] |= 1 << (h & 7)
+        if st.cnt:
+            # one dict update per block; spread over the block's instructions by flush_counts()
+            pending = self._pending
+            if key in pending:
+                pending[key] += 1
+            else:
+                pending[key] = 1
+                if key not in self._block_starts:  # decoded while the block's code is what ran
+                    self._block_starts[key] = self._starts(address, size)
 
     def enable_coverage(self, base: int, size: int) -> memoryview:
         """Record executed code in [base, base + size): one bit per halfword (bit h & 7 of byte
@@ -189,6 +205,75 @@ class InstructionCounter:
         st.cov_bits = ctypes.addressof(self._cov_buf)
         return self._cov_view
 
+    def enable_counts(self, base: int, size: int) -> memoryview:
+        """Count executions of every instruction in [base, base + size): element h of the returned
+        live uint32 array counts the instruction starting at base + 2h (saturating at 2**32 - 1).
+        Exact with the instruction count: every block entered adds 1 per instruction it holds, as
+        it adds that many to `count`. Counting and timing are unchanged. The Python hook adds
+        its counts in batches: call flush_counts() before reading the array."""
+        self._cnt_buf = (ctypes.c_uint32 * (size // 2))()
+        st = self.state
+        st.cnt_base = base
+        st.cnt_size = size
+        st.cnt = ctypes.addressof(self._cnt_buf)
+        return memoryview(self._cnt_buf).cast("B").cast("I")
+
+    def flush_counts(self) -> None:
+        """Bring the counts array up to date (the Python hook defers it; the C hook never does)."""
+        counts, st = self._cnt_buf, self.state
+        if not self._pending or counts is None:
+            return
+        for (address, size), n in self._pending.items():
+            off = address - st.cnt_base
+            if off < 0 or off + size > st.cnt_size:
+                continue
+            h0 = off >> 1
+            for h in self._block_starts[(address, size)]:
+                counts[h0 + h] = min(counts[h0 + h] + n, _SATURATED)
+        self._pending.clear()
+
+    def count_one(self, pc: int) -> None:
+        """One instruction at `pc` run outside the hook (a hint instruction the CPU model skips)."""
+        self.state.count += 1
+        self._bump(pc, 1)
+
+    def give_back(self, pc: int) -> int:
+        """Execution stopped at `pc` inside the block entered last (a breakpoint or a single step):
+        uncount the instructions from `pc` to its end, which the hook counted but did not run.
+        Returns how many (already subtracted from `count`)."""
+        st = self.state
+        start, end = st.block_addr, st.block_addr + st.block_size
+        if not start <= pc < end:
+            return 0
+        n = self._count(pc, end - pc)
+        st.count -= n
+        for h in self._starts(pc, end - pc):
+            self._bump(pc + 2 * h, -1)
+        return n
+
+    def _bump(self, address: int, delta: int) -> None:
+        st, counts = self.state, self._cnt_buf
+        if not st.cnt or counts is None:
+            return
+        self.flush_counts()
+        off = address - st.cnt_base
+        if 0 <= off < st.cnt_size and counts[off >> 1] != _SATURATED:
+            counts[off >> 1] = max(counts[off >> 1] + delta, 0)
+
+    def _starts(self, address: int, size: int) -> tuple[int, ...]:
+        """Halfword offsets of the instruction starts in [address, address + size)."""
+        for base, rsize, buf in self._buffers:
+            off = address - base
+            if off >= 0 and off + size <= rsize:
+                out = []
+                pos = 0
+                while pos < size:
+                    out.append(pos >> 1)
+                    hw = buf[off + pos][0] | (buf[off + pos + 1][0] << 8)
+                    pos += 4 if (hw >> 11) >= 0x1D else 2
+                return tuple(out)
+        return ()
+
     def instructions_after(self, pc: int) -> int:
         """Instructions of the block entered last from `pc` to its end: counted, but not run when
         execution stopped at `pc` inside it (a breakpoint or a single step)."""
@@ -200,7 +285,9 @@ class InstructionCounter:
 
     def invalidate(self) -> None:
         """Code memory changed (flash programmed): forget decoded blocks."""
+        self.flush_counts()  # with the decoding of the code that ran
         self._block_sizes.clear()
+        self._block_starts.clear()
 
     def _count(self, address: int, size: int) -> int:
         for base, rsize, buf in self._buffers:

@@ -39,24 +39,7 @@ class NodeCoverage:
         return memoryview(self.node.cpu.flash).cast("B")
 
     def _compare(self, lo: int, hi: int) -> None:
-        """Recompute the same-as-ELF bits of halfwords in [lo, hi)."""
-        flash, elf, same = self._flash(), self._elf, self._same
-        lo = max(lo, BASE) - BASE & ~1
-        hi = min(hi, BASE + SIZE) - BASE + 1 & ~1
-        pos = lo
-        while pos < hi:
-            page_end = min((pos // _PAGE + 1) * _PAGE, hi)
-            if pos & 15 == 0 and page_end & 15 == 0 and flash[pos:page_end] == elf[pos:page_end]:
-                same[pos >> 4:page_end >> 4] = b"\xff" * ((page_end - pos) >> 4)  # fast path: equal page
-                pos = page_end
-                continue
-            for off in range(pos, page_end, 2):
-                h = off >> 1
-                if flash[off:off + 2] == elf[off:off + 2]:
-                    same[h >> 3] |= 1 << (h & 7)
-                else:
-                    same[h >> 3] &= ~(1 << (h & 7)) & 0xFF
-            pos = page_end
+        compare_with_elf(self._flash(), self._elf, self._same, lo, hi)
 
     def flash_changed(self, lo: int, hi: int) -> None:
         """Flash [lo, hi) was (re)programmed: keep what ran there while it held the ELF's code,
@@ -78,6 +61,26 @@ class NodeCoverage:
         n = len(self._live)
         live = int.from_bytes(self._live, "little") & int.from_bytes(self._same, "little")
         return (live | int.from_bytes(self._kept, "little")).to_bytes(n, "little")
+
+
+def compare_with_elf(flash: memoryview, elf: bytes | memoryview, same: bytearray, lo: int, hi: int) -> None:
+    """Recompute the same-as-ELF bits (1 bit per halfword from BASE) of halfwords in [lo, hi)."""
+    lo = max(lo, BASE) - BASE & ~1
+    hi = min(hi, BASE + SIZE) - BASE + 1 & ~1
+    pos = lo
+    while pos < hi:
+        page_end = min((pos // _PAGE + 1) * _PAGE, hi)
+        if pos & 15 == 0 and page_end & 15 == 0 and flash[pos:page_end] == elf[pos:page_end]:
+            same[pos >> 4:page_end >> 4] = b"\xff" * ((page_end - pos) >> 4)  # fast path: equal page
+            pos = page_end
+            continue
+        for off in range(pos, page_end, 2):
+            h = off >> 1
+            if flash[off:off + 2] == elf[off:off + 2]:
+                same[h >> 3] |= 1 << (h & 7)
+            else:
+                same[h >> 3] &= ~(1 << (h & 7)) & 0xFF
+        pos = page_end
 
 
 _observers: list[Callable[[BuiltinNode], None]] = []

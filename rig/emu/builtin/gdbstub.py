@@ -8,7 +8,7 @@ emulation (every node is in lockstep, and the asyncio host side runs inside `run
   client connected, Ctrl-C, a fault) it serves GDB there, blocking on the socket.
 - breakpoints are `UC_HOOK_CODE` hooks limited to their address: they stop *before* the instruction,
   inside a translation block the block hook has already counted whole. `debug_stop()` gives those
-  instructions back (`InstructionCounter.instructions_after`), serves GDB, then resumes at once (no
+  instructions back (`InstructionCounter.give_back`), serves GDB, then resumes at once (no
   timers, no exceptions in between) with the block hook's checks suspended for the one block entry
   the stop split off: a debugged run keeps the exact instruction counts and timestamps of a run
   without GDB.
@@ -322,7 +322,7 @@ class GdbStub:
         st, cpu = self.state, self.cpu
         while stop.kind == "debug":
             self._stop_requested = False
-            st.count -= cpu.counter.instructions_after(stop.pc)
+            cpu.counter.give_back(stop.pc)  # count and profile counts
             st.block_size = 0  # given back once
             self._mid_block = True
             self._halt(self._pending_reply)

@@ -35,6 +35,9 @@ struct rig_core {
     uint32_t cov_base;     /* coverage: one bit per halfword of [cov_base, cov_base + cov_size) */
     uint32_t cov_size;
     uint8_t *cov_bits;     /* NULL: no coverage */
+    uint32_t cnt_base;     /* profile: executions of the instruction starting at each halfword of */
+    uint32_t cnt_size;     /* [cnt_base, cnt_base + cnt_size), one uint32_t per halfword */
+    uint32_t *cnt;         /* NULL: no profile */
 };
 
 static int rig_masked(void *uc, struct rig_core *c)
@@ -48,6 +51,9 @@ static int rig_masked(void *uc, struct rig_core *c)
     return basepri != 0 && c->pending_prio >= (int32_t)basepri;
 }
 
+/* Instructions in the block; with a profile (c->cnt) also +1 on the execution count of each
+ * instruction start, in the same decoding pass, so a block's counts add up to what it adds to
+ * c->count. Counts saturate at UINT32_MAX instead of wrapping. */
 static uint32_t rig_count_insns(const struct rig_core *c, uint64_t address, uint32_t size)
 {
     for (uint32_t i = 0; i < c->n_regions; i++) {
@@ -56,6 +62,17 @@ static uint32_t rig_count_insns(const struct rig_core *c, uint64_t address, uint
         if (address >= r->base && off + size <= r->size) {
             const uint8_t *p = r->mem + off;
             uint32_t n = 0, pos = 0;
+            uint64_t coff = address - c->cnt_base;
+            if (c->cnt && address >= c->cnt_base && coff + size <= c->cnt_size) {
+                uint32_t *slot = c->cnt + (coff >> 1);
+                while (pos < size) {
+                    uint16_t hw = (uint16_t)(p[pos] | (p[pos + 1] << 8));
+                    slot[pos >> 1] += slot[pos >> 1] != UINT32_MAX;
+                    pos += ((hw >> 11) >= 0x1d) ? 4u : 2u;
+                    n++;
+                }
+                return n;
+            }
             while (pos < size) {
                 uint16_t hw = (uint16_t)(p[pos] | (p[pos + 1] << 8));
                 pos += ((hw >> 11) >= 0x1d) ? 4u : 2u;

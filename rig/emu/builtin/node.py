@@ -22,6 +22,7 @@ from rig.emu.builtin.flashctrl import FlashCtrl
 from rig.emu.builtin.gpio import MAX_CHANGES, GpioPort
 from rig.emu.builtin.nvic import SVCALL, Nvic
 from rig.emu.builtin.peripheral import Peripheral, PeripheralContext
+from rig.emu.builtin.profiling import NodeProfile
 from rig.emu.builtin.rfcore import RfCore
 from rig.emu.builtin.scs import SystemControlSpace
 from rig.emu.builtin.sleeptimer import SleepTimer
@@ -71,6 +72,7 @@ class BuiltinNode(api.Node):
         self.slices = 0
         self._off = False
         self.coverage: NodeCoverage | None = None  # enable_coverage()
+        self.profile: NodeProfile | None = None  # enable_profile()
         self.debugger: GdbStub | None = None  # start_gdb_server
 
         self.nvic = Nvic(self._nvic_changed)
@@ -302,6 +304,8 @@ class BuiltinNode(api.Node):
             self._remove_cache(lo, hi)
             if self.coverage is not None:
                 self.coverage.flash_changed(lo, hi)
+            if self.profile is not None:
+                self.profile.flash_changed(lo, hi)
         error = self._internal_error
         if error is not None:
             self._internal_error = None
@@ -389,6 +393,8 @@ class BuiltinNode(api.Node):
                 self._remove_cache(address, address + len(data))
                 if self.coverage is not None:
                     self.coverage.flash_changed(address, address + len(data))
+                if self.profile is not None:
+                    self.profile.flash_changed(address, address + len(data))
                 return
         raise EmulationError(f"write_memory: 0x{address:08x}+{len(data)} is not in flash or RAM")
 
@@ -435,6 +441,13 @@ class BuiltinNode(api.Node):
         if self.coverage is None:
             self.coverage = NodeCoverage(self)
         return self.coverage
+
+    def enable_profile(self) -> NodeProfile:
+        """Count how often each instruction in flash runs from now on (kept across resets and
+        power cycles); `node.profile.counts()` gives them, rig.profile maps them to functions."""
+        if self.profile is None:
+            self.profile = NodeProfile(self)
+        return self.profile
 
     def start_gdb_server(self, port: int = 0, wait: bool = True, host: str = "127.0.0.1",
                          timeout: float | None = None, log: Callable[[str], None] | None = None) -> int:
