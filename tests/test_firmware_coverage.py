@@ -414,3 +414,31 @@ def test_pytest_option_reports_the_other_images_when_one_has_no_line_tables(
     result.stdout.fnmatch_lines([f"faults: *% lines*(1 node) -> {out}/faults.info",
                                  f"warning: {stripped}: not reported (*no debug line tables*"])
     assert sorted(p.name for p in out.iterdir()) == ["faults.info", "summary.md"]
+
+
+@pytest.mark.parametrize("kind", ["coverage", "profile"])
+def test_collectors_let_go_of_the_nodes_of_closed_emulations(kind: str) -> None:
+    """A whole-suite session must not keep every node (its CPU, memories, translation cache) alive to
+    the end: a node is folded into its build once its emulation is closed, and released."""
+    import gc
+    import weakref
+
+    from rig.profile.collect import Collector as ProfileCollector
+
+    collector = Collector() if kind == "coverage" else ProfileCollector()
+    collector.start()
+    try:
+        with BuiltinEmulation() as emu:
+            first = weakref.ref(emu.add_node(NodeSpec("a", hello())))
+            emu.nodes["a"].expect("lwm2m-rig hello", timeout=5)
+        del emu
+        with BuiltinEmulation() as emu:
+            emu.add_node(NodeSpec("b", hello()))  # a new node: the closed emulation's are folded
+            gc.collect()
+            assert first() is None
+    finally:
+        collector.stop()
+    (image,) = collector.images.values()
+    assert image.nodes == 2
+    if kind == "coverage":
+        assert collector.coverages()[0][1].totals[0] > 0

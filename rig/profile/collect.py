@@ -2,8 +2,7 @@
 (pytest --firmware-profile), and the files they are written to.
 
 A session adds the execution counts of the nodes of one build (keyed by the ELF's sha256, as
-coverage does) and maps them to functions once per build. A node is folded in once its emulation is
-closed, so only nodes of open emulations are held.
+coverage does, through rig.coverage.builds) and maps them to functions once per build.
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rig.coverage.builds import Build, BuildCollector, output_stems
 from rig.coverage.linemap import MAX_ELF_BYTES, line_map_of_bytes
-from rig.emu.builtin.coverage import observe_nodes
 from rig.emu.builtin.node import BuiltinNode
 from rig.emu.builtin.profiling import NodeProfile
 from rig.errors import ConfigError, FirmwareError, RigError
@@ -25,14 +24,10 @@ from rig.profile.report import TOP, headline, render_markdown, render_text
 
 
 @dataclass
-class Image:
-    path: Path
-    sha256: str
-    elf: bytes  # kept: the file may be rebuilt before the session ends
+class Image(Build):
     counts: dict[int, int] = field(default_factory=dict)
     cycles: int = 0
     executed: int = 0
-    nodes: int = 0
 
 
 def profile_of(image: Image, components: Path | None = None) -> Profile:
@@ -47,74 +42,33 @@ def node_profile(node: BuiltinNode, components: Path | None = None) -> Profile:
     """The profile of one node (enable_profile() called) from its start of profiling to now."""
     assert node.profile is not None
     raw = read_regular_file(Path(node.firmware.path), "an ELF file", MAX_ELF_BYTES, FirmwareError)
-    image = Image(Path(node.firmware.path), hashlib.sha256(raw).hexdigest(), raw)
+    image = Image(Path(node.firmware.path), hashlib.sha256(raw).hexdigest(), raw, nodes=1)
     _fold_into(image, node.profile)
     return profile_of(image, components)
 
 
 def _fold_into(image: Image, prof: NodeProfile) -> None:
-    counts = prof.counts()
-    for address, n in counts.items():
+    for address, n in prof.counts().items():
         image.counts[address] = image.counts.get(address, 0) + n
     image.cycles += prof.cycles
     image.executed += prof.executed
-    image.nodes += 1
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.images: dict[str, Image] = {}
-        self._live: list[tuple[BuiltinNode, str]] = []
-        self._hashes: dict[tuple[Path, int, int], tuple[str, bytes]] = {}
-        self.warnings: list[str] = []
-        self._undo: object = None
+class Collector(BuildCollector[Image]):
+    what = "profiled"
 
-    def start(self) -> None:
-        self._undo = observe_nodes(self.add)
+    def new_build(self, path: Path, sha256: str, elf: bytes) -> Image:
+        return Image(path, sha256, elf)
 
-    def stop(self) -> None:
-        if callable(self._undo):
-            self._undo()
-        self._undo = None
-
-    def _read(self, path: Path) -> tuple[str, bytes]:
-        st = path.stat()
-        key = (path, st.st_mtime_ns, st.st_size)
-        known = self._hashes.get(key)
-        if known is None:
-            raw = read_regular_file(path, "an ELF file", MAX_ELF_BYTES, FirmwareError)
-            known = self._hashes[key] = (hashlib.sha256(raw).hexdigest(), raw)
-        return known
-
-    def add(self, node: BuiltinNode) -> None:
-        path = Path(node.firmware.path).resolve()
-        try:
-            digest, raw = self._read(path)
-        except (OSError, RigError) as exc:  # profiling must never break the test that made the node
-            self.warnings.append(f"{path}: not profiled ({exc})")
-            return
-        if digest not in self.images:
-            other = next((i for i in self.images.values() if i.path == path), None)
-            if other is not None:
-                self.warnings.append(f"{path}: two different builds ran in one session (sha256 "
-                                     f"{other.sha256[:12]}... and {digest[:12]}...); profiles kept apart")
-            self.images[digest] = Image(path, digest, raw)
+    def enable(self, node: BuiltinNode) -> None:
         node.enable_profile()
-        self._live.append((node, digest))
-        self._fold(only_closed=True)
 
-    def _fold(self, only_closed: bool) -> None:
-        keep = []
-        for node, digest in self._live:
-            if only_closed and not node._emulation._closed:
-                keep.append((node, digest))
-                continue
-            assert node.profile is not None
-            _fold_into(self.images[digest], node.profile)
-        self._live = keep
+    def fold_node(self, build: Image, node: BuiltinNode) -> None:
+        assert node.profile is not None
+        _fold_into(build, node.profile)
 
     def profiles(self, components: Path | None = None) -> list[tuple[Image, Profile]]:
-        self._fold(only_closed=False)
+        self.fold(only_closed=False)
         out = []
         for image in self.images.values():
             try:
@@ -122,15 +76,6 @@ class Collector:
             except RigError as exc:  # an image without line tables costs only itself
                 self.warnings.append(f"{image.path}: not reported ({exc})")
         return out
-
-
-def output_stems(images: list[Image]) -> dict[str, str]:
-    """sha256 -> file stem: the image name, with the sha256 prefix when two builds share it."""
-    stems: dict[str, int] = {}
-    for image in images:
-        stems[image.path.stem] = stems.get(image.path.stem, 0) + 1
-    return {i.sha256: (i.path.stem if stems[i.path.stem] == 1 else f"{i.path.stem}-{i.sha256[:12]}")
-            for i in images}
 
 
 def _write(path: Path, text: str) -> None:

@@ -49,6 +49,10 @@ class BuiltinEmulation(api.Emulation):
         return self._now / CPU_HZ
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def now_cycles(self) -> int:
         return self._now
 

@@ -1,0 +1,111 @@
+"""Every builtin node a session creates, grouped by firmware build (the ELF's sha256): the common
+part of the coverage and profile collectors (pytest --firmware-coverage / --firmware-profile).
+
+A node's record is folded into its build once its emulation is closed (checked whenever a node is
+added, and at the end), so a long session holds one record per build plus those of the nodes of
+open emulations, not every node it ever made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Generic, TypeVar
+
+from rig.coverage.linemap import MAX_ELF_BYTES
+from rig.emu.builtin.coverage import observe_nodes
+from rig.emu.builtin.node import BuiltinNode
+from rig.errors import FirmwareError, RigError
+from rig.inputfile import read_regular_file
+
+
+@dataclass
+class Build:
+    path: Path
+    sha256: str
+    elf: bytes  # kept: the file may be rebuilt before the session ends
+    nodes: int = 0
+
+
+B = TypeVar("B", bound=Build)
+
+
+class BuildCollector(ABC, Generic[B]):
+    what: ClassVar[str]  # what is collected, for warnings: "recorded", "profiled"
+
+    def __init__(self) -> None:
+        self.images: dict[str, B] = {}  # sha256 -> build
+        self._live: list[tuple[BuiltinNode, B]] = []
+        self._hashes: dict[tuple[Path, int, int], tuple[str, bytes]] = {}
+        self.warnings: list[str] = []
+        self._undo: object = None
+
+    @abstractmethod
+    def new_build(self, path: Path, sha256: str, elf: bytes) -> B: ...
+
+    @abstractmethod
+    def enable(self, node: BuiltinNode) -> None:
+        """Start recording on a node just created."""
+
+    @abstractmethod
+    def fold_node(self, build: B, node: BuiltinNode) -> None:
+        """Add what the node recorded to its build's record."""
+
+    def start(self) -> None:
+        """Collect every builtin node created from now on."""
+        self._undo = observe_nodes(self.add)
+
+    def stop(self) -> None:
+        if callable(self._undo):
+            self._undo()
+        self._undo = None
+
+    def _read(self, path: Path) -> tuple[str, bytes]:
+        st = path.stat()
+        key = (path, st.st_mtime_ns, st.st_size)
+        known = self._hashes.get(key)
+        if known is None:
+            raw = read_regular_file(path, "an ELF file", MAX_ELF_BYTES, FirmwareError)
+            known = self._hashes[key] = (hashlib.sha256(raw).hexdigest(), raw)
+        return known
+
+    def add(self, node: BuiltinNode) -> None:
+        path = Path(node.firmware.path).resolve()
+        try:
+            digest, raw = self._read(path)
+        except (OSError, RigError) as exc:  # collecting must never break the test that made the node
+            self.warnings.append(f"{path}: not {self.what} ({exc})")
+            return
+        build = self.images.get(digest)
+        if build is None:
+            other = next((b for b in self.images.values() if b.path == path), None)
+            if other is not None:
+                # a rebuilt ELF at the same path: its lines are not the first build's lines
+                self.warnings.append(f"{path}: two different builds ran in one session (sha256 "
+                                     f"{other.sha256[:12]}... and {digest[:12]}...); kept apart")
+            build = self.images[digest] = self.new_build(path, digest, raw)
+        build.nodes += 1
+        self.enable(node)
+        self._live.append((node, build))
+        self.fold(only_closed=True)
+
+    def fold(self, only_closed: bool) -> None:
+        keep = []
+        for node, build in self._live:
+            if only_closed and not node.emulation.closed:
+                keep.append((node, build))
+            else:
+                self.fold_node(build, node)
+        self._live = keep
+
+
+def output_stems(builds: list[Build]) -> dict[str, str]:
+    """sha256 -> file stem: the image name, with the build's sha256 prefix when two builds (or two
+    paths) share that name."""
+    stems: dict[str, int] = {}
+    for b in builds:
+        stems[b.path.stem] = stems.get(b.path.stem, 0) + 1
+    return {b.sha256: (b.path.stem if stems[b.path.stem] == 1 else f"{b.path.stem}-{b.sha256[:12]}")
+            for b in builds}
