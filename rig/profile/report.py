@@ -12,7 +12,18 @@ CPU_HZ = 32_000_000
 
 
 def _pct(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f} %" if whole else "n/a"
+    if not whole:
+        return "n/a"
+    pct = 100.0 * part / whole
+    # an idle node is active for a few hundredths of a percent and asleep for 99.97 %: show that,
+    # not "0.0 %" and "100.0 %"
+    small = min(pct, 100.0 - pct)
+    if small >= 0.1 or part in (0, whole):
+        return f"{pct:.1f} %"
+    decimals = 1
+    while small < 10.0 ** -decimals:
+        decimals += 1
+    return f"{pct:.{decimals + 1}f} %"
 
 
 def _where(f: FunctionProfile) -> str:
@@ -21,9 +32,9 @@ def _where(f: FunctionProfile) -> str:
 
 def headline(p: Profile) -> str:
     nodes = "1 node" if p.nodes == 1 else f"summed over {p.nodes} nodes"
-    return (f"{p.name}: {p.cycles} cycles ({p.cycles / CPU_HZ:.6f} virtual s, {nodes}), "
-            f"active {p.executed} ({_pct(p.executed, p.cycles)}), "
-            f"asleep {p.asleep} ({_pct(p.asleep, p.cycles)})")
+    return (f"{p.name}: {p.cycles:,} cycles ({p.cycles / CPU_HZ:.6f} virtual s, {nodes}), "
+            f"active {p.executed:,} ({_pct(p.executed, p.cycles)}), "
+            f"asleep {p.asleep:,} ({_pct(p.asleep, p.cycles)})")
 
 
 def _rows(p: Profile, top: int) -> list[tuple[str, str, str, str, str]]:
