@@ -4,8 +4,9 @@ Two CC2538 nodes running the LwM2M client and a slip-radio border node boot on o
 join the network, register with the rig's LwM2M server; the server reads the device information,
 switches a node's light on and off while observing it, observes the temperature with pmin/pmax,
 reboots a node (Execute /3/0/4) and sees it register again, updates the firmware of one node when
-an update package is built, and the footprint table of the client firmware closes the story. The radio
-pcap, UART logs and CoAP trace stay in the artifacts directory.
+an update package is built; what of the client firmware ran (coverage) and where its cycles went
+(profile), then its footprint table, close the story. The radio pcap, UART logs and CoAP trace stay
+in the artifacts directory.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from rig.emu.api import NodeSpec, create_emulation
+from rig.coverage.collect import Collector as CoverageCollector
+from rig.emu.api import CPU_HZ, NodeSpec, create_emulation
 from rig.errors import RigError
+from rig.profile.collect import Collector as ProfileCollector
+from rig.profile.report import percent_of
 from rig.rig import Rig
 from rig.topology import FIRMWARE_DIR, Topology, firmware_path
 
@@ -58,7 +62,21 @@ def run(args: argparse.Namespace) -> int:
     _hello()
     print()
     print("lwm2m-rig demo: CC2538 LwM2M clients, a slip-radio border node, the bridge and the server")
-    with Rig(topology, artifacts_dir=args.artifacts) as rig:
+    coverage, profile = CoverageCollector(), ProfileCollector()
+    coverage.start()
+    profile.start()
+    try:
+        _story(topology, args.artifacts)
+    finally:
+        coverage.stop()
+        profile.stop()
+    _code_table(coverage, profile)
+    _footprint_table()
+    return 0
+
+
+def _story(topology: Topology, artifacts: Path) -> None:
+    with Rig(topology, artifacts_dir=artifacts) as rig:
         story = Story(rig)
         story.say(f"powered on {len(rig.nodes)} client node(s) and the border node on the builtin emulator")
         for node in rig.nodes.values():
@@ -109,9 +127,7 @@ def run(args: argparse.Namespace) -> int:
         location = rebooting.expect(r"^lwm2m: registered /(\S+)", timeout=30).group(1)
         story.say(f"Execute /3/0/4 on {last_name}: it rebooted and registered again at /{location}")
         _update_firmware(rig, story, first_name)
-        story.say(f"done; pcap, UART logs and CoAP trace are in {args.artifacts}/")
-    _footprint_table()
-    return 0
+        story.say(f"done; pcap, UART logs and CoAP trace are in {artifacts}/")
 
 
 def _hello() -> None:
@@ -158,6 +174,22 @@ def _update_firmware(rig: Rig, story: Story, name: str) -> None:
         f"{result.new_version}; download {result.download_s:.1f} s, total {result.total_s:.1f} s virtual"
     )
     story.say(f"{name} now reports /3/0/3 = {rig.device(name).read('/3/0/3')!r}")
+
+
+def _code_table(coverage: CoverageCollector, profile: ProfileCollector) -> None:
+    """What of each client build the story ran, how busy its CPUs were and where the cycles went."""
+    profiles = {image.sha256: prof for image, prof in profile.profiles()}
+    print()
+    print("what the client firmware did in this story (firmware coverage and profile, exact counts):")
+    for image, cov in coverage.coverages():
+        prof = profiles.get(image.sha256)
+        if not image.path.stem.startswith("lwm2m-client") or prof is None:
+            continue
+        top = ", ".join(f"{f.name} {percent_of(f.cycles, prof.executed)}" for f in prof.functions[:4])
+        print(f"  {cov.summary_line()} ran; CPU active {percent_of(prof.executed, prof.cycles)} of "
+              f"{prof.cycles / CPU_HZ:.1f} node-seconds; most cycles in {top}")
+    print("  (your tests: pytest --firmware-coverage DIR --firmware-profile DIR; debug one: "
+          "rig boot FIRMWARE.elf --gdb 3333)")
 
 
 def _footprint_table() -> None:

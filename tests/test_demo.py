@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,13 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "update OK: Update Result 1 (Success), 1.0.0 -> 2.0.0",
         "lamp1 now reports /3/0/3 = '2.0.0'",
         "lwm2m-client: flash ",
+        "what the client firmware did in this story",
     ):
         assert expected in out, f"{expected!r} missing from the demo's output:\n{out}"
+    # both client builds: which of their code ran, how busy their CPUs were, where the cycles went
+    for image in ("lwm2m-client-fota-factory", "lwm2m-client"):
+        assert re.search(rf"^  {image}: \d+\.\d % lines \(\d+/\d+\), .* ran; CPU active [\d.]+ % of "
+                         r"8\.\d node-seconds; most cycles in \S+ [\d.]+ %", out, re.M), out
     assert (tmp_path / "uart-lamp1.log").exists() and (tmp_path / "coap-trace.json").exists()
     assert (tmp_path / "radio.pcap").stat().st_size > 24  # more than the pcap header
 

@@ -381,8 +381,8 @@ def test_a_blob_without_symbols_is_named_by_its_section() -> None:
 
 
 def test_percentages_of_an_idle_node_are_not_rounded_away() -> None:
-    from rig.profile.report import _pct
+    from rig.profile.report import percent_of
 
-    assert _pct(6_843_709, 27_079_518_876) == "0.025 %"
-    assert _pct(27_072_675_167, 27_079_518_876) == "99.975 %"
-    assert (_pct(0, 7), _pct(7, 7), _pct(1, 2), _pct(0, 0)) == ("0.0 %", "100.0 %", "50.0 %", "n/a")
+    assert percent_of(6_843_709, 27_079_518_876) == "0.025 %"
+    assert percent_of(27_072_675_167, 27_079_518_876) == "99.975 %"
+    assert [percent_of(*pair) for pair in ((0, 7), (7, 7), (1, 2), (0, 0))] == ["0.0 %", "100.0 %", "50.0 %", "n/a"]

@@ -11,7 +11,7 @@ TOP = 10
 CPU_HZ = 32_000_000
 
 
-def _pct(part: int, whole: int) -> str:
+def percent_of(part: int, whole: int) -> str:
     if not whole:
         return "n/a"
     pct = 100.0 * part / whole
@@ -33,12 +33,12 @@ def _where(f: FunctionProfile) -> str:
 def headline(p: Profile) -> str:
     nodes = "1 node" if p.nodes == 1 else f"summed over {p.nodes} nodes"
     return (f"{p.name}: {p.cycles:,} cycles ({p.cycles / CPU_HZ:.6f} virtual s, {nodes}), "
-            f"active {p.executed:,} ({_pct(p.executed, p.cycles)}), "
-            f"asleep {p.asleep:,} ({_pct(p.asleep, p.cycles)})")
+            f"active {p.executed:,} ({percent_of(p.executed, p.cycles)}), "
+            f"asleep {p.asleep:,} ({percent_of(p.asleep, p.cycles)})")
 
 
 def _rows(p: Profile, top: int) -> list[tuple[str, str, str, str, str]]:
-    return [(f.name, _where(f), str(f.cycles), _pct(f.cycles, p.executed), str(f.calls))
+    return [(f.name, _where(f), str(f.cycles), percent_of(f.cycles, p.executed), str(f.calls))
             for f in p.functions[:top]]
 
 
@@ -63,7 +63,7 @@ def render_markdown(p: Profile, top: int = TOP) -> str:
     out += [f"| `{a}` | {b} | {c} | {d} | {e} |" for a, b, c, d, e in _rows(p, top)]
     if p.components:
         out += ["", "| component | cycles | % active |", "|---|---:|---:|"]
-        out += [f"| {name} | {n} | {_pct(n, p.executed)} |" for name, n in p.components.items()]
+        out += [f"| {name} | {n} | {percent_of(n, p.executed)} |" for name, n in p.components.items()]
     out.append("")
     return "\n".join(out) + "\n"
 
