@@ -14,13 +14,18 @@
 The rig's asyncio loop runs in a background thread; virtual time passes only while a keyword waits
 on it, so the time between two keywords is zero and every run is the same. Timeouts are virtual
 seconds, as in Renode's keywords.
+
+Firmware coverage and profiles of a whole Robot run (as pytest's --firmware-coverage and
+--firmware-profile): `robot --listener rig.robot.FirmwareCoverage:DIR --listener
+rig.robot.FirmwareProfile:DIR2 robot/`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rig.errors import ConfigError, RigError
 from rig.lwm2m.cli import parse_value
@@ -288,3 +293,54 @@ def _bool(value: object, name: str) -> bool:
     if word in ("0", "false", "no", "off", "none", ""):
         return False
     raise ConfigError(f"{name}={value!r} is not true or false")
+
+
+class _Session(Protocol):
+    lines: list[str]
+
+    def finish(self) -> None: ...
+
+
+class _RunListener:
+    """A Robot listener holding one collector for the whole run (every suite, every builtin node)."""
+
+    ROBOT_LISTENER_API_VERSION = 3
+    what = ""
+
+    def __init__(self, session: _Session, stop: Any) -> None:
+        self._session = session
+        self._stop = stop
+
+    def close(self) -> None:
+        self._stop()
+        self._session.finish()
+        for line in self._session.lines:
+            print(f"firmware {self.what}: {line}", file=sys.__stdout__, flush=True)
+
+
+class FirmwareCoverage(_RunListener):
+    """`robot --listener rig.robot.FirmwareCoverage:DIR`: which firmware code the run executed;
+    DIR/<image>.info (lcov) per firmware build and DIR/summary.md at the end."""
+
+    what = "coverage"
+
+    def __init__(self, directory: str = "build/robot/coverage") -> None:
+        from rig.coverage.pytest_coverage import CoverageSession
+
+        session = CoverageSession(Path(directory))
+        session.collector.start()
+        super().__init__(session, session.collector.stop)
+
+
+class FirmwareProfile(_RunListener):
+    """`robot --listener rig.robot.FirmwareProfile:DIR`: cycles per function of the run's firmware;
+    DIR/<image>.json, .md and callgrind.out.<image> per firmware build and DIR/summary.md."""
+
+    what = "profile"
+
+    def __init__(self, directory: str = "build/robot/profile") -> None:
+        from rig.profile.pytest_profile import ProfileSession
+
+        session = ProfileSession(Path(directory))
+        session.collector.start()
+        super().__init__(session, session.collector.stop)

@@ -51,3 +51,34 @@ def test_keyword_number_and_prefix_arguments_are_named(lib: RigLibrary) -> None:
         lib.write_attributes("/3303/0/5700", pmin="abc")
     with pytest.raises(ConfigError, match="objects='x' is not a number"):
         lib.registration_should_have(objects="1 x")
+
+
+@pytest.mark.parametrize("listener, written", [
+    ("FirmwareCoverage", ["hello.info", "summary.md"]),
+    ("FirmwareProfile", ["callgrind.out.hello", "hello.json", "hello.md", "summary.md"]),
+])
+def test_run_listeners_write_firmware_coverage_and_profiles(
+        tmp_path: Path, listener: str, written: list[str]) -> None:
+    """`robot --listener rig.robot.FirmwareCoverage:DIR` (or FirmwareProfile): one collector for the
+    whole run, as pytest --firmware-coverage / --firmware-profile."""
+    import io
+
+    import robot
+    from rig.topology import firmware_path
+
+    (tmp_path / "HelloLib.py").write_text(
+        "from rig.emu.api import NodeSpec\n"
+        "from rig.emu.builtin.emulation import BuiltinEmulation\n\n"
+        "def boot_hello(path):\n"
+        "    with BuiltinEmulation() as emu:\n"
+        "        emu.add_node(NodeSpec('n', path)).expect('lwm2m-rig hello', timeout=5)\n")
+    elf = firmware_path("hello")
+    suite = tmp_path / "hello.robot"
+    suite.write_text("*** Settings ***\nLibrary    HelloLib.py\n\n*** Test Cases ***\nHello Boots\n"
+                     f"    Boot Hello    {elf}\n")
+    out = tmp_path / "out"
+    console = io.StringIO()
+    rc = robot.run(str(suite), outputdir=str(tmp_path / "robot"), pythonpath=[str(tmp_path)],
+                   listener=f"rig.robot.{listener}:{out}", stdout=console, stderr=console)
+    assert rc == 0, console.getvalue()
+    assert sorted(p.name for p in out.iterdir()) == written
