@@ -6,10 +6,12 @@ Everything runs on virtual time: lifetimes of minutes pass in well under a wall-
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 
 import pytest
 
+from rig.errors import ConfigError
 from rig.lwm2m.errors import LwM2MError
 from rig.lwm2m.server import Event, LwM2MServer
 from rig.rig import Rig, RigNode
@@ -137,3 +139,24 @@ def test_registration_reaches_a_server_on_any_port_while_5683_is_taken() -> None
             the_rig.node().expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
             dev = the_rig.wait_for_registration(timeout=0.1)
             assert dev.read("/3/0/3") == "1.0.0"
+
+
+def test_a_refused_registration_is_retried_with_backoff_until_the_server_accepts(
+    rig: Rig, node: RigNode, lwm2m_server: LwM2MServer
+) -> None:
+    """The server says 4.03 to every Register: the client reports each failure and tries again after
+    1, 2, 4 ... s (exponential backoff); once the server accepts, it registers."""
+    lwm2m_server.refuse_registrations("4.03")
+    events = record(lwm2m_server, node.endpoint)
+    for _ in range(4):
+        node.expect(r"^lwm2m: registration failed: rejected$", timeout=20)
+    refusals = [e for e in events if e.kind == "rejected"]
+    assert len(refusals) == 4 and all("refused with 4.03" in e.data["detail"] for e in refusals)
+    gaps = [b.time - a.time for a, b in itertools.pairwise(refusals)]
+    assert [round(g) for g in gaps] == [1, 2, 4]  # (plus a few ms of the exchange each)
+    assert "registered" not in kinds(events, "registered")
+    lwm2m_server.allow_registrations()
+    node.expect(r"^lwm2m: registered /rd/\w+$", timeout=10)
+    assert rig.wait_for_registration(timeout=0.1).registration.endpoint == node.endpoint
+    with pytest.raises(ConfigError, match=r"CoAP error like '4\.03'"):
+        lwm2m_server.refuse_registrations("2.01")

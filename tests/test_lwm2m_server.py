@@ -78,6 +78,26 @@ def test_reregistration_replaces_the_old_registration() -> None:
     scenario(body)
 
 
+def test_registrations_refused_for_some_endpoints_until_allowed() -> None:
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        seen: list[Event] = []
+        server.on("rejected", seen.append)
+        server.refuse_registrations("5.03", endpoints=["dev-b"])
+        a, b = await make_client("dev-a"), await make_client("dev-b")
+        assert (await a.register()).code_text == "2.01"
+        assert (await b.register()).code_text == "5.03"
+        assert list(server.registrations) == ["dev-a"] and server.counters["rejected"] == 1
+        assert [(e.endpoint, e.data["detail"]) for e in seen] == [("dev-b", "refused with 5.03 (refuse_registrations)")]
+        assert (await a.update()).code_text == "2.04"  # existing registrations are still served
+        server.allow_registrations()
+        assert (await b.register()).code_text == "2.01"
+        for code, endpoints in (("2.01", None), ("403", None), ("4.03", "dev-b")):
+            with pytest.raises(ConfigError, match="refuse_registrations"):
+                server.refuse_registrations(code, endpoints)
+
+    scenario(body)
+
+
 def test_read_write_execute_create_delete_discover_in_every_format() -> None:
     async def body(server: LwM2MServer, make_client: Callable) -> None:
         client = await make_client()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import re
 import socket
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,7 @@ class LwM2MServer:
         self.trace = Trace(self._now, self._resolve, trace_limit, enabled=trace)
         self.coap = CoapEndpoint(self._handle, self.trace.record if trace else None, max_body=max_body)
         self.counters: dict[str, int] = {"rejected": 0, "registrations": 0, "updates": 0}
+        self._refusal: tuple[str, frozenset[str] | None] | None = None  # refuse_registrations
         self._loop: asyncio.AbstractEventLoop | None = None
         # GET /fw/<name>: packages served for pull firmware updates (rig.lwm2m.fota.publish), in
         # Block2 blocks of at most file_szx[name] (default 6: 1024 bytes) or what the client asks
@@ -282,11 +284,31 @@ class LwM2MServer:
             self._emit("rejected", "", detail=str(exc), address=remote_address(req.remote))
             return Reply("4.00", str(exc).encode())
 
+    def refuse_registrations(self, code: str = "4.03", endpoints: Iterable[str] | None = None) -> None:
+        """Answer Register requests with `code` (a CoAP error, 4.xx or 5.xx), from every endpoint or
+        only from `endpoints`, until allow_registrations(): how does the device handle a server that
+        says no? Each refusal is a "rejected" event; updates of existing registrations are served."""
+        if not (isinstance(code, str) and re.fullmatch(r"[45]\.\d\d", code)):
+            raise ConfigError(f"refuse_registrations: code must be a CoAP error like '4.03', got {code!r}")
+        if isinstance(endpoints, str):
+            raise ConfigError("refuse_registrations: endpoints is a list of names, not one string")
+        self._refusal = (code, None if endpoints is None else frozenset(endpoints))
+
+    def allow_registrations(self) -> None:
+        """Serve Register requests again (after refuse_registrations)."""
+        self._refusal = None
+
     def _register(self, req: InboundRequest) -> Reply:
         params = parse_query(req.query, update=False)
         links, root, objects, versions = parse_object_links(req.payload, req.content_format)
         assert params.endpoint is not None
         ep = params.endpoint
+        if self._refusal is not None and (self._refusal[1] is None or ep in self._refusal[1]):
+            code = self._refusal[0]
+            self.counters["rejected"] += 1
+            self._emit("rejected", ep, detail=f"refused with {code} (refuse_registrations)",
+                       address=remote_address(req.remote))
+            return Reply(code, b"registration refused")
         if ep not in self.registrations and len(self.registrations) >= self.max_registrations:
             return Reply("5.03", b"registration table full")
         old = self.registrations.get(ep)
