@@ -241,6 +241,14 @@ class BuiltinNode(api.Node):
     def _remove_cache(self, begin: int, end: int) -> None:
         self.cpu.remove_cache(begin, end)
 
+    def _code_written(self, begin: int, end: int) -> None:
+        """Memory [begin, end) was programmed (by the firmware or the host): translate it again, and
+        tell the coverage and profile records, which drop what is no longer the ELF's code."""
+        self._remove_cache(begin, end)
+        for record in (self.coverage, self.profile):
+            if record is not None:
+                record.flash_changed(begin, end)
+
     # --- faults -------------------------------------------------------------------------------------
     def _set_fault(self, kind: str, pc: int, address: int | None, detail: str | None = None) -> None:
         function = self.firmware.function_at(pc) if pc else None
@@ -301,11 +309,7 @@ class BuiltinNode(api.Node):
         if self._dirty is not None:
             lo, hi = self._dirty
             self._dirty = None
-            self._remove_cache(lo, hi)
-            if self.coverage is not None:
-                self.coverage.flash_changed(lo, hi)
-            if self.profile is not None:
-                self.profile.flash_changed(lo, hi)
+            self._code_written(lo, hi)
         error = self._internal_error
         if error is not None:
             self._internal_error = None
@@ -390,11 +394,7 @@ class BuiltinNode(api.Node):
                                   (mm.RAM_BASE, mm.RAM_SIZE, self.cpu.ram)):
             if base <= address and address + len(data) <= base + length:
                 ctypes.memmove(ctypes.addressof(buf) + address - base, bytes(data), len(data))
-                self._remove_cache(address, address + len(data))
-                if self.coverage is not None:
-                    self.coverage.flash_changed(address, address + len(data))
-                if self.profile is not None:
-                    self.profile.flash_changed(address, address + len(data))
+                self._code_written(address, address + len(data))
                 return
         raise EmulationError(f"write_memory: 0x{address:08x}+{len(data)} is not in flash or RAM")
 
