@@ -274,15 +274,6 @@ class InstructionCounter:
                 return tuple(out)
         return ()
 
-    def instructions_after(self, pc: int) -> int:
-        """Instructions of the block entered last from `pc` to its end: counted, but not run when
-        execution stopped at `pc` inside it (a breakpoint or a single step)."""
-        st = self.state
-        start, end = st.block_addr, st.block_addr + st.block_size
-        if not start <= pc < end:
-            return 0
-        return self._count(pc, end - pc)
-
     def invalidate(self) -> None:
         """Code memory changed (flash programmed): forget decoded blocks."""
         self.flush_counts()  # with the decoding of the code that ran
