@@ -12,8 +12,8 @@ Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-sl
 first client node, or NODE, of each test starts halted with a GDB server on PORT, 0: any free port; the
 terminal says which), --stack-report FILE (stack high-water marks over the suite, from
 rig.footprint.pytest_stack, which this plugin registers), --firmware-coverage DIR (lcov tracefiles of
-the firmware code run, from rig.coverage.pytest_coverage) and --firmware-profile DIR (cycles per
-function, from rig.profile.pytest_profile).
+the firmware code run) and --firmware-profile DIR (cycles per function), both from
+rig.coverage.pytest_record.
 When a test using the rig fails, each node's UART log, the radio pcap and the CoAP trace are attached
 to the report (and their paths to the JUnit XML as properties).
 """
@@ -57,12 +57,10 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     from rig.footprint import pytest_stack
 
     pluginmanager.register(pytest_stack, "rig-stack")
-    from rig.coverage import pytest_coverage
+    from rig.coverage.pytest_record import coverage_plugin, profile_plugin
 
-    pluginmanager.register(pytest_coverage, "rig-coverage")
-    from rig.profile import pytest_profile
-
-    pluginmanager.register(pytest_profile, "rig-profile")
+    pluginmanager.register(coverage_plugin(), "rig-coverage")
+    pluginmanager.register(profile_plugin(), "rig-profile")
 
 
 def parse_gdb_option(text: str) -> tuple[str | None, int]:

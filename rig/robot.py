@@ -25,8 +25,9 @@ from __future__ import annotations
 import ipaddress
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from rig.coverage.builds import RunRecord
 from rig.errors import ConfigError, RigError
 from rig.lwm2m.cli import parse_value
 from rig.lwm2m.device import as_path
@@ -295,26 +296,18 @@ def _bool(value: object, name: str) -> bool:
     raise ConfigError(f"{name}={value!r} is not true or false")
 
 
-class _Session(Protocol):
-    lines: list[str]
-
-    def finish(self) -> None: ...
-
-
 class _RunListener:
     """A Robot listener holding one collector for the whole run (every suite, every builtin node)."""
 
     ROBOT_LISTENER_API_VERSION = 3
     what = ""
 
-    def __init__(self, session: _Session, stop: Any) -> None:
-        self._session = session
-        self._stop = stop
+    def __init__(self, record: RunRecord) -> None:
+        self._record = record
 
     def close(self) -> None:
-        self._stop()
-        self._session.finish()
-        for line in self._session.lines:
+        self._record.finish()
+        for line in self._record.lines:
             print(f"firmware {self.what}: {line}", file=sys.__stdout__, flush=True)
 
 
@@ -325,11 +318,9 @@ class FirmwareCoverage(_RunListener):
     what = "coverage"
 
     def __init__(self, directory: str = "build/robot/coverage") -> None:
-        from rig.coverage.pytest_coverage import CoverageSession
+        from rig.coverage.collect import Collector
 
-        session = CoverageSession(Path(directory))
-        session.collector.start()
-        super().__init__(session, session.collector.stop)
+        super().__init__(RunRecord(Collector(), Path(directory)))
 
 
 class FirmwareProfile(_RunListener):
@@ -339,8 +330,6 @@ class FirmwareProfile(_RunListener):
     what = "profile"
 
     def __init__(self, directory: str = "build/robot/profile") -> None:
-        from rig.profile.pytest_profile import ProfileSession
+        from rig.profile.collect import Collector
 
-        session = ProfileSession(Path(directory))
-        session.collector.start()
-        super().__init__(session, session.collector.stop)
+        super().__init__(RunRecord(Collector(), Path(directory)))

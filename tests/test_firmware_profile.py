@@ -385,4 +385,7 @@ def test_percentages_of_an_idle_node_are_not_rounded_away() -> None:
 
     assert percent_of(6_843_709, 27_079_518_876) == "0.025 %"
     assert percent_of(27_072_675_167, 27_079_518_876) == "99.975 %"
+    # a share that rounds to 100 % in floating point, or a part larger than the whole: no endless search
+    assert percent_of(2**62 - 1, 2**62) == "100.0 %" and percent_of(3, 2) == "150.0 %"
+    assert percent_of(1, 10**12) == "0.00000000010 %"
     assert [percent_of(*pair) for pair in ((0, 7), (7, 7), (1, 2), (0, 0))] == ["0.0 %", "100.0 %", "50.0 %", "n/a"]

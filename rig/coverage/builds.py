@@ -12,7 +12,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rig.coverage.linemap import MAX_ELF_BYTES
 from rig.emu.builtin.coverage import observe_nodes
@@ -52,6 +52,10 @@ class BuildCollector(ABC, Generic[B]):
     @abstractmethod
     def fold_node(self, build: B, node: BuiltinNode) -> None:
         """Add what the node recorded to its build's record."""
+
+    @abstractmethod
+    def report(self, directory: Path) -> list[str]:
+        """Write every build's reports into directory; one line per build ([]: nothing recorded)."""
 
     def start(self) -> None:
         """Collect every builtin node created from now on."""
@@ -99,6 +103,26 @@ class BuildCollector(ABC, Generic[B]):
             else:
                 self.fold_node(build, node)
         self._live = keep
+
+
+class RunRecord:
+    """One collector over a whole run (a pytest session, a Robot run): started at once, reported into
+    `directory` by finish(), which never raises (its outcome is in `lines`)."""
+
+    def __init__(self, collector: BuildCollector[Any], directory: Path) -> None:
+        self.collector = collector
+        self.directory = directory
+        self.lines: list[str] = []
+        collector.start()
+
+    def finish(self) -> None:
+        self.collector.stop()
+        try:
+            self.lines += (self.collector.report(self.directory)
+                           or [f"no builtin node ran firmware: nothing written to {self.directory}"])
+        except RigError as exc:
+            self.lines.append(f"error: {exc}")
+        self.lines += [f"warning: {w}" for w in self.collector.warnings]
 
 
 def output_stems(builds: list[Build]) -> dict[str, str]:

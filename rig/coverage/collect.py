@@ -44,6 +44,10 @@ class Collector(BuildCollector[Image]):
         self.fold(only_closed=False)
         return [(image, image.bits.to_bytes(BITMAP_BYTES, "little")) for image in self.images.values()]
 
+    def report(self, directory: Path) -> list[str]:
+        coverages = self.coverages()
+        return write_reports(directory, coverages) if coverages else []
+
     def coverages(self) -> list[tuple[Image, Coverage]]:
         """Source coverage per build (line maps parsed once per ELF, cached)."""
         out = []

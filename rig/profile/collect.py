@@ -67,6 +67,10 @@ class Collector(BuildCollector[Image]):
         assert node.profile is not None
         _fold_into(build, node.profile)
 
+    def report(self, directory: Path) -> list[str]:
+        profiles = self.profiles()
+        return write_reports(directory, profiles) if profiles else []
+
     def profiles(self, components: Path | None = None) -> list[tuple[Image, Profile]]:
         self.fold(only_closed=False)
         out = []

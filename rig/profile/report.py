@@ -18,12 +18,12 @@ def percent_of(part: int, whole: int) -> str:
     # an idle node is active for a few hundredths of a percent and asleep for 99.97 %: show that,
     # not "0.0 %" and "100.0 %"
     small = min(pct, 100.0 - pct)
-    if small >= 0.1 or part in (0, whole):
+    if not 0.0 < small < 0.1 or part in (0, whole):
         return f"{pct:.1f} %"
-    decimals = 1
-    while small < 10.0 ** -decimals:
+    decimals = 2  # the first digit that is not 0 (or 9), and one more: 0.025 %, 99.975 %
+    while small < 10.0 ** (1 - decimals) and decimals < 12:
         decimals += 1
-    return f"{pct:.{decimals + 1}f} %"
+    return f"{pct:.{decimals}f} %"
 
 
 def _where(f: FunctionProfile) -> str:
