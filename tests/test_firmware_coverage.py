@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from firmware_sessions import hello_and_faults_session
 
 from rig.cli import main as rig_main
 from rig.coverage import lcov
@@ -354,23 +355,7 @@ def test_rig_boot_coverage_bad_input(tmp_path: Path, capsys: pytest.CaptureFixtu
 # --- pytest plugin --------------------------------------------------------------------------------------
 
 def test_pytest_option_writes_a_tracefile_per_image_and_a_summary(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makepyfile(
-        f"""
-        from rig.emu.api import NodeSpec
-        from rig.emu.builtin.emulation import BuiltinEmulation
-
-        def test_hello():
-            with BuiltinEmulation() as emu:
-                emu.add_node(NodeSpec("n", {str(hello())!r})).expect("lwm2m-rig hello", timeout=5)
-
-        def test_hello_twice_and_faults():
-            with BuiltinEmulation() as emu:
-                for name in ("a", "b"):
-                    emu.add_node(NodeSpec(name, {str(hello())!r}))
-                emu.add_node(NodeSpec("f", {str(image_elf("faults"))!r})).expect("faults ready", timeout=5)
-        """
-    )
+    hello_and_faults_session(pytester)
     out = pytester.path / "cov"
     result = pytester.runpytest("-p", "no:cacheprovider", f"--firmware-coverage={out}")
     result.assert_outcomes(passed=2)
