@@ -8,23 +8,13 @@ import hashlib
 import time
 from typing import Any
 
+from rig.bench.emulator import overhead_ratio
 from rig.coverage.data import from_bitmap
 from rig.coverage.linemap import parse_line_map
 from rig.emu.api import NodeSpec
 from rig.emu.builtin.coverage import BASE
 from rig.emu.builtin.emulation import BuiltinEmulation
 from rig.topology import firmware_path
-
-
-def _compute_wall(coverage: bool) -> float:
-    with BuiltinEmulation() as emu:
-        node = emu.add_node(NodeSpec("bench", firmware_path("compute-bench")))
-        if coverage:
-            node.enable_coverage()
-        node.expect("compute start", 1.0)
-        started = time.perf_counter()
-        node.expect("compute done", 60.0)
-        return time.perf_counter() - started
 
 
 def _parse_s(app: str) -> tuple[float, Any]:
@@ -46,11 +36,9 @@ def _map_s(lm: Any) -> float:
 
 
 def run(ctx: Any) -> dict[str, float]:
-    plain = min(_compute_wall(False) for _ in range(3))
-    covered = min(_compute_wall(True) for _ in range(3))
     parse, lm = min((_parse_s("lwm2m-client") for _ in range(3)), key=lambda p: p[0])
     return {
-        "coverage_overhead_ratio": round(covered / plain, 3),
+        "coverage_overhead_ratio": round(overhead_ratio(lambda node: node.enable_coverage()), 3),
         "coverage_linemap_parse_s": round(parse, 3),
         "coverage_map_bitmap_s": round(_map_s(lm), 4),
     }

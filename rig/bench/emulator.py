@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rig.emu.api import NodeSpec
 from rig.emu.builtin.emulation import BuiltinEmulation
+from rig.emu.builtin.node import BuiltinNode
 from rig.emu.builtin.testing import app_elf
 
 
@@ -22,6 +24,23 @@ def _mips() -> float:
         node.expect(r"compute done", 60.0)
         wall = time.perf_counter() - started
         return (node.state.count - count0) / wall / 1e6
+
+
+def overhead_ratio(prepare: Callable[[BuiltinNode], object], runs: int = 3) -> float:
+    """Wall time of compute-bench's compute-bound loop with `prepare(node)` done at boot (coverage,
+    profile) over the time without it: best of `runs` each."""
+    def wall(with_prepare: bool) -> float:
+        with BuiltinEmulation() as emu:
+            node = emu.add_node(NodeSpec("bench", app_elf("compute-bench")))
+            if with_prepare:
+                prepare(node)
+            node.expect("compute start", 1.0)
+            started = time.perf_counter()
+            node.expect("compute done", 60.0)
+            return time.perf_counter() - started
+
+    plain = min(wall(False) for _ in range(runs))
+    return min(wall(True) for _ in range(runs)) / plain
 
 
 def _idle_speedup(seconds: float = 60.0) -> float:

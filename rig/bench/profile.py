@@ -7,21 +7,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rig.bench.emulator import overhead_ratio
 from rig.emu.api import NodeSpec
 from rig.emu.builtin.emulation import BuiltinEmulation
 from rig.profile.collect import node_profile
 from rig.topology import firmware_path
-
-
-def _compute_wall(profile: bool) -> float:
-    with BuiltinEmulation() as emu:
-        node = emu.add_node(NodeSpec("bench", firmware_path("compute-bench")))
-        if profile:
-            node.enable_profile()
-        node.expect("compute start", 1.0)
-        started = time.perf_counter()
-        node.expect("compute done", 60.0)
-        return time.perf_counter() - started
 
 
 def _map_s() -> float:
@@ -36,9 +26,7 @@ def _map_s() -> float:
 
 
 def run(ctx: Any) -> dict[str, float]:
-    plain = min(_compute_wall(False) for _ in range(3))
-    profiled = min(_compute_wall(True) for _ in range(3))
     return {
-        "profile_overhead_ratio": round(profiled / plain, 3),
+        "profile_overhead_ratio": round(overhead_ratio(lambda node: node.enable_profile()), 3),
         "profile_map_counts_s": round(_map_s(), 4),
     }
