@@ -1,4 +1,5 @@
-"""Reading a whole input file (firmware, package) without blocking on a FIFO or reading /dev/zero forever."""
+"""Reading a whole input file (firmware, package) without blocking on a FIFO or reading /dev/zero forever,
+and writing an output file (report, tracefile) with a one-line error."""
 
 from __future__ import annotations
 
@@ -49,3 +50,13 @@ def refuse_special_file(path: Path, what: str, error: type[RigError] = ConfigErr
         return
     if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         raise error(f"{path}: not a regular file (a pipe or device?), not {what}")
+
+
+def write_output_file(path: Path, text: str, what: str = "") -> None:
+    """Write `text` to `path`, its directories made; a ConfigError naming the file (and `what` it is,
+    e.g. "the tracefile") when that fails."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write {what + ' ' if what else ''}({exc.strerror})") from None

@@ -427,3 +427,15 @@ def test_collectors_let_go_of_the_nodes_of_closed_emulations(kind: str) -> None:
     assert image.nodes == 2
     if kind == "coverage":
         assert collector.coverages()[0][1].totals[0] > 0
+
+
+def test_reports_that_cannot_be_written_name_the_file(tmp_path: Path) -> None:
+    from rig.profile.collect import write_profile
+    from rig.profile.data import Profile
+
+    taken = tmp_path / "taken.json"
+    taken.mkdir()  # a directory where the file should go
+    with pytest.raises(ConfigError, match=rf"^{taken}: cannot write the tracefile \(Is a directory\)$"):
+        lcov.write(taken, [])
+    with pytest.raises(ConfigError, match=rf"^{taken}: cannot write \(Is a directory\)$"):
+        write_profile(taken, Profile("x", None, 0, 0, 0))

@@ -12,7 +12,8 @@ from rig.coverage.data import Coverage, from_bitmap
 from rig.coverage.linemap import line_map_of_bytes
 from rig.emu.builtin.coverage import BASE, SIZE
 from rig.emu.builtin.node import BuiltinNode
-from rig.errors import ConfigError, RigError
+from rig.errors import RigError
+from rig.inputfile import write_output_file
 
 BITMAP_BYTES = (SIZE + 15) // 16
 
@@ -76,8 +77,5 @@ def write_reports(directory: Path, coverages: list[tuple[Image, Coverage]],
         lines.append(f"{cov.summary_line()} ({image.nodes} node{'s' if image.nodes != 1 else ''}) -> {target}")
     config = load_config(components)
     summaries = [summarize(cov, config) for _, cov in coverages]
-    try:
-        (directory / "summary.md").write_text(render_markdown(summaries))
-    except OSError as exc:
-        raise ConfigError(f"{directory / 'summary.md'}: cannot write ({exc.strerror})") from None
+    write_output_file(directory / "summary.md", render_markdown(summaries))
     return lines

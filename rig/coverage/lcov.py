@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rig.coverage.data import Coverage, FileCov, FunctionCov
 from rig.errors import ConfigError
-from rig.inputfile import read_regular_file
+from rig.inputfile import read_regular_file, write_output_file
 
 BUILD_CHARS = 16
 _TN = re.compile(r"^(.*)_sha256_([0-9a-f]{8,64})$")
@@ -45,12 +45,7 @@ def dumps(coverages: list[Coverage]) -> str:
 
 
 def write(path: Path, coverages: list[Coverage]) -> None:
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dumps(coverages))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write the tracefile ({exc.strerror})") from None
+    write_output_file(Path(path), dumps(coverages), "the tracefile")
 
 
 def _number(text: str, where: str, line: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rig.errors import ConfigError
 from rig.profile.data import Profile
@@ -41,11 +40,6 @@ def dumps(p: Profile) -> str:
     return "\n".join(out) + "\n"
 
 
-def write(path: Path, p: Profile) -> None:
-    try:
-        Path(path).write_text(dumps(p))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 @dataclass

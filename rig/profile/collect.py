@@ -16,8 +16,8 @@ from rig.coverage.builds import Build, BuildCollector, output_stems
 from rig.coverage.linemap import MAX_ELF_BYTES, line_map_of_bytes
 from rig.emu.builtin.node import BuiltinNode
 from rig.emu.builtin.profiling import NodeProfile
-from rig.errors import ConfigError, FirmwareError, RigError
-from rig.inputfile import read_regular_file
+from rig.errors import FirmwareError, RigError
+from rig.inputfile import read_regular_file, write_output_file
 from rig.profile import callgrind
 from rig.profile.data import Profile, add_components, from_counts, function_symbols
 from rig.profile.report import TOP, headline, render_markdown, render_text
@@ -82,14 +82,6 @@ class Collector(BuildCollector[Image]):
         return out
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write ({exc.strerror})") from None
-
-
 def write_profile(out: Path, prof: Profile) -> list[Path]:
     """OUT.json / OUT.md / OUT.txt / callgrind.out.* as the name says; any other name: OUT.json,
     OUT.md and callgrind.out.<OUT's name> beside it. Returns the files written."""
@@ -103,13 +95,13 @@ def write_profile(out: Path, prof: Profile) -> list[Path]:
                    out.with_name(f"callgrind.out.{name}")]
     for target in targets:
         if target.name.startswith("callgrind.out"):
-            _write(target, callgrind.dumps(prof))
+            write_output_file(target, callgrind.dumps(prof))
         elif target.suffix == ".json":
-            _write(target, json.dumps(prof.to_json(), indent=1) + "\n")
+            write_output_file(target, json.dumps(prof.to_json(), indent=1) + "\n")
         elif target.suffix == ".md":
-            _write(target, render_markdown(prof))
+            write_output_file(target, render_markdown(prof))
         else:
-            _write(target, render_text(prof))
+            write_output_file(target, render_text(prof))
     return targets
 
 
@@ -124,7 +116,7 @@ def write_reports(directory: Path, profiles: list[tuple[Image, Profile]]) -> lis
         written = write_profile(directory / stems[image.sha256], prof)
         lines.append(f"{headline(prof)} -> {written[0]}")
         summary.append(render_markdown(prof, TOP))
-    _write(directory / "summary.md", "\n".join(summary))
+    write_output_file(directory / "summary.md", "\n".join(summary))
     return lines
 
 
