@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from rig.coverage.data import Coverage, percent
+from rig.footprint.cli import DEFAULT_COMPONENTS
 from rig.footprint.components import OTHER, ComponentConfig, file_key, load_components
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_COMPONENTS = REPO / "firmware-c" / "footprint" / "components.toml"
 TOP_FUNCTIONS = 5
 
 
