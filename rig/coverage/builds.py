@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from rig.coverage.linemap import MAX_ELF_BYTES
-from rig.emu.builtin.coverage import observe_nodes
+from rig.emu.builtin.emulation import observe_nodes
 from rig.emu.builtin.node import BuiltinNode
 from rig.errors import FirmwareError, RigError
 from rig.inputfile import read_regular_file

@@ -1,5 +1,5 @@
-"""Executed-code recording for one builtin node (`node.enable_coverage()`), and a way for a
-session (the pytest plugin) to record every node the builtin emulator creates.
+"""Executed-code recording for one builtin node (`node.enable_coverage()`). (A session records every
+node through `rig.emu.builtin.emulation.observe_nodes`.)
 
 The block hook sets one bit per halfword of every instruction run in flash (counter.py). Only code
 in flash is recorded: code copied to RAM and run there is out of scope. The bitmap survives warm
@@ -12,7 +12,6 @@ the ELF are dropped, so a new image's execution is never mapped through the old 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rig.emu.builtin import memmap as mm
@@ -81,17 +80,3 @@ def compare_with_elf(flash: memoryview, elf: bytes | memoryview, same: bytearray
             else:
                 same[h >> 3] &= ~(1 << (h & 7)) & 0xFF
         pos = page_end
-
-
-_observers: list[Callable[[BuiltinNode], None]] = []
-
-
-def observe_nodes(callback: Callable[[BuiltinNode], None]) -> Callable[[], None]:
-    """Call `callback` with every builtin node created from now on; returns the undo."""
-    _observers.append(callback)
-    return lambda: _observers.remove(callback) if callback in _observers else None
-
-
-def node_added(node: BuiltinNode) -> None:
-    for callback in list(_observers):
-        callback(node)

@@ -15,13 +15,22 @@ from pathlib import Path
 
 from rig.emu import api
 from rig.emu.api import CPU_HZ
-from rig.emu.builtin import coverage
 from rig.emu.builtin.elf import Firmware, load_firmware
 from rig.emu.builtin.medium import Medium
 from rig.emu.builtin.node import BuiltinNode
 from rig.errors import ConfigError, EmulationError
 
 SINGLE_NODE_STEP = CPU_HZ // 1000  # predicate checked at least every virtual millisecond
+
+
+_observers: list[Callable[[BuiltinNode], None]] = []
+
+
+def observe_nodes(callback: Callable[[BuiltinNode], None]) -> Callable[[], None]:
+    """Call `callback` with every builtin node created from now on (pytest --firmware-coverage and
+    --firmware-profile record every node of a session); returns the undo."""
+    _observers.append(callback)
+    return lambda: _observers.remove(callback) if callback in _observers else None
 
 
 class BuiltinEmulation(api.Emulation):
@@ -79,7 +88,8 @@ class BuiltinEmulation(api.Emulation):
         node = BuiltinNode(self, index, spec, firmware, self._now, node_seed,
                            force_python_hook=self.python_hook)
         self._nodes[spec.name] = node
-        coverage.node_added(node)  # a session recording coverage (pytest --firmware-coverage)
+        for callback in list(_observers):  # a session recording coverage or profiles
+            callback(node)
         return node
 
     def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
