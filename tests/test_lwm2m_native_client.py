@@ -149,11 +149,15 @@ async def test_read_composite_and_write_composite(fmt: str) -> None:
         dev = await run.server.wait_for_registration(f"nat-comp-{fmt}", timeout=WAIT)
         await dev.write_composite({"/3311/0/5851": 21, "/3311/0/5850": True, "/1/0/1": 90}, fmt=fmt)
         await run.wait_line("light on=1 dimmer=21")
-        values = await dev.read_composite(["/3311/0", "/1/0/1", "/3/0/0", "/0/0", "/3/0/99"], fmt=fmt)
-        # /0 and the missing resource are left out (best effort); the rest as one pack
+        values = await dev.read_composite(["/3311/0", "/1/0/1", "/3/0/0", "/3/0/99"], fmt=fmt)
+        # the missing resource is left out (best effort); the rest as one pack
         assert values[(3311, 0, 5851)] == 21 and values[(3311, 0, 5850)] is True
         assert values[(1, 0, 1)] == 90 and values[(3, 0, 0)] == "lwm2m-rig"
-        assert not any(p[0] == 0 or p == (3, 0, 99) for p in values)
+        assert (3, 0, 99) not in values
+        # but /0 is refused to a management server, whatever else the pack names
+        with pytest.raises(LwM2MError) as refused:
+            await dev.read_composite(["/3/0/0", "/0/0"], fmt=fmt)
+        assert refused.value.code == 4.01
         # whole objects: an answer of several blocks, each asked for with the same FETCH body
         whole = await dev.read_composite(["/3", "/3303", "/3311", "/1"], fmt=fmt)
         assert len(whole) > 20 and whole[(3303, 0, 5701)] == "Cel" and whole[(1, 0, 1)] == 90

@@ -889,18 +889,26 @@ UNIT_TEST(discover_lists_attributes_by_the_level_asked)
 /* Read-Composite (FETCH /) and Write-Composite (iPATCH /), TS 1.1 6.3.3 / 6.3.4 */
 UNIT_TEST(composite_read_and_write)
 {
-  static const char names[] = "[{\"n\":\"/3/0/0\"},{\"n\":\"/3311/0\"},{\"n\":\"/0/0\"},{\"n\":\"/3/0/99\"},"
+  static const char names[] = "[{\"n\":\"/3/0/0\"},{\"n\":\"/3311/0\"},{\"n\":\"/3/0/99\"},{\"n\":\"/3/0/4\"},"
                               "{\"bn\":\"/1/0/\",\"n\":\"1\"},{\"n\":\"4\"}]";
   char all[600];
   coap_msg_t m;
   registered(60);
   UNIT_CHECK_EQ(put_text("/3311/0/5851", "0"), COAP_CHANGED);
-  /* paths that cannot be read (/0, a missing resource, an executable one) are left out */
+  /* paths that cannot be read (a missing resource, an executable one) are left out */
   h_get_all(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = names,
                 .n = sizeof(names) - 1), all, sizeof(all));
   UNIT_CHECK(!strcmp(all, "[{\"n\":\"/3/0/0\",\"vs\":\"ACME\"},{\"n\":\"/3311/0/5850\",\"vb\":false},"
                           "{\"n\":\"/3311/0/5851\",\"v\":0},{\"n\":\"/3311/0/5852\",\"v\":0},"
                           "{\"n\":\"/1/0/1\",\"v\":60}]") || !printf("  %s\n", all));
+  /* /0 anywhere in the pack: 4.01 for the whole request, as for any access by a management server */
+  {
+    static const char sec[] = "[{\"n\":\"/3/0/0\"},{\"n\":\"/0/0/0\"}]";
+    m = h_do(REQ(.code = COAP_FETCH, .path = "/", .cf = LWM2M_CF_SENML_JSON, .pl = sec,
+                 .n = sizeof(sec) - 1));
+    UNIT_CHECK_EQ(m.code, COAP_UNAUTHORIZED);
+    UNIT_CHECK_EQ(m.payload_len, 0);
+  }
   /* overlapping paths: each value once */
   {
     static const char twice[] = "[{\"n\":\"/3311/0/5851\"},{\"n\":\"/3311/0\"},{\"n\":\"/3311/0\"}]";

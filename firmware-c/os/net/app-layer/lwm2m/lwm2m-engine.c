@@ -1216,7 +1216,9 @@ covered(const lwm2m_path_t *paths, uint8_t n, const lwm2m_path_t *p)
 }
 
 /* The values at paths[0..n) as one SenML pack in fmt. Best effort (TS 1.1 6.3.3): a path that
- * cannot be read (/0, absent, not readable) is left out. Whether any record was written. */
+ * cannot be read (absent, not readable) is left out, and so is /0 (a Send's paths come from the
+ * application; a server's composite request naming /0 got 4.01 before this). Whether any record
+ * was written. */
 static int
 render_paths(lwm2m_ctx_t *ctx, const lwm2m_path_t *paths, uint8_t n, uint16_t fmt, coap_win_t *w)
 {
@@ -1369,6 +1371,9 @@ composite(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req, coap_r
   while((k = SENML_NEXT(req->content_format, &rd, &rec)) > 0) {
     if(ps.n == LWM2M_COMPOSITE_MAX) {
       return COAP_TOO_LARGE; /* more paths than one request may name here */
+    }
+    if(rec.path.len && !rec.path.id[0]) {
+      return COAP_UNAUTHORIZED; /* /0 to a management server, as for every other operation */
     }
     ps.p[ps.n++] = rec.path;
   }
