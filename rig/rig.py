@@ -62,6 +62,7 @@ class RigNode:
         self.raw = node
         self.config = config
         self._cursor = 0  # index of the first UART line not yet consumed by expect()
+        self.boot_mark = 0  # the server's mark() when this node last booted (see wait_for_registration)
 
     @property
     def name(self) -> str:
@@ -120,10 +121,13 @@ class RigNode:
         return self.raw.led(index)
 
     def reset(self) -> None:
+        self.boot_mark = self.rig.server.mark()
         self.raw.reset()
 
     def power_cut(self, off_for: float = 0.0) -> None:
-        self.raw.power_cycle(virtual_seconds(off_for, "power_cut off_for"))
+        off_for = virtual_seconds(off_for, "power_cut off_for")
+        self.boot_mark = self.rig.server.mark()
+        self.raw.power_cycle(off_for)
 
 
 class SyncObservation:
@@ -347,7 +351,10 @@ class Rig:
     def wait_for_registration(self, name: str | None = None, timeout: float = 30.0) -> SyncDevice:
         node = self.node(name)
         timeout = virtual_seconds(timeout, "wait_for_registration timeout")
-        return SyncDevice(self, self.run(self.server.wait_for_registration(node.endpoint, timeout)))
+        # after rig.node().reset() or power_cut(), the registration of the new boot (the server still
+        # holds the old one until it expires)
+        device = self.server.wait_for_registration(node.endpoint, timeout, since=node.boot_mark)
+        return SyncDevice(self, self.run(device))
 
     def device(self, name: str | None = None) -> SyncDevice:
         return SyncDevice(self, self.server.device(self.node(name).endpoint))

@@ -171,7 +171,8 @@ class RigLibrary:
     # -- LwM2M ---------------------------------------------------------------------------------------
 
     def wait_for_registration(self, node: str | None = None, timeout: float = 30.0) -> str:
-        """Wait until the node has registered with the server; returns its endpoint name."""
+        """Wait until the node has registered with the server (after `Reset Node` or `Cut Power`: on
+        its new boot); returns its endpoint name."""
         rig = self._require()
         rig.wait_for_registration(node, float(timeout))
         return rig.node(node).endpoint

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import socket
 
 import pytest
@@ -50,6 +51,20 @@ def test_ets_101_initial_registration(rig: Rig, node: RigNode, lwm2m_server: LwM
     assert register.payload.startswith("</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>")
     # The registration came from the node's address, through the bridge.
     assert reg.address[0] == "::1"
+
+
+def test_wait_for_registration_after_a_reset_is_the_new_boots(rig: Rig, node: RigNode) -> None:
+    """The server keeps the old registration until it expires: after a reset or a power cut at the
+    same virtual instant, wait_for_registration waits for the one the node makes on its new boot."""
+    old = rig.wait_for_registration().registration
+    node.reset()
+    new = rig.wait_for_registration(timeout=10).registration
+    assert new is not old and new.reg_id != old.reg_id
+    assert len(re.findall(r"^lwm2m-client 1\.0\.0 ", node.log, re.M)) == 2  # two boots
+    node.power_cut(off_for=1)
+    again = rig.wait_for_registration(timeout=10).registration
+    assert again is not new and again.registered_at >= 1
+    assert rig.wait_for_registration(timeout=0).registration is again  # registered: no waiting
 
 
 def test_ets_102_update_on_lifetime_write_and_periodic_updates(

@@ -86,7 +86,7 @@ async def test_registration_update_and_deregistration() -> None:
         await run.wait_line("registered /rd/")
         # Registration Update Trigger: the client sends an update, with the new lifetime it was given.
         await dev.write("/1/0/1", 240, fmt="text")
-        before = asyncio.get_running_loop().time()
+        before = run.server.mark()
         await dev.execute("/1/0/8")
         await run.server.wait_for_event("updated", "nat-reg", timeout=WAIT, since=before)
         assert dev.registration.lifetime == 240
@@ -196,7 +196,7 @@ async def test_send_reports_values_to_the_server() -> None:
         # muted by the server (ETS 1.1 "muting Send"): no more Sends until unmuted
         await run.server.device("nat-send").write("/1/0/23", True, fmt="text")
         await run.wait_line("send muted by the server (/1/0/23)")
-        t = asyncio.get_running_loop().time()
+        t = run.server.mark()
         await run.server.device("nat-send").write("/1/0/23", False, fmt="text")
         await run.wait_line("send unmuted by the server (/1/0/23)")
         again = await run.server.wait_for_event("send", "nat-send", timeout=WAIT, since=t)

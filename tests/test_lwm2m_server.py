@@ -78,6 +78,36 @@ def test_reregistration_replaces_the_old_registration() -> None:
     scenario(body)
 
 
+def test_marks_tell_apart_events_of_one_virtual_instant() -> None:
+    """A reboot's registration can share its instant with the one before it: since=mark() waits for
+    the new one, where a time could only return the old."""
+
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        loop = asyncio.get_running_loop()
+        client = await make_client("node-1")
+        await client.register()
+        old = server.registrations["node-1"]
+        at, mark = loop.time(), server.mark()
+        with pytest.raises(DeviceTimeout):  # nothing after the mark yet, though one at this instant
+            await server.wait_for_event("registered", "node-1", timeout=1, since=mark)
+        assert loop.time() == at + 1
+        with pytest.raises(DeviceTimeout):
+            await server.wait_for_registration("node-1", timeout=1, since=mark)
+        await client.register()  # the reboot's registration
+        event = await server.wait_for_event("registered", timeout=0, since=mark)
+        assert event.seq >= mark and event.registration is not old
+        device = await server.wait_for_registration("node-1", timeout=0, since=mark)
+        assert device.registration is event.registration
+        # any endpoint: the first event after the mark
+        other = await make_client("node-2")
+        await other.register()
+        assert (await server.wait_for_event("registered", timeout=0, since=mark)).endpoint == "node-1"
+        with pytest.raises(ConfigError, match=r"since=1\.5: give a mark from server\.mark\(\)"):
+            await server.wait_for_event("registered", "node-1", timeout=0, since=1.5)  # type: ignore[arg-type]
+
+    scenario(body)
+
+
 def test_registrations_refused_for_some_endpoints_until_allowed() -> None:
     async def body(server: LwM2MServer, make_client: Callable) -> None:
         seen: list[Event] = []

@@ -293,7 +293,7 @@ async def update_firmware(
             res.ok = True
             report("done", 1, 1)
             return res
-        since = loop.time()
+        since = device.server.mark()
         await watch.stop()
         report("update", 0, 1)
         await device.execute("/5/0/2")

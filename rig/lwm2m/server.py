@@ -57,6 +57,7 @@ class Event:
     time: float
     registration: Registration | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0  # this server's events are numbered from 0 in the order they happen (see mark())
 
 
 def check_port(host: str, port: int) -> None:
@@ -131,7 +132,9 @@ class LwM2MServer:
         self._next_id = 0
         self._tasks: set[asyncio.Task] = set()
         self.events: asyncio.Queue[Event] = asyncio.Queue(maxsize=event_queue_size)
-        self.history: deque[Event] = deque(maxlen=1000)  # recent events, for wait_for_event(since=...)
+        self.history: deque[Event] = deque(maxlen=1000)  # recent events
+        self._seq = 0  # the next event's number
+        self._latest: dict[tuple[str, str], Event] = {}  # (kind, endpoint) -> its last event
         self.trace = Trace(self._now, self._resolve, trace_limit, enabled=trace)
         self.coap = CoapEndpoint(self._handle, self.trace.record if trace else None, max_body=max_body)
         self.counters: dict[str, int] = {"rejected": 0, "registrations": 0, "updates": 0}
@@ -188,8 +191,10 @@ class LwM2MServer:
         self._callbacks.append((kind, callback))
 
     def _emit(self, kind: str, endpoint: str, **data: Any) -> None:
-        event = Event(kind, endpoint, self._now(), self.registrations.get(endpoint), data)
+        event = Event(kind, endpoint, self._now(), self.registrations.get(endpoint), data, self._seq)
+        self._seq += 1
         self.history.append(event)
+        self._latest[kind, endpoint] = event
         if self.events.full():
             self.events.get_nowait()  # keep the newest events when nobody drains the queue
         self.events.put_nowait(event)
@@ -204,15 +209,26 @@ class LwM2MServer:
             if wkind == kind and wep in (None, endpoint) and not fut.done():
                 fut.set_result(event)
 
+    def mark(self) -> int:
+        """A point in this server's stream of events, for `since=`: the events from now on.
+
+        Several events can share one instant of virtual time, so a time cannot tell the
+        registration just before a reboot from the one after it; a mark can."""
+        return self._seq
+
+    def _since(self, kind: str, endpoint: str | None, since: int) -> Event | None:
+        if isinstance(since, bool) or not isinstance(since, int):
+            raise ConfigError(f"since={since!r}: give a mark from server.mark(), not a time")
+        found = [e for (k, ep), e in self._latest.items() if k == kind and endpoint in (None, ep)]
+        return min((e for e in found if e.seq >= since), key=lambda e: e.seq, default=None)
+
     async def wait_for_event(
-        self, kind: str, endpoint: str | None = None, timeout: float = 60.0, since: float | None = None
+        self, kind: str, endpoint: str | None = None, timeout: float = 60.0, since: int | None = None
     ) -> Event:
-        """The next `kind` event (for `endpoint`); with `since` (a loop time), also one that already
-        happened at or after it, so that an event racing the caller is not missed."""
-        if since is not None:
-            for event in self.history:
-                if event.kind == kind and endpoint in (None, event.endpoint) and event.time >= since:
-                    return event
+        """The next `kind` event (for `endpoint`); with `since` (a `mark()`), also one that already
+        happened after the mark was taken, so that an event racing the caller is not missed."""
+        if since is not None and (event := self._since(kind, endpoint, since)) is not None:
+            return event
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         entry = (kind, endpoint, fut)
         self._waiters.append(entry)
@@ -223,10 +239,13 @@ class LwM2MServer:
         finally:
             self._waiters.remove(entry)
 
-    async def wait_for_registration(self, endpoint: str, timeout: float = 60.0) -> Device:
-        """The device once `endpoint` is registered (at once if it already is)."""
-        if endpoint not in self.registrations:
-            await self.wait_for_event("registered", endpoint, timeout)
+    async def wait_for_registration(self, endpoint: str, timeout: float = 60.0, since: int | None = None) -> Device:
+        """The device once `endpoint` is registered (at once if it already is); with `since` (a
+        `mark()`), once it has registered after the mark (e.g. after a reboot)."""
+        if endpoint not in self.registrations or (
+            since is not None and self._since("registered", endpoint, since) is None
+        ):
+            await self.wait_for_event("registered", endpoint, timeout, since)
         return self.device(endpoint)
 
     def device(self, endpoint: str) -> Device:
