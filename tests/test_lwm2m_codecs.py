@@ -189,6 +189,15 @@ def test_plain_text_carries_one_resource_only() -> None:
         codecs.encode(codecs.TEXT, {(3311, 0, 5850): 1}, (3311, 0, 5850), REG)
 
 
+@pytest.mark.parametrize("cf", [codecs.TEXT, codecs.TLV, codecs.SENML_JSON, codecs.SENML_CBOR])
+def test_text_without_a_utf8_form_is_refused_in_every_format(cf: int) -> None:
+    # a lone surrogate (e.g. from os.fsdecode of a bad file name) was a UnicodeEncodeError
+    with pytest.raises(CodecError, match=r"/3/0/0: '\\udcff' has no UTF-8 form"):
+        codecs.encode(cf, {(3, 0, 0): "\udcff"}, (3, 0, 0), REG)
+    with pytest.raises(CodecError, match="has no UTF-8 form"):
+        codecs.encode(cf, {(3, 0, 0): "ok\ud800"}, (3, 0, 0), None)
+
+
 LINK_TEXT = st.text(st.characters(codec="ascii", exclude_characters='"<>,;= \\'), min_size=1, max_size=12)
 
 

@@ -662,6 +662,7 @@ def test_block_size_that_coap_cannot_carry_is_refused(size: int) -> None:
     ("/", "", "not /$"),
     ("/3/0/4/0", "", "not /3/0/4/0"),
     ("/3/0/4", 5, "execute arguments must be text"),  # was AttributeError: 'int' object has no attribute 'encode'
+    ("/3/0/4", "0='\udcff'", "execute /3/0/4 arguments: .* has no UTF-8 form"),  # was UnicodeEncodeError
 ])
 def test_execute_refuses_what_is_not_an_execute(path: str, args: object, message: str) -> None:
     async def body(server: LwM2MServer, make_client: Callable) -> None:

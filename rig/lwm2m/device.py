@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rig.lwm2m import codecs
 from rig.lwm2m.aiocoap_adapter import BrokenBlockwise, CoapFailure, Observation, Response
 from rig.lwm2m.codecs import CodecError, Path, Value, Values, format_path, parse_path
+from rig.lwm2m.codecs.common import utf8
 from rig.lwm2m.codecs.link import Link, parse_links
 from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered
 
@@ -206,7 +207,8 @@ class Device:
             raise CodecError(f"execute needs a resource path (/OBJ/INST/RES), not {format_path(base)}")
         if not isinstance(args, str):
             raise CodecError(f"execute arguments must be text like \"0='x',1\", got {type(args).__name__}")
-        await self._request("POST", base, args.encode(), content_format=0 if args else None)
+        payload = utf8(args, f"execute {format_path(base)} arguments")
+        await self._request("POST", base, payload, content_format=0 if args else None)
 
     async def create(self, path: PathLike, values: dict, fmt: int | str | None = None) -> int | None:
         """Create an instance under an object: values {rid: v}, or {iid: {rid: v}} to choose the ID.

@@ -68,9 +68,19 @@ def type_for(registry: ObjectRegistry | None, path: Path) -> ResourceType | None
     return registry.type_of(path) if registry is not None else None
 
 
+def utf8(text: str, what: str) -> bytes:
+    """text as UTF-8; a string that has no UTF-8 form (a lone surrogate) is a CodecError naming what."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError as exc:
+        raise CodecError(f"{what}: {text[:40]!r} has no UTF-8 form ({exc.reason})") from None
+
+
 def coerce(value: object, rtype: ResourceType | None, path: Path) -> Value:
     """Check/convert a value for a resource of type rtype (None: keep the Python type)."""
     where = format_path(path)
+    if isinstance(value, str):
+        utf8(value, where)  # every format sends text as UTF-8
     if rtype is None or rtype in (ResourceType.NONE, ResourceType.CORELNK):
         if isinstance(value, int | float | bool | str | bytes | ObjLnk):
             return value
