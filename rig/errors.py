@@ -19,3 +19,8 @@ class EmulationError(RigError):
 
 class ExpectTimeout(RigError):
     """A wait on UART output or a condition ran out of (virtual) time."""
+
+
+class ExpectMismatch(RigError):
+    """UART output that a wait rules out: a next line that does not match, a line that should not
+    appear, a failing pattern."""

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
-from rig.errors import ConfigError, EmulationError, ExpectTimeout, RigError
+from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.device import Device, Notification, ObservationStream
 from rig.lwm2m.server import LwM2MServer
@@ -54,6 +54,25 @@ def endpoint_name(eui64: bytes) -> str:
     return "cc2538-" + eui64.hex()
 
 
+@dataclass(frozen=True)
+class UartMatch:
+    """A UART line that matched: the match (its .string is the line) and the line's virtual time."""
+
+    match: re.Match[str]
+    time: float
+
+    @property
+    def line(self) -> str:
+        return self.match.string
+
+
+def _compile(pattern: str | re.Pattern[str], what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern) if isinstance(pattern, str) else pattern
+    except re.error as exc:
+        raise ConfigError(f"{what}: bad regular expression {pattern!r}: {exc}") from None
+
+
 class RigNode:
     """A `dut`-style handle on one node: UART expectations, LEDs, resets and power cuts."""
 
@@ -62,6 +81,7 @@ class RigNode:
         self.raw = node
         self.config = config
         self._cursor = 0  # index of the first UART line not yet consumed by expect()
+        self._failing: list[re.Pattern[str]] = []  # fail_on()
         self.boot_mark = 0  # the server's mark() when this node last booted (see wait_for_registration)
 
     @property
@@ -86,31 +106,93 @@ class RigNode:
 
     def expect(self, pattern: str | re.Pattern[str], timeout: float = 10.0) -> re.Match[str]:
         """Wait (virtual seconds) for a UART line after the previous match to match `pattern`."""
+        return self.wait_for_line(pattern, timeout).match
+
+    def wait_for_line(
+        self, pattern: str | re.Pattern[str], timeout: float = 10.0, *, next_line: bool = False,
+        unfinished: bool = False,
+    ) -> UartMatch:
+        """expect() with the line's time. `next_line`: only the first line not yet consumed may match
+        (another line is an ExpectMismatch). `unfinished`: the line still being written (a prompt
+        without its newline) may match too; it is consumed with it."""
         virtual_seconds(timeout, "expect timeout")
-        try:
-            regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        except re.error as exc:
-            raise ConfigError(f"expect: bad regular expression {pattern!r}: {exc}") from None
-        found: list[re.Match[str]] = []
+        regex = _compile(pattern, "expect")
+        found: list[UartMatch] = []
+        wrong: list[str] = []  # (raised after the wait: the predicate runs inside the emulation)
 
         def matched() -> bool:
             if self.raw.fault is not None:
                 return True
             lines = self.raw.uart.lines
             while self._cursor < len(lines):
-                match = regex.search(lines[self._cursor].text)
+                line = lines[self._cursor]
                 self._cursor += 1
-                if match:
-                    found.append(match)
+                if failing := self._failing_in(line.text):
+                    wrong.append(failing)
                     return True
+                if match := regex.search(line.text):
+                    found.append(UartMatch(match, line.time))
+                    return True
+                if next_line:
+                    wrong.append(f"the next UART line {line.text!r} does not match {regex.pattern!r}")
+                    return True
+            if unfinished and self._cursor == len(lines) and (match := regex.search(self.raw.uart.unfinished_line())):
+                self._cursor += 1  # the line being written, once it is complete
+                found.append(UartMatch(match, self.rig.now))
+                return True
             return False
 
         self.rig.wait_until(matched, timeout)
+        if wrong:
+            raise ExpectMismatch(f"{self.name}: {wrong[0]}")
         if found:
             return found[0]
+        self._raise_fault()
+        raise ExpectTimeout(f"{self.name}: no UART line matching {regex.pattern!r} within {timeout} s")
+
+    def expect_none(self, pattern: str | re.Pattern[str], timeout: float) -> None:
+        """Let `timeout` virtual seconds pass and fail (ExpectMismatch) if a UART line not yet
+        consumed by expect() matches `pattern` by then. Consumes nothing."""
+        virtual_seconds(timeout, "expect_none timeout")
+        regex = _compile(pattern, "expect_none")
+        seen = self._cursor
+        wrong: list[str] = []
+
+        def matched() -> bool:
+            nonlocal seen
+            lines = self.raw.uart.lines
+            while seen < len(lines):
+                line = lines[seen]
+                seen += 1
+                if failing := self._failing_in(line.text):
+                    wrong.append(failing)
+                    return True
+                if regex.search(line.text):
+                    wrong.append(f"UART line {line.text!r} at {line.time:.6f} s matches {regex.pattern!r}, "
+                                 "which should not appear")
+                    return True
+            return self.raw.fault is not None
+
+        self.rig.wait_until(matched, timeout)
+        if wrong:
+            raise ExpectMismatch(f"{self.name}: {wrong[0]}")
+        self._raise_fault()
+
+    def fail_on(self, pattern: str | re.Pattern[str]) -> None:
+        """From now on, a UART line matching `pattern` that expect() or expect_none() comes across
+        fails it (ExpectMismatch): e.g. an assertion or fault message of the firmware."""
+        self._failing.append(_compile(pattern, "fail_on"))
+
+    def _failing_in(self, text: str) -> str | None:
+        """Why `text` fails the wait (it matches a fail_on() pattern), or None."""
+        for failing in self._failing:
+            if failing.search(text):
+                return f"UART line {text!r} matches the failing pattern {failing.pattern!r}"
+        return None
+
+    def _raise_fault(self) -> None:
         if self.raw.fault is not None:
             raise EmulationError(f"{self.name} stopped: {self.raw.fault}")
-        raise ExpectTimeout(f"{self.name}: no UART line matching {regex.pattern!r} within {timeout} s")
 
     def write(self, text: str | bytes) -> None:
         if not isinstance(text, str | bytes):  # bytes(5) would have sent five NUL bytes

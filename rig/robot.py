@@ -23,7 +23,9 @@ rig.robot.FirmwareProfile:DIR2 robot/`.
 from __future__ import annotations
 
 import ipaddress
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,19 @@ from rig.lwm2m.cli import parse_value
 from rig.lwm2m.device import as_path
 from rig.rig import Rig, RigNode, SyncDevice, SyncObservation
 from rig.topology import Topology
+
+
+@dataclass(frozen=True)
+class UartResult:
+    """What the UART keywords return, as Renode's: the line, its virtual time in milliseconds and
+    the regular expression's groups; as text it is the line."""
+
+    line: str
+    timestamp: float
+    groups: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.line
 
 
 class RigLibrary:
@@ -104,9 +119,45 @@ class RigLibrary:
 
     # -- nodes -------------------------------------------------------------------------------------
 
-    def wait_for_line_on_uart(self, pattern: str, node: str | None = None, timeout: float = 10.0) -> str:
-        """Wait for a UART line (regular expression) after the previous match; returns the line."""
-        return self._node(node).expect(pattern, float(timeout)).string
+    # The UART keywords take Renode's argument names (treatAsRegex=true ...): Robot matches named
+    # arguments by exact name, so lines written for Renode read the same here.
+    def wait_for_line_on_uart(
+        self, content: str, timeout: float = 10.0, node: str | None = None, treatAsRegex: bool = False,
+        includeUnfinishedLine: bool = False, matchNextLine: bool = False,
+    ) -> UartResult:
+        """Wait for a UART line after the previous match that contains `content` (a regular
+        expression with treatAsRegex=true), as Renode's keyword: includeUnfinishedLine also looks at
+        the line being written, matchNextLine fails unless the next line matches. Returns the
+        line, its virtual time in ms and the regex groups (`${result.line}`, `.timestamp`, `.groups`)."""
+        pattern = content if treatAsRegex else re.escape(content)
+        got = self._node(node).wait_for_line(
+            pattern, float(timeout), next_line=bool(matchNextLine), unfinished=bool(includeUnfinishedLine)
+        )
+        return UartResult(got.line, got.time * 1000.0, tuple(g or "" for g in got.match.groups()))
+
+    def wait_for_prompt_on_uart(
+        self, prompt: str, timeout: float = 10.0, node: str | None = None, treatAsRegex: bool = False,
+    ) -> UartResult:
+        """Wait For Line On Uart that also matches the line being written (a prompt has no newline)."""
+        return self.wait_for_line_on_uart(prompt, timeout, node, treatAsRegex, includeUnfinishedLine=True)
+
+    def wait_for_next_line_on_uart(self, timeout: float = 10.0, node: str | None = None) -> UartResult:
+        """The next UART line after the previous match, whatever it says."""
+        return self.wait_for_line_on_uart("", timeout, node, matchNextLine=True)
+
+    def should_not_be_on_uart(
+        self, content: str, timeout: float = 10.0, node: str | None = None, treatAsRegex: bool = False,
+    ) -> None:
+        """Let `timeout` virtual seconds pass; fail if a UART line after the previous match contains
+        `content` (a regular expression with treatAsRegex=true) by then. Consumes no line."""
+        self._node(node).expect_none(content if treatAsRegex else re.escape(content), float(timeout))
+
+    def register_failing_uart_string(
+        self, content: str, node: str | None = None, treatAsRegex: bool = False
+    ) -> None:
+        """From now on, any UART wait of this node fails on a line containing `content` (e.g. an
+        assertion message of the firmware)."""
+        self._node(node).fail_on(content if treatAsRegex else re.escape(content))
 
     def write_line_to_uart(self, text: str, node: str | None = None) -> None:
         self._node(node).write(text + "\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rig.errors import ConfigError
+from rig.errors import ConfigError, ExpectMismatch
 from rig.robot import RigLibrary
 
 
@@ -51,6 +51,28 @@ def test_keyword_number_and_prefix_arguments_are_named(lib: RigLibrary) -> None:
         lib.write_attributes("/3303/0/5700", pmin="abc")
     with pytest.raises(ConfigError, match="objects='x' is not a number"):
         lib.registration_should_have(objects="1 x")
+
+
+def test_uart_keywords_take_renodes_arguments_and_results(lib: RigLibrary) -> None:
+    """Renode's UART keywords: text by default (treatAsRegex=true for a regular expression), a
+    result with .line, .timestamp (virtual ms) and .groups, Should Not Be On Uart, failing strings."""
+    lib.start_rig(firmware="lwm2m-client")
+    banner = lib.wait_for_line_on_uart("lwm2m-client 1.0.0 eui64=", timeout=1)
+    assert banner.line.startswith("lwm2m-client 1.0.0") and banner.groups == ()
+    # text, not a regular expression: as one, "[fd00::1]" would be a class of characters
+    assert lib.wait_for_line_on_uart("server coap://[fd00::1]:5683", timeout=1).line.startswith("lwm2m: up ")
+    got = lib.wait_for_line_on_uart(r"registered /rd/(\w+)", timeout=10, treatAsRegex=True)
+    assert str(got) == got.line == f"lwm2m: registered /rd/{got.groups[0]}"
+    assert 0 < got.timestamp < 10_000 and got.timestamp == pytest.approx(lib.get_virtual_time() * 1000, abs=1)
+    lib.should_not_be_on_uart("lwm2m: updated", timeout=2)
+    lib.write_line_to_uart("update")
+    with pytest.raises(ExpectMismatch, match="should not appear"):
+        lib.should_not_be_on_uart("lwm2m: updated", timeout=2)
+    assert lib.wait_for_next_line_on_uart(timeout=1).line.startswith("lwm2m: updated")
+    lib.register_failing_uart_string("unknown command '")
+    lib.write_line_to_uart("bogus")
+    with pytest.raises(ExpectMismatch, match="failing pattern"):
+        lib.wait_for_line_on_uart("never printed", timeout=2)
 
 
 @pytest.mark.parametrize("listener, written", [

@@ -63,6 +63,10 @@ class Uart(ABC):
     def output(self) -> bytes:
         """Every byte the node has sent so far."""
 
+    def unfinished_line(self) -> str:
+        """The line being written: what came after the last newline (a prompt, say)."""
+        return self.output().rpartition(b"\n")[2].decode("utf-8", errors="replace").rstrip("\r")
+
     @abstractmethod
     def write(self, data: bytes) -> None:
         """Send bytes to the node; they arrive at the current virtual time."""

@@ -31,6 +31,9 @@ class HostUart(Uart):
     def output(self) -> bytes:
         return bytes(self._output)
 
+    def unfinished_line(self) -> str:  # without copying the whole output
+        return self._current.decode("utf-8", errors="replace").rstrip("\r")
+
     def write(self, data: bytes | str) -> None:
         if isinstance(data, str):
             data = data.encode()
