@@ -114,7 +114,7 @@ class RigNode:
     ) -> UartMatch:
         """expect() with the line's time. `next_line`: only the first line not yet consumed may match
         (another line is an ExpectMismatch). `unfinished`: the line still being written (a prompt
-        without its newline) may match too; it is consumed with it."""
+        without its newline) may match too; once complete, that line counts as consumed."""
         virtual_seconds(timeout, "expect timeout")
         regex = _compile(pattern, "expect")
         found: list[UartMatch] = []
