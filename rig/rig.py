@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
 from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
-from rig.lwm2m.device import Device, Notification, ObservationStream
+from rig.lwm2m.device import Device, Notification, ObservationStream, as_path
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
 from rig.topology import BORDER_EUI64, NodeConfig, Topology, default_eui64, firmware_path
@@ -39,6 +39,8 @@ from rig.vtime import VirtualTimeLoop, virtual_seconds
 T = TypeVar("T")
 
 BORDER = "border"
+# Device Reboot, Factory Reset and Firmware Update: the device boots again after its 2.04
+REBOOTING_EXECUTES = {(3, 0, 4), (3, 0, 5), (5, 0, 2)}
 SERVER_PORT = 5683  # the port the client firmware sends to (fd00::1:5683); the bridge maps it
 
 
@@ -233,6 +235,13 @@ class SyncDevice:
 
     def observe(self, path: str, fmt: int | str | None = None) -> SyncObservation:
         return SyncObservation(self._rig, self._rig.run(self.device.observe(path, fmt)))
+
+    def execute(self, path: str, args: str = "") -> None:
+        if as_path(path) in REBOOTING_EXECUTES:  # rig.wait_for_registration() waits for the new boot
+            for node in self._rig.nodes.values():
+                if node.endpoint == self.device.endpoint:
+                    node.boot_mark = self._rig.server.mark()
+        self._rig.run(self.device.execute(path, args))
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.device, name)

@@ -222,8 +222,8 @@ class RigLibrary:
     # -- LwM2M ---------------------------------------------------------------------------------------
 
     def wait_for_registration(self, node: str | None = None, timeout: float = 30.0) -> str:
-        """Wait until the node has registered with the server (after `Reset Node` or `Cut Power`: on
-        its new boot); returns its endpoint name."""
+        """Wait until the node has registered with the server (after `Reset Node`, `Cut Power` or
+        `Execute Resource` of /3/0/4, /3/0/5 or /5/0/2: on its new boot); returns its endpoint name."""
         rig = self._require()
         rig.wait_for_registration(node, float(timeout))
         return rig.node(node).endpoint

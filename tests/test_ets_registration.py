@@ -54,8 +54,9 @@ def test_ets_101_initial_registration(rig: Rig, node: RigNode, lwm2m_server: LwM
 
 
 def test_wait_for_registration_after_a_reset_is_the_new_boots(rig: Rig, node: RigNode) -> None:
-    """The server keeps the old registration until it expires: after a reset or a power cut at the
-    same virtual instant, wait_for_registration waits for the one the node makes on its new boot."""
+    """The server keeps the old registration until it expires: after a reset, a power cut or an
+    Execute of Reboot at the same virtual instant, wait_for_registration waits for the one the node
+    makes on its new boot."""
     old = rig.wait_for_registration().registration
     node.reset()
     new = rig.wait_for_registration(timeout=10).registration
@@ -65,6 +66,9 @@ def test_wait_for_registration_after_a_reset_is_the_new_boots(rig: Rig, node: Ri
     again = rig.wait_for_registration(timeout=10).registration
     assert again is not new and again.registered_at >= 1
     assert rig.wait_for_registration(timeout=0).registration is again  # registered: no waiting
+    rig.device().execute("/3/0/4")  # Reboot: the device boots again after its 2.04
+    rebooted = rig.wait_for_registration(timeout=10).registration
+    assert rebooted is not again and len(re.findall(r"^lwm2m-client 1\.0\.0 ", node.log, re.M)) == 4
 
 
 def test_ets_102_update_on_lifetime_write_and_periodic_updates(
