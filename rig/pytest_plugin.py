@@ -16,6 +16,8 @@ the firmware code run) and --firmware-profile DIR (cycles per function), both fr
 rig.coverage.pytest_record.
 When a test using the rig fails, each node's UART log, the radio pcap and the CoAP trace are attached
 to the report (and their paths to the JUnit XML as properties).
+Under pytest-xdist (-n N) the suite-level files are merged by the controller (rig.pytest_workers) and
+--gdb is a usage error (interactive: use -n 0).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pytest
 
 from rig.errors import ConfigError
 from rig.lwm2m.server import LwM2MServer
+from rig.pytest_workers import distributing
 from rig.rig import Rig, RigNode
 from rig.topology import Topology, firmware_path
 
@@ -99,6 +102,11 @@ def _start_gdb(config: pytest.Config, the_rig: Rig, nodeid: str) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--gdb", None) is not None:
         parse_gdb_option(config.getoption("--gdb"))  # a bad value is a usage error before any test
+        if distributing(config):
+            # xdist workers' terminal output never reaches the user (no port to connect to), each test
+            # waits halted for a debugger, and a fixed port cannot be bound by two workers.
+            raise pytest.UsageError("--gdb is interactive and cannot run under pytest-xdist: "
+                                    "run the test(s) to debug with -n 0")
     config.addinivalue_line("markers", "topology(dict): the topology the rig fixture starts for this test")
     config.addinivalue_line("markers", "builtin_only: needs a feature only the builtin emulator has")
     config.addinivalue_line("markers", "renode: needs a Renode installation")
@@ -115,11 +123,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"needs the builtin emulator, not {emulator}"))
 
 
+RIG_OF_TEST = pytest.StashKey[Rig]()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    setattr(item, f"rig_report_{report.when}", report)
+    the_rig = item.stash.get(RIG_OF_TEST, None)
+    if report.when == "call" and report.failed and the_rig is not None:
+        # Attached now, not in the fixture's teardown: pytest-xdist sends this report to the controller
+        # as soon as it is made. The rig is paused between awaits, so the logs are those of the failure;
+        # stopping the rig writes the files again, complete.
+        try:
+            the_rig._save_artifacts()
+        except Exception:  # reporting a failure must not fail on its attachments
+            return
+        _attach_artifacts(item, report, the_rig)
 
 
 @pytest.fixture
@@ -146,15 +166,14 @@ def rig(request: pytest.FixtureRequest, rig_topology: Topology) -> Iterator[Rig]
         artifacts_dir=artifacts,
     )
     the_rig.start()
+    request.node.stash[RIG_OF_TEST] = the_rig  # a failed call's report gets its artifacts
     try:
         if config.getoption("--gdb") is not None:
             _start_gdb(config, the_rig, request.node.nodeid)
         yield the_rig
     finally:
+        del request.node.stash[RIG_OF_TEST]
         the_rig.stop()
-        report = getattr(request.node, "rig_report_call", None)
-        if report is not None and report.failed:
-            _attach_artifacts(request.node, report, the_rig)
 
 
 @pytest.fixture

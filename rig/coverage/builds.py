@@ -3,7 +3,9 @@ part of the coverage and profile collectors (pytest --firmware-coverage / --firm
 
 A node's record is folded into its build once its emulation is closed (checked whenever a node is
 added, and at the end), so a long session holds one record per build plus those of the nodes of
-open emulations, not every node it ever made.
+open emulations, not every node it ever made. Under pytest-xdist each worker exports its builds as
+plain data (export) and the controller merges them (absorb) the way nodes are folded; reports list
+the builds sorted, so the merge order (which worker finished first) never shows in a file.
 """
 
 from __future__ import annotations
@@ -54,6 +56,14 @@ class BuildCollector(ABC, Generic[B]):
         """Add what the node recorded to its build's record."""
 
     @abstractmethod
+    def part_of(self, build: B) -> dict[str, Any]:
+        """What the build recorded, as plain data (execnet-serializable: a pytest-xdist worker's part)."""
+
+    @abstractmethod
+    def merge_part(self, build: B, part: dict[str, Any]) -> None:
+        """Add a part_of() of the same build (another process's nodes) to the build's record."""
+
+    @abstractmethod
     def report(self, directory: Path) -> list[str]:
         """Write every build's reports into directory; one line per build ([]: nothing recorded)."""
 
@@ -80,20 +90,48 @@ class BuildCollector(ABC, Generic[B]):
         try:
             digest, raw = self._read(path)
         except (OSError, RigError) as exc:  # collecting must never break the test that made the node
-            self.warnings.append(f"{path}: not {self.what} ({exc})")
+            self._warn(f"{path}: not {self.what} ({exc})")
             return
+        build = self._build(path, digest, raw)
+        build.nodes += 1
+        self.enable(node)
+        self._live.append((node, build))
+        self.fold(only_closed=True)
+
+    def _build(self, path: Path, digest: str, raw: bytes) -> B:
         build = self.images.get(digest)
         if build is None:
             other = next((b for b in self.images.values() if b.path == path), None)
             if other is not None:
                 # a rebuilt ELF at the same path: its lines are not the first build's lines
-                self.warnings.append(f"{path}: two different builds ran in one session (sha256 "
-                                     f"{other.sha256[:12]}... and {digest[:12]}...); kept apart")
+                self._warn(f"{path}: two different builds ran in one session (sha256 "
+                           f"{min(other.sha256, digest)[:12]}... and {max(other.sha256, digest)[:12]}...); kept apart")
             build = self.images[digest] = self.new_build(path, digest, raw)
-        build.nodes += 1
-        self.enable(node)
-        self._live.append((node, build))
-        self.fold(only_closed=True)
+        return build
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:  # a worker's warning may reach the controller twice
+            self.warnings.append(message)
+
+    def builds(self) -> list[B]:
+        """Every build, all nodes folded in, in a fixed order (by path, then sha256)."""
+        self.fold(only_closed=False)
+        return sorted(self.images.values(), key=lambda b: (str(b.path), b.sha256))
+
+    def export(self) -> dict[str, Any]:
+        """This process's whole record as plain data, for absorb() in another process."""
+        return {"builds": [{"path": str(b.path), "sha256": b.sha256, "elf": b.elf, "nodes": b.nodes,
+                            "record": self.part_of(b)} for b in self.builds()],
+                "warnings": list(self.warnings)}
+
+    def absorb(self, part: dict[str, Any]) -> None:
+        """Merge another process's export() (a pytest-xdist worker's) into this record."""
+        for item in part["builds"]:
+            build = self._build(Path(item["path"]), item["sha256"], item["elf"])
+            build.nodes += item["nodes"]
+            self.merge_part(build, item["record"])
+        for message in part["warnings"]:
+            self._warn(message)
 
     def fold(self, only_closed: bool) -> None:
         keep = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rig.coverage.builds import Build, BuildCollector, output_stems
 from rig.coverage.data import Coverage, from_bitmap
@@ -23,6 +24,14 @@ class Image(Build):
     bits: int = 0  # united executed-halfword bitmap (bit h: flash base + 2h)
     counts: dict[int, int] | None = None  # summed execution counts of profiled nodes (real hit counts)
 
+    def merge(self, bits: int, counts: dict[int, int] | None) -> None:
+        """Unite a node's (or another process's) bitmap; add its execution counts, if profiled."""
+        self.bits |= bits
+        if counts is not None:  # also profiled (--firmware-profile): real hit counts
+            self.counts = self.counts if self.counts is not None else {}
+            for address, n in counts.items():
+                self.counts[address] = self.counts.get(address, 0) + n
+
 
 class Collector(BuildCollector[Image]):
     what = "recorded"
@@ -35,15 +44,17 @@ class Collector(BuildCollector[Image]):
 
     def fold_node(self, build: Image, node: BuiltinNode) -> None:
         assert node.coverage is not None
-        build.bits |= int.from_bytes(node.coverage.bitmap(), "little")
-        if node.profile is not None:  # also profiled (--firmware-profile): real hit counts
-            build.counts = build.counts if build.counts is not None else {}
-            for address, n in node.profile.counts().items():
-                build.counts[address] = build.counts.get(address, 0) + n
+        build.merge(int.from_bytes(node.coverage.bitmap(), "little"),
+                    node.profile.counts() if node.profile is not None else None)
+
+    def part_of(self, build: Image) -> dict[str, Any]:
+        return {"bits": build.bits.to_bytes((build.bits.bit_length() + 7) // 8, "little"), "counts": build.counts}
+
+    def merge_part(self, build: Image, part: dict[str, Any]) -> None:
+        build.merge(int.from_bytes(part["bits"], "little"), part["counts"])
 
     def bitmaps(self) -> list[tuple[Image, bytes]]:
-        self.fold(only_closed=False)
-        return [(image, image.bits.to_bytes(BITMAP_BYTES, "little")) for image in self.images.values()]
+        return [(image, image.bits.to_bytes(BITMAP_BYTES, "little")) for image in self.builds()]
 
     def report(self, directory: Path) -> list[str]:
         coverages = self.coverages()
@@ -56,7 +67,7 @@ class Collector(BuildCollector[Image]):
             try:
                 lm = line_map_of_bytes(image.elf, str(image.path))
             except RigError as exc:  # one image without line tables (a test's stripped ELF) costs only itself
-                self.warnings.append(f"{image.path}: not reported ({exc})")
+                self._warn(f"{image.path}: not reported ({exc})")
                 continue
             out.append((image, from_bitmap(lm, bits, BASE, image.path.stem, image.counts)))
         return out

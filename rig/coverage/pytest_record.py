@@ -2,7 +2,8 @@
 of the session records (no test opts in); at the end DIR gets the reports of each firmware build
 (coverage: `<image>.info` lcov and `summary.md`; profile: `<image>.json`, `.md`, `callgrind.out.<image>`
 and `summary.md`) and the terminal a line per image. With both, the lcov tracefiles carry real hit
-counts. The renode backend records nothing: a warning says so.
+counts. The renode backend records nothing: a warning says so. Under pytest-xdist the workers' records
+are merged by the controller, which writes the same files a serial run does (rig.pytest_workers).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from rig.coverage.builds import BuildCollector, RunRecord
+from rig.pytest_workers import hand_to_controller, is_worker, receive_parts
 
 
 class FirmwareRecordPlugin:
@@ -31,13 +33,19 @@ class FirmwareRecordPlugin:
         if directory is None:
             return
         self.record = RunRecord(self.collector(), Path(directory))
+        receive_parts(config, self.option, self.record.collector.absorb, self.record.collector.warnings.append)
         if config.getoption("emulator", "builtin") == "renode":
             config.issue_config_time_warning(pytest.PytestConfigWarning(
                 f"{self.option}: {self.what} recorded by the builtin emulator only; nodes of the "
                 "renode backend record nothing"), stacklevel=2)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.record is not None:
+        if self.record is None:
+            return
+        if is_worker(session.config):  # the controller writes the reports of all workers
+            self.record.collector.stop()
+            hand_to_controller(session.config, self.option, self.record.collector.export())
+        else:
             self.record.finish()
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -4,7 +4,9 @@ Every emulated node is sampled (painted-stack high-water mark, `rig.footprint.st
 loses its RAM: on `reset`, `power_cycle` and when its emulation closes, and at the end of the session
 for any still running. No test has to opt in: the plugin wraps the backends' methods while active.
 The JSON written: {"schema": "lwm2m-rig-stack", "version": 1, "firmware": {<elf name>: {"max_used",
-"reserved", "test", "samples"}}}.
+"reserved", "test", "samples"}}}: "test" is the first test (in collection order) that reached max_used.
+Under pytest-xdist each worker hands its results to the controller, which merges them (rig.pytest_workers)
+and writes the file a serial run writes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 
 from rig.emu.api import Emulation, Node, NodeSpec
 from rig.footprint.stack import stack_bounds, stack_high_water, stack_painted
+from rig.pytest_workers import hand_to_controller, is_worker, receive_parts
 
 SCHEMA = "lwm2m-rig-stack"
 
@@ -40,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         recorder = StackRecorder(Path(path))
         recorder.install()
         config.pluginmanager.register(recorder, "rig-stack-recorder")
+        receive_parts(config, "stack-report", recorder.absorb, recorder.lost.append)
 
 
 class StackRecorder:
@@ -47,11 +51,17 @@ class StackRecorder:
         self.path = path
         self.results: dict[str, dict[str, Any]] = {}
         self.current_test = ""
+        self._order: dict[str, int] = {}  # nodeid -> position in the collection
+        self._max_at: dict[str, int | None] = {}  # firmware -> position of the test of its max_used
+        self.lost: list[str] = []  # pytest-xdist workers that crashed before handing their results
         self._firmware: weakref.WeakKeyDictionary[Node, str] = weakref.WeakKeyDictionary()
         self._undo: list[tuple[type, str, Any]] = []
         self._patched: set[type] = set()
 
     # -- pytest hooks -------------------------------------------------------------------------------
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._order = {item.nodeid: i for i, item in enumerate(session.items)}
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
         self.current_test = item.nodeid
@@ -64,9 +74,16 @@ class StackRecorder:
         for node in list(self._firmware.keys()):
             self.sample(node)
         self.uninstall()
+        if is_worker(session.config):  # the controller merges the workers' results and writes
+            hand_to_controller(session.config, "stack-report", {"results": self.results, "max_at": self._max_at})
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         doc = {"schema": SCHEMA, "version": 1, "firmware": dict(sorted(self.results.items()))}
         self.path.write_text(json.dumps(doc, indent=2) + "\n")
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        for message in self.lost:
+            terminalreporter.write_line(f"--stack-report {self.path}: warning: {message}")
 
     # -- sampling -------------------------------------------------------------------------------------
     def sample(self, node: Node) -> None:
@@ -80,11 +97,29 @@ class StackRecorder:
             low, high = stack_bounds(node)
         except Exception:  # a firmware without stack symbols, or a node already torn down
             return
-        entry = self.results.setdefault(firmware, {"max_used": 0, "reserved": high - low, "test": None, "samples": 0})
-        entry["samples"] += 1
-        if used > entry["max_used"] or entry["test"] is None:
-            entry["max_used"] = max(used, entry["max_used"])
-            entry["test"] = self.current_test or entry["test"]
+        test = self.current_test or None
+        self._merge(firmware, {"max_used": used, "reserved": high - low, "test": test, "samples": 1},
+                    self._order.get(test) if test else None)
+
+    def absorb(self, part: dict[str, Any]) -> None:
+        """Merge a pytest-xdist worker's results (the same collection, so the same test positions)."""
+        for firmware, entry in part["results"].items():
+            self._merge(firmware, entry, part["max_at"].get(firmware))
+
+    def _merge(self, firmware: str, entry: dict[str, Any], at: int | None) -> None:
+        """The deepest use wins; of equal ones the test first in the collection (a serial run's first),
+        then any test over none (a sample at the session's end, outside every test)."""
+        have = self.results.get(firmware)
+        if have is None:
+            self.results[firmware] = dict(entry)
+            self._max_at[firmware] = at
+            return
+        have["samples"] += entry["samples"]
+        mine = self._max_at.get(firmware)
+        if entry["max_used"] > have["max_used"] or (
+                entry["max_used"] == have["max_used"] and at is not None and (mine is None or at < mine)):
+            have["max_used"], have["test"] = entry["max_used"], entry["test"]
+            self._max_at[firmware] = at
 
     # -- wrapping the backends ------------------------------------------------------------------------
     def install(self) -> None:

@@ -11,6 +11,7 @@ import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rig.coverage.builds import Build, BuildCollector, output_stems
 from rig.coverage.linemap import MAX_ELF_BYTES, line_map_of_bytes
@@ -28,6 +29,13 @@ class Image(Build):
     counts: dict[int, int] = field(default_factory=dict)
     cycles: int = 0
     executed: int = 0
+
+    def merge(self, counts: dict[int, int], cycles: int, executed: int) -> None:
+        """Add a node's (or another process's) execution counts and totals."""
+        for address, n in counts.items():
+            self.counts[address] = self.counts.get(address, 0) + n
+        self.cycles += cycles
+        self.executed += executed
 
 
 def profile_of(image: Image, components: Path | None = None) -> Profile:
@@ -48,10 +56,7 @@ def node_profile(node: BuiltinNode, components: Path | None = None) -> Profile:
 
 
 def _fold_into(image: Image, prof: NodeProfile) -> None:
-    for address, n in prof.counts().items():
-        image.counts[address] = image.counts.get(address, 0) + n
-    image.cycles += prof.cycles
-    image.executed += prof.executed
+    image.merge(prof.counts(), prof.cycles, prof.executed)
 
 
 class Collector(BuildCollector[Image]):
@@ -67,18 +72,23 @@ class Collector(BuildCollector[Image]):
         assert node.profile is not None
         _fold_into(build, node.profile)
 
+    def part_of(self, build: Image) -> dict[str, Any]:
+        return {"counts": build.counts, "cycles": build.cycles, "executed": build.executed}
+
+    def merge_part(self, build: Image, part: dict[str, Any]) -> None:
+        build.merge(part["counts"], part["cycles"], part["executed"])
+
     def report(self, directory: Path) -> list[str]:
         profiles = self.profiles()
         return write_reports(directory, profiles) if profiles else []
 
     def profiles(self, components: Path | None = None) -> list[tuple[Image, Profile]]:
-        self.fold(only_closed=False)
         out = []
-        for image in self.images.values():
+        for image in self.builds():
             try:
                 out.append((image, profile_of(image, components)))
             except RigError as exc:  # an image without line tables costs only itself
-                self.warnings.append(f"{image.path}: not reported ({exc})")
+                self._warn(f"{image.path}: not reported ({exc})")
         return out
 
 
