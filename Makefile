@@ -1,6 +1,7 @@
 # lwm2m-rig: two commands do everything on a fresh machine.
 #   make demo   boots the rig and tells the story end to end
-#   make test   sets up, builds all firmware and runs every test (C, pytest, Robot)
+#   make test   sets up, builds all firmware and runs every test (C, pytest, Robot);
+#               PYTEST_ARGS="-n auto" runs the pytest part in parallel (pytest-xdist)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -59,7 +60,7 @@ test-c: firmware
 	$(MAKE) -C firmware-c test
 
 test-py: firmware
-	$(PY) -m pytest -q -p no:cacheprovider --junitxml=$(BUILD)/test/junit.xml --stack-report $(BUILD)/test/stack.json
+	$(PY) -m pytest -q -p no:cacheprovider --junitxml=$(BUILD)/test/junit.xml --stack-report $(BUILD)/test/stack.json $(PYTEST_ARGS)
 
 test-robot: firmware
 	@mkdir -p $(BUILD)/robot

@@ -180,6 +180,9 @@ class StackRecorder:
                     nodes = []
                 for node in nodes:
                     recorder.sample(node)
+                    # its last sample: not again at the session's end (whether a closed node is still
+                    # alive then is up to the garbage collector, which would make the counts vary)
+                    recorder._firmware.pop(node, None)
                 return original(emu, *a, **kw)
 
             return wrapper
