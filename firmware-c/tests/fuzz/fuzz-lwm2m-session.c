@@ -78,6 +78,7 @@ static uint8_t have_con, have_non;
 static uint8_t fail_sends; /* the next sends fail (no buffer in the IP stack) */
 static coap_msg_t in_msg;    /* the datagram being delivered, if it parsed */
 static uint8_t in_valid;
+static uint16_t in_dup0;    /* the CoAP duplicate count before it */
 static uint32_t sent_hash;   /* FNV-1a over everything sent (FZ_TWICE) */
 
 static int
@@ -91,7 +92,10 @@ fz_send(void *user, const coap_ep_t *to, const uint8_t *buf, uint16_t len)
   if(in_valid && (m.type == COAP_ACK || m.type == COAP_RST)) {
     /* an ACK/RST answers the datagram being delivered: its MID, a piggybacked response its token */
     FZ_CHECK(m.mid == in_msg.mid);
-    FZ_CHECK(!m.code || (m.tkl == in_msg.tkl && !memcmp(m.token, in_msg.token, m.tkl)));
+    /* ... unless its MID made it a duplicate (RFC 7252 4.5): that gets the cached answer again,
+     * whatever token it carries */
+    FZ_CHECK(!m.code || ctx.coap.stats.dup != in_dup0 ||
+             (m.tkl == in_msg.tkl && !memcmp(m.token, in_msg.token, m.tkl)));
   }
   if(m.code && m.code < 32 && (m.type == COAP_CON || m.type == COAP_NON)) {
     /* a client that is not (trying to get) registered sends no registration-interface request
@@ -298,6 +302,7 @@ deliver(const uint8_t *buf, uint16_t n, const coap_ep_t *from)
   }
   req_len = n;
   in_valid = coap_parse(&in_msg, req_buf, n) == 0;
+  in_dup0 = ctx.coap.stats.dup;
   lwm2m_input(&ctx, h_now, req_buf, n, from);
   in_valid = 0;
 #ifdef FZ_TRACE

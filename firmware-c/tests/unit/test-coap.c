@@ -185,6 +185,161 @@ UNIT_TEST(window_writer)
   UNIT_CHECK_EQ(coap_win_len(&w), 0);
 }
 
+/* Each parser bound one byte either side of its limit (a mutation audit found these unchecked) */
+UNIT_TEST(parse_bounds_exact)
+{
+  coap_msg_t m;
+  static const uint8_t ext14_short[] = { 0x40, 0x01, 0, 0, 0xE0, 0x00 }; /* delta 14: 2 bytes */
+  static const uint8_t len_over[] = { 0x40, 0x01, 0, 0, 0xB3, 'a', 'b' }; /* 3 claimed, 2 left */
+  static const uint8_t len_fit[] = { 0x40, 0x01, 0, 0, 0xB2, 'a', 'b' };
+  static const uint8_t num_wrap[] = { 0x40, 0x01, 0, 0, 0xE0, 0xFE, 0xF3 }; /* option 65536 */
+  static const uint8_t num_max[] = { 0x40, 0x01, 0, 0, 0xE0, 0xFE, 0xF2 }; /* option 65535 */
+  static const uint8_t num257[] = { 0x40, 0x01, 0, 0, 0xD0, 244 };         /* option 257 */
+  static const uint8_t ver0[] = { 0x00, 0x01, 0, 0 };
+  static const uint8_t ver2[] = { 0xC0, 0x01, 0, 0 };
+  static const uint8_t tkl_short[] = { 0x44, 0x01, 0, 0, 1, 2, 3 };
+  static const uint8_t tkl_fit[] = { 0x44, 0x01, 0, 0, 1, 2, 3, 4 };
+  static const uint8_t cls5[] = { 0x40, 0xA0, 0, 0 };
+  static const uint8_t cls6[] = { 0x40, 0xC0, 0, 0 };
+  static const uint8_t cls7[] = { 0x40, 0xE0, 0, 0 };
+  UNIT_CHECK_EQ(coap_parse(&m, ext14_short, sizeof(ext14_short)), COAP_ERR_OPTION);
+  UNIT_CHECK_EQ(coap_parse(&m, len_over, sizeof(len_over)), COAP_ERR_OPTION);
+  UNIT_CHECK_EQ(coap_parse(&m, len_fit, sizeof(len_fit)), 0);
+  UNIT_CHECK_EQ(m.payload_len, 0);
+  UNIT_CHECK_EQ(coap_parse(&m, num_wrap, sizeof(num_wrap)), COAP_ERR_OPTION);
+  UNIT_CHECK_EQ(coap_parse(&m, num_max, sizeof(num_max)), 0);
+  UNIT_CHECK_EQ(m.bad_option, 255); /* unknown critical, number clamped to 8 bits */
+  UNIT_CHECK_EQ(coap_parse(&m, num257, sizeof(num257)), 0);
+  UNIT_CHECK_EQ(m.bad_option, 255);
+  UNIT_CHECK_EQ(coap_parse(&m, ver0, sizeof(ver0)), COAP_ERR_VERSION);
+  UNIT_CHECK_EQ(coap_parse(&m, ver2, sizeof(ver2)), COAP_ERR_VERSION);
+  UNIT_CHECK_EQ(coap_parse(&m, tkl_short, sizeof(tkl_short)), COAP_ERR_TKL);
+  UNIT_CHECK_EQ(coap_parse(&m, tkl_fit, sizeof(tkl_fit)), 0);
+  UNIT_CHECK_EQ(m.token[3], 4);
+  UNIT_CHECK_EQ(coap_parse(&m, cls5, sizeof(cls5)), 0);
+  UNIT_CHECK_EQ(coap_parse(&m, cls6, sizeof(cls6)), COAP_ERR_CLASS);
+  UNIT_CHECK_EQ(coap_parse(&m, cls7, sizeof(cls7)), COAP_ERR_CLASS);
+}
+
+/* uint-valued options longer than their maximum are unrecognised: ignored if elective, a bad
+ * option if critical (RFC 7252 5.4.1, 5.4.3); at their maximum they are read */
+UNIT_TEST(parse_option_value_limits)
+{
+  coap_msg_t m;
+  static const uint8_t cf3[] = { 0x40, 0x01, 0, 0, 0xC3, 0, 0, 1 };
+  static const uint8_t accept3[] = { 0x40, 0x01, 0, 0, 0xD3, 4, 0, 0, 1 };
+  static const uint8_t obs4[] = { 0x40, 0x01, 0, 0, 0x64, 0, 0, 0, 1 };
+  static const uint8_t obs3[] = { 0x40, 0x01, 0, 0, 0x63, 0x12, 0x34, 0x56 };
+  static const uint8_t b2_4[] = { 0x40, 0x01, 0, 0, 0xD4, 10, 0, 0, 0, 0x16 };
+  static const uint8_t b2_3[] = { 0x40, 0x01, 0, 0, 0xD3, 10, 0x12, 0x34, 0x56 };
+  static const uint8_t size1_4[] = { 0x40, 0x01, 0, 0, 0xD4, 47, 1, 2, 3, 4 };
+  static const uint8_t size1_5[] = { 0x40, 0x01, 0, 0, 0xD5, 47, 1, 2, 3, 4, 5 };
+  static const uint8_t host[] = { 0x40, 0x01, 0, 0, 0x31, 'h' };    /* Uri-Host: understood */
+  static const uint8_t two_bad[] = { 0x40, 0x01, 0, 0, 0x10, 0x40 }; /* If-Match, If-None-Match */
+  UNIT_CHECK_EQ(coap_parse(&m, cf3, sizeof(cf3)), 0);
+  UNIT_CHECK_EQ(m.content_format, COAP_NO_CF);
+  UNIT_CHECK_EQ(m.bad_option, 0);
+  UNIT_CHECK_EQ(coap_parse(&m, accept3, sizeof(accept3)), 0);
+  UNIT_CHECK_EQ(m.accept, COAP_NO_CF);
+  UNIT_CHECK_EQ(m.bad_option, COAP_OPT_ACCEPT);
+  UNIT_CHECK_EQ(coap_parse(&m, obs4, sizeof(obs4)), 0);
+  UNIT_CHECK_EQ(m.observe, COAP_NONE);
+  UNIT_CHECK_EQ(m.bad_option, 0);
+  UNIT_CHECK_EQ(coap_parse(&m, obs3, sizeof(obs3)), 0);
+  UNIT_CHECK_EQ(m.observe, 0x123456);
+  UNIT_CHECK_EQ(coap_parse(&m, b2_4, sizeof(b2_4)), 0);
+  UNIT_CHECK_EQ(m.block2, COAP_NONE);
+  UNIT_CHECK_EQ(m.bad_option, COAP_OPT_BLOCK2);
+  UNIT_CHECK_EQ(coap_parse(&m, b2_3, sizeof(b2_3)), 0);
+  UNIT_CHECK_EQ(m.block2, 0x123456);
+  UNIT_CHECK_EQ(m.bad_option, 0);
+  UNIT_CHECK_EQ(coap_parse(&m, size1_4, sizeof(size1_4)), 0);
+  UNIT_CHECK_EQ(m.size1, 0x01020304);
+  UNIT_CHECK_EQ(coap_parse(&m, size1_5, sizeof(size1_5)), 0);
+  UNIT_CHECK_EQ(m.size1, COAP_NONE);
+  UNIT_CHECK_EQ(coap_parse(&m, host, sizeof(host)), 0);
+  UNIT_CHECK_EQ(m.bad_option, 0);
+  UNIT_CHECK_EQ(coap_parse(&m, two_bad, sizeof(two_bad)), 0);
+  UNIT_CHECK_EQ(m.bad_option, COAP_OPT_IF_MATCH); /* the first one */
+}
+
+/* Extended delta/length nibbles switch at exactly 13 and 269 (RFC 7252 3.1), byte for byte */
+UNIT_TEST(build_ext_nibbles_exact)
+{
+  static const struct {
+    uint16_t num, len;
+    uint8_t n, hdr[5];
+  } c[] = {
+    { 12, 12, 1, { 0xCC } },
+    { 13, 13, 3, { 0xDD, 0x00, 0x00 } },
+    { 268, 268, 3, { 0xDD, 0xFF, 0xFF } },
+    { 269, 269, 5, { 0xEE, 0x00, 0x00, 0x00, 0x00 } },
+    { 270, 1, 3, { 0xE1, 0x00, 0x01 } },
+  };
+  static uint8_t val[300], buf[320];
+  for(unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+    coap_build_t b;
+    coap_msg_t m;
+    coap_opt_iter_t it;
+    const uint8_t *v;
+    uint16_t l;
+    coap_build_init(&b, buf, sizeof(buf), COAP_CON, COAP_GET, 1, NULL, 0);
+    coap_build_opt(&b, c[i].num, val, c[i].len);
+    UNIT_CHECK_EQ(coap_build_end(&b), 4 + c[i].n + c[i].len);
+    UNIT_CHECK_MEM(buf + 4, c[i].hdr, c[i].n);
+    UNIT_CHECK_EQ(coap_parse(&m, buf, b.len), 0);
+    coap_opt_iter_init(&it, &m);
+    UNIT_CHECK(coap_opt_next(&it, &v, &l) && it.num == c[i].num && l == c[i].len);
+  }
+}
+
+/* The builder never writes past cap: every limit at exactly cap and one past it */
+UNIT_TEST(build_bounds_exact)
+{
+  static const uint8_t tok[] = { 1, 2 };
+  uint8_t buf[16];
+  coap_build_t b;
+  uint16_t room;
+  /* header + token: 6 bytes */
+  memset(buf, 0xA5, sizeof(buf));
+  coap_build_init(&b, buf, 5, COAP_CON, COAP_GET, 1, tok, 2);
+  UNIT_CHECK_EQ(coap_build_end(&b), 0);
+  UNIT_CHECK_EQ(buf[0], 0xA5);
+  coap_build_init(&b, buf, 6, COAP_CON, COAP_GET, 1, tok, 2);
+  UNIT_CHECK_EQ(coap_build_end(&b), 6);
+  /* one option "abc": 4 more bytes */
+  memset(buf, 0xA5, sizeof(buf));
+  coap_build_init(&b, buf, 9, COAP_CON, COAP_GET, 1, tok, 2);
+  coap_build_opt(&b, COAP_OPT_URI_PATH, "abc", 3);
+  UNIT_CHECK_EQ(coap_build_end(&b), 0);
+  UNIT_CHECK_EQ(buf[9], 0xA5);
+  coap_build_init(&b, buf, 10, COAP_CON, COAP_GET, 1, tok, 2);
+  coap_build_opt(&b, COAP_OPT_URI_PATH, "abc", 3);
+  UNIT_CHECK_EQ(coap_build_end(&b), 10);
+  /* payload: marker + data */
+  coap_build_init(&b, buf, 12, COAP_CON, COAP_GET, 1, tok, 2);
+  coap_build_payload_ptr(&b, &room);
+  UNIT_CHECK_EQ(room, 5);
+  memset(buf, 0xA5, sizeof(buf));
+  coap_build_payload(&b, "123456", 6);
+  UNIT_CHECK_EQ(coap_build_end(&b), 0);
+  UNIT_CHECK_EQ(buf[12], 0xA5); /* nothing copied past cap either */
+  coap_build_init(&b, buf, 12, COAP_CON, COAP_GET, 1, tok, 2);
+  coap_build_payload_end(&b, 6);
+  UNIT_CHECK_EQ(coap_build_end(&b), 0);
+  memset(buf, 0xA5, sizeof(buf));
+  coap_build_init(&b, buf, 12, COAP_CON, COAP_GET, 1, tok, 2);
+  coap_build_payload(&b, "12345", 5);
+  UNIT_CHECK_EQ(coap_build_end(&b), 12);
+  UNIT_CHECK_EQ(buf[6], 0xFF);
+  UNIT_CHECK_EQ(buf[12], 0xA5);
+  /* no option after the payload */
+  coap_build_init(&b, buf, sizeof(buf), COAP_CON, COAP_GET, 1, NULL, 0);
+  coap_build_payload(&b, "x", 1);
+  coap_build_opt(&b, COAP_OPT_SIZE1, "", 0);
+  UNIT_CHECK_EQ(coap_build_end(&b), 0);
+}
+
 /* ---- engine ---- */
 static coap_ctx_t ctx;
 static int handled, resp_calls, resp_null, resp_code;
@@ -885,6 +1040,291 @@ UNIT_TEST(observe_large_and_retransmitted_notifications)
   UNIT_CHECK_EQ(etag_of(&m), 0);
 }
 
+/* ---- engine edges a mutation audit found unchecked ---- */
+
+static uint32_t
+rand_fixed(void *user)
+{
+  (void)user;
+  return rnd_state; /* the test sets it */
+}
+
+/* The initial timeout spans [ACK_TIMEOUT, ACK_TIMEOUT * 1.5] inclusive; a NON request waits
+ * COAP_SEPARATE_TIMEOUT_MS for its response; a token longer than 8 bytes is cut to 8 */
+UNIT_TEST(client_timeouts_and_token_exact)
+{
+  static const uint8_t tok9[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+  coap_msg_t m;
+  setup();
+  ctx.rand = rand_fixed;
+  rnd_state = COAP_ACK_TIMEOUT_MS / 2;
+  coap_request(&ctx, &peer, COAP_CON, COAP_GET, NULL, 0, build_get, on_resp, NULL);
+  UNIT_CHECK_EQ(ctx.trans[0].timeout, COAP_ACK_TIMEOUT_MS * 3 / 2);
+  coap_trans_cancel(&ctx, &ctx.trans[0]);
+  setup();
+  coap_request(&ctx, &peer, COAP_NON, COAP_GET, NULL, 0, build_get, on_resp, NULL);
+  UNIT_CHECK_EQ(coap_step(&ctx, 1000), COAP_SEPARATE_TIMEOUT_MS);
+  coap_step(&ctx, 1000 + COAP_SEPARATE_TIMEOUT_MS - 1);
+  UNIT_CHECK_EQ(resp_null, 0);
+  coap_step(&ctx, 1000 + COAP_SEPARATE_TIMEOUT_MS);
+  UNIT_CHECK_EQ(resp_null, 1);
+  setup();
+  coap_request(&ctx, &peer, COAP_CON, COAP_GET, tok9, 9, build_get, on_resp, NULL);
+  m = last_msg();
+  UNIT_CHECK_EQ(m.tkl, 8);
+  UNIT_CHECK_MEM(m.token, tok9, 8);
+}
+
+/* A separate response matches only the whole token from the request's endpoint; an unmatched
+ * confirmable response is rejected with RST (RFC 7252 5.3.2, 4.2) */
+UNIT_TEST(client_response_matching_exact)
+{
+  uint8_t r[300], ack[4];
+  coap_msg_t req, m;
+  coap_build_t b;
+  uint8_t longer[COAP_MAX_TKL];
+  setup();
+  coap_request(&ctx, &peer, COAP_CON, COAP_GET, NULL, 0, build_get, on_resp, NULL);
+  req = last_msg();
+  ack[0] = 0x60;
+  ack[1] = 0;
+  ack[2] = (uint8_t)(req.mid >> 8);
+  ack[3] = (uint8_t)req.mid;
+  input(1100, ack, 4, &peer);
+  /* the right token with one byte more */
+  memcpy(longer, req.token, req.tkl);
+  longer[req.tkl] = 0x5A;
+  coap_build_init(&b, r, sizeof(r), COAP_CON, COAP_CONTENT, 0x7001, longer, (uint8_t)(req.tkl + 1));
+  input(1200, r, coap_build_end(&b), &peer);
+  UNIT_CHECK_EQ(resp_calls, 0);
+  m = last_msg();
+  UNIT_CHECK(m.type == COAP_RST && m.mid == 0x7001);
+  /* the right token from another endpoint */
+  coap_build_init(&b, r, sizeof(r), COAP_CON, COAP_CONTENT, 0x7002, req.token, req.tkl);
+  input(1300, r, coap_build_end(&b), &other);
+  UNIT_CHECK_EQ(resp_calls, 0);
+  m = last_msg();
+  UNIT_CHECK(m.type == COAP_RST && m.mid == 0x7002);
+  UNIT_CHECK_EQ(ctx.stats.unmatched, 2);
+  /* the real one */
+  coap_build_init(&b, r, sizeof(r), COAP_CON, COAP_CONTENT, 0x7003, req.token, req.tkl);
+  input(1400, r, coap_build_end(&b), &peer);
+  UNIT_CHECK_EQ(resp_calls, 1);
+  m = last_msg();
+  UNIT_CHECK(m.type == COAP_ACK && m.mid == 0x7003);
+}
+
+static int long_query;
+
+static void
+build_put_query(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  static char q[200];
+  (void)c;
+  coap_build_path(b, COAP_OPT_URI_PATH, "x");
+  if(long_query) {
+    memset(q, 'q', sizeof(q) - 1);
+    q[long_query] = 0;
+    coap_build_opt_str(b, COAP_OPT_URI_QUERY, q);
+  }
+  coap_build_body(t, b, render_body, NULL);
+}
+
+/* Answers the last Block1 request with code and Block1 (num, more, szx) echoed */
+static void
+answer_block1(uint8_t code, uint8_t szx)
+{
+  uint8_t r[300];
+  coap_msg_t req = last_msg();
+  uint16_t n = make_resp(r, COAP_ACK, code, &req, COAP_BLOCK(COAP_BLOCK_NUM(req.block1),
+                         COAP_BLOCK_MORE(req.block1), szx), COAP_NONE, NULL);
+  input(1000, r, n, &peer);
+}
+
+/* Client Block1 at its edges: a body that exactly fits goes in one datagram and one byte more
+ * does not; a body of exactly two blocks ends with M=0; Size1 only in block 0; a 2.31 to the last
+ * block ends the exchange; 4.13 with a smaller Block1 mid-transfer restarts smaller; options that
+ * leave less room than a block shrink the block; a body that shrank under the next block fails */
+UNIT_TEST(client_block1_edges)
+{
+  coap_msg_t req;
+  /* header 4 + token 4 + Uri-Path "x" 2 = 10: room 256 - 10 - 1 (marker) - 10 (Block1, Size1) */
+  const uint16_t fit = COAP_MAX_PDU - 21;
+  setup();
+  long_query = 0;
+  memset(body, 'f', sizeof(body));
+  body_len = fit;
+  coap_request(&ctx, &peer, COAP_CON, COAP_PUT, NULL, 0, build_put_query, on_resp, NULL);
+  req = last_msg();
+  UNIT_CHECK_EQ(req.block1, COAP_NONE);
+  UNIT_CHECK_EQ(req.payload_len, fit);
+  setup();
+  body_len = (uint16_t)(fit + 1);
+  coap_request(&ctx, &peer, COAP_CON, COAP_PUT, NULL, 0, build_put_query, on_resp, NULL);
+  req = last_msg();
+  UNIT_CHECK(req.block1 != COAP_NONE);
+  /* exactly two 128-byte blocks */
+  setup();
+  body_len = 256;
+  coap_request(&ctx, &peer, COAP_CON, COAP_PUT, NULL, 0, build_put_query, on_resp, NULL);
+  req = last_msg();
+  UNIT_CHECK_EQ(req.block1, COAP_BLOCK(0, 1, 3));
+  UNIT_CHECK_EQ(req.size1, 256);
+  answer_block1(COAP_CONTINUE, 3);
+  req = last_msg();
+  UNIT_CHECK_EQ(req.block1, COAP_BLOCK(1, 0, 3));
+  UNIT_CHECK_EQ(req.size1, COAP_NONE);
+  UNIT_CHECK_EQ(req.payload_len, 128);
+  /* a server that answers the last block with 2.31 still ends the exchange, with that answer */
+  answer_block1(COAP_CONTINUE, 3);
+  UNIT_CHECK_EQ(resp_calls, 1);
+  UNIT_CHECK_EQ(resp_null, 0);
+  UNIT_CHECK_EQ(resp_code, COAP_CONTINUE);
+  /* 4.13 naming a smaller block size in the middle of a transfer: start again with it */
+  setup();
+  body_len = 300;
+  coap_request(&ctx, &peer, COAP_CON, COAP_PUT, NULL, 0, build_put_query, on_resp, NULL);
+  answer_block1(COAP_CONTINUE, 3);
+  req = last_msg();
+  UNIT_CHECK_EQ(req.block1, COAP_BLOCK(1, 1, 3));
+  answer_block1(COAP_TOO_LARGE, 1);
+  UNIT_CHECK_EQ(resp_calls, 0);
+  req = last_msg();
+  UNIT_CHECK_EQ(req.block1, COAP_BLOCK(0, 1, 1));
+  UNIT_CHECK_EQ(req.payload_len, 32);
+  /* options leave 85 bytes: 64-byte blocks */
+  setup();
+  long_query = 150;
+  body_len = 300;
+  UNIT_CHECK(coap_request(&ctx, &peer, COAP_CON, COAP_PUT, NULL, 0, build_put_query, on_resp,
+                          NULL) != NULL);
+  UNIT_CHECK_EQ(resp_null, 0);
+  req = last_msg();
+  UNIT_CHECK_EQ(req.block1, COAP_BLOCK(0, 1, 2));
+  UNIT_CHECK_EQ(req.payload_len, 64);
+  long_query = 0;
+  /* the body shrank to one block while block 0 was in flight: no empty block 1, a failure */
+  setup();
+  body_len = 256;
+  coap_request(&ctx, &peer, COAP_CON, COAP_PUT, NULL, 0, build_put_query, on_resp, NULL);
+  body_len = 128;
+  answer_block1(COAP_CONTINUE, 3);
+  UNIT_CHECK_EQ(nsent, 1);
+  UNIT_CHECK_EQ(resp_null, 1);
+}
+
+/* Server Block2 at an exact multiple of the block size: the last block has M=0 and the block
+ * after it is 4.02; a NON request gets a NON answer under a message ID of its own */
+UNIT_TEST(server_block2_exact_end_and_non)
+{
+  static const uint8_t non_get[] = { 0x51, 0x01, 0x12, 0x34, 0x77, 0xB1, 'x' };
+  coap_msg_t m;
+  setup();
+  memset(body, 'e', 256);
+  body_len = 256;
+  m = get_block(0x500, COAP_BLOCK(1, 0, 3));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK_EQ(m.block2, COAP_BLOCK(1, 0, 3));
+  UNIT_CHECK_EQ(m.payload_len, 128);
+  m = get_block(0x501, COAP_BLOCK(2, 0, 3));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_OPTION);
+  body_len = 5;
+  input(1000, non_get, sizeof(non_get), &peer);
+  m = last_msg();
+  UNIT_CHECK_EQ(m.type, COAP_NON);
+  UNIT_CHECK(m.mid != 0x1234);
+  UNIT_CHECK_EQ(m.token[0], 0x77);
+}
+
+/* Deduplication remembers COAP_DEDUP_N message IDs, and one seen at time 0 too */
+UNIT_TEST(server_dedup_exact)
+{
+  uint8_t get[] = { 0x41, 0x01, 0x10, 0x00, 0x77, 0xB1, 'x' };
+  int i;
+  setup();
+  body_len = 1;
+  for(i = 0; i < COAP_DEDUP_N; i++) {
+    get[3] = (uint8_t)i;
+    input(1000, get, sizeof(get), &peer);
+  }
+  UNIT_CHECK_EQ(handled, COAP_DEDUP_N);
+  get[3] = 0; /* the oldest one is still remembered */
+  input(1000, get, sizeof(get), &peer);
+  UNIT_CHECK_EQ(handled, COAP_DEDUP_N);
+  UNIT_CHECK_EQ(ctx.stats.dup, 1);
+  /* a duplicate of an older request than the last answered is not answered with the last one */
+  nsent = 0;
+  get[3] = 1;
+  input(1000, get, sizeof(get), &peer);
+  UNIT_CHECK_EQ(ctx.stats.dup, 2);
+  UNIT_CHECK_EQ(nsent, 0);
+  /* at times 0 and 1 (a stored time is never 0, which means unused) */
+  for(uint32_t now = 0; now < 2; now++) {
+    setup();
+    get[3] = 0x42;
+    input(now, get, sizeof(get), &peer);
+    input(now, get, sizeof(get), &peer);
+    UNIT_CHECK_EQ(handled, 1);
+    UNIT_CHECK_EQ(ctx.stats.dup, 1);
+  }
+}
+
+/* Observe: the sequence number has 24 bits (RFC 7641 4.4); an RST to a confirmable notification
+ * ends the observation (4.5); only the whole token matches an observation */
+UNIT_TEST(observe_seq_rst_and_token_exact)
+{
+  static const uint8_t reg[] = { 0x42, 0x01, 0x60, 0x00, 0xE1, 0xE2, 0x60 };
+  coap_msg_t m, shorter;
+  setup();
+  memset(&obs, 0, sizeof(obs));
+  ctx.handler = obs_handler;
+  obs_value = 7;
+  obs.seq = 0xFFFF; /* a registration renews the observation: the next number */
+  input(1000, reg, sizeof(reg), &peer);
+  m = last_msg();
+  UNIT_CHECK_EQ(m.observe, 0x10000);
+  UNIT_CHECK_EQ(obs.seq, 0x10000);
+  coap_observe_notify(&ctx, &obs, 0, build_notify, obs_resp, &obs_value);
+  m = last_msg();
+  UNIT_CHECK_EQ(m.observe, 0x10001);
+  obs.seq = 0xFFFFFF;
+  coap_observe_notify(&ctx, &obs, 0, build_notify, obs_resp, &obs_value);
+  UNIT_CHECK_EQ(obs.seq, 0);
+  /* a token that is a prefix of the observer's does not match */
+  shorter = m;
+  shorter.tkl = 1;
+  UNIT_CHECK(coap_observe_match_token(&obs, &peer, &m));
+  UNIT_CHECK(!coap_observe_match_token(&obs, &peer, &shorter));
+  /* RST to a confirmable notification */
+  coap_observe_notify(&ctx, &obs, 1, build_notify, obs_resp, &obs_value);
+  m = last_msg();
+  UNIT_CHECK_EQ(m.type, COAP_CON);
+  {
+    uint8_t rst[4] = { 0x70, 0, (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
+    input(1000, rst, 4, &peer);
+  }
+  UNIT_CHECK(!obs.active);
+  UNIT_CHECK(!obs.con_pending);
+}
+
+/* A notification within 21 bytes of the datagram (so block-wise once its options are in) names
+ * its representation with an ETag */
+UNIT_TEST(observe_blockwise_notification_etag_edge)
+{
+  static const uint8_t reg[] = { 0x42, 0x01, 0x61, 0x00, 0xE1, 0xE2, 0x60 };
+  coap_msg_t m;
+  setup();
+  memset(&obs, 0, sizeof(obs));
+  ctx.handler = obs_handler;
+  input(1000, reg, sizeof(reg), &peer);
+  memset(body, 'n', sizeof(body));
+  body_len = 238; /* header 4 + token 2 + 238 + 21 > 256, but 238 + 6 + 11 is not */
+  coap_observe_notify(&ctx, &obs, 0, build_big_notify, obs_resp, NULL);
+  m = last_msg();
+  UNIT_CHECK(m.block2 != COAP_NONE);
+  UNIT_CHECK(etag_of(&m) & 0x8000);
+}
+
 UNIT_TEST(uri_parsing)
 {
   coap_ep_t ep;
@@ -972,6 +1412,10 @@ main(void)
   UNIT_RUN(parse_critical_unknown);
   UNIT_RUN(build_roundtrip);
   UNIT_RUN(window_writer);
+  UNIT_RUN(parse_bounds_exact);
+  UNIT_RUN(parse_option_value_limits);
+  UNIT_RUN(build_ext_nibbles_exact);
+  UNIT_RUN(build_bounds_exact);
   UNIT_RUN(retransmit_backoff);
   UNIT_RUN(randomised_initial_timeout);
   UNIT_RUN(piggybacked_and_separate_response);
@@ -986,6 +1430,13 @@ main(void)
   UNIT_RUN(observe_notifications);
   UNIT_RUN(trans_slots_bounded);
   UNIT_RUN(observe_large_and_retransmitted_notifications);
+  UNIT_RUN(client_timeouts_and_token_exact);
+  UNIT_RUN(client_response_matching_exact);
+  UNIT_RUN(client_block1_edges);
+  UNIT_RUN(server_block2_exact_end_and_non);
+  UNIT_RUN(server_dedup_exact);
+  UNIT_RUN(observe_seq_rst_and_token_exact);
+  UNIT_RUN(observe_blockwise_notification_etag_edge);
   UNIT_RUN(uri_parsing);
   UNIT_RUN(uri_parsing_edges);
   return UNIT_DONE();

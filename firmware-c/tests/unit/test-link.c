@@ -35,7 +35,7 @@ UNIT_TEST(reader)
 UNIT_TEST(reader_malformed)
 {
   static const char *const bad[] = { "x", "<", "</1", "</1>x", "</1>;a=\"b", "</1>,", "</1>,x",
-                                     "</1<>", "</1>;a<", "</1>;a=\"\\" };
+                                     "</1<>", "</1>;a<", "</1>;a=\"\\", "<\"/1>", "</1>;a>" };
   for(unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     const char *p = bad[i], *end = p + strlen(p);
     lwm2m_link_t l;
@@ -62,6 +62,14 @@ UNIT_TEST(paths)
   UNIT_CHECK_EQ(lwm2m_path_parse("/1/2/3/4/5", 10, &p), -1);
   UNIT_CHECK_EQ(lwm2m_path_parse("/1a", 3, &p), -1);
   UNIT_CHECK_EQ(lwm2m_path_parse("/99999999999", 12, &p), -1);
+  /* digits that wrap 32 bits to a small id */
+  UNIT_CHECK_EQ(lwm2m_path_parse("/4294967296", 11, &p), -1);
+  UNIT_CHECK_EQ(lwm2m_path_parse("/3/4294967297", 13, &p), -1);
+  /* an empty path at the very end of a buffer: nothing is read */
+  {
+    static const char one[1] = { '/' };
+    UNIT_CHECK_EQ(lwm2m_path_parse(one + 1, 0, &p), -1);
+  }
 }
 
 int

@@ -2,6 +2,8 @@
 #include "unit.h"
 #include "net/app-layer/lwm2m/lwm2m.h"
 
+#include <stdlib.h>
+
 static char out[256];
 
 static void
@@ -101,6 +103,69 @@ UNIT_TEST(reader_malformed)
     }
     UNIT_CHECK_EQ(k, -1);
   }
+}
+
+/* Reads a whole pack from an exact-size heap copy (no NUL after it, so ASan sees any read past
+ * the end); returns the last lwm2m_senml_next result and the records read. The copy lives until
+ * the next call (a record's number points into it). */
+static char *exact_buf;
+
+static int
+senml_exact(const char *js, int *nrec, lwm2m_senml_rec_t *last)
+{
+  size_t n = strlen(js);
+  char *b;
+  lwm2m_senml_reader_t r;
+  int k, guard = 0;
+  free(exact_buf);
+  exact_buf = b = malloc(n ? n : 1);
+  memcpy(b, js, n);
+  lwm2m_senml_reader_init(&r, (const uint8_t *)b, (uint16_t)n);
+  *nrec = 0;
+  while((k = lwm2m_senml_next(&r, last)) > 0 && guard++ < 10) {
+    (*nrec)++;
+  }
+  return k;
+}
+
+/* Reader edges a mutation audit found unchecked: input cut at every place a scanner looks one
+ * byte ahead, string capacities at exactly full, \u and raw control characters, both base64
+ * alphabets and padding, value labels of the wrong kind */
+UNIT_TEST(reader_exact_edges)
+{
+  static const char *const bad[] = {
+    "[{\"n\":\"/1/0/1\",\"v\":1} ", "[{\"n\":\"/1/0/1\",\"v\":1}", "[{\"n\":\"/1/0/1\",\"v\":1 ",
+    "[{\"n\":\"/1/0/1\",\"vs\":\"a\\", "[{\"n\":\"/1/0/1\",\"vs\":\"\\u00", "[{\"n\":\"/1/0/1\",\"vs\":\"ab",
+    "[ ", "[{\"n\":\"/1/0/1\",\"vs\":\"\x1f\"}]", "[{\"n\":\"/1/0/1\",\"vs\":\"\\u0100\"}]",
+    "[{\"abcdefghi\":1,\"n\":\"/1/0/1\",\"v\":1}]", "[{\"n\":\"/1/0/1\",\"v\":1,\"vb\":true}]",
+    "[{\"bver\":-1,\"n\":\"/1/0/1\",\"v\":1}]", "[{\"n\":\"/1/0/1\",\"vs\":true}]",
+    "[{\"bn\":\"/1/0/1/2/3/4/5/6/7/8/9/1\",\"n\":\"\",\"v\":1}]",
+    "[{\"n\":\"/1/0/1/000000000000000000\",\"v\":1}]", /* a name of 25 characters */
+  };
+  lwm2m_senml_rec_t c;
+  lwm2m_value_t v;
+  int n;
+  for(unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if(senml_exact(bad[i], &n, &c) != -1) {
+      printf("  accepted: %s\n", bad[i]);
+      UNIT_CHECK(0);
+    }
+  }
+  UNIT_CHECK_EQ(senml_exact("[{\"n\":\"/1/0/1\",\"vs\":\"\\u00ff\"}]", &n, &c), 0);
+  UNIT_CHECK(n == 1 && c.str_len == 1 && (uint8_t)c.str[0] == 0xFF);
+  UNIT_CHECK_EQ(senml_exact("[{\"abcdefgh\":1,\"n\":\"/1/0/1\",\"v\":1e+2}]", &n, &c), 0);
+  UNIT_CHECK(n == 1 && !lwm2m_senml_decode(&c, LWM2M_T_FLOAT, &v) && v.i == 100000);
+  UNIT_CHECK_EQ(senml_exact("[{\"bn\":\"/1/0/\",\"n\":\"1\",\"vd\":\"AQ==\"}]", &n, &c), 0);
+  UNIT_CHECK(n == 1 && c.str_len == 1 && c.str[0] == 1);
+  UNIT_CHECK_EQ(senml_exact("[{\"n\":\"/1/0/1\",\"vd\":\"+/8\"}]", &n, &c), 0); /* as "-_8" */
+  UNIT_CHECK(n == 1 && c.str_len == 2 && (uint8_t)c.str[0] == 0xFB && (uint8_t)c.str[1] == 0xFF);
+  /* a name of exactly 24 characters fits */
+  UNIT_CHECK_EQ(senml_exact("[{\"n\":\"/1/0/1/00000000000000000\",\"v\":1}]", &n, &c), 0);
+  UNIT_CHECK(n == 1 && c.path.len == 4 && c.path.id[3] == 0);
+  UNIT_CHECK_EQ(senml_exact("[]", &n, &c), 0);
+  UNIT_CHECK_EQ(n, 0);
+  free(exact_buf);
+  exact_buf = NULL;
 }
 
 /* ---- SenML CBOR ---- */
@@ -232,6 +297,72 @@ UNIT_TEST(cbor_reader)
   UNIT_CHECK_EQ(cbor_read("\x9f\xff", 2, c, 6), 0);
 }
 
+/* SenML CBOR from an exact-size heap copy (ASan sees any read past the end): the records read
+ * before the end or the first error in *nrec, the last lwm2m_senml_cbor_next result returned */
+static int
+cbor_exact(const char *d, size_t n, int *nrec, lwm2m_senml_rec_t *last)
+{
+  lwm2m_senml_reader_t r;
+  int k, guard = 0;
+  free(exact_buf);
+  exact_buf = malloc(n ? n : 1);
+  memcpy(exact_buf, d, n);
+  lwm2m_senml_reader_init(&r, (const uint8_t *)exact_buf, (uint16_t)n);
+  *nrec = 0;
+  while((k = lwm2m_senml_cbor_next(&r, last)) > 0 && guard++ < 10) {
+    (*nrec)++;
+  }
+  return k;
+}
+
+/* CBOR reader edges a mutation audit found unchecked: every head, string and label cut one byte
+ * short, reserved and not-well-formed heads, decimal fractions at their limits, true, bver */
+UNIT_TEST(cbor_reader_exact_edges)
+{
+#define REC1 "\x81\xa2\x00\x66/3/0/1" /* [{0: "/3/0/1", then one more pair */
+#define LIT(s) { s, sizeof(s) - 1 }
+  static const struct {
+    const char *d;
+    size_t n;
+  } bad[] = {
+    LIT(REC1 "\x02"),                                 /* no value */
+    LIT(REC1 "\x06\xff"),                             /* a lone break as a value */
+    LIT(REC1 "\x06\x1c" "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), /* reserved ai 28 */
+    LIT(REC1 "\x06\x19\x01"),                         /* 2-byte argument, 1 byte left */
+    LIT(REC1 "\x06\xf8\x1f"),                         /* simple value 31 in two bytes */
+    LIT(REC1 "\x03\x63" "ab"),                        /* text of 3, 2 left */
+    LIT("\x9f"),                                      /* indefinite array, nothing more */
+    LIT(REC1 "\x06\x43" "ab"),                        /* skipped bytes of 3, 2 left */
+    LIT(REC1 "\x02\xc4\x83\x01\x02\x03"),             /* a decimal fraction of 3 items */
+    LIT(REC1 "\x02\xc4\x82\x07\x1a\xff\xff\xff\xff"), /* (2^32 - 1) e7 */
+    LIT(REC1 "\x02\xc4\x82\x22\x1a\x80\x00\x00\x00"), /* 2^31 e-3: 2^31 thousandths */
+    LIT(REC1 "\x63" "vl"),                            /* a text label of 3, 2 left */
+    LIT("\x81\xa3\x20\x0b\x00\x66/3/0/1\x02\x01"),    /* bver 11 */
+  };
+  lwm2m_senml_rec_t c;
+  lwm2m_value_t v;
+  int n;
+  for(unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if(cbor_exact(bad[i].d, bad[i].n, &n, &c) != -1 || n != 0) {
+      printf("  accepted: case %u (%d records)\n", i, n);
+      UNIT_CHECK(0);
+    }
+  }
+#undef LIT
+#define READ1(s) (cbor_exact(s, sizeof(s) - 1, &n, &c) == 0 && n == 1)
+  UNIT_CHECK(READ1(REC1 "\x06\xf8\x20")); /* simple value 32: skipped */
+  UNIT_CHECK(READ1(REC1 "\x04\xf5"));
+  UNIT_CHECK(!lwm2m_senml_decode(&c, LWM2M_T_BOOL, &v) && v.i == 1);
+  UNIT_CHECK(READ1(REC1 "\x02\xc4\x82\x24\x39\x30\x3d")); /* -0.12350: half away from zero */
+  UNIT_CHECK(!lwm2m_senml_decode(&c, LWM2M_T_FLOAT, &v) && v.i == -124);
+  UNIT_CHECK(READ1(REC1 "\x02\xc4\x82\x22\x1a\x7f\xff\xff\xff")); /* 2^31 - 1 thousandths */
+  UNIT_CHECK(!lwm2m_senml_decode(&c, LWM2M_T_FLOAT, &v) && v.i == INT32_MAX);
+  free(exact_buf);
+  exact_buf = NULL;
+#undef READ1
+#undef REC1
+}
+
 UNIT_TEST(cbor_reader_malformed)
 {
   static const struct {
@@ -285,8 +416,10 @@ main(void)
   UNIT_RUN(reader);
   UNIT_RUN(reader_values);
   UNIT_RUN(reader_malformed);
+  UNIT_RUN(reader_exact_edges);
   UNIT_RUN(cbor_writer);
   UNIT_RUN(cbor_reader);
   UNIT_RUN(cbor_reader_malformed);
+  UNIT_RUN(cbor_reader_exact_edges);
   return UNIT_DONE();
 }

@@ -141,6 +141,67 @@ UNIT_TEST(tlv_values)
   UNIT_CHECK(w.pos == 4 && buf[1] == 3 && buf[3] == 1);
 }
 
+/* 2- and 3-byte lengths and a 16-bit identifier read back; a header or value one byte short of
+ * what it claims is malformed (a mutation audit found these unchecked) */
+UNIT_TEST(tlv_reader_exact)
+{
+  static const uint8_t len16[] = { 0xD0, 0x05, 0x00, 0x02, 'a', 'b' };
+  static const uint8_t len24[] = { 0xF8, 0x01, 0x02, 0x00, 0x00, 0x01, 'q' };
+  static const uint8_t hdr_short[] = { 0xD0, 0x05, 0x00 };    /* 16-bit length: 1 of 2 bytes */
+  static const uint8_t val_short[] = { 0xC3, 0x05, 'a', 'b' }; /* 3 claimed, 2 left */
+  static const uint8_t val_fit[] = { 0xC2, 0x05, 'a', 'b' };
+  const uint8_t *p;
+  lwm2m_tlv_t t;
+  p = len16;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, len16 + sizeof(len16), &t), 1);
+  UNIT_CHECK(t.type == LWM2M_TLV_RES && t.id == 5 && t.len == 2 && t.val == len16 + 4);
+  UNIT_CHECK(p == len16 + sizeof(len16));
+  p = len24;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, len24 + sizeof(len24), &t), 1);
+  UNIT_CHECK(t.type == LWM2M_TLV_RES && t.id == 0x0102 && t.len == 1 && t.val[0] == 'q');
+  p = hdr_short;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, hdr_short + sizeof(hdr_short), &t), -1);
+  p = val_short;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, val_short + sizeof(val_short), &t), -1);
+  p = val_fit;
+  UNIT_CHECK_EQ(lwm2m_tlv_next(&p, val_fit + sizeof(val_fit), &t), 1);
+  UNIT_CHECK_EQ(t.len, 2);
+}
+
+/* Integers take the shortest of 1, 2 or 4 bytes that holds them, at exactly each boundary;
+ * object links are always 4 bytes; opaque and string values are their bytes */
+UNIT_TEST(tlv_value_widths_exact)
+{
+  static const struct { int32_t i; uint8_t n, b0, last; } c[] = {
+    { 127, 1, 0x7F, 0x7F }, { 128, 2, 0x00, 0x80 }, { -128, 1, 0x80, 0x80 },
+    { -129, 2, 0xFF, 0x7F }, { 32767, 2, 0x7F, 0xFF }, { 32768, 4, 0x00, 0x00 },
+    { -32768, 2, 0x80, 0x00 }, { -32769, 4, 0xFF, 0xFF },
+  };
+  uint8_t buf[8];
+  coap_win_t w;
+  lwm2m_value_t v;
+  for(unsigned k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+    v.i = c[k].i;
+    coap_win_init(&w, buf, sizeof(buf), 0);
+    lwm2m_tlv_value(&w, LWM2M_T_INT, &v);
+    if(w.pos != c[k].n || buf[0] != c[k].b0 || buf[c[k].n - 1] != c[k].last) {
+      printf("  %d: %u bytes\n", c[k].i, (unsigned)w.pos);
+      UNIT_CHECK(0);
+    }
+    UNIT_CHECK(!lwm2m_tlv_decode(LWM2M_T_INT, buf, w.pos, &v) && v.i == c[k].i);
+  }
+  v.i = 5; /* object link 0:5 */
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_value(&w, LWM2M_T_OBJLNK, &v);
+  UNIT_CHECK(w.pos == 4 && buf[0] == 0 && buf[3] == 5);
+  v.p = (const uint8_t *)"\x01\x02\x03";
+  v.len = 3;
+  v.i = 0;
+  coap_win_init(&w, buf, sizeof(buf), 0);
+  lwm2m_tlv_value(&w, LWM2M_T_OPAQUE, &v);
+  UNIT_CHECK(w.pos == 3 && !memcmp(buf, "\x01\x02\x03", 3));
+}
+
 static uint64_t
 bits_of(double d)
 {
@@ -186,6 +247,69 @@ UNIT_TEST(float_conversion_exact)
         break;
       }
     }
+  }
+}
+
+static void
+be_double(double d, uint8_t b[8])
+{
+  uint64_t x = bits_of(d);
+  for(int i = 0; i < 8; i++) {
+    b[i] = (uint8_t)(x >> (56 - 8 * i));
+  }
+}
+
+/* Range limits of the binary decoders at exactly each edge (a mutation audit found these
+ * unchecked) */
+UNIT_TEST(decode_bounds_exact)
+{
+  static const uint8_t z[40] = { 0 };
+  uint8_t b[8];
+  int32_t m;
+  lwm2m_value_t v;
+  /* 2^49: the first exponent with no room left for the rounding shift */
+  be_double(562949953421312.0, b);
+  UNIT_CHECK_EQ(lwm2m_float_to_milli(b, 8, &m), -1);
+  be_double(2147483.647, b);
+  UNIT_CHECK(!lwm2m_float_to_milli(b, 8, &m) && m == 2147483647);
+  be_double(2147483.648, b); /* 2^31 thousandths: one past INT32_MAX */
+  UNIT_CHECK_EQ(lwm2m_float_to_milli(b, 8, &m), -1);
+  be_double(-2147483.648, b);
+  UNIT_CHECK(!lwm2m_float_to_milli(b, 8, &m) && m == -2147483647 - 1);
+  /* integers: 1, 2, 4 or 8 bytes; an object link: 4; a boolean: 1 */
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_INT, z, 0, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_INT, z, 9, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_INT, z, 40, &v), -1);
+  UNIT_CHECK(!lwm2m_tlv_decode(LWM2M_T_INT, z, 8, &v) && v.i == 0);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_OBJLNK, z, 8, &v), -1);
+  UNIT_CHECK(!lwm2m_tlv_decode(LWM2M_T_OBJLNK, z, 4, &v) && v.i == 0);
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_BOOL, (const uint8_t *)"\x01", 0, &v), -1);
+  /* a length that does not fit the 16-bit value length */
+  UNIT_CHECK_EQ(lwm2m_tlv_decode(LWM2M_T_STR, z, 0x10000, &v), -1);
+  UNIT_CHECK(!lwm2m_tlv_decode(LWM2M_T_STR, z, 0xFFFF, &v) && v.len == 0xFFFF);
+}
+
+/* Plain-text number edges: sign, digit range, 32-bit overflow inside the digit loop, precision
+ * beyond 32 bits in a fraction, symmetric thousandths, object-link halves */
+UNIT_TEST(text_parse_bounds_exact)
+{
+  int32_t x;
+  lwm2m_value_t v;
+  UNIT_CHECK(!lwm2m_parse_int("+5", 2, &x) && x == 5);
+  UNIT_CHECK_EQ(lwm2m_parse_int("1:", 2, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_int("4294967296", 10, &x), -1); /* wraps to 0 in 32 bits */
+  UNIT_CHECK_EQ(lwm2m_parse_int("4294967295", 10, &x), -1);
+  UNIT_CHECK_EQ(lwm2m_parse_milli("4294967.296", 11, &x), -1);
+  UNIT_CHECK(!lwm2m_parse_milli("1.00000000000009", 16, &x) && x == 1000);
+  UNIT_CHECK(!lwm2m_parse_milli("-2147483.647", 12, &x) && x == -2147483647);
+  UNIT_CHECK_EQ(lwm2m_parse_milli("-2147483.648", 12, &x), -1);
+  UNIT_CHECK(!lwm2m_text_decode(LWM2M_T_OBJLNK, (const uint8_t *)"65535:65535", 11, &v) &&
+             v.i == -1);
+  UNIT_CHECK_EQ(lwm2m_text_decode(LWM2M_T_OBJLNK, (const uint8_t *)"65536:0", 7, &v), -1);
+  UNIT_CHECK_EQ(lwm2m_text_decode(LWM2M_T_OBJLNK, (const uint8_t *)"0:65536", 7, &v), -1);
+  { /* no colon, all digits, nothing after the buffer: nothing read past it */
+    static const uint8_t digits[5] = { '1', '2', '3', '4', '5' };
+    UNIT_CHECK_EQ(lwm2m_text_decode(LWM2M_T_OBJLNK, digits, sizeof(digits), &v), -1);
   }
 }
 
@@ -287,8 +411,12 @@ main(void)
   UNIT_RUN(tlv_nesting);
   UNIT_RUN(tlv_header_sizes);
   UNIT_RUN(tlv_values);
+  UNIT_RUN(tlv_reader_exact);
+  UNIT_RUN(tlv_value_widths_exact);
   UNIT_RUN(float_conversion_exact);
   UNIT_RUN(float_decode);
+  UNIT_RUN(decode_bounds_exact);
+  UNIT_RUN(text_parse_bounds_exact);
   UNIT_RUN(text_values);
   return UNIT_DONE();
 }

@@ -341,7 +341,9 @@ dedup_seen(coap_ctx_t *c, uint16_t mid, uint16_t h)
   }
   d = &c->dedup[c->dedup_next];
   c->dedup_next = (uint8_t)((c->dedup_next + 1) % COAP_DEDUP_N);
-  d->time = c->now | 1; /* 0 means unused */
+  /* odd, so never 0 (unused), and never after now: now | 1 would make a duplicate arriving in
+   * the same (even) millisecond look 2^32 - 1 ms old, and run its handler twice */
+  d->time = (c->now - 1) | 1;
   d->mid = mid;
   d->ep_hash = h;
   return 0;
