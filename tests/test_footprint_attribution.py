@@ -10,9 +10,9 @@ import pytest
 from rig.cli import main
 from rig.errors import ConfigError
 from rig.footprint._testelf import COMPONENTS_TOML, build_elf, objdump_totals
-from rig.footprint.attribution import attribute
+from rig.footprint.attribution import _Piece, _split_symbols, attribute, check_map_matches
 from rig.footprint.components import load_components
-from rig.footprint.elfinfo import load_elf
+from rig.footprint.elfinfo import Symbol, load_elf
 from rig.footprint.mapfile import parse_map
 from rig.footprint.report_json import build_report
 
@@ -212,3 +212,29 @@ def test_lto_build_is_attributed_through_dwarf(tmp_path: Path) -> None:
     assert symbol(rep, "client_obj.coap")["ram"] == 44
     assert rep["regions"], "the memory regions still come from the map"
     assert (rep["totals"]["flash"], rep["totals"]["ram"]) == objdump_totals(elf)
+
+
+def test_labels_run_to_the_next_symbol_and_aliases_count_once() -> None:
+    syms = [
+        Symbol("label", 0x100, 0, "other", True),  # size 0: names the bytes up to "f"
+        Symbol("f", 0x110, 0x10, "func", False),
+        Symbol("f_alias", 0x110, 0x10, "func", False),
+        Symbol("table", 0x124, 4, "object", False),
+    ]
+    got = _split_symbols(_Piece(0x100, 0x30, "x.o", ".text"), syms, [s.address for s in syms], True)
+    assert got == [
+        ("label", 0x100, 0x10, False),
+        ("f", 0x110, 0x10, False),
+        (".text", 0x120, 4, False),  # bytes no symbol covers keep the input section's name
+        ("table", 0x124, 4, True),
+        (".text", 0x128, 8, False),
+    ]
+
+
+def test_map_of_a_section_at_another_address_is_refused(image) -> None:
+    elf, mapfile, _ = image
+    info, mf = load_elf(elf), parse_map(mapfile)
+    check_map_matches(info, mf)
+    mf.sections[".text"].address += 4  # same size, moved
+    with pytest.raises(ConfigError, match=r"does not match .*\.text is 0x[0-9a-f]+ bytes at"):
+        check_map_matches(info, mf)

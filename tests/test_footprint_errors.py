@@ -185,6 +185,12 @@ def test_malformed_components_file(fw, rig, tmp_path: Path, name: str, body: str
         ("fw = 3\n", "[fw] must be a table"),
         ("[fw]\nA = { flash = 10, goal = 5 }\n", "A.goal must be a table"),
         ("[fw]\nA = { goal = { flash = '1 parsec' } }\n", "A.goal.flash: not a size"),
+        ("version = 2\n[fw]\nA = { flash = 10 }\n", "unsupported budget file version 2"),
+        ("[fw]\nA = { flash = -1 }\n", "A.flash: not a size: -1"),
+        ("[fw]\nA = { flash = true }\n", "A.flash: not a size: True"),
+        ("[fw]\nmax_growth = -5\n", "not a percentage: -5"),
+        ("[fw]\nmax_growth = '5%x'\n", "not a percentage: '5%x'"),
+        ("[fw]\nA = { flash = 10, goal = { flsh = 5 } }\n", "A.goal must be a table with flash and/or ram"),
     ],
 )
 def test_malformed_budget_file(fw, rig, tmp_path: Path, body: str, needle: str) -> None:

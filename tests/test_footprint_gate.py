@@ -10,6 +10,7 @@ import pytest
 
 from rig.cli import main
 from rig.footprint._testelf import COMPONENTS_TOML, build_elf
+from rig.footprint.budget import check_growth, parse_percent, parse_size
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +268,49 @@ def test_goals_are_reported_and_gate_only_when_asked(images, tmp_path: Path, cap
     assert "4,096 ✅ · goal 1,000 ❌" in out
     rc, _, err = run(capsys, *argv, "--goals")
     assert rc == 1 and "FAIL: fw: A flash" in err and "exceeds goal 1000 B" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1 MiB", 1 << 20),
+        ("2M", 2 << 20),
+        ("1.5 KiB", 1536),
+        ("40 K", 40960),
+        ("2 kB", 2000),
+        ("3KB", 3000),
+        ("12 B", 12),
+        ("12", 12),
+        (7, 7),
+    ],
+)
+def test_size_units(text: str | int, size: int) -> None:
+    assert parse_size(text, "x") == size
+
+
+@pytest.mark.parametrize(("text", "pct"), [("5%", 5.0), (" 2.5 % ", 2.5), (3, 3.0), (0.5, 0.5)])
+def test_percent_forms(text: str | float, pct: float) -> None:
+    assert parse_percent(text, "x") == pct
+
+
+GROWTH = {
+    "image": "fw",
+    "baseline": {
+        "rows": [
+            {"name": "A", "flash_base": 1000, "flash": 1100, "ram_base": 100, "ram": 100},  # flash +100 B, +10%
+            {"name": "B", "flash_base": 0, "flash": 64, "ram_base": 0, "ram": 0},  # new component
+            {"name": "C", "flash_base": 100, "flash": 90, "ram_base": 100, "ram": 150},  # RAM +50%, flash shrinks
+        ]
+    },
+}
+
+
+def test_growth_gate_edges() -> None:
+    def gated(max_growth: float, floor: int = 0) -> list[tuple[str, str]]:
+        return [(v.target, v.metric) for v in check_growth(GROWTH, max_growth, floor)]
+
+    assert gated(10.0) == [("B", "flash"), ("C", "ram")]  # exactly the limit passes; new code always gates
+    assert gated(9.5) == [("A", "flash"), ("B", "flash"), ("C", "ram")]  # percent of the old size: 10%
+    assert gated(0.0, floor=100) == []  # a change of exactly the floor is ignored
+    assert gated(0.0, floor=99) == [("A", "flash")]
+    assert "grew 0 -> 64 B (+64 B, new)" in check_growth(GROWTH, 10.0)[0].message

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from rig.errors import ConfigError
 from rig.fota import image
 from rig.fota.testing import fota_images, native_prog
 
@@ -98,3 +100,83 @@ def test_bad_of_a_broken_input_names_the_file(tmp_path: Path, capsys: pytest.Cap
     empty.write_bytes(b"")
     assert image.main(["bad", "corrupt", str(empty), str(tmp_path / "out.img")]) == 2
     assert capsys.readouterr().err == f"error: {empty}: 0 bytes, too short for a firmware header\n"  # was "package: "
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (image.FwHeader(1, 4, image.LOAD_ADDRESS, "1", bytes(32), header_size=0x200).pack(), "size 0x200"),
+        (image.FwHeader(1, 4, image.LOAD_ADDRESS, "1", bytes(32), header_version=2).pack(), "header version 2"),
+        (image.build_package(b"abcd", "1")[:87], "87 bytes, too short"),  # the CRC word is cut
+    ],
+)
+def test_header_fields_the_crc_cannot_vouch_for_are_checked(header: bytes, message: str) -> None:
+    with pytest.raises(image.ImageError, match=message):
+        image.parse_package(header)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (image.build_package(b"abcd", "1", load_address=image.SLOT_A), "load address 0x00202000"),
+        (image.build_package(b"", "1"), "body of 0 bytes"),
+        (image.build_package(b"abcd", "1") + b"\x00", "body is 5 bytes, header says 4"),  # the device refuses extra
+    ],
+)
+def test_python_names_what_the_device_refuses(data: bytes, problem: str) -> None:
+    problems = image.parse_package(data).problems()
+    assert len(problems) == 1 and problem in problems[0]
+
+
+def test_limits_are_inclusive() -> None:
+    assert image.parse_package(image.build_package(b"\x01" * image.BODY_MAX, "1")).problems() == []
+    pkg = image.parse_package(image.build_package(b"abcd", "9" * 32))
+    assert pkg.header.version == "9" * 32 and pkg.problems() == []
+    image.check_version("1" * 32)
+    image.check_version("v3")
+
+
+@pytest.mark.parametrize("version", ["1" * 33, "abc", "", "1 2", "2.0\u00e9"])
+def test_check_version_rejects_non_versions(version: str) -> None:
+    with pytest.raises(ConfigError, match="--version"):
+        image.check_version(version)
+
+
+def test_no_start_package_erases_sp_and_reset_vector() -> None:
+    body = bytes(range(64))
+    bad = image.parse_package(image.make_bad("no-start", image.build_package(body, "2.0.0")))
+    assert bad.body == b"\xff" * 8 + body[8:] and bad.problems() == []  # valid package, unbootable image
+
+
+def test_inspect_exit_status_says_rejected(tmp_path: Path) -> None:
+    good = tmp_path / "good.img"
+    good.write_bytes(image.build_package(bytes(range(64)), "2.0.0"))
+    corrupt = tmp_path / "corrupt.img"
+    corrupt.write_bytes(image.make_bad("corrupt", good.read_bytes()))
+    assert image.main(["inspect", str(good)]) == 0
+    assert image.main(["inspect", str(corrupt)]) == 1
+
+
+def _elf(segments: list[tuple[int, bytes]]) -> bytes:
+    """A minimal ELF32 ARM executable: PT_LOAD segments (physical address, bytes), no sections."""
+    ph_off, ph_size = 52, 32
+    data_off = ph_off + ph_size * len(segments)
+    header = b"\x7fELF\x01\x01\x01" + bytes(9) + struct.pack(
+        "<HHIIIIIHHHHHH", 2, 40, 1, 0, ph_off, 0, 0, 52, ph_size, len(segments), 40, 0, 0
+    )
+    phdrs, blobs = b"", b""
+    for paddr, blob in segments:
+        phdrs += struct.pack("<IIIIIIII", 1, data_off + len(blobs), paddr, paddr, len(blob), len(blob), 5, 4)
+        blobs += blob
+    return header + phdrs + blobs
+
+
+def test_body_from_elf_takes_the_slot_a_body_in_whole_words(tmp_path: Path) -> None:
+    elf = tmp_path / "app.elf"
+    load = image.LOAD_ADDRESS
+    # the header section (not body), code, initialised data stored after it (LMA), one byte short of a word
+    elf.write_bytes(_elf([(image.SLOT_A, b"\x00" * 0x400), (load, b"code"), (load + 8, b"dat")]))
+    assert image.body_from_elf(elf) == b"code\xff\xff\xff\xffdat\xff"
+    elf.write_bytes(_elf([(load, b"\x00" * 4), (load + image.BODY_MAX - 2, b"xyz")]))  # one byte too many
+    with pytest.raises(image.ImageError, match="does not fit slot A"):
+        image.body_from_elf(elf)

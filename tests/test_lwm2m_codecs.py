@@ -135,6 +135,7 @@ def test_tlv_known_vector_from_the_spec_style_device_object() -> None:
         (b"\x08\x00\x03\xc1\x00", "claims"),
         (b"\x03\x00\x41\x00\x01", "not allowed inside"),  # resource instance inside an object instance
         (b"\xc3\x09\x00\x00\x01", "integer of 3 bytes"),
+        (b"\x83\x06\xc1\x00\x01", "not allowed inside multiple resource"),  # resource inside a multiple
     ],
 )
 def test_tlv_rejects_malformed(payload: bytes, message: str) -> None:
@@ -160,7 +161,13 @@ def test_tlv_rejects_malformed(payload: bytes, message: str) -> None:
         (codecs.TEXT, b"12a", "not an integer"),
         (codecs.TEXT, b"\xff\xfe", "UTF-8"),
         (codecs.LWM2M_JSON, b'{"e":[{"n":"9","bv":1}]}', "no valid value"),
+        (codecs.LWM2M_JSON, b'{"e":[{"v":"1"}]}', "no valid value"),
+        (codecs.LWM2M_JSON, b'{"e":{}}', "an 'e' array"),
+        (codecs.LWM2M_JSON, b'{"e":[{"bv":true}]}', "expected an integer, got a boolean"),
         (codecs.OPAQUE, b"abc", "integer resource"),
+        (codecs.SENML_JSON, b'[{"n":"/3/0/9","v":true}]', "'v' is not a number"),
+        (codecs.SENML_JSON, b'[{"n":"/3/0/9"}]', "carries no value"),
+        (codecs.SENML_JSON, b"[" + b'{"n":"/3/0/9","v":1},' * 10000 + b'{"n":"/3/0/9","v":1}]', "more than 10000"),
         (4711, b"abc", "unsupported content format 4711"),
     ],
 )
@@ -221,7 +228,9 @@ def test_link_format_round_trip(items: list) -> None:
     assert parse_links(format_links(links)) == links
 
 
-@pytest.mark.parametrize("text", [b"/3/0", b"</3/0", b"</3/0>;", b"</3/0>,", b'</3/0>;rt="x', b"</3/0>x", b"\xff"])
+@pytest.mark.parametrize(
+    "text", [b"/3/0", b"x</3/0>", b"</3/0", b"</3/0>;", b"</3/0>,", b'</3/0>;rt="x', b"</3/0>x", b"\xff"]
+)
 def test_link_format_rejects_malformed(text: bytes) -> None:
     with pytest.raises(CodecError):
         parse_links(text)
@@ -313,3 +322,147 @@ def test_decoders_raise_only_codec_errors_on_arbitrary_input(cf: int, base: tupl
 def test_link_parser_raises_only_codec_errors(data: str | bytes) -> None:
     with contextlib.suppress(CodecError):
         parse_links(data)
+
+
+def test_tlv_header_and_integer_encodings_at_their_boundaries() -> None:
+    # ID 255 still fits one byte; 256 needs the 16-bit-ID flag; length 8 leaves the inline 3-bit field.
+    assert tlv.serialize([tlv.Tlv(tlv.RESOURCE, 255, b"\x01")]) == b"\xc1\xff\x01"
+    assert tlv.serialize([tlv.Tlv(tlv.RESOURCE, 256, b"\x01")]) == b"\xe1\x01\x00\x01"
+    assert tlv.serialize([tlv.Tlv(tlv.RESOURCE, 1, b"x" * 8)]) == b"\xc8\x01\x08" + b"x" * 8
+    assert tlv.parse(b"\xc0\x01") == [tlv.Tlv(tlv.RESOURCE, 1, b"")]  # empty value ending the payload
+    encodings = {127: "7f", 128: "0080", -128: "80", -129: "ff7f", 2**31: "0000000080000000", 2**64 - 1: "ff" * 8}
+    assert {v: tlv.encode_value(v).hex() for v in encodings} == encodings
+
+
+def test_tlv_unsigned_64_bit_round_trips() -> None:
+    path = (5, 0, 13)  # Maximum Defer Period: Unsigned Integer
+    raw = codecs.encode(codecs.TLV, {path: 2**64 - 1}, path, REG)
+    assert codecs.decode(codecs.TLV, raw, path, REG) == {path: 2**64 - 1}
+
+
+@pytest.mark.parametrize(
+    ("raw", "rtype", "message"),
+    [
+        (b"\x02", ResourceType.BOOLEAN, "boolean must be one byte 0 or 1"),
+        (b"\x00\x01\x02", ResourceType.OBJLNK, "object link of 3 bytes"),
+        (b"\x00\x00\x01", ResourceType.FLOAT, "float of 3 bytes"),
+    ],
+)
+def test_tlv_rejects_mistyped_values(raw: bytes, rtype: ResourceType, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        tlv.decode_value(raw, rtype, (1, 0, 1))
+
+
+@pytest.mark.parametrize(
+    ("cf", "values", "base", "message"),
+    [
+        (codecs.TLV, {(3, 1, 0): "x"}, (3, 0), "not a resource below /3/0"),
+        (codecs.SENML_JSON, {(3, 1, 0): "x"}, (3, 0), "not below /3/0/"),
+        (codecs.TEXT, {(3, 0, 1): "x"}, (3, 0, 0), "exactly one"),
+        (codecs.TLV, {(5, 0, 13): -1}, (5, 0, 13), "unsigned integer -1 is negative"),
+        (codecs.SENML_JSON, {(3, 0, 9): 2**64}, (3, 0, 9), "does not fit in 64 bits"),
+        (codecs.SENML_JSON, {(3, 0, 9): True}, (3, 0, 9), "expected an integer, got a boolean"),
+        (codecs.SENML_JSON, {(3303, 0, 5700): True}, (3303, 0, 5700), "expected a float, got bool"),
+        (codecs.TEXT, {(3, 0, 22, 0): "70000:0"}, (3, 0, 22, 0), "not 'OBJ:INST'"),
+    ],
+)
+def test_encoders_refuse_values_that_do_not_fit(cf: int, values: dict, base: tuple, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        codecs.encode(cf, values, base, REG)
+
+
+@pytest.mark.parametrize(
+    ("cf", "payload", "base", "message"),
+    [
+        (codecs.TEXT, b"2", (3311, 0, 5850), "boolean must be '0' or '1'"),
+        (codecs.TEXT, b"abc", (3, 0), "only resource requests"),
+        (codecs.TEXT, b"QUJD!!!!", (5, 0, 0), "not valid base64"),
+    ],
+)
+def test_plain_text_rejects_bad_values(cf: int, payload: bytes, base: tuple, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        codecs.decode(cf, payload, base, REG)
+
+
+def test_missing_content_format_is_plain_text_and_objlnk_text_is_parsed() -> None:
+    assert codecs.decode(None, b"42", (3, 0, 9), REG) == {(3, 0, 9): 42}
+    raw = codecs.encode(codecs.TLV, {(3, 0, 22, 0): "3303:1"}, (3, 0, 22, 0), REG)
+    assert codecs.decode(codecs.TLV, raw, (3, 0, 22, 0), REG) == {(3, 0, 22, 0): ObjLnk(3303, 1)}
+
+
+def test_senml_cbor_uses_the_rfc_8428_labels() -> None:
+    # Interop: a device sends integer labels (bn -2, n 0, vs 3, vb 4); our encoder must send the same.
+    doc = cbor2.dumps([{-2: "/3311/0/", 0: "5850", 4: True}, {0: "5750", 3: "lamp"}])
+    assert codecs.decode(codecs.SENML_CBOR, doc, (3311, 0)) == {(3311, 0, 5850): True, (3311, 0, 5750): "lamp"}
+    out = cbor2.loads(codecs.encode(codecs.SENML_CBOR, {(3, 0, 0): "ACME", (3, 0, 1): False}, (3, 0)))
+    assert out == [{-2: "/3/0/", 0: "0", 3: "ACME"}, {0: "1", 4: False}]
+
+
+def test_senml_json_sends_opaque_as_unpadded_base64url() -> None:
+    assert codecs.encode(codecs.SENML_JSON, {(5, 0, 0): b"\xfb\xff"}, (5, 0, 0)) == b'[{"bn":"/5/0/0","vd":"-_8"}]'
+
+
+def test_link_format_quotes_separators_and_bounds_the_link_count() -> None:
+    links = [Link("/3/0", {"rt": "a,b", "ct": "x;y"})]
+    assert format_links(links) == b'</3/0>;rt="a,b";ct="x;y"'
+    assert parse_links(format_links(links)) == links
+    with pytest.raises(CodecError, match="more than 4096 links"):
+        parse_links(b",".join([b"</1>"] * 4097))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("/3/0/", (3, 0)), ("/65535/65535/65535/65535", (65535, 65535, 65535, 65535)), ("/", ())],
+)
+def test_path_parsing_accepts_the_edges(text: str, expected: tuple) -> None:
+    assert codecs.parse_path(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("/1/2/3/4/5", "more than 4 levels"),
+        ("/65536", "out of range"),
+        ("//3", "empty segment"),
+        ("3/0", "start"),
+        ("/3/\u0663", "not a number"),  # an Arabic-Indic digit is not an ID
+    ],
+)
+def test_path_parsing_rejects_bad_paths(text: str, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        codecs.parse_path(text)
+
+
+@pytest.mark.parametrize(("fmt", "number"), [("senml-cbor", 112), ("TLV", 11542), ("112", 112), (0, 0), (65535, 65535)])
+def test_format_number_accepts_names_and_numbers(fmt: str | int, number: int) -> None:
+    assert codecs.format_number(fmt) == number
+
+
+@pytest.mark.parametrize(("fmt", "message"), [(-1, "out of range"), (65536, "out of range"), ("tvl", "unknown")])
+def test_format_number_rejects_bad_formats(fmt: str | int, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        codecs.format_number(fmt)
+
+
+def test_lwm2m_json_names_are_relative_to_bn_or_the_request_path() -> None:
+    assert codecs.decode(codecs.LWM2M_JSON, b'{"e":[{"n":"0","sv":"ACME"}]}', (3, 0), REG) == {(3, 0, 0): "ACME"}
+    assert codecs.decode(codecs.LWM2M_JSON, b'{"bn":"/3/0","e":[{"n":"1","sv":"x"}]}', (3,), REG) == {(3, 0, 1): "x"}
+    assert codecs.decode(codecs.LWM2M_JSON, b'{"e":[{"sv":"AQI"}]}', (5, 0, 0), REG) == {(5, 0, 0): b"\x01\x02"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "base", "message"),
+    [
+        (b"\x03\x00\xc1\x09\x64", (), "needs an object ID"),  # object instance on a request for /
+        (b"\xc1\x09\x64", (3,), "resource 9 at top level"),  # resource on an object request
+        (b"\x41\x00\x01", (3, 0), "resource instance at top level"),  # resource instance on an instance request
+    ],
+)
+def test_tlv_entries_must_fit_the_request_depth(payload: bytes, base: tuple, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        codecs.decode(codecs.TLV, payload, base, REG)
+
+
+def test_tlv_write_of_one_resource_instance_is_a_resource_instance_entry() -> None:
+    raw = codecs.encode(codecs.TLV, {(3, 0, 22, 0): ObjLnk(3303, 1)}, (3, 0, 22, 0), REG)
+    assert raw == b"\x44\x00\x0c\xe7\x00\x01"

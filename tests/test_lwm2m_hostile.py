@@ -29,6 +29,7 @@ scenario = run_scenario
         (("ep=a", "lt=0"), GOOD_LINKS, 40, b"lifetime"),
         (("ep=a", "lt=-5"), GOOD_LINKS, 40, b"lifetime"),
         (("ep=a", "lt=99999999999"), GOOD_LINKS, 40, b"lifetime"),
+        (("ep=a", "lt=\u0661\u0662"), GOOD_LINKS, 40, b"lifetime"),  # Arabic-Indic digits: not a CoAP lifetime
         (("ep=a", "lwm2m=9.9"), GOOD_LINKS, 40, b"version"),
         (("ep=a", "b=XYZ"), GOOD_LINKS, 40, b"binding"),
         (("ep=a", "b="), GOOD_LINKS, 40, b"binding"),
@@ -40,6 +41,7 @@ scenario = run_scenario
         (("ep=a",), b"3/0,4/0", 40, b"expected '<'"),
         (("ep=a",), b"</3/x>", 40, b"not </OBJ>"),
         (("ep=a",), b"</99999/0>", 40, b"not </OBJ>"),
+        (("ep=a",), b"</3/0/1>", 40, b"not </OBJ>"),
         (("ep=a",), b"</3/0>;;", 40, b"attribute name"),
         (("ep=a",), b"\xff\xfe</3/0>", 40, b"UTF-8"),
         (("ep=a",), b'{"3":[0]}', 50, b"must be link format"),

@@ -16,6 +16,7 @@ from rig.lwm2m.bootstrap import BootstrapConfig
 from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered
 from rig.lwm2m.fakeclient import run_scenario
 from rig.lwm2m.model import ObjLnk
+from rig.lwm2m.registration import parse_object_links, parse_query
 from rig.lwm2m.server import Event, LwM2MServer
 
 scenario = run_scenario
@@ -714,3 +715,16 @@ def test_cancel_mode_typo_is_refused() -> None:
         assert "/3/0/9" in device.observations  # still observed: nothing half-done
 
     scenario(body)
+
+
+def test_object_links_with_an_alternate_root_versions_and_repeats() -> None:
+    payload = b'</lwm2m/>;rt="oma.lwm2m",</lwm2m/1/0>,</lwm2m/3>;ver=1.1,</lwm2m/3/0>,</lwm2m/3/0>,</lwm2m/3303/2>'
+    _links, root, objects, versions = parse_object_links(payload, 40)
+    assert root == "/lwm2m"
+    assert objects == {1: [0], 3: [0], 3303: [2]} and versions == {3: "1.1"}
+
+
+def test_update_ignores_an_endpoint_parameter() -> None:
+    # Update has no ep; a client that sends one anyway (even an empty one) is not refused for it
+    params = parse_query(("ep=", "lt=30"), update=True)
+    assert params.endpoint is None and params.lifetime == 30

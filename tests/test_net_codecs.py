@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def test_slip_garbage_and_errors_counted() -> None:
     assert out == [b"ok", b"ok2"]
     assert dec.stats.bad_escape == 1
     assert dec.stats.oversize == 1
+    assert dec.stats.bytes_dropped == 6 + 40  # the bad-escape frame and the oversize one, all counted
     # a long run with no END at all stays bounded and is dropped when the END finally comes
     assert dec.feed(b"y" * 10_000) == []
     assert len(dec._buf) <= 22
@@ -400,3 +402,151 @@ def test_fragment_needs_room_for_headers() -> None:
     with pytest.raises(lowpan.LowpanError, match="2047"):
         huge = ip.udp_packet(ip.addr("fe80::1"), ip.addr("fe80::2"), 1, 2, bytes(2100))
         lowpan.fragment(huge, EUI_A, EUI_B, CTX, 104, 1)
+
+
+def test_slip_buffer_bound_holds_byte_by_byte() -> None:
+    dec = slip.SlipDecoder(max_frame=10)
+    for _ in range(50):  # a UART delivers bytes one at a time: the bound must hold per byte, not per call
+        dec.feed(b"z")
+        assert len(dec._buf) <= 22
+    assert dec.feed(b"\xc0" + slip.encode(b"ok")) == [b"ok"] and dec.stats.oversize == 1
+
+
+def test_slip_frame_of_exactly_max_frame_is_delivered() -> None:
+    dec = slip.SlipDecoder(max_frame=10)
+    assert dec.feed(slip.encode(b"\xc0" * 10) + slip.encode(b"x" * 11)) == [b"\xc0" * 10]
+    assert dec.stats.oversize == 1
+
+
+def test_mac_frame_size_limit_is_127_bytes_exactly() -> None:
+    frame = mac.Frame(dst_pan=PAN, dst=1, src=2, payload=bytes(116))  # 9 header + 116 + 2 FCS
+    raw = mac.build(frame)
+    assert len(raw) == 127 and mac.parse(raw).payload == bytes(116)
+    body = raw[:-2] + b"\x00"
+    with pytest.raises(mac.FrameError, match="exceeds 127"):
+        mac.parse(body + mac.fcs_bytes(body))
+
+
+def _with_fcs(body: bytes) -> bytes:
+    return body + mac.fcs_bytes(body)
+
+
+@pytest.mark.parametrize(
+    ("fcf", "rest", "message"),
+    [
+        (0x2041, b"\xcd\xab\x01\x00", "unsupported frame version 2"),  # version bits 12-13 = 2
+        (0x4001, b"\xcd\xab\x01\x00", "reserved addressing mode"),  # source mode 01
+        (0x8041, b"\x01\x00", "PAN ID compression without a destination"),  # src short, no dst, compressed
+    ],
+)
+def test_mac_rejects_reserved_header_fields(fcf: int, rest: bytes, message: str) -> None:
+    with pytest.raises(mac.FrameError, match=message):
+        mac.parse(_with_fcs(fcf.to_bytes(2, "little") + b"\x07" + rest))
+
+
+def test_mac_ack_frame_pending_and_header_lengths() -> None:
+    ack = mac.parse(mac.ack_frame(7, pending=True))
+    assert ack.frame_type == mac.FRAME_ACK and ack.seq == 7 and ack.frame_pending
+    assert not mac.parse(mac.ack_frame(7)).frame_pending
+    assert mac.header_length(mac.ADDR_EXT, mac.ADDR_EXT) == 21
+    assert mac.header_length(mac.ADDR_SHORT, mac.ADDR_EXT) == 15
+    assert mac.header_length(mac.ADDR_NONE, mac.ADDR_SHORT) == 7  # no destination: source PAN is sent
+    assert mac.header_length(mac.ADDR_SHORT, mac.ADDR_SHORT, pan_compression=False) == 11
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x7b\x34\x3a" + bytes(16), "reserved destination address mode"),  # M=0 DAC=1 DAM=00
+        (b"\x7b\x3c\x3a" + bytes(16), "DAC=1, M=1"),  # unicast-prefix-based multicast
+    ],
+)
+def test_iphc_rejects_reserved_and_unsupported_modes(data: bytes, message: str) -> None:
+    with pytest.raises(lowpan.LowpanError, match=message):
+        lowpan.decompress_packet(data, EUI_A, EUI_B, CTX)
+
+
+def _frag1(size: int, iphc: bytes) -> bytes:
+    return (0xC000 | size).to_bytes(2, "big") + b"\x00\x07" + iphc
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        # FRAG1 of a 100-byte datagram whose UDP checksum is cut after one byte
+        (_frag1(100, bytes((0x7E, 0x77, 0xF0)) + b"\x16\x33\x16\x33\xcf"), "UDP NHC fields truncated"),
+        # FRAG1 whose UDP checksum is elided (C=1): it cannot be recomputed from a first fragment
+        (_frag1(100, bytes((0x7E, 0x77, 0xF4)) + b"\x16\x33\x16\x33" + bytes(40)), "elided UDP checksum"),
+        # FRAG1 naming a 44-byte datagram, too small for the IPv6 and UDP headers it carries
+        (_frag1(44, bytes((0x7E, 0x77, 0xF0)) + b"\x16\x33\x16\x33\xcf\x24"), "too small for its headers"),
+        # FRAGN at offset 0 of a 16-byte "datagram": smaller than an IPv6 header
+        ((0xE000 | 16).to_bytes(2, "big") + b"\x00\x07\x00" + bytes(16), "size 16 out of range"),
+    ],
+)
+def test_reassembler_rejects_bad_first_fragments(frame: bytes, message: str) -> None:
+    r = lowpan.Reassembler(CTX)
+    with pytest.raises(lowpan.LowpanError, match=message):
+        r.feed(frame, EUI_A, EUI_B, 0.0)
+    assert sum(r.stats.errors.values()) == 1
+
+
+def test_fragment_only_when_it_does_not_fit() -> None:
+    pkt = _big_packet(200)
+    comp, n = lowpan.compress(pkt, EUI_A, EUI_B, CTX)
+    exact = len(comp) + len(pkt) - n
+    assert lowpan.fragment(pkt, EUI_A, EUI_B, CTX, exact, 1) == [comp + pkt[n:]]
+    assert len(lowpan.fragment(pkt, EUI_A, EUI_B, CTX, exact - 1, 1)) > 1
+
+
+def test_reassembly_evicts_the_oldest_datagram() -> None:
+    pkt = _big_packet()
+    r = lowpan.Reassembler(CTX, max_datagrams=2)
+    by_tag = {tag: lowpan.fragment(pkt, EUI_A, EUI_B, CTX, 104, tag) for tag in (1, 2, 3)}
+    for tag in (1, 2, 3):
+        assert r.feed(by_tag[tag][0], EUI_A, EUI_B, 0.0) is None
+    assert r.stats.evicted == 1
+    for tag in (2, 3):  # the two newest are still complete-able
+        results = [r.feed(f, EUI_A, EUI_B, 0.0) for f in by_tag[tag][1:]]
+        assert results[-1] == pkt
+    assert [r.feed(f, EUI_A, EUI_B, 0.0) for f in by_tag[1][1:]][-1] is None  # tag 1 was dropped
+
+
+def test_reassembly_keeps_senders_apart() -> None:
+    # two nodes fragmenting at the same time with the same tag and size (tags are per sender)
+    node_b = 0x0002
+    pkt_a = _big_packet()
+    pkt_b = ip.udp_packet(ip.addr("fd00::ff:fe00:2"), ip.addr("fd00::1"), 5683, 5683, bytes(len(pkt_a) - 48))
+    frags_a = lowpan.fragment(pkt_a, EUI_A, EUI_B, CTX, 104, 9)
+    frags_b = lowpan.fragment(pkt_b, node_b, EUI_B, CTX, 104, 9)
+    assert len(pkt_a) == len(pkt_b) and len(frags_a) == len(frags_b)
+    r = lowpan.Reassembler(CTX)
+    done = []
+    for fa, fb in zip(frags_a, frags_b, strict=True):
+        done += [p for p in (r.feed(fa, EUI_A, EUI_B, 0.0), r.feed(fb, node_b, EUI_B, 0.0)) if p]
+    assert done == [pkt_a, pkt_b] and r.stats.overlaps == 0
+
+
+def test_mac_parse_without_fcs_check_and_truncated_source_pan() -> None:
+    good = mac.build(mac.Frame(seq=1, dst_pan=PAN, dst=EUI_B, src=EUI_A, payload=b"abc"))
+    assert mac.parse(good[:-1] + bytes((good[-1] ^ 1,)), check=False).payload == b"abc"  # sniffer: keep bad FCS
+    with pytest.raises(mac.FrameError, match="truncated source PAN ID"):
+        mac.parse(b"\x01\x80\x07\xcd", has_fcs=False)  # source short address, no destination, 1 PAN byte
+
+
+def test_compress_refuses_a_packet_whose_length_field_lies() -> None:
+    pkt = bytearray(ip.udp_packet(ip.addr("fe80::1"), ip.addr("fe80::2"), 1, 2, b"data"))
+    pkt[5] += 1  # IPv6 payload length one more than the packet carries (the length is elided on air)
+    with pytest.raises(lowpan.LowpanError, match="payload length does not match"):
+        lowpan.compress(bytes(pkt), EUI_A, EUI_B, CTX)
+
+
+def test_reassembly_of_an_uncompressed_ipv6_first_fragment() -> None:
+    pkt = _big_packet(200)
+    size, tag = len(pkt), 0x77
+    frag1 = struct.pack(">HH", 0xC000 | size, tag) + bytes((lowpan.DISPATCH_IPV6,)) + pkt[:96]
+    fragn = struct.pack(">HHB", 0xE000 | size, tag, 96 // 8) + pkt[96:]
+    r = lowpan.Reassembler(CTX)
+    assert r.feed(frag1, EUI_A, EUI_B, 0.0) is None
+    assert r.feed(fragn, EUI_A, EUI_B, 0.0) == pkt
+    with pytest.raises(lowpan.LowpanError, match="fragment header truncated"):
+        r.feed(frag1[:4], EUI_A, EUI_B, 0.0)  # a FRAG1 header and nothing after it
