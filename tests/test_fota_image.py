@@ -60,6 +60,12 @@ def test_c_rejects_bad_packages_like_python(checker: Path, tmp_path: Path, kind:
     assert image.parse_package(bad).problems()  # Python names a problem too
 
 
+def test_c_rejects_bytes_after_the_body_like_python_and_the_device(checker: Path, tmp_path: Path) -> None:
+    good = image.build_package(bytes(range(200)) * 20, "2.0.0")
+    assert _check(checker, good + b"\x00", tmp_path) == "error trailing"  # was "ok"
+    assert image.parse_package(good + b"\x00").problems()
+
+
 def test_header_crc_guards_every_field(checker: Path, tmp_path: Path) -> None:
     pkg = bytearray(image.build_package(b"\x00" * 64, "1.0.0"))
     for offset in (0, 4, 8, 12, 16, 20, 52, 84):

@@ -481,6 +481,10 @@ def _frag1(size: int, iphc: bytes) -> bytes:
         (_frag1(44, bytes((0x7E, 0x77, 0xF0)) + b"\x16\x33\x16\x33\xcf\x24"), "too small for its headers"),
         # FRAGN at offset 0 of a 16-byte "datagram": smaller than an IPv6 header
         ((0xE000 | 16).to_bytes(2, "big") + b"\x00\x07\x00" + bytes(16), "size 16 out of range"),
+        # FRAGN at offset 0 of a 100-byte datagram: offset 0 belongs to the FRAG1 (RFC 4944 5.3)
+        ((0xE000 | 100).to_bytes(2, "big") + b"\x00\x07\x00" + bytes(48), "FRAGN at offset 0"),
+        # a fragment that does not end the datagram, 13 bytes long: not on an 8-byte boundary
+        ((0xE000 | 100).to_bytes(2, "big") + b"\x00\x07\x01" + bytes(13), "only the last one may end"),
     ],
 )
 def test_reassembler_rejects_bad_first_fragments(frame: bytes, message: str) -> None:

@@ -29,6 +29,10 @@ main(int argc, char **argv)
     printf("error truncated\n");
     return 1;
   }
+  if(rc == FW_OK && FW_HDR_SIZE + h.body_size < n) { /* as the device, which refuses them */
+    printf("error trailing\n");
+    return 1;
+  }
   if(rc == FW_OK) {
     rc = fw_image_verify(buf, &h);
   }

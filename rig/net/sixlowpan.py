@@ -504,6 +504,11 @@ class Reassembler:
         else:
             offset = data[4] * 8
             chunk = bytes(data[FRAGN_HEADER:])
+            if offset == 0:  # (as the firmware's sixlo_input)
+                raise LowpanError("FRAGN at offset 0: a datagram starts with its FRAG1 (RFC 4944 5.3)")
+        if offset + len(chunk) < size and len(chunk) % 8:
+            raise LowpanError(f"fragment at {offset} of {len(chunk)} bytes: only the last one may end "
+                              "off an 8-byte boundary")
         partial = self._partial.get(key)
         if partial is None:
             if len(self._partial) >= self.max_datagrams:
