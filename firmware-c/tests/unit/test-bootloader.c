@@ -442,11 +442,164 @@ UNIT_TEST(test_journal_clear_power_cut)
   UNIT_CHECK_EQ(bricked, before);
 }
 
+/* Header fields and vector-table checks at their boundaries (found by the mutation audit): each
+ * field is changed with the header CRC made right again, so the field's own check must catch it. */
+static int
+parse_resealed(uint8_t *pkg)
+{
+  put32(pkg + FW_OFF_CRC, fw_crc32(pkg, FW_OFF_CRC, 0));
+  return fw_image_parse(pkg, NULL);
+}
+
+UNIT_TEST(test_header_field_boundaries)
+{
+  static const char v32[] = "0123456789abcdef0123456789ABCDEF"; /* 32 characters, no NUL room */
+  fw_header_t h;
+  make_package(pkg_new, 5000, "2.0.0", 7, 1);
+  put32(pkg_new + FW_OFF_MAGIC, FW_HDR_MAGIC ^ 0x01000000u);
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_ERR_MAGIC);
+  put32(pkg_new + FW_OFF_MAGIC, FW_HDR_MAGIC);
+  pkg_new[FW_OFF_HVER + 1] = 1; /* header version 0x101 */
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_ERR_MAGIC);
+  pkg_new[FW_OFF_HVER + 1] = 0;
+  pkg_new[FW_OFF_HSIZE + 1] = 0x08; /* header size 0x800 */
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_ERR_MAGIC);
+  pkg_new[FW_OFF_HSIZE + 1] = 0x04;
+  pkg_new[FW_OFF_SHA + 31] ^= 1; /* the last byte the CRC covers */
+  UNIT_CHECK_EQ(fw_image_parse(pkg_new, NULL), FW_ERR_MAGIC);
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_OK);
+  UNIT_CHECK_EQ(fw_image_verify(pkg_new, NULL), FW_ERR_HASH); /* the digest's last byte counts */
+  pkg_new[FW_OFF_SHA + 31] ^= 1;
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_OK);
+  put32(pkg_new + FW_OFF_LOAD, FW_SLOT_B + FW_HDR_SIZE);
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_ERR_TYPE);
+  put32(pkg_new + FW_OFF_LOAD, FW_LOAD_ADDR);
+  put32(pkg_new + FW_OFF_BODY, 0);
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_ERR_SIZE);
+  put32(pkg_new + FW_OFF_BODY, FW_BODY_MAX); /* a full slot fits */
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_OK);
+  put32(pkg_new + FW_OFF_BODY, 5000);
+  /* A version of the full 32 characters comes out whole and NUL-terminated. */
+  memcpy(pkg_new + FW_OFF_VERSION, v32, FW_VERSION_LEN);
+  UNIT_CHECK_EQ(parse_resealed(pkg_new), FW_OK);
+  memset(&h, 0x5A, sizeof(h));
+  UNIT_CHECK_EQ(fw_image_parse(pkg_new, &h), FW_OK);
+  UNIT_CHECK(strlen(h.version) == FW_VERSION_LEN && !memcmp(h.version, v32, FW_VERSION_LEN));
+  UNIT_CHECK_EQ(h.load_address, FW_LOAD_ADDR);
+  UNIT_CHECK_EQ(h.image_type, FW_TYPE_CC2538_APP);
+}
+
+UNIT_TEST(test_vector_table_boundaries)
+{
+  uint8_t v[8];
+  /* initial SP: within SRAM (0x20000000, 0x20008000], word aligned */
+  static const struct {
+    uint32_t sp, pc, body;
+    int ok;
+  } cases[] = {
+    { 0x20000800u, FW_LOAD_ADDR + 0x101u, 5000, 1 },
+    { 0x20000000u, FW_LOAD_ADDR + 0x101u, 5000, 0 }, /* empty stack at the SRAM base */
+    { 0x20008000u, FW_LOAD_ADDR + 0x101u, 5000, 1 }, /* top of SRAM */
+    { 0x20008004u, FW_LOAD_ADDR + 0x101u, 5000, 0 },
+    { 0x20000802u, FW_LOAD_ADDR + 0x101u, 5000, 0 }, /* unaligned */
+    { 0x20000800u, FW_LOAD_ADDR + 0x100u, 5000, 0 }, /* not a Thumb address */
+    { 0x20000800u, FW_LOAD_ADDR + 4999u, 5001, 1 }, /* last halfword of the body */
+    { 0x20000800u, FW_LOAD_ADDR + 5001u, 5001, 0 }, /* just past the body */
+  };
+  for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    put32(v, cases[i].sp);
+    put32(v + 4, cases[i].pc);
+    if(fw_vectors_ok(v, cases[i].body) != cases[i].ok) {
+      printf("  vector case %u\n", (unsigned)i);
+      UNIT_CHECK(0);
+    }
+  }
+}
+
+/* Journal decoding of records our own code never writes (a corrupted or foreign page): a begun
+ * swap stays a swap within the slot, a record is only the type its word holds, trials stop at
+ * their own words (found by the mutation audit). */
+UNIT_TEST(test_journal_decoding_corners)
+{
+  bs_state_t s;
+  cut_at = -1;
+  bs_clear();
+  bs_request_swap();
+  bs_put(BS_W_BEGIN, BS_RECORD(BS_REC_BEGIN, 0)); /* no page count: the whole slot */
+  bs_read(&s);
+  UNIT_CHECK_EQ(s.phase, BS_SWAPPING);
+  UNIT_CHECK_EQ(s.npages, FW_SLOT_PAGES);
+  bs_clear();
+  bs_request_swap();
+  bs_put(BS_W_BEGIN, BS_RECORD(BS_REC_BEGIN, FW_SLOT_PAGES + 1)); /* beyond the slot */
+  bs_read(&s);
+  UNIT_CHECK_EQ(s.phase, BS_SWAPPING);
+  UNIT_CHECK_EQ(s.npages, FW_SLOT_PAGES);
+  /* A valid record of another type in the DONE word is not DONE. */
+  bs_clear();
+  bs_request_swap();
+  bs_put(BS_W_BEGIN, BS_RECORD(BS_REC_BEGIN, 3));
+  bs_put(BS_W_DONE, BS_RECORD(BS_REC_CONFIRM, 0));
+  bs_read(&s);
+  UNIT_CHECK_EQ(s.phase, BS_SWAPPING);
+  UNIT_CHECK_EQ(s.npages, 3);
+  /* Every trial used, then confirmed: 3 trials (the CONFIRM word after them is no trial). */
+  bs_clear();
+  bs_request_swap();
+  bs_put(BS_W_BEGIN, BS_RECORD(BS_REC_BEGIN, 3));
+  bs_put(BS_W_DONE, BS_RECORD(BS_REC_DONE, 0));
+  for(uint8_t t = 0; t < BS_MAX_TRIALS; t++) {
+    bs_put((uint16_t)(BS_W_TRIAL + t), BS_RECORD(BS_REC_TRIAL, t));
+  }
+  bs_confirm();
+  bs_read(&s);
+  UNIT_CHECK_EQ(s.phase, BS_CONFIRMED);
+  UNIT_CHECK_EQ(s.trials, BS_MAX_TRIALS);
+  UNIT_CHECK(strcmp(bs_phase_name(BS_ABORTED), "aborted") == 0);
+  UNIT_CHECK(strcmp(bs_phase_name(BS_ABORTED + 1), "?") == 0);
+  bs_clear();
+}
+
+/* A new image smaller than the old one: the swap covers the old image's pages too, so slot B
+ * holds the whole old image afterwards (and a rollback would restore all of it). */
+UNIT_TEST(test_update_to_a_smaller_image)
+{
+  uint32_t target, lo = make_package(pkg_old, 9000, "1.0.0", 1, 1),
+           ln = make_package(pkg_new, 1000, "2.0.0", 2, 1);
+  bs_state_t end;
+  flash_setup(lo, ln);
+  scenario(APP_CONFIRMS, 0, 0, &target, &end);
+  UNIT_CHECK_EQ(end.phase, BS_CONFIRMED);
+  UNIT_CHECK(memcmp(&flash[FW_SLOT_A - FW_FLASH_BASE], pkg_new, ln) == 0);
+  UNIT_CHECK(memcmp(&flash[FW_SLOT_B - FW_FLASH_BASE], pkg_old, lo) == 0);
+}
+
+/* An image flashed raw (no package header) boots on its vector table alone. */
+UNIT_TEST(test_raw_factory_image_boots)
+{
+  uint32_t lo = make_package(pkg_old, 3000, "1.0.0", 1, 1);
+  flash_setup(lo, 0);
+  memset(&flash[FW_SLOT_A - FW_FLASH_BASE], 0xFF, FW_HDR_SIZE);
+  cut_at = -1;
+  bs_clear();
+  UNIT_CHECK_EQ(bl_run(), FW_LOAD_ADDR);
+  flash[FW_LOAD_ADDR - FW_FLASH_BASE + 4] = 0xFF; /* reset vector 0xFF..: not in the slot */
+  flash[FW_LOAD_ADDR - FW_FLASH_BASE + 5] = 0xFF;
+  flash[FW_LOAD_ADDR - FW_FLASH_BASE + 6] = 0xFF;
+  flash[FW_LOAD_ADDR - FW_FLASH_BASE + 7] = 0xFF;
+  UNIT_CHECK_EQ(bl_run(), 0);
+}
+
 int
 main(void)
 {
   UNIT_RUN(test_header_parse);
+  UNIT_RUN(test_header_field_boundaries);
+  UNIT_RUN(test_vector_table_boundaries);
   UNIT_RUN(test_journal_records);
+  UNIT_RUN(test_journal_decoding_corners);
+  UNIT_RUN(test_update_to_a_smaller_image);
+  UNIT_RUN(test_raw_factory_image_boots);
   UNIT_RUN(test_update_no_cut);
   UNIT_RUN(test_never_confirms_rolls_back);
   UNIT_RUN(test_bad_vectors_roll_back);

@@ -351,6 +351,7 @@ UNIT_TEST(update_404_reregisters)
   lwm2m_step(&ctx, h_now);
   h_answer(COAP_NOT_FOUND, NULL, NULL);
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  UNIT_CHECK(!strcmp(h_last_detail, "update: 4.04"));
   lwm2m_step(&ctx, h_now);
   m = h_last();
   UNIT_CHECK(path_is(&m, "/rd"));
@@ -1987,6 +1988,285 @@ UNIT_TEST(lwm2m_10_fallback)
   UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
 }
 
+/* ---- Boundaries found by the mutation audit ---- */
+
+/* Path ids: digits only, no leading zero, below 65535, at most 4 levels */
+UNIT_TEST(path_id_boundaries)
+{
+  static const char *const bad[] = { "/03/0/0", "/3/00", "/3/0/0/0/0", "/3303/65535", "/65535",
+                                     "/3303/0/65535" };
+  coap_msg_t m;
+  registered(300);
+  for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    m = h_do(REQ(.code = COAP_GET, .path = bad[i]));
+    if(m.code != COAP_NOT_FOUND) {
+      printf("  %s: %d.%02d\n", bad[i], m.code >> 5, m.code & 31);
+    }
+    UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  }
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/0"));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+}
+
+/* Write-Attributes value checks at their boundaries */
+UNIT_TEST(attribute_value_boundaries)
+{
+  static const attr_case_t cases[] = {
+    { "/3303/0/5700", "pmin=-1", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pmax=-1", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "st=-0.5", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "gt=5&lt=5", COAP_BAD_REQUEST },
+    { "/3303/0/5700", "pmin=10&pmax=10", COAP_CHANGED }, /* pmax == pmin is allowed */
+    { "/3303/0/5700", "pmin=0", COAP_CHANGED },
+    { "/3303/0/5700", "gt=6&lt=5", COAP_CHANGED },
+  };
+  registered(86400);
+  put_attrs(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* Two observations where one path contains the other are two observations */
+UNIT_TEST(observe_nested_paths_are_separate)
+{
+  coap_msg_t m;
+  int active = 0;
+  registered(86400);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0", .observe = 0, .token = 1));
+  UNIT_CHECK(m.code == COAP_CONTENT && m.observe != COAP_NONE);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0/5700", .observe = 0, .token = 2));
+  UNIT_CHECK(m.code == COAP_CONTENT && m.observe != COAP_NONE);
+  for(int i = 0; i < LWM2M_MAX_OBS; i++) {
+    active += ctx.obs[i].co.active;
+  }
+  UNIT_CHECK_EQ(active, 2);
+}
+
+/* Register failures back off 1, 2, 4 .. 64 s, and stay at 64 s */
+UNIT_TEST(registration_backoff_doubles_to_64s)
+{
+  fresh();
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 300);
+  lwm2m_start(&ctx);
+  for(unsigned k = 0; k < 9; k++) {
+    int before = h_n;
+    lwm2m_step(&ctx, h_now);
+    UNIT_CHECK_EQ(h_n, before + 1); /* the Register */
+    h_answer(COAP_FORBIDDEN, NULL, NULL);
+    uint32_t w = lwm2m_step(&ctx, h_now);
+    UNIT_CHECK_EQ(w, 1000u << (k < 6 ? k : 6));
+    h_now += w;
+  }
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REG_FAILED], 9);
+}
+
+/* The Register's answer: only 2.01 with a Location-Path that fits (with its NUL) registers; a second
+ * 4.00 after falling back to 1.0 is a failure with backoff, not another immediate retry */
+UNIT_TEST(registration_answer_boundaries)
+{
+  char loc[64];
+  fresh();
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 300);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, "rd/1", NULL); /* 2.04 is not Created */
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REG_FAILED], 1);
+  h_now += 1000;
+  lwm2m_step(&ctx, h_now);
+  /* "rd/" + 21 characters + NUL = 25 bytes: one too many */
+  snprintf(loc, sizeof(loc), "rd/%.*s", LWM2M_LOC_MAX - 3, "abcdefghijklmnopqrstuvwxyz0123456789");
+  h_answer(COAP_CREATED, loc, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REG);
+  UNIT_CHECK(!strcmp(h_last_detail, "bad Location-Path"));
+  h_now += 2000;
+  lwm2m_step(&ctx, h_now);
+  loc[LWM2M_LOC_MAX - 1] = 0; /* 24 bytes with the NUL: fits */
+  h_answer(COAP_CREATED, loc, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  UNIT_CHECK(!strcmp(ctx.loc, loc));
+  /* 4.00, then 4.00 again as 1.0 */
+  fresh();
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 300);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_BAD_REQUEST, NULL, NULL);
+  lwm2m_step(&ctx, h_now);
+  coap_msg_t m = h_last_request();
+  UNIT_CHECK(query_has(&m, "lwm2m=1.0"));
+  int before = h_n;
+  h_answer(COAP_BAD_REQUEST, NULL, NULL);
+  UNIT_CHECK(!strcmp(h_last_detail, "rejected"));
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, before); /* backing off */
+}
+
+/* Timers compare as signed 32-bit ms (DUE): a lifetime beyond 2,147,483 s is announced and
+ * scheduled as 2,147,483 s. Found by the mutation audit: the former cap of 4,000,000 s let a
+ * lifetime of 2,147,577 s or more (or a Disable Timeout of 2,147,484 s or more) be due at once, so
+ * the client sent an Update right after every Update (or registered again at once). */
+UNIT_TEST(registration_lifetime_cap)
+{
+  static const uint32_t lts[] = { 2147483u, 2147577u, 3000000u, 4294967295u };
+  coap_msg_t m;
+  for(size_t i = 0; i < sizeof(lts) / sizeof(lts[0]); i++) {
+    fresh();
+    lwm2m_add_server("coap://[::1]:5683", 0, 1, lts[i]);
+    lwm2m_start(&ctx);
+    lwm2m_step(&ctx, h_now);
+    m = h_last_request();
+    UNIT_CHECK(query_has(&m, "lt=2147483"));
+    h_answer(COAP_CREATED, "rd/1", NULL);
+    int before = h_n;
+    UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), (2147483u - 93u) * 1000u);
+    UNIT_CHECK_EQ(h_n, before); /* no Update yet */
+    UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  }
+  /* The Disable Timeout likewise */
+  registered(60);
+  lwm2m_srv[0].disable_timeout = 3000000u;
+  m = h_do(REQ(.code = COAP_POST, .path = "/1/0/4"));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_DELETED, NULL, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED);
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 2147483000u);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_DEREGISTERED); /* not registering again at once */
+}
+
+/* A Reset that matches the Register's message ID is a rejection, whatever code it carries (a
+ * non-empty RST is malformed, the CoAP layer passes it on as a Reset) */
+UNIT_TEST(registration_reset_with_a_code_is_a_failure)
+{
+  uint8_t buf[64];
+  coap_build_t b;
+  coap_msg_t q;
+  fresh();
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 300);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  q = h_last_request();
+  coap_build_init(&b, buf, sizeof(buf), COAP_RST, COAP_CREATED, q.mid, q.token, q.tkl);
+  coap_build_path(&b, COAP_OPT_LOCATION_PATH, "rd/x");
+  lwm2m_input(&ctx, h_now, buf, coap_build_end(&b), &h_srv);
+  UNIT_CHECK(ctx.state != LWM2M_ST_REGISTERED);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_REGISTERED], 0);
+}
+
+/* Request corners found by the mutation audit (second round) */
+UNIT_TEST(dispatch_corners)
+{
+  static const lwm2m_object_t *const objs5[] = { &lwm2m_obj_security, &lwm2m_obj_server,
+                                                 &lwm2m_obj_device, &h_fw_obj };
+  static const uint8_t blk[512];
+  coap_msg_t m;
+  registered(300);
+  /* Discover names an object, instance or resource, not a resource instance */
+  m = h_do(REQ(.code = COAP_GET, .path = "/3/0/11/0", .accept = LWM2M_CF_LINK));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  /* streamed blocks: 256 bytes (SZX 4) taken, 512 (SZX 5) refused with our size */
+  fresh();
+  lwm2m_init(&ctx, "node-5", objs5, 4, h_send, h_rand, NULL, h_now);
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 60);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CREATED, "rd/5", NULL);
+  h_sink_len = 0;
+  h_sink_done = 0;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = blk, .n = 512,
+               .block1 = COAP_BLOCK(0, 1, 5)));
+  UNIT_CHECK_EQ(m.code, COAP_TOO_LARGE);
+  UNIT_CHECK_EQ(COAP_BLOCK_SZX(m.block1), 4);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = blk, .n = 256,
+               .block1 = COAP_BLOCK(0, 1, 4)));
+  UNIT_CHECK_EQ(m.code, COAP_CONTINUE);
+  UNIT_CHECK_EQ(h_sink_len, 256);
+}
+
+UNIT_TEST(bootstrap_corners)
+{
+  coap_msg_t m;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5783", 1, 0, 0), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CHANGED, NULL, &h_bs);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  /* Bootstrap-Finish is a POST */
+  m = h_do(REQ(.code = COAP_GET, .path = "/bs", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  /* Bootstrap-Delete names an object or an instance, not a resource */
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/1/0/1", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  /* every request of the bootstrap server restarts the wait for Bootstrap-Finish */
+  h_now += LWM2M_BS_TIMEOUT_MS - 1000;
+  lwm2m_step(&ctx, h_now);
+  m = h_do(REQ(.code = COAP_GET, .path = "/1/0/1", .from = &h_bs));
+  h_now += LWM2M_BS_TIMEOUT_MS - 1000;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_FAILED], 0);
+  h_now += 1000;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_FAILED], 1);
+}
+
+/* lwm2m_changed marks the observations its (oid, iid, rid) touches, wider or narrower, and no other */
+UNIT_TEST(changed_marks_overlapping_observations)
+{
+  coap_msg_t m;
+  registered(86400);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3311/0/5851", .observe = 0, .token = 1));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3311/0", .observe = 0, .token = 2));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  lwm2m_obs_t *res = NULL, *inst = NULL;
+  for(int i = 0; i < LWM2M_MAX_OBS; i++) {
+    if(ctx.obs[i].co.active && ctx.obs[i].path.len == 3) {
+      res = &ctx.obs[i];
+    } else if(ctx.obs[i].co.active && ctx.obs[i].path.len == 2) {
+      inst = &ctx.obs[i];
+    }
+  }
+  UNIT_CHECK(res && inst);
+  if(!res || !inst) {
+    return;
+  }
+  res->changed = inst->changed = 0;
+  lwm2m_changed(&ctx, 3303, LWM2M_NO_ID, LWM2M_NO_ID); /* another object */
+  UNIT_CHECK(!res->changed && !inst->changed);
+  lwm2m_changed(&ctx, 3311, 0, 5850); /* another resource of the instance */
+  UNIT_CHECK(!res->changed && inst->changed);
+  inst->changed = 0;
+  lwm2m_changed(&ctx, 3311, 0, LWM2M_NO_ID); /* the whole instance */
+  UNIT_CHECK(res->changed && inst->changed);
+  res->changed = inst->changed = 0;
+  lwm2m_changed(&ctx, 3311, LWM2M_NO_ID, LWM2M_NO_ID); /* the whole object */
+  UNIT_CHECK(res->changed && inst->changed);
+  res->changed = inst->changed = 0;
+  lwm2m_changed(&ctx, 3311, 1, LWM2M_NO_ID); /* another instance */
+  UNIT_CHECK(!res->changed && !inst->changed);
+}
+
+/* Deleting an instance ends the observation of that instance itself, too */
+UNIT_TEST(delete_ends_the_instance_observation)
+{
+  static const uint8_t tlv[] = { 0x08, 0x01, 0x00 }; /* instance 1, empty */
+  coap_msg_t m;
+  int active = 0;
+  registered(86400);
+  h_do(REQ(.code = COAP_DELETE, .path = "/3303/65534")); /* left by an earlier test: slots are few */
+  m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
+  UNIT_CHECK_EQ(m.code, COAP_CREATED);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/1", .observe = 0, .token = 4));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  m = h_do(REQ(.code = COAP_DELETE, .path = "/3303/1"));
+  UNIT_CHECK_EQ(m.code, COAP_DELETED);
+  for(int i = 0; i < LWM2M_MAX_OBS; i++) {
+    active += ctx.obs[i].co.active;
+  }
+  UNIT_CHECK_EQ(active, 0);
+}
+
 int
 main(void)
 {
@@ -2036,5 +2316,16 @@ main(void)
   UNIT_RUN(state_names);
   UNIT_RUN(block1_stream_to_sink);
   UNIT_RUN(lwm2m_10_fallback);
+  UNIT_RUN(path_id_boundaries);
+  UNIT_RUN(attribute_value_boundaries);
+  UNIT_RUN(observe_nested_paths_are_separate);
+  UNIT_RUN(registration_backoff_doubles_to_64s);
+  UNIT_RUN(registration_answer_boundaries);
+  UNIT_RUN(registration_lifetime_cap);
+  UNIT_RUN(registration_reset_with_a_code_is_a_failure);
+  UNIT_RUN(dispatch_corners);
+  UNIT_RUN(bootstrap_corners);
+  UNIT_RUN(changed_marks_overlapping_observations);
+  UNIT_RUN(delete_ends_the_instance_observation);
   return UNIT_DONE();
 }

@@ -217,12 +217,18 @@ UNIT_TEST(fragment_new_tag_same_sender_replaces)
   uint16_t n;
   UNIT_CHECK(deliver(0, 0, &n) == NULL); /* only FRAG1 of datagram 1 */
   mock_radio_reset();
+  uint16_t len = make_udp(pkt, 300, 1, 2);
+  pkt[48] ^= 0xFF; /* datagram 2 differs in its first fragment: none of datagram 1 may remain */
   UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 300, &router_mac), 0); /* next tag */
   uint8_t *got = NULL;
   for(int i = 0; i < mock_radio_count; i++) {
     got = deliver(i, 1, &n);
   }
-  UNIT_CHECK(got != NULL);
+  UNIT_CHECK(got != NULL && n == len);
+  if(got) {
+    UNIT_CHECK_MEM(got, pkt, len);
+  }
+  UNIT_CHECK_EQ(sixlo_stats.frag_timeout, 1);
 }
 
 /* Crafted fragments: a 160-byte uncompressed-IPv6 datagram (dispatch 0x41 in FRAG1). */
@@ -474,6 +480,223 @@ UNIT_TEST(output_errors)
   UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 10, NULL), 0);
 }
 
+/* ---- Boundaries found by the mutation audit ---- */
+
+/* Compresses the hl-byte header of pkt (len bytes in all) for lls -> lld, decompresses it through
+ * sixlo_input and checks the datagram comes back; returns the compressed header length. */
+static int round_trip(const uint8_t *pkt, uint8_t hl, uint16_t len, const mac_addr_t *lls,
+                      const mac_addr_t *lld)
+{
+  uint8_t comp[128], used;
+  uint16_t n = 0;
+  int c = sixlo_compress(pkt, hl, lls, lld, &sixlo_ctx0, comp, 64, &used);
+  UNIT_CHECK(c > 0 && used == hl);
+  if(c <= 0 || c + len - hl > (int)sizeof(comp)) {
+    return -1;
+  }
+  memcpy(comp + c, pkt + hl, (size_t)(len - hl));
+  uint8_t *d = sixlo_input(comp, (uint8_t)(c + len - hl), lls, lld, 0, &n);
+  UNIT_CHECK(d != NULL && n == len);
+  if(d && n == len) {
+    UNIT_CHECK_MEM(d, pkt, len);
+  }
+  return c;
+}
+
+UNIT_TEST(iphc_compression_boundaries)
+{
+  static uint8_t pkt[1280];
+  uint8_t comp[64], used;
+  setup();
+  /* Traffic class with only the lowest DSCP bit set: TF=1 would drop it, TF=0 keeps it. */
+  make_udp(pkt, 4, 1000, 2000);
+  pkt[0] = 0x60;
+  pkt[1] = 0x41; /* tc 0x04 (DSCP 1), flow label 0x1.... */
+  pkt[2] = 0x23;
+  UNIT_CHECK_EQ(round_trip(pkt, 48, 52, &node_mac, &router_mac), 2 + 4 + 8 + 7);
+  /* A 4-bit-compressible source port with a destination port that is only 8-bit compressible. */
+  make_udp(pkt, 4, 0xF0B1, 0xF012);
+  round_trip(pkt, 48, 52, &node_mac, &router_mac);
+  make_udp(pkt, 4, 0xF012, 0xF0B1);
+  round_trip(pkt, 48, 52, &node_mac, &router_mac);
+  /* An IID that only starts like 0000:00ff:fe00:XXXX (byte 13 non-zero): carried in full. */
+  make_udp(pkt, 4, 1000, 2000);
+  memset(pkt + 16, 0, 8);
+  pkt[19] = 0xff;
+  pkt[20] = 0xfe;
+  pkt[21] = 0x01;
+  pkt[22] = 0x02;
+  pkt[23] = 0x03;
+  round_trip(pkt, 48, 52, &node_mac, &router_mac);
+  /* Multicast ffXX::XX:XXXX:XXXX with byte 12 non-zero: too long for the 32-bit form. */
+  make_udp(pkt, 4, 1000, 2000);
+  memset(pkt + 24, 0, 16);
+  pkt[24] = 0xff;
+  pkt[25] = 0x0e;
+  for(int i = 12; i < 16; i++) {
+    pkt[24 + i] = (uint8_t)(0x10 + i);
+  }
+  round_trip(pkt, 48, 52, &node_mac, &router_mac);
+  pkt[24 + 12] = 0; /* now it fits the 32-bit form: flags + 3 bytes */
+  UNIT_CHECK_EQ(round_trip(pkt, 48, 52, &node_mac, &router_mac), 2 + 4 + 7);
+  /* The unspecified address as a destination is carried inline (SAC-style elision is for sources). */
+  make_udp(pkt, 4, 1000, 2000);
+  memset(pkt + 24, 0, 16);
+  round_trip(pkt, 48, 52, &node_mac, &router_mac);
+  /* Header length bounds: 39 bytes is no IPv6 header; a UDP next header with only the 40-byte IPv6
+   * header given is not compressed with NHC (the UDP header is not there to read). */
+  make_udp(pkt, 4, 1000, 2000);
+  UNIT_CHECK_EQ(sixlo_compress(pkt, 39, &node_mac, &router_mac, &sixlo_ctx0, comp, 64, &used), -1);
+  int c = sixlo_compress(pkt, 40, &node_mac, &router_mac, &sixlo_ctx0, comp, 64, &used);
+  UNIT_CHECK(c > 0 && used == 40 && (comp[0] & 0x04) == 0);
+  /* The output bound: exactly the compressed size fits, one byte less does not. */
+  c = sixlo_compress(pkt, 48, &node_mac, &router_mac, &sixlo_ctx0, comp, 64, &used);
+  UNIT_CHECK(c > 0);
+  UNIT_CHECK_EQ(sixlo_compress(pkt, 48, &node_mac, &router_mac, &sixlo_ctx0, comp, (uint8_t)(c - 1), &used), -1);
+  UNIT_CHECK_EQ(sixlo_compress(pkt, 48, &node_mac, &router_mac, &sixlo_ctx0, comp, (uint8_t)c, &used), c);
+}
+
+UNIT_TEST(iphc_decompress_refusals)
+{
+  uint16_t n;
+  setup();
+  uint8_t f[40];
+  memset(f, 0x11, sizeof(f));
+  /* TF=3, NH inline, HLIM 255; SAC=0 SAM=3; then M=1 DAC=1 (unicast-prefix multicast): refused. */
+  f[0] = 0x7b;
+  f[1] = 0x3C;
+  f[2] = 58;
+  UNIT_CHECK(sixlo_input(f, sizeof(f), &node_mac, &router_mac, 0, &n) == NULL);
+  /* M=0 DAC=1 DAM=0: reserved. */
+  f[1] = 0x34;
+  UNIT_CHECK(sixlo_input(f, sizeof(f), &node_mac, &router_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.rx_iphc, 2);
+  /* SAC=1 (context 0) needs a valid context. */
+  f[1] = 0x73;
+  sixlo_ctx0.valid = 0;
+  UNIT_CHECK(sixlo_input(f, sizeof(f), &node_mac, &router_mac, 0, &n) == NULL);
+  sixlo_ctx0.valid = 1;
+  UNIT_CHECK(sixlo_input(f, sizeof(f), &node_mac, &router_mac, 0, &n) != NULL);
+  /* UDP NHC with the checksum elided (C=1): only the inline checksum is supported, the two bytes
+   * after the ports are payload, not a checksum. */
+  static const uint8_t elided[] = { 0x7e, 0x33, 0xF7, 0x12, 0xAA, 0xBB, 1, 2, 3, 4 };
+  UNIT_CHECK(sixlo_input(elided, sizeof(elided), &node_mac, &router_mac, 0, &n) == NULL);
+  static const uint8_t elided0[] = { 0x7e, 0x33, 0xF4, 0, 1, 0, 2, 0xAA, 0xBB, 1, 2 };
+  UNIT_CHECK(sixlo_input(elided0, sizeof(elided0), &node_mac, &router_mac, 0, &n) == NULL);
+  static const uint8_t inline0[] = { 0x7e, 0x33, 0xF0, 0, 1, 0, 2, 0xAA, 0xBB, 1, 2 };
+  UNIT_CHECK(sixlo_input(inline0, sizeof(inline0), &node_mac, &router_mac, 0, &n) != NULL);
+  /* The direct decoder: the output must hold 48 bytes, a first fragment's size holds the headers
+   * and at most the MTU. */
+  uint8_t out[48], used;
+  UNIT_CHECK_EQ(sixlo_decompress(inline0, 9, &node_mac, &router_mac, &sixlo_ctx0, 0, out, 47, &used), -1);
+  UNIT_CHECK_EQ(sixlo_decompress(inline0, 9, &node_mac, &router_mac, &sixlo_ctx0, 47, out, 48, &used), -1);
+  UNIT_CHECK_EQ(sixlo_decompress(inline0, 9, &node_mac, &router_mac, &sixlo_ctx0, 48, out, 48, &used), 48);
+  UNIT_CHECK_EQ(sixlo_decompress(inline0, 9, &node_mac, &router_mac, &sixlo_ctx0, 1281, out, 48, &used), -1);
+  UNIT_CHECK_EQ(sixlo_decompress(inline0, 9, &node_mac, &router_mac, &sixlo_ctx0, 1280, out, 48, &used), 48);
+  /* An empty frame is refused without reading its first byte (ASan watches the byte after). */
+  uint8_t one[1] = { 0x41 };
+  UNIT_CHECK(sixlo_input(one + 1, 0, &node_mac, &router_mac, 0, &n) == NULL);
+}
+
+UNIT_TEST(fragment_boundaries)
+{
+  uint8_t len;
+  uint16_t n;
+  uint8_t *f;
+  setup();
+  /* Datagram sizes 39 and 1281 are refused, 40 and 1280 start a reassembly. */
+  f = craft(0, 39, 1, 1, 8, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 1281, 1, 1, 8, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 2);
+  f = craft(0, 40, 2, 1, 8, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 1280, 3, 1, 8, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_bad, 2);
+  /* 161 bytes: 48 in FRAG1, 112 in a FRAGN, and a last FRAGN of a single byte in a unit of its own:
+   * complete only after that last byte. */
+  sixlo_reset();
+  f = craft(1, 161, 4, 0, 48, &len);
+  frag_buf[5] = 0x60;
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 161, 4, 6, 112, &len);
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 0, &n) == NULL);
+  f = craft(0, 161, 4, 20, 1, &len);
+  uint8_t *got = sixlo_input(f, len, &router_mac, &node_mac, 0, &n);
+  UNIT_CHECK(got != NULL && n == 161);
+  UNIT_CHECK_EQ(sixlo_stats.frag_dup, 0);
+  /* Reassembly timeout boundary: busy for another sender up to SIXLO_REASS_TIMEOUT ticks after the
+   * first fragment, free one tick later. */
+  mac_addr_t other = router_mac;
+  other.a[7] = 9;
+  memset(&sixlo_stats, 0, sizeof(sixlo_stats));
+  f = craft(1, 160, 5, 0, 48, &len);
+  frag_buf[5] = 0x60;
+  UNIT_CHECK(sixlo_input(f, len, &router_mac, &node_mac, 1000, &n) == NULL);
+  f = craft(1, 160, 6, 0, 48, &len);
+  frag_buf[5] = 0x60;
+  UNIT_CHECK(sixlo_input(f, len, &other, &node_mac, 1000 + SIXLO_REASS_TIMEOUT, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_busy, 1);
+  UNIT_CHECK_EQ(sixlo_stats.frag_timeout, 0);
+  UNIT_CHECK(sixlo_input(f, len, &other, &node_mac, 1000 + SIXLO_REASS_TIMEOUT + 1, &n) == NULL);
+  UNIT_CHECK_EQ(sixlo_stats.frag_busy, 1);
+  UNIT_CHECK_EQ(sixlo_stats.frag_timeout, 1);
+  f = craft(0, 160, 6, 6, 112, &len);
+  UNIT_CHECK(sixlo_input(f, len, &other, &node_mac, 1000 + SIXLO_REASS_TIMEOUT + 2, &n) != NULL);
+}
+
+UNIT_TEST(fragment_output_forms)
+{
+  static uint8_t pkt[1280];
+  uint16_t n;
+  /* Exactly fits one frame (21-byte MAC header, 17-byte compressed header, 87 payload bytes):
+   * no fragment header; one more byte: fragmented. */
+  setup();
+  make_udp(pkt, 87, 5683, 5683);
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 87, &router_mac), 0);
+  UNIT_CHECK_EQ(mock_radio_count, 1);
+  UNIT_CHECK_EQ(sixlo_stats.tx_frags, 0);
+  UNIT_CHECK_EQ(mock_radio_lens[0], MAC_MAX_FRAME);
+  mock_radio_reset();
+  make_udp(pkt, 88, 5683, 5683);
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 88, &router_mac), 0);
+  UNIT_CHECK_EQ(mock_radio_count, 2);
+  /* Every datagram gets its own tag. */
+  uint16_t tag1 = (uint16_t)((mock_radio_frames[0][23] << 8) | mock_radio_frames[0][24]);
+  mock_radio_reset();
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 88, &router_mac), 0);
+  uint16_t tag2 = (uint16_t)((mock_radio_frames[0][23] << 8) | mock_radio_frames[0][24]);
+  UNIT_CHECK(tag1 != tag2);
+  /* Other compressed header lengths (4-bit ports: 14 bytes) and broadcast (15-byte MAC header):
+   * every fragment still ends on an 8-byte boundary, so the datagram reassembles. */
+  static const uint16_t pp[3][2] = { { 0xF0B1, 0xF0B2 }, { 0xF012, 2000 }, { 1000, 0xF034 } };
+  for(int k = 0; k < 3; k++) {
+    for(int b = 0; b < 2; b++) {
+      setup();
+      uint16_t len = make_udp(pkt, 400, pp[k][0], pp[k][1]);
+      UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 400, b ? NULL : &router_mac), 0);
+      uint8_t *got = NULL;
+      for(int i = 0; i < mock_radio_count; i++) {
+        got = deliver(i, 0, &n);
+      }
+      UNIT_CHECK(got != NULL && n == len);
+      if(got && n == len) {
+        UNIT_CHECK_MEM(got, pkt, len);
+      }
+    }
+  }
+  /* A header the compressor cannot take whole (8 extension bytes after a non-UDP header): refused
+   * rather than sent without them. */
+  setup();
+  make_udp(pkt, 10, 1, 2);
+  pkt[6] = 58;
+  UNIT_CHECK_EQ(sixlo_output(pkt, 48, pkt + 48, 10, &router_mac), -1);
+  UNIT_CHECK_EQ(mock_radio_count, 0);
+  UNIT_CHECK_EQ(sixlo_stats.tx_err, 1);
+}
+
 int main(void)
 {
   UNIT_RUN(iphc_vectors);
@@ -485,5 +708,9 @@ int main(void)
   UNIT_RUN(iphc_truncations_and_garbage);
   UNIT_RUN(iphc_every_mode_round_trips);
   UNIT_RUN(output_errors);
+  UNIT_RUN(iphc_compression_boundaries);
+  UNIT_RUN(iphc_decompress_refusals);
+  UNIT_RUN(fragment_boundaries);
+  UNIT_RUN(fragment_output_forms);
   return UNIT_DONE();
 }

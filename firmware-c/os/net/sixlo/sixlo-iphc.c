@@ -276,8 +276,8 @@ int sixlo_decompress(const uint8_t *in, uint8_t in_len, const mac_addr_t *lls,
   uint16_t hlen = 40;
   if(nhc) {
     uint8_t h = *take(&r, 1);
-    if((h & 0xF8) != 0xF0) {
-      return -1; /* only UDP NHC, checksum inline */
+    if((h & 0xFC) != 0xF0) {
+      return -1; /* only UDP NHC (11110CPP) with C=0: checksum inline */
     }
     uint8_t pm = h & 3;
     v = take_be(&r, port_len[pm]);

@@ -1812,7 +1812,7 @@ goto_state(lwm2m_ctx_t *ctx, uint8_t st, uint32_t delay)
 
 /* Every transition with an event: enter state st for delay_s seconds (its timer), then report
  * ev. State and event travel in one argument (SE) to keep the calls short; every delay is whole
- * seconds, multiplied here once (at most 4,000,000 s: within 32 bits in ms). */
+ * seconds, multiplied here once (at most 2,147,483 s: within DUE's signed 31 bits in ms). */
 #define SE(st, ev) ((st) | (ev) << 4)
 _Static_assert(LWM2M_ST_FAILED < 16 && LWM2M_EV_BAD_REQUEST < 16, "SE packs state and event");
 _Static_assert(LWM2M_BS_TIMEOUT_MS % 1000 == 0, "the Bootstrap-Finish wait is whole seconds");
@@ -1858,7 +1858,7 @@ deregistered(lwm2m_ctx_t *ctx, const char *loc)
   if(ctx->disabled) {
     ctx->disabled = LWM2M_DISABLE_WAITING;
   }
-  go(ctx, SE(LWM2M_ST_DEREGISTERED, LWM2M_EV_DEREGISTERED), t > 4000000 ? 4000000 : t, loc);
+  go(ctx, SE(LWM2M_ST_DEREGISTERED, LWM2M_EV_DEREGISTERED), t > 2147483 ? 2147483 : t, loc);
 }
 
 /* Registered (again): the next Update before the lifetime ends; se: SE(REGISTERED, event) */
@@ -1985,12 +1985,13 @@ plat_deferred(lwm2m_ctx_t *ctx)
   }
 }
 
-/* Lifetime of the server account, capped so that it stays within 32 bits in milliseconds */
+/* Lifetime of the server account, capped so that its timer stays within DUE's signed 31 bits in
+ * milliseconds (a longer one would be due at once: an Update right after every Update) */
 static inline __attribute__((always_inline)) uint32_t /* measured: -12 B */
 srv_lifetime(lwm2m_ctx_t *ctx)
 {
   uint32_t lt = CUR_SRV(ctx).lifetime;
-  return lt > 4000000 ? 4000000 : lt;
+  return lt > 2147483 ? 2147483 : lt;
 }
 
 uint32_t SIZE_OPT("no-if-conversion", "no-thread-jumps", "no-reorder-blocks") /* measured: -26 B */
