@@ -348,8 +348,8 @@ main(int argc, char **argv)
     } else if(!strcmp(a, "--lifetime") && v) {
       char *end;
       lifetime = strtol(v, &end, 10);
-      if(*end || lifetime < 1 || lifetime > 4000000) {
-        fprintf(stderr, "lwm2m-client: bad --lifetime '%s' (1..4000000 seconds)\n", v);
+      if(*end || lifetime < 1 || lifetime > 2147483) {
+        fprintf(stderr, "lwm2m-client: bad --lifetime '%s' (1..2147483 seconds)\n", v);
         return 2;
       }
       i++;
