@@ -384,3 +384,302 @@ def test_uart_rx_random_traffic_keeps_order_and_always_signals(seed: int) -> Non
         while not uart.read(0x18, 4) & 0x10:
             got.append(uart.read(0x00, 4))
     assert bytes(got) == bytes(sent)
+
+
+# --- tests added by the mutation audit (each kills a mutation the suite above let through) ----------
+
+
+def test_sleep_timer_compare_fires_on_the_first_cycle_showing_the_tick(clock: Clock) -> None:
+    from rig.emu.builtin.sleeptimer import ticks_at
+
+    st = SleepTimer(clock.ctx)
+    at = 1001  # 1001 * 15625 / 16 is not a whole cycle: the match is the next cycle (ceil)
+    for off, byte in ((0x0C, 0), (0x08, 0), (0x04, at >> 8)):
+        st.write(off, 4, byte)
+    st.write(0x00, 4, at & 0xFF)
+    due = clock.scheduler.next_due()
+    assert due is not None
+    assert ticks_at(due) == at and ticks_at(due - 1) == at - 1  # firmware reading ST in the ISR sees >= compare
+    clock.run_to(due - 1)
+    assert clock.irqs == []
+    clock.run_to(due)
+    assert clock.irqs == [(145, True), (145, False)]
+
+
+def test_sleep_timer_compare_equal_to_the_count_waits_for_wrap(clock: Clock) -> None:
+    st = SleepTimer(clock.ctx)
+    clock.run_to(32_000_000)  # 32768 ticks: compare = the current count is not a match now
+    for off, byte in ((0x0C, 0), (0x08, 0), (0x04, 0x80)):
+        st.write(off, 4, byte)
+    st.write(0x00, 4, 0x00)
+    clock.run_to(64_000_000)
+    assert clock.irqs == []
+
+
+def test_sleep_timer_restarts_at_power_on(clock: Clock) -> None:
+    st = SleepTimer(clock.ctx)
+    clock.run_to(32_000_000)
+    st.power_on(clock.now)  # a power cycle: the always-on domain lost power too
+    clock.run_to(32_000_000 + 977 * 3)
+    st.read(0x00, 4)
+    assert st.read(0x04, 4) == 0 and st.ticks() == 3
+
+
+def test_uart_tx_refused_without_txe(clock: Clock) -> None:
+    sent: list[int] = []
+    uart = Uart(clock.ctx, sent.append)
+    uart.write(0x30, 4, 0x201)  # UARTEN and RXE, TXE cleared
+    uart.write(0x00, 4, ord("x"))
+    assert sent == []
+    uart.write(0x30, 4, 0x101)
+    uart.write(0x00, 4, ord("y"))
+    assert sent == [ord("y")]
+
+
+def test_uart_rx_interrupt_holds_until_the_fifo_drops_below_the_trigger(clock: Clock) -> None:
+    uart = Uart(clock.ctx, lambda b: None)
+    uart.write(0x2C, 4, 0x70)  # FEN: trigger 8 (IFLS reset value)
+    uart.write(0x38, 4, 0x10)  # RXIM
+    uart.write(0x30, 4, 0x301)
+    uart.host_write(bytes(10))
+    clock.run_to(10 * CHAR_CYCLES)
+    assert uart.read(0x3C, 4) & 0x10
+    uart.read(0x00, 4)
+    uart.read(0x00, 4)
+    assert uart.read(0x3C, 4) & 0x10  # 8 left: still at the trigger level
+    assert clock.irqs[-1] == (5, True)
+    uart.read(0x00, 4)
+    assert not uart.read(0x3C, 4) & 0x10  # 7: below it
+    assert clock.irqs[-1] == (5, False)
+
+
+def test_uart_receive_timeout_follows_the_programmed_line() -> None:
+    bit = 16 * (17 + 23 / 64)  # 115200 baud from 32 MHz
+    assert line_timing(17, 23, 0x301, 0x70, 0)[1] == round(32 * bit)
+    assert line_timing(0, 0, 0x301, 0x70, 0)[1] == round(32 * 32_000_000 / 115200)  # no divisor yet: 115200
+
+
+def test_uart_masked_status_and_interrupt_clear(clock: Clock) -> None:
+    uart = Uart(clock.ctx, lambda b: None)
+    uart.write(0x30, 4, 0x301)  # no FIFO: every character reaches the trigger
+    uart.host_write(b"a")
+    clock.run_to(2 * CHAR_CYCLES)
+    assert uart.read(0x3C, 4) & 0x10  # RIS
+    assert uart.read(0x40, 4) == 0 and clock.irqs == []  # masked: MIS clear, line low
+    uart.write(0x38, 4, 0x10)
+    assert uart.read(0x40, 4) == 0x10 and clock.irqs == [(5, True)]
+    uart.write(0x44, 4, 0x10)  # ICR: cleared although the byte is still in the FIFO
+    assert uart.read(0x3C, 4) & 0x10 == 0 and clock.irqs[-1] == (5, False)
+    assert uart.read(0x00, 4) == ord("a")
+
+
+def test_uart_receive_timeout_cleared_by_icr_stays_clear_until_new_data(clock: Clock) -> None:
+    """An ISR may acknowledge RT and leave the bytes for a process to read (PL011: writing ICR clears
+    it); a model re-raising it at once would trap such firmware in its interrupt handler."""
+    uart = Uart(clock.ctx, lambda b: None)
+    uart.write(0x2C, 4, 0x70)
+    uart.write(0x38, 4, 0x40)  # RTIM only
+    uart.write(0x30, 4, 0x301)
+    uart.host_write(b"abc")
+    clock.run_to(3 * CHAR_CYCLES + TIMEOUT_CYCLES + 10)
+    assert uart.read(0x40, 4) == 0x40 and clock.irqs == [(5, True)]
+    uart.write(0x44, 4, 0x40)
+    assert uart.read(0x3C, 4) & 0x40 == 0 and clock.irqs[-1] == (5, False)
+    clock.run_to(clock.now + 10 * TIMEOUT_CYCLES)
+    assert clock.irqs[-1] == (5, False) and clock.scheduler.next_due() is None  # no re-raise, no spinning
+    uart.host_write(b"d")  # a new character: its own timeout fires again
+    clock.run_to(clock.now + CHAR_CYCLES + TIMEOUT_CYCLES + 10)
+    assert clock.irqs[-1] == (5, True)
+    assert bytes(uart.read(0x00, 4) for _ in range(4)) == b"abcd"
+    assert clock.irqs[-1] == (5, False)
+
+
+def test_watchdog_feeds_only_on_0xa_then_0x5(clock: Clock) -> None:
+    expired: list[int] = []
+    wd = Watchdog(clock.ctx, lambda: expired.append(clock.now))
+    wd.write(0, 4, 0x8 | 3)  # EN, 64 ticks = ~62.5k cycles
+    for _ in range(3):
+        clock.run_to(clock.now + 30_000)
+        wd.write(0, 4, 0x58 | 3)  # 0x5 alone is not a feed
+    assert len(expired) == 1  # (the node would reset here; a fresh watchdog for the next case)
+    wd = Watchdog(clock.ctx, lambda: expired.append(clock.now))
+    wd.write(0, 4, 0x8 | 3)
+    clock.run_to(clock.now + 30_000)
+    wd.write(0, 4, 0xA8 | 3)
+    wd.write(0, 4, 0x8 | 3)  # another write between 0xA and 0x5 breaks the sequence
+    wd.write(0, 4, 0x58 | 3)
+    clock.run_to(clock.now + 40_000)
+    assert len(expired) == 2
+
+
+def test_gpio_data_reads_only_the_pins_in_the_address_mask(clock: Clock) -> None:
+    port = GpioPort(clock.ctx, "A")
+    port.write(0x400, 4, 0xFF)
+    port.write(0x3FC, 4, 0xA5)
+    assert port.read(0x3FC, 4) == 0xA5
+    assert port.read(0x01 << 2, 4) == 0x01
+    assert port.read(0x0F << 2, 4) == 0x05
+    assert port.read(0, 4) == 0
+
+
+def test_gpio_data_reads_inputs_on_input_pins_and_the_latch_on_outputs(clock: Clock) -> None:
+    port = GpioPort(clock.ctx, "B")
+    port.write(0x400, 4, 0x0F)  # pins 0-3 outputs, 4-7 inputs
+    port.write(0x3FC, 4, 0xFF)  # the latch of input pins is not what they read
+    port.set_input(7, False)
+    port.set_input(6, True)
+    port.set_input(0, False)  # driving an output pin from outside changes nothing
+    assert port.read(0x3FC, 4) == 0x4F
+
+
+def test_gpio_edge_interrupt_needs_an_edge(clock: Clock) -> None:
+    port = GpioPort(clock.ctx, "D")
+    port.write(0x40C, 4, 0x80)  # PD7 rising edge
+    port.write(0x410, 4, 0x80)
+    port.set_input(7, True)
+    assert port.read(0x414, 4) == 0x80
+    port.write(0x41C, 4, 0x80)
+    port.set_input(7, True)  # still high: no new edge
+    assert port.read(0x414, 4) == 0 and clock.irqs[-1] == (3, False)
+    port.set_input(7, False)  # falling edge: not the configured one
+    assert port.read(0x414, 4) == 0
+
+
+def test_gpio_falling_edge_and_low_level_interrupts(clock: Clock) -> None:
+    port = GpioPort(clock.ctx, "A")
+    port.write(0x410, 4, 0x03)  # IE on PA0 (falling edge: IEV clear) and PA1 (low level)
+    port.write(0x404, 4, 0x02)  # IS: PA1 level-sensitive
+    port.set_input(0, True)  # rising: not the configured edge
+    port.set_input(1, True)  # high: not the configured level
+    assert port.read(0x414, 4) == 0 and clock.irqs == []
+    port.set_input(0, False)
+    assert port.read(0x414, 4) == 0x01 and clock.irqs == [(0, True)]
+    port.set_input(1, False)
+    assert port.read(0x418, 4) == 0x03
+    port.write(0x410, 4, 0x01)  # MIS shows only enabled pins
+    assert port.read(0x418, 4) == 0x01 and port.read(0x414, 4) == 0x03
+
+
+def test_gpio_output_pins_ignore_outside_edges_and_report_only_driven_changes(clock: Clock) -> None:
+    changes: list[tuple[str, int, bool, int]] = []
+    port = GpioPort(clock.ctx, "C", lambda *c: changes.append(c))
+    port.write(0x400, 4, 0x01)  # PC0 output
+    port.write(0x410, 4, 0x01)  # IE on it, any edge
+    port.write(0x408, 4, 0x01)
+    port.set_input(0, True)
+    assert port.read(0x414, 4) == 0  # an output pin raises no input interrupt
+    port.write(0x01 << 2, 4, 0x01)
+    assert [(c[1], c[2]) for c in changes] == [(0, True)]
+    port.set_input(0, False)
+    port.write(0x400, 4, 0x00)  # back to input (reads the low outside level): not an output change
+    assert port.read(0x01 << 2, 4) == 0
+    assert len(changes) == 1
+
+
+def test_nvic_subpriority_never_preempts_and_ties_go_to_the_lowest_number() -> None:
+    nvic = Nvic(lambda: None)
+    nvic.write(0x100, 0xFFFFFFFF)
+    nvic.prigroup = 5  # group = bits 7:6, sub-priority = bit 5
+    nvic.write_prio_byte(16 + 1, 0x60)
+    nvic.write_prio_byte(16 + 2, 0x40)
+    nvic.set_irq(1, True)
+    nvic.activate(16 + 1)
+    nvic.set_irq(2, True)
+    assert nvic.preempting() == (0, 256)  # same group 0x40: waits although 0x40 < 0x60
+    nvic.deactivate(16 + 1)
+    nvic.set_irq(1, False)
+    nvic.unpend(16 + 1)
+    nvic.write_prio_byte(16 + 3, 0x40)
+    nvic.set_irq(3, True)
+    assert nvic.best_pending() == 16 + 2  # equal priority: the lower exception number first
+
+
+def test_nvic_disabled_interrupt_stays_pending_until_enabled() -> None:
+    nvic = Nvic(lambda: None)
+    nvic.set_irq(5, True)
+    nvic.set_irq(5, False)  # a pulse: latched as pending
+    assert nvic.pending >> (16 + 5) & 1
+    assert nvic.best_pending() == 0 and nvic.preempting() == (0, 256)  # not enabled: not taken
+    nvic.write(0x100, 1 << 5)
+    assert nvic.best_pending() == 16 + 5
+    nvic.write(0x180, 1 << 5)  # ICER
+    assert nvic.best_pending() == 0 and nvic.read(0x100) == 0
+
+
+def test_nmi_preempts_hardfault_but_not_the_reverse() -> None:
+    from rig.emu.builtin.nvic import HARDFAULT, NMI
+
+    nvic = Nvic(lambda: None)
+    nvic.activate(NMI)
+    nvic.pend(HARDFAULT)
+    assert nvic.preempting() == (0, 256)  # -1 does not preempt -2 (a fault in the NMI locks up)
+    nvic.deactivate(NMI)
+    nvic.activate(HARDFAULT)
+    nvic.pend(NMI)
+    assert nvic.preempting() == (NMI, -2)
+
+
+def test_systick_counts_down_per_cycle_and_holds_while_disabled(clock: Clock) -> None:
+    nvic = Nvic(lambda: None)
+    scs = SystemControlSpace(clock.ctx, nvic, lambda: 0, lambda cause: None)
+    scs.write(0x014, 4, 999)
+    scs.write(0x018, 4, 0)
+    scs.write(0x010, 4, 0x5)  # ENABLE, core clock, no TICKINT
+    clock.run_to(1000)
+    assert scs.read(0x018, 4) == 0  # the wrap instant: reload happens on the next cycle
+    clock.run_to(1001)
+    assert scs.read(0x018, 4) == 999
+    clock.run_to(1500)
+    assert scs.read(0x018, 4) == 500
+    scs.write(0x010, 4, 0x4)  # disabled: the count holds
+    clock.run_to(2000)
+    assert scs.read(0x018, 4) == 500
+    scs.write(0x010, 4, 0x5)
+    clock.run_to(2100)
+    assert scs.read(0x018, 4) == 400
+    assert not nvic.pending >> SYSTICK & 1  # no TICKINT: COUNTFLAG only
+    assert scs.read(0x010, 4) & 0x10000
+
+
+def test_vtor_keeps_bits_29_to_7(clock: Clock) -> None:
+    scs = SystemControlSpace(clock.ctx, Nvic(lambda: None), lambda: 0, lambda cause: None)
+    scs.write(0xD08, 4, 0xFFFFFFFF)
+    assert scs.read(0xD08, 4) == 0x3FFFFF80
+    scs.write(0xD08, 4, 0x00200080)
+    assert scs.read(0xD08, 4) == 0x00200080
+
+
+def test_stir_pends_the_external_interrupt(clock: Clock) -> None:
+    nvic = Nvic(lambda: None)
+    scs = SystemControlSpace(clock.ctx, nvic, lambda: 0, lambda cause: None)
+    scs.write(0xF00, 4, 5)
+    assert nvic.pending == 1 << (16 + 5)
+    assert scs.read(0x200, 4) == 1 << 5  # ISPR0
+    scs.write(0xF00, 4, 200)  # no such interrupt: ignored
+    assert nvic.pending == 1 << (16 + 5)
+
+
+def test_scs_identification_and_systick_register_widths(clock: Clock) -> None:
+    scs = SystemControlSpace(clock.ctx, Nvic(lambda: None), lambda: 0, lambda cause: None)
+    assert scs.read(0x004, 4) == 5  # ICTR: (5 + 1) * 32 lines cover the CC2538's 163 interrupts
+    scs.write(0x014, 4, 0xFFFFFFFF)
+    assert scs.read(0x014, 4) == 0x00FFFFFF  # 24-bit reload
+    assert scs.read(0x01C, 4) == 0x80000000 | 319_999  # NOREF, TENMS: 10 ms at 32 MHz, minus one
+
+
+def test_scheduler_fires_due_timers_in_time_then_creation_order() -> None:
+    now = [0]
+    told: list[int] = []
+    sched = Scheduler(lambda: now[0], told.append)  # the running core must learn of every new timer
+    fired: list[str] = []
+    sched.schedule(200, lambda: fired.append("late"))
+    sched.schedule(100, lambda: fired.append("first"))
+    sched.schedule(100, lambda: fired.append("second"))
+    sched.schedule(100, lambda: fired.append("cancelled")).cancel()
+    assert sched.next_due() == 100 and told == [200, 100, 100, 100]  # (to end its slice early)
+    assert sched.run_due(99) == 0
+    assert sched.run_due(100) == 2 and fired == ["first", "second"]
+    assert sched.next_due() == 200
+    late = sched.schedule(150, lambda: fired.append("never"))
+    late.cancel()
+    assert sched.next_due() == 200  # a cancelled timer does not cut an idle jump short

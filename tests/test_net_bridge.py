@@ -398,3 +398,182 @@ def test_cli_bridges_a_serial_dongle() -> None:
         os.close(master)
         os.close(slave)
     assert proc.returncode == 0
+
+
+# --- tests added by the mutation audit ----------------------------------------------------------------
+
+
+def test_port_map_applies_both_ways() -> None:
+    server = udp_socket()
+    port = server.getsockname()[1]
+    _, net, bridge = setup(1, config=BridgeConfig(port_map={5683: port}))
+    node = net.nodes[0]
+    node.send_udp(ip.addr("fd00::1"), 40000, 5683, b"register")  # the firmware keeps port 5683
+    got: list[tuple[bytes, tuple[str, int]]] = []
+
+    def arrived() -> bool:
+        try:
+            data, remote = server.recvfrom(2048)
+        except BlockingIOError:
+            return False
+        got.append((data, remote))
+        return True
+
+    assert bridge.run_until(arrived, 2.0)
+    assert got[0][0] == b"register"
+    server.sendto(b"created", got[0][1][:2])
+    assert bridge.run_until(lambda: bool(node.received), 2.0)
+    assert node.received[0] == (ip.addr("fd00::1"), 5683, b"created")  # from 5683, not the host's port
+
+
+def test_a_reply_comes_from_the_address_the_node_talked_to() -> None:
+    server = udp_socket()
+    port = server.getsockname()[1]
+    _, net, bridge = setup(1)
+    node = net.nodes[0]
+    node.send_udp(ip.addr("fd00::2"), 40001, port, b"to fd00::2")  # any non-node address is the host
+    remote: list[tuple[str, int]] = []
+
+    def arrived() -> bool:
+        try:
+            remote.append(server.recvfrom(2048)[1][:2])
+        except BlockingIOError:
+            return False
+        return True
+
+    assert bridge.run_until(arrived, 2.0)
+    server.sendto(b"answer", remote[0])
+    assert bridge.run_until(lambda: bool(node.received), 2.0)
+    assert node.received[0] == (ip.addr("fd00::2"), port, b"answer")
+
+
+def _sent_packets(bridge: Bridge) -> list[bytes]:
+    sent: list[bytes] = []
+    original = bridge.send_ipv6
+
+    def record(packet: bytes) -> bool:
+        sent.append(packet)
+        return original(packet)
+
+    bridge.send_ipv6 = record  # type: ignore[method-assign]
+    return sent
+
+
+def test_neighbor_solicitations_answered_only_for_host_addresses() -> None:
+    _, net, bridge = setup(2)
+    a, b = net.nodes
+    sent = _sent_packets(bridge)
+    # a resolves b's address: b answers for itself, the bridge must not claim it
+    ns = ip.icmpv6_packet(a.address, ip.solicited_node(b.address), ip.ICMP_NS, 0,
+                          bytes(4) + b.address + bytes((1, 2)) + a.eui64 + bytes(6), hlim=255)
+    a.send(ns)
+    bridge.run_until(lambda: False, 0.5)
+    assert bridge.stats.na_sent == 0 and sent == []
+    # duplicate address detection (source ::) for the host's address: an unsolicited NA to all nodes
+    host = ip.addr("fd00::1")
+    dad = ip.icmpv6_packet(ip.UNSPECIFIED, ip.solicited_node(host), ip.ICMP_NS, 0, bytes(4) + host, hlim=255)
+    a.send(dad)
+    assert bridge.run_until(lambda: bridge.stats.na_sent == 1, 1.0)
+    na = ip.parse_ipv6(sent[-1])
+    assert na.dst == ip.ALL_NODES and na.payload[0] == ip.ICMP_NA
+    assert na.payload[4] & 0x40 == 0  # Solicited flag clear (RFC 4861 7.2.4)
+    assert na.payload[8:24] == host
+    assert bridge.nodes[a.eui64] == a.address  # a packet from :: does not overwrite what a node is known by
+
+
+def test_routing_between_nodes_decrements_the_hop_limit_and_drops_at_one() -> None:
+    _, net, bridge = setup(2)
+    a, b = net.nodes
+    sent = _sent_packets(bridge)
+    a.send(ip.udp_packet(a.address, b.address, 7000, 7001, b"hop", hlim=5))
+    assert bridge.run_until(lambda: bool(b.received), 1.0)
+    assert b.received[0] == (a.address, 7000, b"hop")
+    assert sent[-1][7] == 4 and bridge.stats.routed_between_nodes == 1
+    a.send(ip.udp_packet(a.address, b.address, 7000, 7001, b"last hop", hlim=1))
+    bridge.run_until(lambda: False, 0.5)
+    assert len(b.received) == 1 and bridge.stats.routed_between_nodes == 1  # hop limit 1: not forwarded
+
+
+def test_link_local_destinations_get_the_routers_link_local_source() -> None:
+    _, net, bridge = setup(1)
+    node = net.nodes[0]
+    sent = _sent_packets(bridge)
+    bridge.send_ping(ip.link_local(node.eui64))
+    assert ip.parse_ipv6(sent[-1]).src == bridge.router_link_local
+    bridge.send_ping(node.address)
+    assert ip.parse_ipv6(sent[-1]).src == ip.addr("fd00::1")
+
+
+def test_unsolicited_router_advertisements_repeat() -> None:
+    _, _, bridge = setup(1, config=BridgeConfig(ra_interval=1.0))
+    before = bridge.stats.ra_sent
+    bridge.run_until(lambda: False, 3.5)
+    assert bridge.stats.ra_sent - before >= 3
+
+
+def test_echo_request_to_the_host_is_answered_with_its_data() -> None:
+    _, net, bridge = setup(1)
+    node = net.nodes[0]
+    sent = _sent_packets(bridge)
+    body = bytes((0x12, 0x34, 0x00, 0x07)) + bytes(range(40))
+    node.send(ip.icmpv6_packet(node.address, ip.addr("fd00::1"), ip.ICMP_ECHO_REQUEST, 0, body))
+    assert bridge.run_until(lambda: bridge.stats.echo_replies_sent == 1, 1.0)
+    reply = ip.parse_ipv6(sent[-1])
+    assert reply.src == ip.addr("fd00::1") and reply.dst == node.address
+    assert reply.payload[0] == ip.ICMP_ECHO_REPLY and reply.payload[4:] == body
+
+
+def test_only_replies_to_our_own_pings_count() -> None:
+    _, net, bridge = setup(1)
+    node = net.nodes[0]
+    seq = bridge.send_ping(ip.addr("fd00::dead"))  # nobody answers this one
+    foreign = ip.icmpv6_packet(node.address, ip.addr("fd00::1"), ip.ICMP_ECHO_REPLY, 0,
+                               bytes((0x00, 0x01)) + seq.to_bytes(2, "big") + bytes(8))  # other identifier
+    node.send(foreign)
+    bridge.run_until(lambda: False, 0.5)
+    assert bridge.stats.pings_answered == 0 and bridge.ping_rtt(seq) is None
+
+
+def test_multicast_udp_from_a_node_is_not_given_to_the_host() -> None:
+    server = udp_socket()
+    port = server.getsockname()[1]
+    _, net, bridge = setup(1)
+    net.nodes[0].send_udp(ip.addr("ff02::1"), 5000, port, b"to everyone")
+    bridge.run_until(lambda: False, 0.5)
+    assert recv_ready(server) is None
+    assert bridge.stats.rx_unhandled == 1 and bridge.stats.udp_to_host == 0
+
+
+def test_retries_count_only_repeated_attempts() -> None:
+    _, net, bridge = setup(1)
+    bridge.ping(net.nodes[0].address)
+    assert bridge.stats.tx_ok >= 1 and bridge.stats.tx_retries == 0  # lossless: every frame went first time
+
+
+def test_echo_request_to_a_multicast_group_is_answered_from_a_unicast_address() -> None:
+    _, net, bridge = setup(1)
+    node = net.nodes[0]
+    sent = _sent_packets(bridge)
+    node.send(ip.icmpv6_packet(node.address, ip.ALL_NODES, ip.ICMP_ECHO_REQUEST, 0, bytes(8)))
+    assert bridge.run_until(lambda: bridge.stats.echo_replies_sent == 1, 1.0)
+    assert ip.parse_ipv6(sent[-1]).src == ip.addr("fd00::1")  # never from ff02::1
+
+
+@pytest.mark.parametrize(("setting", "value"), [("channel", 10), ("channel", 27), ("pan_id", 0xFFFF)])
+def test_bad_bridge_settings_are_config_errors(setting: str, value: int) -> None:
+    from rig.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        BridgeConfig(**{setting: value}).check()  # type: ignore[arg-type]
+
+
+def test_duplicate_address_detection_of_a_new_node_is_not_answered() -> None:
+    _, net, bridge = setup(1)
+    fresh = net.add_node(EUIS[1])  # not heard from yet: the bridge does not know it is a node
+    fresh.prefix, fresh.router = net.nodes[0].prefix, net.nodes[0].router
+    fresh.contexts.update(net.nodes[0].contexts)
+    tentative = fresh.address
+    dad = ip.icmpv6_packet(ip.UNSPECIFIED, ip.solicited_node(tentative), ip.ICMP_NS, 0, bytes(4) + tentative, hlim=255)
+    fresh.send(dad)
+    bridge.run_until(lambda: False, 0.5)
+    assert bridge.stats.na_sent == 0  # answering would tell the node its own address is taken

@@ -357,3 +357,214 @@ def test_link_loss_on_a_node_not_on_the_medium_is_refused() -> None:
     medium, _ = make_net(["a", "b"])
     with pytest.raises(ConfigError, match=r"set_link_loss: no node 'c' on the medium \(nodes: a, b\)"):
         medium.set_link_loss("a", "c", 1.0)  # was stored silently and never matched a frame
+
+
+# --- tests added by the mutation audit ----------------------------------------------------------------
+
+
+def test_radio_stays_off_after_tx_without_set_rxenmask_on_tx() -> None:
+    from rig.emu.builtin.rfcore import FRMCTRL1, FSMSTAT0
+
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2, autoack=False)
+    a.rf.write(FRMCTRL1, 4, 0)  # SET_RXENMASK_ON_TX cleared
+    a.rf.write(RFST, 4, SRFOFF)
+    a.send(data_frame(0xFFFF, 1, b"tx while off", ar=False))
+    assert a.rf.read(FSMSTAT0, 4) & 0x3F == 0  # idle, not back in RX
+    b.send(data_frame(1, 2, b"to a", ar=False))
+    medium.sync(0)
+    assert a.rf.stats.rx_off == 1 and a.rf.stats.rx_frames == 0
+    a.rf.write(FRMCTRL1, 4, 1)  # reset value: RX after TX
+    a.send(data_frame(0xFFFF, 1, b"again", ar=False))
+    assert a.rf.read(FSMSTAT0, 4) & 0x3F == 7
+    b.send(data_frame(1, 2, b"to a", ar=False))
+    medium.sync(0)
+    assert a.rf.stats.rx_frames == 1
+
+
+def test_no_auto_ack_for_a_bad_crc() -> None:
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2)
+    good = data_frame(2, 1, b"ack?", seq=9)
+    medium.inject(good + bytes((~mac.fcs_bytes(good)[0] & 0xFF, mac.fcs_bytes(good)[1])), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert b.rf.stats.rx_bad_crc == 1 and b.rf.stats.acks_sent == 0
+    assert b.read_frame()[-1] & 0x80 == 0  # still queued, CRC_OK clear
+    medium.inject(good + mac.fcs_bytes(good), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert b.rf.stats.acks_sent == 1
+
+
+def test_broadcast_pan_id_is_accepted() -> None:
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2)
+    a.send(mac.build(mac.Frame(dst_pan=0xFFFF, dst=2, src=1, payload=b"any pan", ack_request=False), fcs=False))
+    medium.sync(0)
+    assert b.rf.stats.rx_frames == 1 and b.rf.stats.rx_filtered == 0
+
+
+def test_rx_fifo_counts_each_frames_length_byte() -> None:
+    # 128 bytes of RX FIFO hold frames plus one length byte each: 60 + 67 bytes need 129
+    medium, nodes = make_net(["a", "b"], airtime=True)
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2, autoack=False)
+    first, second = data_frame(2, 1, bytes(49), ar=False), data_frame(2, 1, bytes(56), ar=False)
+    assert (len(first) + 2, len(second) + 2) == (60, 67)
+    a.send(first)
+    a.send(second)
+    medium.sync(10**7)
+    assert b.rf.stats.rx_frames == 1 and b.rf.stats.rx_overflow == 1
+    b.read_frame()
+    a.send(first)
+    a.send(data_frame(2, 1, bytes(55), ar=False))  # 60 + 66 + 2 length bytes = 128: fits
+    medium.sync(2 * 10**7)
+    assert b.rf.stats.rx_frames == 3 and b.rf.stats.rx_overflow == 1
+
+
+def test_fsmstat1_cca_always_clear_channel() -> None:
+    n = make_node("a")
+    assert n.rf.read(FSMSTAT1, 4) & 0x10  # CCA reads 1 (as Renode): firmware must not wait for it
+
+
+def test_auto_ack_frame_pending_follows_pending_or() -> None:
+    from rig.emu.builtin.rfcore import FRMCTRL1
+
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2)
+    b.rf.write(FRMCTRL1, 4, 0x01 | 0x04)  # PENDING_OR
+    a.send(data_frame(2, 1, b"poll", seq=3))
+    medium.sync(0)
+    ack = a.read_frame()
+    assert ack[0] & 0x10 and ack[2] == 3  # frame pending set
+    b.rf.write(FRMCTRL1, 4, 0x01)
+    a.send(data_frame(2, 1, b"poll", seq=4))
+    medium.sync(0)
+    assert not a.read_frame()[0] & 0x10
+
+
+def test_ack_frames_must_be_five_bytes_and_beacons_are_never_acknowledged() -> None:
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2, autoack=True)
+    long_ack = bytes((0x02, 0x00, 0x05, 0x00))  # ACK type with a stray payload byte
+    medium.inject(long_ack + mac.fcs_bytes(long_ack), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert b.rf.stats.rx_filtered == 1 and b.rf.stats.rx_frames == 0
+    b.configure(short=2, filtering=False, autoack=True)
+    beacon = bytes((0x60, 0x88, 0x01, 0xCD, 0xAB, 0x02, 0x00, 0x01, 0x00, 0x00))  # beacon, AR, to 2
+    medium.inject(beacon + mac.fcs_bytes(beacon), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert b.rf.stats.rx_frames == 1 and b.rf.stats.acks_sent == 0
+
+
+def test_tx_limits_fifo_and_frame_size() -> None:
+    from rig.emu.builtin.rfcore import TXFIFOCNT
+
+    _, nodes = make_net(["a"])
+    a = nodes["a"]
+    a.configure()
+    a.rf.write(RFIRQM1, 4, 0)
+    for _ in range(130):
+        a.rf.write(RFDATA, 4, 0)
+    assert a.rf.read(TXFIFOCNT, 4) == 128 and a.rf.stats.tx_fifo_overflow == 2
+    a.rf.write(RFST, 4, 0xE9)  # 127 payload bytes + FCS = 129: over 127, not sent
+    assert a.rf.stats.tx_oversize == 1 and a.rf.stats.tx_frames == 0
+    a.send(bytes(126))  # 126 + 2 = 128 bytes on air: still too long
+    assert a.rf.stats.tx_oversize == 2 and a.rf.stats.tx_frames == 0
+    assert a.rf.read(RFIRQF1, 4) & IRQ1_TXDONE  # the firmware still sees its TX end
+    a.send(bytes(125))
+    assert a.rf.stats.tx_frames == 1
+
+
+def test_fifop_raised_again_while_frames_remain() -> None:
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2, autoack=False)
+    b.rf.write(RFIRQM0, 4, IRQ0_FIFOP)
+    a.send(data_frame(2, 1, b"one", ar=False))
+    a.send(data_frame(2, 1, b"two", ar=False))
+    medium.sync(0)
+    b.rf.write(RFIRQF0, 4, 0)  # the ISR clears the flag and reads one frame
+    assert not b.irq.levels[RF_IRQ]
+    assert b.read_frame()[:-2].endswith(b"one")
+    assert b.rf.read(RFIRQF0, 4) & IRQ0_FIFOP and b.irq.levels[RF_IRQ]  # another frame is waiting
+    b.rf.write(RFIRQF0, 4, 0)
+    assert b.read_frame()[:-2].endswith(b"two")
+    assert not b.rf.read(RFIRQF0, 4) & IRQ0_FIFOP
+
+
+def test_filtering_frame_version_and_coordinator_only_frames() -> None:
+    from rig.emu.builtin.rfcore import FRMFILT0
+
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2, autoack=False)
+    b.rf.write(FRMFILT0, 4, 0x01)  # filtering on, MAX_FRAME_VERSION 0 (802.15.4-2003 only)
+    v2006 = bytes((0x41, 0x98, 0x01, 0xCD, 0xAB, 0x02, 0x00, 0x01, 0x00, 0x55))  # version 1, to 2
+    medium.inject(v2006 + mac.fcs_bytes(v2006), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert b.rf.stats.rx_filtered == 1 and b.rf.stats.rx_frames == 0
+    b.rf.write(FRMFILT0, 4, 0x0D)  # reset value: every version
+    to_coord = bytes((0x01, 0x80, 0x02, 0xCD, 0xAB, 0x01, 0x00, 0x55))  # data, no destination, from 1
+    medium.inject(to_coord + mac.fcs_bytes(to_coord), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert b.rf.stats.rx_filtered == 2  # only a PAN coordinator takes frames without a destination
+    b.rf.write(FRMFILT0, 4, 0x0F)  # PAN_COORDINATOR
+    medium.inject(to_coord + mac.fcs_bytes(to_coord), channel=26, at_cycles=0)
+    medium.sync(0)
+    assert b.rf.stats.rx_frames == 1
+
+
+def test_airtime_is_250_kbit_per_s_with_the_phy_header() -> None:
+    # 32 us per byte; a frame of n MAC bytes also sends 4 preamble, 1 SFD and 1 length byte
+    assert airtime_cycles(127) == 133 * 32 * 32  # the longest frame: 4.256 ms
+    assert airtime_cycles(5) == 11 * 32 * 32  # an ACK: 352 us
+
+
+def test_late_sync_keeps_the_frames_own_time_and_delivers_what_listeners_send() -> None:
+    medium, nodes = make_net(["a", "b"], airtime=True)
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2)
+    body = data_frame(2, 1, bytes(20), seq=5)
+    a.send(body)
+    due = airtime_cycles(len(body) + 2)
+    medium.sync(due + 5000)  # the sync point comes after the frame ended: the ACK still follows it
+    assert medium.next_event_cycles() == due + 192 * 32 + airtime_cycles(5)
+    medium.sync(10**7)
+    assert len(a.read_frame()) == 5
+
+    sent: list[int] = []
+
+    def listener(now: int) -> None:  # a host-side radio answering inside the sync
+        if not sent:
+            sent.append(now)
+            medium.inject(mac.build(mac.Frame(seq=1, dst_pan=PAN, dst=2, src=9, payload=b"host",
+                                              ack_request=False), fcs=True), channel=26, at_cycles=now - 10**6)
+    medium.add_sync_listener(listener)
+    b.rf.write(RFST, 4, 0xED)
+    medium.sync(2 * 10**7)
+    assert b.read_frame()[:-2].endswith(b"host")  # delivered in the same sync, not a quantum later
+
+
+def test_a_frame_goes_out_on_the_senders_channel_at_transmit_time() -> None:
+    medium, nodes = make_net(["a", "b", "c"])
+    nodes["a"].configure(short=1, channel=15)
+    nodes["b"].configure(short=2, channel=15)
+    nodes["c"].configure(short=3, channel=26)
+    nodes["a"].send(data_frame(0xFFFF, 1, b"on 15", ar=False))
+    nodes["a"].rf.write(FREQCTRL, 4, 11 + 5 * (26 - 11))  # retuning afterwards changes nothing
+    medium.sync(0)
+    assert nodes["b"].rf.stats.rx_frames == 1 and nodes["c"].rf.stats.rx_frames == 0

@@ -173,3 +173,87 @@ def test_timers_closer_than_the_clock_resolution_never_spin() -> None:
 
     run(emulation, main())
     assert emulation.now == pytest.approx(0.423456, abs=2e-6)
+
+
+# --- tests added by the mutation audit ----------------------------------------------------------------
+
+
+class FineEmulation(ClockOnlyEmulation):
+    """Sync points every 100 us: finer than the loop's 1 ms socket poll."""
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        self.steps += 1
+        end = self._now_ms * 10 + max(1, round(timeout * 10_000))
+        while self._now_ms * 10 < end:
+            self._now_ms = (round(self._now_ms * 10) + 1) / 10
+            action = self.events.pop(round(self._now_ms * 10), None)
+            if action:
+                action()
+            if predicate():
+                return True
+        return False
+
+
+def _datagram_arrival(wake: bool) -> float:
+    emulation = FineEmulation()
+    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    received: list[float] = []
+
+    class Receiver(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            received.append(asyncio.get_running_loop().time())
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        transport, _ = await loop.create_datagram_endpoint(Receiver, local_addr=("::1", 0))
+        port = transport.get_extra_info("sockname")[1]
+
+        def node_sends() -> None:
+            sender.sendto(b"hello", ("::1", port))
+            if wake:
+                loop.wake()
+
+        emulation.events[5003] = node_sends  # at 0.5003 s
+        await asyncio.sleep(5)
+        transport.close()
+
+    try:
+        run(emulation, main())
+    finally:
+        sender.close()
+    assert len(received) == 1
+    return received[0]
+
+
+def test_wake_stops_the_emulation_at_the_very_sync_point() -> None:
+    assert _datagram_arrival(wake=True) == pytest.approx(0.5003, abs=1e-9)
+
+
+def test_data_from_outside_the_emulation_is_polled_every_virtual_millisecond() -> None:
+    # no wake (a thread, another process): seen at the next socket poll, not when the 5 s sleep ends
+    assert 0.5003 <= _datagram_arrival(wake=False) <= 0.5003 + 0.0011
+
+
+def test_wait_until_already_true_takes_no_virtual_time() -> None:
+    emulation = ClockOnlyEmulation()
+
+    async def main() -> tuple[bool, float, float]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        await asyncio.sleep(1)
+        before = loop.time()
+        return await loop.wait_until(lambda: True, timeout=10), before, loop.time()
+
+    ok, before, after = run(emulation, main())
+    assert ok and after == before
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1, "5", True, None])
+def test_virtual_seconds_refuses_what_would_hang_or_mislead(bad: object) -> None:
+    from rig.errors import ConfigError
+    from rig.vtime import virtual_seconds
+
+    with pytest.raises(ConfigError, match="expect timeout must be a finite number >= 0"):
+        virtual_seconds(bad, "expect timeout")
+    assert virtual_seconds(2, "expect timeout") == 2.0

@@ -485,7 +485,7 @@ class Bridge:
         if isinstance(src_mac, bytes) and pkt.src != ip.UNSPECIFIED:
             self.nodes[src_mac] = pkt.src
         if pkt.nh == ip.NH_ICMPV6:
-            self._on_icmp(pkt)
+            self._on_icmp(pkt, src_mac)
         elif pkt.nh == ip.NH_UDP:
             self._on_udp(pkt, packet)
         else:
@@ -521,7 +521,7 @@ class Bridge:
         self.stats.routed_between_nodes += 1
         self.send_ipv6(raw[:7] + bytes((raw[7] - 1,)) + raw[8:])
 
-    def _on_icmp(self, pkt: ip.IPv6) -> None:
+    def _on_icmp(self, pkt: ip.IPv6, src_mac: bytes | int | None = None) -> None:
         if not ip.verify_icmpv6(pkt):
             self.stats.rx_bad_checksum += 1
             return
@@ -530,7 +530,10 @@ class Bridge:
             self.send_router_advertisement(pkt.src if pkt.src != ip.UNSPECIFIED else ip.ALL_NODES)
         elif kind == ip.ICMP_NS and len(pkt.payload) >= 24:
             target = pkt.payload[8:24]
-            if self.eui64 is not None and not self._is_node(target) and target != pkt.src:
+            # duplicate address detection by a node not heard from yet: the address is its own (IID from
+            # its MAC), not the host's; claiming it would make the node give it up
+            own_dad = pkt.src == ip.UNSPECIFIED and src_mac == ip.eui64_from_iid(target[8:])
+            if self.eui64 is not None and not own_dad and not self._is_node(target) and target != pkt.src:
                 solicited = pkt.src != ip.UNSPECIFIED
                 na = nd.neighbor_advertisement(target, pkt.src if solicited else ip.ALL_NODES, target,
                                                self.eui64, solicited)

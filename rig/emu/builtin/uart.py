@@ -79,6 +79,9 @@ class Uart(Peripheral):
         self._char, self._timeout = CHAR_CYCLES, TIMEOUT_CYCLES
         self._next_arrival: int | None = None  # when the head of host_queue will be in the FIFO
         self._last_arrival = 0
+        # the arrival whose receive timeout ICR acknowledged: RT is an event (32 bit periods after the
+        # last character), not a level, so it stays clear until another character arrives
+        self._rt_acked: int | None = None
         # bytes the host sent before a reset stay in the host queue: the wire still holds them
 
     # --- host side ---------------------------------------------------------------------------------
@@ -115,7 +118,7 @@ class Uart(Peripheral):
             if len(fifo) >= trigger:
                 self.ris |= INT_RX
             self._next_arrival = at + self._char if queue else None
-        if (fifo and now - self._last_arrival >= self._timeout
+        if (fifo and now - self._last_arrival >= self._timeout and self._rt_acked != self._last_arrival
                 and (self._next_arrival is None or self._next_arrival - self._last_arrival > self._timeout)):
             self.ris |= INT_RT
         if self._next_arrival is None and queue and self._receiving() and len(fifo) < depth:
@@ -137,7 +140,7 @@ class Uart(Peripheral):
                     events.append(first + (need - 1) * self._char)
             if arriving < len(self.host_queue):
                 events.append(first + arriving * self._char)  # FIFO full: the wire stalls there
-        if not self.ris & INT_RT and (fifo or arriving):
+        if not self.ris & INT_RT and (arriving or (fifo and self._rt_acked != self._last_arrival)):
             last = first + (arriving - 1) * self._char if first is not None and arriving else self._last_arrival
             events.append(last + self._timeout)
         return min(events) if events else None
@@ -210,6 +213,8 @@ class Uart(Peripheral):
             return
         if aligned == ICR:
             self._catch_up(self.ctx.scheduler.cycles)
+            if value & self.ris & INT_RT:
+                self._rt_acked = self._last_arrival
             self.ris &= ~value
             self._sync()
             return
