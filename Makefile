@@ -12,6 +12,8 @@ STAMP := $(VENV)/.installed
 BUILD := build
 APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi clang tshark gdb-multiarch
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# A hang guard for CI, not a speed target: the longest test takes under a minute (pytest-timeout)
+TEST_TIMEOUT ?= 600
 
 .PHONY: help setup toolchain firmware test test-c test-py test-robot test-long fuzz bench demo footprint coverage lint clean
 
@@ -60,7 +62,8 @@ test-c: firmware
 	$(MAKE) -C firmware-c test
 
 test-py: firmware
-	$(PY) -m pytest -q -p no:cacheprovider --junitxml=$(BUILD)/test/junit.xml --stack-report $(BUILD)/test/stack.json $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider --timeout=$(TEST_TIMEOUT) --junitxml=$(BUILD)/test/junit.xml \
+	  --stack-report $(BUILD)/test/stack.json $(PYTEST_ARGS)
 
 test-robot: firmware
 	@mkdir -p $(BUILD)/robot
