@@ -139,13 +139,21 @@ UNIT_TEST(input_filtering_and_duplicates)
   UNIT_CHECK_EQ(mac_stats.rx, 2);
 }
 
-UNIT_TEST(tx_unicast_retries)
+/* A fresh MAC and radio sending to the router */
+static mac_addr_t
+tx_setup(void)
 {
   mac_addr_t dst = { MAC_AM_EXT, { 0 } };
   memcpy(dst.a, router_eui, 8);
   mac_init(node_eui, MAC_DEFAULT_PAN_ID);
   memset(&mac_stats, 0, sizeof(mac_stats));
   mock_radio_reset();
+  return dst;
+}
+
+UNIT_TEST(tx_unicast_retries)
+{
+  mac_addr_t dst = tx_setup();
   uint8_t room;
   uint8_t *p = mac_tx_prepare(&dst, &room);
   UNIT_CHECK_EQ(room, MAC_MAX_FRAME - 21);
@@ -307,11 +315,7 @@ UNIT_TEST(duplicate_table_per_source)
 
 UNIT_TEST(tx_arms_ack_and_sequence)
 {
-  mac_addr_t dst = { MAC_AM_EXT, { 0 } };
-  memcpy(dst.a, router_eui, 8);
-  mac_init(node_eui, MAC_DEFAULT_PAN_ID);
-  memset(&mac_stats, 0, sizeof(mac_stats));
-  mock_radio_reset();
+  mac_addr_t dst = tx_setup();
   uint8_t room;
   mac_tx_prepare(&dst, &room);
   mock_radio_no_ack = 1;
