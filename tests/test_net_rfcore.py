@@ -568,3 +568,19 @@ def test_a_frame_goes_out_on_the_senders_channel_at_transmit_time() -> None:
     nodes["a"].rf.write(FREQCTRL, 4, 11 + 5 * (26 - 11))  # retuning afterwards changes nothing
     medium.sync(0)
     assert nodes["b"].rf.stats.rx_frames == 1 and nodes["c"].rf.stats.rx_frames == 0
+
+
+def test_interrupt_flags_are_write_0_to_clear_as_on_the_chip() -> None:
+    """RFIRQF0/1 are R/W0: writing 1 neither sets a flag nor keeps the ISR from clearing another."""
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2)
+    a.rf.write(RFIRQF0, 4, 0xFF)
+    a.rf.write(RFIRQF1, 4, 0x3F)
+    assert a.rf.read(RFIRQF0, 4) == 0 and a.rf.read(RFIRQF1, 4) == 0  # Renode's model would set them all
+    a.send(data_frame(2, 1, b"abc", ar=False))
+    medium.sync(0)
+    assert b.rf.read(RFIRQF0, 4) & (IRQ0_FIFOP | IRQ0_RXPKTDONE) == IRQ0_FIFOP | IRQ0_RXPKTDONE
+    b.rf.write(RFIRQF0, 4, 0xFF & ~IRQ0_RXPKTDONE)  # clears RXPKTDONE only
+    assert b.rf.read(RFIRQF0, 4) & (IRQ0_FIFOP | IRQ0_RXPKTDONE) == IRQ0_FIFOP

@@ -227,12 +227,14 @@ class RfCore(Peripheral):
         if offset == RFST:
             self._strobe(value & 0xFF)
             return
+        # The flags are R/W0 on the chip: a 0 clears its flag, a 1 leaves it as it is (Renode replaces
+        # them, so portable firmware writes only zeros, or the flags read back with bits cleared).
         if offset == RFIRQF0:
-            self._irqf0 = value & 0xFF  # writing replaces the flags (firmware clears by writing 0)
+            self._irqf0 &= value
             self._update_irq()
             return
         if offset == RFIRQF1:
-            self._irqf1 = value & 0x3F
+            self._irqf1 &= value
             self._update_irq()
             return
         if offset == RFIRQM0:
