@@ -50,6 +50,11 @@ class UartResult:
         return self.line
 
 
+def _uart_pattern(content: str, regex: bool) -> str:
+    """Renode's UART keywords take text unless treatAsRegex=true."""
+    return content if regex else re.escape(content)
+
+
 class RigLibrary:
     ROBOT_LIBRARY_SCOPE = "SUITE"
 
@@ -129,9 +134,9 @@ class RigLibrary:
         expression with treatAsRegex=true), as Renode's keyword: includeUnfinishedLine also looks at
         the line being written, matchNextLine fails unless the next line matches. Returns the
         line, its virtual time in ms and the regex groups (`${result.line}`, `.timestamp`, `.groups`)."""
-        pattern = content if treatAsRegex else re.escape(content)
         got = self._node(node).wait_for_line(
-            pattern, float(timeout), next_line=bool(matchNextLine), unfinished=bool(includeUnfinishedLine)
+            _uart_pattern(content, treatAsRegex), float(timeout), next_line=bool(matchNextLine),
+            unfinished=bool(includeUnfinishedLine),
         )
         return UartResult(got.line, got.time * 1000.0, tuple(g or "" for g in got.match.groups()))
 
@@ -150,14 +155,14 @@ class RigLibrary:
     ) -> None:
         """Let `timeout` virtual seconds pass; fail if a UART line after the previous match contains
         `content` (a regular expression with treatAsRegex=true) by then. Consumes no line."""
-        self._node(node).expect_none(content if treatAsRegex else re.escape(content), float(timeout))
+        self._node(node).expect_none(_uart_pattern(content, treatAsRegex), float(timeout))
 
     def register_failing_uart_string(
         self, content: str, node: str | None = None, treatAsRegex: bool = False
     ) -> None:
         """From now on, any UART wait of this node fails on a line containing `content` (e.g. an
         assertion message of the firmware)."""
-        self._node(node).fail_on(content if treatAsRegex else re.escape(content))
+        self._node(node).fail_on(_uart_pattern(content, treatAsRegex))
 
     def write_line_to_uart(self, text: str, node: str | None = None) -> None:
         self._node(node).write(text + "\n")
