@@ -13,6 +13,7 @@ from rig.emu.builtin.rfcore import (
     IRQ0_RXPKTDONE,
     IRQ1_TXACKDONE,
     IRQ1_TXDONE,
+    OFF_CHANNEL,
     RF_IRQ,
     RFDATA,
     RFIRQF0,
@@ -51,8 +52,27 @@ def test_channel_mapping() -> None:
         n.rf.write(FREQCTRL, 4, 11 + 5 * (ch - 11))
         assert n.rf.channel == ch
         assert n.rf.read(FREQCTRL, 4) == 11 + 5 * (ch - 11)
-    n.rf.write(FREQCTRL, 4, 127)  # clamped at 113 = channel 31 (off the band: hears nothing)
-    assert n.rf.channel == 31
+    for freq in (0, 12, 15, 87, 91, 113, 127):  # between channels, or off the 16 channels
+        n.rf.write(FREQCTRL, 4, freq)
+        assert n.rf.read(FREQCTRL, 4) == freq  # read back as written (Renode rounds to a channel)
+        assert n.rf.channel == OFF_CHANNEL + freq
+    n.rf.write(FREQCTRL, 4, 0x180 | 16)  # FREQ is bits 6:0
+    assert n.rf.read(FREQCTRL, 4) == 16 and n.rf.channel == 12
+
+
+def test_a_radio_between_channels_hears_only_its_own_frequency() -> None:
+    """1 MHz above channel 11 is not channel 11 on the chip: a firmware that tunes there is deaf."""
+    medium, nodes = make_net(["a", "b", "c"])
+    for name, short in (("a", 1), ("b", 2), ("c", 3)):
+        nodes[name].configure(short=short, channel=11)
+    nodes["b"].rf.write(FREQCTRL, 4, 12)
+    nodes["c"].rf.write(FREQCTRL, 4, 12)
+    nodes["a"].send(data_frame(0xFFFF, 1, b"on 11", ar=False))
+    medium.sync(0)
+    assert nodes["b"].rf.stats.rx_frames == 0 and nodes["c"].rf.stats.rx_frames == 0
+    nodes["b"].send(data_frame(0xFFFF, 2, b"at 2406 MHz", ar=False))
+    medium.sync(10**6)
+    assert nodes["c"].rf.stats.rx_frames == 1 and nodes["a"].rf.stats.rx_frames == 0
 
 
 def test_tx_appends_fcs_and_raises_txdone() -> None:

@@ -11,7 +11,10 @@ lacks:
   sees, so the queue holds up to 16 frames (Renode's is unbounded); the TX FIFO holds 128 bytes;
 - auto-ACK only for frames with a good CRC addressed to this radio (accepted by frame filtering, or
   unicast to our address when filtering is off), never for beacons/ACKs;
-- with the medium's air-time model on, TXDONE and the end of TX_ACTIVE come at the end of the air time.
+- with the medium's air-time model on, TXDONE and the end of TX_ACTIVE come at the end of the air time;
+- FREQCTRL holds the 7-bit frequency as written (2394 + FREQ MHz) and reads it back: a value between
+  two channels tunes between them and hears only radios on that same frequency. Renode rounds it to
+  a channel (and reads the channel's value back), which would hide a mis-tuning firmware.
 Unsupported strobes (ISRFOFF 0xEF, ISTXONCCA 0xEA, ...) are ignored and counted, as in Renode.
 Registers without behaviour are plain storage so configuration writes read back.
 
@@ -47,6 +50,8 @@ SRCMATCH = 0x608
 FRMCTRL0 = 0x624
 FRMCTRL1 = 0x628
 FREQCTRL = 0x63C
+FREQ_CHANNEL_11 = 11  # FREQCTRL of channel k: 11 + 5 * (k - 11), i.e. 2405 + 5 * (k - 11) MHz
+OFF_CHANNEL = 1000  # `channel` of a radio tuned off the 16 channels: OFF_CHANNEL + FREQCTRL
 FSMSTAT0 = 0x648
 FSMSTAT1 = 0x64C
 RSSISTAT = 0x664
@@ -138,12 +143,16 @@ class RfCore(Peripheral):
 
     @property
     def channel(self) -> int:
-        return self._channel
+        """The IEEE 802.15.4 channel (11..26), or OFF_CHANNEL + FREQ for any other frequency."""
+        offset = self._freq - FREQ_CHANNEL_11
+        if offset % 5 == 0 and 11 <= 11 + offset // 5 <= 26:
+            return 11 + offset // 5
+        return OFF_CHANNEL + self._freq
 
     # --- reset --------------------------------------------------------------------------------------
     def reset(self) -> None:
         self._regs: dict[int, int] = dict(_RESET_VALUES)
-        self._channel = 11
+        self._freq = FREQ_CHANNEL_11
         self._rx_on = False
         self._state = 0  # FSMSTAT0 FSM_FFCTRL_STATE: 0 idle, 7 rx, 0x22 tx (Renode's values)
         self._rxq: deque[bytes] = deque()  # each entry: frame bytes (payload + 2 status/FCS bytes)
@@ -201,7 +210,7 @@ class RfCore(Peripheral):
         if offset == RFRND:
             return self._rng.getrandbits(2)
         if offset == FREQCTRL:
-            return 11 + 5 * (self._channel - 11)
+            return self._freq
         if offset == FSMSTAT0:
             return self._state | 0x80
         if offset == RSSISTAT:
@@ -246,8 +255,7 @@ class RfCore(Peripheral):
             self._update_irq()
             return
         if offset == FREQCTRL:
-            v = min(value & 0x7F, 113)
-            self._channel = int((v - 11) / 5) + 11  # truncation toward zero, as Renode
+            self._freq = value & 0x7F
             return
         if offset < RXFIFO_END or offset in (FSMSTAT0, FSMSTAT1, RXFIFOCNT, TXFIFOCNT, RFRND, RSSISTAT):
             return  # read-only
