@@ -406,7 +406,7 @@ handle_request(coap_ctx_t *c, const coap_msg_t *m, const coap_ep_t *from, uint16
       }
       block2 = COAP_BLOCK(num, r.win.skip + bs < total, szx);
     }
-  } else if((r.code >> 5) != 2 && r.code != COAP_TOO_LARGE) {
+  } else if((r.code >> 5) != 2) {
     n = 0; /* no diagnostic payloads */
   }
   coap_build_init(&b, c->resp, COAP_MAX_PDU, m->type == COAP_CON ? COAP_ACK : COAP_NON, r.code,
