@@ -119,16 +119,18 @@ class RigNode:
         without its newline) may match too; once complete, that line counts as consumed."""
         virtual_seconds(timeout, "expect timeout")
         regex = _compile(pattern, "expect")
+        start = pos = self._cursor  # consumed only on success: a failed wait leaves its lines (as Renode)
         found: list[UartMatch] = []
         wrong: list[str] = []  # (raised after the wait: the predicate runs inside the emulation)
 
         def matched() -> bool:
+            nonlocal pos
             if self.raw.fault is not None:
                 return True
             lines = self.raw.uart.lines
-            while self._cursor < len(lines):
-                line = lines[self._cursor]
-                self._cursor += 1
+            while pos < len(lines):
+                line = lines[pos]
+                pos += 1
                 if failing := self._failing_in(line.text):
                     wrong.append(failing)
                     return True
@@ -138,8 +140,8 @@ class RigNode:
                 if next_line:
                     wrong.append(f"the next UART line {line.text!r} does not match {regex.pattern!r}")
                     return True
-            if unfinished and self._cursor == len(lines) and (match := regex.search(self.raw.uart.unfinished_line())):
-                self._cursor += 1  # the line being written, once it is complete
+            if unfinished and pos == len(lines) and (match := regex.search(self.raw.uart.unfinished_line())):
+                pos += 1  # the line being written, once it is complete
                 found.append(UartMatch(match, self.rig.now))
                 return True
             return False
@@ -148,9 +150,26 @@ class RigNode:
         if wrong:
             raise ExpectMismatch(f"{self.name}: {wrong[0]}")
         if found:
+            self._cursor = pos
             return found[0]
         self._raise_fault()
-        raise ExpectTimeout(f"{self.name}: no UART line matching {regex.pattern!r} within {timeout} s")
+        wanted = f"UART line matching {regex.pattern!r}" if regex.pattern else "UART line"
+        raise ExpectTimeout(f"{self.name}: no {wanted} within {timeout} s{self._recent_lines(start)}")
+
+    def _recent_lines(self, start: int, count: int = 10) -> str:
+        """What the node printed since line `start` (the last `count` lines and the unfinished one),
+        for a failed wait's message: the first thing a user wants to see."""
+        lines = self.raw.uart.lines[start:]
+        unfinished = self.raw.uart.unfinished_line()
+        if not lines and not unfinished:
+            return f" (virtual time now {self.rig.now:.6f} s; no UART output since the previous match)"
+        shown = lines[-count:]
+        head = f"the last {len(shown)} of {len(lines)}" if len(lines) > len(shown) else f"{len(lines)}"
+        text = f" (virtual time now {self.rig.now:.6f} s); {head} UART lines since the previous match:"
+        text += "".join(f"\n  [{line.time:12.6f}] {line.text}" for line in shown)
+        if unfinished:
+            text += f"\n  (unfinished) {unfinished!r}"
+        return text
 
     def expect_none(self, pattern: str | re.Pattern[str], timeout: float) -> None:
         """Let `timeout` virtual seconds pass and fail (ExpectMismatch) if a UART line not yet

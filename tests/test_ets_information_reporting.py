@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
+from rig.lwm2m.errors import DeviceTimeout
 from rig.lwm2m.trace import TraceEntry
 from rig.rig import Rig, RigNode
 
@@ -70,6 +73,8 @@ def test_ets_301_observation_and_notification_within_pmin_pmax(rig: Rig, node: R
     marks = [light.stream.first.time] + [n.time for n in quiet]
     assert all(5.0 - TICK <= b - a <= 5.0 + SAMPLING + TICK for a, b in itertools.pairwise(marks)), marks
     assert [n.value for n in quiet] == [False, False, False]
+    with pytest.raises(DeviceTimeout, match=r"cc2538-\w+: no notification of /3311/0/5850 within 2 s$"):
+        light.next(timeout=2)  # pmax 5 s: none comes in 2
 
 
 def test_ets_302_cancel_observation_by_reset(rig: Rig, node: RigNode) -> None:

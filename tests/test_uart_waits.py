@@ -56,6 +56,30 @@ def test_a_failing_pattern_fails_any_wait_that_comes_across_it(rig: Rig, node: R
         node.fail_on("(")
 
 
+def test_a_failed_wait_consumes_nothing_and_shows_what_the_node_printed(rig: Rig, node: RigNode) -> None:
+    """As Renode's terminal tester: an optional line that did not come leaves the lines for the next
+    wait, and the failure shows the lines it looked at."""
+    with pytest.raises(ExpectTimeout) as failed:
+        node.expect(r"bootstrap", timeout=3)
+    message = str(failed.value)
+    assert "no UART line matching 'bootstrap' within 3 s (virtual time now 3.0" in message
+    assert "UART lines since the previous match:\n  [" in message and "] lwm2m: registered /rd/" in message
+    assert node.expect(r"lwm2m: registered", timeout=0).string.startswith("lwm2m: registered")
+    with pytest.raises(ExpectTimeout, match=r"no UART output since the previous match"):
+        node.expect(r"bootstrap", timeout=1)
+    with pytest.raises(ExpectTimeout, match=r"^node\w*: no UART line within 1 s"):
+        node.wait_for_line("", timeout=1, next_line=True)
+
+
+def test_a_failed_wait_shows_only_the_last_ten_lines(node: RigNode) -> None:
+    node.expect(r"lwm2m: registered", timeout=10)
+    for i in range(12):
+        node.write(f"x{i}\n")
+    with pytest.raises(ExpectTimeout, match=r"the last 10 of \d+ UART lines") as failed:
+        node.expect("never", timeout=2)
+    assert "'x11'" in str(failed.value) and "'x0'" not in str(failed.value)
+
+
 def test_expect_none_refuses_a_bad_timeout_and_pattern(node: RigNode) -> None:
     with pytest.raises(ConfigError, match="expect_none timeout"):
         node.expect_none("x", timeout=float("nan"))
@@ -103,9 +127,28 @@ def test_a_prompt_without_its_newline_matches_only_when_asked_and_is_consumed() 
         u.tail = ""
         u.lines.append(UartLine(1.0, "after"))
 
-    with pytest.raises(ExpectTimeout):
+    with pytest.raises(ExpectTimeout, match=r"no UART output.*|\(unfinished\) 'login: '$"):
         _stub_node([prompt]).wait_for_line("login:", timeout=1)
     node = _stub_node([prompt, complete])
     got = node.wait_for_line("login:", timeout=1, unfinished=True)
     assert (got.line, got.time) == ("login: ", 0.5)
     assert node.wait_for_line("", timeout=1, next_line=True).line == "after"  # the prompt's own line skipped
+
+
+def test_the_client_console_takes_lines_typed_ahead_and_names_what_it_cannot(rig: Rig, node: RigNode) -> None:
+    """Lines written in one go are all run; a line too long for any command and input beyond the
+    console's queue are reported on the UART, not silently cut into other commands."""
+    node.expect(r"lwm2m: registered", timeout=10)
+    node.write("a1\nb22\nc333\n")
+    for name in ("a1", "b22", "c333"):
+        node.wait_for_line(f"lwm2m: unknown command '{name}'", timeout=1, next_line=True)
+    node.write("deregister-and-more\nupdate\n")
+    node.wait_for_line(r"^lwm2m: console line too long$", timeout=1, next_line=True)
+    node.wait_for_line(r"^lwm2m: updated", timeout=10)
+    node.write("x" * 40 + "\n")  # longer than the queue too: the process drains it as the bytes come
+    node.wait_for_line(r"^lwm2m: console line too long$", timeout=1, next_line=True)
+
+
+def test_after_a_wait_the_virtual_clock_is_not_before_the_line_that_ended_it(rig: Rig, node: RigNode) -> None:
+    got = node.wait_for_line(r"lwm2m: registered", timeout=10)
+    assert rig.now >= got.time

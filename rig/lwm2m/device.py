@@ -106,7 +106,7 @@ class ObservationStream:
         try:
             return await asyncio.wait_for(self.__anext__(), timeout)
         except TimeoutError:
-            raise LwM2MError("5.04", self.key, "no notification in time", self.device.endpoint) from None
+            raise DeviceTimeout(f"{self.device.endpoint}: no notification of {self.key} within {timeout:g} s") from None
 
     @property
     def key(self) -> str:

@@ -27,6 +27,7 @@
 #include "platform.h"
 #include "process.h"
 #include "random.h"
+#include "ringbuf.h"
 
 #include <string.h>
 
@@ -70,8 +71,11 @@ AUTOSTART_PROCESSES(&lwm2m_client_process);
 static lwm2m_ctx_t client_ctx;
 static struct udp_socket client_sock;
 static char client_ep[24]; /* "cc2538-" + 16 hex digits */
+static uint8_t client_rx_buf[32]; /* console bytes from the UART interrupt: lines typed ahead wait */
+static struct ringbuf client_rx;
+static volatile uint8_t client_rx_lost;
 static char client_line[12];
-static volatile uint8_t client_line_len, client_line_ready;
+static uint8_t client_line_len; /* sizeof(client_line): the line is longer than any command */
 
 /* Milliseconds since boot from the 128 Hz tick (ticks = 16q + r, ms = 125q + 125r/16: no 64-bit
  * division). The engine compares times modulo 2^32 ms, which this honours for the first 388 days
@@ -147,24 +151,14 @@ client_event(lwm2m_ctx_t *c, uint8_t ev, const char *detail)
   }
 }
 
-/* Interrupt context: collect one line, then wake the process; input while a line waits is dropped. */
+/* Interrupt context: queue the byte and wake the process (a full queue is reported, not silent). */
 static int
 client_console_input(unsigned char c)
 {
-  if(client_line_ready) {
-    return 1;
+  if(!ringbuf_put(&client_rx, c)) {
+    client_rx_lost = 1;
   }
-  if(c == '\r' || c == '\n') {
-    if(client_line_len) {
-      client_line[client_line_len] = '\0';
-      client_line_ready = 1;
-      process_poll(&lwm2m_client_process);
-    }
-  } else if(client_line_len < sizeof(client_line) - 1) {
-    client_line[client_line_len++] = (char)c;
-  } else {
-    client_line_len = 0; /* too long for any command: start over */
-  }
+  process_poll(&lwm2m_client_process);
   return 1;
 }
 
@@ -190,8 +184,35 @@ client_command(void)
   } else {
     fmt_printf("lwm2m: unknown command '%s' (deregister, register, update)\n", client_line);
   }
-  client_line_len = 0;
-  client_line_ready = 0;
+}
+
+/* Main loop: the queued bytes as lines; a line too long for any command is named, not cut short */
+static void
+client_console(void)
+{
+  int c;
+  while((c = ringbuf_get(&client_rx)) >= 0) {
+    if(c != '\r' && c != '\n') {
+      if(client_line_len < sizeof(client_line) - 1) {
+        client_line[client_line_len] = (char)c;
+      }
+      if(client_line_len < sizeof(client_line)) {
+        client_line_len++;
+      }
+      continue;
+    }
+    if(client_line_len == sizeof(client_line)) {
+      fmt_printf("lwm2m: console line too long\n");
+    } else if(client_line_len) {
+      client_line[client_line_len] = '\0';
+      client_command();
+    }
+    client_line_len = 0;
+  }
+  if(client_rx_lost) {
+    client_rx_lost = 0;
+    fmt_printf("lwm2m: console input lost\n"); /* more than the queue holds, typed ahead */
+  }
 }
 
 /* ---- platform hooks (lwm2m-plat.h) ---- */
@@ -293,12 +314,11 @@ PROCESS_THREAD(lwm2m_client_process, ev, data)
                LWM2M_BOOTSTRAP ? "bootstrap" : "management");
   }
   lwm2m_start(&client_ctx);
+  ringbuf_init(&client_rx, client_rx_buf, sizeof(client_rx_buf));
   console_set_input(client_console_input);
 
   while(1) {
-    if(client_line_ready) {
-      client_command();
-    }
+    client_console();
     wait = lwm2m_step(&client_ctx, client_now_ms());
     if(wait == 0) {
       process_poll(&lwm2m_client_process);

@@ -111,6 +111,7 @@ class BuiltinEmulation(api.Emulation):
         medium = self.medium_impl
         while True:
             if predicate():
+                self._catch_up(nodes)
                 return True
             now = self._now
             if now >= deadline:
@@ -126,6 +127,19 @@ class BuiltinEmulation(api.Emulation):
             if reached:
                 self._now = target
                 medium.sync(target)
+
+    def _catch_up(self, nodes: list[BuiltinNode]) -> None:
+        """A node stopped early at a UART line the predicate saw: bring every node up to the furthest
+        one, so `now` after the wait is never before the line that ended it."""
+        top = max((n.cycles for n in nodes), default=self._now)
+        if top <= self._now:
+            return
+        while any(n.cycles < top for n in nodes):
+            for node in nodes:
+                if node.cycles < top:
+                    node.advance(top)
+        self._now = top
+        self.medium_impl.sync(top)
 
     def _idle_target(self, nodes: list[BuiltinNode], now: int, deadline: int) -> int:
         """Every core sleeps: the next moment anything can happen."""
