@@ -23,6 +23,7 @@ help:
 	@echo "make setup      only the set-up: .venv, Python packages, cross toolchain"
 	@echo "make bench      benchmarks -> $(BUILD)/bench/results.json and results.md"
 	@echo "make footprint  footprint reports for every firmware image -> $(BUILD)/footprint/"
+	@echo "make test-robot only the Robot suites of robot/ -> $(BUILD)/robot/log.html, artifacts/"
 	@echo "make test-long  the long sweeps (every power-cut point)"
 	@echo "make fuzz       longer fuzz runs of the firmware parsers"
 	@echo "make coverage   firmware line/function coverage of the pytest suite (builtin emulator)"

@@ -69,8 +69,11 @@ def parse_value(text: str, path: tuple[int, ...], registry: ObjectRegistry) -> A
             return bytes.fromhex(text[2:] if text.startswith("0x") else text)
         except ValueError:
             raise codecs.CodecError(f"{text!r} is not hex (write opaque values as 0xHEX)") from None
-    if rtype is ResourceType.BOOLEAN and text.lower() in ("true", "false"):
-        return text.lower() == "true"
+    if rtype is ResourceType.BOOLEAN:  # the wire's '0'/'1' and the words; the codec's error named only '0'/'1'
+        word = text.strip().lower()
+        if word in ("true", "1", "false", "0"):
+            return word in ("true", "1")
+        raise codecs.CodecError(f"{format_path(path)} is a boolean: give true, false, 1 or 0, not {text[:40]!r}")
     return decode_text_value(text, rtype, path)
 
 
