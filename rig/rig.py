@@ -171,9 +171,10 @@ class RigNode:
             text += f"\n  (unfinished) {unfinished!r}"
         return text
 
-    def expect_none(self, pattern: str | re.Pattern[str], timeout: float) -> None:
+    def expect_none(self, pattern: str | re.Pattern[str], timeout: float, *, unfinished: bool = False) -> None:
         """Let `timeout` virtual seconds pass and fail (ExpectMismatch) if a UART line not yet
-        consumed by expect() matches `pattern` by then. Consumes nothing."""
+        consumed by expect() matches `pattern` by then (`unfinished`: or the line still being written
+        at the end, unless a wait already took it). Consumes nothing."""
         virtual_seconds(timeout, "expect_none timeout")
         regex = _compile(pattern, "expect_none")
         seen = self._cursor
@@ -198,6 +199,10 @@ class RigNode:
         if wrong:
             raise ExpectMismatch(f"{self.name}: {wrong[0]}")
         self._raise_fault()
+        line = self.raw.uart.unfinished_line()
+        if unfinished and line and self._cursor <= len(self.raw.uart.lines) and regex.search(line):
+            raise ExpectMismatch(f"{self.name}: the UART line being written {line!r} matches {regex.pattern!r}, "
+                                 "which should not appear")
 
     def fail_on(self, pattern: str | re.Pattern[str]) -> None:
         """From now on, a UART line matching `pattern` that expect() or expect_none() comes across

@@ -108,7 +108,7 @@ def test_run_listeners_write_firmware_coverage_and_profiles(
     assert sorted(p.name for p in out.iterdir()) == written
 
 
-# -- the Robot Framework user's audit ---------------------------------------------------------------
+# -- what a Renode user porting a suite expects ------------------------------------------------------
 
 def _robot(tmp_path: Path, suites: dict[str, str], *options: str) -> tuple[int, str, Path]:
     """Run the suites (name -> text) with Robot in-process; returns (rc, console, output dir)."""
@@ -173,7 +173,7 @@ Second Still Has It
 
 
 def test_artifacts_are_per_test_saved_without_stop_rig_and_named_on_failure(tmp_path: Path) -> None:
-    """Audit 2/12/1: every suite wrote run-1, run-2... into ./build/robot/artifacts (the next suite
+    """Every suite wrote run-1, run-2... into ./build/robot/artifacts (the next suite
     overwrote them), a test without `Stop Rig` left no UART log nor CoAP trace, and a failed wait
     named neither the user's text nor where the artifacts were."""
     rc, console, out = _robot(tmp_path, {"a": UDP_ECHO_SUITE, "b": UDP_ECHO_SUITE, "c": SUITE_SETUP_SUITE})
@@ -246,7 +246,7 @@ Flase Is An Error
 
 
 def test_renode_style_lines_run_and_testerid_points_to_node(tmp_path: Path) -> None:
-    """Audit 4/6: pauseEmulation was an unexpected named argument, testerId=${0} became the timeout
+    """PauseEmulation was an unexpected named argument, testerId=${0} became the timeout
     'testerId=0', timeout=${None} was not a number, Should Not Be On Uart refused
     includeUnfinishedLine, Write Line To Uart had no waitForEcho; the LED keywords had no timeout."""
     _, console, out = _robot(tmp_path, {"renode": RENODE_STYLE_SUITE})
@@ -274,20 +274,17 @@ def test_renode_style_lines_run_and_testerid_points_to_node(tmp_path: Path) -> N
     ("write_line_to_uart", {"waitForEcho": "flase"}, "waitForEcho"),
 ])
 def test_every_boolean_argument_is_strict(lib: RigLibrary, keyword: str, arguments: dict[str, str], name: str) -> None:
-    """Audit 3: `matchNextLine=flase` was bool('flase'): true, silently."""
+    """`matchNextLine=flase` was bool('flase'): true, silently."""
     with pytest.raises(ConfigError, match=f"{name}='{next(iter(arguments.values()))}' is not true or false"):
         getattr(lib, keyword)("x", **arguments)
 
 
 def test_uart_failures_show_the_users_text_and_numbered_nodes_point_to_names(
         lib: RigLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Audit 1 (Robot side): the text was shown regex-escaped ('lwm2m:\\\\ this\\\\ never\\\\ comes')."""
+    """The text was shown regex-escaped ('lwm2m:\\\\ this\\\\ never\\\\ comes')."""
     from rig.errors import ExpectTimeout
 
     lib.start_rig(firmware="udp-echo")
-    lib.register_failing_uart_string("net: up fd00::")
-    with pytest.raises(ExpectMismatch, match=r"matches the failing pattern 'net: up fd00::'"):
-        lib.wait_for_line_on_uart("udp-echo up", timeout=1)
     with pytest.raises(ExpectTimeout, match=r"no UART line matching 'lwm2m: this never comes' within 1.0 s"):
         lib.wait_for_line_on_uart("lwm2m: this never comes", timeout=1)
     with pytest.raises(ExpectTimeout) as caught:  # a regular expression stays as written
@@ -304,10 +301,13 @@ def test_uart_failures_show_the_users_text_and_numbered_nodes_point_to_names(
     lib.should_not_be_on_uart("debug>", timeout=0.5)
     with pytest.raises(ExpectMismatch, match=r"line being written 'debug> ' matches 'debug>'"):
         lib.should_not_be_on_uart("debug>", timeout=0.5, includeUnfinishedLine=True)
+    lib.register_failing_uart_string("net: up fd00::")  # shown as written too
+    with pytest.raises(ExpectMismatch, match=r"matches the failing pattern 'net: up fd00::'"):
+        lib.wait_for_line_on_uart("udp-echo up", timeout=1)
 
 
 def test_led_keywords_wait_in_virtual_time(lib: RigLibrary) -> None:
-    """Audit 6: hello's LED 0 is off for its first second, then toggles every second."""
+    """Hello's LED 0 is off for its first second, then toggles every second."""
     lib.start_rig(firmware="hello")
     with pytest.raises(AssertionError, match="LED 0 of node1 is off, expected on"):
         lib.led_should_be_on(0)
@@ -323,7 +323,7 @@ def test_led_keywords_wait_in_virtual_time(lib: RigLibrary) -> None:
 
 
 def test_timeout_none_is_the_default(lib: RigLibrary) -> None:
-    """Audit 4: Renode passes timeout=${None} for its default."""
+    """Renode passes timeout=${None} for its default."""
     lib.start_rig(firmware="udp-echo")
     got = lib.wait_for_line_on_uart("udp-echo up", timeout=None)
     assert got.line.startswith("udp-echo up")
@@ -333,7 +333,7 @@ def test_timeout_none_is_the_default(lib: RigLibrary) -> None:
 
 
 def test_libdoc_documents_the_library_its_import_and_every_keyword() -> None:
-    """Audit 8: 'Documentation for library rig.robot.RigLibrary.', 'Initialize self...', 12 of 29
+    """'Documentation for library rig.robot.RigLibrary.', 'Initialize self...', 12 of 29
     keywords without a word."""
     from robot.libdocpkg import LibraryDocumentation
 
@@ -348,7 +348,7 @@ def test_libdoc_documents_the_library_its_import_and_every_keyword() -> None:
 
 
 def test_renode_not_found_says_what_to_put_on_the_library_line(tmp_path: Path) -> None:
-    """Audit 8: with emulator=renode the error was pytest's 'set --renode PATH or RENODE'."""
+    """With emulator=renode the error was pytest's 'set --renode PATH or RENODE'."""
     from rig.errors import RigError
 
     library = RigLibrary(emulator="renode", renode=str(tmp_path / "no-renode"), artifacts_dir=str(tmp_path))
@@ -360,7 +360,7 @@ def test_renode_not_found_says_what_to_put_on_the_library_line(tmp_path: Path) -
 
 def test_footprint_budget_defaults_to_the_repositorys_file(
         lib: RigLibrary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """Audit 12: from another directory the default budget was 'firmware-c/footprint/budget.toml:
+    """From another directory the default budget was 'firmware-c/footprint/budget.toml:
     budget file not found' (relative to the current directory)."""
     from rig.topology import FIRMWARE_DIR
 
@@ -374,7 +374,7 @@ def test_footprint_budget_defaults_to_the_repositorys_file(
 
 
 def test_a_bad_boolean_value_lists_the_accepted_words() -> None:
-    """Audit 14: `Write Resource    /3311/0/5850    maybe` said "boolean must be '0' or '1'"."""
+    """`Write Resource    /3311/0/5850    maybe` said "boolean must be '0' or '1'"."""
     from rig.lwm2m.cli import parse_value
     from rig.lwm2m.codecs import CodecError
     from rig.lwm2m.model import ObjectRegistry
