@@ -157,6 +157,38 @@ UNIT_TEST(registration)
   UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 60000);
 }
 
+/* A reason for an Update that comes while the Register is in flight is not lost with it */
+UNIT_TEST(update_requested_while_registering_follows_the_registration)
+{
+  coap_msg_t m;
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 120), 0);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  m = h_last();
+  UNIT_CHECK(path_is(&m, "/rd"));
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  h_answer(COAP_CREATED, "rd/5a3f", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  h_n = 0;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 1);
+  m = h_last();
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_UPDATED], 1);
+  /* one asked for before the Register was built is carried by it: no Update after */
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 120), 0);
+  lwm2m_start(&ctx);
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CREATED, "rd/5a3f", NULL);
+  h_n = 0;
+  UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 60000);
+  UNIT_CHECK_EQ(h_n, 0);
+}
+
 UNIT_TEST(registration_retry_and_bad_location)
 {
   fresh();
@@ -2273,6 +2305,7 @@ main(void)
   UNIT_RUN(registration);
   UNIT_RUN(registration_response_block2_not_continued);
   UNIT_RUN(restart_abandons_the_exchange_in_flight);
+  UNIT_RUN(update_requested_while_registering_follows_the_registration);
   UNIT_RUN(registration_retry_and_bad_location);
   UNIT_RUN(lost_requests_retransmit_on_time);
   UNIT_RUN(update_cycle);

@@ -1764,6 +1764,9 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
     q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
   }
   if(st == LWM2M_ST_REG) {
+    /* this Register carries what an Update was due for; a reason that comes while it is in
+     * flight (a new object, "update" from the console) is sent once it is answered */
+    ctx->upd = 0;
     /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
     q_opt(b, "lwm2m=1.", NULL, !ctx->v10); /* lwm2m=1.1, or 1.0 */
     /* the binding is never empty: a new Server instance has "U" and a write needs a U */
@@ -1922,7 +1925,6 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       break;
     }
     ctx->retries = 0;
-    ctx->upd = 0;
 #if LWM2M_WITH_OBSERVE
     /* a new registration starts with no observations (nor notifications in flight) */
     obs_cancel_path(ctx, &ctx->obs[0].path, 0);
@@ -1936,7 +1938,7 @@ reg_resp(coap_ctx_t *c, coap_trans_t *t, const coap_msg_t *m)
       registered(ctx, SE(LWM2M_ST_REGISTERED, LWM2M_EV_UPDATED));
     } else {
       /* 4.04 (unknown registration), other errors and timeouts: register again (upd, which
-       * only REGISTERED reads, is cleared when that succeeds) */
+       * only REGISTERED reads, is cleared when that Register is built) */
       go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_REG_FAILED), 0,
          code == COAP_NOT_FOUND ? "update: 4.04" : "update failed");
     }
