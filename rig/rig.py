@@ -22,15 +22,19 @@ import random
 import re
 import socket
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
 from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError
+from rig.lwm2m.aiocoap_adapter import Response
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
-from rig.lwm2m.device import Device, Notification, ObservationStream, as_path
+from rig.lwm2m.codecs import Value, Values
+from rig.lwm2m.codecs.link import Link
+from rig.lwm2m.device import Device, Notification, ObservationStream, PathLike, as_path
+from rig.lwm2m.registration import Registration
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
 from rig.topology import BORDER_EUI64, NodeConfig, Topology, default_eui64, firmware_path
@@ -108,6 +112,7 @@ class RigNode:
 
     def expect(self, pattern: str | re.Pattern[str], timeout: float = 10.0) -> re.Match[str]:
         """Wait (virtual seconds) for a UART line after the previous match to match `pattern`."""
+        __tracebackhide__ = True
         return self.wait_for_line(pattern, timeout).match
 
     def wait_for_line(
@@ -117,6 +122,7 @@ class RigNode:
         """expect() with the line's time. `next_line`: only the first line not yet consumed may match
         (another line is an ExpectMismatch). `unfinished`: the line still being written (a prompt
         without its newline) may match too; once complete, that line counts as consumed."""
+        __tracebackhide__ = True
         virtual_seconds(timeout, "expect timeout")
         regex = _compile(pattern, "expect")
         start = pos = self._cursor  # consumed only on success: a failed wait leaves its lines (as Renode)
@@ -175,6 +181,7 @@ class RigNode:
         """Let `timeout` virtual seconds pass and fail (ExpectMismatch) if a UART line not yet
         consumed by expect() matches `pattern` by then (`unfinished`: or the line still being written
         at the end, unless a wait already took it). Consumes nothing."""
+        __tracebackhide__ = True
         virtual_seconds(timeout, "expect_none timeout")
         regex = _compile(pattern, "expect_none")
         seen = self._cursor
@@ -226,7 +233,13 @@ class RigNode:
         self.raw.uart.write(text.encode() if isinstance(text, str) else text)
 
     def led(self, index: int) -> bool:
+        """Whether LED `index` is lit: GPIO port C pin `index` (the CC2538DK's LEDs are 0-3)."""
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= 7:
+            raise ConfigError(f"LED {index!r}: give a number 0-7 (port C pins; the CC2538DK's LEDs are 0-3)")
         return self.raw.led(index)
+
+    def __repr__(self) -> str:
+        return f"<RigNode {self.name} {self.endpoint}>"
 
     def reset(self) -> None:
         self.boot_mark = self.rig.server.mark()
@@ -239,43 +252,147 @@ class RigNode:
 
 
 class SyncObservation:
+    """An observation on the rig's clock: `first` is the device's first answer, `next()` each
+    notification after it (DeviceTimeout when none comes in time, ObservationEnded once it ended)."""
+
     def __init__(self, rig: Rig, stream: ObservationStream) -> None:
         self._rig = rig
         self.stream = stream
 
+    def __repr__(self) -> str:
+        return f"<SyncObservation {self.stream.device.endpoint} {self.stream.key}{' ended' if self.ended else ''}>"
+
+    @property
+    def first(self) -> Notification:
+        return self.stream.first
+
+    @property
+    def ended(self) -> bool:
+        return self.stream.ended
+
     def next(self, timeout: float = 30.0) -> Notification:
+        """The next notification within `timeout` virtual seconds."""
+        __tracebackhide__ = True
         return self._rig.run(self.stream.next(virtual_seconds(timeout, "next timeout")))
 
     def cancel(self, mode: str = "get") -> None:
+        """Cancel at the device: 'get' (GET with Observe=1) or 'rst' (RST to the next notification)."""
         self._rig.run(self.stream.cancel(mode))
 
 
 class SyncDevice:
-    """The server's `Device`, with every coroutine method run to completion on the rig's clock."""
+    """The server's view of one device (`rig.device()`, `rig.wait_for_registration()`): LwM2M
+    operations run to completion on the rig's clock. Paths are "/3/0/0" strings or ID tuples.
+
+    What read() returns: a single resource as str, int, float, bool, bytes (opaque), int (time) or
+    ObjLnk; a multiple resource as {riid: value}; an instance as {rid: value}; an object as
+    {iid: {rid: value}}; read_composite() as {(oid, iid, rid): value}. Errors: LwM2MError (the
+    device's error code), DeviceTimeout (no answer), NotRegistered, CodecError (bad value or path)."""
 
     def __init__(self, rig: Rig, device: Device) -> None:
         self._rig = rig
         self.device = device
 
-    def observe(self, path: str, fmt: int | str | None = None) -> SyncObservation:
-        return SyncObservation(self._rig, self._rig.run(self.device.observe(path, fmt)))
+    def __repr__(self) -> str:
+        return f"<SyncDevice {self.device.endpoint}>"
 
-    def execute(self, path: str, args: str = "") -> None:
-        if as_path(path) in REBOOTING_EXECUTES:  # rig.wait_for_registration() waits for the new boot
-            for node in self._rig.nodes.values():
-                if node.endpoint == self.device.endpoint:
-                    node.boot_mark = self._rig.server.mark()
-        self._rig.run(self.device.execute(path, args))
+    @property
+    def endpoint(self) -> str:
+        return self.device.endpoint
+
+    @property
+    def registration(self) -> Registration:
+        """The current registration: lifetime, binding, lwm2m version, objects, links, location."""
+        return self.device.registration
+
+    @property
+    def server(self) -> LwM2MServer:
+        return self.device.server
 
     def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.device, name)
-        if not inspect.iscoroutinefunction(attr):
-            return attr
+        """Other attributes of the server's Device (observations...): as they are."""
+        return getattr(self.device, name)
 
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._rig.run(attr(*args, **kwargs))
+    def _run(self, awaitable: Awaitable[T]) -> T:
+        __tracebackhide__ = True
+        return self._rig.run(awaitable)
 
-        return call
+    def read(self, path: PathLike, fmt: int | str | None = None, block_size: int | None = None) -> Any:
+        """Read (GET); `fmt` asks for a format ("text", "tlv", "senml-json"...), `block_size` for Block2."""
+        __tracebackhide__ = True
+        return self._run(self.device.read(path, fmt, block_size))
+
+    def read_raw(self, path: PathLike, fmt: int | str | None = None) -> Response:
+        """Read, undecoded: the CoAP response (code, content format, payload)."""
+        __tracebackhide__ = True
+        return self._run(self.device.read_raw(path, fmt))
+
+    def write(self, path: PathLike, value: Any, fmt: int | str | None = None, block_size: int | None = None) -> None:
+        """Write (replace, PUT): a resource's value, {riid: v} for a multiple resource, {rid: v} for an instance."""
+        __tracebackhide__ = True
+        self._run(self.device.write(path, value, fmt, block_size))
+
+    def write_partial(self, path: PathLike, values: dict, fmt: int | str | None = None,
+                      block_size: int | None = None) -> None:
+        """Partial update (POST) of an instance: only the resources given."""
+        __tracebackhide__ = True
+        self._run(self.device.write_partial(path, values, fmt, block_size))
+
+    def execute(self, path: PathLike, args: str = "") -> None:
+        """Execute a resource. After Reboot (/3/0/4), Factory Reset (/3/0/5) or Update (/5/0/2) is
+        accepted, rig.wait_for_registration() waits for the registration of the new boot."""
+        __tracebackhide__ = True
+        mark = self._rig.server.mark()  # taken first: the new boot may register before execute returns
+        self._run(self.device.execute(path, args))
+        if as_path(path) in REBOOTING_EXECUTES:
+            for node in self._rig.nodes.values():
+                if node.endpoint == self.device.endpoint:
+                    node.boot_mark = mark
+
+    def create(self, path: PathLike, values: dict, fmt: int | str | None = None) -> int | None:
+        """Create an instance of an object: {rid: v}, or {iid: {rid: v}} to choose its ID; returns the ID."""
+        __tracebackhide__ = True
+        return self._run(self.device.create(path, values, fmt))
+
+    def delete(self, path: PathLike) -> None:
+        """Delete an object instance."""
+        __tracebackhide__ = True
+        self._run(self.device.delete(path))
+
+    def discover(self, path: PathLike) -> list[Link]:
+        """Discover: the links (and attributes) under an object, instance or resource."""
+        __tracebackhide__ = True
+        return self._run(self.device.discover(path))
+
+    def write_attributes(self, path: PathLike, **attrs: float | int | None) -> None:
+        """Write-Attributes: pmin, pmax, gt, lt, st (epmin, epmax...); None clears one."""
+        __tracebackhide__ = True
+        self._run(self.device.write_attributes(path, **attrs))
+
+    def read_composite(self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor") -> Values:
+        """Read-Composite (FETCH, a SenML build of the client): {(oid, iid, rid): value}."""
+        __tracebackhide__ = True
+        return self._run(self.device.read_composite(paths, fmt))
+
+    def write_composite(self, values: Mapping[PathLike, Value], fmt: int | str = "senml-cbor") -> None:
+        """Write-Composite (iPATCH): resources of several objects in one request."""
+        __tracebackhide__ = True
+        self._run(self.device.write_composite(values, fmt))
+
+    def observe(self, path: PathLike, fmt: int | str | None = None) -> SyncObservation:
+        """Observe a path (with the attributes written on it); see SyncObservation."""
+        __tracebackhide__ = True
+        return SyncObservation(self._rig, self._run(self.device.observe(path, fmt)))
+
+    def observe_composite(self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor") -> SyncObservation:
+        """Observe-Composite (FETCH with Observe) of several paths."""
+        __tracebackhide__ = True
+        return SyncObservation(self._rig, self._run(self.device.observe_composite(paths, fmt)))
+
+    def cancel_observe(self, path: PathLike, mode: str = "get") -> None:
+        """Cancel the observation of `path` ("composite" for Observe-Composite)."""
+        __tracebackhide__ = True
+        self._run(self.device.cancel_observe(path, mode))
 
 
 @dataclass

@@ -123,6 +123,8 @@ def test_ets_772_install_without_downloaded_package(rig: Rig) -> None:
         dev.execute("/5/0/2")
     assert err.value.code_str == "4.05"
     assert (dev.read("/5/0/3"), dev.read("/5/0/5")) == (0, 0)
+    # refused: no reboot comes, so the registration to wait for is the current one (it waited for a new boot)
+    assert rig.wait_for_registration(timeout=1).endpoint == dev.endpoint
 
 
 @pytest.mark.parametrize(("kind", "result", "ets"), [

@@ -9,7 +9,7 @@ async for note in await device.observe("/3303/0/5700"): ...
 
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.device import Device, Notification, ObservationStream
-from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered
+from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered, ObservationEnded
 from rig.lwm2m.model import ObjectRegistry, ObjLnk
 from rig.lwm2m.server import Event, LwM2MServer
 
@@ -25,5 +25,6 @@ __all__ = [
     "Notification",
     "ObjLnk",
     "ObjectRegistry",
+    "ObservationEnded",
     "ObservationStream",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rig.lwm2m import codecs
@@ -12,7 +13,7 @@ from rig.lwm2m.aiocoap_adapter import BrokenBlockwise, CoapFailure, Observation,
 from rig.lwm2m.codecs import CodecError, Path, Value, Values, format_path, parse_path
 from rig.lwm2m.codecs.common import utf8
 from rig.lwm2m.codecs.link import Link, parse_links
-from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered
+from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered, ObservationEnded
 
 if TYPE_CHECKING:
     from rig.lwm2m.registration import Registration
@@ -90,6 +91,13 @@ class ObservationStream:
     _queue: asyncio.Queue = field(default_factory=asyncio.Queue)
     _handle: Observation | None = None
     ended: bool = False
+    end_reason: str = ""  # why it ended: cancelled, the device registered again, ...
+
+    def end(self, reason: str) -> None:
+        """No more notifications; `reason` is kept for next() (the first reason given wins)."""
+        self.ended = True
+        self.end_reason = self.end_reason or reason
+        self._queue.put_nowait(None)
 
     def __aiter__(self) -> ObservationStream:
         return self
@@ -103,10 +111,15 @@ class ObservationStream:
         return item
 
     async def next(self, timeout: float) -> Notification:
+        """The next notification (the first answer is `first`, not returned here)."""
         try:
             return await asyncio.wait_for(self.__anext__(), timeout)
         except TimeoutError:
             raise DeviceTimeout(f"{self.device.endpoint}: no notification of {self.key} within {timeout:g} s") from None
+        except StopAsyncIteration:
+            raise ObservationEnded(
+                f"{self.device.endpoint}: the observation of {self.key} has ended ({self.end_reason or 'ended'})"
+            ) from None
 
     @property
     def key(self) -> str:
@@ -114,6 +127,18 @@ class ObservationStream:
 
     async def cancel(self, mode: str = "get") -> None:
         await self.device.cancel_observe(self.key, mode=mode)
+
+
+def _attribute_number(key: str, value: object) -> str:
+    """A Write-Attributes value as plain decimal: '1234567' not '1.23457e+06' (it was rounded to 6
+    digits), '21.123456' not '21.1235'; True was sent as 'True'."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value in (
+            float("inf"), float("-inf")):
+        raise CodecError(f"attribute {key}: {value!r} is not a number")
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(value)), "f")
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _check_block_size(size: int | None) -> int | None:
@@ -222,12 +247,17 @@ class Device:
         # With a chosen ID the payload names the instance; otherwise only resources (TLV) or /OBJ/0.
         enc_base = base if chosen is not None else (*base, 0)
         flat = flatten(enc_base, values)
-        payload = codecs.encode(cf, flat, enc_base, self.server.registry)
+        if chosen is not None and not flat and cf in (codecs.TLV, codecs.OLD_TLV):
+            payload = bytes((0x08, chosen, 0)) if chosen < 256 else bytes((0x28, chosen >> 8, chosen & 0xFF, 0))
+        else:  # (an instance TLV with no resources: no value names the ID otherwise)
+            payload = codecs.encode(cf, flat, enc_base, self.server.registry)
         resp = await self._request("POST", base, payload, content_format=cf)
-        if chosen is not None:
-            return chosen
-        loc = resp.location_path
-        return int(loc[-1]) if loc and loc[-1].isdigit() else None
+        loc = resp.location_path  # what the device made, which a chosen ID does not guarantee
+        made = int(loc[-1]) if loc and loc[-1].isdigit() else chosen
+        if chosen is not None and made != chosen:
+            raise LwM2MError("5.00", format_path(base), f"asked for instance {chosen}, the device created "
+                             f"{made} (Location-Path {'/'.join(loc)})", self.endpoint)
+        return made
 
     async def delete(self, path: PathLike) -> None:
         await self._request("DELETE", as_path(path))
@@ -247,7 +277,7 @@ class Device:
         for key, value in attrs.items():
             if key not in known:
                 raise CodecError(f"unknown attribute {key!r} (known: {', '.join(sorted(known))})")
-            query.append(key if value is None else f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}")
+            query.append(key if value is None else f"{key}={_attribute_number(key, value)}")
         await self._request("PUT", as_path(path), query=tuple(query))
 
     async def read_composite(self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor") -> Values:
@@ -275,6 +305,7 @@ class Device:
     ) -> ObservationStream:
         key = format_path(base) if base is not None else "composite"
         if key in self.observations and not self.observations[key].ended:
+            self.observations[key].end_reason = f"replaced by a new observation of {key}"
             await self.cancel_observe(key)
         await self.server._wait_awake(self.endpoint)
         reg = self.registration
@@ -303,8 +334,7 @@ class Device:
 
         def on_end(reason: str) -> None:
             if stream is not None:
-                stream.ended = True
-                stream._queue.put_nowait(None)
+                stream.end(reason)
                 if self.observations.get(key) is stream:
                     del self.observations[key]
 
@@ -330,8 +360,9 @@ class Device:
         except CoapFailure as exc:
             raise DeviceTimeout(f"{self.endpoint}{key}: {exc}") from None
         self._raise_for(first, key)
-        if handle is None:
-            raise LwM2MError("4.05", key, "the device did not accept the observation", self.endpoint)
+        if handle is None:  # RFC 7641: an answer without Observe is a plain read, no observation
+            raise LwM2MError(first.code, key, "answered without Observe: the device keeps no observation "
+                             f"(it holds {len(self.observations)} of this server's already)", self.endpoint)
         stream = ObservationStream(self, base, paths, to_notification(first), _handle=handle)
         self.observations[key] = stream
         for resp in pending:
@@ -348,7 +379,7 @@ class Device:
         stream = self.observations.pop(key, None)
         if stream is None:
             raise LwM2MError("4.04", key, "no such observation", self.endpoint)
+        stream.end_reason = stream.end_reason or "cancelled"
         if stream._handle is not None:
             await stream._handle.cancel(mode)
-        stream.ended = True
-        stream._queue.put_nowait(None)
+        stream.end("cancelled")

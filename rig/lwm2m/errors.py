@@ -15,11 +15,16 @@ class LwM2MError(RigError):
         self.detail = detail
         self.endpoint = endpoint
         where = f" on {endpoint}{path}" if endpoint or path else ""
-        super().__init__(f"{self.code_str} {_NAMES.get(self.code_str, '')}{where}{': ' + detail if detail else ''}")
+        name = _NAMES.get(self.code_str)
+        super().__init__(f"{self.code_str}{' ' + name if name else ''}{where}{': ' + detail if detail else ''}")
 
 
 class DeviceTimeout(RigError):
     """A device did not answer (or register) in time."""
+
+
+class ObservationEnded(RigError):
+    """next() on an observation that has ended: cancelled, replaced, or the registration ended."""
 
 
 class NotRegistered(RigError):
@@ -27,6 +32,11 @@ class NotRegistered(RigError):
 
 
 _NAMES = {
+    "2.01": "Created",
+    "2.02": "Deleted",
+    "2.03": "Valid",
+    "2.04": "Changed",
+    "2.05": "Content",
     "4.00": "Bad Request",
     "4.01": "Unauthorized",
     "4.02": "Bad Option",
@@ -41,5 +51,8 @@ _NAMES = {
     "4.15": "Unsupported Content-Format",
     "5.00": "Internal Server Error",
     "5.01": "Not Implemented",
+    "5.02": "Bad Gateway",
     "5.03": "Service Unavailable",
+    "5.04": "Gateway Timeout",
+    "5.05": "Proxying Not Supported",
 }

@@ -332,7 +332,7 @@ class LwM2MServer:
             return Reply("5.03", b"registration table full")
         old = self.registrations.get(ep)
         if old is not None:
-            self._drop(ep, old)
+            self._drop(ep, old, "the device registered again")
         self._next_id += 1
         reg_id = f"{self._next_id:x}"
         binding = params.binding or "U"
@@ -402,10 +402,10 @@ class LwM2MServer:
             return Reply("4.04", f"no registration {reg_id[:20]!r}".encode())
         reg = self.registrations[ep]
         self._emit("deregistered", ep)
-        self._drop(ep, reg)
+        self._drop(ep, reg, "the device deregistered")
         return Reply("2.02")
 
-    def _drop(self, ep: str, reg: Registration) -> None:
+    def _drop(self, ep: str, reg: Registration, why: str) -> None:
         handle = self._expiry.pop(ep, None)
         if handle is not None:
             handle.cancel()
@@ -419,8 +419,7 @@ class LwM2MServer:
                 stream = device.observations.pop(key)
                 if stream._handle is not None:
                     stream._handle.forget()
-                stream.ended = True
-                stream._queue.put_nowait(None)
+                stream.end(why)
 
     def _arm_expiry(self, reg: Registration) -> None:
         old = self._expiry.pop(reg.endpoint, None)
@@ -436,7 +435,7 @@ class LwM2MServer:
         if reg is None or reg.reg_id != reg_id:
             return
         self._emit("expired", ep)
-        self._drop(ep, reg)
+        self._drop(ep, reg, "the registration expired")
 
     def _send(self, req: InboundRequest) -> Reply:
         ep = self._by_addr.get(remote_key(req.remote))
