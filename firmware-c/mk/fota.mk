@@ -71,7 +71,7 @@ fw-image-check_SRCS = bootloader/fw-image-check.c bootloader/fw-image.c os/lib/s
 # build/fota/lwm2m-client-fota-factory.elf, packages lwm2m-client-fota-<version>.img.
 CC2538_APPS += lwm2m-client-fota
 lwm2m-client-fota_SRCS = bootloader/fota-client.c os/net/app-layer/lwm2m/lwm2m-obj-fw.c \
-  $(LWM2M_SRCS) $(COAP_SRCS) $(CC2538_NET_SRCS) $(FOTA_SLOT_SRCS)
+  $(LWM2M_SRCS) $(COAP_SRCS) $(LWM2M_CLIENT_EXTRA_SRCS) $(CC2538_NET_SRCS) $(FOTA_SLOT_SRCS)
 lwm2m-client-fota_LDSCRIPT = bootloader/slot-a.ld
 lwm2m-client-fota_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) $(FOTA_SLOT_CFLAGS)
 $(BUILD)/cc2538/obj/lwm2m-client-fota/bootloader/bl-blob.o: $(BL_BIN)

@@ -51,9 +51,15 @@
 #ifdef LWM2M_WITH_FW
 extern const lwm2m_object_t lwm2m_obj_fw; /* Object 5, lwm2m-obj-fw.c */
 #endif
+/* Your own objects without editing this file: LWM2M_CLIENT_EXTRA_OBJECTS='X(obj_a) X(obj_b)'
+ * names their lwm2m_object_t tables (see firmware-c/README.md, "Adding an object") */
+#ifdef LWM2M_CLIENT_EXTRA_OBJECTS
+#define X(obj) extern const lwm2m_object_t obj;
+LWM2M_CLIENT_EXTRA_OBJECTS
+#undef X
+#endif
 
-/* One table; an extra object is one more line here (max 255 entries). LWM2M_CLIENT_CORE_OBJECTS
- * (app lwm2m-client-min): objects 0/1/3 only. */
+/* One table (max 255 entries). LWM2M_CLIENT_CORE_OBJECTS (app lwm2m-client-min): objects 0/1/3 only. */
 static const lwm2m_object_t *const client_objects[] = {
   &lwm2m_obj_security, &lwm2m_obj_server, &lwm2m_obj_device,
 #ifndef LWM2M_CLIENT_CORE_OBJECTS
@@ -62,6 +68,11 @@ static const lwm2m_object_t *const client_objects[] = {
   &lwm2m_obj_fw,
 #endif
   &lwm2m_obj_temperature, &lwm2m_obj_light,
+#endif
+#ifdef LWM2M_CLIENT_EXTRA_OBJECTS
+#define X(obj) &obj,
+  LWM2M_CLIENT_EXTRA_OBJECTS
+#undef X
 #endif
 };
 

@@ -1,9 +1,11 @@
 # LwM2M client on the CC2538 (apps/lwm2m-client/cc2538-main.c): build/cc2538/lwm2m-client.elf and
 # the bootstrap variant build/cc2538/lwm2m-client-bs.elf (starts with a bootstrap account only).
 # The native program has the same name, hence lwm2m-client_CC2538_SRCS/_CFLAGS (see the Makefile).
-# Another object (e.g. Object 5): from any fragment, append its sources to
-# LWM2M_CLIENT_EXTRA_SRCS and -DLWM2M_WITH_FW (or similar) to LWM2M_CLIENT_EXTRA_CFLAGS; the
-# object table in cc2538-main.c lists &lwm2m_obj_fw under #ifdef LWM2M_WITH_FW.
+# Another object: from any fragment (mk/*.mk, apps/*/*.mk), append its sources to
+# LWM2M_CLIENT_EXTRA_SRCS and name its table in LWM2M_CLIENT_EXTRA_OBJECTS, e.g.
+#   LWM2M_CLIENT_EXTRA_SRCS += os/net/app-layer/lwm2m/lwm2m-obj-generic.c
+#   LWM2M_CLIENT_EXTRA_OBJECTS += X(lwm2m_obj_generic)
+# (every lwm2m-client image gets it, the FOTA one too; firmware-c/README.md, "Adding an object").
 # An image for a bootloader slot sets LWM2M_CLIENT_BASE_SRCS to the no-CCA base (see mk/cc2538.mk)
 # and lwm2m-client_LDSCRIPT to its slot's linker script.
 FIRMWARE_VERSION ?= 1.0.0
@@ -13,6 +15,7 @@ LWM2M_CLIENT_CC2538_SRCS = apps/lwm2m-client/cc2538-main.c $(LWM2M_SRCS) $(COAP_
 # SenML JSON and CBOR off: plain text, opaque, TLV and link format cover ETS 1.0; it saves flash.
 LWM2M_CLIENT_CC2538_CFLAGS = -DFIRMWARE_VERSION='"$(FIRMWARE_VERSION)"' -DLWM2M_WITH_SENML=0 \
   -DLWM2M_WITH_SENML_CBOR=0 \
+  $(if $(strip $(LWM2M_CLIENT_EXTRA_OBJECTS)),"-DLWM2M_CLIENT_EXTRA_OBJECTS=$(strip $(LWM2M_CLIENT_EXTRA_OBJECTS))") \
   $(LWM2M_CLIENT_EXTRA_CFLAGS)
 
 CC2538_APPS += lwm2m-client lwm2m-client-bs lwm2m-client-min
