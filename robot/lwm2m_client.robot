@@ -7,11 +7,14 @@ Documentation     OMA ETS cases and the light-bulb scenario against the CC2538 L
 Library           rig.robot.RigLibrary    emulator=${EMULATOR}    renode=${RENODE}
 Test Setup        Start Client Rig
 Test Teardown     Stop Rig
+# wall clock, against a hang (make test passes TEST_TIMEOUT, as pytest's --timeout)
+Test Timeout      ${TEST_TIMEOUT}
 Test Tags         ${EMULATOR}
 
 *** Variables ***
 ${EMULATOR}       builtin
 ${RENODE}         ${None}
+${TEST_TIMEOUT}   10 minutes
 ${EP}             cc2538-00124b0000000001
 ${BANNER}         lwm2m-client 1.0.0 eui64=00:12:4b:00:00:00:00:01
 ${REGISTERED}     lwm2m: registered /rd/
