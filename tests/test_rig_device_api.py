@@ -82,3 +82,13 @@ def test_a_led_is_named_by_its_number(node: RigNode) -> None:
     for bad in (9, -1, "red", True):
         with pytest.raises(ConfigError, match=r"LED .*: give a number 0-7 \(port C pins; the CC2538DK.s LEDs"):
             node.led(bad)  # type: ignore[arg-type]
+
+
+def test_updating_a_client_without_object_5_says_which_firmware_to_run(rig: Rig) -> None:
+    from rig.fota.testing import fota_images
+    from rig.lwm2m.fota import update_firmware
+
+    dev = rig.wait_for_registration()
+    result = rig.run(update_firmware(dev.device, fota_images() / "lwm2m-client-fota-2.0.0.img"))
+    assert not result.ok and result.error is not None
+    assert "no Firmware Update object (/5): run a FOTA build" in result.error  # was 4.04 on /5/0/0

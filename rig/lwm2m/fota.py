@@ -255,6 +255,10 @@ async def update_firmware(
         res.phases[phase] = loop.time() - start
 
     try:
+        if 5 not in device.registration.objects:
+            res.error = ("the device registered no Firmware Update object (/5): run a FOTA build of the "
+                         "client (firmware-c/build/fota/lwm2m-client-fota-factory.elf)")
+            return res
         res.old_version = str(await device.read("/3/0/3"))
         report("reset", 0, len(data))
         await device.write("/5/0/0", b"\0", fmt="opaque")  # Idle, Result 0, old download dropped
