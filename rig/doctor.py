@@ -1,7 +1,10 @@
-"""`rig doctor`: which emulator backends, toolchains and optional tools are available here.
+"""`rig doctor`: what `make test` and the pytest fixtures need, and which optional tools are here.
 
-Informational only (always exits 0): for every missing piece it prints the exact command that gets it.
-`--json` prints the same as one JSON object.
+Needed: the builtin emulator (unicorn), arm-none-eabi-gcc with newlib, gcc, clang with libFuzzer (the
+fuzz smoke test), Robot Framework (make test's Robot suites) and the built slip-radio and lwm2m-client
+ELFs the rig boots. Optional: Renode and the tools some tests or workflows use when present (tshark,
+gdb-multiarch, renode-test, pyrenode3). For every missing piece it prints the command that gets it.
+Exits 0; with --strict, 1 when something needed is missing. `--json` prints the same as one JSON object.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 APT = "sudo apt-get install -y"
 PIP = f"{sys.executable} -m pip install"
@@ -25,12 +29,18 @@ PIP = f"{sys.executable} -m pip install"
 @dataclass
 class Check:
     name: str
-    group: str  # "backend", "toolchain", "optional"
+    group: str  # "backend", "toolchain", "firmware", "tool"
     available: bool
     version: str | None = None
     path: str | None = None
     detail: str = ""
     install: str | None = None  # how to get it when missing
+    needed: bool = False  # by make test / the pytest fixtures (else optional)
+    usable: bool | None = None  # None: as available; False: present but incomplete (gcc without newlib)
+
+    @property
+    def ok(self) -> bool:
+        return self.available and self.usable is not False
 
 
 def _first_line(argv: list[str], timeout: float = 60.0) -> str | None:
@@ -109,6 +119,7 @@ def check_arm_gcc() -> Check:
     if c.available and c.path:
         libc = _first_line([c.path, "-print-file-name=libc.a"])
         if not libc or not os.path.isabs(libc):
+            c.usable = False
             c.detail = "newlib missing"
             c.install = f"{APT} libnewlib-arm-none-eabi"
     return c
@@ -136,68 +147,104 @@ def check_clang() -> Check:
             except (OSError, subprocess.TimeoutExpired):
                 ok = False
         if not ok:
+            c.usable = False
             c.detail = "clang works but -fsanitize=fuzzer does not link (libFuzzer missing)"
             c.install = f"{APT} clang libclang-rt-dev"
     return c
 
 
+def check_elf(app: str) -> Check:
+    """A built app the rig fixtures boot, where app names resolve (rig.topology.firmware_path)."""
+    from rig.errors import ConfigError
+    from rig.topology import FIRMWARE_DIR_ENV, REPO, firmware_dir
+
+    name = f"{app}.elf"
+    how = (f"make -C {REPO / 'firmware-c'} build/cc2538/{name}" if (REPO / "firmware-c" / "Makefile").is_file()
+           else "build it with `make -C firmware-c` in an lwm2m-rig checkout")
+    how += f"; or export {FIRMWARE_DIR_ENV}=DIR holding {name}"
+    try:
+        directory = firmware_dir()
+    except ConfigError as exc:
+        return Check(name, "firmware", False, detail=str(exc), install=how)
+    path = directory / name
+    source = f"from {FIRMWARE_DIR_ENV}" if os.environ.get(FIRMWARE_DIR_ENV) else "the default firmware directory"
+    if not path.is_file():
+        return Check(name, "firmware", False, detail=f"not at {path} ({source})", install=how)
+    return Check(name, "firmware", True, path=str(path), detail=source)
+
+
 def run_checks(renode: str | None = None) -> list[Check]:
     from rig.emu.renode.process import INSTALL_HINT
 
-    checks = [
+    needed = [
         check_builtin(),
-        check_renode(renode),
         check_arm_gcc(),
         _tool("gcc", "toolchain", f"{APT} gcc"),
         check_clang(),
-        _tool("tshark", "optional", f"{APT} tshark", ("--version",)),
-        _tool("gdb-multiarch", "optional", f"{APT} gdb-multiarch", ("--version",)),
+        _module("robot", "tool", f"{PIP} robotframework", dist="robotframework"),
+        check_elf("slip-radio"),
+        check_elf("lwm2m-client"),
+    ]
+    for c in needed:
+        c.needed = True
+    if needed[4].available:
+        needed[4].detail = "for make test's Robot suites"
+    optional = [
+        check_renode(renode),
+        _tool("tshark", "tool", f"{APT} tshark", ("--version",)),
+        _tool("gdb-multiarch", "tool", f"{APT} gdb-multiarch", ("--version",)),
         _tool(
             "renode-test",
-            "optional",
+            "tool",
             f"ships with the Renode portable package: {INSTALL_HINT}"
             " && python3 -m pip install -r ~/renode/tests/requirements.txt",
             ("--help",),
         ),
         _module(
-            "pyrenode3", "optional", f"{PIP} 'pyrenode3[all] @ git+https://github.com/antmicro/pyrenode3.git'"
+            "pyrenode3", "tool", f"{PIP} 'pyrenode3[all] @ git+https://github.com/antmicro/pyrenode3.git'"
         ),
-        _module("robot", "optional", f"{PIP} robotframework", dist="robotframework"),
     ]
-    for c in checks:
+    for c in optional:
         if c.name == "renode-test" and c.available:
             c.version = None  # --help prints usage, not a version
-    return checks
+    return needed + optional
 
 
 def render(checks: list[Check]) -> str:
-    titles = {"backend": "Emulator backends", "toolchain": "Toolchains", "optional": "Optional tools"}
+    titles = {True: "Needed (make test, the pytest fixtures):", False: "Optional:"}
     out: list[str] = []
-    for group, title in titles.items():
-        out.append(f"{title}:")
-        for c in (c for c in checks if c.group == group):
-            mark = "ok     " if c.available else "MISSING"
+    for needed, title in titles.items():
+        out.append(title)
+        for c in (c for c in checks if c.needed == needed):
+            mark = "ok     " if c.ok else "MISSING"
             info = " ".join(x for x in (c.version or "", f"({c.path})" if c.path else "", c.detail) if x)
             out.append(f"  [{mark}] {c.name:18} {info}".rstrip())
-            if c.install and (not c.available or c.detail):
+            if c.install and not c.ok:
                 out.append(f"            get it: {c.install}")
         out.append("")
-    missing = [c.name for c in checks if not c.available]
-    out.append(
-        "Everything is available."
-        if not missing
-        else f"Missing (optional for most uses): {', '.join(missing)}"
-    )
+    missing_needed = [c.name for c in checks if c.needed and not c.ok]
+    missing_optional = [c.name for c in checks if not c.needed and not c.ok]
+    if missing_needed:
+        out.append(f"Missing, needed: {', '.join(missing_needed)} (rig doctor --strict exits 1)")
+    if missing_optional:
+        out.append(f"Missing, optional: {', '.join(missing_optional)}")
+    if not missing_needed and not missing_optional:
+        out.append("Everything is available.")
+    elif not missing_needed:
+        out.append("Everything make test and the pytest fixtures need is available.")
     return "\n".join(out)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "doctor",
-        help="report which emulator backends, toolchains and tools are available",
+        help="report what make test and the pytest fixtures need, and which optional tools are here",
         description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when something needed (make test, the pytest fixtures) is missing")
     parser.add_argument("--renode", metavar="PATH", help="check this Renode (file or portable directory)")
     parser.set_defaults(func=_run)
 
@@ -205,12 +252,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     checks = run_checks(args.renode)
     if args.json:
-        report: dict[str, dict[str, dict[str, object]]] = {}
+        report: dict[str, Any] = {}
         for c in checks:
             entry = asdict(c)
-            group = entry.pop("group")
-            report.setdefault(group, {})[entry.pop("name")] = entry
+            entry["ok"] = c.ok
+            del entry["usable"], entry["needed"]
+            kind = "needed" if c.needed else "optional"
+            report.setdefault(kind, {})[entry.pop("name")] = entry
+        report["missing_needed"] = [c.name for c in checks if c.needed and not c.ok]
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
         print(render(checks))
-    return 0
+    return 1 if args.strict and any(c.needed and not c.ok for c in checks) else 0

@@ -3,6 +3,9 @@
 Written as TOML (or built in Python) and validated here, so a typo gets one clear line naming the key,
 never a traceback later in the run:
 
+    firmware_dir = "build"  # optional: where app names resolve (default: $RIG_FIRMWARE_DIR, else
+                            # firmware-c/build/cc2538 of this checkout); relative to this file
+
     [network]
     prefix = "fd00::/64"
     loss = 0.0          # frame loss probability on the medium
@@ -18,13 +21,15 @@ never a traceback later in the run:
 
     [[node]]
     name = "node1"
-    firmware = "lwm2m-client"   # an app built under firmware-c/build/cc2538/, or a path to an ELF
+    firmware = "lwm2m-client"   # an app (<name>.elf in the firmware directory), or a path to an ELF
+                                # (relative paths: against this file's directory)
     eui64 = "00:12:4b:00:00:00:00:01"
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -35,19 +40,57 @@ from rig.errors import ConfigError
 from rig.net.ipv6 import network_prefix
 
 REPO = Path(__file__).resolve().parent.parent
+# Where app names ("lwm2m-client") resolve by default: the build tree next to this package, which
+# exists in a checkout only; an installed rig needs RIG_FIRMWARE_DIR or a topology's firmware_dir.
 FIRMWARE_DIR = REPO / "firmware-c" / "build" / "cc2538"
+FIRMWARE_DIR_ENV = "RIG_FIRMWARE_DIR"
 BORDER_EUI64 = bytes.fromhex("00124b00000000fe")  # the slip-radio border node's: no client may take it
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+_HOW_TO_POINT = (f"set {FIRMWARE_DIR_ENV}=DIR (or firmware_dir in the topology) to the directory of your "
+                 "built ELFs, or give the firmware as a path to its .elf")
+
+
+def firmware_dir() -> Path:
+    """The directory app names resolve in: $RIG_FIRMWARE_DIR if set, else this checkout's build tree."""
+    text = os.environ.get(FIRMWARE_DIR_ENV, "")
+    if not text:
+        return FIRMWARE_DIR
+    path = Path(text).expanduser().absolute()
+    if not path.is_dir():
+        raise ConfigError(f"{FIRMWARE_DIR_ENV}={text}: {path} is not a directory (it should hold <app>.elf files)")
+    return path
+
+
+def is_app_name(text: str) -> bool:
+    """"lwm2m-client" names an app; anything with a / or ending .elf is a path."""
+    return not ("/" in text or text.endswith(".elf"))
 
 
 def firmware_path(name_or_path: str | Path) -> Path:
-    """An app name ("lwm2m-client") or a path to an ELF; the file must exist."""
+    """An app name ("lwm2m-client", found in firmware_dir()) or a path to an ELF; the file must exist."""
     text = str(name_or_path)
-    path = Path(text) if ("/" in text or text.endswith(".elf")) else FIRMWARE_DIR / f"{text}.elf"
+    if is_app_name(text):
+        directory = firmware_dir()
+        path = directory / f"{text}.elf"
+        if not path.is_file():
+            raise ConfigError(f"firmware {text!r} not found at {path}: {_app_dir_hint(directory)}")
+        return path
+    path = Path(text).expanduser()
     if not path.is_file():
-        hint = " (build it with `make -C firmware-c`)" if path.parent == FIRMWARE_DIR else ""
-        raise ConfigError(f"firmware {text!r} not found at {path}{hint}")
+        where = "" if path.is_absolute() else (
+            f" (a relative path resolves against the current directory, {Path.cwd()}; "
+            "in a topology file, against the file's directory)")
+        raise ConfigError(f"firmware {text!r} not found at {path.absolute()}{where}")
     return path
+
+
+def _app_dir_hint(directory: Path) -> str:
+    if os.environ.get(FIRMWARE_DIR_ENV):
+        return (f"app names resolve in {FIRMWARE_DIR_ENV}={directory}; put <app>.elf there, point "
+                f"{FIRMWARE_DIR_ENV} (or firmware_dir in the topology) elsewhere, or give a path to the .elf")
+    build = (f"build it with `make -C {REPO / 'firmware-c'}`, or " if (REPO / "firmware-c" / "Makefile").is_file()
+             else "")
+    return f"app names resolve by default in the build tree next to the rig package; {build}{_HOW_TO_POINT}"
 
 
 _EUI64 = re.compile(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{2}([:\- ])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){6}")
@@ -94,6 +137,7 @@ class Topology:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     border_firmware: str = "slip-radio"
+    firmware_dir: Path | None = None  # where this topology's app names resolve (None: firmware_dir())
 
     @classmethod
     def load(cls, path: Path | str) -> Topology:
@@ -108,11 +152,14 @@ class Topology:
             raise ConfigError(f"topology {path} is not UTF-8 text (byte {exc.start})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"topology {path} is not valid TOML: {exc}") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(data, source=str(path), base=path.absolute().parent)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "topology") -> Topology:
-        _only(data, {"node", "network", "server", "border"}, source)
+    def from_dict(cls, data: dict[str, Any], source: str = "topology", base: Path | None = None) -> Topology:
+        """`base`: the directory of the topology file, which its relative paths resolve against (None:
+        a dict, whose relative paths stay relative to the current directory)."""
+        _only(data, {"node", "network", "server", "border", "firmware_dir"}, source)
+        fw_dir = _firmware_dir(data, source, base)
         network = _network(data.get("network", {}), f"{source}: [network]")
         server = _server(data.get("server", {}), f"{source}: [server]")
         border = data.get("border", {})
@@ -134,7 +181,47 @@ class Topology:
                 raise ConfigError(f"{source}: nodes {owners[eui]!r} and {n.name!r} share an EUI-64, "
                                   f"{eui.hex(':')}" + ("" if n.eui64 else " (the default of a node without eui64)"))
             owners[eui] = n.name
-        return cls(nodes, network, server, _typed(border, "firmware", str, f"{source}: [border]", "slip-radio"))
+        for n in nodes:
+            n.firmware = _resolve_firmware(n.firmware, f"{source}: node {n.name!r}", base, fw_dir)
+        border_firmware = _resolve_firmware(_typed(border, "firmware", str, f"{source}: [border]", "slip-radio"),
+                                            f"{source}: [border]", base, fw_dir)
+        return cls(nodes, network, server, border_firmware, fw_dir)
+
+
+def _firmware_dir(data: dict[str, Any], source: str, base: Path | None) -> Path | None:
+    text = _typed(data, "firmware_dir", str, source, None) if "firmware_dir" in data else None
+    if text is None:
+        return None
+    path = Path(text).expanduser()
+    path = Path(os.path.normpath(path if path.is_absolute() else (base or Path.cwd()) / path))
+    if not path.is_dir():
+        against = "" if Path(text).is_absolute() else (
+            f" (relative to the topology file's directory, {base})" if base else " (relative to the current directory)")
+        raise ConfigError(f"{source}: firmware_dir {text!r}: {path} is not a directory{against}")
+    return path
+
+
+def _resolve_firmware(ref: str, where: str, base: Path | None, fw_dir: Path | None) -> str:
+    """What a topology file pins to a place (a path, or an app in its firmware_dir) becomes an absolute
+    path, checked now so the message can name the file's rule; bare app names otherwise resolve when
+    the rig starts (rig.topology.firmware_path: RIG_FIRMWARE_DIR or the checkout's build tree)."""
+    if is_app_name(ref):
+        if fw_dir is None:
+            return ref
+        path = fw_dir / f"{ref}.elf"
+        if not path.is_file():
+            raise ConfigError(f"{where}: firmware {ref!r} not found at {path} (app names in this topology "
+                              f"resolve in its firmware_dir, {fw_dir}; or give a path to the .elf)")
+        return str(path)
+    if base is None:
+        return ref
+    given = Path(ref).expanduser()
+    path = Path(os.path.normpath(given if given.is_absolute() else base / given))
+    if not path.is_file():
+        rule = "" if given.is_absolute() else (
+            f" (relative paths in a topology file resolve against its directory, {base})")
+        raise ConfigError(f"{where}: firmware {ref!r} not found at {path}{rule}")
+    return str(path)
 
 
 def _only(table: object, allowed: set[str], where: str) -> None:

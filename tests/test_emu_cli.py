@@ -40,25 +40,39 @@ def test_boot_without_until_runs_to_timeout(hello: Path, capsys: pytest.CaptureF
     assert "lwm2m-rig hello" in capsys.readouterr().out
 
 
-def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(argv)
+def _error(argv: list[str], capsys: pytest.CaptureFixture[str], code: int = 2) -> str:
+    """Bad input or setup exits 2 ("error:"); what the firmware did (no match, a fault) exits 1."""
+    got = main(argv)
     err = capsys.readouterr().err
-    assert code != 0
+    assert got == code, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("rig boot: error: ")
+    assert lines[0].startswith("rig boot: error: " if code == 2 else "rig boot: FAIL: "), err
     assert "Traceback" not in err
     return lines[0]
 
 
-def test_timeout_without_match(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert "no UART line matched" in _error(["boot", str(hello), "--until", "zzz", "--timeout", "1"],
-                                            capsys)
+def test_timeout_without_match_exits_1(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Was 2, as for a missing file: CI could not tell a firmware regression from a broken set-up.
+    line = _error(["boot", str(hello), "--until", "zzz", "--timeout", "1"], capsys, code=1)
+    assert "no UART line matched 'zzz' within 1 virtual seconds" in line
 
 
-def test_fault_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    line = _error(["boot", str(app_elf("fault-test")), "--timeout", "1"], capsys)
+def test_fault_is_one_line_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    line = _error(["boot", str(app_elf("fault-test")), "--timeout", "1"], capsys, code=1)
     assert "unmapped read at 0x60000000" in line and "touch_unmapped()" in line
+
+
+def test_missing_firmware_exits_2_and_help_lists_the_exit_codes(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert "no such file" in _error(["boot", str(tmp_path / "nope.elf"), "--until", "x"], capsys, code=2)
+    with pytest.raises(SystemExit) as exit_:
+        main(["boot", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    assert re.search(r"^\s*1\s+the firmware failed: --until did not match .*faulted$", out, re.M), out
+    assert re.search(r"^\s*2\s+bad input or setup: missing or invalid firmware file", out, re.M), out
 
 
 def _patched(src: Path, tmp_path: Path, name: str, offset: int, value: bytes) -> Path:

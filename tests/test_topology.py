@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from rig.errors import ConfigError
 from rig.rig import Rig
-from rig.topology import Topology, default_eui64, parse_eui64
+from rig.topology import REPO, Topology, default_eui64, firmware_dir, firmware_path, parse_eui64
 
 
 def test_defaults_give_one_client_node_and_a_border_node() -> None:
@@ -105,3 +109,123 @@ def test_load_takes_a_str_path_and_rig_refuses_a_dict(tmp_path: Path) -> None:
         Topology.load(None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"give a Topology .* got dict"):
         Rig({"node": [{"name": "a"}]})  # type: ignore[arg-type]  # was AttributeError when started
+
+
+# --- where firmware resolves (a team's own project, with the rig installed rather than this checkout) ---
+
+
+@pytest.fixture
+def elfs(tmp_path: Path) -> Path:
+    """A directory of 'built' apps: firmware_path only needs the files to exist."""
+    d = tmp_path / "elfs"
+    d.mkdir()
+    for app in ("slip-radio", "lwm2m-client", "my-app"):
+        (d / f"{app}.elf").write_bytes(b"\x7fELF")
+    return d
+
+
+def test_rig_firmware_dir_is_where_app_names_resolve(elfs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RIG_FIRMWARE_DIR", str(elfs))
+    assert firmware_dir() == elfs
+    assert firmware_path("my-app") == elfs / "my-app.elf"
+    with pytest.raises(ConfigError) as exc:
+        firmware_path("other-app")
+    assert f"not found at {elfs / 'other-app.elf'}: app names resolve in RIG_FIRMWARE_DIR={elfs}" in str(exc.value)
+    monkeypatch.setenv("RIG_FIRMWARE_DIR", str(elfs / "my-app.elf"))
+    with pytest.raises(ConfigError, match=r"RIG_FIRMWARE_DIR=.*my-app.elf is not a directory"):
+        firmware_path("my-app")
+
+
+def test_installed_rig_names_the_path_tried_and_how_to_point_elsewhere(elfs: Path, tmp_path: Path) -> None:
+    # The audit's case: rig installed in site-packages, no firmware-c/ beside it. Was: "firmware
+    # 'slip-radio' not found at <site-packages>/firmware-c/build/cc2538/slip-radio.elf", no way out.
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "rig", site / "rig", ignore=shutil.ignore_patterns("__pycache__"))
+    project = tmp_path / "project"
+    project.mkdir()
+    code = "from rig.topology import firmware_path; print(firmware_path('slip-radio'))"
+
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        environ = {k: v for k, v in os.environ.items() if k != "RIG_FIRMWARE_DIR"}
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=project,
+                              env={**environ, "PYTHONPATH": str(site), **env}, timeout=120)
+
+    missing = run()
+    assert missing.returncode != 0
+    tried = site / "firmware-c" / "build" / "cc2538" / "slip-radio.elf"
+    assert f"not found at {tried}: " in missing.stderr and "set RIG_FIRMWARE_DIR=DIR" in missing.stderr
+    found = run(RIG_FIRMWARE_DIR=str(elfs))
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == str(elfs / "slip-radio.elf")
+
+
+def test_relative_firmware_in_a_file_resolves_against_the_file(elfs: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    topo_dir = tmp_path / "conf"
+    topo_dir.mkdir()
+    path = topo_dir / "rig.toml"
+    path.write_text('[border]\nfirmware = "../elfs/slip-radio.elf"\n'
+                    '[[node]]\nname = "a"\nfirmware = "../elfs/my-app.elf"\n')
+    monkeypatch.chdir(REPO)  # was: resolved against the current directory
+    topo = Topology.load(path)
+    assert topo.nodes[0].firmware == str(elfs / "my-app.elf")
+    assert firmware_path(topo.border_firmware) == elfs / "slip-radio.elf"
+    path.write_text('[[node]]\nname = "a"\nfirmware = "../elfs/nope.elf"\n')
+    with pytest.raises(ConfigError) as exc:
+        Topology.load(path)
+    assert str(exc.value) == (f"{path}: node 'a': firmware '../elfs/nope.elf' not found at {elfs / 'nope.elf'} "
+                              f"(relative paths in a topology file resolve against its directory, {topo_dir})")
+
+
+def test_a_dict_keeps_paths_relative_to_the_current_directory(elfs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(elfs.parent)
+    topo = Topology.from_dict({"node": [{"name": "a", "firmware": "elfs/my-app.elf"}]})
+    assert topo.nodes[0].firmware == "elfs/my-app.elf" and firmware_path(topo.nodes[0].firmware).is_file()
+    monkeypatch.chdir(elfs)
+    with pytest.raises(ConfigError, match=r"not found at .*/elfs/elfs/my-app.elf \(a relative path resolves "
+                                          r"against the current directory"):
+        firmware_path("elfs/my-app.elf")
+
+
+def test_firmware_dir_key(elfs: Path, tmp_path: Path) -> None:
+    path = tmp_path / "rig.toml"
+    path.write_text('firmware_dir = "elfs"\n[[node]]\nname = "a"\nfirmware = "my-app"\n')
+    topo = Topology.load(path)
+    assert topo.firmware_dir == elfs
+    assert topo.nodes[0].firmware == str(elfs / "my-app.elf")
+    assert topo.border_firmware == str(elfs / "slip-radio.elf")  # the default app, from the same directory
+    path.write_text('firmware_dir = "elfs"\n[[node]]\nname = "a"\nfirmware = "typo-app"\n')
+    with pytest.raises(ConfigError, match=r"node 'a': firmware 'typo-app' not found at .*typo-app.elf \(app names "
+                                          r"in this topology resolve in its firmware_dir"):
+        Topology.load(path)
+    path.write_text('firmware_dir = "nowhere"\n')
+    with pytest.raises(ConfigError, match=r"firmware_dir 'nowhere': .*nowhere is not a directory \(relative to "
+                                          r"the topology file's directory"):
+        Topology.load(path)
+    with pytest.raises(ConfigError, match="firmware_dir has the wrong type"):
+        Topology.from_dict({"firmware_dir": 3})
+
+
+def test_a_project_of_its_own_runs_the_rig_fixtures(tmp_path: Path) -> None:
+    """The rig imported from elsewhere (no firmware-c/ beside it), a project with its ELF and a topology
+    file naming it relatively; the border's slip-radio from RIG_FIRMWARE_DIR."""
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "rig", site / "rig", ignore=shutil.ignore_patterns("__pycache__"))
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "build").mkdir()
+    shutil.copy(firmware_path("lwm2m-client"), project / "build" / "app.elf")
+    (project / "tests" / "rig.toml").write_text('[[node]]\nname = "mine"\nfirmware = "../build/app.elf"\n')
+    (project / "tests" / "test_mine.py").write_text(
+        "from pathlib import Path\n\nimport pytest\n\nfrom rig.topology import Topology\n\n\n"
+        "@pytest.fixture\ndef rig_topology():\n    return Topology.load(Path(__file__).parent / 'rig.toml')\n\n\n"
+        "def test_mine(node):\n    node.expect('lwm2m: registered', timeout=30)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "RIG_FIRMWARE_DIR"}
+    env = {**environ, "PYTHONPATH": str(site), "RIG_FIRMWARE_DIR": str(firmware_path("slip-radio").parent)}
+    # The plugin comes in through the `rig` distribution's pytest11 entry point; PYTHONPATH makes it the copy's.
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                          capture_output=True, text=True, cwd=project, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    assert (project / "build" / "test-artifacts").is_dir()  # artifacts under the project, not site-packages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections import deque
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from rig.errors import ConfigError
 from rig.lwm2m.aiocoap_adapter import WireMessage
+from rig.net.bridge import proxied_node
 
 _TEXTUAL = {0, 40, 110, 11543, 50}
 
@@ -28,12 +30,21 @@ def summarize_payload(payload: bytes, content_format: int | None) -> str:
     return f"{len(payload)} B {head}{'...' if len(payload) > 16 else ''}"
 
 
+def stable_peer(peer: tuple[str, int]) -> str:
+    """"[address]:port" of a message's peer; for a node behind the rig's bridge, the node's own IPv6
+    address and port, not the bridge's ephemeral loopback port, so that two runs save the same trace."""
+    node = proxied_node(*peer)
+    if node is not None:
+        return f"[{ipaddress.IPv6Address(node[0]).compressed}]:{node[1]}"
+    return f"[{peer[0]}]:{peer[1]}"
+
+
 @dataclass
 class TraceEntry:
     time: float
     direction: str  # "in" (device -> server) or "out"
     endpoint: str  # registered endpoint name, or the peer address when unknown
-    peer: str
+    peer: str  # stable_peer(): a node's address as the bridge maps it
     mtype: str
     code: str
     mid: int | None
@@ -68,7 +79,7 @@ class Trace:
     def record(self, msg: WireMessage) -> None:
         if not self.enabled:
             return
-        peer = f"[{msg.peer[0]}]:{msg.peer[1]}"
+        peer = stable_peer(msg.peer)
         self.entries.append(
             TraceEntry(
                 time=self._clock(),

@@ -32,6 +32,7 @@ import ipaddress
 import selectors
 import socket
 import struct
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,28 @@ MAX_MAC = 125  # MAC header + payload, no FCS: what a 'T' message may carry
 UNICAST_HEADER = mac.header_length(mac.ADDR_EXT, mac.ADDR_EXT)  # 21
 BROADCAST_HEADER = mac.header_length(mac.ADDR_SHORT, mac.ADDR_EXT)  # 15
 PING_ID = 0x5249
+
+# Every open proxy endpoint in this process: (loopback address, port) -> the node's (address, port) and the
+# proxy's socket (weakly: a bridge dropped unclosed frees its port, which must not keep its old meaning).
+# The ephemeral port differs run to run; a host program's records (rig.lwm2m.trace) name the node instead.
+_PROXIED: dict[tuple[str, int], tuple[tuple[bytes, int], weakref.ref[socket.socket]]] = {}
+
+
+def _host_key(host: str, port: int) -> tuple[str, int]:
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).compressed, port
+    except ValueError:
+        return host, port
+
+
+def proxied_node(host: str, port: int) -> tuple[bytes, int] | None:
+    """The node (address, UDP port) that the loopback proxy endpoint (host, port) stands for, if open."""
+    entry = _PROXIED.get(_host_key(host, port))
+    if entry is None:
+        return None
+    sock = entry[1]()
+    return entry[0] if sock is not None and sock.fileno() != -1 else None
+
 
 COUNTER_NAMES = ("rx_frames", "rx_dropped", "tx_frames", "tx_noack", "tx_retries", "slip_in", "slip_bad",
                  "slip_overrun")
@@ -210,6 +233,7 @@ class Bridge:
         for proxy in self._proxies.values():
             if self._loop is not None and not self._loop.is_closed():
                 self._loop.remove_reader(proxy.sock)
+            _PROXIED.pop(_host_key(self.config.loopback, proxy.local_port), None)
             proxy.sock.close()
         self._selector.close()
         fd = self.transport.fileno()
@@ -286,6 +310,7 @@ class Bridge:
             sock.setblocking(False)
             proxy = _Proxy(node_addr, node_port, sock)
             self._proxies[key] = proxy
+            _PROXIED[_host_key(self.config.loopback, proxy.local_port)] = key, weakref.ref(sock)
             self._by_fd[sock.fileno()] = proxy
             self._selector.register(sock, selectors.EVENT_READ, proxy)
             if self._loop is not None:
