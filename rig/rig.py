@@ -486,7 +486,8 @@ class Rig:
             bootstrap = BootstrapConfig(
                 default=EndpointConfig(server_uri=f"coap://[fd00::1]:{SERVER_PORT}", lifetime=topo.server.lifetime)
             )
-        self._server = LwM2MServer("::1", server_port, bootstrap=bootstrap)
+        self._server = LwM2MServer("::1", server_port, bootstrap=bootstrap,
+                                   model_dirs=list(self.topology.server.models) or None)
         if self._threaded:
             self._thread = threading.Thread(target=self._thread_main, name="rig-loop", daemon=True)
             self._thread.start()

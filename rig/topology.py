@@ -15,6 +15,7 @@ never a traceback later in the run:
     [server]
     port = 0            # 0: a free loopback port
     bootstrap = false   # register through the bootstrap server first
+    models = ["models"] # directories of OMA object XML for your own objects (relative to this file)
 
     [border]
     firmware = "slip-radio"
@@ -129,6 +130,7 @@ class ServerConfig:
     port: int = 0
     bootstrap: bool = False
     lifetime: int = 300
+    models: tuple[Path, ...] = ()  # object model directories besides the built-in ones
 
 
 @dataclass
@@ -161,7 +163,7 @@ class Topology:
         _only(data, {"node", "network", "server", "border", "firmware_dir"}, source)
         fw_dir = _firmware_dir(data, source, base)
         network = _network(data.get("network", {}), f"{source}: [network]")
-        server = _server(data.get("server", {}), f"{source}: [server]")
+        server = _server(data.get("server", {}), f"{source}: [server]", base)
         border = data.get("border", {})
         _only(border, {"firmware"}, f"{source}: [border]")
         nodes_data = data.get("node", [{"name": "node1"}])
@@ -190,14 +192,17 @@ class Topology:
 
 def _firmware_dir(data: dict[str, Any], source: str, base: Path | None) -> Path | None:
     text = _typed(data, "firmware_dir", str, source, None) if "firmware_dir" in data else None
-    if text is None:
-        return None
+    return None if text is None else _directory(text, f"{source}: firmware_dir", base)
+
+
+def _directory(text: str, what: str, base: Path | None) -> Path:
+    """A directory a topology names: relative to the topology file (or the current directory)."""
     path = Path(text).expanduser()
     path = Path(os.path.normpath(path if path.is_absolute() else (base or Path.cwd()) / path))
     if not path.is_dir():
         against = "" if Path(text).is_absolute() else (
             f" (relative to the topology file's directory, {base})" if base else " (relative to the current directory)")
-        raise ConfigError(f"{source}: firmware_dir {text!r}: {path} is not a directory{against}")
+        raise ConfigError(f"{what} {text!r}: {path} is not a directory{against}")
     return path
 
 
@@ -256,15 +261,19 @@ def _network(table: dict[str, Any], where: str) -> NetworkConfig:
     )
 
 
-def _server(table: dict[str, Any], where: str) -> ServerConfig:
-    _only(table, {"port", "bootstrap", "lifetime"}, where)
+def _server(table: dict[str, Any], where: str, base: Path | None) -> ServerConfig:
+    _only(table, {"port", "bootstrap", "lifetime", "models"}, where)
     port = _typed(table, "port", int, where, 0)
     if not 0 <= port <= 65535:
         raise ConfigError(f"{where}: port {port} out of range")
     lifetime = _typed(table, "lifetime", int, where, 300)
     if not 0 < lifetime <= 0xFFFFFFFF:  # the client's Lifetime resource holds an unsigned 32-bit count
         raise ConfigError(f"{where}: lifetime must be positive and at most 4294967295 s, got {lifetime}")
-    return ServerConfig(port, _typed(table, "bootstrap", bool, where, False), lifetime)
+    models = table.get("models", [])
+    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+        raise ConfigError(f"{where}: models must be a list of directory names, got {models!r}")
+    dirs = tuple(_directory(text, f"{where}: models", base) for text in models)
+    return ServerConfig(port, _typed(table, "bootstrap", bool, where, False), lifetime, dirs)
 
 
 def _node(table: dict[str, Any], index: int, where: str) -> NodeConfig:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from rig.rig import Rig
 from rig.topology import REPO, Topology
 
 OBJECT_SRC = "apps/lwm2m-client/objects/obj-generic-sensor.c"
+OBJECTS = REPO / "firmware-c" / "apps" / "lwm2m-client" / "objects"  # the object's model, 3300.xml
 MAKE_VARS = [f"LWM2M_CLIENT_EXTRA_SRCS={OBJECT_SRC}", "LWM2M_CLIENT_EXTRA_OBJECTS=X(lwm2m_obj_generic_sensor)"]
 
 
@@ -30,19 +32,27 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ext_rig(build: Path) -> Iterator[Rig]:
-    with Rig(Topology.from_dict({"node": [{"name": "n1", "firmware": str(build / "lwm2m-client.elf")}]})) as rig:
+def ext_rig(build: Path, tmp_path: Path) -> Iterator[Rig]:
+    """A topology file next to the images: relative firmware and model paths resolve against it."""
+    topology = tmp_path / "rig.toml"
+    topology.write_text(f'''[server]
+models = ["{os.path.relpath(OBJECTS, tmp_path)}"]
+[[node]]
+name = "n1"
+firmware = "{os.path.relpath(build / "lwm2m-client.elf", tmp_path)}"
+''')
+    with Rig(Topology.load(topology)) as rig:
         yield rig
 
 
 def test_the_object_is_registered_read_and_written(ext_rig: Rig) -> None:
     dev = ext_rig.wait_for_registration()
     assert 3300 in dev.registration.objects
-    assert dev.read("/3300/0/5701", fmt="text") == "s"
-    dev.write("/3300/0/5750", "pressure", fmt="text")
-    assert dev.read("/3300/0/5750", fmt="text") == "pressure"
+    assert dev.read("/3300/0") == {5700: pytest.approx(dev.read("/3300/0/5700")), 5701: "s", 5750: "uptime"}
+    dev.write("/3300/0/5750", "pressure")  # typed by the model the topology named: TLV
+    assert dev.read("/3300/0/5750") == "pressure"
     with pytest.raises(LwM2MError, match=r"^4\.05 Method Not Allowed"):
-        dev.write("/3300/0/5701", "m", fmt="text")
+        dev.write("/3300/0/5701", "m")
 
 
 def test_every_client_image_has_it_in_its_own_footprint_row(build: Path) -> None:
