@@ -181,7 +181,10 @@ def test_json_round_trip_merge_and_tables(tmp_path: Path) -> None:
     assert back.nodes == 2 and back.executed == 2 * prof.executed
     assert function(back, "fmt_put").calls == 2 * function(prof, "fmt_put").calls
     text = render_text(prof, top=3)
-    assert text.splitlines()[0].startswith("hello: ") and len(text.splitlines()) == 5
+    lines = text.splitlines()
+    assert lines[0].startswith("hello: ") and lines[5] == ""  # headline, header, 3 functions
+    assert lines[6].split() == ["component", "cycles", "%", "active"] and "kernel" in text
+    assert len(lines) == 7 + len(prof.components)
     md = render_markdown(prof)
     assert "### Firmware profile: hello" in md and "| `fmt_put` |" in md and "| kernel |" in md
 
@@ -243,7 +246,8 @@ def test_rig_boot_profile_writes_files_and_report_diffs(tmp_path: Path, capsys: 
     assert "### Firmware profile diff: hello" in capsys.readouterr().out
     assert rig_main(["profile", "report", str(second), "--top", "3"]) == 0
     top3 = capsys.readouterr().out
-    assert top3.startswith("hello: ") and len(top3.splitlines()) == 5
+    assert top3.startswith("hello: ") and top3.splitlines()[5] == ""
+    assert "\n  component " in top3 and "\n  kernel " in top3  # cycles per component, as --help says
 
 
 def test_rig_profile_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -374,3 +378,21 @@ def test_percentages_of_an_idle_node_are_not_rounded_away() -> None:
     assert percent_of(2**62 - 1, 2**62) == "100.0 %" and percent_of(3, 2) == "150.0 %"
     assert percent_of(1, 10**12) == "0.00000000010 %"
     assert [percent_of(*pair) for pair in ((0, 7), (7, 7), (1, 2), (0, 0))] == ["0.0 %", "100.0 %", "50.0 %", "n/a"]
+
+
+def test_text_report_has_cycles_per_component() -> None:
+    """`rig profile report X.json` (text) shows the component block --help and the README promise,
+    with the same numbers as --format md."""
+    from rig.profile.data import FunctionProfile, Profile
+
+    prof = Profile("fw", None, cycles=1000, executed=400, outside_elf=0,
+                   functions=[FunctionProfile("main", "/src/main.c", 3, 300, 1),
+                              FunctionProfile("coap_parse", "/src/coap.c", 9, 100, 4)],
+                   components={"application": 300, "CoAP": 100})
+    lines = render_text(prof).splitlines()
+    at = lines.index("  component    cycles  % active")
+    assert lines[at - 1] == "" and lines[at + 1:] == ["  application     300    75.0 %",
+                                                     "  CoAP            100    25.0 %"]
+    assert "| application | 300 | 75.0 % |" in render_markdown(prof)
+    prof.components = {}  # a profile without components.toml: no empty block
+    assert "component" not in render_text(prof)

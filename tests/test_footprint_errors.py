@@ -180,8 +180,18 @@ def test_malformed_components_file(fw, rig, tmp_path: Path, name: str, body: str
         ("[fw\nA = 1", "malformed budget file"),
         ("[fw]\nA = { flash = 'lots' }\n", "not a size: 'lots'"),
         ("[fw]\nA = { rom = 10 }\n", "must be a table with flash and/or ram"),
+        # the unknown key named (was only "must be a table with flash and/or ram"), with the likely one
+        ("[fw]\nkernel = { flash = 3000, rom = 5 }\n", "fw.kernel must be a table with flash and/or ram (and an "
+         "optional goal); unknown key 'rom'"),
+        ("[fw]\nA = { flsh = 10, rm = 1 }\n",
+         "unknown keys 'flsh' (did you mean 'flash'?), 'rm' (did you mean 'ram'?)"),
+        ("[fw]\nA = { goal = { flash = 1, ramm = 2 } }\n", "A.goal must be a table with flash and/or ram; "
+         "unknown key 'ramm' (did you mean 'ram'?)"),
         ("[fw]\nmax_growth = 'fast'\n", "not a percentage"),
         ("[fw]\nNoSuchComponent = { flash = 10 }\n", "unknown component 'NoSuchComponent'"),
+        # the known names listed, the closest suggested (was only "unknown component 'a'")
+        ("[fw]\na = { flash = 10 }\n", "unknown component 'a'; did you mean 'A'? (known: 'A', 'A+B', 'B', "),
+        ("[fw]\n\"A+C\" = { flash = 10 }\n", "'A+C'; did you mean 'A+B'?"),
         ("fw = 3\n", "[fw] must be a table"),
         ("[fw]\nA = { flash = 10, goal = 5 }\n", "A.goal must be a table"),
         ("[fw]\nA = { goal = { flash = '1 parsec' } }\n", "A.goal.flash: not a size"),
@@ -238,3 +248,38 @@ def test_footprint_all_output_dir_that_is_a_file(rig, tmp_path: Path) -> None:
     out.write_text("")
     proc = rig("footprint-all", "--output-dir", str(out), "--build-dir", str(tmp_path))
     assert proc.returncode == 2 and f"--output-dir {out} is a file, not a directory" in proc.stderr
+
+
+def test_a_budget_without_a_section_for_the_image_is_refused(fw, rig, tmp_path: Path) -> None:
+    """A typo in the section name ([fww]) silently turned the gate off: only a note, exit 0."""
+    path = tmp_path / "budget.toml"
+    path.write_text('version = 1\n[fww]\ntotal = { flash = "1 KiB" }\n[hello]\ntotal = { flash = 1 }\n')
+    argv = ("footprint", str(fw["elf"]), "--components", str(fw["comps"]), "--budget", str(path))
+    assert_one_line_error(
+        rig(*argv), f"{path} has no budget section [fw] (sections: [fww], [hello]; closest: [fww])", "--budget-optional"
+    )
+    assert_one_line_error(rig(*argv, "--image", "hellp"), "no budget section [hellp]", "closest: [hello]")
+    measured = rig(*argv, "--budget-optional")  # an image meant to have no budget: said so, not gated
+    assert measured.returncode == 0 and "note: " in measured.stderr and "measured, not gated" in measured.stderr
+    gated = rig(*argv, "--image", "hello")  # --image names the section
+    assert gated.returncode == 1 and "FAIL: hello: total flash" in gated.stderr
+
+
+def test_footprint_all_refuses_a_section_that_is_a_typo_of_an_image(fw, rig, tmp_path: Path) -> None:
+    """`make footprint` reports every image, budget section or not; but [fww] next to an unbudgeted
+    fw is a typo that turned fw's gate off."""
+    build = fw["root"] / "build" / "cc2538"
+    path = tmp_path / "budget.toml"
+    argv = ("footprint-all", "--output-dir", str(tmp_path / "out"), "--build-dir", str(build),
+            "--components", str(fw["comps"]), "--budget", str(path), "--check")
+    path.write_text('[fww]\ntotal = { flash = "1 KiB" }\n')
+    typo = rig(*argv)
+    assert typo.returncode == 2 and typo.stderr.count("\n") == 1 and "Traceback" not in typo.stderr
+    assert "rig footprint-all: error: " in typo.stderr and "section [fww] names no image" in typo.stderr
+    assert "did you mean [fw]?" in typo.stderr
+    path.write_text('[hello]\ntotal = { flash = "1 KiB" }\n')  # an image not built here: a note
+    proc = rig(*argv)
+    assert proc.returncode == 0 and "note: " in proc.stderr and "section [hello] names no image" in proc.stderr
+    assert "| no budget |" in (tmp_path / "out" / "index.md").read_text()
+    path.write_text('[fw]\ntotal = { flash = 1 }\n')
+    assert rig(*argv).returncode == 1

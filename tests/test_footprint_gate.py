@@ -314,3 +314,137 @@ def test_growth_gate_edges() -> None:
     assert gated(0.0, floor=100) == []  # a change of exactly the floor is ignored
     assert gated(0.0, floor=99) == [("A", "flash")]
     assert "grew 0 -> 64 B (+64 B, new)" in check_growth(GROWTH, 10.0)[0].message
+
+
+# --- git baselines of images built elsewhere than firmware-c/build, and of new images ---------------------------
+
+GEN = """\
+import pathlib, shutil, sys
+sys.path.insert(0, {rig!r})
+from rig.footprint._testelf import build_elf
+build, name = pathlib.Path(sys.argv[1]), sys.argv[2]
+elf, mapfile = build_elf(build / "scratch", name=name, a_size=int(pathlib.Path("size.txt").read_text()))
+(build / "cc2538").mkdir(parents=True, exist_ok=True)
+shutil.copy(elf, build / "cc2538" / elf.name)
+shutil.copy(mapfile, build / "cc2538" / mapfile.name)
+"""
+# like firmware-c/Makefile: BUILD ?= build, images at $(BUILD)/cc2538/<image>.elf, one rule per known image
+MAKEFILE = """\
+BUILD ?= build
+IMAGES := {images}
+$(IMAGES:%=$(BUILD)/cc2538/%.elf): $(BUILD)/cc2538/%.elf: size.txt gen.py
+\tpython3 gen.py $(BUILD) $*
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A throw-away repository: firmware-c/ builds fw.elf; commit 1 cannot build (size.txt is not a
+    number), commit 2 (HEAD) has a[1000], the working tree a[1500] and a second image, new.elf."""
+    from rig.footprint import _testelf
+
+    repo = tmp_path / "repo"
+    fw = repo / "firmware-c"
+    fw.mkdir(parents=True)
+    (fw / "gen.py").write_text(GEN.format(rig=str(Path(_testelf.__file__).resolve().parents[2])))
+    (fw / "Makefile").write_text(MAKEFILE.format(images="fw"))
+    (fw / ".gitignore").write_text("build/\n")
+    (fw / "size.txt").write_text("oops\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "broken")
+    (fw / "size.txt").write_text("1000\n")
+    git(repo, "commit", "-q", "-am", "v1")
+    (fw / "size.txt").write_text("1500\n")
+    (fw / "Makefile").write_text(MAKEFILE.format(images="fw new"))
+    (tmp_path / "c.toml").write_text(COMPONENTS_TOML)
+    return repo
+
+
+def make(repo: Path, *args: str) -> None:
+    subprocess.run(["make", "-C", str(repo / "firmware-c"), "-s", *args], check=True, capture_output=True)
+
+
+def test_git_baseline_of_an_image_built_with_another_build_directory(repo: Path, capsys) -> None:
+    """`make BUILD=build/v2` (what hello/app.mk suggests): was "No rule to make target
+    'build/v2/cc2538/hello.elf'" (the target was derived from the path, without BUILD=)."""
+    make(repo, "BUILD=build/v2", "build/v2/cc2538/fw.elf")
+    elf = repo / "firmware-c/build/v2/cc2538/fw.elf"
+    comps = repo.parent / "c.toml"
+    rc, out, err = run(capsys, "footprint", str(elf), "--components", str(comps), "--baseline", "HEAD",
+                       "--format", "json")
+    assert rc == 0, err
+    assert rows(json.loads(out))["A"]["flash_delta"] == 500
+    assert git(repo, "worktree", "list").count("\n") == 1
+    assert not (repo / "firmware-c/build/cc2538").exists()  # nothing built in the default place either
+
+
+def test_git_baseline_of_an_out_of_tree_build_uses_the_current_directorys_repository(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """`make BUILD=/tmp/x`: was "... is not in a git repository"."""
+    out_dir = tmp_path / "x"
+    make(repo, f"BUILD={out_dir}", f"{out_dir}/cc2538/fw.elf")
+    elf = out_dir / "cc2538/fw.elf"
+    before = elf.read_bytes()
+    comps = str(repo.parent / "c.toml")
+    for cwd in (repo, repo / "firmware-c"):  # from the top (firmware-c/Makefile) or the firmware directory
+        monkeypatch.chdir(cwd)
+        rc, out, err = run(capsys, "footprint", str(elf), "--components", comps, "--baseline", "HEAD",
+                           "--format", "json")
+        assert rc == 0, err
+        assert rows(json.loads(out))["A"]["flash_delta"] == 500
+    assert elf.read_bytes() == before  # the baseline was built elsewhere, not over the user's build
+    assert git(repo, "worktree", "list").count("\n") == 1
+    monkeypatch.chdir(tmp_path)
+    rc, _, err = run(capsys, "footprint", str(elf), "--components", comps, "--baseline", "HEAD")
+    assert rc == 2 and "not in a git repository" in err and "current directory" in err
+
+
+def test_git_baseline_without_the_image_is_empty_and_every_component_new(repo: Path, capsys) -> None:
+    """A PR adding an image: was exit 2 "No rule to make target"; now every component is new, the
+    growth gate has nothing to compare with, and the image's budget still gates."""
+    make(repo, "build/cc2538/new.elf")
+    elf = repo / "firmware-c/build/cc2538/new.elf"
+    comps = str(repo.parent / "c.toml")
+    argv = ["footprint", str(elf), "--components", comps, "--baseline", "HEAD", "--max-growth", "2"]
+    rc, out, err = run(capsys, *argv, "--format", "json")
+    assert rc == 0, err
+    assert "note: baseline HEAD: new.elf did not exist there" in err and "every component is new" in err
+    rep = json.loads(out)
+    assert rep["baseline"]["absent"] and "empty" in rep["baseline"]["label"]
+    r = rows(rep)
+    assert r["A"]["flash_base"] == 0 and r["A"]["flash"] > 1500 and r["total"]["flash_base"] == 0
+    budget = repo.parent / "b.toml"
+    budget.write_text("[new]\ntotal = { flash = 100 }\n")
+    rc, _, err = run(capsys, *argv, "--budget", str(budget))
+    assert rc == 1 and "FAIL: new: total flash" in err
+    budget.write_text("[new]\ntotal = { flash = 9000 }\n")
+    rc, out, err = run(capsys, *argv, "--budget", str(budget), "--format", "md")
+    assert rc == 0, err
+    assert "✅ within budget\n" in out and "empty: new.elf did not exist there" in out and "(new) |" in out
+    # an ELF no Makefile knows, here or there (copied, renamed), is an error, not a new image
+    renamed = repo / "firmware-c/build/cc2538/renamed.elf"
+    renamed.write_bytes(elf.read_bytes())
+    rc, _, err = run(capsys, "footprint", str(renamed), "--components", comps, "--baseline", "HEAD")
+    assert rc == 2 and "cannot tell how to rebuild" in err and "no rule for build/cc2538/renamed.elf" in err
+    # a revision that has the rule but fails to build is still an error, not an empty baseline
+    make(repo, "build/cc2538/fw.elf")
+    rc, _, err = run(capsys, "footprint", str(repo / "firmware-c/build/cc2538/fw.elf"), "--components", comps,
+                     "--baseline", "HEAD~1")
+    assert rc == 2 and "building build/cc2538/fw.elf failed" in err
+    assert git(repo, "worktree", "list").count("\n") == 1
+
+
+def test_a_baseline_report_of_another_image_is_refused(images, tmp_path: Path, capsys) -> None:
+    """lwm2m-client-bs.elf against lwm2m-client.json: was compared silently ("grew", or -79.8 %)."""
+    other = tmp_path / "lwm2m-client.json"
+    other.write_text(images["saved"].read_text().replace('"image": "fw"', '"image": "lwm2m-client"'))
+    argv = ["footprint", str(images["new"]), "--components", str(images["comps"]), "--baseline", str(other)]
+    rc, _, err = run(capsys, *argv, "--max-growth", "2")
+    assert rc == 2
+    assert "is a report of lwm2m-client, not of fw" in err and "--image lwm2m-client" in err
+    assert "grew" not in err
+    rc, out, err = run(capsys, *argv, "--image", "lwm2m-client", "--format", "json")  # said on purpose
+    assert rc == 0, err
+    assert rows(json.loads(out))["A"]["flash_delta"] == 500

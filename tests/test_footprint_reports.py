@@ -47,7 +47,7 @@ def render(fw: dict[str, Path], fmt: str, capsys, *extra: str) -> str:
 
 
 def test_markdown_for_a_pull_request(fw, capsys) -> None:
-    md = render(fw, "md", capsys, "--baseline", str(fw["base"]))
+    md = render(fw, "md", capsys, "--baseline", str(fw["base"]), "--image", "tiny")  # another image: said so
     assert md.startswith("### Footprint: `fw`")
     assert "| component | flash B | RAM B | Δ flash | Δ RAM |" in md
     assert re.search(r"\| A \| 1,0\d\d \| 4 \| \+990 \(\+\d+\.\d%\) \| 0 \|", md), md

@@ -1,65 +1,176 @@
-"""A baseline to compare with: a saved JSON report, or a git revision built on the fly in a worktree."""
+"""A baseline to compare with: a saved JSON report, or a git revision built on the fly in a worktree.
+
+A git baseline is built with the same make call that built the ELF: the firmware layout is
+<BUILD>/<arch>/<image>.elf, so the ELF's build root (the directory above <arch>/, e.g. build/v2 or
+/tmp/x) is passed as BUILD, and the target is <BUILD>/<arch>/<image>.elf. The revision is checked out
+in a temporary worktree and built there, never into the caller's build directory.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rig.errors import ConfigError
-from rig.footprint.report_json import load_report
+from rig.footprint.report_json import SCHEMA, VERSION, load_report
 
 # Builds a report for (elf path, map path or None); the caller's components config applies to both.
 ReportBuilder = Callable[[Path, Path | None], dict[str, Any]]
+
+# make's words for "no such target" (and not "no rule for a file this target needs")
+# (make runs with LC_ALL=C: plain quotes, English words)
+_NO_RULE = re.compile(r"No rule to make target [`'](?P<target>[^']+)'\.\s+Stop\.")
+FIRMWARE_DIR = "firmware-c"  # the repository's fixed layout: where the firmware Makefile is
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """How to rebuild the ELF at another revision, relative to the repository."""
+
+    make_dir: Path  # relative to the repository's top
+    build: str  # the BUILD= value: relative to make_dir when the ELF is in the tree, else absolute
+    target: str  # <build>/<arch>/<image>.elf
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
 
 
-def resolve_baseline(spec: str, elf: Path, build: ReportBuilder, jobs: int = 2) -> tuple[dict[str, Any], str]:
-    """(baseline report, label). `spec` is a report file, else a git revision of the ELF's repository."""
+def _toplevel(where: Path) -> Path | None:
+    if not where.is_dir():
+        return None
+    top = _git(where, "rev-parse", "--show-toplevel")
+    return Path(top.stdout.strip()).resolve() if top.returncode == 0 else None
+
+
+def find_repo(elf: Path, cwd: Path) -> Path:
+    """The ELF's repository; for an out-of-tree build (BUILD=/tmp/x), the current directory's."""
+    repo = _toplevel(elf.parent) or _toplevel(cwd)
+    if repo is None:
+        raise ConfigError(
+            f"{elf} is not in a git repository, and neither is the current directory {cwd}: "
+            "run from the firmware's repository to use a git baseline"
+        )
+    return repo
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def plan_build(elf: Path, repo: Path, cwd: Path, out_of_tree_build: Path) -> BuildPlan:
+    """The make directory, BUILD and target for `elf` (absolute); `out_of_tree_build` is the BUILD
+    used when the ELF was built outside the repository (the caller's own build root is never
+    written)."""
+    arch, root = elf.parent.name, elf.parent.parent
+    if _inside(root, repo) and root != repo:
+        # the nearest directory at or above the build root with a Makefile made it (firmware-c for
+        # firmware-c/build and firmware-c/build/v2)
+        for d in (root, *root.parents):
+            if not _inside(d, repo):
+                break
+            if (d / "Makefile").is_file():
+                build = os.path.relpath(root, d)
+                return BuildPlan(d.relative_to(repo), build, f"{build}/{arch}/{elf.name}")
+        raise ConfigError(f"cannot tell how to rebuild {elf.relative_to(repo)}: no Makefile above {root}")
+    # Out of the tree: the firmware directory the user builds from (the current directory when it
+    # has a Makefile and is not the top, where the top Makefile drives firmware-c), else firmware-c.
+    make_dir = Path(FIRMWARE_DIR) if (repo / FIRMWARE_DIR / "Makefile").is_file() else Path(".")
+    if _inside(cwd, repo) and cwd != repo and (cwd / "Makefile").is_file():
+        make_dir = cwd.relative_to(repo)
+    build = str(out_of_tree_build)
+    return BuildPlan(make_dir, build, f"{build}/{arch}/{elf.name}")
+
+
+def empty_report(image: str, note: str) -> dict[str, Any]:
+    """The baseline of an image that did not exist yet: nothing, so every component is new."""
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "image": image,
+        "sha256": None,
+        "totals": {"flash": 0, "ram": 0},
+        "components": [],
+        "absent": note,
+    }
+
+
+def resolve_baseline(
+    spec: str, elf: Path, build: ReportBuilder, jobs: int = 2, cwd: Path | None = None
+) -> tuple[dict[str, Any], str]:
+    """(baseline report, label). `spec` is a report file, else a git revision of the ELF's repository
+    (or of the current directory's, for an ELF built outside it). An image the revision cannot build
+    because it has no such target is an empty baseline whose "absent" says why."""
     path = Path(spec)
     if path.is_file():
         return load_report(path), str(path)
     elf = elf.resolve()
-    top = _git(elf.parent, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
-        raise ConfigError(f"baseline {spec!r}: no such report file, and {elf} is not in a git repository")
-    repo = Path(top.stdout.strip())
+    cwd = (cwd or Path.cwd()).resolve()
+    repo = find_repo(elf, cwd)
     rev = _git(repo, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
     if rev.returncode != 0:
         raise ConfigError(f"baseline {spec!r} is neither a report file nor a git revision of {repo}")
     commit = rev.stdout.strip()
-    rel = elf.relative_to(repo)
-    # The make directory is the one above build/ (firmware-c/build/cc2538/x.elf -> firmware-c).
-    parts = rel.parts
-    if "build" not in parts:
-        raise ConfigError(f"baseline {spec!r}: cannot tell how to rebuild {rel} (not under a build/ directory)")
-    b = parts.index("build")
-    make_dir, target = Path(*parts[:b]) if b else Path("."), Path(*parts[b:])
+    label = f"{spec} ({commit[:12]})"
     with tempfile.TemporaryDirectory(prefix="rig-footprint-") as tmp:
         wt = Path(tmp) / "worktree"
+        out_tree = Path(tmp) / "build"
+        plan = plan_build(elf, repo, cwd, out_tree)
         add = _git(repo, "worktree", "add", "--detach", "--quiet", str(wt), commit)
         if add.returncode != 0:
             raise ConfigError(f"baseline {spec!r}: git worktree add failed: {_last(add.stderr)}")
         try:
-            made = subprocess.run(
-                ["make", "-C", str(wt / make_dir), f"-j{jobs}", str(target)],
-                capture_output=True,
-                text=True,
-            )
+            make_dir = wt / plan.make_dir
+            if not (make_dir / "Makefile").is_file():
+                note = f"{elf.name} did not exist there ({plan.make_dir}/Makefile did not): every component is new"
+                return empty_report(elf.stem, note), f"{label}, empty: {note}"
+            made = _make(make_dir, plan, f"-j{jobs}")
             if made.returncode != 0:
-                raise ConfigError(f"baseline {spec!r}: building {target} failed: {_last(made.stderr or made.stdout)}")
-            base_elf = wt / make_dir / target
+                if _no_rule(made, plan):
+                    # the same rule in this tree, for a file that does not exist (make needs no rule
+                    # for an existing one); -n: nothing runs
+                    probe_build = Path(tmp) / "probe"
+                    probe = BuildPlan(plan.make_dir, str(probe_build), f"{probe_build}/{elf.parent.name}/{elf.name}")
+                    if _no_rule(_make(repo / plan.make_dir, probe, "-n"), probe):
+                        # not a new image: this tree cannot build it either (a copied or renamed ELF)
+                        shown = f"$(BUILD)/{elf.parent.name}/{elf.name}" if plan.build == str(out_tree) else plan.target
+                        raise ConfigError(
+                            f"baseline {spec!r}: cannot tell how to rebuild {elf}: make in {plan.make_dir} "
+                            f"has no rule for {shown}, here or at {label}"
+                        )
+                    note = f"{elf.name} did not exist there (no make rule for it): every component is new"
+                    return empty_report(elf.stem, note), f"{label}, empty: {note}"
+                raise ConfigError(
+                    f"baseline {spec!r}: building {plan.target} failed: {_last(made.stderr or made.stdout)}"
+                )
+            base_elf = make_dir / plan.target
             base_map = base_elf.with_suffix(".map")
             report = build(base_elf, base_map if base_map.is_file() else None)
         finally:
             _git(repo, "worktree", "remove", "--force", str(wt))
             _git(repo, "worktree", "prune")
-    return report, f"{spec} ({commit[:12]})"
+    return report, label
+
+
+def _make(make_dir: Path, plan: BuildPlan, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "-C", str(make_dir), *flags, f"BUILD={plan.build}", plan.target],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+
+
+def _no_rule(made: subprocess.CompletedProcess[str], plan: BuildPlan) -> bool:
+    """make failed because it knows no such target (not a failed build, nor a missing source)."""
+    missing = _NO_RULE.search(made.stderr) if made.returncode != 0 else None
+    return missing is not None and missing.group("target") == plan.target
 
 
 def _last(text: str) -> str:

@@ -10,6 +10,7 @@ total = { flash = "40 KiB", ram = "10 KiB" }
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from rig.footprint.components import _load_table
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|kB|KB|K|MiB|M)?\s*$")
 _UNITS = {None: 1, "B": 1, "KiB": 1024, "K": 1024, "kB": 1000, "KB": 1000, "MiB": 1 << 20, "M": 1 << 20}
 TOTAL = "total"
+LIMIT_KEYS = ("flash", "ram", "goal")
+GOAL_KEYS = ("flash", "ram")
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,12 @@ def load_budgets(path: Path) -> dict[str, ImageBudget]:
             if target == "max_growth":
                 growth = parse_percent(spec, where)
                 continue
-            if not isinstance(spec, dict) or not spec or set(spec) - {"flash", "ram", "goal"}:
-                raise ConfigError(f"{where} must be a table with flash and/or ram (and an optional goal)")
+            if not isinstance(spec, dict) or not spec or set(spec) - set(LIMIT_KEYS):
+                unknown = _unknown_keys(spec, LIMIT_KEYS)
+                raise ConfigError(f"{where} must be a table with flash and/or ram (and an optional goal){unknown}")
             goal = spec.get("goal", {})
-            if not isinstance(goal, dict) or set(goal) - {"flash", "ram"}:
-                raise ConfigError(f"{where}.goal must be a table with flash and/or ram")
+            if not isinstance(goal, dict) or set(goal) - set(GOAL_KEYS):
+                raise ConfigError(f"{where}.goal must be a table with flash and/or ram{_unknown_keys(goal, GOAL_KEYS)}")
             limits.append(
                 Limit(
                     target,
@@ -100,6 +104,34 @@ def load_budgets(path: Path) -> dict[str, ImageBudget]:
             )
         out[image] = ImageBudget(image, tuple(limits), growth)
     return out
+
+
+def closest(name: str, names: list[str] | set[str] | tuple[str, ...], cutoff: float = 0.6) -> str | None:
+    """The name `name` was probably meant to be: the same but for case, else the most similar."""
+    for n in sorted(names):
+        if n.lower() == name.lower():
+            return n
+    match = difflib.get_close_matches(name, sorted(names), n=1, cutoff=cutoff)
+    return match[0] if match else None
+
+
+def _unknown_keys(spec: Any, allowed: tuple[str, ...]) -> str:
+    """`: unknown key 'rom'` (with the closest allowed key), or "" when no key is unknown."""
+    if not isinstance(spec, dict):
+        return ""
+    parts = []
+    for key in sorted(k for k in spec if k not in allowed):
+        near = closest(str(key), allowed)
+        parts.append(f"{key!r}" + (f" (did you mean {near!r}?)" if near else ""))
+    return f"; unknown key{'s' if len(parts) > 1 else ''} {', '.join(parts)}" if parts else ""
+
+
+def unknown_target(image: str, target: str, known: set[str]) -> str:
+    """The message for a budget naming no component or group."""
+    near = closest(target, known)
+    hint = f"; did you mean {near!r}?" if near else ""
+    names = ", ".join(repr(n) for n in sorted(known, key=str.lower))
+    return f"budget for {image} names unknown component {target!r}{hint} (known: {names})"
 
 
 def _size(table: dict[str, Any], key: str, where: str) -> int | None:
@@ -122,7 +154,7 @@ def check_budget(report: dict[str, Any], budget: ImageBudget, known: set[str], g
         usage = _usage_of(report, limit.target)
         if usage is None:
             if limit.target not in known:
-                raise ConfigError(f"budget for {budget.image} names unknown component {limit.target!r}")
+                raise ConfigError(unknown_target(budget.image, limit.target, known | {TOTAL}))
             usage = {"flash": 0, "ram": 0}
         what = "goal" if goals else "budget"
         caps = {"flash": limit.goal_flash, "ram": limit.goal_ram} if goals else {"flash": limit.flash, "ram": limit.ram}
@@ -142,7 +174,7 @@ def check_budget(report: dict[str, Any], budget: ImageBudget, known: set[str], g
 def check_growth(report: dict[str, Any], max_growth: float, floor: int = 0) -> list[Violation]:
     """Every component (and the total) growing more than `max_growth` percent over the baseline."""
     base = report.get("baseline")
-    if not base:
+    if not base or base.get("absent"):  # a new image: nothing to grow from (its budget still applies)
         return []
     out: list[Violation] = []
     for row in base["rows"]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from rig.errors import ConfigError, RigError
 from rig.footprint.attribution import attribute
-from rig.footprint.budget import ImageBudget, check_budget, check_growth, load_budgets, parse_percent
+from rig.footprint.budget import ImageBudget, check_budget, check_growth, closest, load_budgets, parse_percent
 from rig.footprint.components import ComponentConfig, load_components
 from rig.footprint.elfinfo import load_elf
 from rig.footprint.mapfile import parse_map
@@ -47,7 +47,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="BYTES",
         help="ignore growth of at most BYTES bytes (default 0)",
     )
-    p.add_argument("--image", help="budget/stack section name (default: the ELF's file name without .elf)")
+    p.add_argument(
+        "--image",
+        help="budget/stack section name, and the image a --baseline report must be of "
+        "(default: the ELF's file name without .elf)",
+    )
+    p.add_argument(
+        "--budget-optional",
+        action="store_true",
+        help="with --budget: an image without a section there is measured, not gated (a note, not an error)",
+    )
     p.add_argument("--format", choices=tuple(RENDER), help="default: from the --output suffix, else table")
     p.add_argument("--output", type=Path, help="write the report here instead of stdout")
     p.set_defaults(func=run_one)
@@ -155,6 +164,19 @@ def run_one(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.map}: map file not found")
     report = make_report(elf_path, map_path, config)
     image = args.image or report["image"]
+    # everything that can be refused is checked before a git baseline is built (a worktree and a make)
+    budget = None
+    if args.budget:
+        budgets = load_budgets(args.budget)
+        budget = budgets.get(image)
+        if budget is None:
+            missing = _no_section(args.budget, image, budgets)
+            if not args.budget_optional:
+                raise ConfigError(f"{missing}: add one, name one with --image SECTION, or pass --budget-optional")
+            print(f"rig footprint: note: {missing}: measured, not gated", file=sys.stderr)
+    max_growth = parse_percent(args.max_growth, "--max-growth") if args.max_growth else None
+    if max_growth is not None and not args.baseline:
+        raise ConfigError("--max-growth needs --baseline")
     if args.stack:
         stack = load_stack(args.stack, image)
         if stack is None:
@@ -164,16 +186,20 @@ def run_one(args: argparse.Namespace) -> int:
         from rig.footprint.baseline import resolve_baseline
 
         base, label = resolve_baseline(args.baseline, elf_path, lambda e, m: make_report(e, m, config))
+        base_image = base.get("image")
+        if base_image and base_image not in (report["image"], args.image):
+            # comparing two different images reads as huge growth or shrinkage of one
+            raise ConfigError(
+                f"baseline {label} is a report of {base_image}, not of {report['image']}: "
+                f"pass --image {base_image} to compare them anyway"
+            )
+        if base.get("absent"):
+            print(
+                f"rig footprint: note: baseline {args.baseline}: {base['absent']}; "
+                "the growth gate does not apply (budgets do)",
+                file=sys.stderr,
+            )
         add_baseline(report, base, label)
-    budget = None
-    if args.budget:
-        budgets = load_budgets(args.budget)
-        budget = budgets.get(image)
-        if budget is None:
-            print(f"rig footprint: note: {args.budget} has no budget for {image}", file=sys.stderr)
-    max_growth = parse_percent(args.max_growth, "--max-growth") if args.max_growth else None
-    if max_growth is not None and not args.baseline:
-        raise ConfigError("--max-growth needs --baseline")
     violations = _gate(report, budget, config, max_growth, args.growth_floor, args.goals)
     fmt = args.format or _format_for(args.output)
     text = RENDER[fmt](report)
@@ -184,6 +210,16 @@ def run_one(args: argparse.Namespace) -> int:
     for v in violations:
         print(f"rig footprint: FAIL: {v}", file=sys.stderr)
     return 1 if violations else 0
+
+
+def _no_section(path: Path, image: str, budgets: dict[str, ImageBudget]) -> str:
+    """`B has no section [x] (sections: ...; closest: [y])`: a typo in a section name silently
+    turned the gate off."""
+    names = sorted(budgets)
+    listed = ", ".join(f"[{n}]" for n in names) or "none"
+    near = closest(image, names)
+    hint = f"; closest: [{near}]" if near else ""
+    return f"{path} has no budget section [{image}] (sections: {listed}{hint})"
 
 
 def _format_for(output: Path | None) -> str:
@@ -208,6 +244,7 @@ def run_all(args: argparse.Namespace) -> int:
     elves = sorted(Path(args.build_dir).glob("*.elf"))
     if not elves:
         raise ConfigError(f"{args.build_dir}: no firmware images (*.elf); run make -C firmware-c all")
+    _check_sections(budget_path, budgets, [e.stem for e in elves], args.build_dir)
     # `make footprint` passes the suite's stack report, which exists only after `make test`: no error,
     # but say so (a mistyped path was silently ignored).
     stack = args.stack if args.stack and args.stack.is_file() else None
@@ -240,3 +277,18 @@ def run_all(args: argparse.Namespace) -> int:
             print(f"  goal not met: {v}")
     _write(args.output_dir / "index.md", "\n".join(index) + "\n")
     return 1 if failed and args.check else 0
+
+
+def _check_sections(path: Path | None, budgets: dict[str, ImageBudget], images: list[str], build_dir: Path) -> None:
+    """Images without a section are reported ("no budget"), but a section that names no image and
+    is nearly the name of an unbudgeted one is a typo that turned that image's gate off."""
+    unbudgeted = [i for i in images if i not in budgets]
+    for section in sorted(set(budgets) - set(images)):
+        near = closest(section, unbudgeted, cutoff=0.8)
+        if near is not None:
+            raise ConfigError(
+                f"{path}: section [{section}] names no image in {build_dir}; did you mean [{near}]? "
+                f"(without it {near} is not gated)"
+            )
+        print(f"rig footprint-all: note: {path}: section [{section}] names no image in {build_dir} (not built?)",
+              file=sys.stderr)

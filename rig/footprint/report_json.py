@@ -2,8 +2,9 @@
 
 Schema "lwm2m-rig-footprint" version 1: image, elf, sha256, source, totals{flash, ram, text, rodata,
 data, bss, stack, heap}, sections[], regions[], components[{name, flash, ram, kinds, paper, contiki_ng,
-files[{path, flash, ram, symbols[{name, flash, ram}]}]}], groups[], anchors{}, stack, baseline,
-budget, gate{ok, violations, goal_misses}.
+files[{path, flash, ram, symbols[{name, flash, ram}]}]}], groups[], anchors{}, stack,
+baseline{label, image, sha256, absent, rows[]}, budget, gate{ok, violations, goal_misses}. `absent`
+(added compatibly) says why a git baseline is empty: the image did not exist at that revision.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ def add_baseline(report: dict[str, Any], base: dict[str, Any], label: str) -> No
         "label": label,
         "image": base.get("image"),
         "sha256": base.get("sha256"),
+        "absent": base.get("absent"),  # why the baseline is empty (the image did not exist), or None
         "rows": rows,
     }
 

@@ -103,7 +103,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     if gate.get("violations"):
         out += ["", "**❌ Footprint gate failed:**", *[f"- {v}" for v in gate["violations"]]]
     elif has_budget or has_base:
-        out += ["", "✅ within budget" + (" and growth limit" if has_base else "")]
+        new_image = has_base and bool(report["baseline"].get("absent"))  # no growth to limit
+        out += ["", "✅ within budget" + (" and growth limit" if has_base and not new_image else "")]
     if gate.get("goal_misses"):
         out += ["", "Goals not met yet (reported, not gating):", *[f"- {v}" for v in gate["goal_misses"]]]
     if has_base:

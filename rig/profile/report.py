@@ -1,5 +1,5 @@
-"""Profile tables: the top functions (text for a terminal, markdown for a PR comment), and the
-function-by-function difference of two profiles."""
+"""Profile tables: the top functions and cycles per footprint component (text for a terminal,
+markdown for a PR comment), and the function-by-function difference of two profiles."""
 
 from __future__ import annotations
 
@@ -42,16 +42,21 @@ def _rows(p: Profile, top: int) -> list[tuple[str, str, str, str, str]]:
             for f in p.functions[:top]]
 
 
+def _columns(rows: list[tuple[str, ...]], left: int) -> list[str]:
+    """Aligned rows: the first `left` columns flush left, the numbers flush right."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(c.ljust(w) if i < left else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+
+
 def render_text(p: Profile, top: int = TOP) -> str:
-    head = ("function", "where", "cycles", "% active", "calls")
-    rows = _rows(p, top)
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
     out = [headline(p)]
-    for r in [head, *rows]:
-        cells = zip(r, widths, strict=True)
-        out.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(cells)))
+    out += _columns([("function", "where", "cycles", "% active", "calls"), *_rows(p, top)], 2)
     if p.outside_elf:
         out.append(f"  outside the ELF's code (RAM, reprogrammed flash): {p.outside_elf} cycles")
+    if p.components:  # the same block as render_markdown's: README and --help promise it here too
+        comps = [(name, str(n), percent_of(n, p.executed)) for name, n in p.components.items()]
+        out += ["", *_columns([("component", "cycles", "% active"), *comps], 1)]
     return "\n".join(out) + "\n"
 
 
