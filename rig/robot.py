@@ -456,7 +456,7 @@ class RigLibrary:
         budget_file = str(budget) if budget else str(DEFAULT_BUDGET)
         status = rig_main(["footprint", elf, "--budget", budget_file, "--format", "table"])
         if status == 2:  # bad input, not a budget overrun (was reported as "exceeds its budget")
-            raise ConfigError(f"footprint of {elf} could not be measured (the error is above)")
+            raise ConfigError(f"footprint of {elf} could not be checked against {budget_file} (the error is above)")
         if status != 0:
             raise AssertionError(f"{elf} exceeds its footprint budget (see the table above)")
 

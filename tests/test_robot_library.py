@@ -40,7 +40,7 @@ def test_set_link_loss_needs_both_ends_or_neither(lib: RigLibrary) -> None:
 
 
 def test_footprint_keyword_tells_bad_input_from_a_budget_overrun(lib: RigLibrary, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="could not be measured"):  # was "exceeds its footprint budget"
+    with pytest.raises(ConfigError, match="could not be checked against"):  # was "exceeds its footprint budget"
         lib.footprint_should_be_within_budget(str(tmp_path / "missing.elf"))
 
 
