@@ -40,8 +40,9 @@ HELP = """commands:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("server", help="run the LwM2M server with an interactive prompt")
-    parser.add_argument("--host", default="::1", help="address to listen on (default ::1)")
-    parser.add_argument("--port", type=int, default=5683, help="UDP port (default 5683; 0: any free one)")
+    parser.add_argument("--host", help="address to listen on (default ::1)")
+    parser.add_argument("--port", type=int,
+                        help="UDP port (default 5683, with --emulate any free one; 0: any free one)")
     parser.add_argument("--bootstrap-config", type=Path, help="JSON or TOML bootstrap configuration")
     parser.add_argument("--models", type=Path, action="append", default=[], help="extra object XML directory")
     parser.add_argument("--trace", type=Path, help="save the CoAP trace here on exit (.json or text)")
@@ -49,6 +50,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also run the 6LoWPAN bridge on a slip-radio border node's UART: tcp:HOST:PORT "
                              "(Renode's socket terminal) or a serial device (a real CC2538 dongle)")
     parser.add_argument("--prefix", help="the nodes' IPv6 prefix with --uart (default fd00::/64)")
+    parser.add_argument("--emulate", metavar="FIRMWARE",
+                        help="boot emulated nodes running FIRMWARE (an app name like lwm2m-client, or an ELF) "
+                             "behind an emulated border node and bridge; virtual time follows the wall clock")
+    parser.add_argument("--nodes", metavar="N", help="with --emulate: how many nodes (default 1, at most 64)")
+    parser.add_argument("--gdb", metavar="[NODE=]PORT",
+                        help="with --emulate: node1 (or NODE) starts halted with a GDB server on 127.0.0.1:PORT "
+                             "(0: any free port) until GDB continues it")
+    parser.add_argument("--artifacts-dir", type=Path, metavar="DIR",
+                        help="with --emulate: write the nodes' UART logs, radio.pcap and coap-trace.json here on exit")
     parser.add_argument("--no-prompt", action="store_true",
                         help="serve until interrupted without reading commands from standard input")
     parser.set_defaults(func=_run)
@@ -80,6 +90,8 @@ def parse_value(text: str, path: tuple[int, ...], registry: ObjectRegistry) -> A
 class Console:
     """Executes prompt commands against a running server; returns the text to print."""
 
+    help_text = HELP  # also where a command's usage is looked up
+
     def __init__(self, server: LwM2MServer, out: Callable[[str], None] = print) -> None:
         self.server = server
         self.out = out
@@ -99,7 +111,7 @@ class Console:
         try:
             inspect.signature(handler).bind(*args)
         except TypeError:
-            usage = next((u.strip() for u in HELP.splitlines() if u.strip().startswith(cmd)), cmd)
+            usage = next((u.strip() for u in self.help_text.splitlines() if u.strip().startswith(cmd)), cmd)
             return f"error: wrong arguments; usage: {usage.split('  ')[0]}"
         try:
             return str(await handler(*args))
@@ -107,7 +119,7 @@ class Console:
             return f"error: {exc or type(exc).__name__}"
 
     async def cmd_help(self) -> str:
-        return HELP
+        return self.help_text
 
     async def cmd_list(self) -> str:
         if not self.server.registrations:
@@ -231,7 +243,7 @@ def _start_bridge(args: argparse.Namespace, port: int) -> Bridge:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not 0 <= args.port < 65536:
+    if args.port is not None and not 0 <= args.port < 65536:
         raise ConfigError(f"--port {args.port} is not a UDP port (0..65535, 0: any free port)")
     if args.bootstrap_config is not None and not args.bootstrap_config.is_file():
         exists = args.bootstrap_config.exists()
@@ -241,6 +253,15 @@ def _run(args: argparse.Namespace) -> int:
         # Checked now: the trace is written on exit, when a bad path would lose the whole session's trace.
         what = "is a directory" if args.trace.is_dir() else "its directory does not exist"
         raise ConfigError(f"--trace {args.trace}: {what}")
+    if args.emulate is not None:
+        from rig.server_emulate import run_emulated  # imports the emulator: only when asked for
+
+        return run_emulated(args)
+    for option in ("nodes", "gdb", "artifacts_dir"):
+        if getattr(args, option) is not None:
+            raise ConfigError(f"--{option.replace('_', '-')} is for emulated nodes: it needs --emulate FIRMWARE")
+    args.host = args.host if args.host is not None else "::1"
+    args.port = args.port if args.port is not None else 5683
     if args.prefix is not None and not args.uart:
         raise ConfigError("--prefix is the bridge's: it needs --uart")  # was silently ignored, even garbage
     args.prefix = args.prefix or "fd00::/64"
