@@ -28,6 +28,7 @@ from rig.lwm2m.cli import HELP, Console, print_event
 from rig.lwm2m.server import Event
 from rig.rig import Rig
 from rig.topology import Topology, firmware_path
+from rig.vtime import VirtualTimeLoop
 
 # Each node is a whole emulated CC2538 stepped on this machine's CPU (as `rig fota --emulate`).
 MAX_NODES = 64
@@ -69,7 +70,8 @@ def parse_gdb(text: str) -> tuple[str | None, int]:
 
 @dataclass
 class WallClockPacer:
-    """Wraps `emulation.run_until` so virtual time advances at most as fast as the wall clock.
+    """Wraps the rig loop's emulation step (VirtualTimeLoop.run_step) so virtual time advances at most
+    as fast as the wall clock.
 
     The rig's loop asks the emulation for steps up to its next timer; this hands out only the virtual
     time the wall clock has earned since the anchor, and naps (briefly, so a typed line or a signal is
@@ -89,6 +91,14 @@ class WallClockPacer:
     def __post_init__(self) -> None:
         self._inner = self.emulation.run_until
         self._anchor(0.0)
+
+    def install(self, loop: VirtualTimeLoop) -> None:
+        self._inner, loop.run_step = loop.run_step, self.run_until
+        self._anchor(0.0)
+
+    def uninstall(self, loop: VirtualTimeLoop) -> None:
+        if loop.run_step == self.run_until:
+            loop.run_step = self._inner
 
     def _anchor(self, lag: float) -> None:
         self._wall0 = self.clock() - lag
@@ -110,13 +120,6 @@ class WallClockPacer:
             self.sleep(min(self.min_step - budget, self.nap))
             return False
         return self._inner(predicate, min(timeout, budget))
-
-    def install(self) -> None:
-        self.emulation.run_until = self.run_until  # type: ignore[method-assign]
-
-    def uninstall(self) -> None:
-        if self.emulation.__dict__.get("run_until") == self.run_until:
-            del self.emulation.run_until
 
 
 class EmulatedConsole(Console):
@@ -276,14 +279,14 @@ def run_emulated(args: argparse.Namespace) -> int:
             previous = {signum: signal.signal(signum, _StopOnSignal(loop, queue))
                         for signum in (signal.SIGINT, signal.SIGTERM)}
         pacer = WallClockPacer(rig.emulation)
-        pacer.install()
+        pacer.install(loop)
         rig.run(serve_emulated(rig, queue))
     finally:
         for signum, handler in previous.items():
             if handler is not None:
                 signal.signal(signum, handler)
         if pacer is not None:
-            pacer.uninstall()  # stopping need not wait for the wall clock
+            pacer.uninstall(loop)  # stopping need not wait for the wall clock
         if gdb is not None:  # nor for a GDB (stopping after a second Ctrl-C must not halt again)
             stop_gdb = getattr(rig.node(gdb[0]).raw, "stop_gdb_server", None)
             if stop_gdb is not None:

@@ -94,6 +94,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         super().__init__(selector)
         selector.loop = self
         self._emulation = emulation
+        # what runs one emulation step, emulation.run_until(predicate, timeout): `rig server --emulate`
+        # wraps it to pace virtual time to the wall clock (rig.server_emulate.WallClockPacer)
+        self.run_step: Callable[[Callable[[], bool], float], bool] = emulation.run_until
         self._woken = False
         self._watches: list[_Watch] = []
         # When the loop runs in a background thread (Robot Framework), virtual time passes only while
@@ -172,7 +175,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
                     return bool(poll())
                 return False
 
-            emulation.run_until(host_has_work, step)
+            self.run_step(host_has_work, step)
             ready = poll()
             if ready or self._woken or self._ready_callbacks():
                 return ready

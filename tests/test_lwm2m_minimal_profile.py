@@ -43,7 +43,7 @@ def test_read_write_execute_in_every_format_it_keeps(rig: Rig, node: RigNode) ->
 
 def test_left_out_features_answer_like_a_client_without_them(rig: Rig, node: RigNode) -> None:
     dev = registered(rig, node)
-    refused("4.05", dev.observe, "/3/0/13")  # the Observe option is ignored: a plain read comes back
+    refused("2.05", dev.observe, "/3/0/13")  # the Observe option is ignored: a plain read comes back
     refused("4.06", dev.discover, "/3/0")
     refused("4.00", dev.write_attributes, "/3/0/13", pmin=5)  # to it, a Write without a body
     refused("4.05", dev.create, "/3", {0: "x"}, fmt="tlv")

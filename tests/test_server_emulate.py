@@ -51,40 +51,49 @@ class FakeWall:
         self.t += seconds
 
 
-def paced() -> tuple[FakeEmulation, FakeWall, WallClockPacer]:
+class FakeLoop:
+    def __init__(self, emu: FakeEmulation) -> None:
+        self.run_step = emu.run_until
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        return self.run_step(predicate, timeout)  # as VirtualTimeLoop._advance steps the emulation
+
+
+def paced() -> tuple[FakeLoop, FakeEmulation, FakeWall, WallClockPacer]:
     emu, wall = FakeEmulation(), FakeWall()
+    loop = FakeLoop(emu)
     pacer = WallClockPacer(emu, clock=wall.clock, sleep=wall.sleep)  # type: ignore[arg-type]
-    pacer.install()
-    return emu, wall, pacer
+    pacer.install(loop)  # type: ignore[arg-type]
+    return loop, emu, wall, pacer
 
 
 def test_virtual_time_never_runs_ahead_of_the_wall_clock() -> None:
-    emu, wall, _ = paced()
+    loop, emu, wall, _ = paced()
     for _ in range(2000):  # the loop asks for far more than the wall clock allows
-        emu.run_until(lambda: False, 5.0)  # the installed pacer
+        loop.run_until(lambda: False, 5.0)
         assert emu.now <= wall.t - 100.0 + 1e-9
     assert emu.now > 0.9 * (wall.t - 100.0)  # and it keeps up: not stuck napping
     assert max(emu.granted) <= 0.2 + 1e-9
 
 
 def test_a_long_halt_is_not_caught_up_flat_out() -> None:
-    emu, wall, pacer = paced()
+    loop, emu, wall, pacer = paced()
     wall.t += 60.0  # e.g. a node held in GDB for a minute: the emulation did not run meanwhile
     assert pacer.budget() == pytest.approx(0.2)  # at most max_lag, not 60 s at full speed
-    emu.run_until(lambda: False, 5.0)
+    loop.run_until(lambda: False, 5.0)
     assert emu.granted == [pytest.approx(0.2)]
 
 
 def test_a_pending_predicate_is_served_without_a_nap() -> None:
-    emu, wall, _ = paced()
-    assert emu.run_until(lambda: True, 1.0) is True
+    loop, emu, wall, _ = paced()
+    assert loop.run_until(lambda: True, 1.0) is True
     assert wall.t == 100.0 and emu.now == 0.0
 
 
 def test_uninstall_restores_the_emulation() -> None:
-    emu, _, pacer = paced()
-    pacer.uninstall()
-    emu.run_until(lambda: False, 3.0)
+    loop, emu, _, pacer = paced()
+    pacer.uninstall(loop)  # type: ignore[arg-type]
+    loop.run_until(lambda: False, 3.0)
     assert emu.now == 3.0
 
 

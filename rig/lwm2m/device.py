@@ -361,8 +361,10 @@ class Device:
             raise DeviceTimeout(f"{self.endpoint}{key}: {exc}") from None
         self._raise_for(first, key)
         if handle is None:  # RFC 7641: an answer without Observe is a plain read, no observation
-            raise LwM2MError(first.code, key, "answered without Observe: the device keeps no observation "
-                             f"(it holds {len(self.observations)} of this server's already)", self.endpoint)
+            held = len(self.observations)
+            why = (f"it holds {held} of this server's already: its table may be full" if held
+                   else "it may not support Observe")
+            raise LwM2MError(first.code, key, f"answered without Observe: no observation ({why})", self.endpoint)
         stream = ObservationStream(self, base, paths, to_notification(first), _handle=handle)
         self.observations[key] = stream
         for resp in pending:
