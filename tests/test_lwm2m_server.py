@@ -451,6 +451,24 @@ def test_bootstrap_for_an_unknown_endpoint_is_refused(tmp_path: Path) -> None:
     scenario(body)
 
 
+def test_a_refused_bootstrap_request_is_an_event_naming_why() -> None:
+    """`rig server` without --bootstrap-config said nothing when a client asked to be bootstrapped."""
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        mark = server.mark()
+        client = await make_client()
+        resp = await client.bootstrap_request()
+        assert resp.code_text == "4.04"
+        server.bootstrap = BootstrapConfig.from_dict({"endpoints": {"other": {"server_uri": "coap://[::1]:1"}}})
+        assert (await client.bootstrap_request()).code_text == "4.00"
+        refused = [e for e in server.history if e.seq >= mark and e.kind == "rejected"]
+        assert [(e.endpoint, e.data["detail"]) for e in refused] == [
+            ("dev1", "Bootstrap-Request: this server is not a bootstrap server (no bootstrap configuration given)"),
+            ("dev1", "Bootstrap-Request: no bootstrap configuration for 'dev1'"),
+        ]
+
+    scenario(body)
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [

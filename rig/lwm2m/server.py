@@ -449,13 +449,19 @@ class LwM2MServer:
         return Reply("2.04")
 
     def _bootstrap_request(self, req: InboundRequest) -> Reply:
-        if self.bootstrap is None:
-            return Reply("4.04", b"this server is not a bootstrap server")
         params = parse_query(req.query, update=False)
         assert params.endpoint is not None
+        if self.bootstrap is None:  # said as an event too: a client that gets no answer it understands
+            why = "this server is not a bootstrap server (no bootstrap configuration given)"
+            self._emit("rejected", params.endpoint, detail=f"Bootstrap-Request: {why}",
+                       address=remote_address(req.remote))
+            return Reply("4.04", why.encode())
         cfg = self.bootstrap.for_endpoint(params.endpoint)
         if cfg is None:
-            return Reply("4.00", f"no bootstrap configuration for {params.endpoint!r}".encode())
+            why = f"no bootstrap configuration for {params.endpoint!r}"
+            self._emit("rejected", params.endpoint, detail=f"Bootstrap-Request: {why}",
+                       address=remote_address(req.remote))
+            return Reply("4.00", why.encode())
         self._emit("bootstrap_requested", params.endpoint, address=remote_address(req.remote))
         assert self._loop is not None
         # The sequence starts after the 2.04 has gone out (call_soon runs after this handler returns).
