@@ -14,8 +14,12 @@ terminal says which), --stack-report FILE (stack high-water marks over the suite
 rig.footprint.pytest_stack, which this plugin registers), --firmware-coverage DIR (lcov tracefiles of
 the firmware code run) and --firmware-profile DIR (cycles per function), both from
 rig.coverage.pytest_record.
-When a test using the rig fails, each node's UART log, the radio pcap and the CoAP trace are attached
-to the report (and their paths to the JUnit XML as properties).
+When a test using the rig fails (in its setup, call or teardown), each client node's UART log and the
+last CoAP messages are attached to the report, and the paths of the UART logs (the border's too), the
+radio pcap and the CoAP trace to the JUnit XML as properties. Tests marked `renode` are skipped unless
+--emulator renode and Renode is found. SIGTERM ends the session like Ctrl-C, tearing fixtures down (a
+Renode is stopped, not orphaned). Rig tests are plain `def` tests: an `async def` test that asks for a
+rig fixture fails at once.
 Under pytest-xdist (-n N) the suite-level files are merged by the controller (rig.pytest_workers) and
 --gdb is a usage error (interactive: use -n 0).
 """
@@ -23,21 +27,26 @@ Under pytest-xdist (-n N) the suite-level files are merged by the controller (ri
 from __future__ import annotations
 
 import contextlib
+import gc
+import inspect
 import os
 import re
-from collections.abc import Generator, Iterator
+import signal
+import threading
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
-from rig.errors import ConfigError
+from rig.errors import ConfigError, RigError
 from rig.lwm2m.server import LwM2MServer
 from rig.pytest_workers import distributing
-from rig.rig import Rig, RigNode
+from rig.rig import BORDER, SYNC_ONLY, Rig, RigNode
 from rig.topology import Topology, firmware_path
 
 ARTIFACTS_DEFAULT = Path("build/test-artifacts")
+T = TypeVar("T")
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -107,16 +116,59 @@ def pytest_configure(config: pytest.Config) -> None:
             # waits halted for a debugger, and a fixed port cannot be bound by two workers.
             raise pytest.UsageError("--gdb is interactive and cannot run under pytest-xdist: "
                                     "run the test(s) to debug with -n 0")
+    _handle_sigterm(config)
     config.addinivalue_line("markers", "topology(dict): the topology the rig fixture starts for this test")
     config.addinivalue_line("markers", "builtin_only: needs a feature only the builtin emulator has")
     config.addinivalue_line("markers", "renode: needs a Renode installation")
     config.addinivalue_line("markers", "slow: long-running; runs with --run-slow (make test-long)")
 
 
+SIGTERM_HANDLER = pytest.StashKey[bool]()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # As rig.cli's handler, for a pytest session: pytest.exit() ends the session like Ctrl-C (a
+    # SystemExit would only fail the running test), and the fixtures' teardown stops the rig.
+    pytest.exit(f"{signal.Signals(signum).name}: the test session was terminated", returncode=128 + signum)
+
+
+def _handle_sigterm(config: pytest.Config) -> None:
+    """A CI job's timeout or a process manager stops pytest with SIGTERM; without a handler Python
+    dies at once, no teardown runs and a Renode child (its own session) keeps running."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return  # someone else's handler: theirs
+    signal.signal(signal.SIGTERM, _terminate)
+    config.stash[SIGTERM_HANDLER] = True
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(SIGTERM_HANDLER, False) and signal.getsignal(signal.SIGTERM) is _terminate:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _renode_skip_reason(config: pytest.Config) -> str | None:
+    """Why a test marked `renode` cannot run here, or None."""
+    emulator = config.getoption("--emulator")
+    if emulator != "renode":
+        return f"needs Renode: run with --emulator renode (the emulator is {emulator})"
+    from rig.emu.renode.process import find_renode, not_found_message
+
+    explicit = config.getoption("--renode")
+    return not_found_message(explicit) if find_renode(explicit) is None else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     emulator = config.getoption("--emulator")
     run_slow = config.getoption("--run-slow")
+    renode_reason: list[str | None] = []  # looked up once, for the first marked test
     for item in items:
+        if item.get_closest_marker("renode") is not None:  # (keywords also hold a directory's name)
+            if not renode_reason:
+                renode_reason.append(_renode_skip_reason(config))
+            if renode_reason[0] is not None:
+                item.add_marker(pytest.mark.skip(reason=renode_reason[0]))
         if "slow" in item.keywords and not run_slow:
             item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (make test-long)"))
         if "builtin_only" in item.keywords and emulator != "builtin":
@@ -126,20 +178,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 RIG_OF_TEST = pytest.StashKey[Rig]()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, Any]:
+    if call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
+        # Garbage of the failure (an interrupted rig's tasks, say) is finalised here, not while
+        # pytest formats the report: a finaliser that formats a traceback runs ast.parse(), which
+        # inside pytest's own ast.parse() breaks it (CPython 3.11: "SystemError: AST constructor
+        # recursion depth mismatch", an INTERNALERROR that ends the session).
+        with contextlib.suppress(Exception):
+            gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        report: pytest.TestReport = yield
+    finally:
+        if enabled:
+            gc.enable()
     the_rig = item.stash.get(RIG_OF_TEST, None)
-    if report.when == "call" and report.failed and the_rig is not None:
-        # Attached now, not in the fixture's teardown: pytest-xdist sends this report to the controller
-        # as soon as it is made. The rig is paused between awaits, so the logs are those of the failure;
-        # stopping the rig writes the files again, complete.
-        try:
-            the_rig._save_artifacts()
-        except Exception:  # reporting a failure must not fail on its attachments
-            return
-        _attach_artifacts(item, report, the_rig)
+    if the_rig is None:
+        return report
+    try:
+        if report.failed:
+            # Attached now, not in the fixture's teardown: pytest-xdist sends this report to the
+            # controller as soon as it is made. The rig is paused between awaits, so the logs are those
+            # of the failure; stopping the rig writes the files again, complete.
+            if the_rig.emulation is not None:
+                the_rig._save_artifacts()
+            _attach_artifacts(item, report, the_rig)
+    except Exception:  # reporting a failure must not fail on its attachments
+        pass
+    finally:
+        if report.when == "teardown":
+            del item.stash[RIG_OF_TEST]
+    return report
 
 
 @pytest.fixture
@@ -150,13 +221,18 @@ def rig_topology(request: pytest.FixtureRequest) -> Topology:
     # topology() and topology(node=[...]) were IndexError; a second dict was silently ignored.
     if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], dict):
         given = ", ".join([*map(repr, marker.args), *(f"{k}={v!r}" for k, v in marker.kwargs.items())])
-        raise ConfigError(f"@pytest.mark.topology takes one dict like {{'node': [{{'name': 'a'}}]}} "
-                          f"(a TOML file: override the rig_topology fixture with Topology.load), got ({given})")
-    return Topology.from_dict(marker.args[0], source="@pytest.mark.topology")
+        pytest.fail(f"@pytest.mark.topology takes one dict like {{'node': [{{'name': 'a'}}]}} "
+                    f"(a TOML file: override the rig_topology fixture with Topology.load), got ({given})",
+                    pytrace=False)
+    return _fail_on_rig_error(lambda: Topology.from_dict(marker.args[0], source="@pytest.mark.topology"))
 
 
 @pytest.fixture
 def rig(request: pytest.FixtureRequest, rig_topology: Topology) -> Iterator[Rig]:
+    if inspect.iscoroutinefunction(getattr(request.node, "function", None)):
+        # its awaits would run on pytest-asyncio's loop, where the rig's clock never moves: each wait
+        # would take its timeout in real seconds and blame the device
+        pytest.fail(f"{request.node.name}: {SYNC_ONLY}", pytrace=False)
     config = request.config
     artifacts = config.getoption("--artifacts-dir") / _safe_name(request.node.nodeid)
     the_rig = Rig(
@@ -165,14 +241,15 @@ def rig(request: pytest.FixtureRequest, rig_topology: Topology) -> Iterator[Rig]
         renode_path=config.getoption("--renode"),
         artifacts_dir=artifacts,
     )
-    the_rig.start()
-    request.node.stash[RIG_OF_TEST] = the_rig  # a failed call's report gets its artifacts
+    _fail_on_rig_error(the_rig.start)  # a bad ELF, topology or Renode: the message says it all
+    # a failed setup (a fixture that waits for registration), call or teardown gets its artifacts;
+    # the teardown report drops it
+    request.node.stash[RIG_OF_TEST] = the_rig
     try:
         if config.getoption("--gdb") is not None:
-            _start_gdb(config, the_rig, request.node.nodeid)
+            _fail_on_rig_error(lambda: _start_gdb(config, the_rig, request.node.nodeid))
         yield the_rig
     finally:
-        del request.node.stash[RIG_OF_TEST]
         the_rig.stop()
 
 
@@ -184,7 +261,19 @@ def lwm2m_server(rig: Rig) -> LwM2MServer:
 
 @pytest.fixture
 def node(rig: Rig) -> RigNode:
+    if not rig.nodes:
+        pytest.fail("node fixture: the topology has no client node", pytrace=False)
     return rig.node()
+
+
+def _fail_on_rig_error(action: Callable[[], T]) -> T:
+    """`action()`; a RigError fails the test with its one-line message (no traceback of the rig)."""
+    __tracebackhide__ = True
+    try:
+        return action()
+    except RigError as exc:
+        message = str(exc)
+    pytest.fail(message, pytrace=False)  # outside the except: no "During handling of..." chain
 
 
 @pytest.fixture
@@ -196,20 +285,41 @@ def _safe_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:150]
 
 
+TRACE_MESSAGES = 60  # CoAP messages of the trace attached to a failure report (the file has all)
+UART_LINES = 200
+
+
 def _attach_artifacts(item: pytest.Item, report: pytest.TestReport, the_rig: Rig) -> None:
+    """This rig's own files only (a directory can hold an earlier run's); the border node's UART
+    (SLIP, binary) only as a property: its frames are in the pcap."""
     artifacts = the_rig.artifacts
     if artifacts is None:
         return
-    for path in sorted(artifacts.directory.glob("uart-*.log")):
-        report.sections.append((f"rig {path.stem}", _tail(path.read_text())))
-        item.user_properties.append((path.stem, str(path)))
-    if artifacts.trace.exists():
-        report.sections.append(("rig coap trace", _tail(artifacts.trace.read_text())))
-        item.user_properties.append(("coap_trace", str(artifacts.trace)))
-    if artifacts.pcap.exists():
-        item.user_properties.append(("pcap", str(artifacts.pcap)))
+    properties = dict(item.user_properties)  # one of each, whatever the number of failed reports
+
+    def attach_property(name: str, path: Path) -> None:
+        if name not in properties and path.exists():
+            item.user_properties.append((name, str(path)))
+            properties[name] = str(path)
+
+    for name in the_rig.nodes:
+        path = artifacts.uart_log(name)
+        if path.exists():
+            report.sections.append((f"rig {path.stem}", _tail(path.read_text(errors="replace"), UART_LINES)))
+            attach_property(path.stem, path)
+    attach_property(f"uart-{BORDER}", artifacts.uart_log(BORDER))
+    server = the_rig._server
+    if server is not None:  # no message at all says something too (a node that never registered)
+        entries = list(server.trace.entries)
+        shown = entries[-TRACE_MESSAGES:]
+        head = f"the last {len(shown)} of {len(entries)} CoAP messages" if len(shown) < len(entries) else \
+            f"{len(entries)} CoAP messages"
+        report.sections.append((f"rig coap trace ({head}; all in {artifacts.trace.name})",
+                                "\n".join(entry.line() for entry in shown) + "\n" if shown else "(none)\n"))
+    attach_property("coap_trace", artifacts.trace)
+    attach_property("pcap", artifacts.pcap)
 
 
-def _tail(text: str, lines: int = 200) -> str:
+def _tail(text: str, lines: int = UART_LINES) -> str:
     parts = text.splitlines()
     return "\n".join(parts[-lines:]) + ("\n" if parts else "")

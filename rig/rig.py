@@ -34,6 +34,7 @@ from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.codecs import Value, Values
 from rig.lwm2m.codecs.link import Link
 from rig.lwm2m.device import Device, Notification, ObservationStream, PathLike, as_path
+from rig.lwm2m.errors import DeviceTimeout
 from rig.lwm2m.registration import Registration
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
@@ -410,6 +411,11 @@ class RigArtifacts:
     def uart_log(self, node: str) -> Path:
         return self.directory / f"uart-{node}.log"
 
+    def remove_old(self) -> None:
+        """Remove the files an earlier rig wrote here (UART logs of any node, pcap, trace)."""
+        for path in [*self.directory.glob("uart-*.log"), self.pcap, self.trace]:
+            path.unlink(missing_ok=True)
+
 
 class Rig:
     def __init__(
@@ -466,6 +472,9 @@ class Rig:
         self.loop = VirtualTimeLoop(self.emulation)
         if self.artifacts:
             self.artifacts.directory.mkdir(parents=True, exist_ok=True)
+            # An earlier run's files (other node names, a trace of another topology) would be read
+            # as this run's, and attached to its failure report.
+            self.artifacts.remove_old()
             # A backend that cannot capture its medium leaves it to the bridge (below).
             with contextlib.suppress(RigError):
                 self.emulation.medium.capture(self.artifacts.pcap)
@@ -498,11 +507,21 @@ class Rig:
 
     def stop(self) -> None:
         try:
-            if self._server is not None and self.loop is not None and not self.loop.is_closed():
-                self.run(self._server.stop())
-        except Exception:
-            pass  # stopping goes on: everything else must still be released
-        self._save_artifacts()
+            if self.loop is not None and not self.loop.is_closed():
+                # A run() cut short (Ctrl-C, SIGTERM, a pytest-timeout) leaves its tasks pending: run
+                # on, they would fail against the stopped server after stop() ("Task exception was never
+                # retrieved"), and the GC logging that traceback inside pytest's own ast.parse() of a
+                # later report broke pytest (SystemError: AST constructor recursion depth mismatch).
+                for step in (self._cancel_pending, self._stop_server, self._cancel_pending):
+                    with contextlib.suppress(Exception):  # stopping goes on: everything must be released
+                        self.run(step())
+        finally:  # a second Ctrl-C while stopping still releases the emulation (a Renode process)
+            try:
+                self._save_artifacts()
+            finally:
+                self._release()
+
+    def _release(self) -> None:
         if self._bridge is not None:
             self._bridge.close()
         if self._thread is not None and self.loop is not None:
@@ -514,6 +533,23 @@ class Rig:
         if self.emulation is not None:
             self.emulation.close()
             self.emulation = None
+
+    async def _stop_server(self) -> None:
+        if self._server is not None:
+            await self._server.stop()
+
+    async def _cancel_pending(self) -> None:
+        """Cancel every task left on the rig's loop and wait (a virtual second at most) until they end,
+        retrieving their outcome so that none is reported as never retrieved."""
+        current = asyncio.current_task()
+        pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
+        for task in pending:
+            if task.done() and not task.cancelled():
+                task.exception()
 
     def __enter__(self) -> Rig:
         return self.start()
@@ -552,13 +588,28 @@ class Rig:
                 if inspect.iscoroutine(awaitable):
                     awaitable.close()  # never run: no "was never awaited" warning on top of the error
                 raise
+        __tracebackhide__ = True  # a failed wait shows the test's line, not the rig's internals
+        if self._thread is None and _running_loop() not in (None, self.loop):
+            # an `async def` test awaiting on pytest-asyncio's loop: the rig's clock would never run
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            raise ConfigError(SYNC_ONLY)
         coro = _with_timeout(awaitable, timeout)
         if self._thread is None:
-            return self.loop.run_until_complete(coro)
+            task = self.loop.create_task(coro)
+            try:
+                return self.loop.run_until_complete(task)
+            except BaseException:
+                _abandon(task)
+                raise
         future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
             self.loop.foreground(coro), self.loop
         )
-        return future.result()
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # interrupted while waiting: the coroutine must not run on by itself
+            raise
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         assert self.loop is not None
@@ -582,12 +633,41 @@ class Rig:
             raise RigError(f"no node {name!r} in this rig (nodes: {', '.join(self.nodes)})") from None
 
     def wait_for_registration(self, name: str | None = None, timeout: float = 30.0) -> SyncDevice:
+        """The node's device once it has registered (since its last reset, power cut or rebooting
+        Execute). A node that stops on a fault fails it at once (EmulationError); a timeout
+        (DeviceTimeout) names the node and shows its last UART lines."""
+        __tracebackhide__ = True
         node = self.node(name)
         timeout = virtual_seconds(timeout, "wait_for_registration timeout")
+        device = self.run(self._registration(node, timeout))
+        if device is not None:
+            return SyncDevice(self, device)
+        node._raise_fault()
+        raise DeviceTimeout(f"{node.name}: {node.endpoint} did not register within {timeout:g} s"
+                            f"{node._recent_lines(0, count=5)}")
+
+    async def _registration(self, node: RigNode, timeout: float) -> Device | None:
+        """The device once registered, or None when the node faults or `timeout` passes first."""
+        assert self.loop is not None
         # after rig.node().reset() or power_cut(), the registration of the new boot (the server still
         # holds the old one until it expires)
-        device = self.server.wait_for_registration(node.endpoint, timeout, since=node.boot_mark)
-        return SyncDevice(self, self.run(device))
+        registered = asyncio.ensure_future(self.server.wait_for_registration(node.endpoint, timeout,
+                                                                             since=node.boot_mark))
+        faulted = asyncio.ensure_future(self.loop.wait_until(lambda: node.raw.fault is not None, timeout))
+        try:
+            await asyncio.wait((registered, faulted), return_when=asyncio.FIRST_COMPLETED)
+            if not registered.done() and faulted.result():
+                return None
+            return await registered
+        except DeviceTimeout:
+            return None
+        finally:
+            for task in (registered, faulted):
+                if not task.done():
+                    task.cancel()
+            await asyncio.wait((registered, faulted))
+            if registered.done() and not registered.cancelled():
+                registered.exception()  # retrieved (the timeout is reported above)
 
     def device(self, name: str | None = None) -> SyncDevice:
         return SyncDevice(self, self.server.device(self.node(name).endpoint))
@@ -597,15 +677,61 @@ class Rig:
     def _save_artifacts(self) -> None:
         if self.artifacts is None or self.emulation is None:
             return
-        for name, node in [(BORDER, self.border), *((n, r.raw) for n, r in self.nodes.items())]:
-            if node is None:
-                continue
+        if self.border is not None:  # SLIP frames: kept readable (grep must not call it binary)
+            text = readable_bytes(self.border.uart.output())
+            if self.border.fault is not None:
+                text += f"*** node stopped: {self.border.fault}\n"
+            self.artifacts.uart_log(BORDER).write_text(text)
+        for name, node in ((n, r.raw) for n, r in self.nodes.items()):
             lines = [f"[{line.time:12.6f}] {line.text}" for line in node.uart.lines]
             if node.fault is not None:
                 lines.append(f"[{node.fault.time:12.6f}] *** node stopped: {node.fault}")
             self.artifacts.uart_log(name).write_text("\n".join(lines) + "\n")
         if self._server is not None:
             self._server.trace.save(self.artifacts.trace)
+
+
+SYNC_ONLY = ("rig tests are synchronous: call rig.wait_for_registration()/rig.device() or rig.run(coro) "
+             "from a plain `def` test, not `await` them in an `async def` test")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    """A run() interrupted (KeyboardInterrupt, SystemExit, a pytest-timeout): its task must not run on
+    at the next run(), and its exception must not be logged as never retrieved."""
+    if task.done():
+        if not task.cancelled():
+            task.exception()
+    else:
+        task.cancel()  # delivered at the next run() (Rig.stop() waits for it)
+
+
+_SLIP_END = 0xC0
+
+
+def readable_bytes(data: bytes) -> str:
+    """Binary UART output (the border node's SLIP) as text: one line per text line or SLIP frame,
+    printable ASCII as is, every other byte (and the backslash) as \\xNN."""
+    lines: list[str] = []
+    current: list[str] = []
+    for byte in data:
+        if byte == 0x0A:
+            lines.append("".join(current))
+            current = []
+            continue
+        current.append(chr(byte) if 0x20 <= byte < 0x7F and byte != 0x5C else f"\\x{byte:02x}")
+        if byte == _SLIP_END and len(current) > 1:
+            lines.append("".join(current))
+            current = []
+    if current:
+        lines.append("".join(current))
+    return "\n".join(lines) + "\n"
 
 
 async def _with_timeout(awaitable: Awaitable[T], timeout: float | None) -> T:

@@ -31,6 +31,8 @@ from aiocoap.numbers.codes import Code
 from aiocoap.numbers.types import RST
 from aiocoap.optiontypes import BlockOption
 
+from rig.errors import RigError
+
 PINNED_VERSION = "0.4.17"
 # A Block2 transfer whose representation changes between blocks starts again at most this often.
 BLOCK2_RESTARTS = 3
@@ -70,6 +72,10 @@ def remote_key(remote: RemoteHandle) -> tuple[str, int]:
 
 class CoapFailure(Exception):
     """The exchange failed below CoAP codes: no answer after retransmissions, timeout, RST, shutdown."""
+
+
+class EndpointStopped(RigError):
+    """A request on an endpoint that is not running (never started, or already stopped)."""
 
 
 class BrokenBlockwise(CoapFailure):
@@ -531,7 +537,8 @@ class CoapEndpoint:
         with smaller blocks when the device answers 4.13 (its Block1 or Size1 say how small; a Size1
         that covers the whole body means "send it unblocked"). `block2_size` asks for the answer in
         blocks of that size from the first one."""
-        assert self._ctx is not None, "endpoint not started"
+        if self._ctx is None:  # e.g. a request still in flight when the rig stopped the server
+            raise EndpointStopped("the LwM2M server is not running (not started, or stopped): request not sent")
         szx = 6 if block_size is None else _szx(block_size)
         unblocked_tried = False
         while True:

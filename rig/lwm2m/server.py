@@ -242,6 +242,16 @@ class LwM2MServer:
     async def wait_for_registration(self, endpoint: str, timeout: float = 60.0, since: int | None = None) -> Device:
         """The device once `endpoint` is registered (at once if it already is); with `since` (a
         `mark()`), once it has registered after the mark (e.g. after a reboot)."""
+        if self._loop is not None and asyncio.get_running_loop() is not self._loop:
+            # awaited on another loop (an `async def` test on pytest-asyncio's): nothing would ever
+            # arrive here, and the wait would take `timeout` real seconds to blame the device
+            from rig.vtime import VirtualTimeLoop
+
+            if isinstance(self._loop, VirtualTimeLoop):
+                raise ConfigError("rig tests are synchronous: call rig.wait_for_registration()/rig.device() "
+                                  "or rig.run(coro), not await the rig's server from an `async def` test")
+            raise ConfigError("LwM2MServer.wait_for_registration: awaited on another event loop than the "
+                              "one the server was started on")
         if endpoint not in self.registrations or (
             since is not None and self._since("registered", endpoint, since) is None
         ):
