@@ -17,7 +17,7 @@ rig.coverage.pytest_record.
 When a test using the rig fails (in its setup, call or teardown), each client node's UART log and the
 last CoAP messages are attached to the report, and the paths of the UART logs (the border's too), the
 radio pcap and the CoAP trace to the JUnit XML as properties. Tests marked `renode` are skipped unless
---emulator renode and Renode is found. SIGTERM ends the session like Ctrl-C, tearing fixtures down (a
+Renode is found. SIGTERM ends the session like Ctrl-C, tearing fixtures down (a
 Renode is stopped, not orphaned). Rig tests are plain `def` tests: an `async def` test that asks for a
 rig fixture fails at once.
 Under pytest-xdist (-n N) the suite-level files are merged by the controller (rig.pytest_workers) and
@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from rig.emu.api import parse_gdb_target
 from rig.errors import ConfigError, RigError
 from rig.lwm2m.server import LwM2MServer
 from rig.pytest_workers import distributing
@@ -76,15 +77,11 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 
 def parse_gdb_option(text: str) -> tuple[str | None, int]:
-    """--gdb PORT or --gdb NODE=PORT."""
-    name, eq, port_text = text.rpartition("=")
+    """--gdb PORT or --gdb NODE=PORT; a bad value is a usage error."""
     try:
-        port = int(port_text, 10)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535 or (eq and not name):
-        raise pytest.UsageError(f"--gdb {text!r}: give PORT or NODE=PORT with a TCP port 0-65535 (0: any free port)")
-    return (name or None), port
+        return parse_gdb_target(text)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _start_gdb(config: pytest.Config, the_rig: Rig, nodeid: str) -> None:
@@ -149,10 +146,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _renode_skip_reason(config: pytest.Config) -> str | None:
-    """Why a test marked `renode` cannot run here, or None."""
-    emulator = config.getoption("--emulator")
-    if emulator != "renode":
-        return f"needs Renode: run with --emulator renode (the emulator is {emulator})"
+    """Why a test marked `renode` (it drives a Renode of its own) cannot run here, or None: whatever
+    --emulator the rest of the suite uses, it runs wherever Renode is found."""
     from rig.emu.renode.process import find_renode, not_found_message
 
     explicit = config.getoption("--renode")

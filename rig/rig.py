@@ -171,8 +171,9 @@ class RigNode:
         if not lines and not unfinished:
             return f" (virtual time now {self.rig.now:.6f} s; no UART output since the previous match)"
         shown = lines[-count:]
-        head = f"the last {len(shown)} of {len(lines)}" if len(lines) > len(shown) else f"{len(lines)}"
-        text = f" (virtual time now {self.rig.now:.6f} s); {head} UART lines since the previous match:"
+        head = (f"the last {len(shown)} of {len(lines)} UART lines" if len(lines) > len(shown)
+                else f"{len(lines)} UART line{'s' if len(lines) != 1 else ''}")
+        text = f" (virtual time now {self.rig.now:.6f} s); {head} since the previous match:"
         text += "".join(f"\n  [{line.time:12.6f}] {line.text}" for line in shown)
         if unfinished:
             text += f"\n  (unfinished) {unfinished!r}"

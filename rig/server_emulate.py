@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rig.emu.api import Emulation
+from rig.emu.api import Emulation, parse_gdb_target
 from rig.errors import ConfigError, RigError
 from rig.lwm2m.cli import HELP, Console, print_event
 from rig.lwm2m.server import Event
@@ -54,18 +54,6 @@ def parse_nodes(text: str) -> int:
         raise ConfigError(f"--nodes {text!r}: give a number of nodes 1..{MAX_NODES} "
                           "(each is a whole emulated CC2538)")
     return count
-
-
-def parse_gdb(text: str) -> tuple[str | None, int]:
-    """--gdb PORT or --gdb NODE=PORT (as pytest --gdb)."""
-    name, eq, port_text = text.rpartition("=")
-    try:
-        port = int(port_text, 10)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535 or (eq and not name):
-        raise ConfigError(f"--gdb {text!r}: give PORT or NODE=PORT with a TCP port 0-65535 (0: any free port)")
-    return (name or None), port
 
 
 @dataclass
@@ -239,7 +227,7 @@ def check_args(args: argparse.Namespace) -> tuple[int, tuple[str | None, int] | 
         raise ConfigError("--emulate needs a firmware: an app name (lwm2m-client) or an ELF path")
     firmware_path(args.emulate)  # a typo fails now, naming the path looked at
     count = parse_nodes(args.nodes) if args.nodes is not None else 1
-    gdb = parse_gdb(args.gdb) if args.gdb is not None else None
+    gdb = parse_gdb_target(args.gdb) if args.gdb is not None else None
     if gdb is not None and gdb[0] is not None and gdb[0] not in [f"node{i + 1}" for i in range(count)]:
         raise ConfigError(f"--gdb {args.gdb}: no node {gdb[0]!r} (nodes: node1..node{count})")
     return count, gdb

@@ -279,7 +279,7 @@ def test_renode_marker_skips_without_renode(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "-rs")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*needs Renode: run with --emulator renode (the emulator is builtin)*"])
+    result.stdout.fnmatch_lines(["*Renode not found: set --renode PATH or RENODE, or put renode on PATH*"])
     missing = pytester.path / "no-renode-here"
     result = pytester.runpytest("-p", "no:cacheprovider", "-rs", "--emulator=renode", f"--renode={missing}")
     result.assert_outcomes(skipped=1)

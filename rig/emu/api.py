@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rig.errors import ConfigError
+
 CPU_HZ = 32_000_000  # CC2538 core clock; the builtin emulator counts virtual time in these cycles
 
 
@@ -195,7 +197,6 @@ class Emulation(ABC):
 
 def create_emulation(backend: str = "builtin", **options: Any) -> Emulation:
     """The one way to get an emulation: `backend` is "builtin" or "renode"."""
-    from rig.errors import ConfigError
 
     if backend == "builtin":
         from rig.emu.builtin.emulation import BuiltinEmulation
@@ -206,3 +207,15 @@ def create_emulation(backend: str = "builtin", **options: Any) -> Emulation:
 
         return RenodeEmulation(**options)
     raise ConfigError(f"unknown emulator backend {backend!r} (choose 'builtin' or 'renode')")
+
+
+def parse_gdb_target(text: str) -> tuple[str | None, int]:
+    """A --gdb value (pytest, rig server --emulate): PORT, or NODE=PORT for another node than the first."""
+    name, eq, port_text = text.rpartition("=")
+    try:
+        port = int(port_text, 10)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535 or (eq and not name):
+        raise ConfigError(f"--gdb {text!r}: give PORT or NODE=PORT with a TCP port 0-65535 (0: any free port)")
+    return (name or None), port

@@ -584,7 +584,8 @@ class CoapEndpoint:
         content_format: int | None = None,
     ) -> tuple[Response, Observation | None]:
         """GET (or FETCH) Observe=0; returns the first response and, if accepted, the Observation."""
-        assert self._ctx is not None, "endpoint not started"
+        if self._ctx is None:
+            raise EndpointStopped("the LwM2M server is not running (not started, or stopped): observe not sent")
         msg = self._message(remote, method, path, payload, content_format, accept, query, 0)
         # Without the block-wise layer, so that the token seen on the wire is the observation's.
         req = self._ctx.request(msg, handle_blockwise=False)
