@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--renode", metavar="PATH", help="Renode executable or portable directory "
                                                          "(with --emulator renode; default: $RENODE or PATH)")
     parser.add_argument("--eui64", metavar="HEX", help="EUI-64 of the node, e.g. 00124b0000000001")
-    parser.add_argument("--input", metavar="TEXT", help="text sent to the node's UART after boot")
+    parser.add_argument("--input", metavar="TEXT",
+                        help="bytes sent to the node's UART after boot, with C escapes (\\n, \\r, \\xHH) and no "
+                             "newline added: --input 'update\\n' for a console command")
     parser.add_argument("--coverage", type=Path, metavar="OUT.info",
                         help="write the firmware code the run executed as an lcov tracefile (builtin only)")
     parser.add_argument("--profile", type=Path, metavar="OUT",
