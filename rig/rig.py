@@ -412,10 +412,16 @@ class RigArtifacts:
     def uart_log(self, node: str) -> Path:
         return self.directory / f"uart-{node}.log"
 
+    MARKER = ".lwm2m-rig"  # a directory a rig has written its artifacts to
+
     def remove_old(self) -> None:
-        """Remove the files an earlier rig wrote here (UART logs of any node, pcap, trace)."""
-        for path in [*self.directory.glob("uart-*.log"), self.pcap, self.trace]:
-            path.unlink(missing_ok=True)
+        """Remove the files an earlier rig wrote here (UART logs of any node, pcap, trace): only in a
+        directory a rig marked as its own, never a user's files of the same names elsewhere."""
+        marker = self.directory / self.MARKER
+        if marker.exists():
+            for path in [*self.directory.glob("uart-*.log"), self.pcap, self.trace]:
+                path.unlink(missing_ok=True)
+        marker.write_text("lwm2m-rig artifacts: the next run here replaces uart-*.log, radio.pcap, coap-trace.json\n")
 
 
 class Rig:

@@ -15,7 +15,7 @@ from rig.fota.testing import fota_images
 from rig.lwm2m.aiocoap_adapter import EndpointStopped
 from rig.lwm2m.errors import DeviceTimeout
 from rig.lwm2m.fota import update_fleet
-from rig.rig import Rig, readable_bytes
+from rig.rig import Rig, RigArtifacts, readable_bytes
 from rig.topology import Topology
 
 UDP_ECHO = {"node": [{"name": "n1", "firmware": "udp-echo"}]}
@@ -126,6 +126,7 @@ def test_awaiting_the_rig_on_another_loop_fails_at_once() -> None:
 def test_a_rig_removes_an_earlier_runs_artifacts(tmp_path: Path) -> None:
     (tmp_path / "uart-oldnode.log").write_text("an earlier run\n")
     (tmp_path / "coap-trace.json").write_text("[]")
+    (tmp_path / RigArtifacts.MARKER).write_text("")  # an earlier rig wrote here
     the_rig = Rig(Topology.from_dict(UDP_ECHO), artifacts_dir=tmp_path).start()
     try:
         assert not (tmp_path / "uart-oldnode.log").exists()
@@ -136,6 +137,13 @@ def test_a_rig_removes_an_earlier_runs_artifacts(tmp_path: Path) -> None:
     border = (tmp_path / "uart-border.log").read_bytes()
     assert all(b == 0x0A or 0x20 <= b < 0x7F for b in border)  # text: grep does not call it binary
     assert b"slip-radio up" in border and b"\\xc0" in border
+
+
+def test_a_rig_leaves_files_in_a_directory_it_has_not_written_to(tmp_path: Path) -> None:
+    """rig server --emulate --artifacts-dir . : a user's own uart-notes.log is not an earlier run's."""
+    (tmp_path / "uart-notes.log").write_text("mine\n")
+    Rig(Topology.from_dict(UDP_ECHO), artifacts_dir=tmp_path).start().stop()
+    assert (tmp_path / "uart-notes.log").read_text() == "mine\n" and (tmp_path / RigArtifacts.MARKER).exists()
 
 
 def test_readable_bytes_escapes_binary_and_splits_slip_frames() -> None:

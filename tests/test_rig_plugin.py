@@ -249,6 +249,7 @@ def test_failed_setup_gets_the_artifacts_and_only_this_rigs(pytester: pytest.Pyt
         old = artifacts / f"test_failed_setup_gets_the_artifacts_and_only_this_rigs.py_{test}"
         old.mkdir(parents=True)
         (old / "uart-oldnode.log").write_text("[ 1.0] from an earlier run\n")
+        (old / ".lwm2m-rig").write_text("")
     result = pytester.runpytest("-p", "no:cacheprovider", f"--artifacts-dir={artifacts}", "--junitxml=junit.xml")
     result.assert_outcomes(errors=1, failed=1)
     out = result.stdout.str()

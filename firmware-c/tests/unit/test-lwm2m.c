@@ -187,6 +187,21 @@ UNIT_TEST(update_requested_while_registering_follows_the_registration)
   h_n = 0;
   UNIT_CHECK_EQ(lwm2m_step(&ctx, h_now), 60000);
   UNIT_CHECK_EQ(h_n, 0);
+  /* one asked for between the Register and its retransmission: the server may answer the copy
+   * from its cache (the first reached it), so the Update still follows */
+  fresh();
+  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 120), 0);
+  lwm2m_start(&ctx);
+  h_now += lwm2m_step(&ctx, h_now);
+  lwm2m_request_update(&ctx, LWM2M_UPD_OBJS);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 2); /* the Register again */
+  h_answer(COAP_CREATED, "rd/5a3f", NULL);
+  h_n = 0;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 1);
+  m = h_last();
+  UNIT_CHECK(path_is(&m, "/rd/5a3f") && m.content_format == LWM2M_CF_LINK);
 }
 
 UNIT_TEST(registration_retry_and_bad_location)

@@ -1764,9 +1764,6 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
     q_opt(b, "lt=", NULL, (int32_t)ctx->reg_lifetime);
   }
   if(st == LWM2M_ST_REG) {
-    /* this Register carries what an Update was due for; a reason that comes while it is in
-     * flight (a new object, "update" from the console) is sent once it is answered */
-    ctx->upd = 0;
     /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
     q_opt(b, "lwm2m=1.", NULL, !ctx->v10); /* lwm2m=1.1, or 1.0 */
     /* the binding is never empty: a new Server instance has "U" and a write needs a U */
@@ -1961,6 +1958,12 @@ reg_send(lwm2m_ctx_t *ctx, uint8_t req)
   uint8_t prev = ctx->state;
   ctx->state = req & 15;
   ctx->upd_sent = req;
+  if(req == LWM2M_ST_REG) {
+    /* a Register carries what an Update was due for; a reason that comes while it is in flight
+     * (a new object, "update" from the console) is sent once it is answered. Not cleared when a
+     * retransmission is built: a server that had the first copy answers from its cache. */
+    ctx->upd = 0;
+  }
   ctx->reg_t = coap_request(&ctx->coap, &ctx->server, COAP_CON,
                             req == LWM2M_ST_DEREG ? COAP_DELETE : COAP_POST, NULL, 0,
                             reg_build, reg_resp, ctx);
