@@ -18,6 +18,7 @@ from rig.emu.api import CPU_HZ
 from rig.emu.builtin.elf import Firmware, load_firmware
 from rig.emu.builtin.medium import Medium
 from rig.emu.builtin.node import BuiltinNode
+from rig.emu.builtin.signals import GATE
 from rig.errors import ConfigError, EmulationError
 
 SINGLE_NODE_STEP = CPU_HZ // 1000  # predicate checked at least every virtual millisecond
@@ -98,11 +99,13 @@ class BuiltinEmulation(api.Emulation):
         if self._running:
             raise EmulationError("run_until called from inside the emulation (a UART subscriber or "
                                  "predicate must not advance time)")
+        token = GATE.enter()  # signal handlers run between slices, never inside unicorn's hooks
         self._running = True
         try:
             return self._run_until(predicate, timeout)
         finally:
             self._running = False
+            GATE.exit(token)
 
     def _run_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         deadline = self._now + round(timeout * CPU_HZ)

@@ -70,6 +70,7 @@ from rig.emu.api import CPU_HZ, FaultReport
 from rig.emu.builtin import memmap as mm
 from rig.emu.builtin.cortexm import Stop
 from rig.emu.builtin.counter import NO_PENDING
+from rig.emu.builtin.signals import GATE
 from rig.errors import ConfigError, EmulationError, RigError
 
 if TYPE_CHECKING:
@@ -450,7 +451,8 @@ class GdbStub:
             return False
         if block:
             self._log(f"gdb: node {self.node.name} halted, waiting for GDB on {self.host}:{self.port}")
-            ready, _, _ = select.select([listener], [], [], self._timeout)
+            with GATE.opened():  # Ctrl-C ends the wait (signals.py)
+                ready, _, _ = select.select([listener], [], [], self._timeout)
             if not ready:
                 raise EmulationError(f"node {self.node.name}: no GDB connected to port {self.port} "
                                      f"within {self._timeout:g} s")
@@ -474,7 +476,11 @@ class GdbStub:
         if conn is None:
             raise _ClientGone()
         try:
-            ready, _, _ = select.select([conn], [], [], self._timeout if block else 0)
+            if block:
+                with GATE.opened():  # Ctrl-C ends the wait (signals.py)
+                    ready, _, _ = select.select([conn], [], [], self._timeout)
+            else:
+                ready, _, _ = select.select([conn], [], [], 0)
         except (OSError, ValueError):
             raise _ClientGone() from None
         if not ready:

@@ -25,6 +25,7 @@ from rig.emu.builtin.peripheral import Peripheral, PeripheralContext
 from rig.emu.builtin.profiling import NodeProfile
 from rig.emu.builtin.rfcore import RfCore
 from rig.emu.builtin.scs import SystemControlSpace
+from rig.emu.builtin.signals import GATE
 from rig.emu.builtin.sleeptimer import SleepTimer
 from rig.emu.builtin.sysctrl import SysCtrl
 from rig.emu.builtin.uart import Uart
@@ -261,7 +262,10 @@ class BuiltinNode(api.Node):
         """Run this node until its clock reaches `target` cycles; returns early after a UART line
         (so the emulation can check its predicate)."""
         cpu, nvic, sched, state = self.cpu, self.nvic, self.scheduler, self.state
+        gate = GATE
         while True:
+            if gate.pending:  # a safe point: a signal's handler runs here (signals.py)
+                gate.deliver()
             if self.debugger is not None:
                 self.debugger.between_slices()  # polls GDB; serves it while halted
             if self._pending_power_cut:
