@@ -120,13 +120,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: long-running; runs with --run-slow (make test-long)")
 
 
-SIGTERM_HANDLER = pytest.StashKey[bool]()
+class _Terminator:
+    """The session's SIGTERM handler: it ends the session as Ctrl-C does, fixtures torn down (the rig
+    stopped), with exit status 128 + the signal. It raises KeyboardInterrupt because nothing on its
+    way swallows one: asyncio re-raises it from a callback, where it would log any Exception
+    (pytest.exit's among them); a SystemExit would only fail the running test."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.signum = signum
+        raise KeyboardInterrupt(f"{signal.Signals(signum).name}: the test session was terminated")
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # As rig.cli's handler, for a pytest session: pytest.exit() ends the session like Ctrl-C (a
-    # SystemExit would only fail the running test), and the fixtures' teardown stops the rig.
-    pytest.exit(f"{signal.Signals(signum).name}: the test session was terminated", returncode=128 + signum)
+SIGTERM_HANDLER = pytest.StashKey[_Terminator]()
 
 
 def _handle_sigterm(config: pytest.Config) -> None:
@@ -136,12 +144,19 @@ def _handle_sigterm(config: pytest.Config) -> None:
         return  # only the main thread may set handlers
     if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         return  # someone else's handler: theirs
-    signal.signal(signal.SIGTERM, _terminate)
-    config.stash[SIGTERM_HANDLER] = True
+    handler = config.stash[SIGTERM_HANDLER] = _Terminator()
+    signal.signal(signal.SIGTERM, handler)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    handler = session.config.stash.get(SIGTERM_HANDLER, None)
+    if handler is not None and handler.signum is not None:
+        session.exitstatus = 128 + handler.signum
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if config.stash.get(SIGTERM_HANDLER, False) and signal.getsignal(signal.SIGTERM) is _terminate:
+    handler = config.stash.get(SIGTERM_HANDLER, None)
+    if handler is not None and signal.getsignal(signal.SIGTERM) is handler:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 

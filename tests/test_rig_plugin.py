@@ -221,6 +221,31 @@ def test_sigterm_ends_the_session_with_teardown(pytester: pytest.Pytester) -> No
     result.stdout.fnmatch_lines(["*SIGTERM: the test session was terminated*"])
 
 
+def test_sigterm_while_nodes_run_ends_the_session(pytester: pytest.Pytester) -> None:
+    """The signal lands while the emulation runs (in a peripheral model, an asyncio callback...): it
+    was lost there, or taken for one test's failure, and the run went on to exit 0."""
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        """
+        import os, signal, threading
+        import pytest
+
+        @pytest.mark.topology({"node": [{"name": f"n{i}"} for i in range(3)]})
+        def test_terminated(rig):
+            rig.wait_for_registration("n0")
+            threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
+            for _ in range(400):
+                rig.advance(60)
+
+        def test_not_run():
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    assert result.ret == 143, result.stdout.str()[-2000:]
+    assert "Exception ignored" not in result.stderr.str()
+
+
 def test_failed_setup_gets_the_artifacts_and_only_this_rigs(pytester: pytest.Pytester) -> None:
     """A fixture that waits for registration fails at setup: the report has the node's UART log and the
     JUnit XML its files; an earlier run's logs in the directory are not attached; the border's SLIP
