@@ -78,6 +78,7 @@ test-robot: firmware
 # the exit status is the first failure's.
 test: setup
 	@start=$$(date +%s); rc=0; failed=; \
+	$(MAKE) firmware || { echo "make test: FAILED: the firmware build (no test ran)"; exit 1; }; \
 	for part in test-c test-py test-robot; do \
 	  $(MAKE) $$part; status=$$?; \
 	  if [ $$status -ne 0 ]; then failed="$$failed $$part"; [ $$rc -ne 0 ] || rc=$$status; fi; \

@@ -34,7 +34,7 @@ from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.codecs import Value, Values
 from rig.lwm2m.codecs.link import Link
 from rig.lwm2m.device import Device, Notification, ObservationStream, PathLike, as_path
-from rig.lwm2m.errors import DeviceTimeout
+from rig.lwm2m.errors import DeviceTimeout, LwM2MError
 from rig.lwm2m.registration import Registration
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
@@ -163,17 +163,17 @@ class RigNode:
         wanted = f"UART line matching {regex.pattern!r}" if regex.pattern else "UART line"
         raise ExpectTimeout(f"{self.name}: no {wanted} within {timeout} s{self._recent_lines(start)}")
 
-    def _recent_lines(self, start: int, count: int = 10) -> str:
+    def _recent_lines(self, start: int, count: int = 10, since: str = "since the previous match") -> str:
         """What the node printed since line `start` (the last `count` lines and the unfinished one),
         for a failed wait's message: the first thing a user wants to see."""
         lines = self.raw.uart.lines[start:]
         unfinished = self.raw.uart.unfinished_line()
         if not lines and not unfinished:
-            return f" (virtual time now {self.rig.now:.6f} s; no UART output since the previous match)"
+            return f" (virtual time now {self.rig.now:.6f} s; no UART output {since})"
         shown = lines[-count:]
         head = (f"the last {len(shown)} of {len(lines)} UART lines" if len(lines) > len(shown)
                 else f"{len(lines)} UART line{'s' if len(lines) != 1 else ''}")
-        text = f" (virtual time now {self.rig.now:.6f} s); {head} since the previous match:"
+        text = f" (virtual time now {self.rig.now:.6f} s); {head} {since}:"
         text += "".join(f"\n  [{line.time:12.6f}] {line.text}" for line in shown)
         if unfinished:
             text += f"\n  (unfinished) {unfinished!r}"
@@ -345,7 +345,16 @@ class SyncDevice:
         accepted, rig.wait_for_registration() waits for the registration of the new boot."""
         __tracebackhide__ = True
         mark = self._rig.server.mark()  # taken first: the new boot may register before execute returns
-        self._run(self.device.execute(path, args))
+        try:
+            self._run(self.device.execute(path, args))
+        except LwM2MError:
+            raise  # refused: no reboot comes
+        except DeviceTimeout:  # carried out, maybe, with its answer lost: a new boot may come
+            self._note_reboot(path, mark)
+            raise
+        self._note_reboot(path, mark)
+
+    def _note_reboot(self, path: PathLike, mark: int) -> None:
         if as_path(path) in REBOOTING_EXECUTES:
             for node in self._rig.nodes.values():
                 if node.endpoint == self.device.endpoint:
@@ -651,7 +660,7 @@ class Rig:
             return SyncDevice(self, device)
         node._raise_fault()
         raise DeviceTimeout(f"{node.name}: {node.endpoint} did not register within {timeout:g} s"
-                            f"{node._recent_lines(0, count=5)}")
+                            f"{node._recent_lines(0, count=5, since='since power-on')}")
 
     async def _registration(self, node: RigNode, timeout: float) -> Device | None:
         """The device once registered, or None when the node faults or `timeout` passes first."""

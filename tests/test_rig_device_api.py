@@ -12,7 +12,7 @@ import pytest
 from rig.errors import ConfigError
 from rig.lwm2m.codecs import CodecError
 from rig.lwm2m.device import _attribute_number
-from rig.lwm2m.errors import LwM2MError, ObservationEnded
+from rig.lwm2m.errors import DeviceTimeout, LwM2MError, ObservationEnded
 from rig.rig import Rig, RigNode, SyncDevice, SyncObservation
 
 
@@ -92,3 +92,17 @@ def test_updating_a_client_without_object_5_says_which_firmware_to_run(rig: Rig)
     result = rig.run(update_firmware(dev.device, fota_images() / "lwm2m-client-fota-2.0.0.img"))
     assert not result.ok and result.error is not None
     assert "no Firmware Update object (/5): run a FOTA build" in result.error  # was 4.04 on /5/0/0
+
+
+def test_a_reboot_whose_answer_was_lost_is_still_waited_for(rig: Rig, node: RigNode) -> None:
+    """Execute /3/0/4 carried out, its 2.04 lost: DeviceTimeout, and the next wait_for_registration
+    is for the new boot (it returned the old registration at once)."""
+    dev = rig.wait_for_registration()
+    old = dev.registration
+    rig.server.request_timeout = 20.0
+    medium = rig.emulation.medium
+    medium.set_link_loss(node.name, "border", 1.0)  # nothing from the node gets through
+    with pytest.raises(DeviceTimeout):
+        dev.execute("/3/0/4")
+    medium.set_link_loss(node.name, "border", 0.0)
+    assert rig.wait_for_registration(timeout=120).registration is not old

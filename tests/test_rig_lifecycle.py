@@ -102,7 +102,7 @@ def test_wait_for_registration_timeout_names_the_node_and_its_last_lines() -> No
         assert the_rig.now == pytest.approx(3, abs=0.01)
     message = str(info.value)
     assert message.startswith("mute: cc2538-00124b0000000001 did not register within 3 s"), message
-    assert "lwm2m-rig hello" in message  # the node's UART shows it runs another firmware
+    assert "line since power-on:" in message and "lwm2m-rig hello" in message  # it runs another firmware
 
 
 def test_awaiting_the_rig_on_another_loop_fails_at_once() -> None:

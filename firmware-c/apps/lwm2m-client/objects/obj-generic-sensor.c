@@ -24,7 +24,9 @@ sensor_handler(lwm2m_op_t *op)
   switch(op->op) {
   case LWM2M_OP_READ:
     switch(op->rid) {
-    case 5700: op->v.i = (int32_t)(op->ctx->now / 1000u) * 1000; return 0; /* floats in thousandths */
+    case 5700: /* floats in thousandths: whole seconds, wrapping before int32_t would overflow */
+      op->v.i = (int32_t)(op->ctx->now / 1000u % 2000000u) * 1000;
+      return 0;
     case 5701: op->v.p = (const uint8_t *)"s"; op->v.len = 1; return 0;
     default: op->v.p = (const uint8_t *)sensor_type; op->v.len = sensor_type_len; return 0;
     }
