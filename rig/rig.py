@@ -20,6 +20,7 @@ import inspect
 import ipaddress
 import random
 import re
+import signal
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
+from rig.emu.builtin.signals import DEFERRED
 from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError
 from rig.lwm2m.aiocoap_adapter import Response
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
@@ -588,7 +590,11 @@ class Rig:
     def _thread_main(self) -> None:
         assert self.loop is not None
         asyncio.set_event_loop(self.loop)
-        self.loop.paused = True
+        # Ctrl-C, SIGTERM, a timeout's SIGALRM are for the main thread, which waits on this one: if the
+        # kernel handed one to this thread, the main thread's wait would go on until the run ended.
+        # (Threads started from here, asyncio's executor, inherit the mask.)
+        signal.pthread_sigmask(signal.SIG_BLOCK, DEFERRED)
+        self.loop.background = True
         self.loop.run_forever()
 
     # -- running -----------------------------------------------------------------------------------

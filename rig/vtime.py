@@ -35,9 +35,9 @@ T = TypeVar("T")
 SOCKET_POLL_INTERVAL = 0.001
 # The longest single emulation step when the loop has no timer at all.
 IDLE_STEP = 0.1
-# Virtual time the loop never asks the emulation for: a timer due that soon counts as due (asyncio's
-# clock resolution). Float leftovers (e.g. 8.9e-16 s) are far below one CPU cycle, which no backend
-# can advance by; asking for them would spin forever.
+# asyncio's clock resolution: a timer due within it counts as due. The shortest step the loop asks
+# the emulation for, too: float leftovers (e.g. 8.9e-16 s) are far below one CPU cycle, which no
+# backend can advance by, and a timer exactly one resolution ahead is not due until time moves.
 CLOCK_RESOLUTION = 1e-6
 
 
@@ -101,7 +101,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         self._watches: list[_Watch] = []
         # When the loop runs in a background thread (Robot Framework), virtual time passes only while
         # a caller waits on it (`foreground`), so the time between two keywords is zero, not random.
-        self.paused = False
+        self.background = False
+        self._foreground = 0  # callers waiting on it now (an interrupted one may still be finishing)
         self._clock_resolution = CLOCK_RESOLUTION
         self._threads_pending = 0
 
@@ -131,13 +132,19 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         """Stop the current emulation step at the next synchronisation point (host work is waiting)."""
         self._woken = True
 
+    @property
+    def paused(self) -> bool:
+        """Virtual time stands still: a background loop that no caller waits on."""
+        return self.background and not self._foreground
+
     async def foreground(self, awaitable: Awaitable[T]) -> T:
-        """Run `awaitable` with virtual time flowing, even when the loop is otherwise paused."""
-        self.paused = False
+        """Run `awaitable` with virtual time flowing, even when the loop is otherwise paused. Counted:
+        an interrupted caller's cancelled run ending after the next caller's began must not pause it."""
+        self._foreground += 1
         try:
             return await awaitable
         finally:
-            self.paused = True
+            self._foreground -= 1
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Wait until `predicate()` holds, checked at every emulation sync point; False on timeout."""
@@ -161,7 +168,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         deadline = None if timeout is None else emulation.now + timeout
         while True:
             step = IDLE_STEP if deadline is None else deadline - emulation.now
-            if step <= CLOCK_RESOLUTION:
+            if step < CLOCK_RESOLUTION / 2:  # due for asyncio already, with room for float rounding
                 return []
             self._woken = False
             last_poll = emulation.now
@@ -175,7 +182,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
                     return bool(poll())
                 return False
 
-            self.run_step(host_has_work, step)
+            # at least one resolution: asyncio runs a timer once time() + resolution passes its
+            # moment, so a timer (about) one resolution ahead was never due and the loop spun
+            self.run_step(host_has_work, max(step, CLOCK_RESOLUTION))
             ready = poll()
             if ready or self._woken or self._ready_callbacks():
                 return ready

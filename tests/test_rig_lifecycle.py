@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,31 @@ def test_a_rig_leaves_files_in_a_directory_it_has_not_written_to(tmp_path: Path)
 def test_readable_bytes_escapes_binary_and_splits_slip_frames() -> None:
     assert readable_bytes(b"up\n\xc0ab\\\x00\xc0\xc0x") == "up\n\\xc0ab\\x5c\\x00\\xc0\n\\xc0x\n"
     assert readable_bytes(b"") == "\n"
+
+
+def test_a_threaded_rig_interrupted_by_signals_runs_on() -> None:
+    """As Robot runs it: each signal interrupts the wait at once (one once waited for the whole run,
+    taken by the rig's thread), and the next advance completes (it hung: a timer was left one clock
+    resolution ahead of the interrupted instant)."""
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        with Rig(Topology.from_dict(UDP_ECHO), threaded=True) as the_rig:
+            the_rig.node().expect("udp-echo up", timeout=5)
+            for _ in range(3):
+                timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1))
+                timer.start()
+                started = the_rig.now
+                with pytest.raises(Interrupted):
+                    the_rig.advance(1e6)  # far more than the test lasts
+                assert the_rig.now - started < 1e5  # interrupted, not at the end of the run
+            at = the_rig.now  # (the interrupted run may still be finishing its last idle step)
+            the_rig.advance(1.0)
+            assert at + 1.0 <= the_rig.now < at + 3.0
+    finally:
+        signal.signal(signal.SIGUSR1, previous)

@@ -175,6 +175,22 @@ def test_timers_closer_than_the_clock_resolution_never_spin() -> None:
     assert emulation.now == pytest.approx(0.423456, abs=2e-6)
 
 
+def test_a_timer_one_resolution_ahead_is_reached() -> None:
+    """A run interrupted at an odd instant left a timer exactly 1 us ahead (a threaded rig's
+    advance() then hung): too close to run the emulation for, not close enough to be due."""
+    emulation = WholeMicrosecondEmulation()
+    emulation._now_ms = 2938.0003  # type: ignore[assignment]
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.call_at(loop.time() + 1e-6, done.set_result, None)
+        await done
+        return loop.time()
+
+    assert run(emulation, main()) == pytest.approx(2.9380013, abs=1e-9)
+
+
 # --- tests added by the mutation audit ----------------------------------------------------------------
 
 
