@@ -28,6 +28,13 @@ def test_boot_until_banner(hello: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "lwm2m-rig hello" in out[0]
 
 
+def test_boot_takes_an_app_name(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["boot", "hello", "--until", r"hello \S+ eui64=", "--timeout", "2"]) == 0
+    assert "lwm2m-rig hello" in capsys.readouterr().out
+    assert main(["boot", "no-such-app"]) == 2
+    assert "firmware 'no-such-app' not found at " in capsys.readouterr().err
+
+
 def test_boot_input_and_eui64(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["boot", str(hello), "--eui64", "00:12:4b:00:aa:bb:cc:dd", "--input", r"echo me\n",
                  "--until", "^echo me$"]) == 0

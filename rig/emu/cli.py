@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rig.emu.api import Node, NodeSpec, UartLine, create_emulation
 from rig.errors import ConfigError
-from rig.topology import parse_eui64
+from rig.topology import firmware_path, is_app_name, parse_eui64
 
 EXIT_CODES = """\
 exit codes:
@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Boot FIRMWARE on one emulated CC2538 and print its UART lines with virtual timestamps.",
         epilog=EXIT_CODES)
-    parser.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
+    parser.add_argument("firmware", type=Path, metavar="FIRMWARE.elf",
+                        help="an ELF, or an app name (hello, lwm2m-client: the built image of that name)")
     parser.add_argument("--until", metavar="REGEX", help="stop successfully once a UART line matches")
     parser.add_argument("--timeout", type=float, default=None, metavar="VIRTUAL_SECONDS",
                         help="virtual seconds to run (default 10; with --gdb, as long as the firmware's "
@@ -108,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         eui64 = parse_eui64(args.eui64) if args.eui64 else None  # rig.topology's: one syntax everywhere
     except ConfigError as exc:
         raise ConfigError(f"--eui64: {exc}") from None
+    if not args.firmware.is_file() and is_app_name(str(args.firmware)):
+        args.firmware = firmware_path(str(args.firmware))  # an app name: lwm2m-client, hello...
     data = parse_input(args.input) if args.input else b""
     gdb_port = parse_gdb_port(args.gdb) if args.gdb is not None else None
     killed: tuple[type[BaseException], ...] = ()
