@@ -28,6 +28,7 @@ Two ways to run it:
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import selectors
 import socket
@@ -61,6 +62,7 @@ PING_ID = 0x5249
 _PROXIED: dict[tuple[str, int], tuple[tuple[bytes, int], weakref.ref[socket.socket]]] = {}
 
 
+@functools.lru_cache(maxsize=1024)  # every traced CoAP message asks (parsing an address costs ~5 us)
 def _host_key(host: str, port: int) -> tuple[str, int]:
     try:
         return ipaddress.ip_address(host.split("%", 1)[0]).compressed, port
