@@ -58,12 +58,20 @@ path_is(const coap_msg_t *m, const char *path)
   return 1;
 }
 
+/* A fresh client with one management server (ssid 101, lifetime lt), started: the next step
+ * sends its Register */
 static void
-registered(uint32_t lt)
+starting(uint32_t lt)
 {
   fresh();
   UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, lt), 0);
   lwm2m_start(&ctx);
+}
+
+static void
+registered(uint32_t lt)
+{
+  starting(lt);
   lwm2m_step(&ctx, h_now);
   h_answer(COAP_CREATED, "rd/5a3f", NULL);
   lwm2m_step(&ctx, h_now);
@@ -161,9 +169,7 @@ UNIT_TEST(registration)
 UNIT_TEST(update_requested_while_registering_follows_the_registration)
 {
   coap_msg_t m;
-  fresh();
-  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 120), 0);
-  lwm2m_start(&ctx);
+  starting(120);
   lwm2m_step(&ctx, h_now);
   m = h_last();
   UNIT_CHECK(path_is(&m, "/rd"));
@@ -178,9 +184,7 @@ UNIT_TEST(update_requested_while_registering_follows_the_registration)
   h_answer(COAP_CHANGED, NULL, NULL);
   UNIT_CHECK_EQ(h_events[LWM2M_EV_UPDATED], 1);
   /* one asked for before the Register was built is carried by it: no Update after */
-  fresh();
-  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 120), 0);
-  lwm2m_start(&ctx);
+  starting(120);
   lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
   lwm2m_step(&ctx, h_now);
   h_answer(COAP_CREATED, "rd/5a3f", NULL);
@@ -189,9 +193,7 @@ UNIT_TEST(update_requested_while_registering_follows_the_registration)
   UNIT_CHECK_EQ(h_n, 0);
   /* one asked for between the Register and its retransmission: the server may answer the copy
    * from its cache (the first reached it), so the Update still follows */
-  fresh();
-  UNIT_CHECK_EQ(lwm2m_add_server("coap://[::1]:5683", 0, 101, 120), 0);
-  lwm2m_start(&ctx);
+  starting(120);
   h_now += lwm2m_step(&ctx, h_now);
   lwm2m_request_update(&ctx, LWM2M_UPD_OBJS);
   lwm2m_step(&ctx, h_now);
