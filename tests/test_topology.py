@@ -137,7 +137,7 @@ def test_rig_firmware_dir_is_where_app_names_resolve(elfs: Path, monkeypatch: py
 
 
 def test_installed_rig_names_the_path_tried_and_how_to_point_elsewhere(elfs: Path, tmp_path: Path) -> None:
-    # The audit's case: rig installed in site-packages, no firmware-c/ beside it. Was: "firmware
+    # A team's own project: rig installed in site-packages, no firmware-c/ beside it. Was: "firmware
     # 'slip-radio' not found at <site-packages>/firmware-c/build/cc2538/slip-radio.elf", no way out.
     site = tmp_path / "site"
     shutil.copytree(REPO / "rig", site / "rig", ignore=shutil.ignore_patterns("__pycache__"))
