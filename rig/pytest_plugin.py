@@ -172,13 +172,13 @@ def _renode_skip_reason(config: pytest.Config) -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     emulator = config.getoption("--emulator")
     run_slow = config.getoption("--run-slow")
-    renode_reason: list[str | None] = []  # looked up once, for the first marked test
+    # the marker itself: an item's keywords also hold its directory's name; Renode looked up once
+    needs_renode = [item for item in items if item.get_closest_marker("renode") is not None]
+    renode_reason = _renode_skip_reason(config) if needs_renode else None
+    if renode_reason is not None:
+        for item in needs_renode:
+            item.add_marker(pytest.mark.skip(reason=renode_reason))
     for item in items:
-        if item.get_closest_marker("renode") is not None:  # (keywords also hold a directory's name)
-            if not renode_reason:
-                renode_reason.append(_renode_skip_reason(config))
-            if renode_reason[0] is not None:
-                item.add_marker(pytest.mark.skip(reason=renode_reason[0]))
         if "slow" in item.keywords and not run_slow:
             item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (make test-long)"))
         if "builtin_only" in item.keywords and emulator != "builtin":

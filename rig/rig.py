@@ -317,30 +317,26 @@ class SyncDevice:
         """Other attributes of the server's Device (observations...): as they are."""
         return getattr(self.device, name)
 
-    def _run(self, awaitable: Awaitable[T]) -> T:
-        __tracebackhide__ = True
-        return self._rig.run(awaitable)
-
     def read(self, path: PathLike, fmt: int | str | None = None, block_size: int | None = None) -> Any:
         """Read (GET); `fmt` asks for a format ("text", "tlv", "senml-json"...), `block_size` for Block2."""
         __tracebackhide__ = True
-        return self._run(self.device.read(path, fmt, block_size))
+        return self._rig.run(self.device.read(path, fmt, block_size))
 
     def read_raw(self, path: PathLike, fmt: int | str | None = None) -> Response:
         """Read, undecoded: the CoAP response (code, content format, payload)."""
         __tracebackhide__ = True
-        return self._run(self.device.read_raw(path, fmt))
+        return self._rig.run(self.device.read_raw(path, fmt))
 
     def write(self, path: PathLike, value: Any, fmt: int | str | None = None, block_size: int | None = None) -> None:
         """Write (replace, PUT): a resource's value, {riid: v} for a multiple resource, {rid: v} for an instance."""
         __tracebackhide__ = True
-        self._run(self.device.write(path, value, fmt, block_size))
+        self._rig.run(self.device.write(path, value, fmt, block_size))
 
     def write_partial(self, path: PathLike, values: dict, fmt: int | str | None = None,
                       block_size: int | None = None) -> None:
         """Partial update (POST) of an instance: only the resources given."""
         __tracebackhide__ = True
-        self._run(self.device.write_partial(path, values, fmt, block_size))
+        self._rig.run(self.device.write_partial(path, values, fmt, block_size))
 
     def execute(self, path: PathLike, args: str = "") -> None:
         """Execute a resource. After Reboot (/3/0/4), Factory Reset (/3/0/5) or Update (/5/0/2) is
@@ -348,7 +344,7 @@ class SyncDevice:
         __tracebackhide__ = True
         mark = self._rig.server.mark()  # taken first: the new boot may register before execute returns
         try:
-            self._run(self.device.execute(path, args))
+            self._rig.run(self.device.execute(path, args))
         except LwM2MError:
             raise  # refused: no reboot comes
         except DeviceTimeout:  # carried out, maybe, with its answer lost: a new boot may come
@@ -365,47 +361,47 @@ class SyncDevice:
     def create(self, path: PathLike, values: dict, fmt: int | str | None = None) -> int | None:
         """Create an instance of an object: {rid: v}, or {iid: {rid: v}} to choose its ID; returns the ID."""
         __tracebackhide__ = True
-        return self._run(self.device.create(path, values, fmt))
+        return self._rig.run(self.device.create(path, values, fmt))
 
     def delete(self, path: PathLike) -> None:
         """Delete an object instance."""
         __tracebackhide__ = True
-        self._run(self.device.delete(path))
+        self._rig.run(self.device.delete(path))
 
     def discover(self, path: PathLike) -> list[Link]:
         """Discover: the links (and attributes) under an object, instance or resource."""
         __tracebackhide__ = True
-        return self._run(self.device.discover(path))
+        return self._rig.run(self.device.discover(path))
 
     def write_attributes(self, path: PathLike, **attrs: float | int | None) -> None:
         """Write-Attributes: pmin, pmax, gt, lt, st (epmin, epmax...); None clears one."""
         __tracebackhide__ = True
-        self._run(self.device.write_attributes(path, **attrs))
+        self._rig.run(self.device.write_attributes(path, **attrs))
 
     def read_composite(self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor") -> Values:
         """Read-Composite (FETCH, a SenML build of the client): {(oid, iid, rid): value}."""
         __tracebackhide__ = True
-        return self._run(self.device.read_composite(paths, fmt))
+        return self._rig.run(self.device.read_composite(paths, fmt))
 
     def write_composite(self, values: Mapping[PathLike, Value], fmt: int | str = "senml-cbor") -> None:
         """Write-Composite (iPATCH): resources of several objects in one request."""
         __tracebackhide__ = True
-        self._run(self.device.write_composite(values, fmt))
+        self._rig.run(self.device.write_composite(values, fmt))
 
     def observe(self, path: PathLike, fmt: int | str | None = None) -> SyncObservation:
         """Observe a path (with the attributes written on it); see SyncObservation."""
         __tracebackhide__ = True
-        return SyncObservation(self._rig, self._run(self.device.observe(path, fmt)))
+        return SyncObservation(self._rig, self._rig.run(self.device.observe(path, fmt)))
 
     def observe_composite(self, paths: Iterable[PathLike], fmt: int | str = "senml-cbor") -> SyncObservation:
         """Observe-Composite (FETCH with Observe) of several paths."""
         __tracebackhide__ = True
-        return SyncObservation(self._rig, self._run(self.device.observe_composite(paths, fmt)))
+        return SyncObservation(self._rig, self._rig.run(self.device.observe_composite(paths, fmt)))
 
     def cancel_observe(self, path: PathLike, mode: str = "get") -> None:
         """Cancel the observation of `path` ("composite" for Observe-Composite)."""
         __tracebackhide__ = True
-        self._run(self.device.cancel_observe(path, mode))
+        self._rig.run(self.device.cancel_observe(path, mode))
 
 
 @dataclass

@@ -138,7 +138,6 @@ class EmulatedConsole(Console):
             lines.append(f"{name} {node.endpoint} [{node.address}] {state}")
         return "\n".join(lines)
 
-
     async def cmd_uart(self, node: str, *words: str) -> str:
         if not words:
             return "error: wrong arguments; usage: uart NODE TEXT"

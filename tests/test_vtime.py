@@ -93,9 +93,9 @@ def test_wait_until_times_out_in_virtual_time() -> None:
     assert not ok and at == pytest.approx(2.5, abs=0.002)
 
 
-def test_datagram_written_inside_the_emulation_is_answered_in_the_same_instant() -> None:
-    """A node-side callback writes UDP and wakes the loop; the host protocol sees it at once."""
-    emulation = ClockOnlyEmulation()
+def _datagram_arrival(emulation: ClockOnlyEmulation, event_at: int, wake: bool) -> float:
+    """When the host receives the datagram a node-side callback sends at the emulation's event
+    `event_at` (waking the loop, or not: a thread, another process)."""
     sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     received: list[tuple[bytes, float]] = []
 
@@ -111,9 +111,10 @@ def test_datagram_written_inside_the_emulation_is_answered_in_the_same_instant()
 
         def node_sends() -> None:
             sender.sendto(b"hello", ("::1", port))
-            loop.wake()
+            if wake:
+                loop.wake()
 
-        emulation.events[int(emulation.now * 1000) + 500] = node_sends
+        emulation.events[event_at] = node_sends
         await asyncio.sleep(5)
         transport.close()
 
@@ -122,7 +123,12 @@ def test_datagram_written_inside_the_emulation_is_answered_in_the_same_instant()
     finally:
         sender.close()
     assert [d for d, _ in received] == [b"hello"]
-    assert received[0][1] == pytest.approx(0.5, abs=0.002)
+    return received[0][1]
+
+
+def test_datagram_written_inside_the_emulation_is_answered_in_the_same_instant() -> None:
+    """A node-side callback writes UDP and wakes the loop; the host protocol sees it at once."""
+    assert _datagram_arrival(ClockOnlyEmulation(), 500, wake=True) == pytest.approx(0.5, abs=0.002)  # 500 ms
 
 
 def test_idle_loop_advances_in_large_steps() -> None:
@@ -210,45 +216,13 @@ class FineEmulation(ClockOnlyEmulation):
         return False
 
 
-def _datagram_arrival(wake: bool) -> float:
-    emulation = FineEmulation()
-    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    received: list[float] = []
-
-    class Receiver(asyncio.DatagramProtocol):
-        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-            received.append(asyncio.get_running_loop().time())
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        assert isinstance(loop, VirtualTimeLoop)
-        transport, _ = await loop.create_datagram_endpoint(Receiver, local_addr=("::1", 0))
-        port = transport.get_extra_info("sockname")[1]
-
-        def node_sends() -> None:
-            sender.sendto(b"hello", ("::1", port))
-            if wake:
-                loop.wake()
-
-        emulation.events[5003] = node_sends  # at 0.5003 s
-        await asyncio.sleep(5)
-        transport.close()
-
-    try:
-        run(emulation, main())
-    finally:
-        sender.close()
-    assert len(received) == 1
-    return received[0]
-
-
 def test_wake_stops_the_emulation_at_the_very_sync_point() -> None:
-    assert _datagram_arrival(wake=True) == pytest.approx(0.5003, abs=1e-9)
+    assert _datagram_arrival(FineEmulation(), 5003, wake=True) == pytest.approx(0.5003, abs=1e-9)  # 0.5003 s
 
 
 def test_data_from_outside_the_emulation_is_polled_every_virtual_millisecond() -> None:
     # no wake (a thread, another process): seen at the next socket poll, not when the 5 s sleep ends
-    assert 0.5003 <= _datagram_arrival(wake=False) <= 0.5003 + 0.0011
+    assert 0.5003 <= _datagram_arrival(FineEmulation(), 5003, wake=False) <= 0.5003 + 0.0011
 
 
 def test_wait_until_already_true_takes_no_virtual_time() -> None:

@@ -381,7 +381,7 @@ class Device:
         stream = self.observations.pop(key, None)
         if stream is None:
             raise LwM2MError("4.04", key, "no such observation", self.endpoint)
-        stream.end_reason = stream.end_reason or "cancelled"
+        stream.end_reason = stream.end_reason or "cancelled"  # before the cancel: its end reason would win
         if stream._handle is not None:
             await stream._handle.cancel(mode)
         stream.end("cancelled")

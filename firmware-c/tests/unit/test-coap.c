@@ -414,6 +414,14 @@ input(uint32_t now, const uint8_t *d, uint16_t n, const coap_ep_t *from)
   coap_input(&ctx, now, d, n, from);
 }
 
+/* An empty RST answering message `mid` */
+static void
+input_rst(uint32_t now, uint16_t mid, const coap_ep_t *from)
+{
+  uint8_t rst[4] = { 0x70, 0, (uint8_t)(mid >> 8), (uint8_t)mid };
+  input(now, rst, 4, from);
+}
+
 static void
 build_get(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
 {
@@ -940,10 +948,7 @@ UNIT_TEST(observe_notifications)
   coap_observe_notify(&ctx, &obs, 0, build_notify, obs_resp, &obs_value);
   m = last_msg();
   UNIT_CHECK_EQ(m.type, COAP_NON);
-  {
-    uint8_t rst[4] = { 0x70, 0, (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
-    input(1000, rst, 4, &peer);
-  }
+  input_rst(1000, m.mid, &peer);
   UNIT_CHECK(!obs.active);
   UNIT_CHECK_EQ(coap_observe_notify(&ctx, &obs, 0, build_notify, obs_resp, &obs_value), -1);
   /* re-register, then cancel with GET Observe=1 */
@@ -1299,10 +1304,7 @@ UNIT_TEST(observe_seq_rst_and_token_exact)
   coap_observe_notify(&ctx, &obs, 1, build_notify, obs_resp, &obs_value);
   m = last_msg();
   UNIT_CHECK_EQ(m.type, COAP_CON);
-  {
-    uint8_t rst[4] = { 0x70, 0, (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
-    input(1000, rst, 4, &peer);
-  }
+  input_rst(1000, m.mid, &peer);
   UNIT_CHECK(!obs.active);
   UNIT_CHECK(!obs.con_pending);
 }
