@@ -106,3 +106,15 @@ def test_a_reboot_whose_answer_was_lost_is_still_waited_for(rig: Rig, node: RigN
         dev.execute("/3/0/4")
     medium.set_link_loss(node.name, "border", 0.0)
     assert rig.wait_for_registration(timeout=120).registration is not old
+
+
+def test_deleting_an_observed_instance_ends_its_observation_with_404(rig: Rig) -> None:
+    dev = rig.wait_for_registration()
+    assert dev.create("/3303", {2: {}}) == 2
+    sensor = dev.observe("/3303/2")
+    dev.delete("/3303/2")
+    last = sensor.next(timeout=5)
+    assert (last.code, last.values) == ("4.04", {})
+    with pytest.raises(ObservationEnded, match=r"observation of /3303/2 has ended \(ended by the device\)$"):
+        sensor.next(timeout=5)
+    assert "/3303/2" not in dev.device.observations

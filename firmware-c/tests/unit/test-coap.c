@@ -1309,6 +1309,43 @@ UNIT_TEST(observe_seq_rst_and_token_exact)
   UNIT_CHECK(!obs.con_pending);
 }
 
+/* A resource that is gone ends its observation with a confirmable 4.04: the observer's token, no
+ * Observe option, no body (RFC 7641 4.2); it takes the slot of a notification still in flight */
+UNIT_TEST(observe_gone_sends_404)
+{
+  static const uint8_t reg[] = { 0x42, 0x01, 0x60, 0x00, 0xE1, 0xE2, 0x60 };
+  coap_msg_t m;
+  int before;
+  setup();
+  memset(&obs, 0, sizeof(obs));
+  ctx.handler = obs_handler;
+  obs_value = 7;
+  input(1000, reg, sizeof(reg), &peer);
+  for(unsigned i = 0; i < COAP_MAX_TRANS; i++) { /* every slot busy, one with a notification */
+    if(!i) {
+      coap_observe_notify(&ctx, &obs, 1, build_notify, obs_resp, &obs_value);
+    } else {
+      UNIT_CHECK(coap_request(&ctx, &other, COAP_CON, COAP_GET, NULL, 0, build_notify, NULL,
+                              &obs_value) != NULL);
+    }
+  }
+  UNIT_CHECK(obs.con_pending);
+  coap_observe_gone(&ctx, &obs);
+  m = last_msg();
+  UNIT_CHECK_EQ(m.type, COAP_CON);
+  UNIT_CHECK_EQ(m.code, COAP_NOT_FOUND);
+  UNIT_CHECK_EQ(m.tkl, 2);
+  UNIT_CHECK_EQ(m.token[0], 0xE1);
+  UNIT_CHECK_EQ(m.observe, COAP_NONE);
+  UNIT_CHECK_EQ(m.payload_len, 0);
+  UNIT_CHECK_MEM(&sent_to[nsent - 1], &peer, sizeof(peer));
+  UNIT_CHECK(!obs.active && !obs.con_pending);
+  /* an observer already gone gets nothing */
+  before = nsent;
+  coap_observe_gone(&ctx, &obs);
+  UNIT_CHECK_EQ(nsent, before);
+}
+
 /* A notification within 21 bytes of the datagram (so block-wise once its options are in) names
  * its representation with an ETag */
 UNIT_TEST(observe_blockwise_notification_etag_edge)
@@ -1438,6 +1475,7 @@ main(void)
   UNIT_RUN(server_block2_exact_end_and_non);
   UNIT_RUN(server_dedup_exact);
   UNIT_RUN(observe_seq_rst_and_token_exact);
+  UNIT_RUN(observe_gone_sends_404);
   UNIT_RUN(observe_blockwise_notification_etag_edge);
   UNIT_RUN(uri_parsing);
   UNIT_RUN(uri_parsing_edges);

@@ -2296,24 +2296,46 @@ UNIT_TEST(changed_marks_overlapping_observations)
   UNIT_CHECK(!res->changed && !inst->changed);
 }
 
-/* Deleting an instance ends the observation of that instance itself, too */
+/* Deleting an instance ends the observation of that instance itself, too, and tells its observer
+ * with a confirmable 4.04 (RFC 7641 4.2) that carries the observation's token and no Observe */
 UNIT_TEST(delete_ends_the_instance_observation)
 {
   static const uint8_t tlv[] = { 0x08, 0x01, 0x00 }; /* instance 1, empty */
-  coap_msg_t m;
-  int active = 0;
+  coap_msg_t m, end;
+  int active = 0, before;
   registered(86400);
   h_do(REQ(.code = COAP_DELETE, .path = "/3303/65534")); /* left by an earlier test: slots are few */
   m = h_do(REQ(.code = COAP_POST, .path = "/3303", .cf = LWM2M_CF_TLV, .pl = tlv, .n = 3));
   UNIT_CHECK_EQ(m.code, COAP_CREATED);
   m = h_do(REQ(.code = COAP_GET, .path = "/3303/1", .observe = 0, .token = 4));
   UNIT_CHECK(m.observe != COAP_NONE);
+  before = h_n;
   m = h_do(REQ(.code = COAP_DELETE, .path = "/3303/1"));
   UNIT_CHECK_EQ(m.code, COAP_DELETED);
+  UNIT_CHECK_EQ(h_n - before, 2); /* the 4.04, then the 2.02 */
+  UNIT_CHECK_EQ(coap_parse(&end, h_sent[before % H_MAXSENT], h_len[before % H_MAXSENT]), 0);
+  UNIT_CHECK_EQ(end.type, COAP_CON);
+  UNIT_CHECK_EQ(end.code, COAP_NOT_FOUND);
+  UNIT_CHECK_EQ(end.tkl, 2);
+  UNIT_CHECK_EQ(end.token[1], 4);
+  UNIT_CHECK_EQ(end.observe, COAP_NONE);
+  UNIT_CHECK_EQ(end.payload_len, 0);
   for(int i = 0; i < LWM2M_MAX_OBS; i++) {
     active += ctx.obs[i].co.active;
   }
   UNIT_CHECK_EQ(active, 0);
+  /* the observer's ACK ends the exchange; nothing is sent again */
+  {
+    const uint8_t ack[4] = { 0x60, 0, (uint8_t)(end.mid >> 8), (uint8_t)end.mid };
+    lwm2m_input(&ctx, h_now, ack, sizeof(ack), &h_srv);
+  }
+  before = h_n;
+  h_now += 300000;
+  lwm2m_step(&ctx, h_now); /* (sends the Update the Delete asked for) */
+  for(; before < h_n; before++) {
+    UNIT_CHECK_EQ(coap_parse(&m, h_sent[before % H_MAXSENT], h_len[before % H_MAXSENT]), 0);
+    UNIT_CHECK(m.code != COAP_NOT_FOUND);
+  }
 }
 
 int

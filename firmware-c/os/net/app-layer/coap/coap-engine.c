@@ -594,6 +594,24 @@ coap_observe_stop(coap_ctx_t *c, coap_observer_t *o)
   o->active = o->con_pending = 0;
 }
 
+/* An error notification has no options and no body */
+static void
+build_nothing(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
+{
+  (void)c;
+  (void)t;
+  (void)b;
+}
+
+void
+coap_observe_gone(coap_ctx_t *c, coap_observer_t *o)
+{
+  if(o->active) {
+    coap_observe_stop(c, o); /* first: its pending notification's slot carries the 4.04 */
+    coap_request(c, &o->ep, COAP_CON, COAP_NOT_FOUND, o->token, o->tkl, build_nothing, NULL, NULL);
+  }
+}
+
 int
 coap_observe_match_token(const coap_observer_t *o, const coap_ep_t *from, const coap_msg_t *m)
 {

@@ -174,5 +174,8 @@ int coap_observe_match_token(const coap_observer_t *o, const coap_ep_t *from,
 /* Ends an observation: no more notifications, and a confirmable one still being retransmitted
  * is dropped (its build callback would otherwise render whatever the slot holds next). */
 void coap_observe_stop(coap_ctx_t *c, coap_observer_t *o);
+/* The observed resource is gone: ends the observation with a confirmable 4.04 notification
+ * (RFC 7641 4.2), sent if a transaction slot is free. Nothing for an inactive observer. */
+void coap_observe_gone(coap_ctx_t *c, coap_observer_t *o);
 
 #endif /* COAP_ENGINE_H_ */

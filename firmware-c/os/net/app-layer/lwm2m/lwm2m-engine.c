@@ -722,13 +722,17 @@ attr_merge(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len, lwm2m_attr_t *
 }
 
 /* Ends the observations of the first len ids of p and of what they hold: an instance's when it
- * is deleted (len 2), every one for a new registration (len 0) */
+ * is deleted (len 2: each observer gets a 4.04), every one for a new registration (len 0) */
 static void
 obs_cancel_path(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, unsigned len)
 {
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
     if(o->path.len >= len && !memcmp(o->path.id, p->id, 2u * len)) {
-      coap_observe_stop(&ctx->coap, &o->co);
+      if(len) {
+        coap_observe_gone(&ctx->coap, &o->co);
+      } else {
+        coap_observe_stop(&ctx->coap, &o->co);
+      }
     }
   }
 #if LWM2M_WITH_COMPOSITE
