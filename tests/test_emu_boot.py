@@ -145,3 +145,16 @@ def test_compute_bench_completes(emu: BuiltinEmulation) -> None:
     match = node.expect(r"compute done ([0-9a-f]+) us=(\d+)", timeout=20.0)
     # the firmware measures itself with the sleep timer: it must agree with virtual time
     assert abs(int(match.group(2)) / 1e6 - node.uart.lines[-1].time) < 0.01
+
+
+def test_the_firmware_keeps_the_regular_interrupt_map(emu: BuiltinEmulation, hello: Path) -> None:
+    """Renode wires the sleep timer to IRQ 145 only: portable firmware leaves I_MAP at 0. Selecting
+    the alternate map moves the sleep timer to IRQ 32, which this firmware has not enabled."""
+    node = emu.add_node(NodeSpec("n0", hello))
+    emu.advance(2.5)
+    assert not node.sysctrl.alt_map
+    assert len(node.led_changes(0)) == 2
+    node.sysctrl.write(0x98, 4, 1)
+    emu.advance(3)
+    assert len(node.led_changes(0)) == 2  # its clock stopped
+    assert node.nvic.pending >> (16 + 32) & 1 and not node.nvic.pending >> (16 + 145) & 1

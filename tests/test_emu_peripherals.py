@@ -14,7 +14,7 @@ from rig.emu.builtin.nvic import PENDSV, SYSTICK, Nvic
 from rig.emu.builtin.peripheral import PeripheralContext
 from rig.emu.builtin.scs import SystemControlSpace
 from rig.emu.builtin.sleeptimer import SleepTimer
-from rig.emu.builtin.sysctrl import SysCtrl
+from rig.emu.builtin.sysctrl import InterruptMap, SysCtrl
 from rig.emu.builtin.uart import CHAR_CYCLES, TIMEOUT_CYCLES, Uart, line_timing
 from rig.emu.builtin.watchdog import Watchdog
 
@@ -216,6 +216,43 @@ def test_sysctrl_clock_status_settles(clock: Clock) -> None:
     assert sc.read(0x98, 4) == 1 and sc.alt_map
     sc.write(0x28, 4, 0x3)  # RCGCUART stored
     assert sc.read(0x28, 4) == 0x3
+
+
+def test_sysctrl_clock_status_says_the_oscillators_are_stable_and_no_switch_is_on(clock: Clock) -> None:
+    """TI's bits: SOURCE_CHANGE 20 (Contiki-NG's lpm.c spins while it is set), XOSC_STB 19,
+    HSOSC_STB 18."""
+    status = SysCtrl(clock.ctx).read(0x04, 4)
+    assert status & (1 << 20) == 0
+    assert status & (1 << 19) and status & (1 << 18)
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.high: set[int] = set()
+
+    def set_irq(self, irq: int, level: bool) -> None:
+        (self.high.add if level else self.high.discard)(irq)
+
+
+def test_i_map_moves_the_radio_and_sleep_timer_interrupts_to_the_alternate_map(clock: Clock) -> None:
+    lines = _Lines()
+    imap = InterruptMap(lines)
+    sc = SysCtrl(clock.ctx, imap.select)
+    imap.set_irq(141, True)  # the RF core's line is high
+    imap.set_irq(5, True)  # UART0 has the same number in both maps
+    assert lines.high == {141, 5}
+    sc.write(0x98, 4, 1)  # ALTMAP: a high line moves with the map
+    assert lines.high == {26, 5}
+    imap.set_irq(145, True)
+    imap.set_irq(145, False)
+    assert lines.high == {26, 5}
+    for regular, alternate in ((140, 44), (142, 27), (143, 30), (144, 31), (145, 32), (146, 33)):
+        assert imap.route(regular) == alternate
+    sc.write(0x98, 4, 0)
+    assert lines.high == {141, 5}
+    sc.write(0x98, 4, 1)
+    sc.reset()  # a reset selects the regular map again
+    assert lines.high == {141, 5} and not sc.alt_map
 
 
 def test_watchdog_resets_unless_fed(clock: Clock) -> None:

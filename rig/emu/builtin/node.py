@@ -27,7 +27,7 @@ from rig.emu.builtin.rfcore import RfCore
 from rig.emu.builtin.scs import SystemControlSpace
 from rig.emu.builtin.signals import GATE
 from rig.emu.builtin.sleeptimer import SleepTimer
-from rig.emu.builtin.sysctrl import SysCtrl
+from rig.emu.builtin.sysctrl import InterruptMap, SysCtrl
 from rig.emu.builtin.uart import Uart
 from rig.emu.builtin.uart_host import HostUart
 from rig.emu.builtin.watchdog import Watchdog
@@ -81,11 +81,12 @@ class BuiltinNode(api.Node):
         self.state = self.cpu.state
         self._offset = start_cycles  # cycles not spent executing (idle jumps, power off, start time)
         self.scheduler = Scheduler(self._now, self._timer_added)
-        ctx = PeripheralContext(self.scheduler, self.nvic, self.request_sync, self.name)
+        self.interrupt_map = InterruptMap(self.nvic)
+        ctx = PeripheralContext(self.scheduler, self.interrupt_map, self.request_sync, self.name)
         self.ctx = ctx
         self.uart: HostUart = HostUart(self._host_send, self.request_sync)
         self.scs = SystemControlSpace(ctx, self.nvic, lambda: self.cpu.ipsr, self._request_reset)
-        self.sysctrl = SysCtrl(ctx)
+        self.sysctrl = SysCtrl(ctx, self.interrupt_map.select)
         self.uart0 = Uart(ctx, self._uart_tx)
         self.gpio_ports = {p: GpioPort(ctx, p, self._pin_changed) for p in "ABCD"}
         self.sleeptimer = SleepTimer(ctx)

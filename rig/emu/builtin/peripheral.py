@@ -6,9 +6,9 @@ Peripherals never touch unicorn: they see time through a `Scheduler`, raise inte
 `IrqSink`, and ask the core to break out of its current slice with `request_sync` when something the
 rest of the world must see has happened (a frame sent, a byte written to the UART).
 
-IRQ numbers are NVIC external interrupt numbers (vector = 16 + irq), CC2538 alternate map (the
-firmware sets SYS_CTRL I_MAP.ALTMAP, as Contiki-NG does): UART0 5, GPIO A-D 0-3, RF core 141,
-sleep timer 145.
+IRQ numbers are NVIC external interrupt numbers (vector = 16 + irq) in the CC2538's regular map:
+UART0 5, GPIO A-D 0-3, RF core 141, sleep timer 145. The IrqSink routes them to the alternate map's
+numbers when the firmware selects it (SYS_CTRL I_MAP, sysctrl.InterruptMap).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-/* NVIC helpers. IRQ numbers are external interrupt numbers in the CC2538 *alternate* interrupt
- * map (SYS_CTRL I_MAP.ALTMAP = 1, set by the startup code); vector = 16 + irq. */
+/* NVIC helpers. IRQ numbers are external interrupt numbers in the CC2538's regular interrupt map
+ * (SYS_CTRL I_MAP at its reset value 0, which the firmware keeps); vector = 16 + irq. */
 #ifndef NVIC_H_
 #define NVIC_H_
 

@@ -1,4 +1,4 @@
-/* System control: 32 MHz crystal, undivided clocks, alternate interrupt map. */
+/* System control: 32 MHz crystal, undivided clocks, the regular interrupt map. */
 #include "dev/sys-ctrl.h"
 
 /* ~40 ms at 16 MHz: far beyond the crystal start-up time; on Renode the status register is a
@@ -22,8 +22,8 @@ sys_ctrl_init(void)
       break;
     }
   }
-  /* Vector numbers used by this firmware (RF 141, sleep timer 145) are the alternate map's. */
-  REG(SYS_CTRL_I_MAP) = SYS_CTRL_I_MAP_ALTMAP;
+  /* I_MAP stays at its reset value, the regular map: the RF core at IRQ 141 and the sleep timer
+   * at 145, where Renode wires them too (the alternate map would move them to 26 and 32). */
   return stable;
 }
 
