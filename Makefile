@@ -102,7 +102,7 @@ bench: firmware
 	$(PY) -m rig.bench --output $(BUILD)/bench/results.json
 
 footprint: firmware
-	$(PY) -m rig footprint-all --output-dir $(BUILD)/footprint --stack $(BUILD)/test/stack.json
+	$(PY) -m rig footprint-all --check --output-dir $(BUILD)/footprint --stack $(BUILD)/test/stack.json
 
 demo: firmware
 	$(MAKE) -C firmware-c -j$(JOBS) fota-images

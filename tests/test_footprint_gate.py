@@ -146,7 +146,7 @@ def test_budget_exceeded_fails_naming_the_component(images, tmp_path: Path, caps
     assert rc == 1
     gate = json.loads(out)["gate"]
     assert not gate["ok"]
-    assert any(v.startswith("fw: A flash") and "exceeds budget 1200 B" in v for v in gate["violations"])
+    assert any(v.startswith("fw: A flash") and "exceeds budget 1,200 B" in v for v in gate["violations"])
     assert any(v.startswith("fw: B ram 200 B exceeds budget 100 B") for v in gate["violations"])
     assert "total" not in err
     assert "FAIL: fw: A flash" in err
@@ -264,21 +264,19 @@ def test_goals_are_reported_and_gate_only_when_asked(images, tmp_path: Path, cap
     argv = ["footprint", str(images["new"]), "--components", str(images["comps"]), "--budget", str(budget)]
     rc, out, err = run(capsys, *argv, "--format", "md")
     assert rc == 0, err
-    assert "Goals not met yet" in out and "fw: A flash" in out and "exceeds goal 1000 B" in out
+    assert "Goals not met yet" in out and "fw: A flash" in out and "exceeds goal 1,000 B" in out
     assert "4,096 ✅ · goal 1,000 ❌" in out
     rc, _, err = run(capsys, *argv, "--goals")
-    assert rc == 1 and "FAIL: fw: A flash" in err and "exceeds goal 1000 B" in err
+    assert rc == 1 and "FAIL: fw: A flash" in err and "exceeds goal 1,000 B" in err
 
 
 @pytest.mark.parametrize(
     ("text", "size"),
     [
         ("1 MiB", 1 << 20),
-        ("2M", 2 << 20),
         ("1.5 KiB", 1536),
-        ("40 K", 40960),
         ("2 kB", 2000),
-        ("3KB", 3000),
+        ("3kB", 3000),
         ("12 B", 12),
         ("12", 12),
         (7, 7),

@@ -19,6 +19,7 @@ from rig.footprint.elfinfo import ElfInfo, Section, Symbol
 from rig.footprint.mapfile import MapFile
 
 KINDS = ("text", "rodata", "data", "bss", "stack", "heap")
+FILL = "(linker fill and padding)"  # the file key of bytes no input section covers (alignment, fill)
 
 
 @dataclass
@@ -191,7 +192,7 @@ def _account(fp: Footprint, section: Section, piece: _Piece, symbols: list[Symbo
     by_symbol = fp.config.has_symbol_rules
     whole = fp.config.reserved(section.name, piece.label)
     if not piece.origin:
-        key = section.name if whole else "(linker fill and padding)"
+        key = section.name if whole else FILL
     takes_flash = section.flash_bytes > 0
     takes_ram = section.ram_bytes > 0
     for name, address, size, is_object in _split_symbols(piece, symbols, addrs, bool(piece.origin or whole)):

@@ -1,6 +1,8 @@
 """A baseline to compare with: a saved JSON report, or a git revision built on the fly in a worktree.
 
-A git baseline is built with the same make call that built the ELF: the firmware layout is
+A git baseline is built with the same make call that built the ELF: the command-line variables the
+firmware Makefile recorded at link time (<BUILD>/<arch>/obj/<image>/makevars: LWM2M_CLIENT_EXTRA_SRCS,
+..._CFLAGS, ...) are passed again, and the firmware layout is
 <BUILD>/<arch>/<image>.elf, so the ELF's build root (the directory above <arch>/, e.g. build/v2 or
 /tmp/x) is passed as BUILD, and the target is <BUILD>/<arch>/<image>.elf. The revision is checked out
 in a temporary worktree and built there, never into the caller's build directory.
@@ -36,6 +38,7 @@ class BuildPlan:
     make_dir: Path  # relative to the repository's top
     build: str  # the BUILD= value: relative to make_dir when the ELF is in the tree, else absolute
     target: str  # <build>/<arch>/<image>.elf
+    make_vars: tuple[str, ...] | None = None  # the ELF's recorded command-line variables, None: no record
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,7 +80,7 @@ def plan_build(elf: Path, repo: Path, cwd: Path, out_of_tree_build: Path) -> Bui
                 break
             if (d / "Makefile").is_file():
                 build = os.path.relpath(root, d)
-                return BuildPlan(d.relative_to(repo), build, f"{build}/{arch}/{elf.name}")
+                return BuildPlan(d.relative_to(repo), build, f"{build}/{arch}/{elf.name}", recorded_make_vars(elf))
         raise ConfigError(f"cannot tell how to rebuild {elf.relative_to(repo)}: no Makefile above {root}")
     # Out of the tree: the firmware directory the user builds from (the current directory when it
     # has a Makefile and is not the top, where the top Makefile drives firmware-c), else firmware-c.
@@ -85,7 +88,7 @@ def plan_build(elf: Path, repo: Path, cwd: Path, out_of_tree_build: Path) -> Bui
     if _inside(cwd, repo) and cwd != repo and (cwd / "Makefile").is_file():
         make_dir = cwd.relative_to(repo)
     build = str(out_of_tree_build)
-    return BuildPlan(make_dir, build, f"{build}/{arch}/{elf.name}")
+    return BuildPlan(make_dir, build, f"{build}/{arch}/{elf.name}", recorded_make_vars(elf))
 
 
 def empty_report(image: str, note: str) -> dict[str, Any]:
@@ -101,18 +104,57 @@ def empty_report(image: str, note: str) -> dict[str, Any]:
     }
 
 
+def recorded_make_vars(elf: Path) -> tuple[str, ...] | None:
+    """The command-line variables (NAME=value, but BUILD) the ELF was linked with, as firmware-c's
+    Makefile records them in <BUILD>/<arch>/obj/<image>/makevars; None when there is no record (an
+    ELF copied out of its build, or built before the Makefile kept one)."""
+    record = elf.parent / "obj" / elf.stem / "makevars"
+    try:
+        lines = record.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return tuple(v for v in lines if "=" in v and not v.startswith("BUILD="))
+
+
 def resolve_baseline(
-    spec: str, elf: Path, build: ReportBuilder, jobs: int = 2, cwd: Path | None = None
+    spec: str,
+    elf: Path,
+    build: ReportBuilder,
+    jobs: int = 2,
+    cwd: Path | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """(baseline report, label). `spec` is a report file, else a git revision of the ELF's repository
-    (or of the current directory's, for an ELF built outside it). An image the revision cannot build
-    because it has no such target is an empty baseline whose "absent" says why."""
+    """(baseline report, label). `spec` is a report file (or a directory of <image>.json reports),
+    else a git revision of the ELF's repository (or of the current directory's, for an ELF built
+    outside it). An image the revision cannot build because it has no such target is an empty
+    baseline whose "absent" says why."""
+    return resolve_baselines(spec, [elf], build, jobs, cwd, note)[elf.resolve()]
+
+
+def resolve_baselines(
+    spec: str,
+    elves: list[Path],
+    build: ReportBuilder,
+    jobs: int = 2,
+    cwd: Path | None = None,
+    note: Callable[[str], None] | None = None,
+) -> dict[Path, tuple[dict[str, Any], str]]:
+    """Baselines of several images at once ({resolved ELF path: (report, label)}): a git revision is
+    checked out and built once, one make call per distinct set of recorded make variables."""
+    say = note or (lambda _msg: None)
     path = Path(spec)
+    resolved = [e.resolve() for e in elves]
     if path.is_file():
-        return load_report(path), str(path)
-    elf = elf.resolve()
+        return {e: (load_report(path), str(path)) for e in resolved}
+    if path.is_dir():
+        out: dict[Path, tuple[dict[str, Any], str]] = {}
+        for e in resolved:
+            saved = path / f"{e.stem}.json"
+            none = f"{path} has no {saved.name}: every component is new"
+            out[e] = (load_report(saved), str(saved)) if saved.is_file() else (empty_report(e.stem, none), none)
+        return out
     cwd = (cwd or Path.cwd()).resolve()
-    repo = find_repo(elf, cwd)
+    repo = find_repo(resolved[0], cwd)
     rev = _git(repo, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
     if rev.returncode != 0:
         raise ConfigError(f"baseline {spec!r} is neither a report file nor a git revision of {repo}")
@@ -121,46 +163,70 @@ def resolve_baseline(
     with tempfile.TemporaryDirectory(prefix="rig-footprint-") as tmp:
         wt = Path(tmp) / "worktree"
         out_tree = Path(tmp) / "build"
-        plan = plan_build(elf, repo, cwd, out_tree)
+        plans = {e: plan_build(e, repo, cwd, out_tree) for e in resolved}
+        for e, plan in plans.items():
+            if plan.make_vars:
+                say(f"baseline {spec}: building {e.name} with the make variables it was built with: "
+                    + " ".join(plan.make_vars))
+            elif plan.make_vars is None and (e.parent / "obj" / e.stem / "cflags").is_file():
+                say(f"baseline {spec}: {e.parent / 'obj' / e.stem / 'makevars'} not found (built before "
+                    "the Makefile recorded its variables?): the baseline is built without command-line "
+                    "variables; rebuild the ELF if it was built with some")
         add = _git(repo, "worktree", "add", "--detach", "--quiet", str(wt), commit)
         if add.returncode != 0:
             raise ConfigError(f"baseline {spec!r}: git worktree add failed: {_last(add.stderr)}")
         try:
-            make_dir = wt / plan.make_dir
-            if not (make_dir / "Makefile").is_file():
-                note = f"{elf.name} did not exist there ({plan.make_dir}/Makefile did not): every component is new"
-                return empty_report(elf.stem, note), f"{label}, empty: {note}"
-            made = _make(make_dir, plan, f"-j{jobs}")
-            if made.returncode != 0:
-                if _no_rule(made, plan):
-                    # the same rule in this tree, for a file that does not exist (make needs no rule
-                    # for an existing one); -n: nothing runs
-                    probe_build = Path(tmp) / "probe"
-                    probe = BuildPlan(plan.make_dir, str(probe_build), f"{probe_build}/{elf.parent.name}/{elf.name}")
-                    if _no_rule(_make(repo / plan.make_dir, probe, "-n"), probe):
-                        # not a new image: this tree cannot build it either (a copied or renamed ELF)
-                        shown = f"$(BUILD)/{elf.parent.name}/{elf.name}" if plan.build == str(out_tree) else plan.target
-                        raise ConfigError(
-                            f"baseline {spec!r}: cannot tell how to rebuild {elf}: make in {plan.make_dir} "
-                            f"has no rule for {shown}, here or at {label}"
-                        )
-                    note = f"{elf.name} did not exist there (no make rule for it): every component is new"
-                    return empty_report(elf.stem, note), f"{label}, empty: {note}"
-                raise ConfigError(
-                    f"baseline {spec!r}: building {plan.target} failed: {_last(made.stderr or made.stdout)}"
-                )
-            base_elf = make_dir / plan.target
-            base_map = base_elf.with_suffix(".map")
-            report = build(base_elf, base_map if base_map.is_file() else None)
+            reports: dict[Path, tuple[dict[str, Any], str]] = {}
+            batches: dict[tuple[Path, str, tuple[str, ...]], list[Path]] = {}
+            for e, plan in plans.items():
+                batches.setdefault((plan.make_dir, plan.build, plan.make_vars or ()), []).append(e)
+            for (make_dir_rel, _, _), batch in batches.items():
+                make_dir = wt / make_dir_rel
+                if not (make_dir / "Makefile").is_file():
+                    for e in batch:
+                        why = f"{e.name} did not exist there ({make_dir_rel}/Makefile did not): every component is new"
+                        reports[e] = (empty_report(e.stem, why), f"{label}, empty: {why}")
+                    continue
+                # one make for all; when it fails, each target again alone tells the failures apart
+                built = len(batch) > 1 and _make(make_dir, [plans[e] for e in batch], f"-j{jobs}").returncode == 0
+                for e in batch:
+                    reports[e] = _build_one(spec, label, e, plans[e], repo, make_dir, Path(tmp), build, jobs, built)
         finally:
             _git(repo, "worktree", "remove", "--force", str(wt))
             _git(repo, "worktree", "prune")
-    return report, label
+    return reports
 
 
-def _make(make_dir: Path, plan: BuildPlan, *flags: str) -> subprocess.CompletedProcess[str]:
+def _build_one(spec: str, label: str, elf: Path, plan: BuildPlan, repo: Path, make_dir: Path, tmp: Path,
+               build: ReportBuilder, jobs: int, built: bool) -> tuple[dict[str, Any], str]:
+    made = None if built else _make(make_dir, [plan], f"-j{jobs}")
+    if made is not None and made.returncode != 0:
+        if _no_rule(made, plan):
+            # the same rule in this tree, for a file that does not exist (make needs no rule
+            # for an existing one); -n: nothing runs
+            probe_build = tmp / "probe"
+            probe = BuildPlan(plan.make_dir, str(probe_build), f"{probe_build}/{elf.parent.name}/{elf.name}",
+                              plan.make_vars)
+            if _no_rule(_make(repo / plan.make_dir, [probe], "-n"), probe):
+                # not a new image: this tree cannot build it either (a copied or renamed ELF)
+                shown = f"$(BUILD)/{elf.parent.name}/{elf.name}" if plan.build == str(tmp / "build") else plan.target
+                raise ConfigError(
+                    f"baseline {spec!r}: cannot tell how to rebuild {elf}: make in {plan.make_dir} "
+                    f"has no rule for {shown}, here or at {label}"
+                )
+            note = f"{elf.name} did not exist there (no make rule for it): every component is new"
+            return empty_report(elf.stem, note), f"{label}, empty: {note}"
+        raise ConfigError(f"baseline {spec!r}: building {plan.target} failed: {_last(made.stderr or made.stdout)}")
+    base_elf = make_dir / plan.target
+    base_map = base_elf.with_suffix(".map")
+    return build(base_elf, base_map if base_map.is_file() else None), label
+
+
+def _make(make_dir: Path, plans: list[BuildPlan], *flags: str) -> subprocess.CompletedProcess[str]:
+    """make the plans' targets (one BUILD and one set of variables: the caller batches them)."""
     return subprocess.run(
-        ["make", "-C", str(make_dir), *flags, f"BUILD={plan.build}", plan.target],
+        ["make", "-C", str(make_dir), *flags, *(plans[0].make_vars or ()), f"BUILD={plans[0].build}",
+         *(p.target for p in plans)],
         capture_output=True,
         text=True,
         env={**os.environ, "LC_ALL": "C"},

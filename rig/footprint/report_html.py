@@ -9,12 +9,17 @@ from rig.footprint.report_md import (
     _anchor,
     _budget,
     _delta,
+    _group_rows,
     _groups,
     _rows,
     _shown,
+    _status,
+    baseline_line,
+    headline_delta,
     regions_line,
     stack_line,
     summary_line,
+    symbol_changes,
 )
 
 _PALETTE = (
@@ -94,7 +99,7 @@ def render_html(report: dict[str, Any]) -> str:
     for v in gate.get("goal_misses", []):
         h.append(f"<p>Goal not met yet: {escape(v)}</p>")
     if report.get("baseline"):
-        h.append(f"<p>Compared with baseline <code>{escape(report['baseline']['label'])}</code>.</p>")
+        h.append(f"<p>{escape(headline_delta(report))}. {escape(baseline_line(report).replace('`', ''))}</p>")
     if regions_line(report):
         h.append(f"<p>{escape(regions_line(report))}</p>")
     h.append(_chart(report))
@@ -134,12 +139,33 @@ def render_html(report: dict[str, Any]) -> str:
         h.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     h.append("</table>")
     if _groups(report):
-        h.append("<table><tr><th>group</th><th>flash B</th><th>RAM B</th><th>seed paper</th><th>Contiki-NG</th></tr>")
+        grows = _group_rows(report)
+        head = (["group", "flash B", "RAM B"] + (["Δ flash", "Δ RAM"] if rows else [])
+                + (["flash budget", "RAM budget"] if has_budget else []) + ["seed paper", "Contiki-NG"])
+        h.append("<table><tr>" + "".join(f"<th>{escape(x)}</th>" for x in head) + "</tr>")
         for g in _groups(report):
+            cells = [
+                f"<td title='{escape(', '.join(g['components']))}'>{escape(g['name'])}</td>",
+                f"<td class='n'>{g['flash']:,}</td>",
+                f"<td class='n'>{g['ram']:,}</td>",
+            ]
+            if rows:
+                cells += [f"<td class='n'>{escape(_delta(grows.get(g['name']), m))}</td>" for m in ("flash", "ram")]
+            if has_budget:
+                cells += [f"<td class='n'>{escape(_budget(report, g['name'], m))}</td>" for m in ("flash", "ram")]
+            cells += [f"<td>{escape(_anchor(g['paper']))}</td>", f"<td>{escape(_anchor(g['contiki_ng']))}</td>"]
+            h.append("<tr>" + "".join(cells) + "</tr>")
+        h.append("</table>")
+    changes = symbol_changes(report)
+    if changes:
+        h.append(f"<h2>Largest symbol changes (top {len(changes)})</h2><table><tr><th>symbol</th><th>component</th>"
+                 "<th>file</th><th>flash B</th><th>Δ flash</th><th>RAM B</th><th>Δ RAM</th></tr>")
+        for c in changes:
             h.append(
-                f"<tr><td>{escape(g['name'])}</td><td class='n'>{g['flash']:,}</td>"
-                f"<td class='n'>{g['ram']:,}</td><td>{escape(_anchor(g['paper']))}</td>"
-                f"<td>{escape(_anchor(g['contiki_ng']))}</td></tr>"
+                f"<tr><td><code>{escape(c['name'])}</code>{escape(_status(c))}</td><td>{escape(c['component'])}</td>"
+                f"<td><code>{escape(c['file'])}</code></td><td class='n'>{c['flash']:,}</td>"
+                f"<td class='n'>{c['flash_delta']:+,}</td><td class='n'>{c['ram']:,}</td>"
+                f"<td class='n'>{c['ram_delta']:+,}</td></tr>"
             )
         h.append("</table>")
     if report.get("stack"):

@@ -3,8 +3,12 @@
 Schema "lwm2m-rig-footprint" version 1: image, elf, sha256, source, totals{flash, ram, text, rodata,
 data, bss, stack, heap}, sections[], regions[], components[{name, flash, ram, kinds, paper, contiki_ng,
 files[{path, flash, ram, symbols[{name, flash, ram}]}]}], groups[], anchors{}, stack,
-baseline{label, image, sha256, absent, rows[]}, budget, gate{ok, violations, goal_misses}. `absent`
-(added compatibly) says why a git baseline is empty: the image did not exist at that revision.
+baseline{label, image, sha256, identical, source, absent, rows[], groups[], symbols[]}, budget,
+gate{ok, violations, goal_misses}. Added compatibly: `absent` says why a git baseline is empty (the
+image did not exist at that revision); `identical` (the same ELF), `groups` (group deltas), `symbols`
+(the largest symbol changes: name, file, component, flash/ram, *_base, *_delta, status), and
+`flash_fill_delta`/`ram_fill_delta` in the rows of "other" and "total" (linker fill, not gated);
+`symbols_shown`: how many of the symbol changes the md/table/html renderings list (--symbols).
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from typing import Any
 
 from rig.errors import ConfigError
 from rig.footprint.anchors import CONTIKI_NG, PAPER, anchor
-from rig.footprint.attribution import Footprint, Usage
+from rig.footprint.attribution import FILL, Footprint, Usage
+from rig.footprint.components import OTHER
 from rig.inputfile import refuse_special_file
 
 SCHEMA = "lwm2m-rig-footprint"
 VERSION = 1
+SYMBOL_CHANGES = 50  # symbol changes kept in the JSON (the largest first)
 
 
 def _usage(u: Usage) -> dict[str, Any]:
@@ -106,31 +112,91 @@ def _pct(delta: int, old: int) -> float | None:
     return round(delta * 100.0 / old, 2) if old else None
 
 
+def _fill(entry: dict[str, Any] | None, metric: str) -> int:
+    """Linker fill and alignment padding in a component (only "other" has any)."""
+    return sum(f[metric] for f in (entry or {}).get("files", []) if f.get("path") == FILL)
+
+
+def _delta_row(name: str, now: dict[str, Any], was: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": name}
+    for metric in ("flash", "ram"):
+        delta = now[metric] - was[metric]
+        row[metric] = now[metric]
+        row[f"{metric}_base"] = was[metric]
+        row[f"{metric}_delta"] = delta
+        row[f"{metric}_pct"] = _pct(delta, was[metric])
+    return row
+
+
+def _symbols(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(file, symbol) -> {component, flash, ram}; linker fill is not a symbol."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in report.get("components", []):
+        for f in c.get("files", []):
+            if f.get("path") == FILL:
+                continue
+            for s in f.get("symbols", []):
+                have = out.setdefault((f["path"], s["name"]), {"component": c["name"], "flash": 0, "ram": 0})
+                have["flash"] += s["flash"]
+                have["ram"] += s["ram"]
+    return out
+
+
+def symbol_changes(report: dict[str, Any], base: dict[str, Any], limit: int = SYMBOL_CHANGES) -> list[dict[str, Any]]:
+    """The symbols that changed most (bytes, flash and RAM together), new and removed ones included."""
+    now, was = _symbols(report), _symbols(base)
+    zero = {"component": "", "flash": 0, "ram": 0}
+    out = []
+    for key in now.keys() | was.keys():
+        a, b = was.get(key, zero), now.get(key, zero)
+        if a["flash"] == b["flash"] and a["ram"] == b["ram"]:
+            continue
+        out.append({
+            "name": key[1],
+            "file": key[0],
+            "component": b["component"] or a["component"],
+            "flash": b["flash"], "flash_base": a["flash"], "flash_delta": b["flash"] - a["flash"],
+            "ram": b["ram"], "ram_base": a["ram"], "ram_delta": b["ram"] - a["ram"],
+            "status": "new" if key not in was else ("removed" if key not in now else "changed"),
+        })
+    out.sort(key=lambda r: (-(abs(r["flash_delta"]) + abs(r["ram_delta"])), r["file"], r["name"]))
+    return out[:limit]
+
+
 def add_baseline(report: dict[str, Any], base: dict[str, Any], label: str) -> None:
-    """Per-component and total deltas (bytes and percent) against a baseline report."""
+    """Per-component, per-group and total deltas (bytes and percent) against a baseline report, the
+    linker fill's share of them (not growth: the gate leaves it out), and the largest symbol changes."""
     old = {c["name"]: c for c in base["components"]}
-    rows = []
-    names = [c["name"] for c in report["components"]] + [
-        n for n in old if n not in {c["name"] for c in report["components"]}
-    ]
     cur = {c["name"]: c for c in report["components"]}
+    names = [*cur, *(n for n in old if n not in cur)]
+    zero = {"flash": 0, "ram": 0}
+    rows = []
     for name in [*names, "total"]:
-        now = report["totals"] if name == "total" else cur.get(name, {"flash": 0, "ram": 0})
-        was = base["totals"] if name == "total" else old.get(name, {"flash": 0, "ram": 0})
-        row: dict[str, Any] = {"name": name}
-        for metric in ("flash", "ram"):
-            delta = now[metric] - was[metric]
-            row[metric] = now[metric]
-            row[f"{metric}_base"] = was[metric]
-            row[f"{metric}_delta"] = delta
-            row[f"{metric}_pct"] = _pct(delta, was[metric])
+        now = report["totals"] if name == "total" else cur.get(name, zero)
+        was = base["totals"] if name == "total" else old.get(name, zero)
+        row = _delta_row(name, now, was)
+        if name in (OTHER, "total"):
+            for metric in ("flash", "ram"):
+                row[f"{metric}_fill_delta"] = _fill(cur.get(OTHER), metric) - _fill(old.get(OTHER), metric)
         rows.append(row)
+    old_groups = {g["name"]: g for g in base.get("groups") or []}
+    groups = []
+    for g in report["groups"]:
+        was = old_groups.get(g["name"])
+        if was is None:  # a group the baseline's components file did not have: sum its members there
+            was = {m: sum(old.get(c, zero)[m] for c in g["components"]) for m in ("flash", "ram")}
+        groups.append(_delta_row(g["name"], g, was))
+    identical = bool(base.get("sha256")) and base.get("sha256") == report.get("sha256")
     report["baseline"] = {
         "label": label,
         "image": base.get("image"),
         "sha256": base.get("sha256"),
+        "identical": identical,  # the same ELF, byte for byte
+        "source": base.get("source"),
         "absent": base.get("absent"),  # why the baseline is empty (the image did not exist), or None
         "rows": rows,
+        "groups": groups,
+        "symbols": symbol_changes(report, base),
     }
 
 

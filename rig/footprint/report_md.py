@@ -53,6 +53,35 @@ def _rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in base["rows"]} if base else {}
 
 
+def _group_rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    base = report.get("baseline")
+    return {r["name"]: r for r in base.get("groups") or []} if base else {}
+
+
+def baseline_line(report: dict[str, Any]) -> str:
+    """ "Compared with baseline `X` (identical ELF)." """
+    base = report["baseline"]
+    same = " (identical ELF: the same sha256)" if base.get("identical") else ""
+    return f"Compared with baseline `{base['label']}`{same}."
+
+
+def headline_delta(report: dict[str, Any]) -> str:
+    """ "flash +188 B (+0.7%), RAM +20 B (+0.3%) vs the baseline", or "" without one."""
+    total = _rows(report).get("total")
+    if total is None:
+        return ""
+    parts = []
+    for metric, label in (("flash", "flash"), ("ram", "RAM")):
+        d, pct = total[f"{metric}_delta"], total[f"{metric}_pct"]
+        parts.append(f"{label} {d:+,} B" + (f" ({pct:+.1f}%)" if pct is not None and d else ""))
+    return ", ".join(parts) + " vs the baseline"
+
+
+def symbol_changes(report: dict[str, Any]) -> list[dict[str, Any]]:
+    base = report.get("baseline") or {}
+    return (base.get("symbols") or [])[: report.get("symbols_shown", 10)]
+
+
 def _shown(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Components worth a row: non-empty now, or changed against the baseline."""
     rows = _rows(report)
@@ -92,8 +121,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     rows = _rows(report)
     has_base = bool(rows)
     has_budget = bool(report.get("budget"))
+    headline = headline_delta(report)
     out = [
-        f"### Footprint: `{report['image']}`",
+        f"### Footprint: `{report['image']}`" + (f" — {headline}" if headline else ""),
         "",
         summary_line(report) + f" — attributed from {report['source']}",
     ]
@@ -108,7 +138,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     if gate.get("goal_misses"):
         out += ["", "Goals not met yet (reported, not gating):", *[f"- {v}" for v in gate["goal_misses"]]]
     if has_base:
-        out += ["", f"Compared with baseline `{report['baseline']['label']}`."]
+        out += ["", baseline_line(report)]
     head = ["component", "flash B", "RAM B"]
     if has_base:
         head += ["Δ flash", "Δ RAM"]
@@ -148,19 +178,34 @@ def render_markdown(report: dict[str, Any]) -> str:
         )
     )
     if _groups(report):
+        grows = _group_rows(report)
         out += [
             "",
             "| group | flash B | RAM B |"
+            + (" Δ flash | Δ RAM |" if has_base else "")
             + (" flash budget | RAM budget |" if has_budget else "")
             + " seed paper | Contiki-NG |",
-            "|---|---|---|" + ("---|---|" if has_budget else "") + "---|---|",
+            "|---|---|---|" + ("---|---|" if has_base else "") + ("---|---|" if has_budget else "") + "---|---|",
         ]
         for g in _groups(report):
-            cells = [f"{g['name']} ({', '.join(g['components'])})", _n(g["flash"]), _n(g["ram"])]
+            cells = [g["name"], _n(g["flash"]), _n(g["ram"])]
+            if has_base:
+                cells += [_delta(grows.get(g["name"]), "flash"), _delta(grows.get(g["name"]), "ram")]
             if has_budget:
                 cells += [_budget(report, g["name"], "flash"), _budget(report, g["name"], "ram")]
             cells += [_anchor(g["paper"]), _anchor(g["contiki_ng"])]
             out.append("| " + " | ".join(cells) + " |")
+        # the members once, below the table (they made every group row several lines long)
+        out += ["", "<details><summary>Group members</summary>", ""]
+        out += [f"- {g['name']}: {', '.join(g['components'])}" for g in _groups(report)]
+        out += ["", "</details>"]
+    changes = symbol_changes(report)
+    if changes:
+        out += ["", f"Largest symbol changes (top {len(changes)}):", "",
+                "| symbol | component | flash B | Δ flash | RAM B | Δ RAM |", "|---|---|---|---|---|---|"]
+        for c in changes:
+            out.append(f"| `{c['name']}`{_status(c)} | {c['component']} | {c['flash']:,} | {c['flash_delta']:+,} | "
+                       f"{c['ram']:,} | {c['ram_delta']:+,} |")
     st = report.get("stack")
     if st:
         out += ["", stack_line(st)]
@@ -188,32 +233,69 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _status(change: dict[str, Any]) -> str:
+    return f" ({change['status']})" if change["status"] != "changed" else ""
+
+
 def stack_line(st: dict[str, Any]) -> str:
     used, reserved = st.get("max_used"), st.get("reserved")
     pct = f" ({used * 100 / reserved:.0f}%)" if used is not None and reserved else ""
     where = f", deepest in {st['test']}" if st.get("test") else ""
-    return f"Stack used (max, measured over the test suite): {_n(used)} B of {_n(reserved)} B reserved{pct}{where}"
+    how = f" running {st['measured_as']}" if st.get("measured_as") else ""
+    return (f"Stack used (max, measured over the test suite{how}): {_n(used)} B of {_n(reserved)} B "
+            f"reserved{pct}{where}")
+
+
+def _budget_text(report: dict[str, Any], name: str, metric: str) -> str:
+    """ "40,960 ok 12,288 left" / "7,800 OVER by 12" (the budget's headroom), "" without a budget."""
+    b = (report.get("budget") or {}).get(name)
+    cap = b.get(metric) if b else None
+    if cap is None:
+        return ""
+    used = _value(report, name, metric) or 0
+    return f"{cap:,} " + (f"left {cap - used:,}" if used <= cap else f"OVER {used - cap:,}")
 
 
 def render_table(report: dict[str, Any]) -> str:
-    rows = _rows(report)
-    w = max([len(c["name"]) for c in report["components"]] + [len(g["name"]) + 2 for g in _groups(report)])
+    rows, grows = _rows(report), _group_rows(report)
+    has_budget = bool(report.get("budget"))
+    w = max([len(c["name"]) for c in report["components"]] + [len(g["name"]) + 2 for g in _groups(report)] + [9])
     head = f"{'component':<{w}}  {'flash':>8}  {'RAM':>7}"
     if rows:
         head += f"  {'Δflash':>16}  {'ΔRAM':>16}"
+    if has_budget:
+        head += f"  {'flash budget':>22}  {'RAM budget':>20}"
+    headline = headline_delta(report)
     out = [f"{report['image']}: {summary_line(report)}"]
+    if headline:
+        out.append(f"{report['image']}: {headline}")
+    if report.get("baseline"):
+        out.append(baseline_line(report).replace("`", ""))
     if regions_line(report):
         out.append(regions_line(report))
     out += [head, "-" * len(head)]
+
+    def line(label: str, name: str, flash: int, ram: int, delta: dict[str, Any] | None) -> str:
+        s = f"{label:<{w}}  {flash:>8,}  {ram:>7,}"
+        if rows:
+            s += f"  {_delta(delta, 'flash'):>16}  {_delta(delta, 'ram'):>16}"
+        if has_budget:
+            s += f"  {_budget_text(report, name, 'flash'):>22}  {_budget_text(report, name, 'ram'):>20}"
+        return s.rstrip()
+
     for c in [*_shown(report), {"name": "total", **report["totals"]}]:
         if c["name"] == "total":
             out.append("-" * len(head))
-        s = f"{c['name']:<{w}}  {c['flash']:>8,}  {c['ram']:>7,}"
-        if rows:
-            s += f"  {_delta(rows.get(c['name']), 'flash'):>16}  {_delta(rows.get(c['name']), 'ram'):>16}"
-        out.append(s)
+        out.append(line(c["name"], c["name"], c["flash"], c["ram"], rows.get(c["name"])))
     for g in _groups(report):
-        out.append(f"{'[' + g['name'] + ']':<{w}}  {g['flash']:>8,}  {g['ram']:>7,}")
+        out.append(line(f"[{g['name']}]", g["name"], g["flash"], g["ram"], grows.get(g["name"])))
+    changes = symbol_changes(report)
+    if changes:
+        out.append(f"largest symbol changes (top {len(changes)}):")
+        sw = max(len(c["name"]) + len(_status(c)) for c in changes)
+        for c in changes:
+            out.append(f"  {c['name'] + _status(c):<{sw}}  flash {c['flash_delta']:>+8,}  RAM {c['ram_delta']:>+7,}"
+                       f"  ({c['component']}, {c['file']})")
     if report.get("stack"):
         out.append(stack_line(report["stack"]))
     for v in (report.get("gate") or {}).get("goal_misses", []):
