@@ -2,8 +2,10 @@
 
 Needed: the builtin emulator (unicorn), arm-none-eabi-gcc with newlib, gcc, clang with libFuzzer (the
 fuzz smoke test), Robot Framework (make test's Robot suites) and the built slip-radio and lwm2m-client
-ELFs the rig boots. Optional: Renode and the tools some tests or workflows use when present (tshark,
-gdb-multiarch, renode-test, pyrenode3). For every missing piece it prints the command that gets it.
+ELFs the rig boots (--topology FILE: the firmware that topology boots instead; a topology with
+[border] enabled = false runs its own ELFs alone and needs neither). Optional: Renode and the tools
+some tests or workflows use when present (tshark, gdb-multiarch, renode-test, pyrenode3). For every
+missing piece it prints the command that gets it.
 Exits 0; with --strict, 1 when something needed is missing. `--json` prints the same as one JSON object.
 """
 
@@ -173,7 +175,28 @@ def check_elf(app: str) -> Check:
     return Check(name, "firmware", True, path=str(path), detail=source)
 
 
-def run_checks(renode: str | None = None) -> list[Check]:
+def topology_checks(path: Path) -> list[Check]:
+    """The firmware a topology boots: its border node's (unless [border] enabled = false) and its
+    nodes' ELFs, instead of the default slip-radio and lwm2m-client."""
+    from rig.errors import ConfigError
+    from rig.topology import Topology, is_app_name
+
+    try:
+        topo = Topology.load(path)
+    except ConfigError as exc:
+        return [Check(f"topology {path.name}", "firmware", False, detail=str(exc), install=f"fix {path}")]
+    wanted = [topo.border_firmware] if topo.border_enabled else []
+    wanted += [n.firmware for n in topo.nodes]
+    checks: list[Check] = []
+    for ref in dict.fromkeys(wanted):  # each once, in order
+        if is_app_name(ref):
+            checks.append(check_elf(ref))
+        else:  # Topology.load checked that it exists
+            checks.append(Check(Path(ref).name, "firmware", True, path=ref, detail=f"from {path.name}"))
+    return checks
+
+
+def run_checks(renode: str | None = None, topology: Path | None = None) -> list[Check]:
     from rig.emu.renode.process import INSTALL_HINT
 
     needed = [
@@ -182,8 +205,8 @@ def run_checks(renode: str | None = None) -> list[Check]:
         _tool("gcc", "toolchain", f"{APT} gcc"),
         check_clang(),
         _module("robot", "tool", f"{PIP} robotframework", dist="robotframework"),
-        check_elf("slip-radio"),
-        check_elf("lwm2m-client"),
+        *(topology_checks(topology) if topology is not None
+          else [check_elf("slip-radio"), check_elf("lwm2m-client")]),
     ]
     for c in needed:
         c.needed = True
@@ -246,11 +269,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when something needed (make test, the pytest fixtures) is missing")
     parser.add_argument("--renode", metavar="PATH", help="check this Renode (file or portable directory)")
+    parser.add_argument("--topology", type=Path, metavar="FILE.toml",
+                        help="check the firmware this topology boots instead of slip-radio and lwm2m-client "
+                             "(with [border] enabled = false, no slip-radio)")
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    checks = run_checks(args.renode)
+    checks = run_checks(args.renode, args.topology)
     if args.json:
         report: dict[str, Any] = {}
         for c in checks:

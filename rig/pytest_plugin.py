@@ -3,7 +3,8 @@
 Fixtures:
     rig_topology    the Topology the `rig` fixture starts (override it in a test module or conftest,
                     or mark a test with @pytest.mark.topology({...}))
-    rig             a started `Rig` (emulated client node(s), border node, bridge, LwM2M server)
+    rig             a started `Rig` (emulated client node(s), border node, bridge, LwM2M server; with
+                    [border] enabled = false in the topology, the nodes alone: bare firmware of your own)
     lwm2m_server    the rig's `LwM2MServer`
     node            the first node, a `dut`-style handle: node.expect(r"..."), node.led(0), node.reset()
     fleet           every client node
@@ -265,8 +266,7 @@ def rig(request: pytest.FixtureRequest, rig_topology: Topology) -> Iterator[Rig]
 
 @pytest.fixture
 def lwm2m_server(rig: Rig) -> LwM2MServer:
-    assert rig.server is not None
-    return rig.server
+    return _fail_on_rig_error(lambda: rig.server)  # none with [border] enabled = false
 
 
 @pytest.fixture

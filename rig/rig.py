@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rig.emu.api import Emulation, Node, NodeSpec, create_emulation
+from rig.emu.api import Emulation, Node, NodeSpec, create_emulation, with_events
 from rig.emu.builtin.signals import DEFERRED
 from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError
 from rig.lwm2m.aiocoap_adapter import Response
@@ -113,6 +113,11 @@ class RigNode:
     def log(self) -> str:
         return "\n".join(line.text for line in self.raw.uart.lines)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the emulator warned about this node (unmodelled peripherals...; builtin emulator)."""
+        return list(getattr(self.raw, "warnings", []))
+
     def expect(self, pattern: str | re.Pattern[str], timeout: float = 10.0) -> re.Match[str]:
         """Wait (virtual seconds) for a UART line after the previous match to match `pattern`."""
         __tracebackhide__ = True
@@ -134,7 +139,7 @@ class RigNode:
 
         def matched() -> bool:
             nonlocal pos
-            if self.raw.fault is not None:
+            if self.raw.stopped_for_good:  # a fault an armed watchdog will reset: wait on
                 return True
             lines = self.raw.uart.lines
             while pos < len(lines):
@@ -204,7 +209,7 @@ class RigNode:
                     wrong.append(f"UART line {line.text!r} at {line.time:.6f} s matches {regex.pattern!r}, "
                                  "which should not appear")
                     return True
-            return self.raw.fault is not None
+            return self.raw.stopped_for_good
 
         self.rig.wait_until(matched, timeout)
         if wrong:
@@ -228,7 +233,7 @@ class RigNode:
         return None
 
     def _raise_fault(self) -> None:
-        if self.raw.fault is not None:
+        if self.raw.stopped_for_good:
             raise EmulationError(f"{self.name} stopped: {self.raw.fault}")
 
     def write(self, text: str | bytes) -> None:
@@ -246,13 +251,17 @@ class RigNode:
         return f"<RigNode {self.name} {self.endpoint}>"
 
     def reset(self) -> None:
-        self.boot_mark = self.rig.server.mark()
+        self._mark_boot()
         self.raw.reset()
 
     def power_cut(self, off_for: float = 0.0) -> None:
         off_for = virtual_seconds(off_for, "power_cut off_for")
-        self.boot_mark = self.rig.server.mark()
+        self._mark_boot()
         self.raw.power_cycle(off_for)
+
+    def _mark_boot(self) -> None:
+        if self.rig.topology.border_enabled:  # (no server: no registration to wait for)
+            self.boot_mark = self.rig.server.mark()
 
 
 class SyncObservation:
@@ -467,7 +476,7 @@ class Rig:
         elif self._renode_path:
             options["renode_path"] = self._renode_path
         # Resolve every firmware before starting anything, so a typo fails fast and cleanly.
-        border_elf = firmware_path(topo.border_firmware)
+        border_elf = firmware_path(topo.border_firmware) if topo.border_enabled else None
         node_elfs = [firmware_path(n.firmware) for n in topo.nodes]
         # aiocoap draws message IDs, tokens and retransmission jitter from `random`: seeding it makes the
         # host side repeat run to run, as the emulation does.
@@ -480,7 +489,7 @@ class Rig:
             raise
         return self
 
-    def _start(self, border_elf: Path, node_elfs: list[Path]) -> None:
+    def _start(self, border_elf: Path | None, node_elfs: list[Path]) -> None:
         assert self.emulation is not None
         topo = self.topology
         self.loop = VirtualTimeLoop(self.emulation)
@@ -492,6 +501,21 @@ class Rig:
             # A backend that cannot capture its medium leaves it to the bridge (below).
             with contextlib.suppress(RigError):
                 self.emulation.medium.capture(self.artifacts.pcap)
+        if border_elf is not None:
+            self._start_network(border_elf)
+        else:
+            if topo.network.loss:
+                self.emulation.medium.set_loss(topo.network.loss)
+            self._start_thread()
+        for index, (config, elf) in enumerate(zip(topo.nodes, node_elfs, strict=True), start=1):
+            spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position,
+                            {"fault_exceptions": True} if config.fault_exceptions else {})
+            self.nodes[config.name] = RigNode(self, self.emulation.add_node(spec), config)
+
+    def _start_network(self, border_elf: Path) -> None:
+        """The border node, the bridge and the LwM2M server (not with [border] enabled = false)."""
+        assert self.emulation is not None and self.loop is not None
+        topo = self.topology
         self.border = self.emulation.add_node(NodeSpec(BORDER, border_elf, BORDER_EUI64))
         # The server listens on [server] port (0: any free loopback port); the bridge maps the
         # firmware's fd00::1:5683 to it.
@@ -511,13 +535,13 @@ class Rig:
             )
         self._server = LwM2MServer("::1", server_port, bootstrap=bootstrap,
                                    model_dirs=list(self.topology.server.models) or None)
-        if self._threaded:
+        self._start_thread()
+        self.run(self.server.start())
+
+    def _start_thread(self) -> None:
+        if self._threaded and self._thread is None:
             self._thread = threading.Thread(target=self._thread_main, name="rig-loop", daemon=True)
             self._thread.start()
-        self.run(self.server.start())
-        for index, (config, elf) in enumerate(zip(topo.nodes, node_elfs, strict=True), start=1):
-            spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position)
-            self.nodes[config.name] = RigNode(self, self.emulation.add_node(spec), config)
 
     def stop(self) -> None:
         try:
@@ -574,14 +598,21 @@ class Rig:
     @property
     def bridge(self) -> Bridge:
         if self._bridge is None:
+            self._no_network("bridge")
             raise EmulationError("the rig is not started")
         return self._bridge
 
     @property
     def server(self) -> LwM2MServer:
         if self._server is None:
+            self._no_network("LwM2M server")
             raise EmulationError("the rig is not started")
         return self._server
+
+    def _no_network(self, what: str) -> None:
+        if not self.topology.border_enabled:
+            raise ConfigError(f"this rig has no {what}: its topology sets [border] enabled = false (the nodes "
+                              "run alone: UART, LEDs, GPIO and the radio medium only)")
 
     def _thread_main(self) -> None:
         assert self.loop is not None
@@ -657,6 +688,7 @@ class Rig:
         __tracebackhide__ = True
         node = self.node(name)
         timeout = virtual_seconds(timeout, "wait_for_registration timeout")
+        self._no_network("LwM2M server")  # [border] enabled = false: say so at once
         device = self.run(self._registration(node, timeout))
         if device is not None:
             return SyncDevice(self, device)
@@ -671,7 +703,7 @@ class Rig:
         # holds the old one until it expires)
         registered = asyncio.ensure_future(self.server.wait_for_registration(node.endpoint, timeout,
                                                                              since=node.boot_mark))
-        faulted = asyncio.ensure_future(self.loop.wait_until(lambda: node.raw.fault is not None, timeout))
+        faulted = asyncio.ensure_future(self.loop.wait_until(lambda: node.raw.stopped_for_good, timeout))
         try:
             await asyncio.wait((registered, faulted), return_when=asyncio.FIRST_COMPLETED)
             if not registered.done() and faulted.result():
@@ -701,7 +733,7 @@ class Rig:
                 text += f"*** node stopped: {self.border.fault}\n"
             self.artifacts.uart_log(BORDER).write_text(text)
         for name, node in ((n, r.raw) for n, r in self.nodes.items()):
-            lines = [f"[{line.time:12.6f}] {line.text}" for line in node.uart.lines]
+            lines = with_events(node.uart.lines, getattr(node, "events", []))  # + watchdog resets
             if node.fault is not None:
                 lines.append(f"[{node.fault.time:12.6f}] *** node stopped: {node.fault}")
             self.artifacts.uart_log(name).write_text("\n".join(lines) + "\n")

@@ -19,12 +19,16 @@ never a traceback later in the run:
 
     [border]
     firmware = "slip-radio"
+    enabled = true      # false: the nodes run alone (bare firmware of your own): no border node,
+                        # no bridge, no LwM2M server; only UART, LEDs, GPIO and the radio medium
 
     [[node]]
     name = "node1"
     firmware = "lwm2m-client"   # an app (<name>.elf in the firmware directory), or a path to an ELF
                                 # (relative paths: against this file's directory)
     eui64 = "00:12:4b:00:00:00:00:01"
+    fault_exceptions = false    # true: faults run the firmware's HardFault/BusFault/... handlers as
+                                # on the chip (builtin emulator; default: a fault stops the node)
 """
 
 from __future__ import annotations
@@ -115,6 +119,7 @@ class NodeConfig:
     firmware: str = "lwm2m-client"
     eui64: bytes | None = None
     position: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    fault_exceptions: bool = False  # faults enter the firmware's handlers (builtin emulator)
 
 
 @dataclass
@@ -140,6 +145,7 @@ class Topology:
     server: ServerConfig = field(default_factory=ServerConfig)
     border_firmware: str = "slip-radio"
     firmware_dir: Path | None = None  # where this topology's app names resolve (None: firmware_dir())
+    border_enabled: bool = True  # False: no border node, bridge or server ([border] enabled = false)
 
     @classmethod
     def load(cls, path: Path | str) -> Topology:
@@ -165,7 +171,12 @@ class Topology:
         network = _network(data.get("network", {}), f"{source}: [network]")
         server = _server(data.get("server", {}), f"{source}: [server]", base)
         border = data.get("border", {})
-        _only(border, {"firmware"}, f"{source}: [border]")
+        _only(border, {"firmware", "enabled"}, f"{source}: [border]")
+        border_enabled = _typed(border, "enabled", bool, f"{source}: [border]", True)
+        if not border_enabled and "firmware" in border:
+            raise ConfigError(f"{source}: [border] enabled = false runs no border node: drop its firmware key")
+        if not border_enabled and set(data.get("server", {})):
+            raise ConfigError(f"{source}: [border] enabled = false runs no LwM2M server: drop the [server] table")
         nodes_data = data.get("node", [{"name": "node1"}])
         if not isinstance(nodes_data, list) or not nodes_data:
             raise ConfigError(f"{source}: [[node]] must list at least one node")
@@ -185,9 +196,11 @@ class Topology:
             owners[eui] = n.name
         for n in nodes:
             n.firmware = _resolve_firmware(n.firmware, f"{source}: node {n.name!r}", base, fw_dir)
-        border_firmware = _resolve_firmware(_typed(border, "firmware", str, f"{source}: [border]", "slip-radio"),
-                                            f"{source}: [border]", base, fw_dir)
-        return cls(nodes, network, server, border_firmware, fw_dir)
+        border_firmware = "slip-radio"
+        if border_enabled:  # (no border: its firmware need not exist)
+            border_firmware = _resolve_firmware(_typed(border, "firmware", str, f"{source}: [border]", "slip-radio"),
+                                                f"{source}: [border]", base, fw_dir)
+        return cls(nodes, network, server, border_firmware, fw_dir, border_enabled)
 
 
 def _firmware_dir(data: dict[str, Any], source: str, base: Path | None) -> Path | None:
@@ -277,7 +290,7 @@ def _server(table: dict[str, Any], where: str, base: Path | None) -> ServerConfi
 
 
 def _node(table: dict[str, Any], index: int, where: str) -> NodeConfig:
-    _only(table, {"name", "firmware", "eui64", "position"}, where)
+    _only(table, {"name", "firmware", "eui64", "position", "fault_exceptions"}, where)
     name = _typed(table, "name", str, where, f"node{index}")
     if not _NAME.match(name):
         raise ConfigError(f"{where}: name {name!r} must be a letter then letters, digits, - or _")
@@ -294,6 +307,7 @@ def _node(table: dict[str, Any], index: int, where: str) -> NodeConfig:
         _typed(table, "firmware", str, where, "lwm2m-client"),
         parse_eui64(eui) if isinstance(eui, str) else (None if eui is None else _bad_eui(where, eui)),
         (float(position[0]), float(position[1]), float(position[2])),
+        _typed(table, "fault_exceptions", bool, where, False),
     )
 
 

@@ -134,3 +134,22 @@ def test_firmware_dir_that_is_not_a_directory(bindir: Path, tmp_path: Path, monk
     rc, out = _doctor(capsys, "--json", "--strict")
     assert rc == 1
     assert "is not a directory" in json.loads(out)["needed"]["slip-radio.elf"]["detail"]
+
+
+def test_topology_without_border_needs_only_its_own_firmware(bindir: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's bare firmware ([border] enabled = false): slip-radio and lwm2m-client are not needed."""
+    monkeypatch.setenv("RIG_FIRMWARE_DIR", str(tmp_path))  # no slip-radio.elf, no lwm2m-client.elf
+    _all_needed_tools(bindir)
+    (tmp_path / "mine.elf").write_bytes(b"\x7fELF")
+    topo = tmp_path / "bare.toml"
+    topo.write_text('[border]\nenabled = false\n[[node]]\nname = "a"\nfirmware = "mine.elf"\n')
+    rc, out = _doctor(capsys, "--json", "--strict", "--topology", str(topo))
+    report = json.loads(out)
+    assert rc == 0 and report["missing_needed"] == [], out
+    assert report["needed"]["mine.elf"]["path"] == str(tmp_path / "mine.elf")
+    assert "slip-radio.elf" not in report["needed"] and "lwm2m-client.elf" not in report["needed"]
+    topo.write_text('[[node]]\nname = "a"\nfirmware = "mine.elf"\n')  # with the border: slip-radio needed
+    rc, out = _doctor(capsys, "--json", "--strict", "--topology", str(topo))
+    assert rc == 1 and json.loads(out)["missing_needed"] == ["slip-radio.elf"]

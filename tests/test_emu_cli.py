@@ -98,7 +98,9 @@ def test_bad_firmware_one_line_error(case: str, hello: Path, tmp_path: Path,
         "missing": "no such file", "directory": "is a directory", "not-elf": "not an ELF file",
         "empty": "not an ELF file", "elf64": "not a 32-bit ELF", "big-endian": "not a little-endian",
         "x86": "not ARM", "truncated": "malformed ELF", "wrong-map": "not linked for the CC2538",
-        "no-cca": "no valid image", "ram-load": "has contents in RAM",
+        # what the lock page record must hold, not only the name of our own section
+        "no-cca": "holds: bootloader config word (e.g. 0xEFFFFFFF), image valid = 0, then the vector table address",
+        "ram-load": "has contents in RAM",
     }[case]
     if case == "missing":
         path = tmp_path / "nope.elf"
@@ -145,3 +147,27 @@ def test_copied_elf_boots(hello: Path, tmp_path: Path, capsys: pytest.CaptureFix
     copy = tmp_path / "copy.elf"
     shutil.copy(hello, copy)
     assert main(["boot", str(copy), "--until", "hello", "--timeout", "1"]) == 0
+
+
+def test_boot_waits_through_a_fault_the_armed_watchdog_resets_and_marks_the_reset(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An armed watchdog resets a faulted node about 1 s later: --until keeps waiting, and the output
+    says what happened (marker lines, not UART lines)."""
+    code = main(["boot", str(image_elf("faults")), "--input", "W", "--until", "reset by the watchdog",
+                 "--timeout", "3"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0, out
+    texts = [line.split("] ", 1)[1] for line in out]
+    fault = next(i for i, t in enumerate(texts) if t.startswith("*** fault: undefined instruction"))
+    reset = texts.index("*** reset by the watchdog")
+    assert fault < reset == texts.index("reset by the watchdog") - 1
+    assert "armed watchdog will reset" in texts[fault]
+
+
+def test_boot_fault_handlers_option_runs_the_handler(capsys: pytest.CaptureFixture[str]) -> None:
+    faults = str(image_elf("faults"))
+    assert main(["boot", faults, "--input", "u", "--until", "hardfault cfsr", "--timeout", "1",
+                 "--fault-handlers"]) == 0
+    out = capsys.readouterr().out
+    assert "*** undefined instruction (pc=0x" in out and "taking the HardFault exception" in out
+    assert "stopped" not in out

@@ -281,3 +281,80 @@ def test_exception_inside_a_peripheral_model(monkeypatch: pytest.MonkeyPatch, ra
             node.expect("exceptions done", 2.0)
         if raised is RuntimeError:
             assert "node n0: emulator model error: RuntimeError" in str(info.value)
+
+
+def test_unmodelled_peripherals_warn_once_per_block_with_the_code_that_touched_them() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        node.expect("faults ready", 1.0)
+        node.uart.write(b"p")
+        node.expect("touched", 1.0)
+        assert node.fault is None  # PKA was an "unmapped read" fault
+        warnings = node.warnings
+        assert len(warnings) == 5, warnings
+        adc, pka, reserved, strobe, uart = warnings
+        assert adc.startswith("read of 0x400d7000: unmodelled peripheral ADC")
+        assert pka.startswith("read of 0x44004000: unmodelled peripheral PKA")
+        assert reserved.startswith("write of reserved address 0x40050000")
+        assert "RF strobe 0xec is not modelled" in strobe
+        assert "UART0 DR write of 0x21 dropped" in uart and "UARTEN" in uart
+        assert all("in touch_unmodelled(), code block at pc=0x" in w for w in warnings)
+        assert not any("!" in line.text for line in node.uart.lines)
+        assert [text for _, text in node.events] == [f"warning: {w}" for w in warnings]
+        assert node.uart0.refused == 2 and node.rfcore.stats.unsupported_strobes == 1
+
+
+def test_fault_report_names_the_source_line_the_caller_and_the_stack_pointer() -> None:
+    source = (Path(__file__).parent / "firmware" / "faults.c").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "void undefined_insn" in text)
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        node.expect("faults ready", 1.0)
+        node.uart.write(b"u")
+        emu.advance(0.01)
+        fault = node.fault
+        assert fault is not None and fault.function == "undefined_insn"
+        assert fault.source == f"faults.c:{line}"
+        assert fault.lr_function == "main" and fault.lr is not None and fault.lr & 1
+        assert fault.sp is not None and 0x20000000 <= fault.sp < 0x20008000
+        assert f"in undefined_insn() at faults.c:{line}, lr=0x{fault.lr:08x} in main(), sp=0x" in str(fault)
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    (b"u", "hardfault cfsr=00010000 hfsr=40000000 bfar=00000000"),  # UNDEFINSTR, escalated (FORCED)
+    (b"U", "usagefault cfsr=00010000 hfsr=00000000 bfar=00000000"),  # SHCSR.USGFAULTENA set
+    (b"B", "busfault cfsr=00008200 hfsr=00000000 bfar=30000000"),  # PRECISERR, BFARVALID, BFAR
+    (b"r", "hardfault cfsr=00008200 hfsr=40000000 bfar=30000000"),
+    (b"b", "hardfault cfsr=00000000 hfsr=80000000 bfar=00000000"),  # BKPT without a debugger: DEBUGEVT
+], ids=["undef-escalated", "usagefault", "busfault", "bus-escalated", "bkpt"])
+def test_opt_in_fault_exceptions_run_the_firmwares_handlers(command: bytes, expected: str) -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults"), extra={"fault_exceptions": True}))
+        node.expect("faults ready", 1.0)
+        node.uart.write(command)
+        node.expect(expected.split()[0], 1.0)
+        assert node.uart.lines[-1].text == expected
+        assert node.fault is None and node.faults == []
+        assert "taking the" in node.events[-1][1]
+
+
+def test_a_fault_inside_the_hardfault_handler_locks_up_and_stops_the_node() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults"), extra={"fault_exceptions": True}))
+        node.expect("faults ready", 1.0)
+        node.uart.write(b"L")
+        node.expect("hardfault", 1.0)
+        emu.advance(0.01)
+        assert node.fault is not None and node.fault.kind.startswith("lockup: undefined instruction inside")
+        assert node.fault.lr_function == "hardfault_handler"
+
+
+def test_fault_status_registers_are_write_1_to_clear() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults")))
+        scs = node.scs
+        scs.cfsr, scs.hfsr = 0x00018200, 0x40000000
+        scs.write(0xD29, 1, 0x82)  # the BFSR byte: PRECISERR and BFARVALID
+        assert scs.read(0xD28, 4) == 0x00010000
+        scs.write(0xD2C, 4, 0x40000000)
+        assert scs.read(0xD2C, 4) == 0

@@ -8,11 +8,16 @@ from rig.emu.builtin.medium import airtime_cycles
 from rig.emu.builtin.rfcore import (
     FREQCTRL,
     FRMCTRL0,
+    FRMCTRL1,
+    FSM1_SAMPLED_CCA,
     FSMSTAT1,
     IRQ0_FIFOP,
     IRQ0_RXPKTDONE,
     IRQ1_TXACKDONE,
     IRQ1_TXDONE,
+    ISRFOFF,
+    ISRXON,
+    ISTXONCCA,
     OFF_CHANNEL,
     RF_IRQ,
     RFDATA,
@@ -222,11 +227,57 @@ def test_untimed_medium_queues_back_to_back_frames() -> None:
         assert b.read_frame()[:-2] == big
 
 
-def test_unsupported_strobes_counted() -> None:
+def test_isrfoff_turns_the_receiver_off_until_isrxon() -> None:
+    """The chip's ISRFOFF (0xEF; Renode ignores it): no frame arrives until ISRXON."""
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2)
+    b.rf.write(RFST, 4, ISRFOFF)
+    a.send(data_frame(2, 1, b"off"))
+    medium.sync(0)
+    assert b.rf.stats.rx_frames == 0 and b.rf.stats.rx_off == 1 and b.rf.stats.acks_sent == 0
+    b.rf.write(RFST, 4, ISRXON)
+    a.send(data_frame(2, 1, b"on"))
+    medium.sync(10**6)
+    assert b.rf.stats.rx_frames == 1 and b.rf.stats.unsupported_strobes == 0
+
+
+def test_istxoncca_sends_only_with_the_receiver_on() -> None:
+    """ISTXONCCA (0xEA) transmits when CCA says clear; CCA is only valid while RX is on: RX off, no TX
+    and SAMPLED_CCA = 0; RX on (the modelled channel is clear), TX, SAMPLED_CCA = 1, RX on after."""
+    medium, nodes = make_net(["a", "b"])
+    a, b = nodes["a"], nodes["b"]
+    a.configure(short=1)
+    b.configure(short=2)
+    a.rf.write(FRMCTRL1, 4, 0)  # SET_RXENMASK_ON_TX off: RX after TX only because RX was on before
+    frame = data_frame(2, 1, b"cca", ar=False)
+    a.rf.write(RFST, 4, 0xEE)
+    for byte in bytes([len(frame) + 2]) + frame:
+        a.rf.write(RFDATA, 4, byte)
+    a.rf.write(RFST, 4, SRFOFF)
+    a.rf.write(RFST, 4, ISTXONCCA)
+    medium.sync(0)
+    assert a.rf.stats.tx_frames == 0 and a.rf.stats.tx_cca_blocked == 1 and b.rf.stats.rx_frames == 0
+    assert not a.rf.read(FSMSTAT1, 4) & FSM1_SAMPLED_CCA and not a.rf.read(RFIRQF1, 4) & IRQ1_TXDONE
+    a.rf.write(RFST, 4, ISRXON)
+    a.rf.write(RFST, 4, ISTXONCCA)
+    medium.sync(10**6)
+    assert a.rf.stats.tx_frames == 1 and b.read_frame()[:-2] == frame
+    assert a.rf.read(FSMSTAT1, 4) & FSM1_SAMPLED_CCA and a.rf.read(RFIRQF1, 4) & IRQ1_TXDONE
+    b.send(data_frame(1, 2, b"back", ar=False))
+    medium.sync(2 * 10**6)
+    assert a.rf.stats.rx_frames == 1 and a.rf.stats.unsupported_strobes == 0
+
+
+def test_unknown_strobes_are_counted_and_the_first_warns() -> None:
     n = make_node("a")
-    n.rf.write(RFST, 4, 0xEF)  # ISRFOFF: not in Renode
-    n.rf.write(RFST, 4, 0xEA)  # ISTXONCCA: not in Renode
+    warnings: list[str] = []
+    n.rf.ctx.warn = warnings.append
+    n.rf.write(RFST, 4, 0xEC)  # ISCLEAR: not modelled
+    n.rf.write(RFST, 4, 0xE1)
     assert n.rf.stats.unsupported_strobes == 2
+    assert len(warnings) == 1 and "RF strobe 0xec is not modelled" in warnings[0]
 
 
 def test_rfrnd_seeded() -> None:

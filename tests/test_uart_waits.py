@@ -114,7 +114,7 @@ class _StubRig:
 
 def _stub_node(script: list[Callable[[_StubUart], None]]) -> RigNode:
     uart = _StubUart()
-    raw = SimpleNamespace(uart=uart, fault=None, name="stub")
+    raw = SimpleNamespace(uart=uart, fault=None, stopped_for_good=False, name="stub")
     return RigNode(cast(Any, _StubRig(uart, script)), cast(Any, raw), cast(Any, None))
 
 

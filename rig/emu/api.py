@@ -35,9 +35,18 @@ class FaultReport:
     address: int | None = None  # the faulting data address, when there is one
     function: str | None = None  # symbol containing pc, from the ELF
     time: float = 0.0
+    source: str | None = None  # "file.c:line" of pc, from the ELF's DWARF line table
+    lr: int | None = None  # the link register: who called the faulting function
+    lr_function: str | None = None
+    sp: int | None = None
 
     def __str__(self) -> str:
         where = f"pc=0x{self.pc:08x}" + (f" in {self.function}()" if self.function else "")
+        where += f" at {self.source}" if self.source else ""
+        if self.lr is not None:
+            where += f", lr=0x{self.lr:08x}" + (f" in {self.lr_function}()" if self.lr_function else "")
+        if self.sp is not None:
+            where += f", sp=0x{self.sp:08x}"
         addr = f" at 0x{self.address:08x}" if self.address is not None else ""
         return f"{self.kind}{addr} ({where}, t={self.time:.6f}s)"
 
@@ -51,6 +60,26 @@ class NodeSpec:
     eui64: bytes | None = None  # 8 bytes; None: derived deterministically from the node's index
     position: tuple[float, float, float] = (0.0, 0.0, 0.0)
     extra: dict[str, object] = field(default_factory=dict)  # backend-specific options
+
+
+def event_marker(time: float, text: str) -> str:
+    """A log line for something that happened to a node besides its UART output (a watchdog reset):
+    in `rig boot` output and UART log files, never among the UART lines waits match."""
+    return f"[{time:12.6f}] *** {text}"
+
+
+def with_events(lines: list[UartLine], events: list[tuple[float, str]]) -> list[str]:
+    """UART lines as "[time] text", with event markers merged in by time."""
+    out: list[str] = []
+    pending = sorted(events, key=lambda e: e[0])
+    i = 0
+    for line in lines:
+        while i < len(pending) and pending[i][0] <= line.time:
+            out.append(event_marker(*pending[i]))
+            i += 1
+        out.append(f"[{line.time:12.6f}] {line.text}")
+    out.extend(event_marker(*e) for e in pending[i:])
+    return out
 
 
 class Uart(ABC):
@@ -91,6 +120,12 @@ class Node(ABC):
     @abstractmethod
     def fault(self) -> FaultReport | None:
         """Set once the node has stopped on a fault; a faulted node no longer runs."""
+
+    @property
+    def stopped_for_good(self) -> bool:
+        """Faulted with nothing left to bring it back (the builtin emulator: no armed watchdog, which
+        would reset the node): what waits give up on."""
+        return self.fault is not None
 
     @abstractmethod
     def expect(self, pattern: str | re.Pattern[str], timeout: float = 10.0) -> re.Match[str]:

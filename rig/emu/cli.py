@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from rig.emu.api import Node, NodeSpec, UartLine, create_emulation
+from rig.emu.api import Node, NodeSpec, UartLine, create_emulation, event_marker
 from rig.errors import ConfigError
 from rig.topology import firmware_path, is_app_name, parse_eui64
 
@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--input", metavar="TEXT",
                         help="bytes sent to the node's UART after boot, with C escapes (\\n, \\r, \\xHH) and no "
                              "newline added: --input 'update\\n' for a console command")
+    parser.add_argument("--fault-handlers", action="store_true",
+                        help="faults enter the firmware's HardFault/MemManage/BusFault/UsageFault handlers as "
+                             "on the chip (builtin; default: a fault stops the node and is reported)")
     parser.add_argument("--coverage", type=Path, metavar="OUT.info",
                         help="write the firmware code the run executed as an lcov tracefile (builtin only)")
     parser.add_argument("--profile", type=Path, metavar="OUT",
@@ -122,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--gdb works with the builtin emulator (in Renode: machine StartGdbServer PORT)")
     if args.renode is not None and args.emulator != "renode":
         raise ConfigError("--renode PATH needs --emulator renode")
+    if args.fault_handlers and args.emulator != "builtin":
+        raise ConfigError("--fault-handlers is for the builtin emulator (Renode always takes fault exceptions)")
     if args.coverage is not None and args.emulator != "builtin":
         raise ConfigError("--coverage needs the builtin emulator (Renode nodes record no coverage)")
     if args.coverage is not None and args.coverage.is_dir():
@@ -132,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--profile {args.profile}: is a directory, not a file name to write")
     emulation = create_emulation(args.emulator, **({"renode_path": args.renode} if args.renode else {}))
     try:
-        node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64))
+        extra: dict[str, object] = {"fault_exceptions": True} if args.fault_handlers else {}
+        node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64, extra=extra))
         if args.coverage is not None:
             from rig.coverage.linemap import line_map
 
@@ -148,18 +154,24 @@ def run(args: argparse.Namespace) -> int:
         if gdb_port is not None:
             start_gdb(node, gdb_port, args.firmware)
         printed = 0
+        shown = 0  # events printed (watchdog resets: "*** reset by the watchdog")
         matched = False
+        events: list[tuple[float, str]] = getattr(node, "events", [])
 
         def progress() -> bool:
-            nonlocal printed, matched
+            nonlocal printed, shown, matched
             lines = node.uart.lines
-            while printed < len(lines):
+            while printed < len(lines) or shown < len(events):
+                if shown < len(events) and (printed == len(lines) or events[shown][0] <= lines[printed].time):
+                    print(event_marker(*events[shown]), flush=True)
+                    shown += 1
+                    continue
                 line = lines[printed]
                 printed += 1
                 print(format_line(line), flush=True)
                 if pattern is not None and pattern.search(line.text):
                     matched = True
-            return matched or node.fault is not None
+            return matched or node.stopped_for_good  # an armed watchdog resets a faulted node
 
         try:
             emulation.run_until(progress, args.timeout)
@@ -172,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         _write_outputs(node, args)  # also when the run failed: what did it run?
         # What the firmware did is exit 1, as `rig footprint` over budget: CI tells a regression from a
         # broken setup (exit 2, raised as RigError before the run).
-        if node.fault is not None:
+        if node.stopped_for_good:
             return _failed(f"node stopped: {node.fault}")
         if pattern is not None and not matched:
             return _failed(f"no UART line matched {args.until!r} within {args.timeout:g} virtual seconds")

@@ -7,6 +7,10 @@ extern int main(void);
 void reset_handler(void);
 void default_handler(void);
 #define WEAK __attribute__((weak, alias("default_handler")))
+void hardfault_handler(void) WEAK;
+void memmanage_handler(void) WEAK;
+void busfault_handler(void) WEAK;
+void usagefault_handler(void) WEAK;
 void svc_handler(void) WEAK;
 void pendsv_handler(void) WEAK;
 void systick_handler(void) WEAK;
@@ -19,8 +23,8 @@ void sleeptimer_handler(void) WEAK;
 
 __attribute__((section(".vectors"), used))
 void (*const vectors[16 + 163])(void) = {
-  (void (*)(void))&_stack_top, reset_handler, default_handler, default_handler,
-  default_handler, default_handler, default_handler, 0, 0, 0, 0, svc_handler, default_handler, 0,
+  (void (*)(void))&_stack_top, reset_handler, default_handler, hardfault_handler,
+  memmanage_handler, busfault_handler, usagefault_handler, 0, 0, 0, 0, svc_handler, default_handler, 0,
   pendsv_handler, systick_handler,
   [16 + 5] = uart0_handler,
   [16 + 10] = irq10_handler, [16 + 11] = irq11_handler, [16 + 12] = irq12_handler,

@@ -39,8 +39,45 @@ static uint32_t run_flash_code(uint32_t imm)
   return ((uint32_t (*)(void))(CODE_PAGE | 1u))();
 }
 
+/* fault handlers: they run only with NodeSpec extra {"fault_exceptions": True} */
+static volatile uint32_t fault_again; /* 'L': fault inside the HardFault handler (lockup) */
+static void fault_status(const char *which)
+{
+  puts_(which);
+  puts_(" cfsr="); puthex(REG(0xE000ED28u));
+  puts_(" hfsr="); puthex(REG(0xE000ED2Cu));
+  puts_(" bfar="); puthex(REG(0xE000ED38u));
+  putc_('\n');
+}
+void hardfault_handler(void)
+{
+  fault_status("hardfault");
+  if (fault_again) undefined_insn();
+  for (;;) __asm volatile("wfi");
+}
+void busfault_handler(void) { fault_status("busfault"); for (;;) __asm volatile("wfi"); }
+void usagefault_handler(void) { fault_status("usagefault"); for (;;) __asm volatile("wfi"); }
+
+/* what the emulator does not model: each block warns once (node.warnings) */
+__attribute__((noinline)) void touch_unmodelled(void)
+{
+  uint32_t sum = REG(0x400D7000u);        /* ADC */
+  sum += REG(0x400D7004u);                /* ADC again: no second warning */
+  sum += REG(0x44004000u);                /* PKA (outside the APB/AHB window) */
+  REG(0x40050000u) = sum;                 /* reserved */
+  REG(0x400D4000u) = 1;                   /* IOC: configuration only, quiet */
+  REG(0x40088838u) = 0xECu;               /* RFST: ISCLEAR, not modelled */
+  uint32_t ctl = REG(UART0 + 0x30);
+  REG(UART0 + 0x30) = ctl & ~1u;          /* UARTEN off: the next character is lost */
+  REG(UART0) = '!';
+  REG(UART0) = '?';
+  REG(UART0 + 0x30) = ctl;
+}
+
 int main(void)
 {
+  if (((REG(0x400D2004u) >> 22) & 3u) == 2u) /* CLOCK_STA.RST: 2 = watchdog */
+    puts_("reset by the watchdog\n");
   puts_("faults ready\n");
   while (!(REG(UART0 + 0x3C) & 0x10) && (REG(UART0 + 0x18) & 0x10)) { __asm volatile("nop"); }
   char c = (char)REG(UART0);
@@ -48,6 +85,11 @@ int main(void)
   case 'r': read_unmapped(); break;
   case 'w': write_flash_directly(); break;
   case 'u': undefined_insn(); break;
+  case 'p': touch_unmodelled(); puts_("touched\n"); break;
+  case 'U': REG(0xE000ED24u) |= 0x70000u; undefined_insn(); break;  /* SHCSR: own fault handlers */
+  case 'B': REG(0xE000ED24u) |= 0x70000u; read_unmapped(); break;
+  case 'L': fault_again = 1; undefined_insn(); break;
+  case 'W': REG(0x400D5000u) = 0x08u; undefined_insn(); break; /* arm the watchdog (1 s), then fault */
   case 'b': bkpt_insn(); break;
   case 'j': jump_to_ram_garbage(); break;
   case 'o': call_rom(); break;

@@ -4,6 +4,7 @@ with plain register storage, and provides the bit-band aliases of SRAM and perip
 from __future__ import annotations
 
 import ctypes
+import itertools
 from collections.abc import Callable
 
 from unicorn import Uc, UcError
@@ -96,14 +97,27 @@ class Bus:
             spans[start] = max(spans.get(start, 0), end - start)
         for start in sorted(groups):
             self.map_group(start, spans[start], groups[start])
-        for area, size in ((mm.PERIPH_BASE, mm.PERIPH_SIZE), (mm.PPB_BASE, mm.PPB_SIZE)):
+        for area, size in ((mm.PERIPH_BASE, mm.PERIPH_SIZE), (mm.PPB_BASE, mm.PPB_SIZE),
+                           (mm.PKA_BASE, mm.PKA_SIZE)):
             cursor = area
             taken = sorted((s, s + spans[s]) for s in spans if area <= s < area + size)
             for lo, hi in [*taken, (area + size, area + size)]:
                 if lo > cursor:
-                    store = RegisterStore(ctx, f"unmodelled@0x{cursor:08x}", cursor, lo - cursor)
-                    self.map_group(cursor, lo - cursor, [store])
+                    self._map_unmodelled(ctx, cursor, lo)
                 cursor = max(cursor, hi)
+
+    def _map_unmodelled(self, ctx: PeripheralContext, lo: int, hi: int) -> None:
+        """Storage for [lo, hi): one store per unmodelled block of the chip (each warns once on its
+        own), one per reserved range between them."""
+        cuts = {lo, hi}
+        for base, size, _, _ in mm.UNMODELLED:
+            cuts |= {min(max(base, lo), hi), min(max(base + size, lo), hi)}
+        points = sorted(cuts)
+        for start, end in itertools.pairwise(points):
+            block = next((b for b in mm.UNMODELLED if b[0] <= start < b[0] + b[1]), None)
+            label, quiet = (block[2], block[3]) if block else (None, False)
+            store = RegisterStore(ctx, f"unmodelled@0x{start:08x}", start, end - start, label, quiet)
+            self.map_group(start, end - start, [store])
 
     def map_bitband(self, ram: ctypes.Array[ctypes.c_char]) -> None:
         ram_view = memoryview(ram).cast("B")

@@ -339,6 +339,13 @@ class CortexM3:
             return Stop("sleep")
         return Stop("fault", "unexpected stop", None, pc)
 
+    def current_pc(self) -> int:
+        """The PC now: inside a memory callback, the accessing instruction's."""
+        return self.regs.read(UC_ARM_REG_PC)
+
+    def current_lr_sp(self) -> tuple[int, int]:
+        return self.regs.read(UC_ARM_REG_LR), self.regs.read(UC_ARM_REG_SP)
+
     def refresh_pending(self) -> None:
         """Tell the block hook about the best pending exception able to preempt (masks aside)."""
         _, prio = self.nvic.preempting()

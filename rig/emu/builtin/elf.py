@@ -53,7 +53,8 @@ def load_firmware(path: Path | str) -> Firmware:
     path = Path(path)
     raw = read_regular_file(path, "an ELF file", MAX_ELF_BYTES, FirmwareError)
     if raw[:4] != b"\x7fELF":
-        raise FirmwareError(f"{path}: not an ELF file")
+        what = " (a raw binary has no load addresses: give the .elf the linker wrote)" if raw[:4] else ""
+        raise FirmwareError(f"{path}: not an ELF file{what}")
     if raw[4] != 1:
         raise FirmwareError(f"{path}: not a 32-bit ELF (the CC2538 is a 32-bit ARM Cortex-M3)")
     if raw[5] != 1:
@@ -126,7 +127,10 @@ def boot_info(flash: bytes, what: str = "flash") -> BootInfo:
     if valid != 0:
         raise FirmwareError(
             f"{what}: no valid image: CCA image-valid word at 0x{mm.CCA_IMAGE_VALID:08x} is "
-            f"0x{valid:08x} (must be 0; is the .flashcca section linked?)")
+            f"0x{valid:08x}, not 0. The boot ROM runs an image only if the lock page's CCA record at "
+            f"0x{mm.CCA_BASE:08x} holds: bootloader config word (e.g. 0xEFFFFFFF), image valid = 0, then the "
+            "vector table address in flash, then 32 bytes of lock bits (0xFF: unlocked); link such a record "
+            "there (lwm2m-rig's firmware-c/arch/cpu/cc2538/cca.c and cc2538-layout.ld do)")
     vt = word(mm.CCA_APP_ENTRY)
     if not mm.in_flash(vt, 8) or vt & 3:
         raise FirmwareError(f"{what}: CCA vector table address 0x{vt:08x} is not in flash")

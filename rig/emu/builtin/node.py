@@ -20,7 +20,7 @@ from rig.emu.builtin.dwt import Dwt
 from rig.emu.builtin.elf import Firmware, boot_info, eui64_info_bytes
 from rig.emu.builtin.flashctrl import FlashCtrl
 from rig.emu.builtin.gpio import MAX_CHANGES, GpioPort
-from rig.emu.builtin.nvic import SVCALL, Nvic
+from rig.emu.builtin.nvic import HARDFAULT, SVCALL, Nvic
 from rig.emu.builtin.peripheral import Peripheral, PeripheralContext
 from rig.emu.builtin.profiling import NodeProfile
 from rig.emu.builtin.rfcore import RfCore
@@ -36,6 +36,9 @@ from rig.errors import EmulationError, ExpectTimeout, FirmwareError
 if TYPE_CHECKING:
     from rig.emu.builtin.emulation import BuiltinEmulation
     from rig.emu.builtin.gdbstub import GdbStub
+
+MEMMANAGE, BUSFAULT, USAGEFAULT = 4, 5, 6
+EXC_NAMES = {HARDFAULT: "HardFault", MEMMANAGE: "MemManage", BUSFAULT: "BusFault", USAGEFAULT: "UsageFault"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,14 @@ class BuiltinNode(api.Node):
         if len(self.eui64) != 8:
             raise EmulationError(f"node {self.name}: EUI-64 must be 8 bytes, got {len(self.eui64)}")
         self._emulation = emulation
+        # opt-in: faults enter the firmware's fault handlers as on the chip (else they stop the node)
+        self.fault_exceptions = bool(spec.extra.get("fault_exceptions", False))
         self._fault: FaultReport | None = None
         self.faults: list[FaultReport] = []  # every fault, also those a watchdog reset cleared
+        # what happened to the node besides its UART output, for logs ("*** ..." lines), never in
+        # the UART line stream that waits match: (virtual time, text)
+        self.events: list[tuple[float, str]] = []
+        self.warnings: list[str] = []  # hints about what the emulator does not model (also in events)
         self._internal_error: BaseException | None = None
         self.sleeping = False
         self.powered = True
@@ -82,7 +91,7 @@ class BuiltinNode(api.Node):
         self._offset = start_cycles  # cycles not spent executing (idle jumps, power off, start time)
         self.scheduler = Scheduler(self._now, self._timer_added)
         self.interrupt_map = InterruptMap(self.nvic)
-        ctx = PeripheralContext(self.scheduler, self.interrupt_map, self.request_sync, self.name)
+        ctx = PeripheralContext(self.scheduler, self.interrupt_map, self.request_sync, self.name, self._warn)
         self.ctx = ctx
         self.uart: HostUart = HostUart(self._host_send, self.request_sync)
         self.scs = SystemControlSpace(ctx, self.nvic, lambda: self.cpu.ipsr, self._request_reset)
@@ -164,6 +173,15 @@ class BuiltinNode(api.Node):
         self._pending_reset = cause
         self.request_sync()
 
+    def _warn(self, message: str) -> None:
+        """A model's hint (called inside an MMIO access: the PC is the accessing instruction's)."""
+        pc = self.cpu.current_pc()
+        function = self.firmware.function_at(pc)
+        # (unicorn updates the PC per translated block, not per instruction inside a callback)
+        text = f"{message} (" + (f"in {function}(), " if function else "") + f"code block at pc=0x{pc:08x})"
+        self.warnings.append(text)
+        self.events.append((self.time, f"warning: {text}"))
+
     def _model_error(self, exc: BaseException) -> None:
         if self._internal_error is None:
             self._internal_error = exc
@@ -206,6 +224,7 @@ class BuiltinNode(api.Node):
         self._reset_peripherals()
         self.sysctrl.reset_cause = cause
         self._fault = None
+        self.events.append((self.time, "reset by the watchdog" if cause == "watchdog" else f"reset ({cause})"))
         self._boot()
 
     def _power_off(self, off_for: float) -> None:
@@ -254,9 +273,36 @@ class BuiltinNode(api.Node):
     # --- faults -------------------------------------------------------------------------------------
     def _set_fault(self, kind: str, pc: int, address: int | None, detail: str | None = None) -> None:
         function = self.firmware.function_at(pc) if pc else None
-        self._fault = FaultReport(detail or kind, pc, address, function, self.time)
+        lr = sp = lr_function = None
+        if pc:  # (0: no image ran)
+            lr, sp = self.cpu.current_lr_sp()
+            lr_function = self.firmware.function_at(lr & ~1) if lr < 0xFFFFFFF0 else "<exception return>"
+        self._fault = FaultReport(detail or kind, pc, address, function, self.time, self._source_line(pc),
+                                  lr, lr_function, sp)
         self.faults.append(self._fault)
+        if self.watchdog.armed:  # not the end: the reset will follow
+            self.events.append((self.time, f"fault: {self._fault}; the armed watchdog will reset the node"))
         self.uart.flush()
+
+    def _source_line(self, pc: int) -> str | None:
+        """"file.c:line" of `pc` from the ELF's DWARF line table (None without one, or outside it)."""
+        if not pc:
+            return None
+        import bisect
+        from pathlib import PurePosixPath
+
+        from rig.coverage.linemap import line_map
+        from rig.errors import RigError
+
+        try:
+            lm = line_map(self.firmware.path)
+        except (RigError, OSError):
+            return None  # stripped, or no debug information: pc and function say enough
+        i = bisect.bisect_right(lm.ranges, (pc, 0xFFFFFFFF)) - 1
+        if i >= 0 and lm.ranges[i][0] <= pc < lm.ranges[i][1]:
+            _, _, file, line = lm.ranges[i]
+            return f"{PurePosixPath(lm.files[file]).name}:{line}"
+        return None
 
     # --- execution ----------------------------------------------------------------------------------
     def advance(self, target: int) -> None:
@@ -332,7 +378,47 @@ class BuiltinNode(api.Node):
         elif stop.kind == "fault":
             if self._pending_power_cut or self._pending_reset:
                 return  # the power went (or a reset came) before the fault mattered
+            if self.fault_exceptions and self._take_fault(stop):
+                return
             self._set_fault(stop.fault, stop.pc, stop.address)
+
+    def _take_fault(self, stop: Stop) -> bool:
+        """The chip's fault exception for `stop` (NodeSpec extra "fault_exceptions"): latch CFSR/HFSR
+        and the fault address, stack the frame (its PC: the faulting instruction) and vector to the
+        enabled MemManage/BusFault/UsageFault handler or, escalated, to HardFault. False: not a fault
+        the chip would take (a ROM call, an emulator limit) or a lock-up: the node stops as without."""
+        kind, address, scs = stop.fault, stop.address, self.scs
+        fetch = kind.endswith("fetch") or kind.startswith("execute")
+        if kind == "undefined instruction":
+            exc, cfsr = USAGEFAULT, 1 << 16  # UNDEFINSTR
+        elif kind.startswith("execute"):
+            exc, cfsr = MEMMANAGE, 1 << 0  # IACCVIOL (execute-never region)
+        elif fetch:
+            exc, cfsr = BUSFAULT, 1 << 8  # IBUSERR
+        elif kind.startswith(("unmapped", "stack overflow (unmapped", "write to read-only", "read-protected")):
+            exc, cfsr = BUSFAULT, (1 << 9) | (1 << 15)  # PRECISERR, BFARVALID
+        elif kind.startswith("breakpoint"):
+            exc, cfsr = HARDFAULT, 0  # no debugger: HFSR.DEBUGEVT
+        else:
+            return False
+        nvic, cpu = self.nvic, self.cpu
+        if nvic.execution_priority() < 0:  # a fault in HardFault or NMI: the core locks up
+            self._set_fault(f"lockup: {kind} inside the HardFault/NMI handler", stop.pc, address)
+            return True
+        hfsr = 1 << 31 if exc == HARDFAULT else 0
+        enabled = exc != HARDFAULT and nvic.system_enabled >> (16 + exc - MEMMANAGE) & 1
+        prio = nvic.group_prio(exc)
+        if exc != HARDFAULT and (not enabled or prio >= nvic.execution_priority() or cpu.masked(prio)):
+            exc, hfsr = HARDFAULT, 1 << 30  # FORCED: escalated
+        scs.cfsr |= cfsr
+        scs.hfsr |= hfsr
+        if cfsr & (1 << 15) and address is not None:
+            scs.bfar = address
+        error = cpu.enter_exception(exc, stop.pc)
+        if error:
+            self._set_fault(f"lockup: {kind}, then {error}", stop.pc, address)
+        self.events.append((self.time, f"{kind} (pc=0x{stop.pc:08x}): taking the {EXC_NAMES[exc]} exception"))
+        return True
 
     # --- api.Node -----------------------------------------------------------------------------------
     @property
@@ -356,17 +442,18 @@ class BuiltinNode(api.Node):
                 if match:
                     found.append(match)
                     return True
-            return self._stopped_for_good()
+            return self.stopped_for_good
 
         self._emulation.run_until(check, timeout)
         if found:
             return found[0]
-        if self._stopped_for_good():
+        if self.stopped_for_good:
             raise EmulationError(f"node {self.name} stopped: {self._fault}")
         raise ExpectTimeout(f"node {self.name}: no UART line matching {rx.pattern!r} within "
                             f"{timeout:g} virtual seconds")
 
-    def _stopped_for_good(self) -> bool:
+    @property
+    def stopped_for_good(self) -> bool:
         """Faulted, and no armed watchdog will reset it (the chip would spin in its fault handler)."""
         return self._fault is not None and not self.watchdog.armed
 

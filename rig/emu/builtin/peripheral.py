@@ -41,12 +41,19 @@ class IrqSink(Protocol):
         ...
 
 
+def no_warning(message: str) -> None:
+    """A context without a node (a model's unit test): warnings go nowhere."""
+
+
 @dataclass
 class PeripheralContext:
     scheduler: Scheduler
     irq: IrqSink
     request_sync: Callable[[], None]
     node_name: str
+    # A hint for the user (the node adds the PC and keeps it in node.warnings and its log): firmware
+    # touching what the emulator does not model. Models call it once per cause, never on a hot path.
+    warn: Callable[[str], None] = no_warning
 
 
 class Peripheral:

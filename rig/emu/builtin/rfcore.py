@@ -15,7 +15,11 @@ lacks:
 - FREQCTRL holds the 7-bit frequency as written (2394 + FREQ MHz) and reads it back: a value between
   two channels tunes between them and hears only radios on that same frequency. Renode rounds it to
   a channel (and reads the channel's value back), which would hide a mis-tuning firmware.
-Unsupported strobes (ISRFOFF 0xEF, ISTXONCCA 0xEA, ...) are ignored and counted, as in Renode.
+- ISRFOFF (0xEF) turns the radio off like SRFOFF, and ISTXONCCA (0xEA) transmits only when CCA says
+  the channel is clear, as on the chip (Renode ignores both): CCA is valid only while RX is on, and the
+  model's channel is always clear, so RX on -> transmit (FSMSTAT1.SAMPLED_CCA = 1, RX back on after),
+  RX off -> no TX (SAMPLED_CCA = 0, counted). Portable firmware still uses ISTXON and SRFOFF only.
+Other strobes (calibration, CSP ones...) do nothing here: counted, and the first one warns.
 Registers without behaviour are plain storage so configuration writes read back.
 
 The medium calls `receive(frame_with_fcs, at_cycles)`; the model calls `medium.transmit(...)`.
@@ -72,6 +76,8 @@ ISTXON = 0xE9
 ISFLUSHRX = 0xED
 ISFLUSHTX = 0xEE
 SRFOFF = 0xDF
+ISTXONCCA = 0xEA
+ISRFOFF = 0xEF
 
 # RFIRQF0 bits
 IRQ0_SFD = 1 << 1
@@ -84,6 +90,7 @@ IRQ1_TXDONE = 1 << 1
 
 # FSMSTAT1 bits
 FSM1_TX_ACTIVE = 1 << 1
+FSM1_SAMPLED_CCA = 1 << 3
 FSM1_CCA = 1 << 4
 FSM1_FIFOP = 1 << 6
 FSM1_FIFO = 1 << 7
@@ -119,6 +126,7 @@ class RfStats:
     rx_underflow: int = 0  # RFDATA reads from an empty FIFO
     rx_flushed: int = 0  # frames dropped by ISFLUSHRX
     acks_sent: int = 0
+    tx_cca_blocked: int = 0  # ISTXONCCA with RX off: CCA invalid, nothing sent
     unsupported_strobes: int = 0
 
 
@@ -165,6 +173,7 @@ class RfCore(Peripheral):
         self._irqm1 = 0
         self._tx_active_reads = 0
         self._tx_end = 0
+        self._sampled_cca = 0
         # Radio noise differs from one boot to the next: keep drawing from the same generator across
         # resets (still deterministic per run), or a rebooted node would repeat its CoAP message IDs
         # and tokens and the server would take its new Register for a duplicate of the old one.
@@ -275,11 +284,21 @@ class RfCore(Peripheral):
             self._rx_pos = -1
         elif cmd == ISFLUSHTX:
             self._txq.clear()
-        elif cmd == SRFOFF:
+        elif cmd in (SRFOFF, ISRFOFF):
             self._rx_on = False
             self._state = 0
+        elif cmd == ISTXONCCA:
+            # CCA needs the receiver on (RSSI valid); the modelled channel is always clear
+            self._sampled_cca = FSM1_SAMPLED_CCA if self._rx_on else 0
+            if self._rx_on:
+                self._transmit()
+            else:
+                self.stats.tx_cca_blocked += 1
         else:
             self.stats.unsupported_strobes += 1
+            if self.stats.unsupported_strobes == 1:
+                self.ctx.warn(f"RF strobe 0x{cmd:02x} is not modelled: ignored (modelled: ISRXON 0xE3, ISTXON "
+                              "0xE9, ISTXONCCA 0xEA, ISFLUSHRX 0xED, ISFLUSHTX 0xEE, SRFOFF 0xDF, ISRFOFF 0xEF)")
 
     def _transmit(self) -> None:
         if not self._txq:
@@ -322,7 +341,7 @@ class RfCore(Peripheral):
         self._flag1(IRQ1_TXDONE)
 
     def _fsmstat1(self) -> int:
-        v = FSM1_CCA
+        v = FSM1_CCA | self._sampled_cca
         if self._rxq:
             v |= FSM1_FIFO | FSM1_FIFOP
         if self._tx_active_reads > 0:

@@ -121,6 +121,8 @@ class SystemControlSpace(Peripheral):
         self.ccr = 0x200  # STKALIGN
         self.actlr = 0
         self.demcr = 0
+        # fault status and address registers: latched only by nodes that take fault exceptions
+        self.cfsr = self.hfsr = self.mmfar = self.bfar = 0
         self.systick.reset()
 
     # byte-addressable priority registers: NVIC IPR (0x400..) and SHPR1-3 (0xD18..0xD23)
@@ -169,9 +171,17 @@ class SystemControlSpace(Peripheral):
             return self.ccr
         if offset == 0xD24:
             return self._shcsr()
+        if offset == 0xD28:
+            return self.cfsr
+        if offset == 0xD2C:
+            return self.hfsr
+        if offset == 0xD34:
+            return self.mmfar
+        if offset == 0xD38:
+            return self.bfar
         if offset == 0xDFC:
             return self.demcr
-        return 0  # fault status/address registers: no fault is ever latched (faults stop the node)
+        return 0
 
     def _icsr(self) -> int:
         nvic = self.nvic
@@ -209,7 +219,8 @@ class SystemControlSpace(Peripheral):
         if size < 4:  # narrow write to a word register: merge with the current contents
             shift = 8 * (offset & 3)
             mask = ((1 << (8 * size)) - 1) << shift
-            current = self._read_word(aligned) if aligned not in (0x100, 0x180, 0x200, 0x280) else 0
+            # (write-1 registers: the other bytes write 0, nothing is set, cleared or disabled)
+            current = self._read_word(aligned) if aligned not in (0x100, 0x180, 0x200, 0x280, 0xD28, 0xD2C) else 0
             value = (current & ~mask) | ((value << shift) & mask)
         self._write_word(aligned, value & 0xFFFFFFFF)
 
@@ -245,6 +256,14 @@ class SystemControlSpace(Peripheral):
             self.ccr = (value & 0x31B) | 0x200
         elif offset == 0xD24:
             nvic.system_enabled = value & 0x70000
+        elif offset == 0xD28:
+            self.cfsr &= ~value  # write 1 to clear
+        elif offset == 0xD2C:
+            self.hfsr &= ~value
+        elif offset == 0xD34:
+            self.mmfar = value
+        elif offset == 0xD38:
+            self.bfar = value
         elif offset == 0xDFC:
             self.demcr = value & 0x010F07F1
         elif offset == 0xF00:

@@ -68,6 +68,7 @@ class Uart(Peripheral):
         self.host_queue: deque[int] = deque()
         self._timer: TimerHandle | None = None
         self._timer_at = -1
+        self.refused = 0  # DR writes dropped because UARTEN or TXE was clear (the first one warns)
         self.reset()
 
     def reset(self) -> None:
@@ -202,6 +203,13 @@ class Uart(Peripheral):
             return extract(value, offset, size)
         return extract(self.regs.get(aligned, 0), offset, size)
 
+    def _refuse(self, ctl: int, value: int) -> None:
+        self.refused += 1
+        if self.refused == 1:
+            missing = " and ".join(n for n, bit in (("UARTEN", CTL_UARTEN), ("TXE", CTL_TXE)) if not ctl & bit)
+            self.ctx.warn(f"UART0 DR write of 0x{value & 0xFF:02x} dropped: CTL 0x{ctl:03x} has {missing} clear "
+                          "(nothing is sent, as on the chip: set UART0_CTL's UARTEN (bit 0) and TXE (bit 8) first)")
+
     def write(self, offset: int, size: int, value: int) -> None:
         aligned = offset & ~3
         if aligned == DR:
@@ -210,6 +218,8 @@ class Uart(Peripheral):
                 self.on_tx(value & 0xFF)
                 self.ris |= INT_TX
                 self._update_irq()
+            else:
+                self._refuse(ctl, value)
             return
         if aligned == ICR:
             self._catch_up(self.ctx.scheduler.cycles)
