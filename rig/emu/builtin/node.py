@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from rig.coverage.linemap import line_map
 from rig.emu import api
 from rig.emu.api import CPU_HZ, FaultReport
 from rig.emu.builtin import memmap as mm
@@ -31,7 +34,7 @@ from rig.emu.builtin.sysctrl import InterruptMap, SysCtrl
 from rig.emu.builtin.uart import Uart
 from rig.emu.builtin.uart_host import HostUart
 from rig.emu.builtin.watchdog import Watchdog
-from rig.errors import EmulationError, ExpectTimeout, FirmwareError
+from rig.errors import EmulationError, ExpectTimeout, FirmwareError, RigError
 
 if TYPE_CHECKING:
     from rig.emu.builtin.emulation import BuiltinEmulation
@@ -288,12 +291,6 @@ class BuiltinNode(api.Node):
         """"file.c:line" of `pc` from the ELF's DWARF line table (None without one, or outside it)."""
         if not pc:
             return None
-        import bisect
-        from pathlib import PurePosixPath
-
-        from rig.coverage.linemap import line_map
-        from rig.errors import RigError
-
         try:
             lm = line_map(self.firmware.path)
         except (RigError, OSError):
