@@ -336,6 +336,13 @@ class SyncDevice:
         __tracebackhide__ = True
         return self._rig.run(self.device.read_raw(path, fmt))
 
+    def request(self, method: str, path: PathLike, payload: bytes = b"", content_format: int | str | None = None,
+                accept: int | str | None = None, query: Iterable[str] = ()) -> Response:
+        """A raw CoAP request for negative tests: the Response (code, payload, content_format, options)
+        whatever its code (no LwM2MError): `d.request("PUT", "/3/0/13", b"abc", "text").code == "4.00"`."""
+        __tracebackhide__ = True
+        return self._rig.run(self.device.request(method, path, payload, content_format, accept, query))
+
     def write(self, path: PathLike, value: Any, fmt: int | str | None = None, block_size: int | None = None) -> None:
         """Write (replace, PUT): a resource's value, {riid: v} for a multiple resource, {rid: v} for an instance."""
         __tracebackhide__ = True

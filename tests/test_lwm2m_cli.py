@@ -82,6 +82,37 @@ def test_console_commands_drive_a_device(tmp_path: Path) -> None:
     run_scenario(body)
 
 
+def test_console_attr_create_delete_and_partial_write() -> None:
+    # The prompt lacked these (the Python API had them): `attr cli1 /3303/0/5700 pmin=1` was an
+    # unknown command.
+    async def body(server: LwM2MServer, make_client: Callable) -> None:
+        console = Console(server, lambda _line: None)
+        client = await make_client("node")
+        await client.register()
+        for name in ("attr", "create", "delete", "writep"):
+            assert f"\n  {name} EP PATH" in await console.execute("help")
+        said = await console.execute("attr node /3303/0/5700 pmin=1 pmax=10 gt=25.5 st")
+        assert said == "node/3303/0/5700 attributes written: pmin=1 pmax=10 gt=25.5 st"
+        assert client.attributes["/3303/0/5700"] == ["pmin=1", "pmax=10", "gt=25.5", "st"]
+        assert (await console.execute("attr node /3303/0 bogus=1")).startswith("error: unknown attribute 'bogus'")
+        assert (await console.execute("attr node /3303/0 pmin=x")).startswith("error: attribute 'pmin'")
+        assert (await console.execute("attr node /3303/0")).startswith("error: wrong arguments; usage: attr EP")
+        assert await console.execute("writep node /3/0 13=1234 tlv") == "node/3/0 written (13)"
+        assert client.resources[(3, 0, 13)] == 1234
+        assert (await console.execute("writep node /3/0 13 tlv")).startswith("error: '13' is not RID=VALUE")
+        assert (await console.execute("writep node /3/0")).startswith("error: no RID=VALUE given")
+        assert await console.execute("create node /3303 5701=Far 5700=1.5") == "node/3303/1 created"
+        assert client.resources[(3303, 1, 5701)] == "Far" and client.resources[(3303, 1, 5700)] == 1.5
+        assert await console.execute("create node /3303/7 5701=K") == "node/3303/7 created"
+        assert client.resources[(3303, 7, 5701)] == "K"
+        assert (await console.execute("create node /3303/0/5700 5701=K")).startswith("error: create needs an object")
+        assert await console.execute("delete node /3303/7") == "node/3303/7 deleted"
+        assert (3303, 7, 5701) not in client.resources and "/3303/7" in client.deleted
+        assert (await console.execute("delete node")).startswith("error: wrong arguments; usage: delete EP PATH")
+
+    run_scenario(body)
+
+
 def test_rig_server_runs_and_quits_from_a_pipe() -> None:
     port = free_udp_port()
     proc = subprocess.run(

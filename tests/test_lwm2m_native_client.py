@@ -474,3 +474,19 @@ async def test_rig_server_prompt_drives_the_native_client() -> None:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+
+
+@on_virtual_time
+async def test_stop_before_any_registration_says_not_registered() -> None:
+    # Nothing listens on the server port: the client never registers, so on stop it neither
+    # deregisters nor claims to have (it used to print "stopping, deregistering" / "deregistered").
+    port = free_udp_port()
+    client = NativeClock.current().spawn("--server", f"coap://[::1]:{port}", "--ep", "nat-noreg")
+    try:
+        await client.wait_line("endpoint nat-noreg", WAIT)
+        await asyncio.sleep(3.0)  # virtual: a Register and its retransmission, unanswered
+    finally:
+        assert await client.stop() == 0
+    lines = [text for _, text in client.lines]
+    assert "lwm2m: not registered, exiting" in lines
+    assert not any("deregister" in line for line in lines)

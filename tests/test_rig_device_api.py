@@ -118,3 +118,16 @@ def test_deleting_an_observed_instance_ends_its_observation_with_404(rig: Rig) -
     with pytest.raises(ObservationEnded, match=r"observation of /3303/2 has ended \(ended by the device\)$"):
         sensor.next(timeout=5)
     assert "/3303/2" not in dev.device.observations
+
+
+def test_a_raw_request_returns_the_devices_answer_whatever_its_code(rig: Rig) -> None:
+    """SyncDevice.request: negative tests see the device's code instead of an LwM2MError."""
+    dev = rig.wait_for_registration()
+    bad = dev.request("PUT", "/3311/0/5851", b"abc", content_format="text")  # an integer resource
+    assert bad.code == "4.00" and not bad.ok
+    assert dev.request("PUT", "/3/0/4", b"1", "text").code == "4.05"  # not writable: 4.05 before the value
+    got = dev.request("get", "/3/0/0", accept="text")
+    assert (got.code, got.payload, got.content_format) == ("2.05", b"lwm2m-rig", 0)
+    assert dev.request("PUT", "/3303/0", query=("pmin=1", "pmax=10")).code == "2.04"  # Write-Attributes
+    with pytest.raises(CodecError, match=r"method 'BREW': give one of GET, PUT"):
+        dev.request("BREW", "/3/0/0")

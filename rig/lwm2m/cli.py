@@ -31,6 +31,10 @@ HELP = """commands:
   read EP PATH [FORMAT]        FORMAT: text, tlv, senml-json, senml-cbor, json, opaque
   readc EP PATH...             Read-Composite (SenML CBOR) of several paths at once
   write EP PATH VALUE [FORMAT]  VALUE typed by the object model (opaque: 0xHEX)
+  writep EP PATH RID=VALUE... [FORMAT]  partial update (POST) of an instance: only these resources
+  attr EP PATH NAME=VALUE...   Write-Attributes: pmin, pmax, gt, lt, st (NAME alone clears it)
+  create EP PATH RID=VALUE...  Create an instance of object PATH (/OID, or /OID/IID to choose its ID)
+  delete EP PATH               Delete an object instance
   exec EP PATH [ARGS]
   observe EP PATH | cancel EP PATH
   discover EP PATH
@@ -155,6 +159,57 @@ class Console:
             fmt = "opaque" if isinstance(typed, bytes) else "text"
         await self.server.device(ep).write(base, typed, fmt=fmt)
         return f"{ep}{path} written"
+
+    def _resource_values(self, base: tuple[int, ...], pairs: tuple[str, ...], usage: str) -> dict[int, Any]:
+        """RID=VALUE words as {rid: value}, each typed by the object model (base: /OID or /OID/IID)."""
+        inst = (base[0], base[1] if len(base) > 1 else 0)
+        values: dict[int, Any] = {}
+        for pair in pairs:
+            rid, eq, text = pair.partition("=")
+            if not eq or not rid.isdigit():
+                raise codecs.CodecError(f"{pair!r} is not RID=VALUE; usage: {usage}")
+            values[int(rid)] = parse_value(text, (*inst, int(rid)), self.server.registry)
+        if not values:
+            raise codecs.CodecError(f"no RID=VALUE given; usage: {usage}")
+        return values
+
+    async def cmd_writep(self, ep: str, path: str, *words: str) -> str:
+        base = as_path(path)
+        fmt = words[-1] if words and "=" not in words[-1] else None
+        pairs = words[:-1] if fmt is not None else words
+        values = self._resource_values(base, pairs, "writep EP PATH RID=VALUE... [FORMAT]")
+        await self.server.device(ep).write_partial(base, values, fmt=fmt)
+        return f"{ep}{path} written ({', '.join(str(rid) for rid in values)})"
+
+    async def cmd_attr(self, ep: str, path: str, *words: str) -> str:
+        if not words:
+            return "error: wrong arguments; usage: attr EP PATH NAME=VALUE..."
+        attrs: dict[str, float | int | None] = {}
+        for word in words:
+            name, eq, text = word.partition("=")
+            if not eq:
+                attrs[name] = None  # cleared
+                continue
+            try:
+                attrs[name] = int(text) if text.lstrip("-").isdigit() else float(text)
+            except ValueError:
+                return f"error: attribute {name!r}: {text!r} is not a number"
+        await self.server.device(ep).write_attributes(path, **attrs)
+        return f"{ep}{path} attributes written: {' '.join(words)}"
+
+    async def cmd_create(self, ep: str, path: str, *pairs: str) -> str:
+        base = as_path(path)
+        if len(base) not in (1, 2):
+            return f"error: create needs an object path (/OID or /OID/IID), not {path}"
+        values: dict = self._resource_values(base, pairs, "create EP PATH RID=VALUE...")
+        if len(base) == 2:
+            values = {base[1]: values}  # the instance ID chosen
+        iid = await self.server.device(ep).create(base[:1], values)
+        return f"{ep}/{base[0]}/{iid} created" if iid is not None else f"{ep}{path} created"
+
+    async def cmd_delete(self, ep: str, path: str) -> str:
+        await self.server.device(ep).delete(path)
+        return f"{ep}{path} deleted"
 
     async def cmd_exec(self, ep: str, path: str, *arguments: str) -> str:
         await self.server.device(ep).execute(path, " ".join(arguments))

@@ -172,6 +172,32 @@ class Device:
             raise LwM2MError(resp.code, path, detail, self.endpoint)
 
     async def _request(self, method: str, path: Path | None, payload: bytes = b"", **kw: Any) -> Response:
+        resp = await self._send(method, path, payload, **kw)
+        self._raise_for(resp, format_path(path or ()))
+        return resp
+
+    async def request(
+        self,
+        method: str,
+        path: PathLike,
+        payload: bytes = b"",
+        content_format: int | str | None = None,
+        accept: int | str | None = None,
+        query: Iterable[str] = (),
+    ) -> Response:
+        """A raw CoAP request for negative tests: the device's Response (code, payload, content format,
+        options) whatever its code, no LwM2MError. `method`: GET, PUT, POST, DELETE, FETCH, iPATCH;
+        formats by number or name ("text", "tlv"...); `query`: Uri-Query strings ("pmin=1")."""
+        methods = {"GET": "GET", "PUT": "PUT", "POST": "POST", "DELETE": "DELETE", "FETCH": "FETCH", "IPATCH": "iPATCH"}
+        verb = methods.get(method.upper())
+        if verb is None:
+            raise CodecError(f"method {method!r}: give one of {', '.join(methods.values())}")
+        base = as_path(path) if path not in ("", "/") else ()
+        cf = None if content_format is None else codecs.format_number(content_format)
+        return await self._send(verb, base, bytes(payload), content_format=cf, accept=self._accept(accept),
+                                query=tuple(query))
+
+    async def _send(self, method: str, path: Path | None, payload: bytes = b"", **kw: Any) -> Response:
         await self.server._wait_awake(self.endpoint)
         reg = self.registration
         coap_path = tuple(reg.root_path.strip("/").split("/")) if reg.root_path.strip("/") else ()
@@ -183,7 +209,6 @@ class Device:
             raise LwM2MError(exc.code, format_path(path or ()), str(exc), self.endpoint) from None
         except CoapFailure as exc:
             raise DeviceTimeout(f"{self.endpoint}{format_path(path or ())}: {exc}") from None
-        self._raise_for(resp, format_path(path or ()))
         return resp
 
     def _decode(self, resp: Response, base: Path) -> Values:

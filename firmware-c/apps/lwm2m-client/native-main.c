@@ -481,6 +481,12 @@ main(int argc, char **argv)
     if(stop_requested == 1) {
       stop_requested = 2;
       stop_at = now + DEREG_WAIT_MS;
+      if(ctx.state != LWM2M_ST_REGISTERED && ctx.state != LWM2M_ST_UPDATE) {
+        /* never registered (nothing listening, still bootstrapping) or no longer: nothing to
+         * deregister, and no "deregistered" to claim */
+        printf("lwm2m: not registered, exiting\n");
+        break;
+      }
       printf("lwm2m: stopping, deregistering\n");
       lwm2m_deregister(&ctx);
     }

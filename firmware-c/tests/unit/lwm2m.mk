@@ -7,6 +7,7 @@ test-senml_SRCS := tests/unit/test-senml.c $(LWM2M_SENML_SRCS) $(LWM2M_DIR)/lwm2
 test-link_SRCS := tests/unit/test-link.c $(LWM2M_DIR)/lwm2m-link.c $(LWM2M_DIR)/lwm2m-text.c \
   os/net/app-layer/coap/coap-msg.c
 test-lwm2m_CFLAGS := -Wno-override-init
-test-objs_SRCS := tests/unit/test-objs.c $(LWM2M_DIR)/lwm2m-obj-security.c $(LWM2M_DIR)/lwm2m-obj-device.c
+test-objs_SRCS := tests/unit/test-objs.c $(LWM2M_DIR)/lwm2m-obj-security.c $(LWM2M_DIR)/lwm2m-obj-device.c \
+  $(LWM2M_DIR)/lwm2m-obj-connmon.c
 test-tlv_LDLIBS := -lm
 test-senml_SRCS += $(LWM2M_DIR)/lwm2m-tlv.c

@@ -613,6 +613,29 @@ UNIT_TEST(server_malformed_and_bad_option)
   UNIT_CHECK_EQ(sent_len[nsent - 1], 4);
 }
 
+/* RFC 7252 5.7.2 / 5.10.2: a request with Proxy-Uri or Proxy-Scheme to an endpoint that is no
+ * proxy is answered 5.05 Proxying Not Supported (it was 4.02 Bad Option); another unrecognised
+ * critical option stays 4.02 */
+UNIT_TEST(proxy_options_get_505)
+{
+  static const uint16_t opt[] = { COAP_OPT_PROXY_URI, COAP_OPT_PROXY_SCHEME, 37 };
+  static const uint8_t code[] = { COAP_PROXYING_NOT_SUPPORTED, COAP_PROXYING_NOT_SUPPORTED,
+                                  COAP_BAD_OPTION };
+  setup();
+  for(unsigned i = 0; i < 3; i++) {
+    uint8_t req[64];
+    coap_build_t b;
+    coap_msg_t m;
+    coap_build_init(&b, req, sizeof(req), COAP_CON, COAP_GET, (uint16_t)(0x500 + i), NULL, 0);
+    coap_build_opt(&b, opt[i], "coap://x", 8);
+    input(1000, req, coap_build_end(&b), &peer);
+    m = last_msg();
+    UNIT_CHECK_EQ(m.code, code[i]);
+    UNIT_CHECK_EQ(m.type, COAP_ACK);
+    UNIT_CHECK_EQ(handled, 0);
+  }
+}
+
 UNIT_TEST(server_block2)
 {
   uint8_t req[32];
@@ -1460,6 +1483,7 @@ main(void)
   UNIT_RUN(piggybacked_and_separate_response);
   UNIT_RUN(server_request_and_dedup);
   UNIT_RUN(server_malformed_and_bad_option);
+  UNIT_RUN(proxy_options_get_505);
   UNIT_RUN(server_block2);
   UNIT_RUN(server_block2_etag);
   UNIT_RUN(client_block1_with_negotiation);

@@ -380,7 +380,9 @@ UNIT_TEST(registration_binding_never_empty)
   lwm2m_step(&ctx, h_now);
   m = h_last_request();
   UNIT_CHECK(path_is(&m, "/rd"));
-  UNIT_CHECK(query_has(&m, "b=UQ"));
+  /* 1.1: queue mode is the Q parameter, never in b= (a 1.0 server's UQ written: b=U) */
+  UNIT_CHECK(query_has(&m, "b=U"));
+  UNIT_CHECK(!query_has(&m, "b=UQ"));
   UNIT_CHECK(!query_has(&m, "Q"));
   /* a 1.0 server (4.00 to lwm2m=1.1) in queue mode: b=UQ, no Q */
   h_answer(COAP_BAD_REQUEST, NULL, NULL);
@@ -492,15 +494,16 @@ UNIT_TEST(write_tlv_entries_match_the_path)
     W("/3311/0/5851", on1, COAP_BAD_REQUEST, 13),     /* another resource's entry */
     W("/3311/0/5851", two, COAP_BAD_REQUEST, 13),     /* two entries */
     W0("/3311/0/5851", COAP_BAD_REQUEST, 13),         /* no entry */
-    /* /4/0/1: a multiple resource (one instance) the server may not write */
+    /* /4/0/1: a multiple resource (one instance) the server may not write: 4.05 before the
+     * payload is looked at (a wrong or missing entry too) */
     W("/4/0/1/0", ri0, COAP_METHOD_NOT_ALLOWED, 13),
-    W("/4/0/1/0", ri1, COAP_BAD_REQUEST, 13),
-    W("/4/0/1/0", res0, COAP_BAD_REQUEST, 13),
-    W0("/4/0/1/0", COAP_BAD_REQUEST, 13),
+    W("/4/0/1/0", ri1, COAP_METHOD_NOT_ALLOWED, 13),
+    W("/4/0/1/0", res0, COAP_METHOD_NOT_ALLOWED, 13),
+    W0("/4/0/1/0", COAP_METHOD_NOT_ALLOWED, 13),
     W("/4/0/1/1", ri1, COAP_NOT_FOUND, 13),
     W("/4/0/1", multi1, COAP_METHOD_NOT_ALLOWED, 13),
-    W("/4/0/1", multi2, COAP_BAD_REQUEST, 13),
-    W("/4/0/1", ri0, COAP_BAD_REQUEST, 13),           /* a resource instance needs its resource */
+    W("/4/0/1", multi2, COAP_METHOD_NOT_ALLOWED, 13),
+    W("/4/0/1", ri0, COAP_METHOD_NOT_ALLOWED, 13),
   };
 #undef W
 #undef W0
@@ -618,7 +621,7 @@ UNIT_TEST(read_formats_and_codes)
     p = t.val;
     UNIT_CHECK_EQ(lwm2m_tlv_next(&p, t.val + t.len, &ri), 1);
     UNIT_CHECK_EQ(ri.type, LWM2M_TLV_RES_INST);
-    UNIT_CHECK(ri.len == 23 && !memcmp(ri.val, "fd00:0:0:0:212:4b00:0:1", 23));
+    UNIT_CHECK(ri.len == 18 && !memcmp(ri.val, "fd00::212:4b00:0:1", 18)); /* RFC 5952 */
     UNIT_CHECK_EQ(lwm2m_tlv_next(&p, t.val + t.len, &ri), 1);
     UNIT_CHECK_EQ(ri.id, 1);
   }
@@ -1835,7 +1838,9 @@ UNIT_TEST(bootstrap_flow)
     char d[600];
     UNIT_CHECK(h_get_all(REQ(.code = COAP_GET, .path = "/", .accept = LWM2M_CF_LINK, .from = &h_bs),
                          d, sizeof(d)) > 100);
-    UNIT_CHECK(!strncmp(d, "</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;ssid=0", 40));
+    /* the bootstrap server's own account has no ssid (TS 1.1 5.2.7.3) */
+    UNIT_CHECK(!strncmp(d, "</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;uri=\"coap://[::1]:5783\",", 56) ||
+               !printf("  %s\n", d));
     UNIT_CHECK(strstr(d, "</0/1>;ssid=42;uri=\"coap://[::1]:5683\"") != NULL);
     UNIT_CHECK(strstr(d, "</1/0>;ssid=42") != NULL);
     UNIT_CHECK(strstr(d, "</3303>;ver=1.1,</3303/0>") != NULL || !printf("  %s\n", d));
@@ -1919,14 +1924,14 @@ UNIT_TEST(bootstrap_timeout_and_bad_config)
   h_now += 1000;
   lwm2m_step(&ctx, h_now);
   h_answer(COAP_CHANGED, NULL, &h_bs);
-  /* finish without any server account */
+  /* finish without any server account: refused, still bootstrapping (bootstrap_finish_406) */
   {
     coap_msg_t m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
-    UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+    UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
   }
   lwm2m_step(&ctx, h_now);
-  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_FAILED], 2);
-  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_REQ);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_FAILED], 1);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
 }
 
 UNIT_TEST(fallback_to_bootstrap_after_failures)
@@ -2338,6 +2343,207 @@ UNIT_TEST(delete_ends_the_instance_observation)
   }
 }
 
+/* ---- Conformance findings of the user audit (LwM2M TS 1.1, RFC 7252 / 7959) ---- */
+
+/* Bootstrap-Finish with no usable management account (none, a Security instance without its
+ * Server, a Server without its Security) is refused with 4.06, and the client stays in
+ * bootstrap, served by the bootstrap server, until a Finish with a usable account (TS 1.1 5.2.7).
+ * It used to answer 2.04 and fail afterwards in lwm2m_step. */
+UNIT_TEST(bootstrap_finish_406_without_a_usable_account)
+{
+  coap_msg_t m;
+  uint8_t p[64];
+  uint16_t n;
+  bootstrapping();
+  m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  /* a Security account for ssid 42, no Server instance yet */
+  n = tlv_str(p, 0, "coap://[::1]:5683");
+  n = (uint16_t)(n + tlv_int(p + n, 1, 0));
+  n = (uint16_t)(n + tlv_int(p + n, 10, 42));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/1", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED); /* still the bootstrap server's to configure */
+  m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_BS_WAIT);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAP_FAILED], 0);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAPPED], 0);
+  /* the Server instance of a different ssid: still not usable */
+  n = tlv_int(p, 0, 43);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_NOT_ACCEPTABLE);
+  /* its ssid fixed: accepted, and the client registers with the management server */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/1/0/0", .cf = LWM2M_CF_TEXT, .pl = "42", .n = 2,
+               .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  m = h_do(REQ(.code = COAP_POST, .path = "/bs", .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_events[LWM2M_EV_BOOTSTRAPPED], 1);
+  m = h_last_request();
+  UNIT_CHECK(path_is(&m, "/rd"));
+  h_answer(COAP_CREATED, "rd/b", NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+}
+
+/* Bootstrap-Discover: the bootstrap account is listed with its uri and no ssid (it has none,
+ * TS 1.1 5.2.7.3); a management account with both */
+UNIT_TEST(bootstrap_discover_no_ssid_on_the_bootstrap_account)
+{
+  char d[600];
+  uint8_t p[64];
+  uint16_t n;
+  coap_msg_t m;
+  bootstrapping();
+  n = tlv_str(p, 0, "coap://[::1]:5683");
+  n = (uint16_t)(n + tlv_int(p + n, 1, 0));
+  n = (uint16_t)(n + tlv_int(p + n, 10, 42));
+  m = h_do(REQ(.code = COAP_PUT, .path = "/0/1", .cf = LWM2M_CF_TLV, .pl = p, .n = n, .from = &h_bs));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  h_get_all(REQ(.code = COAP_GET, .path = "/0", .accept = LWM2M_CF_LINK, .from = &h_bs), d,
+            sizeof(d));
+  UNIT_CHECK(!strcmp(d, "</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;uri=\"coap://[::1]:5783\","
+                        "</0/1>;ssid=42;uri=\"coap://[::1]:5683\"") ||
+             !printf("  %s\n", d));
+}
+
+/* A write of the Binding (/1/x/7) is followed by an Update carrying b= (TS 1.1 6.2.2; before,
+ * only the Register had it). In 1.1 neither carries Q (queue mode is Register's Q parameter);
+ * an Update for another reason has no b=. */
+UNIT_TEST(binding_write_sends_an_update_with_b)
+{
+  coap_msg_t m;
+  registered(60);
+  lwm2m_set_queue_mode(&ctx, 1);
+  UNIT_CHECK_EQ(put_text("/1/0/7", "U"), COAP_CHANGED);
+  h_n = 0;
+  lwm2m_step(&ctx, h_now);
+  UNIT_CHECK_EQ(h_n, 1);
+  m = h_last_request();
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  UNIT_CHECK(query_has(&m, "b=U"));
+  UNIT_CHECK(!query_has(&m, "Q") && !query_has(&m, "lt=60") && !m.payload_len);
+  h_answer(COAP_CHANGED, NULL, NULL);
+  UNIT_CHECK_EQ(ctx.state, LWM2M_ST_REGISTERED);
+  /* a written Q stays out of b= in 1.1 */
+  UNIT_CHECK_EQ(put_text("/1/0/7", "UQ"), COAP_CHANGED);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK(query_has(&m, "b=U") && !query_has(&m, "b=UQ"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  /* an Update for another reason: no b= */
+  lwm2m_request_update(&ctx, LWM2M_UPD_NOW);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK(path_is(&m, "/rd/5a3f"));
+  UNIT_CHECK(!query_has(&m, "b=U"));
+  h_answer(COAP_CHANGED, NULL, NULL);
+  /* a failed write (no U) changes nothing and sends nothing */
+  UNIT_CHECK_EQ(put_text("/1/0/7", "T"), COAP_BAD_REQUEST);
+  h_n = 0;
+  UNIT_CHECK(lwm2m_step(&ctx, h_now) > 0);
+  UNIT_CHECK_EQ(h_n, 0);
+  /* 1.0 in queue mode: the Update's binding is UQ */
+  ctx.v10 = 1;
+  UNIT_CHECK_EQ(put_text("/1/0/7", "U"), COAP_CHANGED);
+  lwm2m_step(&ctx, h_now);
+  m = h_last_request();
+  UNIT_CHECK(query_has(&m, "b=UQ"));
+  UNIT_CHECK(!query_has(&m, "Q"));
+}
+
+/* A write to a resource the server may not write is 4.05 whatever its value and format: the
+ * access check comes before the decoding (PUT /3/0/4 text or TLV, a partial instance write, a
+ * format the resource does not take, SenML); it used to answer 4.00 / 4.15 */
+UNIT_TEST(write_not_writable_is_405_before_the_value)
+{
+  static const uint8_t tlv4[] = { 0xC1, 0x04, 0x01 };     /* resource 4 = 1 */
+  static const uint8_t tlv10[] = { 0xC1, 0x0A, 0x05 };    /* resource 10 (memory free) = 5 */
+  static const char senml[] = "[{\"n\":\"/3/0/10\",\"vs\":\"abc\"}]";
+  registered(60);
+  UNIT_CHECK_EQ(put_text("/3/0/4", "1"), COAP_METHOD_NOT_ALLOWED);   /* Reboot: executable */
+  UNIT_CHECK_EQ(put_text("/3/0/0", "x"), COAP_METHOD_NOT_ALLOWED);   /* Manufacturer: R */
+  UNIT_CHECK_EQ(put_text("/3/0/10", "abc"), COAP_METHOD_NOT_ALLOWED); /* not a number either */
+  UNIT_CHECK_EQ(h_do(REQ(.code = COAP_PUT, .path = "/3/0/4", .cf = LWM2M_CF_TLV, .pl = tlv4,
+                         .n = sizeof(tlv4))).code, COAP_METHOD_NOT_ALLOWED);
+  UNIT_CHECK_EQ(h_do(REQ(.code = COAP_POST, .path = "/3/0", .cf = LWM2M_CF_TLV, .pl = tlv4,
+                         .n = sizeof(tlv4))).code, COAP_METHOD_NOT_ALLOWED);
+  UNIT_CHECK_EQ(h_do(REQ(.code = COAP_POST, .path = "/3/0", .cf = LWM2M_CF_TLV, .pl = tlv10,
+                         .n = sizeof(tlv10))).code, COAP_METHOD_NOT_ALLOWED);
+  UNIT_CHECK_EQ(h_do(REQ(.code = COAP_PUT, .path = "/3/0/0", .cf = LWM2M_CF_OPAQUE, .pl = "x",
+                         .n = 1)).code, COAP_METHOD_NOT_ALLOWED);
+  UNIT_CHECK_EQ(h_do(REQ(.code = COAP_POST, .path = "/3/0", .cf = LWM2M_CF_SENML_JSON,
+                         .pl = senml, .n = sizeof(senml) - 1)).code, COAP_METHOD_NOT_ALLOWED);
+  /* a writable resource still checks its value: 4.00 */
+  UNIT_CHECK_EQ(put_text("/3311/0/5851", "abc"), COAP_BAD_REQUEST);
+}
+
+/* RFC 7959 2.2: a Block1 block with M set carries exactly the block size; a short one is a
+ * Bad Request, and nothing reaches the handler (it used to be taken, 2.31) */
+UNIT_TEST(block1_short_block_with_more_is_400)
+{
+  static const lwm2m_object_t *const objs5[] = { &lwm2m_obj_security, &lwm2m_obj_server,
+                                                 &lwm2m_obj_device, &h_fw_obj };
+  static uint8_t blk[256];
+  coap_msg_t m;
+  fresh();
+  lwm2m_init(&ctx, "node-5", objs5, 4, h_send, h_rand, NULL, h_now);
+  lwm2m_add_server("coap://[::1]:5683", 0, 1, 60);
+  lwm2m_start(&ctx);
+  lwm2m_step(&ctx, h_now);
+  h_answer(COAP_CREATED, "rd/5", NULL);
+  h_sink_len = 0;
+  h_sink_done = 0;
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = blk, .n = 10,
+               .block1 = COAP_BLOCK(1, 1, 4)));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = blk, .n = 255,
+               .block1 = COAP_BLOCK(0, 1, 4)));
+  UNIT_CHECK_EQ(m.code, COAP_BAD_REQUEST);
+  UNIT_CHECK_EQ(h_sink_len, 0);
+  /* a full block with more, then a short last one: taken */
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = blk, .n = 256,
+               .block1 = COAP_BLOCK(0, 1, 4)));
+  UNIT_CHECK_EQ(m.code, COAP_CONTINUE);
+  m = h_do(REQ(.code = COAP_PUT, .path = "/5/0/0", .cf = LWM2M_CF_OPAQUE, .pl = blk, .n = 10,
+               .block1 = COAP_BLOCK(1, 0, 4)));
+  UNIT_CHECK_EQ(m.code, COAP_CHANGED);
+  UNIT_CHECK(h_sink_len == 266 && h_sink_done);
+}
+
+/* An observed instance notifies when a value in it changes, at pmin: /3303/0/5700 (the emulated
+ * sensor) changes every second, so pmin=1 pmax=10 gives about one notification a second (it used
+ * to notify only at pmax: only single numeric resources were sampled). An instance whose values
+ * stay (/3311/0) notifies only at pmax. */
+UNIT_TEST(observe_instance_notifies_when_a_value_changes)
+{
+  coap_msg_t m;
+  int n;
+  registered(86400);
+  UNIT_CHECK(attrs_written("/3303/0", "pmin=1&pmax=10"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0", .observe = 0, .token = 1));
+  UNIT_CHECK_EQ(m.code, COAP_CONTENT);
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(h_now + 250, h_now + 9750, 250, NULL);
+  UNIT_CHECK(n >= 8 && n <= 10);
+  m = h_do(REQ(.code = COAP_GET, .path = "/3303/0", .observe = 1, .token = 1)); /* cancel */
+  UNIT_CHECK(attrs_written("/3311/0", "pmin=1&pmax=10"));
+  m = h_do(REQ(.code = COAP_GET, .path = "/3311/0", .observe = 0, .token = 2));
+  UNIT_CHECK(m.observe != COAP_NONE);
+  n = count_notifications(h_now + 250, h_now + 9750, 250, NULL);
+  UNIT_CHECK_EQ(n, 0);
+  n = count_notifications(h_now + 250, h_now + 1000, 250, NULL); /* pmax */
+  UNIT_CHECK_EQ(n, 1);
+  /* a write in it: notified at once after pmin */
+  UNIT_CHECK_EQ(put_text("/3311/0/5851", "42"), COAP_CHANGED);
+  n = count_notifications(h_now + 1000, h_now + 1000, 1, NULL);
+  UNIT_CHECK_EQ(n, 1);
+}
+
 int
 main(void)
 {
@@ -2399,5 +2605,11 @@ main(void)
   UNIT_RUN(bootstrap_corners);
   UNIT_RUN(changed_marks_overlapping_observations);
   UNIT_RUN(delete_ends_the_instance_observation);
+  UNIT_RUN(bootstrap_finish_406_without_a_usable_account);
+  UNIT_RUN(bootstrap_discover_no_ssid_on_the_bootstrap_account);
+  UNIT_RUN(binding_write_sends_an_update_with_b);
+  UNIT_RUN(write_not_writable_is_405_before_the_value);
+  UNIT_RUN(block1_short_block_with_more_is_400);
+  UNIT_RUN(observe_instance_notifies_when_a_value_changes);
   return UNIT_DONE();
 }

@@ -24,6 +24,12 @@ lwm2m_plat_eui64(uint8_t eui[8])
   memcpy(eui, e, 8);
 }
 uint32_t lwm2m_plat_free_memory_kb(void) { return 17; }
+/* Object 4: the addresses of ip6_text's cases (connmon), one at a time */
+static const uint8_t *cm_addr;
+int16_t lwm2m_plat_rssi(void) { return -60; }
+uint8_t lwm2m_plat_bearer(void) { return 23; }
+uint8_t lwm2m_plat_ip_count(void) { return 1; }
+void lwm2m_plat_ip(uint8_t idx, uint8_t addr[16]) { (void)idx; memcpy(addr, cm_addr, 16); }
 int32_t lwm2m_plat_time_base(void) { return 1000000; }
 
 static lwm2m_ctx_t ctx;
@@ -167,6 +173,11 @@ UNIT_TEST(server_limits)
   UNIT_CHECK_EQ(wr(o, 7, 0, "T"), -1);   /* UDP only */
   UNIT_CHECK_EQ(wr(o, 7, 0, "UQSN"), -1); /* longer than the field */
   UNIT_CHECK(rd_str(o, 7, "TSU"));
+  /* each stored binding asks for an Update with b= (the check-only passes do not) */
+  UNIT_CHECK(updates == 2 && update_why == LWM2M_UPD_BIND);
+  UNIT_CHECK_EQ(run(o, LWM2M_OP_WRITE, 0, 7, 0, "U", 1), 0);
+  UNIT_CHECK_EQ(updates, 2);
+  updates = 0;
   UNIT_CHECK_EQ(run(o, LWM2M_OP_EXECUTE, 0, 4, 0, NULL, 0), 0);
   UNIT_CHECK(disables == 1 && updates == 0);
   UNIT_CHECK_EQ(run(o, LWM2M_OP_EXECUTE, 0, 8, 0, NULL, 0), 0);
@@ -208,6 +219,45 @@ UNIT_TEST(device)
   UNIT_CHECK_EQ(run(o, LWM2M_OP_DELETE, 0, 0, 0, NULL, 0), COAP_METHOD_NOT_ALLOWED);
 }
 
+/* /4/0/4: IPv6 addresses in the canonical text of RFC 5952 (section 4): no leading zeros,
+ * lowercase, the first longest run of two or more zero groups as "::", a single zero group kept.
+ * It used to print every group ("0:0:0:0:0:0:0:1"). */
+UNIT_TEST(connmon_ip_text_rfc5952)
+{
+  static const struct {
+    uint8_t a[16];
+    const char *text;
+  } cases[] = {
+    { { [15] = 1 }, "::1" },
+    { { 0 }, "::" },
+    { { 0xfd, 0, [8] = 0x02, 0x12, 0x4b, 0, 0, 0, 0, 1 }, "fd00::212:4b00:0:1" },
+    { { 0xfe, 0x80, [8] = 0x02, 0x12, 0x4b, 0, 0, 0x01, 0x02, 0x03 }, "fe80::212:4b00:1:203" },
+    { { 0x20, 0x01, 0x0d, 0xb8 }, "2001:db8::" },
+    { { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 }, "2001:db8:0:1:1:1:1:1" },
+    { { 0x20, 0x01, 0x0d, 0xb8, [7] = 1, [15] = 1 }, "2001:db8:0:1::1" },
+    { { 0x20, 0x01, 0, 0, 0, 0, 0, 1, [15] = 1 }, "2001:0:0:1::1" },
+    { { 0x20, 0x01, 0x0d, 0xb8, [8] = 0, 1, [15] = 1 }, "2001:db8::1:0:0:1" },
+    { { 0xAB, 0xCD, 0x0E, 0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF }, "abcd:ef0:ffff:ffff:ffff:ffff:ffff:ffff" },
+  };
+  const lwm2m_object_t *o = &lwm2m_obj_connmon;
+  for(unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    cm_addr = cases[i].a;
+    memset(&op, 0, sizeof(op));
+    op.ctx = &ctx;
+    op.op = LWM2M_OP_READ;
+    op.rid = 4;
+    op.riid = 0;
+    op.scratch = scratch;
+    op.scratch_len = sizeof(scratch);
+    UNIT_CHECK_EQ(o->handler(&op), 0);
+    if(op.v.len != strlen(cases[i].text) || memcmp(op.v.p, cases[i].text, op.v.len)) {
+      printf("  got '%.*s' wanted '%s'\n", op.v.len, (const char *)op.v.p, cases[i].text);
+      UNIT_CHECK(0);
+    }
+  }
+}
+
 int
 main(void)
 {
@@ -215,5 +265,6 @@ main(void)
   UNIT_RUN(security_limits);
   UNIT_RUN(server_limits);
   UNIT_RUN(device);
+  UNIT_RUN(connmon_ip_text_rfc5952);
   return UNIT_DONE();
 }

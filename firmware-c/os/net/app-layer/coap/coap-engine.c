@@ -377,7 +377,10 @@ handle_request(coap_ctx_t *c, const coap_msg_t *m, const coap_ep_t *from, uint16
   r.szx = szx;
   if(m->bad_option) {
     c->stats.bad_option++;
-    r.code = COAP_BAD_OPTION;
+    /* Proxy-Uri / Proxy-Scheme (35, 39: the only two with 39 | 4): not a proxy (RFC 7252 5.7.2) */
+    _Static_assert((COAP_OPT_PROXY_URI | 4) == COAP_OPT_PROXY_SCHEME, "35 and 39");
+    r.code = (m->bad_option | 4) == COAP_OPT_PROXY_SCHEME ? COAP_PROXYING_NOT_SUPPORTED
+                                                           : COAP_BAD_OPTION;
   } else if(c->handler) {
     r.code = COAP_NOT_FOUND;
     c->handler(c, from, m, &r);

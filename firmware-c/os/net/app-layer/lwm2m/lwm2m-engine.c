@@ -455,13 +455,19 @@ read_numeric(lwm2m_ctx_t *ctx, const lwm2m_path_t *p, int32_t *out)
 
 /* ---------------------------------------------------------------- writing / decoding */
 
-/* out of line: measured smaller than inlined in its three callers */
-static __attribute__((noinline)) uint8_t
+/* 4.05 for a write of resource r without W (bootstrap semantics ignore W), else 0. Checked
+ * before the value is decoded: a value the resource could not take (4.00, 4.15) is no reason
+ * to answer other than that it cannot be written at all. */
+static inline __attribute__((always_inline)) uint8_t
+not_writable(const target_t *x, const lwm2m_res_t *r)
+{
+  return !BS_MODE(x) && !(r->flags & LWM2M_W) ? COAP_METHOD_NOT_ALLOWED : 0;
+}
+
+/* r: checked (not_writable) */
+static uint8_t
 write_value(target_t *x, const lwm2m_res_t *r, uint16_t riid)
 {
-  if(!BS_MODE(x) && !(r->flags & LWM2M_W)) {
-    return COAP_METHOD_NOT_ALLOWED;
-  }
   return call_op(x, LWM2M_OP_WRITE, r->id, riid); /* x->op.v; a check in the dry run */
 }
 
@@ -492,6 +498,9 @@ tlv_walk(target_t *x, uint8_t lvl, const uint8_t *p, const uint8_t *end, uint16_
         continue; /* bootstrap: unknown optional resources are skipped */
       }
       return COAP_NOT_FOUND;
+    }
+    if(lvl == 2 && (rc = not_writable(x, r))) {
+      return rc;
     }
     /* the one entry type each level holds: 1 instance (0), 3 resource instance (1), 2 resource
      * (3) or multiple resource (2) */
@@ -553,7 +562,10 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
   if(!COMPOSITE_ROOT(p) && (rc = locate(x, p))) {
     return rc;
   }
-  r = x->res;
+  r = x->res; /* NULL above a resource */
+  if(r && (rc = not_writable(x, r))) {
+    return rc;
+  }
   switch(fmt) {
   case LWM2M_CF_TEXT:
   case LWM2M_CF_OPAQUE: {
@@ -620,6 +632,9 @@ write_path(target_t *x, const lwm2m_path_t *p, const coap_msg_t *req)
       }
       if(!(r = find_res(x->obj, rec.path.id[2]))) {
         return COAP_NOT_FOUND;
+      }
+      if((rc = not_writable(x, r))) {
+        return rc;
       }
       if((rc = write_inst(x, rec.path.id[1]))) {
         return rc;
@@ -809,14 +824,25 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
 {
   uint32_t next = 0xFFFFFFFFu;
   for(lwm2m_obs_t *o = ctx->obs; o < ctx->obs + LWM2M_MAX_OBS; o++) {
-    uint32_t el = now - o->last_ms, pmin, pmax, d, w = 0xFFFFFFFFu;
-    int32_t cur = o->last_val; /* stays so unless the resource is numeric */
+    uint32_t el = now - o->last_ms, pmin, pmax, d, w;
+    int32_t cur;
     lwm2m_attr_t a;
     if(!o->co.active) {
       continue;
     }
     periods(ctx, &o->path, &a, &pmin, &pmax);
-    if(!read_numeric(ctx, &o->path, &cur)) {
+    w = LWM2M_POLL_MS;
+    if(read_numeric(ctx, &o->path, &cur)) {
+      /* anything else (an instance, an object, a string or multiple resource) is sampled by the
+       * hash of its representation (the ETag's): a sensor that changes with time need not call
+       * lwm2m_changed for an observation of its instance to notify at pmin */
+      coap_win_t h;
+      coap_win_init(&h, NULL, 0, 0);
+      render(ctx, &o->path, o->cf, &h);
+      if((cur = h.sum) != o->last_val) {
+        o->changed = 1;
+      }
+    } else {
       /* values between the last notified one and this one: [lo, lo + span]; gt is crossed if
        * lo <= gt < lo + span, lt if lo < lt <= lo + span (unsigned, so without overflow).
        * gt/lt/st are written on the observed resource itself (write_attrs allows no other level) */
@@ -824,7 +850,6 @@ obs_step(lwm2m_ctx_t *ctx, uint32_t now)
       uint32_t lo = (uint32_t)(cur < o->last_val ? cur : o->last_val);
       uint32_t span = (uint32_t)(cur < o->last_val ? o->last_val : cur) - lo;
       uint32_t st = 1; /* no threshold: any change (st of one thousandth) */
-      w = LWM2M_POLL_MS;
       if(!(s & (LWM2M_A_GT | LWM2M_A_LT | LWM2M_A_ST))) {
         s = LWM2M_A_ST;
       } else {
@@ -887,7 +912,7 @@ obs_start(lwm2m_ctx_t *ctx, const coap_ep_t *from, const coap_msg_t *req,
   o->cf = fmt;
   o->last_ms = ctx->now;
   o->changed = 0;
-  o->last_val = 0;
+  o->last_val = r->win.sum; /* the hash of what the response carries (obs_step) */
   read_numeric(ctx, p, &o->last_val);
 }
 
@@ -1125,6 +1150,10 @@ do_stream(const coap_msg_t *req, target_t *t, coap_resp_t *r)
     }
     x->offset = COAP_BLOCK_NUM(b1) << (COAP_BLOCK_SZX(b1) + 4);
     x->more = (uint8_t)COAP_BLOCK_MORE(b1);
+    /* a block with more to come is exactly the block size (RFC 7959 2.2) */
+    if(x->more && req->payload_len != COAP_BLOCK_SIZE(COAP_BLOCK_SZX(b1))) {
+      return COAP_BAD_REQUEST;
+    }
   }
   x->v.p = req->payload;
   x->v.len = req->payload_len;
@@ -1593,6 +1622,8 @@ bs_request(lwm2m_ctx_t *ctx, const coap_msg_t *req, const lwm2m_path_t *p, coap_
 }
 #endif /* LWM2M_WITH_BOOTSTRAP */
 
+static int pick_server(lwm2m_ctx_t *ctx, uint8_t bootstrap);
+
 static void
 on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_resp_t *r)
 {
@@ -1606,8 +1637,8 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
                (ctx->state == LWM2M_ST_BS_REQ || ctx->state == LWM2M_ST_BS_WAIT);
 
   /* only the server we registered with (or bootstrap server); after Bootstrap-Finish neither,
-   * until the next step has picked the management server (ctx->server is still the bootstrap
-   * server's: its requests would be served as a management server's) */
+   * until the next step has started the registration (ctx->server, the management server's since
+   * the Finish, has no registration to be served by yet) */
   if(!coap_ep_equal(from, &ctx->server) ||
      (LWM2M_WITH_BOOTSTRAP && ctx->state == LWM2M_ST_BS_DONE)) {
     r->code = COAP_UNAUTHORIZED;
@@ -1642,11 +1673,20 @@ on_request(coap_ctx_t *c, const coap_ep_t *from, const coap_msg_t *req, coap_res
       r->code = COAP_NOT_FOUND;
       return;
     }
-    /* Bootstrap-Finish; configuration checked in lwm2m_step. The server has had our
-     * Bootstrap-Request: one still unacknowledged stops (its retransmissions are rebuilt from
-     * the state, they would go out as a Register to the bootstrap server) */
+    /* Bootstrap-Finish. The server has had our Bootstrap-Request: one still unacknowledged
+     * stops (its retransmissions are rebuilt from the state, they would go out as a Register to
+     * the bootstrap server). A configuration without a usable management account is refused
+     * with 4.06 (TS 1.1 5.2.7): the client stays in bootstrap for the server to complete it,
+     * talking to the bootstrap server again (the failed pick_server changed ctx->server). */
     coap_trans_cancel(&ctx->coap, ctx->reg_t);
     ctx->reg_t = NULL;
+    if(pick_server(ctx, 0)) {
+      pick_server(ctx, 1);
+      ctx->state = LWM2M_ST_BS_WAIT;
+      ctx->timer = ctx->now + LWM2M_BS_TIMEOUT_MS;
+      r->code = COAP_NOT_ACCEPTABLE;
+      return;
+    }
     ctx->state = LWM2M_ST_BS_DONE;
     ctx->timer = ctx->now;
     r->code = COAP_CHANGED;
@@ -1716,8 +1756,11 @@ obj_links(lwm2m_ctx_t *ctx, coap_win_t *w, uint8_t first, uint16_t only, unsigne
       first = 0;
       listed = 1;
       if(bs && o->id <= 1) {
-        coap_win_str(w, ";ssid=");
-        lwm2m_text_int(w, o->id ? lwm2m_srv[s].ssid : lwm2m_sec[s].ssid);
+        /* the bootstrap server's own account has no ssid (TS 1.1 5.2.7.3) */
+        if(o->id || !lwm2m_sec[s].bootstrap) {
+          coap_win_str(w, ";ssid=");
+          lwm2m_text_int(w, o->id ? lwm2m_srv[s].ssid : lwm2m_sec[s].ssid);
+        }
         if(!o->id) {
           coap_win_str(w, ";uri=\"");
           coap_win_str(w, lwm2m_sec[s].uri);
@@ -1744,6 +1787,7 @@ _Static_assert(LWM2M_UPD_LT == 1, "lwm2m_step sets UPD_LT from a comparison");
 #define REG_REQ(st, upd) ((st) | (upd) << 4)
 #define REG_REQ_LT (LWM2M_UPD_LT << 4)
 #define REG_REQ_OBJS (LWM2M_UPD_OBJS << 4)
+#define REG_REQ_BIND (LWM2M_UPD_BIND << 4)
 
 static void SIZE_OPT("no-thread-jumps", "no-if-conversion") /* measured: -16 B */
 reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
@@ -1752,7 +1796,7 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   uint8_t st = ctx->state;
   /* a Register carries both. (Built from the state, also for retransmissions: no state change
    * leaves a request in flight; Bootstrap-Finish ends an unacknowledged Bootstrap-Request.) */
-  uint8_t f = st == LWM2M_ST_REG ? REG_REQ_LT | REG_REQ_OBJS : ctx->upd_sent;
+  uint8_t f = st == LWM2M_ST_REG ? REG_REQ_LT | REG_REQ_OBJS | REG_REQ_BIND : ctx->upd_sent;
   /* Bootstrap-Request at /bs, Register at /rd, Update (POST) and De-register (DELETE) at the
    * registration's location */
   coap_build_path(b, COAP_OPT_URI_PATH,
@@ -1770,11 +1814,22 @@ reg_build(coap_ctx_t *c, coap_trans_t *t, coap_build_t *b)
   if(st == LWM2M_ST_REG) {
     /* a 1.0 server that refused "1.1" with 4.00 gets a 1.0 registration (queue mode as b=UQ) */
     q_opt(b, "lwm2m=1.", NULL, !ctx->v10); /* lwm2m=1.1, or 1.0 */
-    /* the binding is never empty: a new Server instance has "U" and a write needs a U */
-    q_opt(b, "b=", ctx->v10 && ctx->queue ? "UQ" : CUR_SRV(ctx).binding, 0);
-    if(ctx->queue && !ctx->v10) {
-      coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
+  }
+  if(f & REG_REQ_BIND) { /* a Register, or an Update after a write of the binding */
+    /* the binding is never empty: a new Server instance has "U" and a write needs a U. Its Q
+     * (1.0 queue mode, which a server may write) is left out: in 1.1 queue mode is the separate
+     * Q parameter, in 1.0 the UQ this client sends when it is in queue mode */
+    char bnd[sizeof(CUR_SRV(ctx).binding)], *d = bnd;
+    for(const char *s = CUR_SRV(ctx).binding; *s; s++) {
+      if(*s != 'Q') {
+        *d++ = *s;
+      }
     }
+    *d = 0;
+    q_opt(b, "b=", ctx->v10 && ctx->queue ? "UQ" : bnd, 0);
+  }
+  if(st == LWM2M_ST_REG && ctx->queue && !ctx->v10) {
+    coap_build_opt_str(b, COAP_OPT_URI_QUERY, "Q");
   }
   coap_build_body(t, b, f & REG_REQ_OBJS ? reg_links : NULL, ctx);
 }
@@ -2021,13 +2076,7 @@ lwm2m_step(lwm2m_ctx_t *ctx, uint32_t now)
       backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED), "no Bootstrap-Finish");
     }
     break;
-  case LWM2M_ST_BS_DONE:
-    if(pick_server(ctx, 0)) {
-      pick_server(ctx, 1);
-      backoff(ctx, SE(LWM2M_ST_BS_REQ, LWM2M_EV_BOOTSTRAP_FAILED),
-              "no usable server");
-      break;
-    }
+  case LWM2M_ST_BS_DONE: /* the Finish handler (on_request) picked the management account */
     ctx->retries = 0;
     go(ctx, SE(LWM2M_ST_REG, LWM2M_EV_BOOTSTRAPPED), 0, lwm2m_sec[ctx->sec].uri);
     if(LWM2M_MAX_SRV > 1) {

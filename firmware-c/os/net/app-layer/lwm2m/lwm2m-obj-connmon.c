@@ -12,17 +12,34 @@ static const lwm2m_res_t cm_res[] = {
   { 4, LWM2M_T_STR | LWM2M_R | LWM2M_MULTI },   /* IP Addresses */
 };
 
-/* Uncompressed IPv6 text (valid per RFC 4291, no "::" shortening to stay small) */
+/* IPv6 text in the canonical form of RFC 5952: lowercase hex without leading zeros, the first
+ * longest run of two or more zero groups as "::" */
 static uint16_t
 ip6_text(const uint8_t *a, char *out)
 {
+  int best = -1, blen = 1, run = 0, sep = 0;
   uint16_t n = 0;
+  for(int g = 0; g < 8; g++) {
+    run = a[2 * g] | a[2 * g + 1] ? 0 : run + 1;
+    if(run > blen) {
+      blen = run;
+      best = g - run + 1;
+    }
+  }
   for(int g = 0; g < 8; g++) {
     uint16_t v = (uint16_t)((a[2 * g] << 8) | a[2 * g + 1]);
     int started = 0;
-    if(g) {
+    if(g == best) {
+      out[n++] = ':';
+      out[n++] = ':';
+      g += blen - 1;
+      sep = 0;
+      continue;
+    }
+    if(sep) {
       out[n++] = ':';
     }
+    sep = 1;
     for(int s = 12; s >= 0; s -= 4) {
       uint8_t d = (v >> s) & 15;
       if(d || started || !s) {

@@ -47,7 +47,7 @@ static const lwm2m_res_t sec_res[] = {
 /* Plain fields of an instance: resource id, offset in the struct and kind. One routine reads,
  * validates and stores them for both objects, so the limits are data:
  *   F_STR | n   NUL-terminated string in n bytes (writes up to n - 1 chars); with F_MIN1 a
- *               binding, which must name UDP;
+ *               binding, which must name UDP (and, stored, asks for an Update carrying it);
  *   1, 2, 4     unsigned integer of that size: 0..4 (mode; bools are 0/1 already), 0..65535,
  *               0..INT32_MAX;   F_MIN1: at least 1 (lifetime). */
 typedef struct field {
@@ -109,6 +109,9 @@ plain_io(lwm2m_op_t *op, const plain_obj_t *d)
     if(!op->check) {
       memcpy(q, op->v.p, op->v.len);
       q[op->v.len] = 0;
+      if(f->kind & F_MIN1) {
+        lwm2m_request_update(op->ctx, LWM2M_UPD_BIND); /* a new binding goes in an Update (b=) */
+      }
     }
     return 0;
   }

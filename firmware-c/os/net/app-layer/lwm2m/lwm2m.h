@@ -246,10 +246,12 @@ enum {
   LWM2M_EV_FACTORY_RESET, LWM2M_EV_BAD_REQUEST,
   LWM2M_EV_SENT, LWM2M_EV_SEND_FAILED /* a Send (lwm2m_send) acknowledged, or not (detail why) */
 };
+/* (LT, OBJS and BIND change what the Update carries: they travel in 4 bits, ctx.upd_sent) */
 #define LWM2M_UPD_LT 1
 #define LWM2M_UPD_OBJS 2
-#define LWM2M_UPD_ADDR 4
+#define LWM2M_UPD_BIND 4   /* the binding was written (/1/x/7): the Update carries b= */
 #define LWM2M_UPD_NOW 8
+#define LWM2M_UPD_ADDR 16
 /* Disable (/1/x/4): deregister once the response is out, then stay away for /1/x/5 seconds */
 #define LWM2M_DISABLE_REQUESTED 1
 #define LWM2M_DISABLE_WAITING 2
