@@ -54,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, help=f"server UDP port (real devices; default {DEFAULT_PORT})")
     parser.add_argument("--uart", metavar="SPEC",
                         help="bridge to a slip-radio border node: tcp:HOST:PORT or a serial device")
+    parser.add_argument("--pull-uri", metavar="URI",
+                        help="--method pull: where the devices fetch the package. coap://HOST:PORT (the "
+                             "server as the devices reach it): the package is served there at /fw/<name>; "
+                             "a URI with a path is written to the devices as is. Default: "
+                             "coap://[fd00::1]:5683 through a bridge (--emulate, --uart), else "
+                             "coap://[--host]:--port")
     parser.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
                         help="how long to wait for the devices to register (default 120)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -86,6 +92,10 @@ class ProgressBar:
 
 def _check_image(path: Path) -> bytes:
     data = read_regular_file(path, "a firmware package", MAX_PACKAGE_BYTES)
+    if data[:4] == b"\x7fELF":
+        raise ConfigError(f"{path}: this is an ELF, not a firmware package: seal it first with "
+                          f"python -m rig.fota.image seal {path} OUT.img --version V "
+                          "(an ELF linked with firmware-c/bootloader/slot-a.ld)")
     try:
         problems = parse_package(data, str(path)).problems()
     except ImageError as exc:
@@ -119,6 +129,33 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--port {args.port} is not a UDP port (0..65535, 0: any free port)")
     if not math.isfinite(args.wait) or args.wait <= 0:
         raise ConfigError(f"--wait {args.wait:g}: must be a finite number of seconds above 0")
+    args.pull_options = _pull_options(args)
+
+
+def _pull_options(args: argparse.Namespace) -> dict[str, str]:
+    """update_firmware's pull_uri (a whole URI) or pull_base (server address, /fw/<name> appended)."""
+    if args.pull_uri is None:
+        if args.emulate is not None or args.uart:
+            return {}  # the bridge's fd00::1:5683 (update_firmware's default)
+        if args.host in ("", "::", "0.0.0.0"):
+            if args.method == "pull":
+                raise ConfigError(f"--host {args.host!r} listens on every address: say which one the devices "
+                                  "fetch the package from with --pull-uri coap://ADDRESS:PORT")
+            return {}
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        return {"pull_base": f"coap://{host}:{args.port}"}
+    if args.method != "pull":
+        raise ConfigError("--pull-uri is for --method pull")
+    uri = args.pull_uri.strip()
+    scheme, sep, rest = uri.partition("://")
+    if not sep or not scheme or not rest or any(c.isspace() for c in uri):
+        raise ConfigError(f"--pull-uri {args.pull_uri!r}: not a URI (e.g. coap://[2001:db8::1]:5683)")
+    authority, _slash, path = rest.partition("/")
+    if not authority:
+        raise ConfigError(f"--pull-uri {args.pull_uri!r}: no host")
+    if path:
+        return {"pull_uri": uri}
+    return {"pull_base": f"{scheme}://{authority}"}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -152,7 +189,8 @@ def _run_emulated(args: argparse.Namespace, data: bytes, progress) -> list[Updat
             rig.node(name).power_cut(off_for=1.0 * i)
         devices = [rig.server.device(rig.wait_for_registration(n, timeout=args.wait).endpoint)
                    for n in rig.nodes]
-        return rig.run(update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress))
+        return rig.run(update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress,
+                                    **args.pull_options))
 
 
 async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[UpdateResult]:
@@ -186,7 +224,8 @@ async def _run_real(args: argparse.Namespace, data: bytes, progress) -> list[Upd
             if event.endpoint not in endpoints:
                 endpoints.append(event.endpoint)
         devices = [server.device(ep) for ep in endpoints]
-        return await update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress)
+        return await update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress,
+                                  **args.pull_options)
     finally:
         if bridge is not None:
             bridge.close()

@@ -259,6 +259,21 @@ class RigNode:
         self._mark_boot()
         self.raw.power_cycle(off_for)
 
+    def cut_power_at_flash_op(self, n: int, off_for: float = 0.0) -> None:
+        """Cut the power instead of the n-th flash operation (erase or word program) from now, 1 = the
+        next one; the node stays off `off_for` virtual seconds, then boots again. Builtin emulator only
+        (it counts flash operations; `node.raw.flash_ops` is the count so far). wait_for_registration()
+        then waits for a registration after this call."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ConfigError(f"cut_power_at_flash_op: n={n!r}, give a flash operation number from 1")
+        off_for = virtual_seconds(off_for, "cut_power_at_flash_op off_for")
+        cut = getattr(self.raw, "cut_power_at_flash_op", None)
+        if cut is None:
+            raise ConfigError("cut_power_at_flash_op needs the builtin emulator (it counts flash operations); "
+                              "this backend cannot: use power_cut() at a point in time instead")
+        self._mark_boot()
+        cut(n, off_for)
+
     def _mark_boot(self) -> None:
         if self.rig.topology.border_enabled:  # (no server: no registration to wait for)
             self.boot_mark = self.rig.server.mark()
@@ -707,9 +722,11 @@ class Rig:
         """The device once registered, or None when the node faults or `timeout` passes first."""
         assert self.loop is not None
         # after rig.node().reset() or power_cut(), the registration of the new boot (the server still
-        # holds the old one until it expires)
+        # holds the old one until it expires). One the server has dropped since (expired: lifetime +
+        # grace without an update, or deregistered) does not count: only a registration from now on.
+        since = node.boot_mark if node.endpoint in self.server.registrations else self.server.mark()
         registered = asyncio.ensure_future(self.server.wait_for_registration(node.endpoint, timeout,
-                                                                             since=node.boot_mark))
+                                                                             since=since))
         faulted = asyncio.ensure_future(self.loop.wait_until(lambda: node.raw.stopped_for_good, timeout))
         try:
             await asyncio.wait((registered, faulted), return_when=asyncio.FIRST_COMPLETED)

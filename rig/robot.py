@@ -435,16 +435,56 @@ class RigLibrary:
         self._observation(path, node).cancel()
         del self._observations[(self._node(node).name, path)]
 
-    def update_firmware(self, image: str, node: str | None = None, method: str = "push", block_size: int = 512) -> str:
-        """Run the ETS 770 update flow; returns the Update Result name, fails unless it succeeded."""
-        from rig.lwm2m.fota import update_firmware
+    def update_firmware(self, image: str, node: str | None = None, method: str = "push", block_size: int = 512,
+                        install: bool | str = True, expected_result: str | int | None = None,
+                        pull_uri: str | None = None) -> str:
+        """Run the ETS 770 update flow with the package ``image``; returns the Update Result name
+        (``Success``, ``Integrity check failure``...).
+
+        Without ``expected_result`` it fails unless the update succeeded (the message says why). With
+        ``expected_result`` (a name as returned, or the /5/0/5 number) it fails unless the flow ended
+        with that Update Result, e.g. ``expected_result=Integrity check failure`` for a corrupt package.
+        ``install=${False}`` stops once the package is downloaded and verified (State 2, returns
+        ``Initial``). ``pull_uri``: the URI written to /5/0/1 (default: the package published on the
+        rig's server, see `Publish Firmware`)."""
+        from rig.lwm2m.fota import RESULTS, update_firmware
 
         rig = self._require()
         device = self._device(node)
-        result = rig.run(update_firmware(device.device, Path(image), method=method, block_size=int(block_size)))
-        if not result.ok:
-            raise AssertionError(f"firmware update failed: {result}")
-        return str(result)
+        install = _bool(install, "install")
+        result = rig.run(update_firmware(device.device, Path(image), method=method, block_size=int(block_size),
+                                         install=install, pull_uri=pull_uri or None))
+        if expected_result is None or expected_result == "":
+            if not result.ok:
+                raise AssertionError(f"firmware update failed: {result.error}")
+            return result.result_name
+        want = str(expected_result).strip()
+        code = int(want) if want.isdigit() else next((k for k, v in RESULTS.items() if v.lower() == want.lower()), None)
+        if code is None:
+            raise ConfigError(f"expected_result={expected_result!r}: give an Update Result number 0-11 or one of "
+                              + ", ".join(RESULTS.values()))
+        if result.result != code:
+            raise AssertionError(f"Update Result is {result.result} {result.result_name}, expected {code} "
+                                 f"{RESULTS.get(code, '?')}" + (f" ({result.error})" if result.error else ""))
+        return result.result_name
+
+    def publish_firmware(self, image: str, name: str | None = None, block_size: int = 1024) -> str:
+        """Serve the package ``image`` on the rig's server for a pull; returns the URI the device fetches
+        (``coap://[fd00::1]:5683/fw/<name>``, name by default from the content hash). Write it to
+        /5/0/1 with `Write Resource` to drive the pull step by step."""
+        from rig.lwm2m.fota import PULL_HOST, PULL_PORT, _load, publish
+
+        rig = self._require()
+        assert rig.server is not None
+        name = publish(rig.server, _load(image), name or None, int(block_size))
+        return f"coap://[{PULL_HOST}]:{PULL_PORT}/fw/{name}"
+
+    def cut_power_at_flash_operation(self, n: int, node: str | None = None, off_for: float = 0.0) -> None:
+        """Cut the node's power instead of its ``n``-th flash operation from now (1 = the next erase or
+        word program); it stays off ``off_for`` virtual seconds, then boots again. E.g. before
+        ``Execute Resource    /5/0/2``: a power cut in the middle of the bootloader's swap. Builtin
+        emulator only (Renode: a clear error)."""
+        self._node(node).cut_power_at_flash_op(int(_number(str(n), "n")), float(_number(str(off_for), "off_for")))
 
     def footprint_should_be_within_budget(self, elf: str, budget: str | None = None) -> None:
         """Fail if the footprint of ``elf`` exceeds its budget (a table of the sizes is printed).

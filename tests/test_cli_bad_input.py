@@ -593,7 +593,8 @@ def test_image_inspect_of_a_rejected_package_fails(tmp_path: Path, kind: str,
     code, out, _err = _image_main(["inspect", str(path)], capsys)
     assert code == 1 and "REJECTED" in out  # was: exit 0, so scripts could not tell
     good = tmp_path / "good.img"
-    good.write_bytes(build_package(bytes(range(256)) * 4, "2.0.0"))
+    vectors = (0x20008000).to_bytes(4, "little") + (0x00202400 + 9).to_bytes(4, "little")  # a startable body
+    good.write_bytes(build_package(vectors + bytes(range(256)) * 4, "2.0.0"))
     code, out, _err = _image_main(["inspect", str(good)], capsys)
     assert code == 0 and out.rstrip().endswith("OK")
 

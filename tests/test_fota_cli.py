@@ -51,3 +51,53 @@ def test_rig_fota_finds_its_default_factory_image_from_any_directory(
     out, err = capsys.readouterr()
     assert rc == 1, out + err
     assert "5 Integrity check failure" in out
+
+
+# --- FOTA user audit ------------------------------------------------------------------------------------
+
+
+def test_rig_fota_says_an_elf_must_be_sealed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    elf = tmp_path / "app.elf"
+    elf.write_bytes(b"\x7fELF\x01\x01\x01" + bytes(200))
+    # was: "warning: bad magic 0x464c457f (sending it anyway)", then exit 1 after the device's Result 6
+    assert main(["fota", str(elf), "--emulate", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "this is an ELF" in err and "python -m rig.fota.image seal" in err
+
+
+def _pull(*argv: str) -> dict[str, str]:
+    from rig.cli import build_parser
+    from rig.fota_cli import _check_args
+
+    args = build_parser().parse_args(["fota", "x.img", *argv])
+    _check_args(args)
+    return args.pull_options
+
+
+def test_rig_fota_pull_uri_follows_host_and_port_or_pull_uri() -> None:
+    # was: always coap://[fd00::1]:5683/fw/<hash>, whatever --host/--port said
+    assert _pull("--method", "pull") == {"pull_base": "coap://[::1]:5683"}
+    assert _pull("--method", "pull", "--host", "2001:db8::5", "--port", "5690") == \
+        {"pull_base": "coap://[2001:db8::5]:5690"}
+    assert _pull("--method", "pull", "--host", "192.0.2.7") == {"pull_base": "coap://192.0.2.7:5683"}
+    assert _pull("--method", "pull", "--uart", "tcp:127.0.0.1:4444") == {}  # the bridge's fd00::1:5683
+    assert _pull("--method", "pull", "--emulate", "1") == {}
+    assert _pull("--method", "pull", "--pull-uri", "coap://[2001:db8::9]:5683/") == \
+        {"pull_base": "coap://[2001:db8::9]:5683"}
+    assert _pull("--method", "pull", "--pull-uri", "coap://[2001:db8::9]:5683/pkg/a.img") == \
+        {"pull_uri": "coap://[2001:db8::9]:5683/pkg/a.img"}
+    from rig.errors import ConfigError
+
+    for bad in (["--pull-uri", "coap://x"], ["--method", "pull", "--pull-uri", "fd00::1"],
+                ["--method", "pull", "--pull-uri", "coap:///fw"], ["--method", "pull", "--host", "::"]):
+        with pytest.raises(ConfigError, match=r"--pull-uri|--host"):
+            _pull(*bad)
+
+
+def test_rig_fota_pull_uri_reaches_emulated_nodes(fota: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["fota", str(fota / "lwm2m-client-fota-2.0.0.img"), "--emulate", "1", "--method", "pull",
+               "--quiet", "--pull-uri", "coap://[fd00::1]:5683", "--firmware",
+               str(fota / "lwm2m-client-fota-factory.elf")])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    assert "1 of 1 devices updated" in out

@@ -154,9 +154,14 @@ def test_no_start_package_erases_sp_and_reset_vector() -> None:
     assert bad.body == b"\xff" * 8 + body[8:] and bad.problems() == []  # valid package, unbootable image
 
 
+def _bootable(body: bytes) -> bytes:
+    """`body` behind a vector table the bootloader starts (SP at the top of SRAM, reset in the body)."""
+    return struct.pack("<II", image.SRAM_END, image.LOAD_ADDRESS + 9) + body
+
+
 def test_inspect_exit_status_says_rejected(tmp_path: Path) -> None:
     good = tmp_path / "good.img"
-    good.write_bytes(image.build_package(bytes(range(64)), "2.0.0"))
+    good.write_bytes(image.build_package(_bootable(bytes(range(64))), "2.0.0"))
     corrupt = tmp_path / "corrupt.img"
     corrupt.write_bytes(image.make_bad("corrupt", good.read_bytes()))
     assert image.main(["inspect", str(good)]) == 0
@@ -186,3 +191,42 @@ def test_body_from_elf_takes_the_slot_a_body_in_whole_words(tmp_path: Path) -> N
     elf.write_bytes(_elf([(load, b"\x00" * 4), (load + image.BODY_MAX - 2, b"xyz")]))  # one byte too many
     with pytest.raises(image.ImageError, match="does not fit slot A"):
         image.body_from_elf(elf)
+
+
+# --- FOTA user audit: sealing the wrong ELF, packages the bootloader will not start ---------------------
+
+
+def test_seal_refuses_an_elf_not_linked_for_slot_a(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An image linked at 0x00200000 (build/cc2538/lwm2m-client.elf) used to seal "OK" with whatever lay past
+    # 0x00202400; the device then rolled it back (Result 8).
+    elf = tmp_path / "app.elf"
+    elf.write_bytes(_elf([(0x00200000, _bootable(b"x" * 0x3000))]))
+    assert image.main(["seal", str(elf), str(tmp_path / "x.img"), "--version", "2.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert "no .fwheader section" in err and "slot-a.ld" in err
+    assert not (tmp_path / "x.img").exists()
+    plain = fota_images().parent / "cc2538" / "lwm2m-client.elf"
+    if plain.exists():
+        with pytest.raises(image.ImageError, match="not linked for slot A"):
+            image.seal(plain, None, "2.0.0")
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (b"\xff" * 8, "initial SP 0xffffffff is not in SRAM"),
+        (struct.pack("<II", 0x20008000, image.LOAD_ADDRESS + 8), "reset vector 0x00202408 is not a Thumb"),
+        (struct.pack("<II", 0x20008000, 0x00200001), "reset vector 0x00200001"),
+        (struct.pack("<II", 0x20008002, image.LOAD_ADDRESS + 9), "initial SP 0x20008002"),
+    ],
+)
+def test_vector_problem_names_what_the_bootloader_refuses(head: bytes, message: str) -> None:
+    assert message in (image.vector_problem(head + bytes(64)) or "")
+    assert image.vector_problem(_bootable(bytes(64))) is None
+
+
+def test_inspect_warns_about_a_package_that_will_roll_back(capsys: pytest.CaptureFixture[str]) -> None:
+    no_start = fota_images() / "fota-demo-no-start.img"
+    assert image.main(["inspect", str(no_start)]) == 1  # was: "OK", exit 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert last.startswith("  WARNING: vector table") and "Result 8" in last

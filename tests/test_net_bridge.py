@@ -429,9 +429,9 @@ def test_port_map_applies_both_ways() -> None:
 def test_a_reply_comes_from_the_address_the_node_talked_to() -> None:
     server = udp_socket()
     port = server.getsockname()[1]
-    _, net, bridge = setup(1)
+    _, net, bridge = setup(1, config=BridgeConfig(extra_host_addresses=("fd00::2",)))
     node = net.nodes[0]
-    node.send_udp(ip.addr("fd00::2"), 40001, port, b"to fd00::2")  # any non-node address is the host
+    node.send_udp(ip.addr("fd00::2"), 40001, port, b"to fd00::2")  # a second host address
     remote: list[tuple[str, int]] = []
 
     def arrived() -> bool:
@@ -445,6 +445,34 @@ def test_a_reply_comes_from_the_address_the_node_talked_to() -> None:
     server.sendto(b"answer", remote[0])
     assert bridge.run_until(lambda: bool(node.received), 2.0)
     assert node.received[0] == (ip.addr("fd00::2"), port, b"answer")
+
+
+def test_udp_to_an_address_that_is_no_host_is_dropped() -> None:
+    # FOTA audit: a pull from coap://[fd00::99]/... or [2001:db8::1] reached the server anyway.
+    server = udp_socket()
+    port = server.getsockname()[1]
+    _, net, bridge = setup(1)
+    node = net.nodes[0]
+    for dst in ("fd00::99", "2001:db8::1", "fd00::2"):
+        node.send_udp(ip.addr(dst), 40002, port, dst.encode())
+    node.send_udp(ip.addr("fd00::1"), 40002, port, b"server")
+    got: list[bytes] = []
+
+    def arrived() -> bool:
+        data = recv_ready(server)
+        if data is not None:
+            got.append(data)
+        return b"server" in got
+
+    assert bridge.run_until(arrived, 2.0)
+    bridge.run_until(lambda: False, 0.5)
+    while (data := recv_ready(server)) is not None:
+        got.append(data)
+    assert got == [b"server"]
+    assert bridge.stats.udp_no_host == 3
+    # the router's link-local address is the host too
+    node.send_udp(bridge.router_link_local, 40002, port, b"router")
+    assert bridge.run_until(lambda: recv_ready(server) == b"router", 2.0)
 
 
 def _sent_packets(bridge: Bridge) -> list[bytes]:

@@ -1,4 +1,4 @@
-/* The CC2538 LwM2M client (apps/lwm2m-client/cc2538-main.c, helper E's) built for slot A with
+/* The CC2538 LwM2M client (apps/lwm2m-client/cc2538-main.c) built for slot A with
  * Object 5. The client's source is compiled here unchanged; its calls to lwm2m_start and
  * lwm2m_step are routed through two hooks that add what a firmware update needs (and
  * lwm2m_plat_str is wrapped so that /3/0/3 reports the version sealed into the image):
@@ -26,6 +26,10 @@ static uint32_t fota_hook_step(lwm2m_ctx_t *c, uint32_t now);
 
 #ifndef FOTA_RESTART_DELAY_MS
 #define FOTA_RESTART_DELAY_MS 500u /* the Execute response and notifications go out first */
+#endif
+
+#ifndef FOTA_DOWNLOAD_TICK_MS
+#define FOTA_DOWNLOAD_TICK_MS 10000u
 #endif
 
 const char *lwm2m_plat_str(uint8_t which);
@@ -85,6 +89,9 @@ fota_hook_step(lwm2m_ctx_t *c, uint32_t now)
     fota_restart = 1;
     fota_restart_at = now;
     break;
+  }
+  if(lwm2m_fw_state() == LWM2M_FW_DOWNLOADING && wait > FOTA_DOWNLOAD_TICK_MS) {
+    wait = FOTA_DOWNLOAD_TICK_MS; /* lwm2m_fw_poll watches for an abandoned push */
   }
   if(fota_restart) {
     int32_t left = (int32_t)(fota_restart_at - now);

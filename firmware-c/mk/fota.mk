@@ -1,4 +1,4 @@
-# Firmware update (issue 7): bootloader, SHA-256, package header, slot-A images and test packages.
+# Firmware update: bootloader, SHA-256, package header, slot-A images and test packages.
 # See bootloader/fw-image.h (layout, header) and bootloader/bootstate.h (swap journal).
 #
 #   make fota-images            build/fota/: factory ELFs (bootloader + sealed app + lock page) and
@@ -66,7 +66,7 @@ fota-images: $(foreach i,$(FOTA_IMAGES),$(BUILD)/cc2538/$(i).elf) $(BUILD)/cc253
 NATIVE_PROGS += fw-image-check
 fw-image-check_SRCS = bootloader/fw-image-check.c bootloader/fw-image.c os/lib/sha256.c
 
-# The LwM2M client with Object 5 for slot A (build/cc2538/lwm2m-client-fota.elf): helper E's
+# The LwM2M client with Object 5 for slot A (build/cc2538/lwm2m-client-fota.elf): the client's
 # cc2538-main.c compiled through bootloader/fota-client.c (start/step hooks), factory image in
 # build/fota/lwm2m-client-fota-factory.elf, packages lwm2m-client-fota-<version>.img.
 CC2538_APPS += lwm2m-client-fota

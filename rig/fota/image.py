@@ -11,8 +11,14 @@ the ELF with the header filled in (the factory image a node boots).
     python -m rig.fota.image inspect FILE.img
     python -m rig.fota.image bad KIND IN.img OUT.img     (corrupt, oversized, wrong-type, no-start, truncated)
 
-Exit status: 0, or 1 when `inspect` rejects the package (as the bootloader would), or 2 for bad input
-(one line on stderr naming it), as the `rig` commands.
+`seal` refuses an ELF that is not linked with slot-a.ld (no 0x400-byte .fwheader section at
+0x00202000) or whose body does not start with a plausible vector table (initial SP in SRAM, Thumb
+reset vector inside the body): the bootloader would not start it. `inspect` prints OK, REJECTED
+(the device refuses the download) or WARNING (the device takes the download, the bootloader will
+not start the image and rolls back: Result 8; e.g. the deliberate no-start test package).
+
+Exit status: 0, or 1 when `inspect` says REJECTED or WARNING, or 2 for bad input (one line on
+stderr naming it), as the `rig` commands.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ MAX_PACKAGE_BYTES = 16 << 20
 # whitespace-free word, so a version number ("2.0.0", "v3", "2.0.0-rc1"), printable ASCII, and at most
 # the header's 32 bytes (the C side keeps all 32 and adds the NUL itself).
 VERSION_SYNTAX = re.compile(r"v?[0-9][0-9A-Za-z.+_-]*")
+SRAM_START, SRAM_END = 0x20000000, 0x20008000  # CC2538 32 KiB SRAM: where the initial SP may point
 # magic, header_version, header_size, image_type, body_size, load_address, version, sha256
 _FIELDS = struct.Struct("<IHHIII32s32s")
 _CRC_OFFSET = _FIELDS.size  # 84: the CRC covers everything before it
@@ -123,6 +130,25 @@ class Package:
             out.append("body SHA-256 mismatch")
         return out
 
+    def warnings(self) -> list[str]:
+        """What the device downloads but the bootloader will not start (it rolls back: Result 8)."""
+        problem = vector_problem(self.body)
+        return [problem] if problem else []
+
+
+def vector_problem(body: bytes) -> str | None:
+    """Why the body's vector table is not one the bootloader starts (bootloader/fw-image.c
+    fw_vectors_ok), or None."""
+    if len(body) < 8:
+        return f"body of {len(body)} bytes has no vector table"
+    sp, reset = struct.unpack_from("<II", body)
+    if not (SRAM_START < sp <= SRAM_END and sp % 4 == 0):
+        return f"vector table: initial SP 0x{sp:08x} is not in SRAM (0x{SRAM_START:08x}..0x{SRAM_END:08x})"
+    if not (reset & 1 and LOAD_ADDRESS < reset < LOAD_ADDRESS + len(body)):
+        return (f"vector table: reset vector 0x{reset:08x} is not a Thumb address inside the body "
+                f"(0x{LOAD_ADDRESS:08x}..0x{LOAD_ADDRESS + len(body):08x})")
+    return None
+
 
 def build_package(body: bytes, version: str, image_type: int = TYPE_CC2538_APP,
                   load_address: int = LOAD_ADDRESS) -> bytes:
@@ -185,14 +211,21 @@ def seal(elf_in: Path | str, img_out: Path | str | None, version: str,
          elf_out: Path | str | None = None) -> bytes:
     """Build the package of an application ELF; optionally write the ELF with its header filled."""
     elf_in = Path(elf_in)
-    package = build_package(body_from_elf(elf_in), version)
+    raw, elf = _open_elf(elf_in)
+    sec = elf.get_section_by_name(".fwheader")
+    if sec is None or sec["sh_addr"] != SLOT_A or sec["sh_size"] != HEADER_SIZE:
+        # e.g. build/cc2538/lwm2m-client.elf (linked at 0x00200000, no bootloader): its body would be
+        # whatever happens to lie past 0x00202400, and the device would roll it back.
+        raise ImageError(f"{elf_in}: no .fwheader section of 0x400 bytes at 0x{SLOT_A:08x}: not linked for "
+                         "slot A (firmware-c/bootloader/slot-a.ld; seal build/cc2538/lwm2m-client-fota.elf)")
+    body = body_from_elf(elf_in)
+    problem = vector_problem(body)
+    if problem:
+        raise ImageError(f"{elf_in}: {problem}: the bootloader would not start this image")
+    package = build_package(body, version)
     if img_out is not None:
         _write(Path(img_out), package)
     if elf_out is not None:
-        raw, elf = _open_elf(elf_in)
-        sec = elf.get_section_by_name(".fwheader")
-        if sec is None or sec["sh_addr"] != SLOT_A or sec["sh_size"] != HEADER_SIZE:
-            raise ImageError(f"{elf_in}: no .fwheader section of 0x400 bytes at 0x{SLOT_A:08x}")
         patched = bytearray(raw)
         off = sec["sh_offset"]
         patched[off:off + HEADER_SIZE] = package[:HEADER_SIZE]
@@ -232,8 +265,14 @@ def describe(data: bytes, what: str) -> str:
         f"at 0x{h.load_address:08x}",
         f"  sha256 {h.sha256.hex()}",
     ]
-    problems = pkg.problems()
-    lines.append("  OK" if not problems else "  REJECTED: " + "; ".join(problems))
+    problems, warnings = pkg.problems(), pkg.warnings()
+    if problems:
+        lines.append("  REJECTED: " + "; ".join(problems))
+    elif warnings:
+        lines.append("  WARNING: " + "; ".join(warnings) + " (the device downloads it, the bootloader "
+                     "rolls it back: Result 8)")
+    else:
+        lines.append("  OK")
     return "\n".join(lines)
 
 
@@ -260,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "inspect":
             text = describe(read_package(args.img), str(args.img))
             print(text)
-            if "REJECTED" in text.splitlines()[-1]:
-                return 1  # scripts can test a package with `inspect`
+            if not text.splitlines()[-1].endswith("OK"):
+                return 1  # REJECTED or WARNING: scripts can test a package with `inspect`
         else:
             _write(args.out, make_bad(args.kind, read_package(args.img), str(args.img)))  # errors name the file
     except RigError as exc:

@@ -116,16 +116,35 @@ def publish(server: Any, data: bytes, name: str | None = None, block_size: int =
     return name
 
 
-class _Watch:
-    """State and Update Result of /5/0: observed when the device accepts, otherwise polled."""
+def describe_state(values: dict[int, int]) -> str:
+    """'State Downloading, Result Initial' from {3: state, 5: result}."""
+    state, result = values.get(3), values.get(5)
+    return (f"State {STATES.get(state, state) if state is not None else '?'}, "
+            f"Result {RESULTS.get(result, result) if result is not None else '?'}")
 
-    def __init__(self, device: Device, poll_interval: float) -> None:
+
+class _Rebooted(RigError):
+    """The device booted again (registered anew, back to Idle with Result 0): the update is lost."""
+
+
+class _Watch:
+    """State and Update Result of /5/0: observed when the device accepts, otherwise polled.
+
+    With `since` (a server mark), a new registration of the device after the mark is checked: if the
+    device is then Idle with Result 0 it has rebooted and forgotten the download (`_Rebooted`); a
+    registration that finds it still Downloading/Downloaded (a re-registration after a network
+    outage, or a reboot after the download completed) lets the update go on."""
+
+    def __init__(self, device: Device, poll_interval: float, since: int | None = None,
+                 phase: str = "download") -> None:
         self.device = device
         self.poll_interval = poll_interval
         self.values: dict[int, int] = {}
         self._streams: list[ObservationStream] = []
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self.since = since
+        self.phase = phase
 
     async def start(self) -> None:
         for rid in (3, 5):
@@ -151,22 +170,60 @@ class _Watch:
         for rid in (3, 5):
             self._set(rid, await self.device.read(f"/5/0/{rid}"))
 
+    async def _registered_again(self) -> bool:
+        if self.since is None:
+            return False
+        try:  # at once: an event since the mark, or none
+            await self.device.server.wait_for_event("registered", self.device.endpoint, 0, since=self.since)
+        except DeviceTimeout:
+            return False
+        return True
+
+    async def check_reboot(self) -> None:
+        """_Rebooted if the device registered anew since the mark and is back to Idle, Result 0."""
+        if not await self._registered_again():
+            return
+        self.since = self.device.server.mark()  # this registration is handled: look for the next one
+        with contextlib.suppress(LwM2MError, DeviceTimeout):
+            await self.poll()
+        if self.values.get(3) == 0 and self.values.get(5) == 0:
+            raise _Rebooted(f"device rebooted during {self.phase}: update lost ({describe_state(self.values)})")
+
     async def until(self, done: Callable[[dict[int, int]], bool], timeout: float) -> dict[int, int]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
+            await self.check_reboot()
             if done(self.values):
                 return self.values
             left = deadline - loop.time()
             if left <= 0:
-                raise DeviceTimeout(f"{self.device.endpoint}: firmware state stayed {self.values} "
+                raise DeviceTimeout(f"{self.device.endpoint}: firmware {describe_state(self.values)} "
                                     f"for {timeout:g} s")
             self._changed.clear()
+            # wake on a change, a new registration (a reboot), or to poll
+            step = min(left, self.poll_interval)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(left, self.poll_interval))
+                await asyncio.wait_for(self._wake(), step)
             if not self._changed.is_set():
                 with contextlib.suppress(LwM2MError, DeviceTimeout):
                     await self.poll()
+
+    async def _wake(self) -> None:
+        if self.since is None:
+            await self._changed.wait()
+            return
+        changed = asyncio.ensure_future(self._changed.wait())
+        registered = asyncio.ensure_future(self.device.server.wait_for_event(
+            "registered", self.device.endpoint, self.poll_interval + 1.0, since=self.since))
+        try:
+            await asyncio.wait((changed, registered), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (changed, registered):
+                task.cancel()
+            await asyncio.wait((changed, registered))
+            if registered.done() and not registered.cancelled():
+                registered.exception()  # its timeout is no news
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -235,10 +292,14 @@ async def update_firmware(
     poll_interval: float = 5.0,
     name: str | None = None,
     pull_uri: str | None = None,
+    pull_base: str | None = None,
     install: bool = True,
 ) -> UpdateResult:
     """Update one device; never raises for a device-side failure (see UpdateResult.ok/error).
-    With install=False it stops once the package is downloaded and verified (State 2)."""
+    With install=False it stops once the package is downloaded and verified (State 2).
+    Pull: the package is published on the server and the device fetches `pull_uri` if given, else
+    <pull_base>/fw/<name>, pull_base being the server as the device reaches it (default
+    coap://[fd00::1]:5683, the server through the rig's bridge)."""
     if method not in ("push", "pull"):
         raise RigError(f"update method {method!r}: use 'push' or 'pull'")
     if block_size not in BLOCK_SIZES:
@@ -249,10 +310,17 @@ async def update_firmware(
     res = UpdateResult(device.endpoint, method, size=len(data), block_size=block_size,
                        expected_version=_expected_version(data))
     report = progress or (lambda phase, done, total: None)
-    watch = _Watch(device, poll_interval)
+    # A registration after this mark with the device back to Idle / Result 0 is a reboot that lost
+    # the download (a power cut): said at once instead of waiting out download_timeout.
+    watch = _Watch(device, poll_interval, since=device.server.mark() if hasattr(device.server, "mark") else None)
 
     def mark(phase: str) -> None:
         res.phases[phase] = loop.time() - start
+
+    def _finished(v: dict[int, int]) -> bool:  # Success, Update failed, or back to Idle with a failure
+        return v.get(5) in (1, 8) or (v.get(3) == 0 and v.get(5, 0) > 1)
+
+    final: _Watch | None = None
 
     try:
         if 5 not in device.registration.objects:
@@ -272,10 +340,12 @@ async def update_firmware(
                 try:
                     await device.write("/5/0/0", data, fmt="opaque", block_size=block_size)
                 except LwM2MError as exc:
+                    await watch.check_reboot()  # a 4.08 from a device that restarted mid-transfer
                     res.error = f"package refused: {exc.code_str}"
         else:
             server = device.server
-            uri = pull_uri or f"coap://[{PULL_HOST}]:{PULL_PORT}/fw/{publish(server, data, name, block_size)}"
+            base = (pull_base or f"coap://[{PULL_HOST}]:{PULL_PORT}").rstrip("/")
+            uri = pull_uri or f"{base}/fw/{publish(server, data, name, block_size)}"
             with _BlockTap(device, len(data), progress) as tap:
                 await device.write("/5/0/1", uri)
                 # Downloaded, or back to Idle with a failure Result
@@ -305,10 +375,15 @@ async def update_firmware(
         report("reboot", 0, 1)
         await device.server.wait_for_event("registered", device.endpoint, reboot_timeout, since=since)
         mark("reboot")
-        final = _Watch(device, poll_interval)
+        final = _Watch(device, poll_interval, phase="update")
         await final.poll()
-        await final.until(lambda v: v.get(5) in (1, 8) or (v.get(3) == 0 and v.get(5, 0) > 1),
-                          reboot_timeout)
+        with contextlib.suppress(DeviceTimeout):  # a trial image reports Result 1 once registered
+            await final.until(_finished, poll_interval)
+        if not _finished(final.values) and final.values.get(5) == 0 and final.values.get(3) in (0, 2):
+            # the old image came back with nothing to say: the swap never started (a power cut
+            # right after Execute); the device still holds the package in State 2 if it says so
+            raise _Rebooted(f"device rebooted during update: update lost ({describe_state(final.values)})")
+        await final.until(_finished, reboot_timeout)
         res.state, res.result = final.values.get(3), final.values.get(5)
         res.new_version = str(await device.read("/3/0/3"))
         res.ok = res.result == 1 and res.state == 0 and (
@@ -316,6 +391,11 @@ async def update_firmware(
         if not res.ok:
             res.error = f"update failed: Result {res.result} {res.result_name}, running {res.new_version}"
         report("done", 1, 1)
+    except _Rebooted as exc:
+        res.error = str(exc)
+        res.state, res.result = watch.values.get(3), watch.values.get(5)
+        if final is not None:
+            res.state, res.result = final.values.get(3), final.values.get(5)
     except (RigError, TimeoutError) as exc:
         res.error = str(exc) or type(exc).__name__
         with contextlib.suppress(RigError, TimeoutError):

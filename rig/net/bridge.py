@@ -7,10 +7,12 @@ fd00::/64 = 6LoWPAN context 0), answers Neighbor Solicitations and echo requests
 and relays UDP.
 
 Address mapping (what the host sees):
-- Every address that is not a node — the server address (default fd00::1), the router's link-local
-  address, any other address in the prefix — is "the host". A node datagram to (H, P) is sent to the
+- The host's addresses are the server address (default fd00::1), any `extra_host_addresses` and
+  the router's link-local address. A node datagram to (H, P), H one of those, is sent to the
   host program at (::1, P) from a loopback socket the bridge owns for the node's (address, port),
-  bound on ::1 with an ephemeral port: the *proxy endpoint* of that node port.
+  bound on ::1 with an ephemeral port: the *proxy endpoint* of that node port. A datagram to any
+  other address that is not a node is dropped (counted in `udp_no_host`): no such host exists,
+  so e.g. a firmware pull from coap://[2001:db8::1]/... fails as it would on a real network.
 - What a host program sends to a proxy endpoint from (::1, Q) reaches the node's (address, port)
   from (H, Q), where H is the host address the node last used towards port Q (default: the server
   address). So a server on ::1:5683 sees every node as a distinct remote (::1, proxy port), and its
@@ -100,6 +102,8 @@ class BridgeConfig:
     # Node-side port -> loopback port of the host program (e.g. {5683: 40123}): lets a rig's server
     # listen on a free port while the firmware keeps sending to fd00::1:5683. Unmapped ports pass as is.
     port_map: dict[int, int] = field(default_factory=dict)
+    # More addresses the host answers UDP on, besides server_address and the router's link-local one.
+    extra_host_addresses: tuple[str, ...] = ()
 
     def check(self) -> None:
         """ConfigError naming the first bad setting (command lines pass these straight through)."""
@@ -126,6 +130,7 @@ class BridgeStats:
     udp_to_host: int = 0
     udp_to_host_errors: int = 0
     udp_from_host: int = 0
+    udp_no_host: int = 0  # datagrams to an address that is neither a node nor the host: dropped
     routed_between_nodes: int = 0
     tx_frames: int = 0  # 'T' messages written
     tx_ok: int = 0
@@ -175,6 +180,7 @@ class Bridge:
         self.prefix_len = net.prefixlen
         self.contexts = {0: lowpan.Context(self.prefix, self.prefix_len)}
         self.server_address = ip.addr(self.config.server_address)
+        self.host_addresses = {self.server_address, *map(ip.addr, self.config.extra_host_addresses)}
         self.stats = BridgeStats()
         self.slip = slip.SlipDecoder(max_frame=1 + 2 + 127 + 16)
         self.reassembler = lowpan.Reassembler(self.contexts, self.config.reassembly_timeout,
@@ -524,6 +530,9 @@ class Bridge:
             return
         if pkt.dst[0] == 0xFF:
             self.stats.rx_unhandled += 1
+            return
+        if pkt.dst not in self.host_addresses and not (self.eui64 is not None and pkt.dst == self.router_link_local):
+            self.stats.udp_no_host += 1
             return
         try:
             udp = ip.parse_udp(pkt)

@@ -313,6 +313,76 @@ UNIT_TEST(test_boot_outcomes)
   UNIT_CHECK_EQ(read_int(5), LWM2M_FW_R_INTEGRITY);
 }
 
+/* A push the server abandons: back to Idle with Result 4 once no block came for
+ * LWM2M_FW_BLOCK1_IDLE_MS (a pull has its own CoAP timeouts and is left alone). */
+UNIT_TEST(test_push_abandoned_times_out)
+{
+  uint32_t len = make_pkg(5000, 1, "2.0.0");
+  fresh();
+  ctx.now = 1000;
+  UNIT_CHECK_EQ(op(LWM2M_OP_BLOCK, 0, pkg, 512, 0, 1), 0);
+  ctx.now = 2000;
+  UNIT_CHECK_EQ(op(LWM2M_OP_BLOCK, 0, pkg + 512, 512, 512, 1), 0);
+  UNIT_CHECK_EQ(lwm2m_fw_poll(2000 + LWM2M_FW_BLOCK1_IDLE_MS - 1), LWM2M_FW_NOTHING);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_DOWNLOADING);
+  UNIT_CHECK_EQ(lwm2m_fw_poll(2000 + LWM2M_FW_BLOCK1_IDLE_MS), LWM2M_FW_NOTHING);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_IDLE);
+  UNIT_CHECK_EQ(read_int(5), LWM2M_FW_R_CONN_LOST);
+  /* a continuation after that is refused, a new push starts afresh and completes */
+  UNIT_CHECK_EQ(op(LWM2M_OP_BLOCK, 0, pkg + 1024, 512, 1024, 1), COAP_INCOMPLETE);
+  UNIT_CHECK_EQ(push(pkg, len, 512), 0);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_DOWNLOADED);
+  UNIT_CHECK_EQ(lwm2m_fw_poll(10u * LWM2M_FW_BLOCK1_IDLE_MS), LWM2M_FW_NOTHING);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_DOWNLOADED);
+}
+
+/* State 2 survives a restart (the journal is clear, slot B verifies), also when the Execute's
+ * swap request was lost to a power cut; a reset, cancel or new download forgets it for good. */
+UNIT_TEST(test_downloaded_survives_restart)
+{
+  uint32_t len = make_pkg(3000, 1, "2.0.0");
+  uint8_t zero = 0;
+  fresh();
+  UNIT_CHECK_EQ(push(pkg, len, 512), 0);
+  lwm2m_fw_init(&ctx, 0);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_DOWNLOADED);
+  UNIT_CHECK_EQ(read_int(5), LWM2M_FW_R_INITIAL);
+  UNIT_CHECK_EQ(op(LWM2M_OP_EXECUTE, 2, NULL, 0, 0, 0), 0); /* Execute, then a cut before REQ */
+  lwm2m_fw_init(&ctx, 0);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_DOWNLOADED);
+  UNIT_CHECK_EQ(op(LWM2M_OP_BLOCK, 0, &zero, 1, 0, 0), 0); /* '\0' resets */
+  lwm2m_fw_init(&ctx, 0);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_IDLE);
+  UNIT_CHECK_EQ(push(pkg, len, 512), 0);
+  UNIT_CHECK_EQ(op(LWM2M_OP_EXECUTE, 10, NULL, 0, 0, 0), 0); /* cancel */
+  lwm2m_fw_init(&ctx, 0);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_IDLE);
+  UNIT_CHECK_EQ(push(pkg, len, 512), 0);
+  UNIT_CHECK_EQ(op(LWM2M_OP_BLOCK, 0, pkg, 512, 0, 1), 0); /* a new download, cut short */
+  lwm2m_fw_init(&ctx, 0);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_IDLE);
+  /* after an update slot B holds the old image (journal: confirmed); a new download cut right
+   * after clearing the journal, before its first erase, must not bring that image back */
+  fresh();
+  UNIT_CHECK_EQ(push(pkg, len, 512), 0);
+  bs_put(BS_W_REQ, BS_RECORD(BS_REC_REQ, 0));
+  bs_put(BS_W_BEGIN, BS_RECORD(BS_REC_BEGIN, 3));
+  bs_put(BS_W_DONE, BS_RECORD(BS_REC_DONE, 0));
+  bs_put(BS_W_CONFIRM, BS_RECORD(BS_REC_CONFIRM, 0));
+  lwm2m_fw_init(&ctx, 0);
+  UNIT_CHECK_EQ(read_int(5), LWM2M_FW_R_SUCCESS);
+  {
+    extern unsigned long bl_flash_ram_ops, bl_flash_ram_cut_at;
+    /* the 4th operation: without voiding slot B first (REQ, BEGIN, journal erase) that is the
+     * first erase of slot B, and the old package would be back in State 2 */
+    bl_flash_ram_cut_at = bl_flash_ram_ops + 4;
+    (void)op(LWM2M_OP_BLOCK, 0, pkg, 512, 0, 1);
+    bl_flash_ram_cut_at = 0;
+  }
+  lwm2m_fw_init(&ctx, 0);
+  UNIT_CHECK_EQ(read_int(3), LWM2M_FW_IDLE);
+}
+
 int
 main(void)
 {
@@ -322,5 +392,7 @@ main(void)
   UNIT_RUN(test_uri_write_results);
   UNIT_RUN(test_pull_fetches_with_block2);
   UNIT_RUN(test_boot_outcomes);
+  UNIT_RUN(test_push_abandoned_times_out);
+  UNIT_RUN(test_downloaded_survives_restart);
   return UNIT_DONE();
 }

@@ -38,6 +38,7 @@ static struct {
   uint32_t written;    /* bytes programmed into slot B (whole words) */
   uint32_t expected;   /* package length from its header, 0 until the header is in */
   uint32_t trial_start;
+  uint32_t block_at;   /* when the last Block1 of a push arrived (inactivity timeout) */
   uint32_t tail;       /* bytes of the word being assembled */
   uint8_t state, result, apply, trial, confirmed_a;
   char uri[LWM2M_FW_URI_MAX];
@@ -65,9 +66,20 @@ fw_notify(void)
   }
 }
 
+/* Voids slot B's magic: a package there is not found again at the next boot (lwm2m_fw_init). */
+static void
+fw_void_b(void)
+{
+  static const uint32_t zero = 0;
+  bl_flash_program(FW_SLOT_B, &zero, 4);
+}
+
 static void
 fw_set(uint8_t state, uint8_t result)
 {
+  if(fw.state == LWM2M_FW_DOWNLOADED && state == LWM2M_FW_IDLE) {
+    fw_void_b(); /* downloaded package forgotten (reset, cancel) */
+  }
   if(state != fw.state || result != fw.result) {
     fw.state = state;
     fw.result = result;
@@ -95,7 +107,11 @@ fw_fail(uint8_t result)
 static void
 fw_start(void)
 {
-  /* A new download: the previous outcome has been reported, the journal starts afresh. */
+  /* A new download: the previous outcome has been reported, the journal starts afresh. Slot B
+   * (an earlier package, or the image a swap moved out of slot A) is voided first: a power cut
+   * before the download erases it must not leave a clear journal next to a package that
+   * verifies. */
+  fw_void_b();
   bs_clear();
   fw.received = fw.written = fw.expected = 0;
   fw.tail = 0xFFFFFFFFu;
@@ -195,6 +211,7 @@ fw_block(lwm2m_op_t *op)
   } else if(fw.state != LWM2M_FW_DOWNLOADING || fw.pull) {
     return COAP_INCOMPLETE; /* no download in progress to continue */
   }
+  fw.block_at = op->ctx->now;
   if(op->offset != fw.received) {
     if(op->offset + op->v.len <= fw.received) {
       return 0; /* duplicate of a block already written */
@@ -422,6 +439,14 @@ lwm2m_fw_init(lwm2m_ctx_t *ctx, uint32_t now)
   case BS_REQUESTED: /* the swap request was not acted upon: no bootloader */
     fw.result = LWM2M_FW_R_FAILED;
     break;
+  case BS_IDLE:
+    /* The journal is cleared when a download starts: a package in slot B that verifies was
+     * downloaded completely, and its Execute (if any) never reached the journal. State 2
+     * survives a restart, and the server can Execute again. */
+    if(fw_image_verify(bl_flash_map(FW_SLOT_B), NULL) == FW_OK) {
+      fw.state = LWM2M_FW_DOWNLOADED;
+    }
+    break;
   }
 }
 
@@ -443,6 +468,10 @@ lwm2m_fw_poll(uint32_t now)
     fw.apply = 0;
     bs_request_swap();
     return LWM2M_FW_APPLY;
+  }
+  if(fw.state == LWM2M_FW_DOWNLOADING && !fw.pull &&
+     (uint32_t)(now - fw.block_at) >= LWM2M_FW_BLOCK1_IDLE_MS) {
+    fw_fail(LWM2M_FW_R_CONN_LOST); /* the server stopped pushing (RFC 7959 2.5) */
   }
   if(fw.trial && (uint32_t)(now - fw.trial_start) >= LWM2M_FW_TRIAL_MS) {
     fw.trial = 0;

@@ -1,4 +1,5 @@
-/* Object 5 (Firmware Update, TS 1.1 / object v1.1) over the two-slot bootloader (issue 7).
+/* Object 5 (Firmware Update, TS 1.1 / object v1.1) over the two-slot bootloader
+ * (bootloader/README.md).
  *
  * Push: Block1 PUT/POST of /5/0/0 streams the package into slot B page by page (the engine's
  * LWM2M_STREAM write); the header is checked as soon as it has arrived (type -> Result 6,
@@ -22,6 +23,11 @@
 #endif
 #ifndef LWM2M_FW_PULL_SZX
 #define LWM2M_FW_PULL_SZX 6       /* Block2 size asked for when pulling: 16 << 6 = 1024 */
+#endif
+#ifndef LWM2M_FW_BLOCK1_IDLE_MS
+/* A push with no block for this long is abandoned: Result 4 (RFC 7959 2.5: a server may drop
+ * a partial body after EXCHANGE_LIFETIME, 247 s). Checked by lwm2m_fw_poll. */
+#define LWM2M_FW_BLOCK1_IDLE_MS 247000u
 #endif
 #ifndef LWM2M_FW_TRIAL_MS
 #define LWM2M_FW_TRIAL_MS 300000u /* a trial image that has not registered by then restarts */
