@@ -24,3 +24,7 @@ class ExpectTimeout(RigError):
 class ExpectMismatch(RigError):
     """UART output that a wait rules out: a next line that does not match, a line that should not
     appear, a failing pattern."""
+
+
+class RigWarning(UserWarning):
+    """Something the rig goes on with but the user should know (a setting that has no effect here)."""

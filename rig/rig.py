@@ -23,6 +23,7 @@ import re
 import signal
 import socket
 import threading
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,17 +31,18 @@ from typing import Any, TypeVar
 
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation, with_events
 from rig.emu.builtin.signals import DEFERRED
-from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError
+from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError, RigWarning
 from rig.lwm2m.aiocoap_adapter import Response
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.codecs import Value, Values
 from rig.lwm2m.codecs.link import Link
 from rig.lwm2m.device import Device, Notification, ObservationStream, PathLike, as_path
 from rig.lwm2m.errors import DeviceTimeout, LwM2MError
+from rig.lwm2m.lifetime import LifetimeEnforcer
 from rig.lwm2m.registration import Registration
 from rig.lwm2m.server import LwM2MServer
 from rig.net.bridge import Bridge, BridgeConfig
-from rig.topology import BORDER_EUI64, NodeConfig, Topology, default_eui64, firmware_path
+from rig.topology import BORDER_EUI64, DEFAULT_LIFETIME, NodeConfig, Topology, default_eui64, firmware_path
 from rig.vtime import VirtualTimeLoop, virtual_seconds
 
 T = TypeVar("T")
@@ -485,6 +487,7 @@ class Rig:
         self.loop: VirtualTimeLoop | None = None
         self._bridge: Bridge | None = None
         self._server: LwM2MServer | None = None
+        self.lifetime_enforcer: LifetimeEnforcer | None = None  # with a [server] lifetime
         self.nodes: dict[str, RigNode] = {}
         self.border: Node | None = None
 
@@ -503,6 +506,7 @@ class Rig:
         # aiocoap draws message IDs, tokens and retransmission jitter from `random`: seeding it makes the
         # host side repeat run to run, as the emulation does.
         random.seed(topo.network.seed)
+        self._warn_positions()
         self.emulation = create_emulation(self.backend, **options)
         try:
             self._start(border_elf, node_elfs)
@@ -533,6 +537,23 @@ class Rig:
             spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position,
                             {"fault_exceptions": True} if config.fault_exceptions else {})
             self.nodes[config.name] = RigNode(self, self.emulation.add_node(spec), config)
+        self._stagger_boots()
+
+    def _stagger_boots(self) -> None:
+        """[network] stagger: node k (from 0) stays off k * stagger virtual seconds, so a fleet does not
+        send its Router Solicitations and Registers in one instant."""
+        stagger = self.topology.network.stagger
+        if stagger > 0:
+            for k, node in enumerate(list(self.nodes.values())[1:], start=1):
+                node.power_cut(off_for=stagger * k)
+
+    def _warn_positions(self) -> None:
+        """The builtin medium has no geometry: a topology's positions would be ignored in silence."""
+        placed = [n.name for n in self.topology.nodes if n.position != (0.0, 0.0, 0.0)]
+        if placed and self.backend == "builtin":
+            warnings.warn(f"node positions ({', '.join(placed)}) are used by the renode backend only (its "
+                          "range-based medium); the builtin medium ignores them: set [network] loss or "
+                          "rig.emulation.medium.set_link_loss(a, b, p) instead", RigWarning, stacklevel=3)
 
     def _start_network(self, border_elf: Path) -> None:
         """The border node, the bridge and the LwM2M server (not with [border] enabled = false)."""
@@ -553,10 +574,13 @@ class Rig:
         bootstrap = None
         if topo.server.bootstrap:  # the client's bootstrap account points at /bs on this same server
             bootstrap = BootstrapConfig(
-                default=EndpointConfig(server_uri=f"coap://[fd00::1]:{SERVER_PORT}", lifetime=topo.server.lifetime)
+                default=EndpointConfig(server_uri=f"coap://[fd00::1]:{SERVER_PORT}",
+                                       lifetime=topo.server.lifetime or DEFAULT_LIFETIME)
             )
         self._server = LwM2MServer("::1", server_port, bootstrap=bootstrap,
                                    model_dirs=list(self.topology.server.models) or None)
+        if topo.server.lifetime is not None:  # (without bootstrap the client registers with its own)
+            self.lifetime_enforcer = LifetimeEnforcer(self._server, topo.server.lifetime)
         self._start_thread()
         self.run(self.server.start())
 

@@ -11,10 +11,15 @@ never a traceback later in the run:
     loss = 0.0          # frame loss probability on the medium
     airtime = false     # model 250 kbit/s air time (builtin emulator only)
     seed = 1
+    stagger = 0.0       # virtual seconds between two nodes' power-on (node k boots at k * stagger):
+                        # a fleet powered at one instant all send RS and Register at once
 
     [server]
     port = 0            # 0: a free loopback port
     bootstrap = false   # register through the bootstrap server first
+    lifetime = 300      # the nodes' registration lifetime in seconds: given by bootstrap, or (without)
+                        # written to /1/<instance>/1 after a Register that announces another one
+                        # (unset: the firmware's own lifetime stands)
     models = ["models"] # directories of OMA object XML for your own objects (relative to this file)
 
     [border]
@@ -27,6 +32,8 @@ never a traceback later in the run:
     firmware = "lwm2m-client"   # an app (<name>.elf in the firmware directory), or a path to an ELF
                                 # (relative paths: against this file's directory)
     eui64 = "00:12:4b:00:00:00:00:01"
+    position = [0.0, 0.0, 0.0]  # metres; the renode backend's range-based medium only (the builtin
+                                # medium warns and ignores them: its loss is per probability)
     fault_exceptions = false    # true: faults run the firmware's HardFault/BusFault/... handlers as
                                 # on the chip (builtin emulator; default: a fault stops the node)
 """
@@ -49,6 +56,8 @@ REPO = Path(__file__).resolve().parent.parent
 # exists in a checkout only; an installed rig needs RIG_FIRMWARE_DIR or a topology's firmware_dir.
 FIRMWARE_DIR = REPO / "firmware-c" / "build" / "cc2538"
 FIRMWARE_DIR_ENV = "RIG_FIRMWARE_DIR"
+MAX_STAGGER = 3600.0  # virtual seconds between two boots: beyond an hour it is surely a typo
+DEFAULT_LIFETIME = 300  # what bootstrap writes when the topology names no lifetime
 BORDER_EUI64 = bytes.fromhex("00124b00000000fe")  # the slip-radio border node's: no client may take it
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 _HOW_TO_POINT = (f"set {FIRMWARE_DIR_ENV}=DIR (or firmware_dir in the topology) to the directory of your "
@@ -128,13 +137,14 @@ class NetworkConfig:
     loss: float = 0.0
     airtime: bool = False
     seed: int = 1
+    stagger: float = 0.0  # virtual seconds between two nodes' power-on
 
 
 @dataclass
 class ServerConfig:
     port: int = 0
     bootstrap: bool = False
-    lifetime: int = 300
+    lifetime: int | None = None  # None: the client's own (bootstrap: DEFAULT_LIFETIME)
     models: tuple[Path, ...] = ()  # object model directories besides the built-in ones
 
 
@@ -260,7 +270,7 @@ def _typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where
 
 
 def _network(table: dict[str, Any], where: str) -> NetworkConfig:
-    _only(table, {"prefix", "loss", "airtime", "seed"}, where)
+    _only(table, {"prefix", "loss", "airtime", "seed", "stagger"}, where)
     prefix = _typed(table, "prefix", str, where, "fd00::/64")
     try:
         net = network_prefix(prefix)
@@ -269,9 +279,17 @@ def _network(table: dict[str, Any], where: str) -> NetworkConfig:
     loss = float(_typed(table, "loss", (int, float), where, 0.0))
     if not 0.0 <= loss <= 1.0:
         raise ConfigError(f"{where}: loss must be between 0 and 1, got {loss}")
+    stagger = check_stagger(_typed(table, "stagger", (int, float), where, 0.0), f"{where}: stagger")
     return NetworkConfig(
-        str(net), loss, _typed(table, "airtime", bool, where, False), _typed(table, "seed", int, where, 1)
+        str(net), loss, _typed(table, "airtime", bool, where, False), _typed(table, "seed", int, where, 1), stagger
     )
+
+
+def check_stagger(value: float, what: str) -> float:
+    """Seconds between two nodes' power-on: finite, 0..MAX_STAGGER."""
+    if not (math.isfinite(value) and 0.0 <= value <= MAX_STAGGER):
+        raise ConfigError(f"{what} must be 0..{MAX_STAGGER:g} virtual seconds between two nodes' power-on, got {value}")
+    return float(value)
 
 
 def _server(table: dict[str, Any], where: str, base: Path | None) -> ServerConfig:
@@ -279,8 +297,8 @@ def _server(table: dict[str, Any], where: str, base: Path | None) -> ServerConfi
     port = _typed(table, "port", int, where, 0)
     if not 0 <= port <= 65535:
         raise ConfigError(f"{where}: port {port} out of range")
-    lifetime = _typed(table, "lifetime", int, where, 300)
-    if not 0 < lifetime <= 0xFFFFFFFF:  # the client's Lifetime resource holds an unsigned 32-bit count
+    lifetime = _typed(table, "lifetime", int, where, None) if "lifetime" in table else None
+    if lifetime is not None and not 0 < lifetime <= 0xFFFFFFFF:  # the client's Lifetime resource holds an unsigned 32-bit count
         raise ConfigError(f"{where}: lifetime must be positive and at most 4294967295 s, got {lifetime}")
     models = table.get("models", [])
     if not isinstance(models, list) or not all(isinstance(m, str) for m in models):

@@ -31,7 +31,10 @@ collisions and no CCA are modelled (every receiver hears every frame it is tuned
 
 The api.Medium methods: set_loss(p), set_link_loss(sender, receiver, p), capture(path) -> pcap with
 link type 195 (802.15.4 with FCS), virtual timestamps (transmit time), every transmitted frame (even
-lost ones: the capture is what went on air). `inject(frame, channel, at_cycles)` puts an arbitrary
+lost ones: the capture is what went on air), in time order: nodes run one after another up to each
+sync point, so a later node's earlier frame reaches the medium after an earlier node's later one; the
+medium buffers captured frames and writes those up to each sync point sorted by (time, transmit order),
+the rest at close(). `inject(frame, channel, at_cycles)` puts an arbitrary
 (possibly malformed) frame on the air as if from an unnamed radio, for tests. Counters in `stats`.
 """
 
@@ -100,6 +103,7 @@ class Medium(ApiMedium):
         self._loss = 0.0
         self._link_loss: dict[tuple[str, str], float] = {}
         self._capture: PcapWriter | None = None
+        self._captured: list[tuple[int, int, bytes]] = []  # (at_cycles, seq, frame) not yet written
         self._listeners: list[tuple[Callable[[int], None], Callable[[], int | None] | None]] = []
         self.now_cycles = 0  # the last sync point
         self.stats = MediumStats()
@@ -129,14 +133,27 @@ class Medium(ApiMedium):
         self._link_loss[(sender, receiver)] = _check_probability(probability)
 
     def capture(self, path: Path) -> None:
-        if self._capture is not None:
-            self._capture.close()
+        self.close()
         self._capture = PcapWriter(Path(path), LINKTYPE_IEEE802_15_4_WITHFCS)
 
     def close(self) -> None:
         if self._capture is not None:
+            self._write_captured(None)
             self._capture.close()
             self._capture = None
+
+    def _write_captured(self, until_cycles: int | None) -> None:
+        """Write the buffered frames sent up to `until_cycles` (None: all), in time order. Every node
+        has reached the sync point, so no frame sent later can be timed before it."""
+        if self._capture is None or not self._captured:
+            return
+        self._captured.sort()
+        cut = len(self._captured)
+        if until_cycles is not None:
+            cut = next((i for i, (at, _, _) in enumerate(self._captured) if at > until_cycles), cut)
+        for at, _, frame in self._captured[:cut]:
+            self._capture.write(frame, at / CPU_HZ)
+        del self._captured[:cut]
 
     # --- traffic --------------------------------------------------------------------------------------
     def transmit(self, sender: str, frame: bytes, at_cycles: int) -> None:
@@ -154,10 +171,10 @@ class Medium(ApiMedium):
             return
         self.stats.transmitted += 1
         self.stats.per_node_tx[sender] = self.stats.per_node_tx.get(sender, 0) + 1
-        if self._capture is not None:
-            self._capture.write(frame, at_cycles / CPU_HZ)
-        due = at_cycles + (airtime_cycles(len(frame)) if self.airtime else 0)
         self._seq += 1
+        if self._capture is not None:
+            self._captured.append((at_cycles, self._seq, frame))
+        due = at_cycles + (airtime_cycles(len(frame)) if self.airtime else 0)
         heapq.heappush(self._queue, _Pending(due, self._seq, sender, channel, frame))
 
     def next_event_cycles(self) -> int | None:
@@ -179,6 +196,7 @@ class Medium(ApiMedium):
             callback(now_cycles)
             while self._queue and self._queue[0].due <= now_cycles:  # what the listener sent
                 count += self._deliver(heapq.heappop(self._queue))
+        self._write_captured(now_cycles)
         return count
 
     def _deliver(self, item: _Pending) -> int:
