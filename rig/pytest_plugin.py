@@ -2,7 +2,7 @@
 
 Fixtures:
     rig_topology    the Topology the `rig` fixture starts (override it in a test module or conftest,
-                    or mark a test with @pytest.mark.topology({...}))
+                    or mark a test with @pytest.mark.topology({...}) or ("a-topology.toml"))
     rig             a started `Rig` (emulated client node(s), border node, bridge, LwM2M server; with
                     [border] enabled = false in the topology, the nodes alone: bare firmware of your own)
     lwm2m_server    the rig's `LwM2MServer`
@@ -115,7 +115,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError("--gdb is interactive and cannot run under pytest-xdist: "
                                     "run the test(s) to debug with -n 0")
     _handle_sigterm(config)
-    config.addinivalue_line("markers", "topology(dict): the topology the rig fixture starts for this test")
+    config.addinivalue_line("markers", "topology(dict or path): the topology the rig fixture starts for this test "
+                            "(a TOML file's path is relative to the test file)")
     config.addinivalue_line("markers", "builtin_only: needs a feature only the builtin emulator has")
     config.addinivalue_line("markers", "renode: needs a Renode installation")
     config.addinivalue_line("markers", "slow: long-running; runs with --run-slow (make test-long)")
@@ -230,12 +231,17 @@ def rig_topology(request: pytest.FixtureRequest) -> Topology:
     if marker is None:
         return Topology.from_dict({})
     # topology() and topology(node=[...]) were IndexError; a second dict was silently ignored.
-    if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], dict):
+    if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], dict | str | os.PathLike):
         given = ", ".join([*map(repr, marker.args), *(f"{k}={v!r}" for k, v in marker.kwargs.items())])
-        pytest.fail(f"@pytest.mark.topology takes one dict like {{'node': [{{'name': 'a'}}]}} "
-                    f"(a TOML file: override the rig_topology fixture with Topology.load), got ({given})",
-                    pytrace=False)
-    return _fail_on_rig_error(lambda: Topology.from_dict(marker.args[0], source="@pytest.mark.topology"))
+        pytest.fail(f"@pytest.mark.topology takes one dict like {{'node': [{{'name': 'a'}}]}} or the path of a "
+                    f"TOML topology file (relative to the test file), got ({given})", pytrace=False)
+    spec = marker.args[0]
+    if isinstance(spec, dict):
+        return _fail_on_rig_error(lambda: Topology.from_dict(spec, source="@pytest.mark.topology"))
+    path = Path(spec).expanduser()
+    if not path.is_absolute():  # as the test's own data files are: next to it, wherever pytest runs
+        path = Path(request.node.path).parent / path
+    return _fail_on_rig_error(lambda: Topology.load(path))
 
 
 @pytest.fixture

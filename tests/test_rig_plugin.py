@@ -134,10 +134,10 @@ def test_topology_marker_misuse_is_named(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=5)  # the second dict was ignored: a pass
     out = result.stdout.str()
-    for tail in ("got ()", "got (node=[{'name': 'a'}])", "got ({'node': [{'name': 'a'}]}, {'node': [{'name': 'b'}]})",
-                 "got ('topo.toml')"):
-        assert f"takes one dict like {{'node': [{{'name': 'a'}}]}} (a TOML file: override the rig_topology fixture " \
-               f"with Topology.load), {tail}" in out, tail
+    for tail in ("got ()", "got (node=[{'name': 'a'}])", "got ({'node': [{'name': 'a'}]}, {'node': [{'name': 'b'}]})"):
+        assert f"takes one dict like {{'node': [{{'name': 'a'}}]}} or the path of a TOML topology file (relative " \
+               f"to the test file), {tail}" in out, tail
+    assert f"cannot read topology {pytester.path / 'topo.toml'}: No such file or directory" in out
     assert "@pytest.mark.topology: unknown key 'nodes'" in out
     assert "E       IndexError" not in out
 

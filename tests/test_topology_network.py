@@ -110,3 +110,81 @@ def test_bad_server_lifetime_is_refused(value: object) -> None:
 
     with pytest.raises(ConfigError, match=r"\[server\]: lifetime"):
         Topology.from_dict({"server": {"lifetime": value}})
+
+
+# --- 7: staggered boots ----------------------------------------------------------------------------------
+
+
+def test_network_stagger_powers_the_nodes_up_one_after_another() -> None:
+    topology = Topology.from_dict({"network": {"stagger": 2.5}, "node": [{"name": f"n{i}"} for i in (1, 2, 3)]})
+    assert topology.network.stagger == 2.5
+    with Rig(topology) as rig:
+        for name in rig.nodes:
+            rig.wait_for_registration(name, timeout=30)
+        first = {name: node.raw.uart.lines[0].time for name, node in rig.nodes.items()}
+        registered = {name: rig.server.registrations[node.endpoint].registered_at for name, node in rig.nodes.items()}
+    assert first["n1"] < 0.1 and 2.5 <= first["n2"] < 2.6 and 5.0 <= first["n3"] < 5.1, first
+    assert registered["n1"] < 2.5 <= registered["n2"] < 5.0 <= registered["n3"]
+
+
+@pytest.mark.parametrize("value", [-1, float("inf"), float("nan"), 3601, True, "1"])
+def test_bad_stagger_is_refused(value: object) -> None:
+    from rig.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[network\]: stagger"):
+        Topology.from_dict({"network": {"stagger": value}})
+
+
+# --- 5: positions on the builtin medium -------------------------------------------------------------------
+
+
+def test_positions_on_the_builtin_medium_warn_once() -> None:
+    from rig.errors import RigWarning
+
+    topology = Topology.from_dict({"node": [{"name": "a", "position": [10, 0, 0]}, {"name": "b", "position": [0, 5, 0]},
+                                            {"name": "c"}]})
+    with pytest.warns(RigWarning, match=r"positions \(a, b\) are used by the renode backend only") as caught:
+        Rig(topology).start().stop()
+    assert len([w for w in caught if issubclass(w.category, RigWarning)]) == 1
+
+
+def test_no_positions_no_warning() -> None:
+    import warnings
+
+    from rig.errors import RigWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RigWarning)
+        Rig(Topology.from_dict({"node": [{"name": "a", "position": [0, 0, 0]}]})).start().stop()
+
+
+# --- 4: @pytest.mark.topology("file.toml") ---------------------------------------------------------------
+
+
+def test_topology_marker_takes_a_file_relative_to_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    (pytester.path / "tests" / "net").mkdir(parents=True)
+    (pytester.path / "tests" / "net" / "two.toml").write_text(
+        '[network]\nseed = 9\n[[node]]\nname = "a"\n[[node]]\nname = "b"\n')
+    (pytester.path / "tests" / "net" / "bad.toml").write_text("[network\n")
+    (pytester.path / "tests" / "test_file_topology.py").write_text(
+        "import pytest\n"
+        "from pathlib import Path\n\n"
+        "@pytest.mark.topology('net/two.toml')\n"
+        "def test_relative(rig_topology):\n"
+        "    assert [n.name for n in rig_topology.nodes] == ['a', 'b'] and rig_topology.network.seed == 9\n\n"
+        "@pytest.mark.topology(Path(__file__).parent / 'net' / 'two.toml')\n"
+        "def test_absolute_path(rig_topology):\n"
+        "    assert len(rig_topology.nodes) == 2\n\n"
+        "@pytest.mark.topology('net/bad.toml')\n"
+        "def test_bad_toml(rig_topology):\n"
+        "    pass\n\n"
+        "@pytest.mark.topology('net/none.toml')\n"
+        "def test_missing(rig_topology):\n"
+        "    pass\n")
+    # pytest runs in pytester.path, where net/two.toml is not: the path is the test file's
+    result = pytester.runpytest(str(pytester.path / "tests"), "-p", "no:cacheprovider", "--rootdir", str(pytester.path))
+    result.assert_outcomes(passed=2, errors=2)
+    out = result.stdout.str()
+    assert f"topology {pytester.path / 'tests' / 'net' / 'bad.toml'} is not valid TOML" in out
+    assert f"cannot read topology {pytester.path / 'tests' / 'net' / 'none.toml'}: No such file or directory" in out
