@@ -1,9 +1,10 @@
 """`rig fota`: update devices' firmware through Object 5 and print a result table.
 
 Two ways to get devices:
-  rig fota IMAGE.img --emulate N [--firmware FACTORY.elf]
-      boots N emulated nodes (builtin emulator, virtual time) behind a border node, waits for them
-      to register, updates them all;
+  rig fota IMAGE.img --emulate N [--firmware FACTORY.elf] [--stagger SECONDS]
+  rig fota IMAGE.img --topology FILE
+      boots N emulated nodes (or a topology file's; builtin emulator, virtual time) behind a border
+      node, waits for them to register, updates them all;
   rig fota IMAGE.img --devices N [--port 5683] [--uart SPEC]
       runs the LwM2M server (and, with --uart, the 6LoWPAN bridge to a slip-radio border node) and
       updates the first N devices that register.
@@ -17,13 +18,16 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rig.errors import ConfigError, RigError
 from rig.fota.image import MAX_PACKAGE_BYTES, ImageError, parse_package
 from rig.inputfile import read_regular_file
 from rig.lwm2m.errors import DeviceTimeout
 from rig.lwm2m.fota import BLOCK_SIZES, UpdateResult, format_table, update_fleet
+
+if TYPE_CHECKING:
+    from rig.topology import Topology
 
 # Next to this package, not under the working directory: `rig fota` run elsewhere found no image.
 DEFAULT_FACTORY = Path(__file__).resolve().parents[1] / "firmware-c/build/fota/lwm2m-client-fota-factory.elf"
@@ -44,9 +48,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="push: Block1 size; pull: the largest Block2 block served (default 512)")
     parser.add_argument("--concurrency", type=int, default=4, help="devices updated at once (default 4)")
     who = parser.add_mutually_exclusive_group()
-    who.add_argument("--emulate", type=int, metavar="N", help="boot N emulated nodes and update them")
-    who.add_argument("--devices", type=int, metavar="N", default=1,
+    who.add_argument("--emulate", type=int, metavar="N", nargs="?", const=0,
+                     help="boot N emulated nodes and update them (no N with --topology)")
+    who.add_argument("--devices", type=int, metavar="N",
                      help="wait for N real devices to register (default 1)")
+    parser.add_argument("--topology", type=Path, metavar="FILE",
+                        help="emulate this topology TOML's nodes, network and server (implies --emulate); "
+                             "a node without firmware boots --firmware")
+    parser.add_argument("--stagger", metavar="SECONDS",
+                        help="emulated nodes: virtual seconds between two nodes' power-on (default: the "
+                             "topology's [network] stagger, else 1)")
     # No defaults here: None tells an option given for the other kind of device (refused) from one left out.
     parser.add_argument("--firmware", type=Path,
                         help=f"factory ELF the emulated nodes boot (default {DEFAULT_FACTORY})")
@@ -110,9 +121,17 @@ def _check_args(args: argparse.Namespace) -> None:
     """Every number checked before anything starts (a bad one was a hang, a traceback or a silent no-op)."""
     if args.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
-    if args.emulate is not None and not 1 <= args.emulate <= MAX_EMULATED:
+    if args.topology is not None:
+        if args.emulate:
+            raise ConfigError(f"--emulate {args.emulate} and --topology {args.topology}: the topology lists the "
+                              "nodes; give --emulate without N")
+        if args.devices is not None:
+            raise ConfigError(f"--devices is for real devices; --topology {args.topology} emulates its nodes")
+        args.emulate = 0
+    elif args.emulate is not None and not 1 <= args.emulate <= MAX_EMULATED:
         raise ConfigError(f"--emulate {args.emulate}: must be 1..{MAX_EMULATED} nodes "
-                          "(each is a whole emulated CC2538; use real devices beyond that)")
+                          "(each is a whole emulated CC2538; use real devices beyond that), or --topology FILE")
+    args.devices = args.devices if args.devices is not None else 1
     if args.emulate is None and args.devices < 1:
         raise ConfigError(f"--devices {args.devices}: must be at least 1")
     # An option for the other kind of device would be silently ignored: say so instead.
@@ -120,8 +139,11 @@ def _check_args(args: argparse.Namespace) -> None:
         for option, value in (("--host", args.host), ("--port", args.port), ("--uart", args.uart)):
             if value is not None:
                 raise ConfigError(f"{option} is for real devices; --emulate runs its own server and border node")
-    elif args.firmware is not None:
-        raise ConfigError("--firmware is the image emulated nodes boot: it needs --emulate N")
+    else:
+        for option, value, what in (("--firmware", args.firmware, "the image emulated nodes boot"),
+                                    ("--stagger", args.stagger, "for emulated nodes")):
+            if value is not None:
+                raise ConfigError(f"{option} is {what}: it needs --emulate N (or --topology FILE)")
     args.firmware = args.firmware if args.firmware is not None else DEFAULT_FACTORY
     args.host = args.host if args.host is not None else DEFAULT_HOST
     args.port = args.port if args.port is not None else DEFAULT_PORT
@@ -130,6 +152,27 @@ def _check_args(args: argparse.Namespace) -> None:
     if not math.isfinite(args.wait) or args.wait <= 0:
         raise ConfigError(f"--wait {args.wait:g}: must be a finite number of seconds above 0")
     args.pull_options = _pull_options(args)
+    args.topology_to_run = _topology(args) if args.emulate is not None else None
+
+
+def _topology(args: argparse.Namespace) -> Topology:
+    """The emulated fleet: --emulate N nodes of --firmware, or the --topology file's (its nodes without
+    firmware boot --firmware), staggered by --stagger, else the topology's, else 1 s."""
+    from rig.topology import Topology, stagger_of
+
+    firmware = args.firmware.resolve()
+    if not firmware.is_file():
+        raise ConfigError(f"{firmware}: no such factory image (make -C firmware-c fota-images)")
+    if args.topology is not None:
+        topology = Topology.load(args.topology, default_firmware=str(firmware))  # its errors name the file
+        if not topology.border_enabled:
+            raise ConfigError(f"--topology {args.topology}: [border] enabled = false runs no server to update from")
+    else:
+        topology = Topology.from_dict({"node": [{"name": f"node{i + 1}", "firmware": str(firmware)}
+                                                for i in range(args.emulate)]})
+    # Nodes booting at the same virtual instant collide on the medium and take long to register.
+    topology.network.stagger = stagger_of(args.stagger, topology)
+    return topology
 
 
 def _pull_options(args: argparse.Namespace) -> dict[str, str]:
@@ -174,19 +217,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_emulated(args: argparse.Namespace, data: bytes, progress) -> list[UpdateResult]:
     from rig.rig import Rig
-    from rig.topology import Topology
 
-    firmware = args.firmware.resolve()
-    if not firmware.exists():
-        raise ConfigError(f"{firmware}: no such factory image (make -C firmware-c fota-images)")
-    topo = Topology.from_dict({"node": [{"name": f"node{i + 1}", "firmware": str(firmware)}
-                                       for i in range(args.emulate)]})
-    with Rig(topo) as rig:
+    with Rig(args.topology_to_run) as rig:
         assert rig.server is not None
-        # Power the nodes up one second apart: nodes booting at the same virtual instant collide
-        # on the medium and take long to register.
-        for i, name in enumerate(list(rig.nodes)[1:], start=1):
-            rig.node(name).power_cut(off_for=1.0 * i)
         devices = [rig.server.device(rig.wait_for_registration(n, timeout=args.wait).endpoint)
                    for n in rig.nodes]
         return rig.run(update_fleet(devices, data, args.concurrency, args.method, args.block_size, progress,

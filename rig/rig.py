@@ -543,7 +543,7 @@ class Rig:
         """[network] stagger: node k (from 0) stays off k * stagger virtual seconds, so a fleet does not
         send its Router Solicitations and Registers in one instant."""
         stagger = self.topology.network.stagger
-        if stagger > 0:
+        if stagger:
             for k, node in enumerate(list(self.nodes.values())[1:], start=1):
                 node.power_cut(off_for=stagger * k)
 

@@ -1,4 +1,4 @@
-"""`rig server --emulate FIRMWARE [--nodes N]`: the prompt of `rig server` on emulated nodes.
+"""`rig server --emulate FIRMWARE [--nodes N]` or `--topology FILE`: the prompt of `rig server` on emulated nodes.
 
 Boots N client nodes, the slip-radio border node, the bridge and the LwM2M server through `rig.rig.Rig`
 (the path `rig fota --emulate` and the pytest fixtures take), prints each node's UART lines as
@@ -24,16 +24,15 @@ from typing import Any
 
 from rig.emu.api import Emulation, parse_gdb_target
 from rig.errors import ConfigError, RigError
-from rig.lwm2m.cli import HELP, Console, print_event
+from rig.lwm2m.cli import HELP, Console, check_models, print_event
 from rig.lwm2m.server import Event
 from rig.rig import Rig
-from rig.topology import Topology, firmware_path
+from rig.topology import Topology, firmware_path, stagger_of
 from rig.vtime import VirtualTimeLoop
 
 # Each node is a whole emulated CC2538 stepped on this machine's CPU (as `rig fota --emulate`).
 MAX_NODES = 64
 UART_POLL = 0.02  # virtual seconds between two looks at the nodes' UART lines
-BOOT_STAGGER = 1.0  # virtual seconds between two nodes' power-on: simultaneous boots collide on the medium
 
 EMULATED_HELP = HELP.replace(
     "  help | quit",
@@ -215,39 +214,60 @@ def build_topology(firmware: str, count: int, port: int) -> Topology:
                                "server": {"port": port}})
 
 
-def check_args(args: argparse.Namespace) -> tuple[int, tuple[str | None, int] | None]:
-    """The options --emulate takes and refuses, each a one-line error before anything starts."""
+def check_args(args: argparse.Namespace) -> tuple[Topology, tuple[str | None, int] | None]:
+    """The topology to run and the GDB target; what --emulate refuses is a one-line error before anything
+    starts."""
     for option, value in (("--uart", args.uart), ("--prefix", args.prefix), ("--host", args.host),
-                          ("--bootstrap-config", args.bootstrap_config), ("--models", args.models or None)):
+                          ("--bootstrap-config", args.bootstrap_config)):
         if value is not None:
             raise ConfigError(f"{option} does not go with --emulate (the rig runs its own server on [::1], "
                               "its border node and bridge)")
-    if not args.emulate.strip():
-        raise ConfigError("--emulate needs a firmware: an app name (lwm2m-client) or an ELF path")
-    firmware_path(args.emulate)  # a typo fails now, naming the path looked at
-    count = parse_nodes(args.nodes) if args.nodes is not None else 1
+    if args.topology is not None:
+        if args.emulate:
+            raise ConfigError(f"--emulate {args.emulate} and --topology {args.topology}: the topology names each "
+                              "node's firmware; give --emulate without FIRMWARE")
+        if args.nodes is not None:
+            raise ConfigError(f"--nodes and --topology {args.topology}: the topology lists the nodes")
+        topology = Topology.load(args.topology)  # its errors name the file
+        if not topology.border_enabled:
+            raise ConfigError(f"--topology {args.topology}: [border] enabled = false runs no server for the prompt")
+        if args.port is not None:
+            topology.server.port = args.port
+    else:
+        if not args.emulate.strip():
+            raise ConfigError("--emulate needs a firmware: an app name (lwm2m-client) or an ELF path "
+                              "(or --topology FILE)")
+        firmware_path(args.emulate)  # a typo fails now, naming the path looked at
+        count = parse_nodes(args.nodes) if args.nodes is not None else 1
+        topology = build_topology(args.emulate, count, args.port if args.port is not None else 0)
+    if args.models:
+        check_models(args.models)
+        topology.server.models = (*topology.server.models, *(p.absolute() for p in args.models))
+    topology.network.stagger = stagger_of(args.stagger, topology)
+    names = [n.name for n in topology.nodes]
     gdb = parse_gdb_target(args.gdb) if args.gdb is not None else None
-    if gdb is not None and gdb[0] is not None and gdb[0] not in [f"node{i + 1}" for i in range(count)]:
-        raise ConfigError(f"--gdb {args.gdb}: no node {gdb[0]!r} (nodes: node1..node{count})")
-    return count, gdb
+    if gdb is not None and gdb[0] is not None and gdb[0] not in names:
+        listed = f"{names[0]}..{names[-1]}" if args.topology is None else ", ".join(names)
+        raise ConfigError(f"--gdb {args.gdb}: no node {gdb[0]!r} (nodes: {listed})")
+    return topology, gdb
 
 
 def run_emulated(args: argparse.Namespace) -> int:
-    count, gdb = check_args(args)
-    port = args.port if args.port is not None else 0
-    rig = Rig(build_topology(args.emulate, count, port), artifacts_dir=args.artifacts_dir)
+    topology, gdb = check_args(args)
+    rig = Rig(topology, artifacts_dir=args.artifacts_dir)
     rig.start()
     pacer: WallClockPacer | None = None
     previous: dict[int, Any] = {}
     try:
         assert rig.emulation is not None and rig.loop is not None
         loop = rig.loop
-        for i, name in enumerate(list(rig.nodes)[1:], start=1):
-            rig.node(name).power_cut(off_for=BOOT_STAGGER * i)
-        print(f"LwM2M server on coap://[::1]:{rig.server.port} with {count} emulated node(s) running "
-              f"{firmware_path(args.emulate)}, virtual time at wall-clock pace ('help' for commands)", flush=True)
-        for name, node in rig.nodes.items():
-            print(f"  {name}: endpoint {node.endpoint}, address {node.address}", flush=True)
+        source = f"of {args.topology}" if args.topology is not None else f"running {firmware_path(args.emulate)}"
+        print(f"LwM2M server on coap://[::1]:{rig.server.port} with {len(rig.nodes)} emulated node(s) {source}, "
+              "virtual time at wall-clock pace ('help' for commands)", flush=True)
+        stagger = topology.network.stagger or 0.0
+        for k, (name, node) in enumerate(rig.nodes.items()):
+            boots = f", boots at {stagger * k:g} s" if stagger and k else ""
+            print(f"  {name}: endpoint {node.endpoint}, address {node.address}{boots}", flush=True)
         if gdb is not None:
             _start_gdb(rig, *gdb)
         queue: asyncio.Queue[str | None] = asyncio.Queue()

@@ -12,7 +12,8 @@ never a traceback later in the run:
     airtime = false     # model 250 kbit/s air time (builtin emulator only)
     seed = 1
     stagger = 0.0       # virtual seconds between two nodes' power-on (node k boots at k * stagger):
-                        # a fleet powered at one instant all send RS and Register at once
+                        # a fleet powered at one instant all send RS and Register at once (unset: 0
+                        # for pytest and Robot, 1 for rig server --emulate and rig fota --emulate)
 
     [server]
     port = 0            # 0: a free loopback port
@@ -20,7 +21,8 @@ never a traceback later in the run:
     lifetime = 300      # the nodes' registration lifetime in seconds: given by bootstrap, or (without)
                         # written to /1/<instance>/1 after a Register that announces another one
                         # (unset: the firmware's own lifetime stands)
-    models = ["models"] # directories of OMA object XML for your own objects (relative to this file)
+    models = ["models"] # OMA object XML for your own objects: directories of *.xml or single files
+                        # (relative to this file)
 
     [border]
     firmware = "slip-radio"
@@ -57,6 +59,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO / "firmware-c" / "build" / "cc2538"
 FIRMWARE_DIR_ENV = "RIG_FIRMWARE_DIR"
 MAX_STAGGER = 3600.0  # virtual seconds between two boots: beyond an hour it is surely a typo
+CLI_STAGGER = 1.0  # rig server/fota --emulate: seconds between two boots, unless --stagger or the topology say
 DEFAULT_LIFETIME = 300  # what bootstrap writes when the topology names no lifetime
 BORDER_EUI64 = bytes.fromhex("00124b00000000fe")  # the slip-radio border node's: no client may take it
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
@@ -137,7 +140,7 @@ class NetworkConfig:
     loss: float = 0.0
     airtime: bool = False
     seed: int = 1
-    stagger: float = 0.0  # virtual seconds between two nodes' power-on
+    stagger: float | None = None  # virtual seconds between two nodes' power-on (None: not set, 0 in a Rig)
 
 
 @dataclass
@@ -145,7 +148,7 @@ class ServerConfig:
     port: int = 0
     bootstrap: bool = False
     lifetime: int | None = None  # None: the client's own (bootstrap: DEFAULT_LIFETIME)
-    models: tuple[Path, ...] = ()  # object model directories besides the built-in ones
+    models: tuple[Path, ...] = ()  # object model directories or XML files besides the built-in ones
 
 
 @dataclass
@@ -158,7 +161,8 @@ class Topology:
     border_enabled: bool = True  # False: no border node, bridge or server ([border] enabled = false)
 
     @classmethod
-    def load(cls, path: Path | str) -> Topology:
+    def load(cls, path: Path | str, default_firmware: str = "lwm2m-client") -> Topology:
+        """`default_firmware`: what a [[node]] without firmware runs (rig fota: the FOTA factory image)."""
         if not isinstance(path, str | Path):
             raise ConfigError(f"topology path {path!r}: give a file name (str or Path)")
         path = Path(path)  # a str was AttributeError: 'str' object has no attribute 'read_text'
@@ -170,10 +174,11 @@ class Topology:
             raise ConfigError(f"topology {path} is not UTF-8 text (byte {exc.start})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"topology {path} is not valid TOML: {exc}") from None
-        return cls.from_dict(data, source=str(path), base=path.absolute().parent)
+        return cls.from_dict(data, source=str(path), base=path.absolute().parent, default_firmware=default_firmware)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "topology", base: Path | None = None) -> Topology:
+    def from_dict(cls, data: dict[str, Any], source: str = "topology", base: Path | None = None,
+                  default_firmware: str = "lwm2m-client") -> Topology:
         """`base`: the directory of the topology file, which its relative paths resolve against (None:
         a dict, whose relative paths stay relative to the current directory)."""
         _only(data, {"node", "network", "server", "border", "firmware_dir"}, source)
@@ -190,7 +195,7 @@ class Topology:
         nodes_data = data.get("node", [{"name": "node1"}])
         if not isinstance(nodes_data, list) or not nodes_data:
             raise ConfigError(f"{source}: [[node]] must list at least one node")
-        nodes = [_node(n, i + 1, f"{source}: node #{i + 1}") for i, n in enumerate(nodes_data)]
+        nodes = [_node(n, i + 1, f"{source}: node #{i + 1}", default_firmware) for i, n in enumerate(nodes_data)]
         names = [n.name for n in nodes]
         if len(set(names)) != len(names):
             raise ConfigError(f"{source}: node names must be unique, got {names}")
@@ -226,6 +231,20 @@ def _directory(text: str, what: str, base: Path | None) -> Path:
         against = "" if Path(text).is_absolute() else (
             f" (relative to the topology file's directory, {base})" if base else " (relative to the current directory)")
         raise ConfigError(f"{what} {text!r}: {path} is not a directory{against}")
+    return path
+
+
+def model_path(text: str, what: str, base: Path | None) -> Path:
+    """Object models: a directory with *.xml in it, or one XML file (relative to the topology file)."""
+    given = Path(text).expanduser()
+    path = Path(os.path.normpath(given if given.is_absolute() else (base or Path.cwd()) / given))
+    against = "" if given.is_absolute() else (
+        f" (relative to the topology file's directory, {base})" if base else " (relative to the current directory)")
+    if path.is_dir():
+        if not any(path.glob("*.xml")):
+            raise ConfigError(f"{what} {text!r}: {path} holds no *.xml object model{against}")
+    elif not path.is_file():
+        raise ConfigError(f"{what} {text!r}: {path} is neither a directory of *.xml nor an XML file{against}")
     return path
 
 
@@ -279,7 +298,8 @@ def _network(table: dict[str, Any], where: str) -> NetworkConfig:
     loss = float(_typed(table, "loss", (int, float), where, 0.0))
     if not 0.0 <= loss <= 1.0:
         raise ConfigError(f"{where}: loss must be between 0 and 1, got {loss}")
-    stagger = check_stagger(_typed(table, "stagger", (int, float), where, 0.0), f"{where}: stagger")
+    stagger = (check_stagger(_typed(table, "stagger", (int, float), where, 0.0), f"{where}: stagger")
+               if "stagger" in table else None)
     return NetworkConfig(
         str(net), loss, _typed(table, "airtime", bool, where, False), _typed(table, "seed", int, where, 1), stagger
     )
@@ -292,22 +312,39 @@ def check_stagger(value: float, what: str) -> float:
     return float(value)
 
 
+def parse_stagger(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    return check_stagger(value, f"--stagger {text!r}")
+
+
+def stagger_of(option: str | None, topology: Topology, default: float = CLI_STAGGER) -> float:
+    """--stagger, else the topology's [network] stagger, else `default`: the command lines stagger by
+    default (a person starting 50 nodes wants them registered, not colliding), a test only on request."""
+    if option is not None:
+        return parse_stagger(option)
+    return topology.network.stagger if topology.network.stagger is not None else default
+
+
 def _server(table: dict[str, Any], where: str, base: Path | None) -> ServerConfig:
     _only(table, {"port", "bootstrap", "lifetime", "models"}, where)
     port = _typed(table, "port", int, where, 0)
     if not 0 <= port <= 65535:
         raise ConfigError(f"{where}: port {port} out of range")
     lifetime = _typed(table, "lifetime", int, where, None) if "lifetime" in table else None
-    if lifetime is not None and not 0 < lifetime <= 0xFFFFFFFF:  # the client's Lifetime resource holds an unsigned 32-bit count
+    # the client's Lifetime resource holds an unsigned 32-bit count
+    if lifetime is not None and not 0 < lifetime <= 0xFFFFFFFF:
         raise ConfigError(f"{where}: lifetime must be positive and at most 4294967295 s, got {lifetime}")
     models = table.get("models", [])
     if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-        raise ConfigError(f"{where}: models must be a list of directory names, got {models!r}")
-    dirs = tuple(_directory(text, f"{where}: models", base) for text in models)
+        raise ConfigError(f"{where}: models must be a list of directory or file names, got {models!r}")
+    dirs = tuple(model_path(text, f"{where}: models", base) for text in models)
     return ServerConfig(port, _typed(table, "bootstrap", bool, where, False), lifetime, dirs)
 
 
-def _node(table: dict[str, Any], index: int, where: str) -> NodeConfig:
+def _node(table: dict[str, Any], index: int, where: str, default_firmware: str) -> NodeConfig:
     _only(table, {"name", "firmware", "eui64", "position", "fault_exceptions"}, where)
     name = _typed(table, "name", str, where, f"node{index}")
     if not _NAME.match(name):
@@ -322,7 +359,7 @@ def _node(table: dict[str, Any], index: int, where: str) -> NodeConfig:
         raise ConfigError(f"{where}: position must be three numbers [x, y, z], each finite")
     return NodeConfig(
         name,
-        _typed(table, "firmware", str, where, "lwm2m-client"),
+        _typed(table, "firmware", str, where, default_firmware),
         parse_eui64(eui) if isinstance(eui, str) else (None if eui is None else _bad_eui(where, eui)),
         (float(position[0]), float(position[1]), float(position[2])),
         _typed(table, "fault_exceptions", bool, where, False),

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
         (["server", "--port", "-1"], "--port -1 is not a UDP port (0..65535, 0: any free port)"),
         (["server", "--port", "70000"], "is not a UDP port"),
         (["server", "--bootstrap-config", "/nonexistent.toml"], "no such file"),
-        (["server", "--models", "/nonexistent-dir"], "no such directory"),
+        (["server", "--models", "/nonexistent-dir"], "--models /nonexistent-dir: no such file or directory"),
         (["server", "--prefix", "fd00::/64"], "--prefix is the bridge's: it needs --uart"),  # was ignored
     ],
 )

@@ -3,6 +3,7 @@ topology files for the marker and the command lines."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -92,8 +93,7 @@ def test_server_lifetime_without_bootstrap_is_written_and_times_the_updates() ->
         rig.advance(65)
         updates = _updates(node)
         assert len(updates) == 3, node.log  # the lifetime's Update, then two timed by it
-        assert [round(b - a) for a, b in zip(updates[1:], updates[2:], strict=False)] == [30]
-        assert round(updates[1] - updates[0]) == 30
+        assert [round(b - a) for a, b in itertools.pairwise(updates)] == [30, 30]
 
 
 def test_no_server_lifetime_leaves_the_clients_own() -> None:

@@ -48,16 +48,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int,
                         help="UDP port (default 5683, with --emulate any free one; 0: any free one)")
     parser.add_argument("--bootstrap-config", type=Path, help="JSON or TOML bootstrap configuration")
-    parser.add_argument("--models", type=Path, action="append", default=[], help="extra object XML directory")
+    parser.add_argument("--models", type=Path, action="append", default=[], metavar="DIR|FILE",
+                        help="your own object models (OMA XML, the format of rig/lwm2m/models): a directory of "
+                             "*.xml or one file; repeatable; with --emulate too")
     parser.add_argument("--trace", type=Path, help="save the CoAP trace here on exit (.json or text)")
     parser.add_argument("--uart", metavar="SPEC",
                         help="also run the 6LoWPAN bridge on a slip-radio border node's UART: tcp:HOST:PORT "
                              "(Renode's socket terminal) or a serial device (a real CC2538 dongle)")
     parser.add_argument("--prefix", help="the nodes' IPv6 prefix with --uart (default fd00::/64)")
-    parser.add_argument("--emulate", metavar="FIRMWARE",
+    parser.add_argument("--emulate", metavar="FIRMWARE", nargs="?", const="",
                         help="boot emulated nodes running FIRMWARE (an app name like lwm2m-client, or an ELF) "
-                             "behind an emulated border node and bridge; virtual time follows the wall clock")
+                             "behind an emulated border node and bridge; virtual time follows the wall clock "
+                             "(no FIRMWARE with --topology)")
+    parser.add_argument("--topology", type=Path, metavar="FILE",
+                        help="emulate the nodes, network and server of this topology TOML (implies --emulate)")
     parser.add_argument("--nodes", metavar="N", help="with --emulate: how many nodes (default 1, at most 64)")
+    parser.add_argument("--stagger", metavar="SECONDS",
+                        help="with --emulate: virtual seconds between two nodes' power-on (default: the "
+                             "topology's [network] stagger, else 1)")
     parser.add_argument("--gdb", metavar="[NODE=]PORT",
                         help="with --emulate: node1 (or NODE) starts halted with a GDB server on 127.0.0.1:PORT "
                              "(0: any free port) until GDB continues it")
@@ -297,6 +305,18 @@ def _start_bridge(args: argparse.Namespace, port: int) -> Bridge:
     return bridge
 
 
+def check_models(paths: list[Path]) -> None:
+    """--models DIR|FILE, each loaded now: a typo or bad XML is one line before anything starts."""
+    for path in paths:
+        if path.is_dir():
+            if not any(path.glob("*.xml")):
+                raise ConfigError(f"--models {path}: no *.xml object model in this directory")
+        elif not path.exists():
+            raise ConfigError(f"--models {path}: no such file or directory")
+    if paths:
+        ObjectRegistry(paths)
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.port is not None and not 0 <= args.port < 65536:
         raise ConfigError(f"--port {args.port} is not a UDP port (0..65535, 0: any free port)")
@@ -308,11 +328,11 @@ def _run(args: argparse.Namespace) -> int:
         # Checked now: the trace is written on exit, when a bad path would lose the whole session's trace.
         what = "is a directory" if args.trace.is_dir() else "its directory does not exist"
         raise ConfigError(f"--trace {args.trace}: {what}")
-    if args.emulate is not None:
+    if args.emulate is not None or args.topology is not None:
         from rig.server_emulate import run_emulated  # imports the emulator: only when asked for
 
         return run_emulated(args)
-    for option in ("nodes", "gdb", "artifacts_dir"):
+    for option in ("nodes", "gdb", "artifacts_dir", "stagger"):
         if getattr(args, option) is not None:
             raise ConfigError(f"--{option.replace('_', '-')} is for emulated nodes: it needs --emulate FIRMWARE")
     args.host = args.host if args.host is not None else "::1"
@@ -322,9 +342,7 @@ def _run(args: argparse.Namespace) -> int:
     args.prefix = args.prefix or "fd00::/64"
     if args.uart:
         BridgeConfig(prefix=args.prefix).check()  # before connecting to anything
-    for directory in args.models:
-        if not directory.is_dir():
-            raise ConfigError(f"--models {directory}: no such directory")
+    check_models(args.models)
     if args.bootstrap_config is not None:  # load now: errors are reported before the prompt starts
         args.bootstrap_config = BootstrapConfig.load(args.bootstrap_config)
 

@@ -122,11 +122,16 @@ class ObjectRegistry:
     """The set of known object models; values are typed with it."""
 
     def __init__(self, directories: list[Path] | None = None, include_builtin: bool = True) -> None:
+        """`directories`: directories of *.xml or single XML files, loaded in order (a later model of an
+        object replaces an earlier one, the built-in ones included)."""
         self.objects: dict[int, ObjectModel] = {}
         if include_builtin:
             self.load_directory(MODELS_DIR)
-        for directory in directories or []:
-            self.load_directory(directory)
+        for path in directories or []:
+            if Path(path).is_dir() or not Path(path).exists():
+                self.load_directory(Path(path))
+            else:
+                self.load_file(Path(path))
 
     def load_directory(self, directory: Path) -> None:
         if not directory.is_dir():
