@@ -3,6 +3,7 @@ topology files for the marker and the command lines."""
 
 from __future__ import annotations
 
+import argparse
 import itertools
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from rig.emu.builtin.medium import Medium
 from rig.net.pcap import read_pcap
 from rig.rig import Rig
-from rig.topology import Topology
+from rig.topology import REPO, Topology
 
 
 class _Radio:
@@ -188,3 +189,155 @@ def test_topology_marker_takes_a_file_relative_to_the_test(pytester: pytest.Pyte
     out = result.stdout.str()
     assert f"topology {pytester.path / 'tests' / 'net' / 'bad.toml'} is not valid TOML" in out
     assert f"cannot read topology {pytester.path / 'tests' / 'net' / 'none.toml'}: No such file or directory" in out
+
+
+# --- 3, 7, 9: the command lines -------------------------------------------------------------------------
+
+EP = "cc2538-00124b00000000{:02x}"
+MODEL_3311_AS_TEXT = (REPO / "rig" / "lwm2m" / "models" / "3311.xml").read_text().replace(
+    "<Type>Boolean</Type>", "<Type>Integer</Type>")  # a user's own model of an object: On/Off as a number
+
+
+def _toml(tmp_path: Path, text: str, name: str = "net.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    from rig.cli import build_parser
+
+    return build_parser().parse_args(list(argv))
+
+
+def test_server_topology_file_gives_nodes_stagger_and_models(tmp_path: Path) -> None:
+    from rig.server_emulate import check_args
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "light.xml").write_text(MODEL_3311_AS_TEXT)
+    path = _toml(tmp_path, '[network]\nstagger = 2\n[[node]]\nname = "a"\n[[node]]\nname = "b"\n')
+    topology, gdb = check_args(_args("server", "--topology", str(path), "--gdb", "b=0"))
+    assert [n.name for n in topology.nodes] == ["a", "b"] and topology.network.stagger == 2.0 and gdb == ("b", 0)
+    topology, _ = check_args(_args("server", "--emulate", "--topology", str(path), "--stagger", "0.5",
+                                   "--models", str(tmp_path / "models"), "--port", "5799"))
+    assert topology.network.stagger == 0.5 and topology.server.port == 5799
+    assert topology.server.models == ((tmp_path / "models").absolute(),)
+    topology, _ = check_args(_args("server", "--emulate", "lwm2m-client", "--nodes", "3"))
+    assert len(topology.nodes) == 3 and topology.network.stagger == 1.0  # the command line's default
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--topology", "{missing}"], "cannot read topology {missing}: No such file or directory"),
+        (["--topology", "{bad}"], "topology {bad} is not valid TOML"),
+        (["--topology", "{typo}"], "{typo}: [network]: unknown key 'stager'"),
+        (["--emulate", "lwm2m-client", "--topology", "{good}"], "the topology names each node's firmware"),
+        (["--topology", "{good}", "--nodes", "2"], "--nodes and --topology {good}: the topology lists the nodes"),
+        (["--topology", "{good}", "--gdb", "node2=0"], "--gdb node2=0: no node 'node2' (nodes: a)"),
+        (["--topology", "{alone}"], "--topology {alone}: [border] enabled = false runs no server"),
+        (["--emulate"], "--emulate needs a firmware: an app name (lwm2m-client) or an ELF path (or --topology FILE)"),
+        (["--emulate", "lwm2m-client", "--stagger", "-1"], "--stagger '-1' must be 0..3600"),
+        (["--emulate", "lwm2m-client", "--stagger", "soon"], "--stagger 'soon' must be 0..3600"),
+        (["--stagger", "1"], "--stagger is for emulated nodes: it needs --emulate FIRMWARE"),
+        (["--emulate", "lwm2m-client", "--models", "{missing}"], "--models {missing}: no such file or directory"),
+        (["--emulate", "lwm2m-client", "--models", "{empty}"], "--models {empty}: no *.xml object model"),
+        (["--topology", "{good}", "--models", "{bad}"], "error: {bad}: not valid XML"),
+    ],
+)
+def test_server_emulate_topology_errors_are_one_line_exit_2(tmp_path: Path, argv: list[str], message: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from rig.cli import main
+
+    files = {"missing": tmp_path / "missing.toml", "bad": _toml(tmp_path, "[network\n", "bad.toml"),
+             "typo": _toml(tmp_path, "[network]\nstager = 1\n", "typo.toml"),
+             "good": _toml(tmp_path, '[[node]]\nname = "a"\n', "good.toml"),
+             "alone": _toml(tmp_path, '[border]\nenabled = false\n[[node]]\nname = "a"\n', "alone.toml"),
+             "empty": tmp_path / "empty"}
+    files["empty"].mkdir()
+    fill = {k: str(v) for k, v in files.items()}
+    assert main(["server", *(a.format(**fill) for a in argv)]) == 2
+    err = capsys.readouterr().err
+    assert message.format(**fill) in err and err.count("\n") == 1 and err.startswith("rig server: error:"), err
+
+
+def test_server_topology_and_models_on_the_prompt(tmp_path: Path) -> None:
+    """What `rig server --topology FILE --models FILE` runs: the file's nodes, staggered, and reads typed
+    by the user's model (here 3311's On/Off as an Integer, where the built-in model says Boolean)."""
+    import asyncio
+
+    from rig.server_emulate import check_args, serve_emulated
+
+    model = tmp_path / "light.xml"
+    model.write_text(MODEL_3311_AS_TEXT)
+    path = _toml(tmp_path, '[[node]]\nname = "lamp"\neui64 = "00124b0000000021"\n[[node]]\nname = "door"\n')
+    topology, _ = check_args(_args("server", "--topology", str(path), "--models", str(model), "--stagger", "2"))
+    said: list[str] = []
+    with Rig(topology) as rig:
+        async def session() -> None:
+            lines: asyncio.Queue[str | None] = asyncio.Queue()
+            task = asyncio.get_running_loop().create_task(serve_emulated(rig, lines, said.append))
+            await asyncio.sleep(4.0)
+            for command in ("read lamp /3311/0/5850", "write lamp /3311/0/5850 1", "read lamp /3311/0", "quit"):
+                lines.put_nowait(command)
+            await task
+
+        rig.run(session(), timeout=60)
+        assert rig.server.registry.type_of((3311, 0, 5850)).name == "INTEGER"
+    assert f"{EP.format(0x21)}/3311/0/5850 = 0" in said
+    assert f"{EP.format(0x21)}/3311/0 = {{5850: 1, 5851: 100, 5852: 0}}" in said
+    assert any(line.startswith("[lamp 0.0") and "lwm2m: registered" in line for line in said), said
+    assert any(line.startswith("[door 2.0") and "lwm2m: registered" in line for line in said), said
+
+
+def test_fota_topology_file_and_stagger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rig.cli import main
+    from rig.fota.testing import fota_images
+    from rig.fota_cli import _check_args
+
+    fota = fota_images()
+    image = str(fota / "lwm2m-client-fota-2.0.0.img")
+    # nodes without firmware boot --firmware (default: the FOTA factory image)
+    path = _toml(tmp_path, '[network]\nstagger = 3\n[[node]]\nname = "m1"\neui64 = "00124b0000000031"\n'
+                           '[[node]]\nname = "m2"\neui64 = "00124b0000000032"\n')
+    args = _args("fota", image, "--topology", str(path))
+    _check_args(args)
+    topology = args.topology_to_run
+    assert topology.network.stagger == 3.0 and {n.firmware for n in topology.nodes} == {
+        str((fota / "lwm2m-client-fota-factory.elf").resolve())}
+    args = _args("fota", image, "--emulate", "--topology", str(path), "--stagger", "0")
+    _check_args(args)
+    assert args.topology_to_run.network.stagger == 0.0
+    args = _args("fota", image, "--emulate", "2")
+    _check_args(args)
+    assert args.topology_to_run.network.stagger == 1.0  # as before: the command line staggers by default
+    assert main(["fota", image, "--topology", str(path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 devices updated" in out and EP.format(0x31) in out and EP.format(0x32) in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--topology", "{missing}"], "cannot read topology {missing}: No such file or directory"),
+        (["--topology", "{bad}"], "topology {bad} is not valid TOML"),
+        (["--emulate", "2", "--topology", "{good}"], "--emulate 2 and --topology {good}: the topology lists the nodes"),
+        (["--devices", "2", "--topology", "{good}"], "--devices is for real devices; --topology {good} emulates"),
+        (["--emulate"], "--emulate 0: must be 1..64 nodes"),
+        (["--emulate", "1", "--stagger", "x"], "--stagger 'x' must be 0..3600"),
+        (["--devices", "1", "--stagger", "1"], "--stagger is for emulated nodes: it needs --emulate N"),
+        (["--topology", "{good}", "--firmware", "{missing}"], "no such factory image"),
+    ],
+)
+def test_fota_topology_errors_are_one_line_exit_2(tmp_path: Path, argv: list[str], message: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from rig.cli import main
+
+    image = tmp_path / "x.img"
+    image.write_bytes(b"\0" * 64)
+    files = {"missing": tmp_path / "missing.toml", "bad": _toml(tmp_path, "[network\n", "bad.toml"),
+             "good": _toml(tmp_path, '[[node]]\nname = "a"\n', "good.toml")}
+    fill = {k: str(v) for k, v in files.items()}
+    assert main(["fota", str(image), "--quiet", *(a.format(**fill) for a in argv)]) == 2
+    err = capsys.readouterr().err
+    assert message.format(**fill) in err and err.startswith("rig fota: error:"), err
