@@ -156,7 +156,7 @@ class RigLibrary:
         loss: float = 0.0,
         airtime: bool = False,
         bootstrap: bool = False,
-        lifetime: int = 300,
+        lifetime: int | None = None,
     ) -> None:
         """Start the rig from a topology TOML file, or with `nodes` client nodes running `firmware`.
 
@@ -165,11 +165,13 @@ class RigLibrary:
         a path to an ELF. ``loss``: the probability a radio frame is lost; ``airtime=true``: frames
         take their 250 kbit/s air time (builtin emulator only). ``bootstrap=true``: the server also
         answers Bootstrap-Requests (for lwm2m-client-bs) and provisions a management account with
-        ``lifetime``. A rig still running is stopped first."""
+        ``lifetime`` (default 300); without bootstrap a ``lifetime`` is written to the node's /1/0/1
+        after it registers with another one (default: the firmware's own). A rig still running is
+        stopped first."""
         if topology:
             # The file says it all: `nodes=3` next to it was silently ignored.
             others = {"nodes": (nodes, 1), "firmware": (firmware, "lwm2m-client"), "loss": (loss, 0.0),
-                      "airtime": (airtime, False), "bootstrap": (bootstrap, False), "lifetime": (lifetime, 300)}
+                      "airtime": (airtime, False), "bootstrap": (bootstrap, False), "lifetime": (lifetime, None)}
             given = [name for name, (value, default) in others.items() if str(value) != str(default)]
             if given:
                 raise ConfigError(f"Start Rig: topology={topology} sets everything; {given[0]}= cannot go with it "
@@ -184,7 +186,7 @@ class RigLibrary:
                 {
                     "node": [{"name": f"node{i}", "firmware": firmware} for i in range(1, int(nodes) + 1)],
                     "network": {"loss": float(loss), "airtime": airtime},
-                    "server": {"bootstrap": bootstrap, "lifetime": int(lifetime)},
+                    "server": {"bootstrap": bootstrap, **({} if lifetime is None else {"lifetime": int(lifetime)})},
                 }
             )
         directory = self._next_directory()
