@@ -8,7 +8,10 @@ handle. Internals used (and why):
 - the MessageManager's send_message, to send the explicit cancel (GET Observe=1 with the *same* token),
   which aiocoap's request API cannot do because the TokenManager always picks a new token;
 - the TokenManager's outgoing_requests, to forget an observation cancelled by RST at once;
-- UDP6EndpointAddress.maximum_block_size_exp on a copied remote, to choose the Block1 size.
+- UDP6EndpointAddress.maximum_block_size_exp on a copied remote, to choose the Block1 size;
+- the UDP6 message interface's datagram_msg_received, wrapped per instance: aiocoap's Message.decode
+  lets a UnicodeDecodeError (a Uri-Path or Uri-Query that is not UTF-8) escape into asyncio, which
+  logged a traceback and sent nothing; such a datagram is rejected here (RST for a CON).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from aiocoap import error as coap_error
 from aiocoap.numbers.codes import Code
 from aiocoap.numbers.types import RST
 from aiocoap.optiontypes import BlockOption
+from aiocoap.transports.udp6 import UDP6EndpointAddress
 
 from rig.errors import RigError
 
@@ -149,6 +153,18 @@ class WireMessage:
     content_format: int | None
 
 
+def _format_error(data: bytes) -> str | None:
+    """Why aiocoap cannot decode `data` beyond its own UnparsableMessage (which it drops quietly);
+    None when it decodes."""
+    try:
+        aiocoap.Message.decode(data)
+    except coap_error.UnparsableMessage:
+        return None
+    except Exception as exc:  # UnicodeDecodeError: a string option (Uri-Path, Uri-Query...) not UTF-8
+        return f"undecodable option ({exc})"
+    return None
+
+
 Tracer = Callable[[WireMessage], None]
 Handler = Callable[[InboundRequest], Awaitable[Reply]]
 
@@ -196,6 +212,9 @@ def _wire(direction: str, msg: aiocoap.Message) -> WireMessage:
     )
 
 
+# RFC 7959 2.2: SZX 7 is reserved
+RESERVED_SZX = 7
+
 # Critical (odd) options understood here: If-Match, Uri-Host, If-None-Match, Uri-Port, Uri-Path,
 # Uri-Query, Accept, Block2, Block1, Proxy-Uri, Proxy-Scheme.
 _KNOWN_CRITICAL = {1, 3, 5, 7, 11, 15, 17, 23, 27, 35, 39}
@@ -225,6 +244,13 @@ class _Root(aiocoap.resource.Resource):
                 is_last=True,
             )
             return
+        for name, block in (("Block1", req.opt.block1), ("Block2", req.opt.block2)):
+            if block is not None and block.size_exponent == RESERVED_SZX:  # aiocoap took it as 2048 bytes
+                pipe.add_response(
+                    aiocoap.Message(code=Code.BAD_REQUEST, payload=f"{name} with the reserved SZX 7".encode()),
+                    is_last=True,
+                )
+                return
         block1 = req.opt.block1
         # Refuse oversized block-wise bodies before aiocoap spools them.
         too_big = block1 is not None and (block1.block_number + 1) * block1.size > self._max_body
@@ -358,10 +384,12 @@ class Observation:
 class CoapEndpoint:
     """One aiocoap server context on udp6: serves LwM2M interfaces and sends requests to devices."""
 
-    def __init__(self, handler: Handler, tracer: Tracer | None = None, max_body: int = 64 * 1024) -> None:
+    def __init__(self, handler: Handler, tracer: Tracer | None = None, max_body: int = 64 * 1024,
+                 on_malformed: Callable[[str], None] | None = None) -> None:
         self._handler = handler
         self._tracer = tracer
         self._max_body = max_body
+        self._on_malformed = on_malformed  # told why, for each datagram rejected as no CoAP message
         self._ctx: aiocoap.Context | None = None
         self._rst_tokens: dict[tuple[bytes, tuple[str, int]], None] = {}  # insertion-ordered set
 
@@ -394,6 +422,29 @@ class CoapEndpoint:
 
         mm.dispatch_message = dispatch
         mm._send_via_transport = send
+        iface = mm.message_interface
+        original_received = iface.datagram_msg_received
+
+        def received(data: bytes, ancdata: Any, flags: int, address: Any) -> None:
+            try:
+                original_received(data, ancdata, flags, address)
+            except Exception as exc:
+                why = _format_error(data)
+                if why is None:  # it decodes: the exception came from handling it, not ours to hide
+                    raise
+                self._reject(mm, iface, data, address, why or type(exc).__name__)
+
+        iface.datagram_msg_received = received
+
+    def _reject(self, mm: Any, iface: Any, data: bytes, address: Any, why: str) -> None:
+        """RFC 7252 4.2/4.3: a message with a format error is rejected, a CON one with a RST (a NON
+        one silently); counted through on_malformed."""
+        if self._on_malformed is not None:
+            self._on_malformed(why)
+        if len(data) >= 4 and (data[0] >> 4) & 3 == 0:  # CON
+            rst = aiocoap.Message(_mtype=RST, _mid=int.from_bytes(data[2:4], "big"), code=Code.EMPTY)
+            rst.remote = UDP6EndpointAddress(address, iface)
+            mm._send_initially(rst)
 
     def _trace(self, direction: str, message: aiocoap.Message) -> None:
         try:
@@ -444,6 +495,8 @@ class CoapEndpoint:
         etag = msg.opt.etag
         restarts = 0
         while block is not None and block.more:
+            if block.size_exponent == RESERVED_SZX:
+                raise BrokenBlockwise("Block2 with the reserved SZX 7")
             if len(body) % block.size:
                 raise BrokenBlockwise(f"Block2 blocks of {block.size} bytes do not line up with {len(body)} bytes")
             want = len(body) // block.size  # the block at the end of what came so far, at its size

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rig.lwm2m import codecs
 from rig.lwm2m.aiocoap_adapter import BrokenBlockwise, CoapFailure, Observation, Response
 from rig.lwm2m.codecs import CodecError, Path, Value, Values, format_path, parse_path
-from rig.lwm2m.codecs.common import utf8
+from rig.lwm2m.codecs.common import ascii_int, utf8
 from rig.lwm2m.codecs.link import Link, parse_links
 from rig.lwm2m.errors import DeviceTimeout, LwM2MError, NotRegistered, ObservationEnded
 
@@ -80,9 +80,15 @@ class Notification:
     code: str = "2.05"
 
 
+MAX_QUEUED_NOTIFICATIONS = 1000
+
+
 @dataclass
 class ObservationStream:
-    """Async iterator of typed notifications; ends when the observation is cancelled or lost."""
+    """Async iterator of typed notifications; ends when the observation is cancelled or lost.
+
+    Notifications wait in a queue of at most `max_queued` until next() takes them: a test that does
+    not consume them (or a device that notifies faster) loses the oldest ones, counted in `dropped`."""
 
     device: Device
     path: Path | None  # None: Observe-Composite
@@ -92,12 +98,24 @@ class ObservationStream:
     _handle: Observation | None = None
     ended: bool = False
     end_reason: str = ""  # why it ended: cancelled, the device registered again, ...
+    max_queued: int = MAX_QUEUED_NOTIFICATIONS
+    dropped: int = 0  # notifications dropped, oldest first, because max_queued were waiting
+
+    def _put(self, item: Notification | None) -> None:
+        """Queue a notification (dropping the oldest beyond max_queued) or, None, the end marker."""
+        if item is not None:
+            if self.ended:
+                return  # after the end marker nobody would read it
+            while self._queue.qsize() >= max(1, self.max_queued):
+                self._queue.get_nowait()
+                self.dropped += 1
+        self._queue.put_nowait(item)
 
     def end(self, reason: str) -> None:
         """No more notifications; `reason` is kept for next() (the first reason given wins)."""
         self.ended = True
         self.end_reason = self.end_reason or reason
-        self._queue.put_nowait(None)
+        self._put(None)
 
     def __aiter__(self) -> ObservationStream:
         return self
@@ -278,7 +296,8 @@ class Device:
             payload = codecs.encode(cf, flat, enc_base, self.server.registry)
         resp = await self._request("POST", base, payload, content_format=cf)
         loc = resp.location_path  # what the device made, which a chosen ID does not guarantee
-        made = int(loc[-1]) if loc and loc[-1].isdigit() else chosen
+        made = ascii_int(loc[-1]) if loc else None  # isdigit() took '\u00b2', which int() refuses
+        made = chosen if made is None else made
         if chosen is not None and made != chosen:
             raise LwM2MError("5.00", format_path(base), f"asked for instance {chosen}, the device created "
                              f"{made} (Location-Path {'/'.join(loc)})", self.endpoint)
@@ -354,7 +373,7 @@ class Device:
                 note = to_notification(resp)
             except LwM2MError:
                 return  # an undecodable notification is dropped (it stays visible in the trace)
-            stream._queue.put_nowait(note)
+            stream._put(note)
             self.server._emit("notification", self.endpoint, notification=note)
 
         def on_end(reason: str) -> None:

@@ -31,6 +31,11 @@ class NotRegistered(RigError):
     """The endpoint is not (or no longer) registered."""
 
 
+class UnmodelledObject(UserWarning):
+    """A device registered an object the server has no model for (warned once per object ID):
+    its values are read untyped, and typed writes of it fail."""
+
+
 _NAMES = {
     "2.01": "Created",
     "2.02": "Deleted",

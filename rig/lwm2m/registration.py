@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass, field
 
 from rig.lwm2m.aiocoap_adapter import RemoteHandle
-from rig.lwm2m.codecs.common import CodecError
+from rig.lwm2m.codecs.common import CodecError, ascii_int
 from rig.lwm2m.codecs.link import Link, parse_links
 
 DEFAULT_LIFETIME = 86400
 VERSIONS = ("1.0", "1.1", "1.2")
 _EP = re.compile(r"[\x21-\x7e]{1,128}")
 _BINDING = re.compile(r"U|UQ|S|SQ|US|UQS|[UMHTSN]{1,6}")
-_TARGET = re.compile(r"/?(\d{1,5})(?:/(\d{1,5}))?")
+_TARGET = re.compile(r"/?([0-9]{1,5})(?:/([0-9]{1,5}))?")  # [0-9]: \d takes any Unicode digit
 
 
 class RegistrationRejected(ValueError):
@@ -62,9 +62,10 @@ def parse_query(query: tuple[str, ...], *, update: bool) -> RegistrationParams:
                 raise RegistrationRejected(f"endpoint name {value[:40]!r} is empty, too long or not printable")
             params.endpoint = value
         elif key == "lt":
-            if not value.isdigit() or not value.isascii() or not 1 <= int(value) <= 2**32 - 1:
+            lifetime = ascii_int(value)
+            if lifetime is None or not 1 <= lifetime <= 2**32 - 1:
                 raise RegistrationRejected(f"lifetime lt={value[:20]!r} is not an integer in 1..4294967295")
-            params.lifetime = int(value)
+            params.lifetime = lifetime
         elif key == "lwm2m" and not update:
             if value not in VERSIONS:
                 raise RegistrationRejected(f"unsupported LwM2M version lwm2m={value[:20]!r} (1.0, 1.1 or 1.2)")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import errno
+import random
 import re
 import socket
-from collections import deque
+import warnings
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,7 @@ from rig.lwm2m.aiocoap_adapter import (
 from rig.lwm2m.bootstrap import BootstrapConfig, run_bootstrap
 from rig.lwm2m.codecs import CodecError
 from rig.lwm2m.device import Device
-from rig.lwm2m.errors import DeviceTimeout
+from rig.lwm2m.errors import DeviceTimeout, UnmodelledObject
 from rig.lwm2m.model import ObjectRegistry, default_registry
 from rig.lwm2m.registration import (
     DEFAULT_LIFETIME,
@@ -60,6 +63,24 @@ class Event:
     seq: int = 0  # this server's events are numbered from 0 in the order they happen (see mark())
 
 
+def _snapshot(reg: Registration | None) -> Registration | None:
+    """The registration as it was at the event: the server updates its own in place (lifetime,
+    binding, objects, address), which rewrote the past events that shared it."""
+    if reg is None:
+        return None
+    snap = copy.copy(reg)
+    snap.objects = {oid: list(iids) for oid, iids in reg.objects.items()}
+    snap.object_versions = dict(reg.object_versions)
+    snap.links = list(reg.links)
+    return snap
+
+
+def _named(text: str) -> str:
+    """An endpoint name from the wire, fit for an event and a console line (bounded, printable)."""
+    text = text[:64]
+    return text if text.isprintable() else repr(text)
+
+
 def check_port(host: str, port: int) -> None:
     """aiocoap sets SO_REUSEPORT, so a clash would go unnoticed: try the address with a plain socket first."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:  # was OverflowError
@@ -83,7 +104,14 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 class LwM2MServer:
-    """LwM2M server: `await server.start()`, then `dev = await server.wait_for_registration("ep")`."""
+    """LwM2M server: `await server.start()`, then `dev = await server.wait_for_registration("ep")`.
+
+    `id_seed`: registration IDs are random (a client cannot guess another's /rd/<id>); with a seed they
+    are the same in every run (the rig passes its network seed)."""
+
+    # (kind, endpoint) pairs whose last event is kept for wait_for_event(since=): a hostile peer can
+    # make up endpoint names without end, so the least recently updated pairs are forgotten
+    LATEST_LIMIT = 10_000
 
     def __init__(
         self,
@@ -102,6 +130,7 @@ class LwM2MServer:
         event_queue_size: int = 10_000,
         max_body: int = 64 * 1024,
         max_registrations: int = 100_000,
+        id_seed: int | None = None,
     ) -> None:
         self.host, self.port = host, port
         # A str path was kept as the config itself and failed at the first Bootstrap-Request.
@@ -129,15 +158,21 @@ class LwM2MServer:
         self._wakeups: dict[str, asyncio.Event] = {}
         self._waiters: list[tuple[str, str | None, asyncio.Future]] = []
         self._callbacks: list[tuple[str | None, Callable[[Event], Any]]] = []
-        self._next_id = 0
+        if id_seed is not None and (isinstance(id_seed, bool) or not isinstance(id_seed, int)):
+            raise ConfigError(f"id_seed must be an integer, got {id_seed!r}")
+        self._ids: random.Random = random.SystemRandom() if id_seed is None else random.Random(id_seed)
+        self._bootstraps: dict[str, asyncio.Task] = {}  # endpoint -> its running bootstrap sequence
+        self._unmodelled: set[int] = set()  # object IDs warned about (UnmodelledObject)
         self._tasks: set[asyncio.Task] = set()
         self.events: asyncio.Queue[Event] = asyncio.Queue(maxsize=event_queue_size)
         self.history: deque[Event] = deque(maxlen=1000)  # recent events
         self._seq = 0  # the next event's number
-        self._latest: dict[tuple[str, str], Event] = {}  # (kind, endpoint) -> its last event
+        self._latest: OrderedDict[tuple[str, str], Event] = OrderedDict()  # (kind, endpoint) -> last event
         self.trace = Trace(self._now, self._resolve, trace_limit, enabled=trace)
-        self.coap = CoapEndpoint(self._handle, self.trace.record if trace else None, max_body=max_body)
-        self.counters: dict[str, int] = {"rejected": 0, "registrations": 0, "updates": 0}
+        self.coap = CoapEndpoint(self._handle, self.trace.record if trace else None, max_body=max_body,
+                                 on_malformed=self._count_malformed)
+        # malformed: datagrams that are no CoAP message (e.g. a Uri-Path that is not UTF-8)
+        self.counters: dict[str, int] = {"rejected": 0, "registrations": 0, "updates": 0, "malformed": 0}
         self._refusal: tuple[str, frozenset[str] | None] | None = None  # refuse_registrations
         self._loop: asyncio.AbstractEventLoop | None = None
         # GET /fw/<name>: packages served for pull firmware updates (rig.lwm2m.fota.publish), in
@@ -162,6 +197,7 @@ class LwM2MServer:
         self._expiry.clear()
         for task in list(self._tasks):
             task.cancel()
+        self._bootstraps.clear()
         await self.coap.stop()
 
     async def __aenter__(self) -> LwM2MServer:
@@ -173,6 +209,14 @@ class LwM2MServer:
 
     def _now(self) -> float:
         return self._loop.time() if self._loop is not None else 0.0
+
+    def _count_malformed(self, why: str) -> None:
+        self.counters["malformed"] += 1
+
+    def recent_events(self, kind: str | None = None, endpoint: str | None = None) -> list[Event]:
+        """The last events (up to 1000), oldest first, of `kind` and `endpoint` (None: any): a copy,
+        which later events do not change."""
+        return [e for e in self.history if kind in (None, e.kind) and endpoint in (None, e.endpoint)]
 
     def _resolve(self, msg: WireMessage) -> str | None:
         ep = self._by_addr.get(msg.peer) or self._seen_addr.get(msg.peer)
@@ -191,10 +235,13 @@ class LwM2MServer:
         self._callbacks.append((kind, callback))
 
     def _emit(self, kind: str, endpoint: str, **data: Any) -> None:
-        event = Event(kind, endpoint, self._now(), self.registrations.get(endpoint), data, self._seq)
+        event = Event(kind, endpoint, self._now(), _snapshot(self.registrations.get(endpoint)), data, self._seq)
         self._seq += 1
         self.history.append(event)
         self._latest[kind, endpoint] = event
+        self._latest.move_to_end((kind, endpoint))
+        while len(self._latest) > self.LATEST_LIMIT:
+            self._latest.popitem(last=False)
         if self.events.full():
             self.events.get_nowait()  # keep the newest events when nobody drains the queue
         self.events.put_nowait(event)
@@ -296,7 +343,7 @@ class LwM2MServer:
                 if req.method == "POST":
                     return self._update(req)
                 if req.method == "DELETE":
-                    return self._deregister(req.path[1])
+                    return self._deregister(req)
                 return Reply("4.05", b"registration resources take POST (update) or DELETE")
             if req.path == ("bs",) and req.method == "POST":
                 return self._bootstrap_request(req)
@@ -310,14 +357,24 @@ class LwM2MServer:
             return Reply("4.04", f"no such resource /{'/'.join(req.path)}".encode())
         except RegistrationRejected as exc:
             self.counters["rejected"] += 1
-            self._emit("rejected", "", detail=str(exc), address=remote_address(req.remote))
+            self._emit("rejected", self._endpoint_of(req), detail=str(exc), address=remote_address(req.remote))
             return Reply("4.00", str(exc).encode())
+
+    def _endpoint_of(self, req: InboundRequest) -> str:
+        """Who a rejected request is from: the registration it updates, else the ep= it gives (even
+        an invalid one, bounded), else the endpoint registered from its address; "" if none."""
+        if len(req.path) == 2 and req.path[0] == "rd" and req.path[1] in self._by_id:
+            return self._by_id[req.path[1]]
+        for item in req.query:
+            if item.startswith("ep="):
+                return _named(item[3:])
+        return self._by_addr.get(remote_key(req.remote), "")
 
     def refuse_registrations(self, code: str = "4.03", endpoints: Iterable[str] | None = None) -> None:
         """Answer Register requests with `code` (a CoAP error, 4.xx or 5.xx), from every endpoint or
         only from `endpoints`, until allow_registrations(): how does the device handle a server that
         says no? Each refusal is a "rejected" event; updates of existing registrations are served."""
-        if not (isinstance(code, str) and re.fullmatch(r"[45]\.\d\d", code)):
+        if not (isinstance(code, str) and re.fullmatch(r"[45]\.[0-9][0-9]", code)):
             raise ConfigError(f"refuse_registrations: code must be a CoAP error like '4.03', got {code!r}")
         if isinstance(endpoints, str):
             raise ConfigError("refuse_registrations: endpoints is a list of names, not one string")
@@ -343,8 +400,7 @@ class LwM2MServer:
         old = self.registrations.get(ep)
         if old is not None:
             self._drop(ep, old, "the device registered again")
-        self._next_id += 1
-        reg_id = f"{self._next_id:x}"
+        reg_id = self._new_id()
         binding = params.binding or "U"
         now = self._now()
         reg = Registration(
@@ -372,8 +428,26 @@ class LwM2MServer:
         self._arm_expiry(reg)
         self._mark_awake(ep)
         self.counters["registrations"] += 1
+        self._warn_unmodelled(ep, objects)
         self._emit("registered", ep)
         return Reply("2.01", location_path=("rd", reg_id))
+
+    def _new_id(self) -> str:
+        """A registration ID nobody can guess from the previous ones (8 hex digits: the firmware keeps
+        "rd/<id>" in 24 bytes)."""
+        while True:
+            reg_id = f"{self._ids.getrandbits(32):08x}"
+            if reg_id not in self._by_id:
+                return reg_id
+
+    def _warn_unmodelled(self, ep: str, objects: dict[int, list[int]]) -> None:
+        """Once per object ID: reads of an object without a model return untyped values (TLV bytes)."""
+        for oid in sorted(objects):
+            if oid not in self.registry.objects and oid not in self._unmodelled:
+                self._unmodelled.add(oid)
+                warnings.warn(UnmodelledObject(
+                    f"{ep} registered object /{oid}, which this server has no model for: its values are "
+                    f"read untyped (add its OMA XML with model_dirs= or --models)"), stacklevel=2)
 
     def _update(self, req: InboundRequest) -> Reply:
         ep = self._by_id.get(req.path[1])
@@ -385,6 +459,7 @@ class LwM2MServer:
             reg.links, reg.root_path, reg.objects, reg.object_versions = parse_object_links(
                 req.payload, req.content_format
             )
+            self._warn_unmodelled(ep, reg.objects)
         if params.lifetime is not None:
             reg.lifetime = params.lifetime
         if params.binding is not None:
@@ -406,9 +481,12 @@ class LwM2MServer:
         self._emit("updated", ep)
         return Reply("2.04")
 
-    def _deregister(self, reg_id: str) -> Reply:
+    def _deregister(self, req: InboundRequest) -> Reply:
+        reg_id = req.path[1]
         ep = self._by_id.get(reg_id)
-        if ep is None:
+        # Only from the registered address: anyone else who learnt the ID must not end it. The answer
+        # is the one for an unknown ID, so that a guess does not confirm that the ID exists.
+        if ep is None or remote_key(req.remote) != remote_key(self.registrations[ep].remote):
             return Reply("4.04", f"no registration {reg_id[:20]!r}".encode())
         reg = self.registrations[ep]
         self._emit("deregistered", ep)
@@ -423,6 +501,10 @@ class LwM2MServer:
         self._by_id.pop(reg.reg_id, None)
         if self._by_addr.get(remote_key(reg.remote)) == ep:
             del self._by_addr[remote_key(reg.remote)]
+        self._awake_until.pop(ep, None)
+        wakeup = self._wakeups.pop(ep, None)
+        if wakeup is not None:
+            wakeup.set()  # a request held for the sleeping device finds it no longer registered
         device = self._devices.get(ep)
         if device is not None:
             for key in list(device.observations):
@@ -472,12 +554,26 @@ class LwM2MServer:
             self._emit("rejected", params.endpoint, detail=f"Bootstrap-Request: {why}",
                        address=remote_address(req.remote))
             return Reply("4.00", why.encode())
-        self._emit("bootstrap_requested", params.endpoint, address=remote_address(req.remote))
+        ep = params.endpoint
+        old = self._bootstraps.pop(ep, None)
+        if old is not None and not old.done():
+            # One session per endpoint: two would interleave their Deletes and Writes. The client asked
+            # again (it rebooted, or gave up on the first): the new request starts the sequence over.
+            old.cancel()
+            self._emit("bootstrap_failed", ep, detail="restarted by a new Bootstrap-Request")
+        self._emit("bootstrap_requested", ep, address=remote_address(req.remote))
         assert self._loop is not None
         # The sequence starts after the 2.04 has gone out (call_soon runs after this handler returns).
-        task = self._loop.create_task(run_bootstrap(self, params.endpoint, req.remote, cfg))
+        task = self._loop.create_task(run_bootstrap(self, ep, req.remote, cfg))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._bootstraps[ep] = task
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if self._bootstraps.get(ep) is t:
+                del self._bootstraps[ep]
+
+        task.add_done_callback(done)
         return Reply("2.04")
 
 

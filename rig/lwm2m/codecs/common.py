@@ -36,13 +36,29 @@ def parse_path(text: str) -> Path:
     for part in parts:
         if not part:
             raise CodecError(f"path {text!r} has an empty segment")
-        if not part.isdigit() or not part.isascii():
+        value = ascii_int(part)
+        if value is None:
             raise CodecError(f"path {text!r}: segment {part!r} is not a number")
-        value = int(part)
         if value > MAX_ID:
             raise CodecError(f"path {text!r}: ID {value} is out of range (0..65535)")
         path.append(value)
     return tuple(path)
+
+
+def ascii_int(text: str) -> int | None:
+    """A non-negative decimal of ASCII digits only, else None: int() also takes '\u0661\u0662' (Arabic-Indic
+    digits), '1_0' and ' 12 ', none of which a CoAP peer means as a number."""
+    if text and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
+def to_float(value: int | float, where: str) -> float:
+    """float(value), a CodecError for an integer beyond the float range (float(10**400) is OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise CodecError(f"{where}: number {str(value)[:20]}... is out of the float range") from None
 
 
 def format_path(path: Path) -> str:
@@ -50,7 +66,7 @@ def format_path(path: Path) -> str:
 
 
 def parse_objlnk(text: str) -> ObjLnk:
-    m = re.fullmatch(r"(\d{1,5}):(\d{1,5})", text)
+    m = re.fullmatch(r"([0-9]{1,5}):([0-9]{1,5})", text)  # [0-9]: \d takes any Unicode digit
     if not m or int(m[1]) > MAX_ID or int(m[2]) > MAX_ID:
         raise CodecError(f"object link {text!r} is not 'OBJ:INST' with IDs 0..65535")
     return ObjLnk(int(m[1]), int(m[2]))
@@ -100,7 +116,7 @@ def coerce(value: object, rtype: ResourceType | None, path: Path) -> Value:
     if rtype is ResourceType.FLOAT:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise CodecError(f"{where}: expected a float, got {type(value).__name__}")
-        return float(value)
+        return to_float(value, where)
     if rtype is ResourceType.BOOLEAN:
         if not isinstance(value, bool):
             raise CodecError(f"{where}: expected a boolean, got {type(value).__name__}")

@@ -19,6 +19,7 @@ from rig.lwm2m.codecs.common import (
     format_path,
     parse_objlnk,
     parse_path,
+    to_float,
     type_for,
 )
 from rig.lwm2m.model import ObjectRegistry, ObjLnk, ResourceType
@@ -53,7 +54,7 @@ def _to_records(raw: object, fmt: str) -> list[Record]:
         if "bt" in rec:
             if isinstance(rec["bt"], bool) or not isinstance(rec["bt"], int | float):
                 raise CodecError(f"{fmt}: record {index}: 'bt' is not a number")
-            base_time = float(rec["bt"])
+            base_time = to_float(rec["bt"], f"{fmt}: record {index}: 'bt'")
         name = rec.get("n", "")
         if not isinstance(name, str):
             raise CodecError(f"{fmt}: record {index}: 'n' is not a string")
@@ -93,7 +94,7 @@ def _to_records(raw: object, fmt: str) -> list[Record]:
         t = rec.get("t")
         if t is not None and (isinstance(t, bool) or not isinstance(t, int | float)):
             raise CodecError(f"{fmt}: record {index}: 't' is not a number")
-        time = base_time + float(t) if t is not None else (base_time or None)
+        time = base_time + to_float(t, f"{fmt}: record {index}: 't'") if t is not None else (base_time or None)
         records.append(Record(path, value, time))
     return records
 
@@ -101,7 +102,7 @@ def _to_records(raw: object, fmt: str) -> list[Record]:
 def _typed(value: Value, rtype: ResourceType | None, path: Path, fmt: str) -> Value:
     try:
         if rtype is ResourceType.FLOAT and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
+            return to_float(value, format_path(path))
         return coerce(value, rtype, path)
     except CodecError as exc:
         raise CodecError(f"{fmt}: {exc}") from None

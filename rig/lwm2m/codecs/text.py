@@ -19,8 +19,9 @@ from rig.lwm2m.codecs.common import (
 )
 from rig.lwm2m.model import ObjectRegistry, ObjLnk, ResourceType
 
-_INT = re.compile(r"-?\d{1,20}")
-_FLOAT = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+# [0-9], not \d: \d matches any Unicode digit, and int()/float() read '\u0661\u0662' as 12
+_INT = re.compile(r"-?[0-9]{1,20}")
+_FLOAT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 
 
 def _single(values: Values, base: Path, fmt: str) -> tuple[Path, Value]:
@@ -48,7 +49,7 @@ def decode_text_value(text: str, rtype: ResourceType | None, path: Path) -> Valu
     if rtype in (ResourceType.INTEGER, ResourceType.UNSIGNED, ResourceType.TIME):
         if not _INT.fullmatch(text):
             raise CodecError(f"plain text {where}: {text[:40]!r} is not an integer")
-        return int(text)
+        return coerce(int(text), rtype, path)  # the range: 20 digits exceed 64 bits
     if rtype is ResourceType.FLOAT:
         if not _FLOAT.fullmatch(text):
             raise CodecError(f"plain text {where}: {text[:40]!r} is not a number")

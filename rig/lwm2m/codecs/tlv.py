@@ -21,9 +21,16 @@ class Tlv:
     children: list[Tlv] = field(default_factory=list)
 
 
-def parse(data: bytes) -> list[Tlv]:
-    """Split a TLV byte string into entries, recursing into containers."""
+# What each container may hold (LwM2M TS Core 7.4.3); checked before recursing, so a payload of
+# containers nested in containers fails on its second level instead of exhausting the stack.
+_ALLOWED_INSIDE = {OBJECT_INSTANCE: (RESOURCE, MULTIPLE_RESOURCE), MULTIPLE_RESOURCE: (RESOURCE_INSTANCE,)}
+
+
+def parse(data: bytes, parent: tuple[int, int] | None = None) -> list[Tlv]:
+    """Split a TLV byte string into entries, recursing into containers. `parent` (kind, ident): the
+    container `data` is the value of; its children must fit in it and be of a kind it may hold."""
     out: list[Tlv] = []
+    inside = f" inside {_KIND_NAMES[parent[0]]} {parent[1]}" if parent is not None else ""
     pos = 0
     while pos < len(data):
         start = pos
@@ -33,26 +40,22 @@ def parse(data: bytes) -> list[Tlv]:
         len_type = (head >> 3) & 0x03
         pos += 1
         if pos + id_len + len_type > len(data):
-            raise CodecError(f"TLV: header at offset {start} truncated")
+            raise CodecError(f"TLV: header at offset {start}{inside} truncated")
         ident = int.from_bytes(data[pos : pos + id_len], "big")
         pos += id_len
         length = int.from_bytes(data[pos : pos + len_type], "big") if len_type else head & 0x07
         pos += len_type
         if pos + length > len(data):
             raise CodecError(
-                f"TLV: {_KIND_NAMES[kind]} {ident} at offset {start} claims {length} bytes, only {len(data) - pos} left"
+                f"TLV: {_KIND_NAMES[kind]} {ident} at offset {start}{inside} claims {length} bytes, "
+                f"only {len(data) - pos} left"
             )
+        if parent is not None and kind not in _ALLOWED_INSIDE[parent[0]]:
+            raise CodecError(f"TLV: {_KIND_NAMES[kind]} {ident} not allowed{inside}")
         body = data[pos : pos + length]
         pos += length
-        if kind in (OBJECT_INSTANCE, MULTIPLE_RESOURCE):
-            children = parse(body)
-            allowed = (RESOURCE, MULTIPLE_RESOURCE) if kind == OBJECT_INSTANCE else (RESOURCE_INSTANCE,)
-            for child in children:
-                if child.kind not in allowed:
-                    raise CodecError(
-                        f"TLV: {_KIND_NAMES[child.kind]} {child.ident} not allowed inside {_KIND_NAMES[kind]} {ident}"
-                    )
-            out.append(Tlv(kind, ident, children=children))
+        if kind in _ALLOWED_INSIDE:
+            out.append(Tlv(kind, ident, children=parse(body, (kind, ident))))
         else:
             out.append(Tlv(kind, ident, value=body))
     return out
