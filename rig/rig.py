@@ -578,7 +578,8 @@ class Rig:
                                        lifetime=topo.server.lifetime or DEFAULT_LIFETIME)
             )
         self._server = LwM2MServer("::1", server_port, bootstrap=bootstrap,
-                                   model_dirs=list(self.topology.server.models) or None)
+                                   model_dirs=list(self.topology.server.models) or None,
+                                   id_seed=topo.network.seed)  # random registration IDs, the same each run
         if topo.server.lifetime is not None:  # (without bootstrap the client registers with its own)
             self.lifetime_enforcer = LifetimeEnforcer(self._server, topo.server.lifetime)
         self._start_thread()

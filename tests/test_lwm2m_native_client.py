@@ -363,7 +363,7 @@ def test_a_run_on_the_virtual_clock_repeats_exactly() -> None:
     and both ports are random, so those are left out)."""
 
     async def scenario() -> tuple[list, list]:
-        async with native("nat-same", "--lifetime", "40") as run:
+        async with native("nat-same", "--lifetime", "40", id_seed=5) as run:  # the same registration ID
             dev = await run.server.wait_for_registration("nat-same", timeout=WAIT)
             await dev.write_attributes("/3303/0/5700", pmin=1, pmax=3)
             stream = await dev.observe("/3303/0/5700")

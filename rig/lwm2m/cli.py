@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import inspect
 import logging
+import re
 import shlex
 import signal
 import sys
@@ -19,6 +20,7 @@ from rig.errors import ConfigError, RigError
 from rig.lwm2m import codecs
 from rig.lwm2m.bootstrap import BootstrapConfig
 from rig.lwm2m.codecs import format_path
+from rig.lwm2m.codecs.common import ascii_int
 from rig.lwm2m.codecs.text import decode_text_value
 from rig.lwm2m.device import as_path, flatten
 from rig.lwm2m.model import ObjectRegistry, ResourceType
@@ -129,6 +131,8 @@ class Console:
             return str(await handler(*args))
         except (RigError, TimeoutError) as exc:  # CodecError is a RigError
             return f"error: {exc or type(exc).__name__}"
+        except Exception as exc:  # a bug of ours must not end the session (KeyboardInterrupt still does)
+            return f"error: {cmd} failed unexpectedly: {type(exc).__name__}: {exc}"
 
     async def cmd_help(self) -> str:
         return self.help_text
@@ -173,10 +177,11 @@ class Console:
         inst = (base[0], base[1] if len(base) > 1 else 0)
         values: dict[int, Any] = {}
         for pair in pairs:
-            rid, eq, text = pair.partition("=")
-            if not eq or not rid.isdigit():
+            name, eq, text = pair.partition("=")
+            rid = ascii_int(name)  # isdigit() took '\u00b2', on which int() raised
+            if not eq or rid is None or rid > 65535:
                 raise codecs.CodecError(f"{pair!r} is not RID=VALUE; usage: {usage}")
-            values[int(rid)] = parse_value(text, (*inst, int(rid)), self.server.registry)
+            values[rid] = parse_value(text, (*inst, rid), self.server.registry)
         if not values:
             raise codecs.CodecError(f"no RID=VALUE given; usage: {usage}")
         return values
@@ -198,9 +203,12 @@ class Console:
             if not eq:
                 attrs[name] = None  # cleared
                 continue
-            try:
-                attrs[name] = int(text) if text.lstrip("-").isdigit() else float(text)
-            except ValueError:
+            # ASCII only: int()/float() also take '\u0661\u0662', '1_0' and ' 12 '
+            if re.fullmatch(r"-?[0-9]+", text):
+                attrs[name] = int(text)
+            elif re.fullmatch(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?", text):
+                attrs[name] = float(text)
+            else:
                 return f"error: attribute {name!r}: {text!r} is not a number"
         await self.server.device(ep).write_attributes(path, **attrs)
         return f"{ep}{path} attributes written: {' '.join(words)}"

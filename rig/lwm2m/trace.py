@@ -14,16 +14,30 @@ from rig.lwm2m.aiocoap_adapter import WireMessage
 from rig.net.bridge import proxied_node
 
 _TEXTUAL = {0, 40, 110, 11543, 50}
+# An option as text is at most this many bytes in the trace: CoAP allows 65804-byte options, and a
+# peer that sends them would fill the trace (100 000 entries) with gigabytes.
+MAX_OPTION_TEXT = 1024
+MAX_PAYLOAD_TEXT = 1024
+
+
+def bounded(text: str, limit: int = MAX_OPTION_TEXT) -> str:
+    """`text` cut to `limit` UTF-8 bytes, with a "... (N more bytes)" marker when it was longer."""
+    data = text.encode(errors="backslashreplace")
+    if len(data) <= limit:
+        return text
+    return f"{data[:limit].decode(errors='ignore')}... ({len(data) - limit} more bytes)"
 
 
 def summarize_payload(payload: bytes, content_format: int | None) -> str:
+    """Printable text, cut at MAX_PAYLOAD_TEXT bytes ("... (N more bytes)"); else the size and the
+    first 16 bytes in hex."""
     if not payload:
         return ""
     if content_format in _TEXTUAL or content_format is None:
         try:
             text = payload.decode()
             if text.isprintable():
-                return text if len(text) <= 60 else f"{text[:57]}... ({len(payload)} B)"
+                return bounded(text, MAX_PAYLOAD_TEXT)
         except UnicodeDecodeError:
             pass
     head = payload[:16].hex()
@@ -90,7 +104,7 @@ class Trace:
                 code=msg.code,
                 mid=msg.mid,
                 token=msg.token.hex(),
-                options=msg.options,
+                options=[bounded(option) for option in msg.options],
                 payload=summarize_payload(msg.payload, msg.content_format),
             )
         )

@@ -104,6 +104,10 @@ class BridgeConfig:
     port_map: dict[int, int] = field(default_factory=dict)
     # More addresses the host answers UDP on, besides server_address and the router's link-local one.
     extra_host_addresses: tuple[str, ...] = ()
+    # Proxy endpoints (one loopback socket per node address and port) open at once: beyond this, the
+    # least recently used one is closed (a node that sends from ever new ports or addresses would
+    # otherwise use up the process's file descriptors).
+    max_proxies: int = 1024
 
     def check(self) -> None:
         """ConfigError naming the first bad setting (command lines pass these straight through)."""
@@ -112,6 +116,8 @@ class BridgeConfig:
             raise ConfigError(f"channel {self.channel} is not a 2.4 GHz IEEE 802.15.4 channel (11..26)")
         if not 0 <= self.pan_id <= 0xFFFE:
             raise ConfigError(f"PAN ID {self.pan_id:#x} out of range (0..0xfffe; 0xffff is the broadcast PAN)")
+        if isinstance(self.max_proxies, bool) or not isinstance(self.max_proxies, int) or self.max_proxies < 1:
+            raise ConfigError(f"max_proxies {self.max_proxies!r} must be a positive integer")
 
 
 @dataclass
@@ -147,6 +153,8 @@ class BridgeStats:
     na_sent: int = 0
     echo_replies_sent: int = 0
     pings_answered: int = 0
+    proxy_errors: int = 0  # proxy endpoints that could not be opened (no socket, no port): datagram dropped
+    proxy_evictions: int = 0  # least recently used proxy endpoints closed to stay within max_proxies
 
 
 @dataclass
@@ -305,28 +313,51 @@ class Bridge:
     # --- proxy endpoints ---------------------------------------------------------------------------------
     def endpoint(self, node: Node | bytes | str, port: int) -> tuple[str, int]:
         """The loopback (address, port) that stands for the node's UDP port."""
-        proxy = self._proxy(self.node_address(node), port)
+        try:
+            proxy = self._proxy(self.node_address(node), port)
+        except OSError as exc:
+            self.stats.proxy_errors += 1
+            raise ConfigError(f"cannot open a proxy endpoint for node port {port}: {exc.strerror or exc}") from None
         return self.config.loopback, proxy.local_port
 
     def _proxy(self, node_addr: bytes, node_port: int) -> _Proxy:
+        """The proxy endpoint of a node port, opened if need be (OSError if no socket can be had)."""
         key = (node_addr, node_port)
-        proxy = self._proxies.get(key)
+        proxy = self._proxies.pop(key, None)
         if proxy is None:
+            while len(self._proxies) >= self.config.max_proxies:
+                self._close_proxy(next(iter(self._proxies)))
+                self.stats.proxy_evictions += 1
             sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-            sock.bind((self.config.loopback, 0))
-            sock.setblocking(False)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+                sock.bind((self.config.loopback, 0))
+                sock.setblocking(False)
+            except OSError:
+                sock.close()
+                raise
             proxy = _Proxy(node_addr, node_port, sock)
-            self._proxies[key] = proxy
             _PROXIED[_host_key(self.config.loopback, proxy.local_port)] = key, weakref.ref(sock)
             self._by_fd[sock.fileno()] = proxy
             self._selector.register(sock, selectors.EVENT_READ, proxy)
             if self._loop is not None:
                 self._loop.add_reader(sock, self._read_proxy, proxy)
+        self._proxies[key] = proxy  # (re)inserted last: the dict's order is the LRU order
         return proxy
+
+    def _close_proxy(self, key: tuple[bytes, int]) -> None:
+        proxy = self._proxies.pop(key)
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(proxy.sock)
+        self._selector.unregister(proxy.sock)
+        self._by_fd.pop(proxy.sock.fileno(), None)
+        _PROXIED.pop(_host_key(self.config.loopback, proxy.local_port), None)
+        proxy.sock.close()
 
     def _read_proxy(self, proxy: _Proxy) -> int:
         count = 0
+        if proxy.sock.fileno() < 0:  # evicted (closed) since the selector reported it
+            return count
         while True:
             try:
                 data, peer = proxy.sock.recvfrom(65535)
@@ -539,7 +570,11 @@ class Bridge:
         except ip.PacketError:
             self.stats.rx_bad_checksum += 1
             return
-        proxy = self._proxy(pkt.src, udp.sport)
+        try:
+            proxy = self._proxy(pkt.src, udp.sport)
+        except OSError:  # e.g. out of file descriptors: this datagram is lost, the bridge carries on
+            self.stats.proxy_errors += 1
+            return
         host_port = self.config.port_map.get(udp.dport, udp.dport)
         proxy.peers[host_port] = pkt.dst
         try:
