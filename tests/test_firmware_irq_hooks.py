@@ -23,8 +23,10 @@ HANDLERS = {
     143: "aes_isr", 144: "pka_isr", 145: "sleep_timer_isr", 146: "mac_timer_isr",
 }
 ALTERNATE = {44: 140, 26: 141, 27: 142, 30: 143, 31: 144, 32: 145, 33: 146}  # I_MAP.ALTMAP slots
-# the drivers hello.elf links define these three: the vectors take theirs
-HELLO_DRIVERS = {"uart0_isr", "rf_core_isr", "sleep_timer_isr"}
+# the handlers the drivers an image links define: its vectors take theirs
+DRIVERS = {"hello": {"uart0_isr", "sleep_timer_isr"},
+           "lwm2m-client-min": {"uart0_isr", "rf_core_isr", "sleep_timer_isr"}}
+Image = tuple[str, dict[str, tuple[int, str]], list[int]]
 
 
 def symbols_and_vectors(elf_path: Path) -> tuple[dict[str, tuple[int, str]], list[int]]:
@@ -42,23 +44,23 @@ def symbols_and_vectors(elf_path: Path) -> tuple[dict[str, tuple[int, str]], lis
     raise AssertionError("no section holds cc2538_vectors")
 
 
-@pytest.fixture(scope="module")
-def hello() -> tuple[dict[str, tuple[int, str]], list[int]]:
-    elf = BUILD / "hello.elf"
+@pytest.fixture(scope="module", params=sorted(DRIVERS))
+def image(request: pytest.FixtureRequest) -> Image:
+    elf = BUILD / f"{request.param}.elf"
     if not elf.exists():
         pytest.skip(f"{elf} not built (make -C firmware-c)")
-    return symbols_and_vectors(elf)
+    return (request.param, *symbols_and_vectors(elf))
 
 
-def test_every_peripheral_irq_has_a_weak_named_handler(hello: tuple[dict[str, tuple[int, str]], list[int]]) -> None:
-    syms, vectors = hello
+def test_every_peripheral_irq_has_a_weak_named_handler(image: Image) -> None:
+    app, syms, vectors = image
     assert len(HANDLERS) >= 16
     default = syms["default_handler"][0]
     for irq, name in HANDLERS.items():
         assert name in syms, f"{name} (IRQ {irq}) is not in the ELF"
         addr, bind = syms[name]
         assert vectors[16 + irq] & ~1 == addr & ~1, f"vector {16 + irq} is not {name}"
-        if name in HELLO_DRIVERS:
+        if name in DRIVERS[app]:
             assert bind == "STB_GLOBAL" and addr != default, f"the driver's {name} did not override"
         else:
             assert bind == "STB_WEAK" and addr == default, f"{name} does not resolve to default_handler"
@@ -66,8 +68,8 @@ def test_every_peripheral_irq_has_a_weak_named_handler(hello: tuple[dict[str, tu
         assert vectors[16 + irq] == vectors[16 + regular]
 
 
-def test_the_other_vectors_are_the_default_handler(hello: tuple[dict[str, tuple[int, str]], list[int]]) -> None:
-    syms, vectors = hello
+def test_the_other_vectors_are_the_default_handler(image: Image) -> None:
+    _, syms, vectors = image
     default = syms["default_handler"][0]
     for irq in set(range(147)) - set(HANDLERS) - set(ALTERNATE):
         assert vectors[16 + irq] & ~1 == default & ~1, f"IRQ {irq}"
