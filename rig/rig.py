@@ -530,8 +530,10 @@ class Rig:
                 self.emulation.medium.set_loss(topo.network.loss)
             self._start_thread()
         for index, (config, elf) in enumerate(zip(topo.nodes, node_elfs, strict=True), start=1):
-            spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position,
-                            {"fault_exceptions": True} if config.fault_exceptions else {})
+            extra: dict[str, object] = {"fault_exceptions": True} if config.fault_exceptions else {}
+            if config.peripherals:
+                extra["peripherals"] = list(config.peripherals)
+            spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position, extra)
             self.nodes[config.name] = RigNode(self, self.emulation.add_node(spec), config)
 
     def _start_network(self, border_elf: Path) -> None:
