@@ -47,6 +47,19 @@ class BrokenAdc(Adc):
         raise ZeroDivisionError("integer division by zero")
 
 
+class TimerAdc(Adc):
+    """Starts a conversion on a read; its completion (a timer) raises."""
+
+    name = "timer-adc"
+
+    def read(self, offset: int, size: int) -> int:
+        self.ctx.scheduler.schedule(self.ctx.scheduler.cycles + 32, self.done)
+        return 0
+
+    def done(self) -> None:
+        raise RuntimeError("conversion lost")
+
+
 class Overlapping(Peripheral):
     name = "overlap"
     base = 0x4000C000  # UART0
@@ -58,8 +71,9 @@ def models() -> Iterator[None]:
     register_model("test-adc", Adc)
     register_model("broken-adc", BrokenAdc)
     register_model("overlap", Overlapping)
+    register_model("timer-adc", TimerAdc)
     yield
-    for name in ("test-adc", "broken-adc", "overlap"):
+    for name in ("test-adc", "broken-adc", "overlap", "timer-adc"):
         unregister_model(name)
 
 
@@ -124,6 +138,17 @@ def test_an_exception_in_a_model_is_an_emulator_bug_naming_model_and_register() 
     assert bug.function == "touch_unmodelled"
     assert f"peripheral model 'broken-adc' ({__name__}) raised ZeroDivisionError" in str(bug)
     assert "raised at test_emu_extension.py:" in str(bug)
+
+
+def test_an_exception_in_a_models_timer_names_the_model() -> None:
+    with BuiltinEmulation() as emu:
+        node = emu.add_node(NodeSpec("n0", image_elf("faults"), extra={"peripherals": ["timer-adc"]}))
+        node.expect("faults ready", 1.0)
+        node.uart.write(b"p")
+        with pytest.raises(EmulatorBug, match=r"peripheral model 'timer-adc' .* raised RuntimeError: "
+                                              r"conversion lost on a timer callback") as info:
+            node.expect("never", 1.0)
+    assert info.value.model == "timer-adc" and info.value.access is None
 
 
 def test_rig_boot_exits_3_for_an_emulator_bug(monkeypatch: pytest.MonkeyPatch,
