@@ -9,7 +9,8 @@ Fixtures:
     node            the first node, a `dut`-style handle: node.expect(r"..."), node.led(0), node.reset()
     fleet           every client node
 
-Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, --gdb [NODE=]PORT (the
+Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, --rig-firmware PATH
+(ini rig_firmware: the ELF every client node that names no firmware boots), --gdb [NODE=]PORT (the
 first client node, or NODE, of each test starts halted with a GDB server on PORT, 0: any free port; the
 terminal says which), --stack-report FILE (stack high-water marks over the suite, from
 rig.footprint.pytest_stack, which this plugin registers), --firmware-coverage DIR (lcov tracefiles of
@@ -64,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     )
     group.addoption("--run-slow", action="store_true", help="also run tests marked slow")
     group.addoption(
+        "--rig-firmware", metavar="PATH", default=None,
+        help="boot this ELF (your own build) on every client node whose topology names no firmware: "
+             "the `node` fixture's by default (ini: rig_firmware, relative to the ini file)",
+    )
+    parser.addini("rig_firmware", "default of --rig-firmware: the ELF the client nodes boot (relative to "
+                  "the ini file)", default="")
+    group.addoption(
         "--gdb", metavar="[NODE=]PORT", default=None,
         help="the first client node (or NODE) of each rig test starts halted with a GDB server on "
              "127.0.0.1:PORT (0: any free port); continue it from GDB",
@@ -114,6 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
             # waits halted for a debugger, and a fixed port cannot be bound by two workers.
             raise pytest.UsageError("--gdb is interactive and cannot run under pytest-xdist: "
                                     "run the test(s) to debug with -n 0")
+    config.stash[RIG_FIRMWARE] = _rig_firmware(config)
     _handle_sigterm(config)
     config.addinivalue_line("markers", "topology(dict): the topology the rig fixture starts for this test")
     config.addinivalue_line("markers", "builtin_only: needs a feature only the builtin emulator has")
@@ -224,18 +233,52 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     return report
 
 
+RIG_FIRMWARE = pytest.StashKey[Path | None]()
+
+
+def _rig_firmware(config: pytest.Config) -> Path | None:
+    """--rig-firmware (relative to where pytest runs), else the ini's rig_firmware (relative to the
+    ini file); a file that is not there is a usage error before any test."""
+    text = config.getoption("--rig-firmware", None)
+    base = config.invocation_params.dir
+    option = "--rig-firmware"
+    if not text:
+        text = str(config.getini("rig_firmware") or "")
+        base = config.inipath.parent if config.inipath else config.rootpath
+        option = f"rig_firmware (in {config.inipath})"
+    if not text:
+        return None
+    path = (base / Path(text).expanduser()).resolve()
+    if not path.is_file():
+        raise pytest.UsageError(f"{option} {text}: no such file: {path}")
+    return path
+
+
+def _with_rig_firmware(config: pytest.Config, topology: Topology, given: list[dict[str, Any]] | None) -> Topology:
+    """The client nodes that name no firmware (`given`: the marker's node tables; None: a default
+    topology) boot --rig-firmware."""
+    elf = config.stash.get(RIG_FIRMWARE, None)
+    if elf is not None:
+        for i, node in enumerate(topology.nodes):
+            if given is None or (i < len(given) and "firmware" not in given[i]):
+                node.firmware = str(elf)
+    return topology
+
+
 @pytest.fixture
 def rig_topology(request: pytest.FixtureRequest) -> Topology:
     marker = request.node.get_closest_marker("topology")
     if marker is None:
-        return Topology.from_dict({})
+        return _with_rig_firmware(request.config, Topology.from_dict({}), None)
     # topology() and topology(node=[...]) were IndexError; a second dict was silently ignored.
     if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], dict):
         given = ", ".join([*map(repr, marker.args), *(f"{k}={v!r}" for k, v in marker.kwargs.items())])
         pytest.fail(f"@pytest.mark.topology takes one dict like {{'node': [{{'name': 'a'}}]}} "
                     f"(a TOML file: override the rig_topology fixture with Topology.load), got ({given})",
                     pytrace=False)
-    return _fail_on_rig_error(lambda: Topology.from_dict(marker.args[0], source="@pytest.mark.topology"))
+    topology = _fail_on_rig_error(lambda: Topology.from_dict(marker.args[0], source="@pytest.mark.topology"))
+    nodes = marker.args[0].get("node", [{}])
+    return _with_rig_firmware(request.config, topology, nodes if isinstance(nodes, list) else None)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation, with_events
 from rig.emu.builtin.signals import DEFERRED
 from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError
+from rig.firmware_staleness import warn_if_stale
 from rig.lwm2m.aiocoap_adapter import Response
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.codecs import Value, Values
@@ -500,6 +501,8 @@ class Rig:
         # Resolve every firmware before starting anything, so a typo fails fast and cleanly.
         border_elf = firmware_path(topo.border_firmware) if topo.border_enabled else None
         node_elfs = [firmware_path(n.firmware) for n in topo.nodes]
+        for elf in dict.fromkeys([*node_elfs, *([border_elf] if border_elf else [])]):
+            warn_if_stale(elf)  # yesterday's build of a changed tree: once per ELF, with the make command
         # aiocoap draws message IDs, tokens and retransmission jitter from `random`: seeding it makes the
         # host side repeat run to run, as the emulation does.
         random.seed(topo.network.seed)
