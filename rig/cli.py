@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 
 from rig import __version__
-from rig.errors import RigError
+from rig.errors import EmulatorBug, RigError
 
 # Modules that provide `register(subparsers)`; each subcommand sets `func(args) -> int`.
 SUBCOMMAND_MODULES = (
@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         return int(args.func(args) or 0)
+    except EmulatorBug as exc:  # the emulator's fault, neither the firmware's (1) nor the input's (2)
+        print(f"rig {args.command}: {exc}", file=sys.stderr)
+        return 3
     except RigError as exc:
         print(f"rig {args.command}: error: {exc}", file=sys.stderr)
         return 2

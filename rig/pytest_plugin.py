@@ -9,7 +9,8 @@ Fixtures:
     node            the first node, a `dut`-style handle: node.expect(r"..."), node.led(0), node.reset()
     fleet           every client node
 
-Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, --gdb [NODE=]PORT (the
+Options: --emulator builtin|renode, --renode PATH, --artifacts-dir DIR, --run-slow, --rig-firmware PATH
+(ini rig_firmware: the ELF every client node that names no firmware boots), --gdb [NODE=]PORT (the
 first client node, or NODE, of each test starts halted with a GDB server on PORT, 0: any free port; the
 terminal says which), --stack-report FILE (stack high-water marks over the suite, from
 rig.footprint.pytest_stack, which this plugin registers), --firmware-coverage DIR (lcov tracefiles of
@@ -34,6 +35,7 @@ import os
 import re
 import signal
 import threading
+import tomllib
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         help=f"where each test's UART logs, pcap and CoAP trace go (default: {ARTIFACTS_DEFAULT})",
     )
     group.addoption("--run-slow", action="store_true", help="also run tests marked slow")
+    group.addoption(
+        "--rig-firmware", metavar="PATH", default=None,
+        help="boot this ELF (your own build) on every client node whose topology names no firmware: "
+             "the `node` fixture's by default (ini: rig_firmware, relative to the ini file)",
+    )
+    parser.addini("rig_firmware", "default of --rig-firmware: the ELF the client nodes boot (relative to "
+                  "the ini file)", default="")
     group.addoption(
         "--gdb", metavar="[NODE=]PORT", default=None,
         help="the first client node (or NODE) of each rig test starts halted with a GDB server on "
@@ -114,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
             # waits halted for a debugger, and a fixed port cannot be bound by two workers.
             raise pytest.UsageError("--gdb is interactive and cannot run under pytest-xdist: "
                                     "run the test(s) to debug with -n 0")
+    config.stash[RIG_FIRMWARE] = _rig_firmware(config)
     _handle_sigterm(config)
     config.addinivalue_line("markers", "topology(dict or path): the topology the rig fixture starts for this test "
                             "(a TOML file's path is relative to the test file)")
@@ -225,11 +235,43 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     return report
 
 
+RIG_FIRMWARE = pytest.StashKey[Path | None]()
+
+
+def _rig_firmware(config: pytest.Config) -> Path | None:
+    """--rig-firmware (relative to where pytest runs), else the ini's rig_firmware (relative to the
+    ini file); a file that is not there is a usage error before any test."""
+    text = config.getoption("--rig-firmware", None)
+    base = config.invocation_params.dir
+    option = "--rig-firmware"
+    if not text:
+        text = str(config.getini("rig_firmware") or "")
+        base = config.inipath.parent if config.inipath else config.rootpath
+        option = f"rig_firmware (in {config.inipath})"
+    if not text:
+        return None
+    path = (base / Path(text).expanduser()).resolve()
+    if not path.is_file():
+        raise pytest.UsageError(f"{option} {text}: no such file: {path}")
+    return path
+
+
+def _with_rig_firmware(config: pytest.Config, topology: Topology, given: list[dict[str, Any]] | None) -> Topology:
+    """The client nodes that name no firmware (`given`: the marker's node tables; None: a default
+    topology) boot --rig-firmware."""
+    elf = config.stash.get(RIG_FIRMWARE, None)
+    if elf is not None:
+        for i, node in enumerate(topology.nodes):
+            if given is None or (i < len(given) and "firmware" not in given[i]):
+                node.firmware = str(elf)
+    return topology
+
+
 @pytest.fixture
 def rig_topology(request: pytest.FixtureRequest) -> Topology:
     marker = request.node.get_closest_marker("topology")
     if marker is None:
-        return Topology.from_dict({})
+        return _with_rig_firmware(request.config, Topology.from_dict({}), None)
     # topology() and topology(node=[...]) were IndexError; a second dict was silently ignored.
     if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], dict | str | os.PathLike):
         given = ", ".join([*map(repr, marker.args), *(f"{k}={v!r}" for k, v in marker.kwargs.items())])
@@ -237,11 +279,15 @@ def rig_topology(request: pytest.FixtureRequest) -> Topology:
                     f"TOML topology file (relative to the test file), got ({given})", pytrace=False)
     spec = marker.args[0]
     if isinstance(spec, dict):
-        return _fail_on_rig_error(lambda: Topology.from_dict(spec, source="@pytest.mark.topology"))
-    path = Path(spec).expanduser()
-    if not path.is_absolute():  # as the test's own data files are: next to it, wherever pytest runs
-        path = Path(request.node.path).parent / path
-    return _fail_on_rig_error(lambda: Topology.load(path))
+        topology = _fail_on_rig_error(lambda: Topology.from_dict(spec, source="@pytest.mark.topology"))
+        tables: Any = spec.get("node", [{}])
+    else:
+        path = Path(spec).expanduser()
+        if not path.is_absolute():  # as the test's own data files are: next to it, wherever pytest runs
+            path = Path(request.node.path).parent / path
+        topology = _fail_on_rig_error(lambda: Topology.load(path))
+        tables = tomllib.loads(path.read_text(encoding="utf-8")).get("node", [{}])  # loaded above: valid
+    return _with_rig_firmware(request.config, topology, tables if isinstance(tables, list) else None)
 
 
 @pytest.fixture

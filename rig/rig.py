@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from rig.emu.api import Emulation, Node, NodeSpec, create_emulation, with_events
 from rig.emu.builtin.signals import DEFERRED
 from rig.errors import ConfigError, EmulationError, ExpectMismatch, ExpectTimeout, RigError, RigWarning
+from rig.firmware_staleness import warn_if_stale
 from rig.lwm2m.aiocoap_adapter import Response
 from rig.lwm2m.bootstrap import BootstrapConfig, EndpointConfig
 from rig.lwm2m.codecs import Value, Values
@@ -503,6 +504,8 @@ class Rig:
         # Resolve every firmware before starting anything, so a typo fails fast and cleanly.
         border_elf = firmware_path(topo.border_firmware) if topo.border_enabled else None
         node_elfs = [firmware_path(n.firmware) for n in topo.nodes]
+        for elf in dict.fromkeys([*node_elfs, *([border_elf] if border_elf else [])]):
+            warn_if_stale(elf)  # yesterday's build of a changed tree: once per ELF, with the make command
         # aiocoap draws message IDs, tokens and retransmission jitter from `random`: seeding it makes the
         # host side repeat run to run, as the emulation does.
         random.seed(topo.network.seed)
@@ -534,8 +537,10 @@ class Rig:
                 self.emulation.medium.set_loss(topo.network.loss)
             self._start_thread()
         for index, (config, elf) in enumerate(zip(topo.nodes, node_elfs, strict=True), start=1):
-            spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position,
-                            {"fault_exceptions": True} if config.fault_exceptions else {})
+            extra: dict[str, object] = {"fault_exceptions": True} if config.fault_exceptions else {}
+            if config.peripherals:
+                extra["peripherals"] = list(config.peripherals)
+            spec = NodeSpec(config.name, elf, config.eui64 or default_eui64(index), config.position, extra)
             self.nodes[config.name] = RigNode(self, self.emulation.add_node(spec), config)
         self._stagger_boots()
 

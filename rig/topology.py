@@ -38,6 +38,8 @@ never a traceback later in the run:
                                 # medium warns and ignores them: its loss is per probability)
     fault_exceptions = false    # true: faults run the firmware's HardFault/BusFault/... handlers as
                                 # on the chip (builtin emulator; default: a fault stops the node)
+    peripherals = ["my-adc"]    # peripheral models of your own (builtin emulator): names registered
+                                # with rig.emu.builtin.models.register_model, or "module:Class"
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ class NodeConfig:
     eui64: bytes | None = None
     position: tuple[float, float, float] = (0.0, 0.0, 0.0)
     fault_exceptions: bool = False  # faults enter the firmware's handlers (builtin emulator)
+    peripherals: tuple[str, ...] = ()  # peripheral models of your own (rig.emu.builtin.models)
 
 
 @dataclass
@@ -345,7 +348,7 @@ def _server(table: dict[str, Any], where: str, base: Path | None) -> ServerConfi
 
 
 def _node(table: dict[str, Any], index: int, where: str, default_firmware: str) -> NodeConfig:
-    _only(table, {"name", "firmware", "eui64", "position", "fault_exceptions"}, where)
+    _only(table, {"name", "firmware", "eui64", "position", "fault_exceptions", "peripherals"}, where)
     name = _typed(table, "name", str, where, f"node{index}")
     if not _NAME.match(name):
         raise ConfigError(f"{where}: name {name!r} must be a letter then letters, digits, - or _")
@@ -363,7 +366,17 @@ def _node(table: dict[str, Any], index: int, where: str, default_firmware: str) 
         parse_eui64(eui) if isinstance(eui, str) else (None if eui is None else _bad_eui(where, eui)),
         (float(position[0]), float(position[1]), float(position[2])),
         _typed(table, "fault_exceptions", bool, where, False),
+        _peripherals(table.get("peripherals", []), where),
     )
+
+
+def _peripherals(value: object, where: str) -> tuple[str, ...]:
+    """Model names (resolved when the node is made: a test may register its model after loading)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: peripherals must be a list of model names (or 'module:Class'), got {value!r}")
+    if len(set(value)) != len(value):
+        raise ConfigError(f"{where}: peripherals names a model twice: {value!r}")
+    return tuple(value)
 
 
 def _bad_eui(where: str, value: object) -> bytes:

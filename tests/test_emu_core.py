@@ -280,7 +280,8 @@ def test_exception_inside_a_peripheral_model(monkeypatch: pytest.MonkeyPatch, ra
         with pytest.raises(expected) as info:
             node.expect("exceptions done", 2.0)
         if raised is RuntimeError:
-            assert "node n0: emulator model error: RuntimeError" in str(info.value)
+            assert "emulator bug, please report: peripheral model 'uart0' raised RuntimeError" in str(info.value)
+            assert "(node n0 at pc=0x" in str(info.value)
 
 
 def test_unmodelled_peripherals_warn_once_per_block_with_the_code_that_touched_them() -> None:

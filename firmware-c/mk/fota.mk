@@ -70,7 +70,7 @@ fw-image-check_SRCS = bootloader/fw-image-check.c bootloader/fw-image.c os/lib/s
 # cc2538-main.c compiled through bootloader/fota-client.c (start/step hooks), factory image in
 # build/fota/lwm2m-client-fota-factory.elf, packages lwm2m-client-fota-<version>.img.
 CC2538_APPS += lwm2m-client-fota
-lwm2m-client-fota_SRCS = bootloader/fota-client.c os/net/app-layer/lwm2m/lwm2m-obj-fw.c \
+lwm2m-client-fota_SRCS = bootloader/fota-client.c apps/lwm2m-client/lwm2m-client.c os/net/app-layer/lwm2m/lwm2m-obj-fw.c \
   $(LWM2M_SRCS) $(COAP_SRCS) $(LWM2M_CLIENT_EXTRA_SRCS) $(CC2538_NET_SRCS) $(FOTA_SLOT_SRCS)
 lwm2m-client-fota_LDSCRIPT = bootloader/slot-a.ld
 lwm2m-client-fota_CFLAGS = $(LWM2M_CLIENT_CC2538_CFLAGS) $(FOTA_SLOT_CFLAGS)

@@ -17,6 +17,8 @@ exit codes:
   0  --until matched (without --until: ran to --timeout, or GDB ended the session)
   1  the firmware failed: --until did not match within --timeout, or the node faulted
   2  bad input or setup: missing or invalid firmware file, bad argument, emulator not available
+  3  emulator bug: a peripheral model raised ("emulator bug, please report"; a model of your own:
+     named with its module), not the firmware's doing
 """
 
 # clock_time() is a uint32_t of 1/128 s ticks: past this it wraps, and the run would take days of wall time.
@@ -51,6 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write a flat profile of the firmware (cycles per function and line): OUT.json, "
                              "OUT.md, OUT.txt or callgrind.out.* as the name says, else OUT.json, OUT.md and "
                              "callgrind.out.OUT; the top 10 functions go to stderr (builtin only)")
+    parser.add_argument("--peripheral", action="append", default=[], metavar="MODEL",
+                        help="add a peripheral model of your own (builtin): a name registered with "
+                             "rig.emu.builtin.models.register_model, or 'package.module:Class'; repeatable")
     parser.add_argument("--gdb", metavar="PORT", help="serve GDB's remote protocol on 127.0.0.1:PORT "
                         "(0: any free port, announced on stderr); the node waits halted at the reset "
                         "vector until GDB continues it (builtin emulator)")
@@ -127,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--renode PATH needs --emulator renode")
     if args.fault_handlers and args.emulator != "builtin":
         raise ConfigError("--fault-handlers is for the builtin emulator (Renode always takes fault exceptions)")
+    if args.peripheral and args.emulator != "builtin":
+        raise ConfigError("--peripheral is for the builtin emulator (in Renode: its platform description)")
     if args.coverage is not None and args.emulator != "builtin":
         raise ConfigError("--coverage needs the builtin emulator (Renode nodes record no coverage)")
     if args.coverage is not None and args.coverage.is_dir():
@@ -138,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
     emulation = create_emulation(args.emulator, **({"renode_path": args.renode} if args.renode else {}))
     try:
         extra: dict[str, object] = {"fault_exceptions": True} if args.fault_handlers else {}
+        if args.peripheral:
+            extra["peripherals"] = list(args.peripheral)
         node = emulation.add_node(NodeSpec("node", args.firmware, eui64=eui64, extra=extra))
         if args.coverage is not None:
             from rig.coverage.linemap import line_map

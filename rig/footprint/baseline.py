@@ -28,6 +28,10 @@ ReportBuilder = Callable[[Path, Path | None], dict[str, Any]]
 # make's words for "no such target" (and not "no rule for a file this target needs")
 # (make runs with LC_ALL=C: plain quotes, English words)
 _NO_RULE = re.compile(r"No rule to make target [`'](?P<target>[^']+)'\.\s+Stop\.")
+# a file the target needs that the revision does not have (a source the ELF was built with)
+_MISSING = re.compile(r"No rule to make target [`'](?P<file>[^']+)', needed by [`'](?P<by>[^']+)'")
+# the compiler's first error: "path/x.c:12:5: error: ..." (or "fatal error")
+_CC_ERROR = re.compile(r"^(?P<file>[^\s:]+):\d+(?::\d+)?: (?:fatal )?error: .*$", re.MULTILINE)
 FIRMWARE_DIR = "firmware-c"  # the repository's fixed layout: where the firmware Makefile is
 
 
@@ -216,7 +220,8 @@ def _build_one(spec: str, label: str, elf: Path, plan: BuildPlan, repo: Path, ma
                 )
             note = f"{elf.name} did not exist there (no make rule for it): every component is new"
             return empty_report(elf.stem, note), f"{label}, empty: {note}"
-        raise ConfigError(f"baseline {spec!r}: building {plan.target} failed: {_last(made.stderr or made.stdout)}")
+        raise ConfigError(f"baseline {spec!r}: cannot build {elf.name} as {elf} was built, at {label}: "
+                          f"{_why_failed(made, elf, repo / plan.make_dir)}")
     base_elf = make_dir / plan.target
     base_map = base_elf.with_suffix(".map")
     return build(base_elf, base_map if base_map.is_file() else None), label
@@ -237,6 +242,31 @@ def _no_rule(made: subprocess.CompletedProcess[str], plan: BuildPlan) -> bool:
     """make failed because it knows no such target (not a failed build, nor a missing source)."""
     missing = _NO_RULE.search(made.stderr) if made.returncode != 0 else None
     return missing is not None and missing.group("target") == plan.target
+
+
+def _why_failed(made: subprocess.CompletedProcess[str], elf: Path, make_dir: Path) -> str:
+    """What make's output says went wrong, naming the file: a missing source, the first compiler
+    error, else the last line that is not make's own bookkeeping (with -j the last line is often
+    "Waiting for unfinished jobs", which names nothing)."""
+    text = f"{made.stderr}\n{made.stdout}"
+    missing = _MISSING.search(text)
+    if missing:
+        name = missing["file"]
+        # an object of the image (<BUILD>/<arch>/obj/<image>/<path>.o) without a rule: its source
+        # <path>.c (or .S) is not in the revision, make's pattern rule needing an existing one
+        marker = f"/{elf.parent.name}/obj/{elf.stem}/"
+        if name.endswith(".o") and marker in name:
+            rel = name.split(marker, 1)[1][:-2]
+            sources = [f"{rel}{ext}" for ext in (".c", ".S") if (make_dir / f"{rel}{ext}").is_file()]
+            name = sources[0] if sources else f"{rel}.c"
+        return (f"{name} does not exist there: a source the ELF was built with (its make variables: "
+                "a file of your own not committed yet?); commit it, or compare with a saved report")
+    error = _CC_ERROR.search(text)
+    if error:
+        return f"{error['file']} does not compile there: {error.group(0).strip()}"
+    lines = [line.strip() for line in made.stderr.splitlines()
+             if line.strip() and "Waiting for unfinished jobs" not in line and "Leaving directory" not in line]
+    return lines[-1] if lines else _last(made.stdout)
 
 
 def _last(text: str) -> str:

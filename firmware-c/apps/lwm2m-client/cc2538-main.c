@@ -28,6 +28,9 @@
 #include "process.h"
 #include "random.h"
 #include "ringbuf.h"
+#ifndef LWM2M_CLIENT_CORE_OBJECTS
+#include "apps/lwm2m-client/lwm2m-client.h"
+#endif
 
 #include <string.h>
 
@@ -313,9 +316,14 @@ PROCESS_THREAD(lwm2m_client_process, ev, data)
   udp_socket_open(&client_sock, LWM2M_CLIENT_PORT, client_input, NULL);
   PROCESS_WAIT_EVENT_UNTIL(netstack_is_up());
 
-  lwm2m_init(&client_ctx, client_ep, client_objects,
-             (uint8_t)(sizeof(client_objects) / sizeof(client_objects[0])), client_send, client_rand,
-             NULL, client_now_ms());
+  {
+    uint8_t n = (uint8_t)(sizeof(client_objects) / sizeof(client_objects[0]));
+    const lwm2m_object_t *const *objs = client_objects;
+#ifndef LWM2M_CLIENT_CORE_OBJECTS
+    objs = lwm2m_client_objects_hook(objs, &n); /* an application's own table (lwm2m-client.h) */
+#endif
+    lwm2m_init(&client_ctx, client_ep, objs, n, client_send, client_rand, NULL, client_now_ms());
+  }
   client_ctx.event = client_event;
   lwm2m_add_server(LWM2M_CLIENT_SERVER_URI, LWM2M_BOOTSTRAP, 1, LWM2M_CLIENT_LIFETIME);
   {

@@ -1,5 +1,6 @@
 /* LwM2M client as a Linux process: POSIX UDP socket + poll loop around the portable engine.
  * CLI and status lines are documented in README.md (tests and the Python server rely on them). */
+#include "apps/lwm2m-client/lwm2m-client.h"
 #include "net/app-layer/lwm2m/lwm2m.h"
 #include "net/app-layer/lwm2m/lwm2m-plat.h"
 
@@ -32,9 +33,21 @@ static int clock_fd = -1;
 static uint32_t vnow, tx_count;
 #define VCLOCK_TIME_BASE 1767225600 /* /3/0/13 on the virtual clock: 2026-01-01 00:00:00 UTC + now */
 
+/* Your own objects, as in the CC2538 images: LWM2M_CLIENT_EXTRA_OBJECTS='X(obj_a) X(obj_b)' names
+ * their tables (LWM2M_CLIENT_EXTRA_SRCS their sources), or LWM2M_CLIENT_APP_OBJECTS (lwm2m-client.h) */
+#ifdef LWM2M_CLIENT_EXTRA_OBJECTS
+#define X(obj) extern const lwm2m_object_t obj;
+LWM2M_CLIENT_EXTRA_OBJECTS
+#undef X
+#endif
 static const lwm2m_object_t *const objects[] = {
   &lwm2m_obj_security, &lwm2m_obj_server, &lwm2m_obj_device, &lwm2m_obj_connmon,
   &lwm2m_obj_temperature, &lwm2m_obj_light,
+#ifdef LWM2M_CLIENT_EXTRA_OBJECTS
+#define X(obj) &obj,
+  LWM2M_CLIENT_EXTRA_OBJECTS
+#undef X
+#endif
 };
 
 static uint32_t
@@ -462,8 +475,12 @@ main(int argc, char **argv)
     return 1;
   }
 
-  lwm2m_init(&ctx, ep_name, objects, sizeof(objects) / sizeof(objects[0]), udp_send, rnd, NULL,
-             now_ms());
+  {
+    uint8_t n = (uint8_t)(sizeof(objects) / sizeof(objects[0]));
+    const lwm2m_object_t *const *objs = lwm2m_client_objects_hook(objects, &n);
+    lwm2m_client_check(objs, n); /* aborts on an object ID twice: the second would be shadowed */
+    lwm2m_init(&ctx, ep_name, objs, n, udp_send, rnd, NULL, now_ms());
+  }
   ctx.event = on_event;
   if(lwm2m_add_server(server, (uint8_t)bootstrap, 1, (uint32_t)lifetime) < 0) {
     fprintf(stderr, "lwm2m-client: server URI too long (max %d)\n", LWM2M_URI_MAX - 1);

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from unicorn import Uc, UcError
 from unicorn.unicorn_py3.unicorn import uclib
@@ -23,32 +24,58 @@ ReadFn = Callable[[int, int], int]
 WriteFn = Callable[[int, int, int], None]
 
 
-class Bus:
-    """`on_error(exc)` receives exceptions raised by models (a model bug must not vanish inside a
-    ctypes callback); the access then reads 0 / is dropped and the core stops at the next block."""
+@dataclass(frozen=True)
+class ModelAccess:
+    """The register access during which a model raised (for EmulatorBug)."""
 
-    def __init__(self, uc: Uc, on_error: Callable[[BaseException], None]) -> None:
+    model: str
+    kind: str  # "read" or "write"
+    address: int
+    offset: int  # into the model's block
+    size: int
+    value: int | None = None  # written
+
+    def __str__(self) -> str:
+        value = f" of 0x{self.value:x}" if self.value is not None else ""
+        return f"a {self.size}-byte {self.kind}{value} at 0x{self.address:08x} ({self.model}+0x{self.offset:x})"
+
+
+ErrorFn = Callable[[BaseException, ModelAccess], None]
+
+
+class Bus:
+    """`on_error(exc, access)` receives exceptions raised by models (a model bug must not vanish
+    inside a ctypes callback), with the access that raised; the access then reads 0 / is dropped and
+    the core stops at the next block."""
+
+    def __init__(self, uc: Uc, on_error: ErrorFn) -> None:
         self.uc = uc
         self.on_error = on_error
         self._keep: list[object] = []  # ctypes callbacks must outlive the mapping
         self._pages: dict[int, tuple[ReadFn, WriteFn, int]] = {}  # page -> (read, write, base)
+        self._owners: dict[int, Callable[[int], tuple[str, int]]] = {}  # page -> its owner()
         self.peripherals: list[Peripheral] = []
 
-    def _map(self, base: int, size: int, read: ReadFn, write: WriteFn) -> None:
+    def _map(self, base: int, size: int, read: ReadFn, write: WriteFn,
+             owner: Callable[[int], tuple[str, int]]) -> None:
+        """owner(offset) -> (model name, offset into its block): named when the model raises."""
         on_error = self.on_error
 
         def read_cb(_uc: int, offset: int, size_: int, _ud: int) -> int:
             try:
                 return read(offset, size_) & 0xFFFFFFFF
             except BaseException as exc:
-                on_error(exc)
+                name, off = owner(offset)
+                on_error(exc, ModelAccess(name, "read", base + offset, off, size_))
                 return 0
 
         def write_cb(_uc: int, offset: int, size_: int, value: int, _ud: int) -> None:
+            value &= (1 << (8 * size_)) - 1
             try:
-                write(offset, size_, value & ((1 << (8 * size_)) - 1))
+                write(offset, size_, value)
             except BaseException as exc:
-                on_error(exc)
+                name, off = owner(offset)
+                on_error(exc, ModelAccess(name, "write", base + offset, off, size_, value))
 
         rfp, wfp = MMIO_READ(read_cb), MMIO_WRITE(write_cb)
         self._keep += [rfp, wfp]
@@ -60,11 +87,17 @@ class Bus:
         """Map one region served by one peripheral, or several sharing it (dispatch by offset)."""
         read: ReadFn
         write: WriteFn
+        spans = sorted(((p.base - base, p.base - base + p.size, p) for p in members), key=lambda s: s[0])
+
+        def owner(offset: int) -> tuple[str, int]:
+            for lo, hi, p in spans:
+                if lo <= offset < hi:
+                    return p.name, offset - lo
+            return members[0].name, offset
+
         if len(members) == 1 and members[0].base == base:
             read, write = members[0].read, members[0].write
         else:
-            spans = sorted(((p.base - base, p.base - base + p.size, p) for p in members),
-                           key=lambda s: s[0])
 
             def dispatch_read(offset: int, size_: int) -> int:
                 for lo, hi, p in spans:
@@ -80,9 +113,10 @@ class Bus:
 
             read, write = dispatch_read, dispatch_write
 
-        self._map(base, size, read, write)
+        self._map(base, size, read, write, owner)
         for page in range(base // PAGE, (base + size) // PAGE):
             self._pages[page] = (read, write, base)
+            self._owners[page] = owner
         self.peripherals += [p for p in members if p not in self.peripherals]
 
     def map_all(self, peripherals: list[Peripheral], ctx: PeripheralContext) -> None:
@@ -132,7 +166,8 @@ class Bus:
             else:
                 ram_view[byte] &= ~(1 << bit) & 0xFF
 
-        self._map(mm.SRAM_BITBAND_BASE, mm.RAM_SIZE * 32, sram_read, sram_write)
+        self._map(mm.SRAM_BITBAND_BASE, mm.RAM_SIZE * 32, sram_read, sram_write,
+                  lambda offset: ("SRAM bit-band", offset))
 
         def periph_read(offset: int, size: int) -> int:
             addr = mm.PERIPH_BASE + (offset >> 5)
@@ -153,4 +188,9 @@ class Bus:
             word = (word | (1 << shift)) if value & 1 else (word & ~(1 << shift))
             entry[1](reg, 4, word & 0xFFFFFFFF)
 
-        self._map(mm.PERIPH_BITBAND_BASE, mm.PERIPH_SIZE * 32, periph_read, periph_write)
+        def periph_owner(offset: int) -> tuple[str, int]:
+            addr = mm.PERIPH_BASE + (offset >> 5)
+            owner = self._owners.get(addr // PAGE)
+            return owner(addr - self._pages[addr // PAGE][2]) if owner else ("peripheral bit-band", offset)
+
+        self._map(mm.PERIPH_BITBAND_BASE, mm.PERIPH_SIZE * 32, periph_read, periph_write, periph_owner)

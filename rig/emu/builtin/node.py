@@ -15,7 +15,7 @@ from rig.coverage.linemap import line_map
 from rig.emu import api
 from rig.emu.api import CPU_HZ, FaultReport
 from rig.emu.builtin import memmap as mm
-from rig.emu.builtin.bus import Bus
+from rig.emu.builtin.bus import Bus, ModelAccess
 from rig.emu.builtin.clock.scheduler import Scheduler
 from rig.emu.builtin.cortexm import CortexM3, Stop
 from rig.emu.builtin.coverage import NodeCoverage
@@ -23,6 +23,7 @@ from rig.emu.builtin.dwt import Dwt
 from rig.emu.builtin.elf import Firmware, boot_info, eui64_info_bytes
 from rig.emu.builtin.flashctrl import FlashCtrl
 from rig.emu.builtin.gpio import MAX_CHANGES, GpioPort
+from rig.emu.builtin.models import instantiate
 from rig.emu.builtin.nvic import HARDFAULT, SVCALL, Nvic
 from rig.emu.builtin.peripheral import Peripheral, PeripheralContext
 from rig.emu.builtin.profiling import NodeProfile
@@ -34,7 +35,7 @@ from rig.emu.builtin.sysctrl import InterruptMap, SysCtrl
 from rig.emu.builtin.uart import Uart
 from rig.emu.builtin.uart_host import HostUart
 from rig.emu.builtin.watchdog import Watchdog
-from rig.errors import EmulationError, ExpectTimeout, FirmwareError, RigError
+from rig.errors import ConfigError, EmulationError, EmulatorBug, ExpectTimeout, FirmwareError, RigError
 
 if TYPE_CHECKING:
     from rig.emu.builtin.emulation import BuiltinEmulation
@@ -74,6 +75,7 @@ class BuiltinNode(api.Node):
         self.events: list[tuple[float, str]] = []
         self.warnings: list[str] = []  # hints about what the emulator does not model (also in events)
         self._internal_error: BaseException | None = None
+        self._internal_access: tuple[ModelAccess, int, str | None, float]
         self.sleeping = False
         self.powered = True
         self._pending_reset: str | None = None
@@ -109,6 +111,19 @@ class BuiltinNode(api.Node):
         peripherals: list[Peripheral] = [self.scs, self.sysctrl, self.uart0, *self.gpio_ports.values(),
                                          self.sleeptimer, self.watchdog, self.flashctrl, self.rfcore,
                                          self.dwt]
+        # the user's models (rig.emu.builtin.models: NodeSpec extra "peripherals"), by name
+        self.models: dict[str, Peripheral] = {}
+        self._model_origin: dict[str, str] = {}
+        refs = spec.extra.get("peripherals", [])
+        if not isinstance(refs, list | tuple) or not all(isinstance(r, str) for r in refs):
+            raise ConfigError(f"node {self.name}: peripherals must be a list of model names, got {refs!r}")
+        for ref in refs:
+            model, registered = instantiate(ref, ctx, peripherals)
+            if model.name in self.models or any(p.name == model.name for p in peripherals):
+                raise ConfigError(f"node {self.name}: peripheral model {model.name!r} twice")
+            peripherals.append(model)
+            self.models[model.name] = model
+            self._model_origin[model.name] = registered.origin
         self.peripherals = peripherals
         self.cpu.read_vtor = lambda: self.scs.vtor
         self.bus = Bus(self.cpu.uc, self._model_error)
@@ -185,10 +200,28 @@ class BuiltinNode(api.Node):
         self.warnings.append(text)
         self.events.append((self.time, f"warning: {text}"))
 
-    def _model_error(self, exc: BaseException) -> None:
+    def _model_error(self, exc: BaseException, access: ModelAccess) -> None:
         if self._internal_error is None:
             self._internal_error = exc
+            pc = self.cpu.current_pc()
+            self._internal_access = (access, pc, self.firmware.function_at(pc), self.time)
         self.request_sync()
+
+    def _emulator_bug(self, exc: Exception, model: str, access: ModelAccess | None, pc: int | None,
+                      function: str | None, time: float) -> EmulatorBug:
+        return EmulatorBug(self.name, model, exc, access=str(access) if access else None, pc=pc,
+                           function=function, time=time, user_model=self._model_origin.get(model))
+
+    def _timer_owner(self, exc: BaseException) -> str:
+        """The model whose code raised (the innermost frame whose `self` is one of ours)."""
+        owner = "scheduler"
+        tb = exc.__traceback__
+        while tb is not None:
+            obj = tb.tb_frame.f_locals.get("self")
+            if isinstance(obj, Peripheral):
+                owner = obj.name
+            tb = tb.tb_next
+        return owner
 
     # --- power and reset ------------------------------------------------------------------------------
     def _reset_peripherals(self) -> None:
@@ -320,7 +353,10 @@ class BuiltinNode(api.Node):
                 if not self._off:
                     self._warm_reset(cause)
             now = self._now()
-            sched.run_due(now)
+            try:
+                sched.run_due(now)
+            except Exception as bug:  # a model's timer: the emulator's bug, not the firmware's
+                raise self._emulator_bug(bug, self._timer_owner(bug), None, None, None, self.time) from bug
             if self._pending_reset is not None or self._pending_power_cut:
                 continue
             if self.uart.new_line:
@@ -363,8 +399,8 @@ class BuiltinNode(api.Node):
             self._internal_error = None
             if not isinstance(error, Exception):
                 raise error  # Ctrl-C or SIGTERM (SystemExit) that arrived inside a model: not a model bug
-            raise EmulationError(f"node {self.name}: emulator model error: "
-                                 f"{type(error).__name__}: {error}") from error
+            access, pc, function, time = self._internal_access
+            raise self._emulator_bug(error, access.model, access, pc, function, time) from error
         if stop.kind == "sleep":
             self.sleeping = True
         elif stop.kind == "svc":

@@ -484,6 +484,9 @@ class RenodeEmulation(api.Emulation):
         eui64 = spec.eui64 if spec.eui64 is not None else cmd.default_eui64(len(self._nodes))
         if len(eui64) != 8:
             raise ConfigError(f"{spec.name}: EUI-64 must be 8 bytes, got {len(eui64)}")
+        if spec.extra.get("peripherals"):
+            raise ConfigError(f"{spec.name}: peripheral models (peripherals = [...]) are for the builtin "
+                              "emulator; in Renode, add them to its platform description")
         elf = read_elf(Path(spec.firmware))
         config = cmd.NodeConfig(
             name=spec.name,

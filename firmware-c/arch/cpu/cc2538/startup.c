@@ -1,5 +1,6 @@
-/* CC2538 start-up: vector table (alternate interrupt map, 16 + 147 entries), reset handler and
- * fault reporting. No boot-ROM calls: everything here works on Renode without a ROM dump.
+/* CC2538 start-up: vector table (16 + 147 entries: the regular interrupt map, and the seven
+ * interrupts the alternate map moves (SYS_CTRL I_MAP) at their alternate slots too, which are
+ * unused in the regular map), reset handler and fault reporting. No boot-ROM calls: everything here works on Renode without a ROM dump.
  *
  * Stack: [_stack_start, _stack_end) at the bottom of SRAM (see cc2538-layout.ld). The reset handler
  * paints it with STACK_PAINT so platform_stack_max_used() (or an emulator reading RAM) can find the
@@ -28,12 +29,31 @@ WEAK_ALIAS(svc_handler);
 WEAK_ALIAS(debugmon_handler);
 WEAK_ALIAS(pendsv_handler);
 WEAK_ALIAS(systick_handler);
+/* Every peripheral interrupt has a named, weak handler: a driver overrides one by defining a
+ * function of that name (void uart1_isr(void) { ... }), no table to edit. Until then it is
+ * default_handler, which names the vector and stops. */
 WEAK_ALIAS(gpio_a_isr);
 WEAK_ALIAS(gpio_b_isr);
 WEAK_ALIAS(gpio_c_isr);
 WEAK_ALIAS(gpio_d_isr);
 WEAK_ALIAS(uart0_isr);
 WEAK_ALIAS(uart1_isr);
+WEAK_ALIAS(ssi0_isr);
+WEAK_ALIAS(i2c_isr);
+WEAK_ALIAS(adc_isr);
+WEAK_ALIAS(watchdog_isr);
+WEAK_ALIAS(gpt0a_isr);
+WEAK_ALIAS(gpt0b_isr);
+WEAK_ALIAS(gpt1a_isr);
+WEAK_ALIAS(gpt1b_isr);
+WEAK_ALIAS(gpt2a_isr);
+WEAK_ALIAS(gpt2b_isr);
+WEAK_ALIAS(gpt3a_isr);
+WEAK_ALIAS(gpt3b_isr);
+WEAK_ALIAS(analog_cmp_isr);
+WEAK_ALIAS(sys_ctrl_isr);
+WEAK_ALIAS(flash_ctrl_isr);
+WEAK_ALIAS(ssi1_isr);
 WEAK_ALIAS(udma_isr);
 WEAK_ALIAS(udma_err_isr);
 WEAK_ALIAS(usb_isr);
@@ -68,36 +88,36 @@ const cc2538_vector_t cc2538_vectors[16 + 147] = {
   default_handler,    /*  20: IRQ 4 */
   uart0_isr,          /*  21: IRQ 5 */
   uart1_isr,          /*  22: IRQ 6 */
-  default_handler,    /*  23: IRQ 7 */
-  default_handler,    /*  24: IRQ 8 */
+  ssi0_isr,           /*  23: IRQ 7 */
+  i2c_isr,            /*  24: IRQ 8 */
   default_handler,    /*  25: IRQ 9 */
   default_handler,    /*  26: IRQ 10 */
   default_handler,    /*  27: IRQ 11 */
   default_handler,    /*  28: IRQ 12 */
   default_handler,    /*  29: IRQ 13 */
-  default_handler,    /*  30: IRQ 14 */
+  adc_isr,            /*  30: IRQ 14 */
   default_handler,    /*  31: IRQ 15 */
   default_handler,    /*  32: IRQ 16 */
   default_handler,    /*  33: IRQ 17 */
-  default_handler,    /*  34: IRQ 18 */
-  default_handler,    /*  35: IRQ 19 */
-  default_handler,    /*  36: IRQ 20 */
-  default_handler,    /*  37: IRQ 21 */
-  default_handler,    /*  38: IRQ 22 */
-  default_handler,    /*  39: IRQ 23 */
-  default_handler,    /*  40: IRQ 24 */
-  default_handler,    /*  41: IRQ 25 */
-  default_handler,    /*  42: IRQ 26 */
-  default_handler,    /*  43: IRQ 27 */
-  default_handler,    /*  44: IRQ 28 */
-  default_handler,    /*  45: IRQ 29 */
-  default_handler,    /*  46: IRQ 30 */
-  default_handler,    /*  47: IRQ 31 */
-  default_handler,    /*  48: IRQ 32 */
-  default_handler,    /*  49: IRQ 33 */
-  default_handler,    /*  50: IRQ 34 */
-  default_handler,    /*  51: IRQ 35 */
-  default_handler,    /*  52: IRQ 36 */
+  watchdog_isr,       /*  34: IRQ 18 */
+  gpt0a_isr,          /*  35: IRQ 19 */
+  gpt0b_isr,          /*  36: IRQ 20 */
+  gpt1a_isr,          /*  37: IRQ 21 */
+  gpt1b_isr,          /*  38: IRQ 22 */
+  gpt2a_isr,          /*  39: IRQ 23 */
+  gpt2b_isr,          /*  40: IRQ 24 */
+  analog_cmp_isr,     /*  41: IRQ 25 */
+  rf_core_isr,        /*  42: IRQ 26 (alternate map, I_MAP.ALTMAP) */
+  rf_err_isr,         /*  43: IRQ 27 (alternate map, I_MAP.ALTMAP) */
+  sys_ctrl_isr,       /*  44: IRQ 28 */
+  flash_ctrl_isr,     /*  45: IRQ 29 */
+  aes_isr,            /*  46: IRQ 30 (alternate map, I_MAP.ALTMAP) */
+  pka_isr,            /*  47: IRQ 31 (alternate map, I_MAP.ALTMAP) */
+  sleep_timer_isr,    /*  48: IRQ 32 (alternate map, I_MAP.ALTMAP) */
+  mac_timer_isr,      /*  49: IRQ 33 (alternate map, I_MAP.ALTMAP) */
+  ssi1_isr,           /*  50: IRQ 34 */
+  gpt3a_isr,          /*  51: IRQ 35 */
+  gpt3b_isr,          /*  52: IRQ 36 */
   default_handler,    /*  53: IRQ 37 */
   default_handler,    /*  54: IRQ 38 */
   default_handler,    /*  55: IRQ 39 */
@@ -105,7 +125,7 @@ const cc2538_vector_t cc2538_vectors[16 + 147] = {
   default_handler,    /*  57: IRQ 41 */
   default_handler,    /*  58: IRQ 42 */
   default_handler,    /*  59: IRQ 43 */
-  default_handler,    /*  60: IRQ 44 */
+  usb_isr,            /*  60: IRQ 44 (alternate map, I_MAP.ALTMAP) */
   default_handler,    /*  61: IRQ 45 */
   udma_isr,           /*  62: IRQ 46 */
   udma_err_isr,       /*  63: IRQ 47 */

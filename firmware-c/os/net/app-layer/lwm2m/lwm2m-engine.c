@@ -255,6 +255,17 @@ emit_value(enc_t *e)
   char scratch[SCRATCH];
   lwm2m_value_t *v = &e->t.op.v;
   uint8_t type = LWM2M_TYPE(r->flags);
+#if !LWM2M_WITH_FLOAT
+  /* no float codec built in: 5.00, not the thousandths as an integer (TLV) or an empty text.
+   * Discover only asks whether the resource is there. */
+  if(type == LWM2M_T_FLOAT
+#if LWM2M_WITH_DISCOVER
+     && e->fmt != ENC(LWM2M_CF_LINK)
+#endif
+  ) {
+    return COAP_INTERNAL_ERROR;
+  }
+#endif
   memset(v, 0, sizeof(*v));
   e->t.op.scratch = scratch;
   e->t.op.scratch_len = SCRATCH;
