@@ -58,7 +58,9 @@ def native_with_extra(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_native_client_takes_the_applications_objects(native_with_extra: Path) -> None:
     async def main(clock) -> tuple[list[int], str]:  # type: ignore[no-untyped-def]
         port = free_udp_port()
-        server = LwM2MServer(port=port, request_timeout=30.0)
+        # the object's own model, as a user would give it: no UnmodelledObject warning, typed values
+        server = LwM2MServer(port=port, request_timeout=30.0,
+                             model_dirs=[FIRMWARE / "apps/lwm2m-client/objects/3300.xml"])
         await server.start()
         client = clock.spawn("--server", f"coap://[::1]:{port}", "--ep", "ext-1")
         try:
