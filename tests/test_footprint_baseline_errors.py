@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from rig.cli import main
-from rig.footprint import _testelf
-from rig.footprint._testelf import COMPONENTS_TOML
+from rig.footprint._testelf import RIG_ROOT, firmware_repo, git
 
 # firmware-c/ in the style of the real Makefile: objects under <BUILD>/cc2538/obj/<image>/ from
 # SRCS by a pattern rule, the command-line variables recorded at link time; a source holding
@@ -46,26 +45,10 @@ $(BUILD)/cc2538/obj/fw/%.o: %.c
 """
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                   check=True, capture_output=True)
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    fw = repo / "firmware-c"
-    fw.mkdir(parents=True)
-    (fw / "gen.py").write_text(GEN.format(rig=str(Path(_testelf.__file__).resolve().parents[2])))
-    (fw / "cc.py").write_text(CC)
-    (fw / "Makefile").write_text(MAKEFILE)
-    (fw / ".gitignore").write_text("build/\n")
-    (fw / "main.c").write_text("int main;\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "v1")
-    (tmp_path / "c.toml").write_text(COMPONENTS_TOML)
-    return repo
+    return firmware_repo(tmp_path, {"gen.py": GEN.format(rig=str(RIG_ROOT)), "cc.py": CC, "Makefile": MAKEFILE,
+                                    "main.c": "int main;\n"})
 
 
 def footprint_error(repo: Path, capsys: pytest.CaptureFixture[str], *make_args: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rig.cli import main
-from rig.footprint._testelf import COMPONENTS_TOML, build_elf
+from rig.footprint._testelf import COMPONENTS_TOML, RIG_ROOT, build_elf, firmware_repo, git
 from rig.footprint.baseline import recorded_make_vars
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,11 +22,6 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     rc = main(list(argv))
     out, err = capsys.readouterr()
     return rc, out, err
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                          check=True, capture_output=True, text=True).stdout
 
 
 def rows(report: dict, key: str = "rows") -> dict[str, dict]:
@@ -79,20 +74,8 @@ $(BUILD)/cc2538/fw.elf $(BUILD)/cc2538/two.elf: $(BUILD)/cc2538/%.elf: size.txt 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """firmware-c/ builds fw.elf and two.elf (a[size.txt + EXTRA]); HEAD and the tree: size 1000."""
-    from rig.footprint import _testelf
-
-    repo = tmp_path / "repo"
-    fw = repo / "firmware-c"
-    fw.mkdir(parents=True)
-    (fw / "gen.py").write_text(GEN.format(rig=str(Path(_testelf.__file__).resolve().parents[2])))
-    (fw / "Makefile").write_text(MAKEFILE.format(log=tmp_path / "make.log"))
-    (fw / ".gitignore").write_text("build/\n")
-    (fw / "size.txt").write_text("1000\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "v1")
-    (tmp_path / "c.toml").write_text(COMPONENTS_TOML)
-    return repo
+    return firmware_repo(tmp_path, {"gen.py": GEN.format(rig=str(RIG_ROOT)),
+                                    "Makefile": MAKEFILE.format(log=tmp_path / "make.log"), "size.txt": "1000\n"})
 
 
 def make(repo: Path, *args: str) -> None:

@@ -125,3 +125,26 @@ def objdump_totals(elf: Path) -> tuple[int, int]:
         if "LOAD" in flags and ("READONLY" in flags or vma != lma):
             flash += size
     return flash, ram
+
+
+RIG_ROOT = Path(__file__).resolve().parents[2]  # where a generated script imports rig from
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def firmware_repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A git repository at tmp_path/repo whose firmware-c/ holds `files` (and a .gitignore of build/),
+    committed as "v1"; components.toml (COMPONENTS_TOML) is written to tmp_path/c.toml."""
+    repo = tmp_path / "repo"
+    fw = repo / "firmware-c"
+    fw.mkdir(parents=True)
+    for name, text in {".gitignore": "build/\n", **files}.items():
+        (fw / name).write_text(text)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    (tmp_path / "c.toml").write_text(COMPONENTS_TOML)
+    return repo
