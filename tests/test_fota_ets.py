@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rig.fota.testing import fota_images
+from rig.fota.testing import PREFIX, factory_rig, fota_images
 from rig.lwm2m.errors import LwM2MError
 from rig.lwm2m.fota import publish, update_firmware
 from rig.rig import Rig
-from rig.topology import Topology
-
-PREFIX = "lwm2m-client-fota"
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +22,7 @@ def fota() -> Path:
 
 @pytest.fixture
 def rig(fota: Path) -> Iterator[Rig]:
-    with Rig(Topology.from_dict({"node": [{"name": "n1", "firmware": str(fota / f"{PREFIX}-factory.elf")}]})) as r:
-        r.wait_for_registration(timeout=60)
+    with factory_rig(fota) as r:
         yield r
 
 

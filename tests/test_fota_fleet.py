@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rig.fota.testing import fota_images
+from rig.fota.testing import PREFIX, fota_images
 from rig.lwm2m.fota import format_table, update_firmware, update_fleet
 from rig.rig import Rig
 from rig.topology import Topology
-
-PREFIX = "lwm2m-client-fota"
 
 
 @pytest.fixture(scope="module")
