@@ -35,6 +35,7 @@ class Stale:
 
 
 _warned: set[Path] = set()
+_fresh: set[Path] = set()  # found up to date: a session's later rigs need not walk the tree again
 
 
 def newest_source(root: Path = FIRMWARE) -> tuple[float, Path] | None:
@@ -85,12 +86,14 @@ def check_stale(elf: Path, root: Path = FIRMWARE) -> Stale | None:
 
 
 def warn_if_stale(elf: Path, root: Path = FIRMWARE) -> Stale | None:
-    """Warn (once per ELF) if it is stale; returns what was found."""
+    """Warn (once per ELF) if it is stale; returns what was found. Checked once per ELF and process."""
     key = elf.resolve()
-    if key in _warned:
+    if key in _warned or key in _fresh:
         return None
     stale = check_stale(elf, root)
-    if stale is not None:
+    if stale is None:
+        _fresh.add(key)
+    else:
         _warned.add(key)
         warnings.warn(str(stale), StaleFirmwareWarning, stacklevel=2)
     return stale
